@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, type TestDb } from './testing';
+
+let t: TestDb;
+beforeAll(async () => {
+  t = await createTestDb();
+});
+afterAll(async () => {
+  await t?.cleanup();
+});
+
+describe(`Db (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
+  it('queries with parameters and returns int8 as number, jsonb and text[] parsed', async () => {
+    const rows = await t.db.query<{ n: number; j: unknown; a: string[] }>(
+      `SELECT $1::bigint AS n, $2::jsonb AS j, $3::text[] AS a`,
+      [42, JSON.stringify({ x: [1, 'y'] }), ['all', 'dept:sewing']],
+    );
+    expect(rows).toEqual([{ n: 42, j: { x: [1, 'y'] }, a: ['all', 'dept:sewing'] }]);
+  });
+
+  it('commits a transaction and rolls back a failed one', async () => {
+    await t.db.exec('CREATE TABLE t_tx (v int); CREATE TABLE t_tx2 (v int)');
+    await t.db.tx(async (q) => {
+      await q.query('INSERT INTO t_tx VALUES (1)');
+    });
+    await expect(
+      t.db.tx(async (q) => {
+        await q.query('INSERT INTO t_tx VALUES (2)');
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await t.db.query('SELECT v FROM t_tx ORDER BY v')).toEqual([{ v: 1 }]);
+  });
+
+  it('keeps concurrent transactions and plain queries apart', async () => {
+    await t.db.exec('CREATE TABLE t_iso (v int)');
+    const slow = t.db.tx(async (q) => {
+      await q.query('INSERT INTO t_iso VALUES (1)');
+      await new Promise((r) => setTimeout(r, 50));
+      throw new Error('rollback');
+    });
+    // Issued while the transaction is open: must not run inside it (PGlite single connection) nor see its row.
+    const seen = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM t_iso');
+    await expect(slow).rejects.toThrow('rollback');
+    expect(seen[0]?.n).toBe(0);
+    expect((await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM t_iso'))[0]?.n).toBe(0);
+  });
+
+  it('delivers NOTIFY to listeners, only after commit', async () => {
+    const got: string[] = [];
+    const stop = await t.db.listen('qsf_test_channel', { onPayload: (p) => got.push(p) });
+    await t.db.tx(async (q) => {
+      await q.query('SELECT pg_notify($1, $2)', ['qsf_test_channel', 'in-tx']);
+      await new Promise((r) => setTimeout(r, 30));
+      expect(got).toEqual([]);
+    });
+    await t.db.notify('qsf_test_channel', 'direct');
+    await expect.poll(() => got).toEqual(['in-tx', 'direct']);
+    await stop();
+    await t.db.notify('qsf_test_channel', 'after-stop');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(got).toEqual(['in-tx', 'direct']);
+  });
+});

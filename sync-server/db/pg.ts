@@ -1,0 +1,184 @@
+import pg from 'pg';
+import { assertChannel, type Db, type ListenHandlers, type Queryable, type Row, type Unsubscribe } from './types';
+
+/** Minimal logger shape (pino satisfies it) so the db layer does not depend on the app. */
+export interface DbLog {
+  warn(obj: object, msg: string): void;
+}
+
+const INT8_OID = 20;
+
+/**
+ * int8 (bigint) arrives as a string by default because it can exceed 2^53. Our int8 columns are change numbers and
+ * per-station sequences, far below 2^53, and PGlite already returns numbers: parse to number so both backends agree.
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary'
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+      const res = await client.query<T>(sql, params as unknown[]);
+      return res.rows;
+    },
+    async exec(sql: string): Promise<void> {
+      // No parameters: node-postgres uses the simple protocol, which accepts several statements.
+      await client.query(sql);
+    },
+  };
+}
+
+/**
+ * LISTEN needs one long-lived connection outside the pool (a pooled client would be handed to someone else and
+ * lose its LISTENs). It reconnects with backoff and tells listeners about the gap.
+ */
+class PgListener {
+  private client: pg.Client | null = null;
+  private connecting: Promise<pg.Client> | null = null;
+  private readonly channels = new Map<string, Set<ListenHandlers>>();
+  private closed = false;
+  private retryMs = 250;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly log?: DbLog,
+  ) {}
+
+  private connect(): Promise<pg.Client> {
+    if (this.client) return Promise.resolve(this.client);
+    if (this.connecting) return this.connecting;
+    this.connecting = (async () => {
+      const client = new pg.Client({ connectionString: this.connectionString, types });
+      client.on('notification', (msg) => {
+        for (const h of this.channels.get(msg.channel) ?? []) h.onPayload(msg.payload ?? '');
+      });
+      client.on('error', (err) => this.lost(client, err));
+      client.on('end', () => this.lost(client, new Error('listen connection ended')));
+      try {
+        await client.connect();
+        for (const channel of this.channels.keys()) await client.query(`LISTEN ${channel}`);
+      } catch (err) {
+        client.removeAllListeners();
+        await client.end().catch(() => undefined);
+        throw err;
+      }
+      this.client = client;
+      this.retryMs = 250;
+      return client;
+    })().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  private lost(client: pg.Client, err: Error): void {
+    if (this.client !== client) return;
+    this.client = null;
+    client.removeAllListeners();
+    client.on('error', () => undefined);
+    if (this.closed) return;
+    this.log?.warn({ err }, 'LISTEN connection lost; reconnecting');
+    this.reconnectLater();
+  }
+
+  private reconnectLater(): void {
+    const delay = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, 10_000);
+    setTimeout(() => {
+      if (this.closed || this.channels.size === 0) return;
+      this.connect().then(
+        () => {
+          for (const set of this.channels.values()) for (const h of set) h.onGap?.();
+        },
+        (err: unknown) => {
+          this.log?.warn({ err }, 'LISTEN reconnect failed');
+          this.reconnectLater();
+        },
+      );
+    }, delay).unref();
+  }
+
+  async listen(channel: string, handlers: ListenHandlers): Promise<Unsubscribe> {
+    assertChannel(channel);
+    let set = this.channels.get(channel);
+    const first = !set;
+    if (!set) {
+      set = new Set();
+      this.channels.set(channel, set);
+    }
+    set.add(handlers);
+    const client = await this.connect();
+    // connect() LISTENs on every known channel when it opens a new connection; an existing one needs it here.
+    if (first) await client.query(`LISTEN ${channel}`);
+    return async () => {
+      const current = this.channels.get(channel);
+      if (!current?.delete(handlers) || current.size > 0) return;
+      this.channels.delete(channel);
+      await this.client?.query(`UNLISTEN ${channel}`).catch(() => undefined);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = null;
+    if (client) {
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      await client.end().catch(() => undefined);
+    }
+  }
+}
+
+export interface PgDbOptions {
+  connectionString: string;
+  /** Pool size; the default suits a few dozen stations per instance. */
+  max?: number;
+  log?: DbLog;
+}
+
+export function createPgDb(opts: PgDbOptions): Db {
+  const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.max ?? 10, types });
+  // An idle client dying (server restart) must not crash the process; the pool replaces it on next use.
+  pool.on('error', (err) => opts.log?.warn({ err }, 'idle PostgreSQL client error'));
+  const listener = new PgListener(opts.connectionString, opts.log);
+  const base = queryable(pool);
+
+  return {
+    kind: 'pg',
+    query: base.query,
+    exec: base.exec,
+    async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(queryable(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          // The connection itself failed: do not return it to the pool.
+          broken = true;
+        }
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
+    listen: (channel, handlers) => listener.listen(channel, handlers),
+    async notify(channel: string, payload: string): Promise<void> {
+      await pool.query('SELECT pg_notify($1, $2)', [assertChannel(channel), payload]);
+    },
+    async close(): Promise<void> {
+      await listener.close();
+      await pool.end();
+    },
+  };
+}

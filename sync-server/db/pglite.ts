@@ -1,0 +1,68 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync } from 'node:fs';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { Mutex } from './mutex';
+import { assertChannel, type Db, type Queryable, type Row, type Unsubscribe } from './types';
+
+const INT8_OID = 20;
+
+/**
+ * Embedded PostgreSQL (WASM) on a data directory, or in memory when `dataDir` is omitted (tests).
+ *
+ * PGlite is a single connection. Its own `transaction()` does not stop a plain `query()` issued meanwhile by another
+ * request from running *inside* the open transaction, so every statement and transaction here goes through one
+ * FIFO mutex. The price is that transactions never overlap: fine for a laptop floor, and it makes the change
+ * counter trivially commit-ordered.
+ */
+export async function createPgliteDb(dataDir?: string): Promise<Db> {
+  if (dataDir && !dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir, {
+    parsers: { [INT8_OID]: (value: string) => Number(value) },
+  });
+  const mutex = new Mutex();
+  // Marks async work running inside one of our transactions, so a stray `db.query` there fails loudly instead of
+  // waiting forever for the mutex its own transaction holds.
+  const inTx = new AsyncLocalStorage<true>();
+
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    if (inTx.getStore()) {
+      return Promise.reject(new Error('db used inside db.tx(): use the Queryable passed to the transaction callback'));
+    }
+    return mutex.run(fn);
+  };
+
+  const txQueryable = (tx: Transaction): Queryable => ({
+    async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+      return (await tx.query<T>(sql, [...params])).rows;
+    },
+    async exec(sql: string): Promise<void> {
+      await tx.exec(sql);
+    },
+  });
+
+  return {
+    kind: 'pglite',
+    query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+      return exclusive(async () => (await pglite.query<T>(sql, [...params])).rows);
+    },
+    exec(sql: string): Promise<void> {
+      return exclusive(async () => {
+        await pglite.exec(sql);
+      });
+    },
+    tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+      return exclusive(() => pglite.transaction((tx) => inTx.run(true, () => fn(txQueryable(tx)))));
+    },
+    async listen(channel, handlers): Promise<Unsubscribe> {
+      // One connection never drops, so there is no gap to report.
+      const unlisten = await exclusive(() => pglite.listen(assertChannel(channel), handlers.onPayload));
+      return () => exclusive(() => unlisten());
+    },
+    async notify(channel: string, payload: string): Promise<void> {
+      await exclusive(() => pglite.query('SELECT pg_notify($1, $2)', [assertChannel(channel), payload]));
+    },
+    async close(): Promise<void> {
+      await mutex.run(() => pglite.close());
+    },
+  };
+}
