@@ -1,0 +1,467 @@
+import type Database from 'better-sqlite3';
+import { Subject, type Observable } from 'rxjs';
+import {
+  categorizeBulkWriteRows,
+  getChangedDocumentsSinceQuery,
+  getIndexableStringMonad,
+  getPrimaryFieldOfPrimaryKey,
+  getQueryMatcher,
+  getSortComparator,
+  getStartIndexStringFromLowerBound,
+  getStartIndexStringFromUpperBound,
+  now,
+  prepareQuery,
+  RxError,
+  toArray,
+  type BulkWriteRow,
+  type CategorizeBulkWriteRowsOutput,
+  type EventBulk,
+  type PreparedQuery,
+  type RxDocumentData,
+  type RxJsonSchema,
+  type RxStorageBulkWriteResponse,
+  type RxStorageChangeEvent,
+  type RxStorageCountResult,
+  type RxStorageDefaultCheckpoint,
+  type RxStorageInstance,
+  type RxStorageQueryResult,
+  type StringKeys,
+} from 'rxdb';
+import { COLLECTIONS_TABLE, quoteIdent, releaseConnection, type SqliteConnection } from './connection';
+import { toSortableText } from './sortable-text';
+
+export type RxStorageSqliteInternals = {
+  readonly connection: SqliteConnection;
+  /** Unquoted SQL table name holding this collection's documents. */
+  readonly tableName: string;
+};
+
+/** This storage takes no per-collection options; the type exists so RxDB's generics line up. */
+export type RxStorageSqliteInstanceCreationOptions = Record<string, never>;
+
+type ChangeBulk<RxDocType> = EventBulk<RxStorageChangeEvent<RxDocumentData<RxDocType>>, RxStorageDefaultCheckpoint>;
+
+/** One schema index: the RxDB field list, its SQL column and the function producing RxDB's index string. */
+type IndexColumn<RxDocType> = {
+  readonly fields: string[];
+  readonly column: string;
+  readonly toIndexString: (doc: RxDocumentData<RxDocType>) => string;
+};
+
+type RangeMode = 'all' | 'page' | 'count';
+
+/** SQL for a range scan on one index column, ready to run; `explainQuery` uses the same builder, so tests see
+ *  exactly the statement `query` runs. */
+type RangeScan = { stmt: Database.Statement<unknown[], unknown>; params: unknown[] };
+
+export function tableNameFor(databaseName: string, collectionName: string, schemaVersion: number): string {
+  return `${databaseName}__${collectionName}__v${schemaVersion}`;
+}
+
+/** The indexes RxDB's query planner may choose: `schema.indexes` of the (already normalised) schema. */
+export function schemaIndexes<RxDocType>(schema: RxJsonSchema<RxDocumentData<RxDocType>>): string[][] {
+  return (schema.indexes ?? []).map((index) => toArray(index).slice(0));
+}
+
+export function attachmentsUnsupportedError(collectionName: string): RxError {
+  // SQL1 is RxDB's own code for "this SQLite storage does not support attachments"; the message is ours because
+  // RxDB's text talks about its trial version.
+  return new RxError(
+    'SQL1',
+    `The Quty SQLite RxStorage does not support attachments (collection "${collectionName}"). ` +
+      'Store binary data outside RxDB or remove `attachments` from the schema.',
+    { collection: collectionName },
+  );
+}
+
+export class RxStorageInstanceSqlite<RxDocType>
+  implements
+    RxStorageInstance<
+      RxDocType,
+      RxStorageSqliteInternals,
+      RxStorageSqliteInstanceCreationOptions,
+      RxStorageDefaultCheckpoint
+    >
+{
+  public readonly primaryPath: StringKeys<RxDocumentData<RxDocType>>;
+  public closed = false;
+  private readonly db: Database.Database;
+  private readonly table: string;
+  private readonly indexColumns: IndexColumn<RxDocType>[];
+  private readonly indexColumnByName: Map<string, IndexColumn<RxDocType>>;
+  private readonly changes$: Subject<ChangeBulk<RxDocType>>;
+  private readonly rangeStatements = new Map<string, Database.Statement<unknown[], unknown>>();
+  private readonly stmtSelectOne: Database.Statement<unknown[], unknown>;
+  private readonly stmtSelectMany: Database.Statement<unknown[], unknown>;
+  private readonly stmtSelectAll: Database.Statement<unknown[], unknown>;
+  private readonly stmtInsert: Database.Statement<unknown[], unknown>;
+  private readonly stmtUpdate: Database.Statement<unknown[], unknown>;
+  private readonly stmtCleanup: Database.Statement<unknown[], unknown>;
+  /** The whole read-categorise-write step of a bulkWrite as one IMMEDIATE transaction (see bulkWrite). */
+  private readonly writeTransaction: (
+    rows: BulkWriteRow<RxDocType>[],
+    context: string,
+  ) => CategorizeBulkWriteRowsOutput<RxDocType>;
+
+  constructor(
+    public readonly databaseName: string,
+    public readonly collectionName: string,
+    public readonly schema: Readonly<RxJsonSchema<RxDocumentData<RxDocType>>>,
+    public readonly internals: RxStorageSqliteInternals,
+    public readonly options: Readonly<RxStorageSqliteInstanceCreationOptions>,
+  ) {
+    this.primaryPath = getPrimaryFieldOfPrimaryKey(schema.primaryKey);
+    this.db = internals.connection.db;
+    this.table = quoteIdent(internals.tableName);
+    this.indexColumns = schemaIndexes(schema).map((fields, i) => ({
+      fields,
+      column: 'i' + i,
+      toIndexString: getIndexableStringMonad(schema, fields),
+    }));
+    this.indexColumnByName = new Map(this.indexColumns.map((c) => [c.fields.join(','), c]));
+
+    const perTable = internals.connection.perTable;
+    const existing = perTable.get(internals.tableName);
+    if (existing instanceof Subject) {
+      this.changes$ = existing as Subject<ChangeBulk<RxDocType>>;
+    } else {
+      this.changes$ = new Subject<ChangeBulk<RxDocType>>();
+      perTable.set(internals.tableName, this.changes$);
+    }
+
+    const t = this.table;
+    const idxCols = this.indexColumns.map((c) => c.column);
+    // raw(): rows as [id, data] arrays, cheaper than objects; pluck(): just the data string.
+    this.stmtSelectOne = this.db.prepare(`SELECT id, data FROM ${t} WHERE id = ?`).raw();
+    // One cached statement for any number of ids: the ids travel as one JSON array parameter.
+    this.stmtSelectMany = this.db
+      .prepare(`SELECT id, data FROM ${t} WHERE id IN (SELECT value FROM json_each(?))`)
+      .raw();
+    this.stmtSelectAll = this.db.prepare(`SELECT data FROM ${t}`).pluck();
+    const insertCols = ['id', 'deleted', 'lwt', 'data', ...idxCols];
+    this.stmtInsert = this.db.prepare(
+      `INSERT INTO ${t} (${insertCols.join(', ')}) VALUES (${insertCols.map(() => '?').join(', ')})`,
+    );
+    this.stmtUpdate = this.db.prepare(
+      `UPDATE ${t} SET ${['deleted', 'lwt', 'data', ...idxCols].map((c) => c + ' = ?').join(', ')} WHERE id = ?`,
+    );
+    this.stmtCleanup = this.db.prepare(`DELETE FROM ${t} WHERE deleted = 1 AND lwt <= ?`);
+
+    this.writeTransaction = this.db
+      .transaction((rows: BulkWriteRow<RxDocType>[], context: string) => {
+        const docsInDb = this.readDocsForWrite(rows);
+        const categorized = categorizeBulkWriteRows<RxDocType>(
+          this,
+          this.primaryPath as StringKeys<RxDocType>,
+          docsInDb,
+          rows,
+          context,
+        );
+        for (const row of categorized.bulkInsertDocs) {
+          const doc = row.document;
+          this.stmtInsert.run(
+            this.idOf(doc),
+            doc._deleted ? 1 : 0,
+            doc._meta.lwt,
+            JSON.stringify(doc),
+            ...this.indexValues(doc),
+          );
+        }
+        for (const row of categorized.bulkUpdateDocs) {
+          const doc = row.document;
+          this.stmtUpdate.run(
+            doc._deleted ? 1 : 0,
+            doc._meta.lwt,
+            JSON.stringify(doc),
+            ...this.indexValues(doc),
+            this.idOf(doc),
+          );
+        }
+        return categorized;
+      })
+      // IMMEDIATE takes the write lock up front: a DEFERRED transaction that reads first and writes later can fail
+      // with SQLITE_BUSY on the upgrade if another process (e.g. a maintenance tool) holds the file.
+      .immediate;
+  }
+
+  bulkWrite(rows: BulkWriteRow<RxDocType>[], context: string): Promise<RxStorageBulkWriteResponse<RxDocType>> {
+    try {
+      this.ensureOpen('bulkWrite');
+      if (rows.length === 0) {
+        return Promise.resolve({ error: [] });
+      }
+      // One SQLite transaction: read the current state of the written ids, let RxDB decide inserts/updates/409s,
+      // write. better-sqlite3 is synchronous, so nothing else runs on this connection in between.
+      const categorized = this.writeTransaction(rows, context);
+      // Emit only after COMMIT returned: subscribers must never see a write that could still roll back.
+      if (categorized.eventBulk.events.length > 0 && categorized.newestRow) {
+        const last = categorized.newestRow.document;
+        categorized.eventBulk.checkpoint = { id: this.idOf(last), lwt: last._meta.lwt };
+        this.changes$.next(categorized.eventBulk);
+      }
+      return Promise.resolve({ error: categorized.errors });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  findDocumentsById(ids: string[], withDeleted: boolean): Promise<RxDocumentData<RxDocType>[]> {
+    try {
+      this.ensureOpen('findDocumentsById');
+      const found = this.readDocsById(ids);
+      const ret: RxDocumentData<RxDocType>[] = [];
+      // Same order (and duplicates) as the requested ids, as the memory storage returns them.
+      for (const id of ids) {
+        const doc = found.get(id);
+        if (doc && (withDeleted || !doc._deleted)) {
+          ret.push(doc);
+        }
+      }
+      return Promise.resolve(ret);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  query(preparedQuery: PreparedQuery<RxDocType>): Promise<RxStorageQueryResult<RxDocType>> {
+    try {
+      this.ensureOpen('query');
+      return Promise.resolve({ documents: this.runQuery(preparedQuery) });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  count(preparedQuery: PreparedQuery<RxDocType>): Promise<RxStorageCountResult> {
+    try {
+      this.ensureOpen('count');
+      const plan = preparedQuery.queryPlan;
+      const column = this.indexColumnByName.get(plan.index.join(','));
+      if (column && plan.selectorSatisfiedByIndex) {
+        // The index range is exactly the result: let SQLite count index entries without touching the documents.
+        const scan = this.rangeScan(preparedQuery, column, 'count');
+        const count = Number(scan.stmt.get(...scan.params));
+        return Promise.resolve({ count, mode: 'fast' });
+      }
+      // RxDB's count ignores skip/limit, like the memory storage; count every match in the index range.
+      const matcher = getQueryMatcher(this.schema, preparedQuery.query);
+      const datas = column ? this.rangeData(preparedQuery, column, 'all') : (this.stmtSelectAll.all() as string[]);
+      let count = 0;
+      for (const data of datas) {
+        if (matcher(JSON.parse(data) as RxDocumentData<RxDocType>)) {
+          count++;
+        }
+      }
+      return Promise.resolve({ count, mode: 'fast' });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async getChangedDocumentsSince(
+    limit: number,
+    checkpoint?: RxStorageDefaultCheckpoint,
+  ): Promise<{ documents: RxDocumentData<RxDocType>[]; checkpoint: RxStorageDefaultCheckpoint }> {
+    // RxDB's own checkpoint query (lwt > since OR (lwt = since AND id > sinceId), sorted by lwt, id), planned on the
+    // ['_meta.lwt', primary] index every normalised schema has: the same answer as storages without this method.
+    const prepared = prepareQuery<RxDocType>(this.schema, getChangedDocumentsSinceQuery(this, limit, checkpoint));
+    const documents = this.runQuery(prepared);
+    const last = documents[documents.length - 1];
+    return {
+      documents,
+      checkpoint: last ? { id: this.idOf(last), lwt: last._meta.lwt } : (checkpoint ?? { id: '', lwt: 0 }),
+    };
+  }
+
+  changeStream(): Observable<ChangeBulk<RxDocType>> {
+    return this.changes$.asObservable();
+  }
+
+  cleanup(minimumDeletedTime: number): Promise<boolean> {
+    try {
+      this.ensureOpen('cleanup');
+      // Same bound as the memory storage: purge tombstones whose last write is at least minimumDeletedTime old.
+      this.stmtCleanup.run(now() - minimumDeletedTime);
+      return Promise.resolve(true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  getAttachmentData(_documentId: string, _attachmentId: string, _digest: string): Promise<Blob> {
+    return Promise.reject(attachmentsUnsupportedError(this.collectionName));
+  }
+
+  async remove(): Promise<void> {
+    this.ensureOpen('remove');
+    this.db.transaction(() => {
+      this.db.exec(`DROP TABLE IF EXISTS ${this.table}`);
+      this.db.prepare(`DELETE FROM ${COLLECTIONS_TABLE} WHERE table_name = ?`).run(this.internals.tableName);
+    })();
+    this.internals.connection.perTable.delete(this.internals.tableName);
+    await this.close();
+  }
+
+  close(): Promise<void> {
+    if (this.closed) {
+      return Promise.resolve();
+    }
+    this.closed = true;
+    releaseConnection(this.internals.connection);
+    return Promise.resolve();
+  }
+
+  /**
+   * EXPLAIN QUERY PLAN of the SQL `query()` runs for this prepared query, or undefined when the planner's index has
+   * no column (full scan). For tests and diagnostics.
+   */
+  explainQuery(preparedQuery: PreparedQuery<RxDocType>): { sql: string; plan: string[] } | undefined {
+    const column = this.indexColumnByName.get(preparedQuery.queryPlan.index.join(','));
+    if (!column) {
+      return undefined;
+    }
+    const scan = this.rangeScan(preparedQuery, column, this.rangeModeFor(preparedQuery));
+    const rows = this.db.prepare('EXPLAIN QUERY PLAN ' + scan.stmt.source).all(...scan.params) as { detail: string }[];
+    return { sql: scan.stmt.source, plan: rows.map((r) => r.detail) };
+  }
+
+  private runQuery(preparedQuery: PreparedQuery<RxDocType>): RxDocumentData<RxDocType>[] {
+    const plan = preparedQuery.queryPlan;
+    const query = preparedQuery.query;
+    const skip = query.skip ? query.skip : 0;
+    // typeof, not truthiness: an explicit `limit: 0` means no documents (memory storage does the same).
+    const limit = typeof query.limit === 'number' ? query.limit : Infinity;
+    const skipPlusLimit = skip + limit;
+    const column = this.indexColumnByName.get(plan.index.join(','));
+
+    if (!column) {
+      // The planner was given an index this table has no column for (e.g. `query.index` naming a non-schema
+      // index): correct but slow full scan.
+      const matcher = getQueryMatcher(this.schema, query);
+      const docs = (this.stmtSelectAll.all() as string[])
+        .map((data) => JSON.parse(data) as RxDocumentData<RxDocType>)
+        .filter((doc) => matcher(doc))
+        .sort(getSortComparator(this.schema, query));
+      return docs.slice(skip, skipPlusLimit);
+    }
+
+    const mode = this.rangeModeFor(preparedQuery);
+    if (mode === 'page') {
+      // Index range already is the answer in the right order: SQLite applies skip/limit, we parse only the page.
+      return this.rangeData(preparedQuery, column, 'page').map((d) => JSON.parse(d) as RxDocumentData<RxDocType>);
+    }
+
+    const matcher = plan.selectorSatisfiedByIndex ? undefined : getQueryMatcher(this.schema, query);
+    const mustSort = !plan.sortSatisfiedByIndex;
+    let rows: RxDocumentData<RxDocType>[] = [];
+    if (!mustSort && Number.isFinite(skipPlusLimit)) {
+      // Sorted by the index but filtered in JS: walk the range lazily and stop once skip + limit matches are found.
+      const scan = this.rangeScan(preparedQuery, column, 'all');
+      for (const data of scan.stmt.iterate(...scan.params) as IterableIterator<string>) {
+        if (rows.length >= skipPlusLimit) {
+          break;
+        }
+        const doc = JSON.parse(data) as RxDocumentData<RxDocType>;
+        if (!matcher || matcher(doc)) {
+          rows.push(doc);
+        }
+      }
+    } else {
+      for (const data of this.rangeData(preparedQuery, column, 'all')) {
+        const doc = JSON.parse(data) as RxDocumentData<RxDocType>;
+        if (!matcher || matcher(doc)) {
+          rows.push(doc);
+        }
+      }
+      if (mustSort) {
+        rows.sort(getSortComparator(this.schema, query));
+      }
+    }
+    if (skip !== 0 || rows.length > skipPlusLimit) {
+      rows = rows.slice(skip, skipPlusLimit);
+    }
+    return rows;
+  }
+
+  private rangeModeFor(preparedQuery: PreparedQuery<RxDocType>): RangeMode {
+    const plan = preparedQuery.queryPlan;
+    return plan.selectorSatisfiedByIndex && plan.sortSatisfiedByIndex ? 'page' : 'all';
+  }
+
+  private rangeData(preparedQuery: PreparedQuery<RxDocType>, column: IndexColumn<RxDocType>, mode: RangeMode): string[] {
+    const scan = this.rangeScan(preparedQuery, column, mode);
+    return scan.stmt.all(...scan.params) as string[];
+  }
+
+  /**
+   * The index range RxDB's planner chose, as SQL on that index's column: bounds are RxDB's own bound strings
+   * (getStartIndexStringFrom{Lower,Upper}Bound), mapped like the stored values (toSortableText).
+   */
+  private rangeScan(preparedQuery: PreparedQuery<RxDocType>, column: IndexColumn<RxDocType>, mode: RangeMode): RangeScan {
+    const plan = preparedQuery.queryPlan;
+    const lower = toSortableText(getStartIndexStringFromLowerBound(this.schema, column.fields, plan.startKeys));
+    const upper = toSortableText(getStartIndexStringFromUpperBound(this.schema, column.fields, plan.endKeys));
+    const key = `${column.column}|${plan.inclusiveStart ? 1 : 0}|${plan.inclusiveEnd ? 1 : 0}|${mode}`;
+    let stmt = this.rangeStatements.get(key);
+    if (!stmt) {
+      const c = column.column;
+      const where = `${c} ${plan.inclusiveStart ? '>=' : '>'} ? AND ${c} ${plan.inclusiveEnd ? '<=' : '<'} ?`;
+      const sql =
+        mode === 'count'
+          ? `SELECT COUNT(*) FROM ${this.table} WHERE ${where}`
+          : `SELECT data FROM ${this.table} WHERE ${where} ORDER BY ${c}` + (mode === 'page' ? ' LIMIT ? OFFSET ?' : '');
+      stmt = this.db.prepare(sql).pluck();
+      this.rangeStatements.set(key, stmt);
+    }
+    const params: unknown[] = [lower, upper];
+    if (mode === 'page') {
+      const query = preparedQuery.query;
+      params.push(typeof query.limit === 'number' ? query.limit : -1, query.skip ? query.skip : 0);
+    }
+    return { stmt, params };
+  }
+
+  /** Documents currently stored for the ids of these write rows, for RxDB's conflict detection. */
+  private readDocsForWrite(rows: BulkWriteRow<RxDocType>[]): Map<string, RxDocumentData<RxDocType>> {
+    const ids = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      ids[i] = this.idOf((rows[i] as BulkWriteRow<RxDocType>).document);
+    }
+    return this.readDocsById(ids);
+  }
+
+  private readDocsById(ids: string[]): Map<string, RxDocumentData<RxDocType>> {
+    const found = new Map<string, RxDocumentData<RxDocType>>();
+    if (ids.length === 0) {
+      return found;
+    }
+    const rows =
+      ids.length === 1
+        ? (this.stmtSelectOne.all(ids[0]) as [string, string][])
+        : (this.stmtSelectMany.all(JSON.stringify(ids)) as [string, string][]);
+    for (const [id, data] of rows) {
+      found.set(id, JSON.parse(data) as RxDocumentData<RxDocType>);
+    }
+    return found;
+  }
+
+  private indexValues(doc: RxDocumentData<RxDocType>): string[] {
+    const values = new Array<string>(this.indexColumns.length);
+    for (let i = 0; i < this.indexColumns.length; i++) {
+      values[i] = toSortableText((this.indexColumns[i] as IndexColumn<RxDocType>).toIndexString(doc));
+    }
+    return values;
+  }
+
+  private idOf(doc: RxDocumentData<RxDocType>): string {
+    return doc[this.primaryPath] as string;
+  }
+
+  private ensureOpen(method: string): void {
+    if (this.closed) {
+      throw new Error(
+        `RxStorage sqlite: ${method}() on closed instance ${this.databaseName}/${this.collectionName}`,
+      );
+    }
+  }
+}

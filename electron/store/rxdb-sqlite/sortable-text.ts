@@ -1,0 +1,25 @@
+/**
+ * RxDB compares index strings with JavaScript's `<`, i.e. by UTF-16 code unit. SQLite (UTF-8 database, BINARY
+ * collation) compares by byte, which is code point order. The two orders differ for strings holding surrogate
+ * pairs (emoji) or chars >= U+E000: in UTF-8 an emoji sorts *after* U+FFFF, the `INDEX_MAX` char RxDB uses for
+ * open upper bounds, so a plain TEXT column would silently drop such documents from range queries.
+ *
+ * We therefore store index strings remapped so that SQLite's byte order equals JavaScript's order: every code unit
+ * below U+D800 stays as is (the fast path: ASCII and most scripts never take the slow loop), every code unit
+ * u >= U+D800 (surrogates included, paired or lone) becomes the code point u + 0x800, which lies in
+ * [U+E000, U+107FF]: above every unmapped unit, strictly monotonic, never a surrogate, so valid UTF-8.
+ * The mapping is applied identically to document index strings and to query bounds.
+ */
+const NEEDS_REMAP = /[\ud800-\uffff]/;
+
+export function toSortableText(indexString: string): string {
+  if (!NEEDS_REMAP.test(indexString)) {
+    return indexString;
+  }
+  let out = '';
+  for (let i = 0; i < indexString.length; i++) {
+    const unit = indexString.charCodeAt(i);
+    out += unit < 0xd800 ? indexString[i] : String.fromCodePoint(unit + 0x800);
+  }
+  return out;
+}
