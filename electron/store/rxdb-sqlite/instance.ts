@@ -315,14 +315,16 @@ export class RxStorageInstanceSqlite<RxDocType>
    * EXPLAIN QUERY PLAN of the SQL `query()` runs for this prepared query, or undefined when the planner's index has
    * no column (full scan). For tests and diagnostics.
    */
-  explainQuery(preparedQuery: PreparedQuery<RxDocType>): { sql: string; plan: string[] } | undefined {
+  explainQuery(
+    preparedQuery: PreparedQuery<RxDocType>,
+  ): { sql: string; params: unknown[]; plan: string[] } | undefined {
     const column = this.indexColumnByName.get(preparedQuery.queryPlan.index.join(','));
     if (!column) {
       return undefined;
     }
     const scan = this.rangeScan(preparedQuery, column, this.rangeModeFor(preparedQuery));
     const rows = this.db.prepare('EXPLAIN QUERY PLAN ' + scan.stmt.source).all(...scan.params) as { detail: string }[];
-    return { sql: scan.stmt.source, plan: rows.map((r) => r.detail) };
+    return { sql: scan.stmt.source, params: scan.params, plan: rows.map((r) => r.detail) };
   }
 
   private runQuery(preparedQuery: PreparedQuery<RxDocType>): RxDocumentData<RxDocType>[] {
