@@ -1,0 +1,275 @@
+import { z } from 'zod';
+import {
+  DEFAULT_FAULT_BITS,
+  LineSplitter,
+  TerminatorSchema,
+  describeFaultBits,
+  emptyHealth,
+  printable,
+  type DetectorFrame,
+  type Driver,
+  type DriverHealth,
+  type Metal,
+} from './driver';
+
+/**
+ * Metal detectors that send one ASCII line per event, e.g.
+ *
+ *   MD01,FAIL,FE,2026-11-21T10:00:00        detection (reject), metal FE
+ *   MD01,PASS,,2026-11-21T10:00:01          piece passed
+ *   MD01,VERIFY,FE,1.0,TP-123,PASS          verification with certified test piece TP-123 (Fe 1.0 mm), passed
+ *   MD01,FAULT,0x04                         fault register (hex with 0x, else decimal)
+ *   MD01,POWERON                            power-on / reset
+ *
+ * Vendors differ in keywords and field order, so the layout is configuration (zod-validated), not code.
+ * There is no checksum in this protocol: any line that does not parse exactly is rejected as a diagnostic.
+ */
+
+const position = z.number().int().min(0).max(31);
+const words = (defaults: string[]) => z.array(z.string().min(1).max(16)).min(1).default(defaults);
+
+export const LineDetectorConfigSchema = z.object({
+  separator: z.string().min(1).max(4).default(','),
+  terminator: TerminatorSchema.default('any'),
+  /** Longest accepted line; longer ones are dropped (bounded buffer). */
+  maxLineLength: z.number().int().min(16).max(4096).default(256),
+  /** If set, lines from another device id on the same cable are rejected. */
+  expectedDeviceId: z.string().min(1).max(32).optional(),
+  deviceIdField: position.default(0),
+  eventField: position.default(1),
+  /** Event keywords, compared case-insensitively. */
+  keywords: z
+    .object({
+      pass: words(['PASS', 'OK']),
+      detection: words(['FAIL', 'REJECT', 'DETECT']),
+      verification: words(['VERIFY', 'TEST']),
+      fault: words(['FAULT', 'ERR']),
+      powerOn: words(['POWERON', 'PWRON', 'RESET']),
+    })
+    .prefault({}),
+  /** Field positions per event; `time` and counters are optional everywhere. */
+  fields: z
+    .object({
+      pass: z
+        .object({ time: position.optional(), rejectCount: position.optional(), packCount: position.optional() })
+        .prefault({ time: 3 }),
+      detection: z
+        .object({
+          metal: position,
+          time: position.optional(),
+          rejectCount: position.optional(),
+          packCount: position.optional(),
+        })
+        .prefault({ metal: 2, time: 3 }),
+      verification: z
+        .object({
+          metal: position,
+          sizeMm: position.optional(),
+          pieceId: position.optional(),
+          result: position,
+          time: position.optional(),
+        })
+        .prefault({ metal: 2, sizeMm: 3, pieceId: 4, result: 5, time: 6 }),
+      fault: z.object({ bits: position, time: position.optional() }).prefault({ bits: 2, time: 3 }),
+      powerOn: z.object({ time: position.optional() }).prefault({ time: 2 }),
+    })
+    .prefault({}),
+  metals: z
+    .object({
+      fe: words(['FE']),
+      nonfe: words(['NFE', 'NONFE', 'NF']),
+      stainless: words(['SS', 'SUS', 'STAINLESS']),
+    })
+    .prefault({}),
+  results: z.object({ pass: words(['PASS', 'OK']), fail: words(['FAIL', 'NG']) }).prefault({}),
+  faultBits: z.record(z.string(), z.string()).optional(),
+});
+export type LineDetectorConfig = z.infer<typeof LineDetectorConfigSchema>;
+export type LineDetectorConfigInput = z.input<typeof LineDetectorConfigSchema>;
+
+const DEVICE_ID = /^[A-Za-z0-9_-]{1,32}$/;
+// Device clocks vary in format; accept date/time characters only, so garbled bytes cannot hide in this field.
+const DEVICE_TIME = /^[0-9][0-9T:./ +Z-]{3,39}$/;
+const COUNTER = /^[0-9]{1,9}$/;
+const SIZE = /^[0-9]{1,2}(\.[0-9]{1,3})?$/;
+const PIECE_ID = /^[A-Za-z0-9_./-]{1,64}$/;
+
+type EventKind = 'pass' | 'detection' | 'verification' | 'fault' | 'powerOn';
+
+class LineError extends Error {}
+
+export class LineDetectorDriver implements Driver<DetectorFrame> {
+  readonly family = 'line-detector' as const;
+  readonly config: LineDetectorConfig;
+  private readonly splitter: LineSplitter;
+  private readonly stats: DriverHealth = emptyHealth();
+  private readonly keywordToKind = new Map<string, EventKind>();
+  private readonly metalWords = new Map<string, Metal>();
+  private readonly faultTable: Record<number, string>;
+  private out: DetectorFrame[] = [];
+  private rejectedBytes = 0;
+
+  constructor(config: LineDetectorConfigInput = {}) {
+    this.config = LineDetectorConfigSchema.parse(config);
+    this.splitter = new LineSplitter(this.config.maxLineLength, this.config.terminator);
+    const k = this.config.keywords;
+    for (const kind of ['pass', 'detection', 'verification', 'fault', 'powerOn'] as const) {
+      for (const w of k[kind]) this.keywordToKind.set(w.toUpperCase(), kind);
+    }
+    for (const metal of ['fe', 'nonfe', 'stainless'] as const) {
+      for (const w of this.config.metals[metal]) this.metalWords.set(w.toUpperCase(), metal);
+    }
+    this.faultTable = { ...DEFAULT_FAULT_BITS };
+    for (const [bit, text] of Object.entries(this.config.faultBits ?? {})) this.faultTable[Number(bit)] = text;
+  }
+
+  push(chunk: Uint8Array): DetectorFrame[] {
+    this.out = [];
+    this.stats.bytesIn += chunk.length;
+    this.splitter.push(chunk, this.sink);
+    this.stats.droppedBytes = this.splitter.dropped + this.rejectedBytes;
+    this.stats.bufferedBytes = this.splitter.buffered;
+    return this.out;
+  }
+
+  resetStream(): void {
+    this.splitter.reset();
+    this.stats.bufferedBytes = 0;
+  }
+
+  health(): DriverHealth {
+    return { ...this.stats };
+  }
+
+  private readonly sink = {
+    line: (bytes: Uint8Array) => this.onLine(bytes),
+    overflow: (head: Uint8Array) =>
+      this.error(`line longer than ${this.config.maxLineLength} bytes dropped`, head, undefined),
+  };
+
+  private error(reason: string, raw: Uint8Array, suspected: 'detection' | undefined): void {
+    this.stats.errors++;
+    this.stats.lastError = reason;
+    const frame: DetectorFrame = { kind: 'error', reason, raw: printable(raw) };
+    if (suspected) frame.suspected = suspected;
+    this.out.push(frame);
+  }
+
+  private onLine(bytes: Uint8Array): void {
+    let kind: EventKind | undefined;
+    try {
+      for (let i = 0; i < bytes.length; i++) {
+        const b = bytes[i] as number;
+        if (b < 0x20 || b > 0x7e) throw new LineError(`non-printable byte 0x${b.toString(16).padStart(2, '0')}`);
+      }
+      const text = String.fromCharCode(...bytes);
+      const fields = text.split(this.config.separator).map((f) => f.trim());
+      kind = this.keywordToKind.get((fields[this.config.eventField] ?? '').toUpperCase());
+      const frame = this.parseFields(fields, kind);
+      this.stats.frames++;
+      this.out.push(frame);
+    } catch (err) {
+      // Only LineError is expected; anything else is a parser bug, still reported rather than thrown at the core.
+      const reason = err instanceof LineError ? err.message : `parser failure: ${String(err)}`;
+      this.rejectedBytes += bytes.length;
+      this.error(reason, bytes, kind === 'detection' ? 'detection' : undefined);
+    }
+  }
+
+  private parseFields(fields: string[], kind: EventKind | undefined): DetectorFrame {
+    const deviceId = fields[this.config.deviceIdField] ?? '';
+    if (!DEVICE_ID.test(deviceId)) throw new LineError('missing or malformed device id');
+    if (this.config.expectedDeviceId && deviceId !== this.config.expectedDeviceId) {
+      throw new LineError(`line from unexpected device ${deviceId}`);
+    }
+    if (!kind) throw new LineError('unknown event keyword');
+    const at = (pos: number | undefined): string | undefined => {
+      if (pos === undefined) return undefined;
+      const v = fields[pos];
+      return v === undefined || v === '' ? undefined : v;
+    };
+    const common = (time: number | undefined): { deviceId: string; deviceTime?: string } => {
+      const t = at(time);
+      if (t === undefined) return { deviceId };
+      if (!DEVICE_TIME.test(t)) throw new LineError('malformed device time');
+      return { deviceId, deviceTime: t };
+    };
+    const counter = (pos: number | undefined, name: string): number | undefined => {
+      const v = at(pos);
+      if (v === undefined) return undefined;
+      if (!COUNTER.test(v)) throw new LineError(`malformed ${name}`);
+      return Number(v);
+    };
+    const f = this.config.fields;
+    switch (kind) {
+      case 'pass': {
+        const frame: DetectorFrame = { kind: 'pass', ...common(f.pass.time) };
+        const rejectCount = counter(f.pass.rejectCount, 'reject counter');
+        const packCount = counter(f.pass.packCount, 'pack counter');
+        if (rejectCount !== undefined) frame.rejectCount = rejectCount;
+        if (packCount !== undefined) frame.packCount = packCount;
+        return frame;
+      }
+      case 'detection': {
+        // A reject with an unreadable metal code is still a reject: it becomes 'unknown', never dropped.
+        const code = at(f.detection.metal);
+        const metal = code === undefined ? 'unknown' : this.metal(code);
+        const frame: DetectorFrame = { kind: 'detection', metal, ...common(f.detection.time) };
+        const rejectCount = counter(f.detection.rejectCount, 'reject counter');
+        const packCount = counter(f.detection.packCount, 'pack counter');
+        if (rejectCount !== undefined) frame.rejectCount = rejectCount;
+        if (packCount !== undefined) frame.packCount = packCount;
+        return frame;
+      }
+      case 'verification': {
+        const v = f.verification;
+        const resultWord = (at(v.result) ?? '').toUpperCase();
+        const result = this.config.results.pass.some((w) => w.toUpperCase() === resultWord)
+          ? 'pass'
+          : this.config.results.fail.some((w) => w.toUpperCase() === resultWord)
+            ? 'fail'
+            : undefined;
+        if (!result) throw new LineError('verification without a readable result');
+        const code = at(v.metal);
+        const frame: DetectorFrame = {
+          kind: 'verification',
+          result,
+          metal: code === undefined ? 'unknown' : this.metal(code),
+          ...common(v.time),
+        };
+        const size = at(v.sizeMm);
+        if (size !== undefined) {
+          if (!SIZE.test(size) || Number(size) <= 0) throw new LineError('malformed test piece size');
+          frame.sizeMm = Number(size);
+        }
+        const pieceId = at(v.pieceId);
+        if (pieceId !== undefined) {
+          if (!PIECE_ID.test(pieceId)) throw new LineError('malformed test piece id');
+          frame.pieceId = pieceId;
+        }
+        return frame;
+      }
+      case 'fault': {
+        const raw = at(f.fault.bits);
+        if (raw === undefined) throw new LineError('fault without bits');
+        const bits = /^0[xX][0-9A-Fa-f]{1,4}$/.test(raw)
+          ? parseInt(raw.slice(2), 16)
+          : /^[0-9]{1,5}$/.test(raw)
+            ? Number(raw)
+            : NaN;
+        if (!Number.isInteger(bits) || bits > 0xffff) throw new LineError('malformed fault bits');
+        return { kind: 'fault', bits, description: describeFaultBits(bits, this.faultTable), ...common(f.fault.time) };
+      }
+      case 'powerOn':
+        return { kind: 'powerOn', ...common(f.powerOn.time) };
+    }
+  }
+
+  private metal(code: string): Metal {
+    return this.metalWords.get(code.toUpperCase()) ?? 'unknown';
+  }
+}
+
+export function createLineDetector(config: LineDetectorConfigInput = {}): LineDetectorDriver {
+  return new LineDetectorDriver(config);
+}

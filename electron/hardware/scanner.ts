@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import {
+  LineSplitter,
+  TerminatorSchema,
+  emptyHealth,
+  printable,
+  type Driver,
+  type DriverHealth,
+  type ScannerFrame,
+} from './driver';
+
+/**
+ * Barcode scanners in serial (COM) mode: one scan per line, ended by CR, LF or CRLF (default: any of them, with a
+ * CRLF split across two reads still giving one scan), optionally prefixed with an AIM symbology identifier `]Xn`
+ * which is returned separately. GS (0x1D) separates GS1 fields and is kept in `data`; classification of the data
+ * (badge, SPK, transfer slip, carton) is done by `shared/barcode`, not here.
+ */
+
+export const GS = 0x1d;
+
+export const ScannerConfigSchema = z.object({
+  terminator: TerminatorSchema.default('any'),
+  /** Longest scan accepted (2D codes can be long); longer input is dropped, so memory stays bounded. */
+  maxLength: z.number().int().min(8).max(8192).default(1024),
+});
+export type ScannerConfig = z.infer<typeof ScannerConfigSchema>;
+export type ScannerConfigInput = z.input<typeof ScannerConfigSchema>;
+
+const AIM = /^\][A-Za-z][0-9A-Za-z]/;
+
+/** Splits `]C1...` into the AIM identifier and the data; null when there is no identifier. */
+export function splitAimPrefix(text: string): { symbology: string | null; data: string } {
+  if (text.length >= 3 && AIM.test(text)) return { symbology: text.slice(0, 3), data: text.slice(3) };
+  return { symbology: null, data: text };
+}
+
+/** Control bytes a barcode may legitimately carry: GS (GS1 fields), RS and EOT (ISO/IEC 15434 envelopes). */
+function allowedControl(b: number): boolean {
+  return b === GS || b === 0x1e || b === 0x04;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export class ScannerDriver implements Driver<ScannerFrame> {
+  readonly family = 'scanner' as const;
+  readonly config: ScannerConfig;
+  private readonly splitter: LineSplitter;
+  private readonly stats: DriverHealth = emptyHealth();
+  private rejectedBytes = 0;
+  private out: ScannerFrame[] = [];
+
+  constructor(config: ScannerConfigInput = {}) {
+    this.config = ScannerConfigSchema.parse(config);
+    this.splitter = new LineSplitter(this.config.maxLength, this.config.terminator);
+  }
+
+  push(chunk: Uint8Array): ScannerFrame[] {
+    this.out = [];
+    this.stats.bytesIn += chunk.length;
+    this.splitter.push(chunk, this.sink);
+    this.stats.droppedBytes = this.splitter.dropped + this.rejectedBytes;
+    this.stats.bufferedBytes = this.splitter.buffered;
+    return this.out;
+  }
+
+  resetStream(): void {
+    this.splitter.reset();
+    this.stats.bufferedBytes = 0;
+  }
+
+  health(): DriverHealth {
+    return { ...this.stats };
+  }
+
+  private readonly sink = {
+    line: (bytes: Uint8Array) => this.onLine(bytes),
+    overflow: (head: Uint8Array) => this.error(`scan longer than ${this.config.maxLength} bytes dropped`, head),
+  };
+
+  private error(reason: string, raw: Uint8Array): void {
+    this.stats.errors++;
+    this.stats.lastError = reason;
+    this.out.push({ kind: 'error', reason, raw: printable(raw) });
+  }
+
+  private onLine(bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i] as number;
+      if ((b < 0x20 && !allowedControl(b)) || b === 0x7f) {
+        this.rejectedBytes += bytes.length;
+        this.error(`control byte 0x${b.toString(16).padStart(2, '0')} in scan`, bytes);
+        return;
+      }
+    }
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      // A garbled byte on the wire: better no scan than a wrong one.
+      this.rejectedBytes += bytes.length;
+      this.error('scan is not valid UTF-8', bytes);
+      return;
+    }
+    const { symbology, data } = splitAimPrefix(text);
+    if (data.length === 0) {
+      this.rejectedBytes += bytes.length;
+      this.error('symbology identifier without data', bytes);
+      return;
+    }
+    this.stats.frames++;
+    this.out.push({ kind: 'scan', symbology, data });
+  }
+}
+
+export function createScanner(config: ScannerConfigInput = {}): ScannerDriver {
+  return new ScannerDriver(config);
+}
