@@ -1,0 +1,183 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from './app';
+import { scope, writeDocuments, writeTx } from './changes';
+import { createTestDb, type TestDb } from './db/testing';
+import { enrollStation, TEST_ADMIN_TOKEN } from './testing';
+
+let t: TestDb;
+let app: FastifyInstance;
+const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+
+beforeAll(async () => {
+  t = await createTestDb();
+  app = await buildApp({ db: t.db, adminToken: TEST_ADMIN_TOKEN });
+});
+afterAll(async () => {
+  await app?.close();
+  await t?.cleanup();
+});
+
+describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
+  it('GET /health reports the database and schema', async () => {
+    const res = await app.inject({ method: 'GET', url: '/health' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{ status: string; version: string; db: { reachable: boolean; schema: number } }>();
+    expect(body.status).toBe('ok');
+    expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(body.db.reachable).toBe(true);
+    expect(body.db.schema).toBeGreaterThanOrEqual(1);
+  });
+
+  it('GET /metrics speaks Prometheus text format', async () => {
+    app.metrics.pushes.inc();
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(res.body).toContain('# TYPE qsf_pushes_total counter\nqsf_pushes_total 1');
+    for (const name of ['qsf_pulls_total', 'qsf_events_applied_total', 'qsf_events_refused_total', 'qsf_connected_stations', 'qsf_pull_lag_versions']) {
+      expect(res.body).toContain(`# TYPE ${name}`);
+    }
+  });
+
+  it('malformed JSON is a 400 and changes nothing', async () => {
+    const before = await t.db.query('SELECT count(*)::int AS n FROM enrollment_codes');
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/enrollment-codes',
+      headers: { ...admin, 'content-type': 'application/json' },
+      payload: '{"stationId": "ST-1", ',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ error: string }>().error).toBeTruthy();
+    expect(await t.db.query('SELECT count(*)::int AS n FROM enrollment_codes')).toEqual(before);
+  });
+
+  it('a schema violation is a 400 naming the field', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/enrollment-codes',
+      headers: admin,
+      payload: { stationId: 'ST-1', department: 'Sewing Dept', ttlMinutes: 'soon' },
+    });
+    expect(res.statusCode).toBe(400);
+    const body = res.json<{ error: string; issues: { path: string }[] }>();
+    expect(body.error).toBe('bad_request');
+    expect(body.issues.map((i) => i.path).sort()).toEqual(['body.department', 'body.ttlMinutes']);
+  });
+
+  it('admin routes need the admin token', async () => {
+    const none = await app.inject({ method: 'POST', url: '/api/enrollment-codes', payload: { stationId: 'X', department: 'x' } });
+    expect(none.statusCode).toBe(401);
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/api/enrollment-codes',
+      headers: { authorization: 'Bearer nope' },
+      payload: { stationId: 'X', department: 'x' },
+    });
+    expect(wrong.statusCode).toBe(401);
+  });
+
+  it('enrolls a station once per code; the token authenticates until revoked', async () => {
+    const issued = await app.inject({
+      method: 'POST',
+      url: '/api/enrollment-codes',
+      headers: admin,
+      payload: { stationId: 'ST-SEW-1', department: 'sewing' },
+    });
+    expect(issued.statusCode).toBe(201);
+    const { code } = issued.json<{ code: string }>();
+    expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    const stored = await t.db.query<{ code_hash: string }>('SELECT code_hash FROM enrollment_codes');
+    expect(JSON.stringify(stored)).not.toContain(code.replace(/-/g, ''));
+
+    const key = 'O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik';
+    const badKey = await app.inject({
+      method: 'POST',
+      url: '/api/enroll',
+      payload: { code, stationId: 'ST-SEW-1', publicKey: 'not-a-key' },
+    });
+    expect(badKey.statusCode).toBe(400);
+    expect(badKey.json<{ issues: { path: string }[] }>().issues[0]?.path).toBe('body.publicKey');
+
+    const wrongStation = await app.inject({ method: 'POST', url: '/api/enroll', payload: { code, stationId: 'ST-OTHER', publicKey: key } });
+    expect(wrongStation.statusCode).toBe(403);
+
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/api/enroll',
+      payload: { code: code.toLowerCase().replace(/-/g, ' '), stationId: 'ST-SEW-1', publicKey: key },
+    });
+    expect(ok.statusCode).toBe(200);
+    const { token, department } = ok.json<{ token: string; department: string }>();
+    expect(department).toBe('sewing');
+    const [row] = await t.db.query<{ token_hash: string }>(`SELECT token_hash FROM stations WHERE id = 'ST-SEW-1'`);
+    expect(row?.token_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row?.token_hash).not.toBe(token);
+
+    const again = await app.inject({ method: 'POST', url: '/api/enroll', payload: { code, stationId: 'ST-SEW-1', publicKey: key } });
+    expect(again.statusCode).toBe(403);
+
+    const auth = { authorization: `Bearer ${token}` };
+    const pk = await app.inject({ method: 'GET', url: '/api/stations/ST-SEW-1/public-key', headers: auth });
+    expect(pk.json()).toEqual({ stationId: 'ST-SEW-1', department: 'sewing', publicKey: key, revokedAt: null });
+    expect((await app.inject({ method: 'GET', url: '/api/stations/ST-SEW-1/public-key' })).statusCode).toBe(401);
+
+    const revoked = await app.inject({ method: 'POST', url: '/api/stations/ST-SEW-1/revoke', headers: admin });
+    expect(revoked.statusCode).toBe(200);
+    const after = await app.inject({ method: 'GET', url: '/api/pull', headers: auth });
+    expect(after.statusCode).toBe(401);
+    expect((await app.inject({ method: 'POST', url: '/api/stations/NOPE/revoke', headers: admin })).statusCode).toBe(404);
+  });
+
+  it('refuses an expired code', async () => {
+    const issued = await app.inject({
+      method: 'POST',
+      url: '/api/enrollment-codes',
+      headers: admin,
+      payload: { stationId: 'ST-EXP', department: 'sewing', ttlMinutes: 1 },
+    });
+    const { code } = issued.json<{ code: string }>();
+    await t.db.query(`UPDATE enrollment_codes SET expires_at = now() - interval '1 second' WHERE station_id = 'ST-EXP'`);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/enroll',
+      payload: { code, stationId: 'ST-EXP', publicKey: 'O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik' },
+    });
+    expect(res.statusCode).toBe(403);
+  });
+
+  it('pull returns only what the station may see, in checkpointed batches, with station keys', async () => {
+    const sew = await enrollStation(app, 'ST-SEW-2', 'sewing');
+    await enrollStation(app, 'ST-CUT-1', 'cutting');
+    await writeTx(t.db, (q) =>
+      writeDocuments(q, [
+        { kind: 'workOrder', id: 'WO-S', body: { dept: 'sewing' }, scope: [scope.dept('sewing')] },
+        { kind: 'workOrder', id: 'WO-C', body: { dept: 'cutting' }, scope: [scope.dept('cutting')] },
+        { kind: 'transfer', id: 'TR-1', body: {}, scope: [scope.station('ST-SEW-2'), scope.station('ST-CUT-1')] },
+        { kind: 'transfer', id: 'TR-2', body: {}, scope: [scope.station('ST-CUT-1')] },
+      ]),
+    );
+    const res = await app.inject({ method: 'GET', url: '/api/pull?limit=1000', headers: sew.auth });
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{ documents: { kind: string; id: string; body: { publicKey?: string } }[]; checkpoint: { version: number } }>();
+    const ids = body.documents.map((d) => `${d.kind}/${d.id}`);
+    expect(ids).toEqual(expect.arrayContaining(['workOrder/WO-S', 'transfer/TR-1', 'stationKey/ST-SEW-2', 'stationKey/ST-CUT-1']));
+    expect(ids).not.toContain('workOrder/WO-C');
+    expect(ids).not.toContain('transfer/TR-2');
+    expect(body.documents.find((d) => d.id === 'ST-CUT-1' && d.kind === 'stationKey')?.body.publicKey).toBeTruthy();
+
+    const next = await app.inject({ method: 'GET', url: `/api/pull?checkpoint=${body.checkpoint.version}`, headers: sew.auth });
+    expect(next.json()).toEqual({ documents: [], checkpoint: body.checkpoint });
+
+    const bad = await app.inject({ method: 'GET', url: '/api/pull?checkpoint=-1&limit=abc', headers: sew.auth });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ issues: { path: string }[] }>().issues.map((i) => i.path).sort()).toEqual(['query.checkpoint', 'query.limit']);
+  });
+
+  it('answers unknown routes with the error shape', async () => {
+    const res = await app.inject({ method: 'GET', url: '/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json<{ error: string }>().error).toBe('not_found');
+  });
+});

@@ -1,0 +1,222 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  assignVersions,
+  CHANGES_CHANNEL,
+  parseChangeNotification,
+  pullDocuments,
+  scope,
+  writeDocuments,
+  writeTx,
+  type Checkpoint,
+  type PulledDocument,
+} from './changes';
+import { migrate } from './db/migrate';
+import { createTestDb, type TestDb } from './db/testing';
+
+let t: TestDb;
+beforeAll(async () => {
+  t = await createTestDb();
+  await migrate(t.db);
+});
+afterAll(async () => {
+  await t?.cleanup();
+});
+
+const isPg = !!process.env.TEST_DATABASE_URL;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+describe(`changes (${isPg ? 'pg' : 'pglite'})`, () => {
+  it('stamps one version per transaction and pulls by scope from a checkpoint', async () => {
+    const a = await writeTx(t.db, (q) =>
+      writeDocuments(q, [
+        { kind: 'wo', id: 'scoped-1', body: { n: 1 }, scope: [scope.dept('sewing')] },
+        { kind: 'wo', id: 'scoped-2', body: { n: 2 }, scope: [scope.dept('cutting')] },
+        { kind: 'cfg', id: 'scoped-3', body: { n: 3 }, scope: [scope.all] },
+      ]),
+    );
+    expect(a.version).toBeGreaterThan(0);
+    const b = await writeTx(t.db, (q) =>
+      writeDocuments(q, [{ kind: 'wo', id: 'scoped-1', body: { n: 10 }, scope: [scope.dept('sewing')], deleted: true }]),
+    );
+    expect(b.version).toBe(a.version! + 1);
+
+    const sewing = await pullDocuments(t.db, {
+      scopeTokens: [scope.all, scope.dept('sewing'), scope.station('ST-SEW-1')],
+      checkpoint: { version: a.version! - 1 },
+      limit: 100,
+    });
+    expect(sewing.documents.map((d) => [d.kind, d.id, d.version, d.deleted])).toEqual([
+      ['cfg', 'scoped-3', a.version, false],
+      ['wo', 'scoped-1', b.version, true],
+    ]);
+    expect(sewing.documents[1]?.body).toEqual({ n: 10 });
+    expect(sewing.checkpoint).toEqual({ version: b.version });
+
+    const again = await pullDocuments(t.db, { scopeTokens: ['dept:sewing'], checkpoint: sewing.checkpoint, limit: 10 });
+    expect(again).toEqual({ documents: [], checkpoint: sewing.checkpoint });
+  });
+
+  it('read-your-writes inside the transaction, and a transaction without writes takes no number', async () => {
+    const r = await writeTx(t.db, async (q) => {
+      await writeDocuments(q, [{ kind: 'k', id: 'ryw', body: { a: 1 }, scope: ['all'] }]);
+      return q.query<{ body: unknown }>(`SELECT body FROM documents WHERE kind = 'k' AND id = 'ryw'`);
+    });
+    expect(r.result).toEqual([{ body: { a: 1 } }]);
+    expect((await writeTx(t.db, async () => 'nothing')).version).toBeNull();
+  });
+
+  it('refuses to commit documents written without assignVersions()', async () => {
+    await expect(
+      t.db.tx((q) => writeDocuments(q, [{ kind: 'k', id: 'forgot', body: {}, scope: ['all'] }])),
+    ).rejects.toThrow(/without assignVersions/);
+    expect(await t.db.query(`SELECT 1 FROM documents WHERE id = 'forgot'`)).toEqual([]);
+  });
+
+  it('never splits one transaction across two batches', async () => {
+    const start = (await pullDocuments(t.db, { scopeTokens: ['split'], checkpoint: null, limit: 1 })).checkpoint;
+    const docs = (tx: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ kind: 'k', id: `${tx}-${i}`, body: {}, scope: ['split'] }));
+    await writeTx(t.db, (q) => writeDocuments(q, docs('A', 3)));
+    await writeTx(t.db, (q) => writeDocuments(q, docs('B', 2)));
+    const first = await pullDocuments(t.db, { scopeTokens: ['split'], checkpoint: start, limit: 2 });
+    expect(first.documents.map((d) => d.id)).toEqual(['A-0', 'A-1', 'A-2']);
+    const second = await pullDocuments(t.db, { scopeTokens: ['split'], checkpoint: first.checkpoint, limit: 2 });
+    expect(second.documents.map((d) => d.id)).toEqual(['B-0', 'B-1']);
+  });
+
+  it('numbers events in commit order and sends one NOTIFY per committed change', async () => {
+    await t.db.query(
+      `INSERT INTO stations (id, department, name, public_key) VALUES ('ST-EV', 'sewing', 'ST-EV', 'x')`,
+    );
+    const heard: string[] = [];
+    const stop = await t.db.listen(CHANGES_CHANNEL, { onPayload: (p) => heard.push(p) });
+    const res = await writeTx(t.db, async (q) => {
+      for (const seq of [2, 1]) {
+        await q.query(
+          `INSERT INTO events (id, station_id, seq, hlc, type, payload, v, status)
+           VALUES (gen_random_uuid(), 'ST-EV', $1, '0', 'test', '{}'::jsonb, 1, 'applied')`,
+          [seq],
+        );
+      }
+      await writeDocuments(q, [{ kind: 'k', id: 'ev-doc', body: {}, scope: [scope.station('ST-EV')] }]);
+    });
+    expect(res.events).toBe(2);
+    const evs = await t.db.query<{ seq: number; server_seq: number }>(
+      `SELECT seq, server_seq FROM events WHERE station_id = 'ST-EV' ORDER BY server_seq`,
+    );
+    expect(evs.map((e) => e.seq)).toEqual([1, 2]);
+    expect(evs[1]!.server_seq).toBe(evs[0]!.server_seq + 1);
+    await expect.poll(() => heard.map(parseChangeNotification)).toEqual([
+      { version: res.version, scope: ['station:ST-EV'] },
+    ]);
+    await stop();
+  });
+
+  /** Pulls with `limit` until stopped, recording every batch; a final drain after `stop` resolves. */
+  function puller(tokens: string[], limit: number, stop: Promise<void>) {
+    const batches: PulledDocument[][] = [];
+    let checkpoint: Checkpoint | null = null;
+    let stopped = false;
+    void stop.then(() => {
+      stopped = true;
+    });
+    const done = (async () => {
+      for (;;) {
+        const wasStopped = stopped;
+        const r = await pullDocuments(t.db, { scopeTokens: tokens, checkpoint, limit });
+        if (r.documents.length) batches.push(r.documents);
+        checkpoint = r.checkpoint;
+        // After the writers are done, keep pulling until a pull comes back empty: then we have everything.
+        if (wasStopped && r.documents.length === 0) return;
+        if (r.documents.length === 0) await sleep(1);
+      }
+    })();
+    return { batches, done };
+  }
+
+  function checkBatches(batches: PulledDocument[][], perTx: Map<number, number>) {
+    for (const batch of batches) {
+      const counts = new Map<number, number>();
+      for (const d of batch) counts.set(d.version, (counts.get(d.version) ?? 0) + 1);
+      for (const [version, n] of counts) expect(n, `batch split transaction ${version}`).toBe(perTx.get(version));
+      const versions = batch.map((d) => d.version);
+      expect(versions).toEqual([...versions].sort((x, y) => x - y));
+    }
+  }
+
+  it.runIf(isPg)('transactions that start in one order and commit in reverse: pullers skip nothing', async () => {
+    const tok = 'reverse';
+    const n = 5;
+    const perTx = 3;
+    const stop = deferred();
+    const pullers = [puller([tok], 2, stop.promise), puller([tok], 1, stop.promise), puller([tok], 7, stop.promise)];
+    const wrote = Array.from({ length: n }, deferred);
+    const gates = Array.from({ length: n }, deferred);
+    const txs = Array.from({ length: n }, (_, i) =>
+      t.db.tx(async (q) => {
+        await writeDocuments(
+          q,
+          Array.from({ length: perTx }, (_, j) => ({ kind: 'rev', id: `${i}-${j}`, body: { i }, scope: [tok] })),
+        );
+        wrote[i]!.resolve();
+        await gates[i]!.promise;
+        return (await assignVersions(q)).version!;
+      }),
+    );
+    // All five have written (sequence-style numbering would have given them 1..5 by now); commit 4, 3, 2, 1, 0.
+    for (const w of wrote) await w.promise;
+    const versions: number[] = [];
+    for (let i = n - 1; i >= 0; i--) {
+      gates[i]!.resolve();
+      versions[i] = await txs[i]!;
+      await sleep(20); // let the pullers see each commit on its own
+    }
+    expect(versions).toEqual([...versions].sort((a, b) => b - a));
+    stop.resolve();
+    await Promise.all(pullers.map((p) => p.done));
+    const counts = new Map(versions.map((v) => [v, perTx]));
+    for (const p of pullers) {
+      const seen = p.batches.flat().map((d) => d.id);
+      expect(seen.sort()).toEqual(Array.from({ length: n * perTx }, (_, k) => `${Math.floor(k / perTx)}-${k % perTx}`).sort());
+      checkBatches(p.batches, counts);
+    }
+  });
+
+  it('random concurrent writers and pollers: every row seen exactly once, no transaction split', async () => {
+    const tok = 'stress';
+    const writers = isPg ? 40 : 15;
+    const stop = deferred();
+    const pullers = [1, 2, 3, 5].map((limit) => puller([tok], limit, stop.promise));
+    const perTx = new Map<number, number>();
+    const expected: string[] = [];
+    await Promise.all(
+      Array.from({ length: writers }, async (_, i) => {
+        await sleep(Math.random() * 40);
+        const size = 1 + (i % 4);
+        const ids = Array.from({ length: size }, (_, j) => `${i}-${j}`);
+        expected.push(...ids);
+        const { version } = await writeTx(t.db, async (q) => {
+          await writeDocuments(q, ids.map((id) => ({ kind: 'stress', id, body: {}, scope: [tok] })));
+          await sleep(Math.random() * 15); // hold the transaction open so others overtake it
+        });
+        perTx.set(version!, size);
+      }),
+    );
+    stop.resolve();
+    await Promise.all(pullers.map((p) => p.done));
+    for (const p of pullers) {
+      const seen = p.batches.flat().map((d) => d.id);
+      expect(seen.length).toBe(expected.length);
+      expect(seen.sort()).toEqual([...expected].sort());
+      checkBatches(p.batches, perTx);
+    }
+  });
+});

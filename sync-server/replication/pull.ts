@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify';
+import { headVersion, pullDocuments, scopeTokensFor } from '../changes';
+import { route } from '../http/route';
+import { pullQuerySchema, pullResponseSchema } from './wire';
+
+export function registerPullRoute(app: FastifyInstance): void {
+  route(app, {
+    method: 'GET',
+    url: '/api/pull',
+    preHandler: app.authenticateStation,
+    querystring: pullQuerySchema,
+    response: pullResponseSchema,
+    async handler({ query, request }) {
+      const station = request.station!;
+      const result = await pullDocuments(app.db, {
+        scopeTokens: scopeTokensFor(station),
+        checkpoint: query.checkpoint === undefined ? null : { version: query.checkpoint },
+        limit: query.limit,
+      });
+      app.metrics.pulls.inc();
+      // A short batch means the station has caught up (its checkpoint may stay far behind the head when nothing in
+      // its scope changes). A full batch: the distance to the head, counting all changes, is an upper bound.
+      const lag = result.documents.length < query.limit ? 0 : Math.max(0, (await headVersion(app.db)) - result.checkpoint.version);
+      app.metrics.pullLag.set(lag, { station: station.id });
+      return result;
+    },
+  });
+}

@@ -1,0 +1,109 @@
+/** Helpers for tests that need enrolled stations and live streams (also for the push route's tests). */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { streamMessageSchema, type StreamMessage } from './replication/wire';
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface EnrolledStation {
+  id: string;
+  department: string;
+  token: string;
+  publicKey: string;
+  privateKey: KeyObject;
+  auth: { authorization: string };
+}
+
+/** Issues a code with the admin token and enrolls the station with a fresh Ed25519 key pair. */
+export async function enrollStation(
+  app: FastifyInstance,
+  stationId: string,
+  department: string,
+  adminToken: string = TEST_ADMIN_TOKEN,
+): Promise<EnrolledStation> {
+  const issued = await app.inject({
+    method: 'POST',
+    url: '/api/enrollment-codes',
+    headers: { authorization: `Bearer ${adminToken}` },
+    payload: { stationId, department },
+  });
+  if (issued.statusCode !== 201) throw new Error(`issue code: ${issued.statusCode} ${issued.body}`);
+  const { code } = issued.json<{ code: string }>();
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const jwk = publicKey.export({ format: 'jwk' });
+  if (!jwk.x) throw new Error('no raw key in JWK');
+  const enrolled = await app.inject({
+    method: 'POST',
+    url: '/api/enroll',
+    payload: { code, stationId, publicKey: jwk.x },
+  });
+  if (enrolled.statusCode !== 200) throw new Error(`enroll: ${enrolled.statusCode} ${enrolled.body}`);
+  const { token } = enrolled.json<{ token: string }>();
+  return { id: stationId, department, token, publicKey: jwk.x, privateKey, auth: { authorization: `Bearer ${token}` } };
+}
+
+export interface TestStream {
+  messages: StreamMessage[];
+  /** Resolves with the first message (from the start of the stream) matching `pred`. */
+  waitFor(pred: (m: StreamMessage) => boolean, timeoutMs?: number): Promise<StreamMessage>;
+  /** Resolves when the server ends the stream. */
+  ended: Promise<void>;
+  close(): void;
+}
+
+/** Opens /api/stream on a listening server (SSE needs a real socket, not inject) and parses its data lines. */
+export async function openStream(baseUrl: string, token: string): Promise<TestStream> {
+  const abort = new AbortController();
+  const res = await fetch(`${baseUrl}/api/stream`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: abort.signal,
+  });
+  if (res.status !== 200 || !res.body) throw new Error(`stream: ${res.status} ${await res.text()}`);
+  const messages: StreamMessage[] = [];
+  const waiters = new Set<() => void>();
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  const ended = (async () => {
+    let buf = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buf += value;
+        let i: number;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const frame = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          for (const line of frame.split('\n')) {
+            if (line.startsWith('data: ')) messages.push(streamMessageSchema.parse(JSON.parse(line.slice(6))));
+          }
+          for (const w of waiters) w();
+        }
+      }
+    } catch {
+      // aborted by close()
+    }
+  })();
+  return {
+    messages,
+    ended,
+    close: () => abort.abort(),
+    waitFor(pred, timeoutMs = 5000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const m = messages.find(pred);
+          if (m !== undefined) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(m);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no matching stream message in ${timeoutMs} ms; got ${JSON.stringify(messages)}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
