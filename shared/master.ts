@@ -1,0 +1,179 @@
+import { z } from 'zod';
+
+/** The departments that run a station. */
+export const Department = z.enum(['cutting', 'embroidery', 'sewing', 'finishing', 'packing']);
+export type Department = z.infer<typeof Department>;
+
+/** Everywhere goods can be on a route: the departments plus the external subcontractor (Route 3). */
+export const Place = z.enum(['cutting', 'embroidery', 'sewing', 'subcon', 'finishing', 'packing']);
+export type Place = z.infer<typeof Place>;
+
+export const RouteId = z.enum(['R1', 'R2', 'R3']);
+export type RouteId = z.infer<typeof RouteId>;
+
+/** The three routes every MO follows (DOMAIN.md, "Routes"). After packing, goods go to the FG warehouse. */
+export const ROUTES: Readonly<Record<RouteId, readonly Place[]>> = {
+  R1: ['cutting', 'embroidery', 'sewing', 'finishing', 'packing'],
+  R2: ['cutting', 'sewing', 'finishing', 'packing'],
+  R3: ['cutting', 'subcon', 'finishing', 'packing'],
+};
+
+/** Short codes used in work-order ids and labels. */
+export const PLACE_CODE: Readonly<Record<Place, string>> = {
+  cutting: 'CUT',
+  embroidery: 'EMB',
+  sewing: 'SEW',
+  subcon: 'SUB',
+  finishing: 'FIN',
+  packing: 'PCK',
+};
+
+export const Role = z.enum(['admin', 'ppic', 'warehouse', 'operator', 'line_leader', 'supervisor', 'qc_inspector', 'qc_lab']);
+export type Role = z.infer<typeof Role>;
+
+export const ArticleCode = z.string().regex(/^[A-Z0-9][A-Z0-9.-]{2,31}$/, 'article code: 3–32 of A–Z, 0–9, ".", "-"');
+export const OperatorId = z.string().regex(/^OP-[A-Z0-9]{2,12}$/, 'operator id looks like OP-0001');
+export type OperatorId = z.infer<typeof OperatorId>;
+export const StationId = z.string().regex(/^ST-[A-Z0-9-]{2,24}$/, 'station id looks like ST-SEW-1');
+export type StationId = z.infer<typeof StationId>;
+export const LineId = z.string().regex(/^LN-[A-Z0-9-]{2,24}$/, 'line id looks like LN-FIN-1');
+export type LineId = z.infer<typeof LineId>;
+export const MoId = z.string().regex(/^MO-\d{4}-\d{4,6}$/, 'MO id looks like MO-2026-0001');
+export const WorkOrderId = z
+  .string()
+  .regex(/^MO-\d{4}-\d{4,6}-(CUT|EMB|SEW|SUB|FIN|PCK)$/, 'work order (SPK) id looks like MO-2026-0001-SEW');
+export type WorkOrderId = z.infer<typeof WorkOrderId>;
+/** ISO week the goods ship, e.g. 2026-W48. */
+export const ShipWeek = z.string().regex(/^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/, 'ship week looks like 2026-W48');
+/** Retailer destination (distribution centre / country code). */
+export const Destination = z.string().regex(/^[A-Z0-9-]{2,16}$/, 'destination looks like DE-DC1');
+export const Quantity = z.number().int('quantity must be a whole number').positive('quantity must be > 0').max(1_000_000);
+export const Count = z.number().int().min(0).max(1_000_000);
+
+export const Article = z.object({
+  code: ArticleCode,
+  name: z.string().min(1).max(120),
+  /** WIP codes per department stage; finishing converts the last WIP code to the finished-good `code`. */
+  wipCodes: z.object({ cutting: ArticleCode, embroidery: ArticleCode.optional(), sewing: ArticleCode }),
+});
+export type Article = z.infer<typeof Article>;
+
+export const BomLine = z.object({
+  articleCode: ArticleCode,
+  partCode: z.string().min(1).max(40),
+  description: z.string().max(120),
+  qtyPerUnit: Quantity,
+  department: Department,
+});
+export type BomLine = z.infer<typeof BomLine>;
+
+export const Station = z.object({
+  id: StationId,
+  department: Department,
+  name: z.string().min(1).max(80),
+  lineId: LineId,
+});
+export type Station = z.infer<typeof Station>;
+
+export const Operator = z.object({
+  id: OperatorId,
+  name: z.string().min(1).max(80),
+  roles: z.array(Role).min(1),
+  departments: z.array(Department),
+  /** scrypt hash (shared/security/pin.ts); travels with the roster so login works offline. */
+  pinHash: z.string().min(1),
+  active: z.boolean().default(true),
+});
+export type Operator = z.infer<typeof Operator>;
+
+export const ManufacturingOrder = z.object({
+  id: MoId,
+  articleCode: ArticleCode,
+  quantity: Quantity,
+  route: RouteId,
+  destination: Destination,
+  shipWeek: ShipWeek,
+});
+export type ManufacturingOrder = z.infer<typeof ManufacturingOrder>;
+
+/** A work order (SPK): the slice of an MO one department (or the vendor) works on. */
+export const WorkOrder = z.object({
+  id: WorkOrderId,
+  moId: MoId,
+  place: Place,
+  articleCode: ArticleCode,
+  plannedQty: Quantity,
+  route: RouteId,
+  destination: Destination,
+  shipWeek: ShipWeek,
+  /** Where the goods come from (null for cutting) and go to ('fg_warehouse' after packing). */
+  from: Place.nullable(),
+  to: z.union([Place, z.literal('fg_warehouse')]),
+});
+export type WorkOrder = z.infer<typeof WorkOrder>;
+
+export function workOrderIdFor(moId: string, place: Place): WorkOrderId {
+  return `${moId}-${PLACE_CODE[place]}`;
+}
+
+/** An MO fans out into one work order per place on its route, in route order. */
+export function fanOut(mo: ManufacturingOrder): WorkOrder[] {
+  const places = ROUTES[mo.route];
+  return places.map((place, i) => ({
+    id: workOrderIdFor(mo.id, place),
+    moId: mo.id,
+    place,
+    articleCode: mo.articleCode,
+    plannedQty: mo.quantity,
+    route: mo.route,
+    destination: mo.destination,
+    shipWeek: mo.shipWeek,
+    from: i === 0 ? null : (places[i - 1] ?? null),
+    to: places[i + 1] ?? 'fg_warehouse',
+  }));
+}
+
+/** The place after `place` on `route`, or undefined at the end. */
+export function nextPlace(route: RouteId, place: Place): Place | undefined {
+  const places = ROUTES[route];
+  const i = places.indexOf(place);
+  return i < 0 ? undefined : places[i + 1];
+}
+
+/**
+ * Which department's station accepts goods sent to `to`. The vendor has no station: in Route 3 the cut goods are
+ * locked at cutting and unlocked when finishing counts them back in from the vendor; the SUB work order only
+ * tracks what is out at the vendor.
+ */
+export function receivingDepartment(route: RouteId, to: Place): Department | undefined {
+  if (to !== 'subcon') return to;
+  const after = nextPlace(route, 'subcon');
+  return after === undefined || after === 'subcon' ? undefined : after;
+}
+
+/** Line clearance points (DOMAIN.md, QT-09): the receiving line's department -> SOP step. */
+export const CLEARANCE_STEP: Readonly<Partial<Record<Department, 290 | 380 | 405>>> = {
+  sewing: 290,
+  finishing: 380,
+  packing: 405,
+};
+
+/** Master data the rules consult: the roster and the stations. */
+export interface MasterData {
+  operators: ReadonlyMap<string, Operator>;
+  stations: ReadonlyMap<string, Station>;
+}
+
+export function masterData(input: { operators?: readonly Operator[]; stations?: readonly Station[] }): MasterData {
+  return {
+    operators: new Map((input.operators ?? []).map((o) => [o.id, o])),
+    stations: new Map((input.stations ?? []).map((s) => [s.id, s])),
+  };
+}
+
+/** A supervisor of the department (or an admin) may release halts, holds and sign off broken needles. */
+export function canSupervise(op: Operator | undefined, department: Department): boolean {
+  if (!op || !op.active) return false;
+  if (op.roles.includes('admin')) return true;
+  return op.roles.includes('supervisor') && op.departments.includes(department);
+}

@@ -1,0 +1,48 @@
+/** Why a rule refused an event. Codes are stable (the UI translates them); `message` gives the specifics. */
+export const REFUSAL_CODES = [
+  'unknown_station',
+  'unknown_operator',
+  'not_logged_in',
+  'not_authorised',
+  'not_supervisor',
+  'unknown_work_order',
+  'wrong_department',
+  'work_order_closed',
+  'article_mismatch',
+  'destination_mismatch',
+  'exceeds_planned',
+  'exceeds_available',
+  'wrong_stage',
+  'defect_reason_required',
+  'not_next_on_route',
+  'wrong_work_order',
+  'unknown_transfer',
+  'transfer_already_locked',
+  'transfer_already_accepted',
+  'count_mismatch',
+  'slip_mismatch',
+  'line_halted',
+  'line_not_halted',
+  'already_halted',
+  'halt_mismatch',
+  'line_not_cleared',
+  'wrong_step',
+  'checklist_incomplete',
+  'verification_inconsistent',
+  'unknown_hold',
+  'hold_not_open',
+  'hold_results_mismatch',
+  'duplicate_carton',
+  'unknown_carton',
+  'not_ready',
+] as const;
+export type RefusalCode = (typeof REFUSAL_CODES)[number];
+
+export interface Refusal {
+  code: RefusalCode;
+  message: string;
+}
+
+export function refusal(code: RefusalCode, message: string): Refusal {
+  return { code, message };
+}

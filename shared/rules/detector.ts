@@ -1,0 +1,193 @@
+import type { AlertDoc, HoldDoc, LineDoc } from '../docs';
+import { eventWallMs, type EventOf, type FloorEvent } from '../events';
+import { advance, piecesAt, scrapAt, scrapLatest } from './pipeline';
+import { enterLine } from './line';
+import { refuse, type Tx } from './tx';
+
+/** Verification is due at least hourly (DOMAIN.md, "Verification"). */
+export const VERIFICATION_INTERVAL_MS = 60 * 60 * 1000;
+
+function alert(e: FloorEvent, a: Omit<AlertDoc, 'kind' | 'id' | 'status' | 'raisedEventId' | 'raisedAt' | 'closedEventId'>): AlertDoc {
+  return { kind: 'alert', id: e.id, status: 'open', raisedEventId: e.id, raisedAt: e.hlc, closedEventId: null, ...a };
+}
+
+/** Is the line's last passing verification missing or older than the interval at `atMs`? */
+export function verificationOverdue(line: LineDoc, atMs: number): boolean {
+  if (line.verification.status !== 'ok' || line.verification.lastPassAt === null) return true;
+  return atMs - Number(line.verification.lastPassAt.slice(0, 13)) > VERIFICATION_INTERVAL_MS;
+}
+
+/** Put pieces on hold (adds to the line's open hold, or opens one). Returns the line with the hold open. */
+function holdPieces(tx: Tx, line: LineDoc, items: Record<string, number>, reason: HoldDoc['reason']): LineDoc {
+  const entries = Object.entries(items).filter(([, n]) => n > 0);
+
+  const open = line.openHoldId ? tx.get('hold', line.openHoldId) : undefined;
+  const hold: HoldDoc =
+    open && open.status === 'open'
+      ? { ...open, items: { ...open.items } }
+      : {
+          kind: 'hold',
+          id: tx.event.id,
+          lineId: line.id,
+          reason,
+          items: {},
+          status: 'open',
+          createdEventId: tx.event.id,
+          createdAt: tx.event.hlc,
+          releasedBy: null,
+          releasedEventId: null,
+        };
+  let held = 0;
+  for (const [woId, count] of entries) {
+    const wo = tx.workOrder(woId);
+    // Pieces already handed over are out of reach of a hold (the alert tells the supervisor to follow them up).
+    const n = Math.min(count, piecesAt(wo) - wo.heldQty);
+    if (n <= 0) continue;
+    held += n;
+    tx.put({ ...wo, heldQty: wo.heldQty + n });
+    hold.items[woId] = (hold.items[woId] ?? 0) + n;
+  }
+  if (held === 0 && hold.id === tx.event.id) return line; // nothing to hold, no empty hold document
+  tx.put(hold);
+  return { ...line, openHoldId: hold.id };
+}
+
+/**
+ * A piece passed the detector. If verification is missing, failed or overdue, the piece is held for re-inspection
+ * instead of being released: nothing escapes a detector that has not been proven within the hour.
+ */
+export function recordDetectorPass(tx: Tx, e: EventOf<'md.pass'>): void {
+  const wo = tx.ownWorkOrder(e.payload.workOrderId);
+  let line = enterLine(tx, e.payload.lineId, wo, 'output');
+  const advanced = advance(wo, 'metal_detected', e.payload.count);
+  tx.put(advanced);
+  if (verificationOverdue(line, eventWallMs(e))) {
+    const reason = line.verification.status === 'failed' ? 'verification_failed' : 'verification_overdue';
+    const wasOpen = line.openHoldId !== null && tx.get('hold', line.openHoldId)?.status === 'open';
+    line = holdPieces(tx, line, { [wo.id]: e.payload.count }, reason);
+    if (!wasOpen) {
+      tx.put(alert(e, { severity: 'P2', type: 'verification_overdue', lineId: line.id, workOrderId: wo.id, message: `Detector on ${line.id} not verified: pieces on hold` }));
+    }
+  } else {
+    line = { ...line, sinceLastPass: { ...line.sinceLastPass, [wo.id]: (line.sinceLastPass[wo.id] ?? 0) + e.payload.count } };
+  }
+  tx.put(line);
+}
+
+/** A detection (reject) is a P1 alert: the line halts at once. Further detections while halted are still logged. */
+export function recordDetection(tx: Tx, e: EventOf<'md.detection'>): void {
+  const line = tx.line(e.payload.lineId);
+  if (line.halt) {
+    tx.put({ ...line, rejects: line.rejects + 1, halt: { ...line.halt, detections: line.halt.detections + 1 } });
+    return;
+  }
+  tx.put({
+    ...line,
+    rejects: line.rejects + 1,
+    halt: { haltId: e.id, cause: 'detection', since: e.hlc, eventId: e.id, detections: 1, metal: e.payload.metal, reason: null },
+  });
+  tx.put(
+    alert(e, {
+      severity: 'P1',
+      type: 'metal_detection',
+      lineId: line.id,
+      workOrderId: e.payload.workOrderId ?? null,
+      message: `Metal detected (${e.payload.metal}) on ${line.id}: line halted`,
+    }),
+  );
+}
+
+/** A verification run with certified test pieces. It passes only if every piece was detected. */
+export function recordVerification(tx: Tx, e: EventOf<'md.verification'>): void {
+  const allDetected = e.payload.pieces.every((p) => p.detected);
+  if ((e.payload.result === 'pass') !== allDetected) {
+    refuse('verification_inconsistent', `result ${e.payload.result} but ${allDetected ? 'every' : 'not every'} test piece was detected`);
+  }
+  let line = tx.line(e.payload.lineId);
+  if (e.payload.result === 'pass') {
+    tx.put({ ...line, verification: { status: 'ok', lastPassAt: e.hlc, lastPassEventId: e.id }, sinceLastPass: {}, openHoldId: null });
+    return;
+  }
+  line = holdPieces(tx, line, line.sinceLastPass, 'verification_failed');
+  tx.put({ ...line, verification: { ...line.verification, status: 'failed' }, sinceLastPass: {} });
+  tx.put(alert(e, { severity: 'P1', type: 'verification_failed', lineId: line.id, workOrderId: null, message: `Detector verification failed on ${line.id}: pieces since the last pass on hold` }));
+}
+
+/** The station's timer found the hourly verification overdue: everything since the last pass goes on hold. */
+export function recordVerificationOverdue(tx: Tx, e: EventOf<'md.verificationOverdue'>): void {
+  let line = tx.line(e.payload.lineId);
+  line = holdPieces(tx, line, line.sinceLastPass, 'verification_overdue');
+  tx.put({ ...line, verification: { ...line.verification, status: line.verification.status === 'failed' ? 'failed' : 'due' }, sinceLastPass: {} });
+  tx.put(alert(e, { severity: 'P2', type: 'verification_overdue', lineId: line.id, workOrderId: null, message: `Detector verification overdue on ${line.id}` }));
+}
+
+export function recordDetectorFault(tx: Tx, e: EventOf<'md.fault'>): void {
+  const line = tx.line(e.payload.lineId);
+  tx.put({ ...line, faults: line.faults + 1 });
+  tx.put(alert(e, { severity: 'P2', type: 'detector_fault', lineId: line.id, workOrderId: null, message: `Detector fault 0x${e.payload.bits.toString(16)} on ${line.id}: ${e.payload.description}` }));
+}
+
+/** After a power cut the detector must be verified again before pieces are released. */
+export function recordPowerOn(tx: Tx, e: EventOf<'md.powerOn'>): void {
+  const line = tx.line(e.payload.lineId);
+  tx.put({ ...line, verification: { ...line.verification, status: line.verification.status === 'failed' ? 'failed' : 'due' } });
+}
+
+/** A supervisor releases a hold after re-inspection: passed pieces go on, rejected ones are scrapped. */
+export function releaseHold(tx: Tx, e: EventOf<'hold.released'>): void {
+  const hold = tx.get('hold', e.payload.holdId);
+  if (!hold) refuse('unknown_hold', `hold ${e.payload.holdId} is not known here`);
+  if (hold.status !== 'open') refuse('hold_not_open', `hold ${hold.id} was already released`);
+  const line = tx.line(hold.lineId);
+  tx.supervisor(e.payload.supervisorId, line.department);
+  const results = new Map(e.payload.results.map((r) => [r.workOrderId, r]));
+  const itemIds = Object.keys(hold.items);
+  if (results.size !== e.payload.results.length || results.size !== itemIds.length) {
+    refuse('hold_results_mismatch', `give one result for each of ${itemIds.join(', ')}`);
+  }
+  for (const woId of itemIds) {
+    const r = results.get(woId);
+    const n = hold.items[woId] ?? 0;
+    if (!r || r.passedQty + r.rejectedQty !== n) refuse('hold_results_mismatch', `${woId} has ${n} pieces on hold: passed + rejected must equal ${n}`);
+    let wo = tx.workOrder(woId);
+    wo = { ...wo, heldQty: wo.heldQty - n };
+    if (r.rejectedQty > 0) wo = wo.place === 'finishing' ? scrapAt(wo, 'metal_detected', r.rejectedQty) : scrapLatest(wo, r.rejectedQty);
+    tx.put(wo);
+  }
+  tx.put({ ...hold, status: 'released', releasedBy: e.payload.supervisorId, releasedEventId: e.id });
+  if (line.openHoldId === hold.id) tx.put({ ...line, openHoldId: null });
+}
+
+/**
+ * Broken-needle log (sewing). Supervisor sign-off is required; missing fragments quarantine the pieces in process,
+ * which must then pass the detector.
+ */
+export function reportBrokenNeedle(tx: Tx, e: EventOf<'needle.broken'>): void {
+  const wo = tx.ownWorkOrder(e.payload.workOrderId);
+  const line = tx.line(e.payload.lineId);
+  tx.supervisor(e.payload.supervisorId, line.department);
+  if (e.payload.allFragmentsFound || e.payload.piecesInProcess === 0) {
+    if (!tx.get('line', line.id)) tx.put(line);
+    return;
+  }
+  const inProcess = piecesAt(wo) - wo.heldQty;
+  if (e.payload.piecesInProcess > inProcess) {
+    refuse('exceeds_available', `${wo.id} has ${inProcess} pieces in process, not ${e.payload.piecesInProcess}`);
+  }
+  const held: HoldDoc = {
+    kind: 'hold',
+    id: e.id,
+    lineId: line.id,
+    reason: 'needle_fragments_missing',
+    items: { [wo.id]: e.payload.piecesInProcess },
+    status: 'open',
+    createdEventId: e.id,
+    createdAt: e.hlc,
+    releasedBy: null,
+    releasedEventId: null,
+  };
+  tx.put(held);
+  tx.put({ ...wo, heldQty: wo.heldQty + e.payload.piecesInProcess });
+  if (!tx.get('line', line.id)) tx.put(line);
+  tx.put(alert(e, { severity: 'P2', type: 'needle_fragments_missing', lineId: line.id, workOrderId: wo.id, message: `Broken needle on ${e.payload.machineId}: fragments missing, ${e.payload.piecesInProcess} pieces quarantined` }));
+}

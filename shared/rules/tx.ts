@@ -1,0 +1,94 @@
+import type { Doc, DocKind, DocOf, DocReader, LineDoc, WorkOrderDoc } from '../docs';
+import { newLineDoc } from '../docs';
+import type { FloorEvent } from '../events';
+import type { Department, MasterData, Operator, Station } from '../master';
+import type { Refusal, RefusalCode } from '../refusal';
+
+/** Thrown inside a rule to refuse the event; `decide` turns it into a typed result. Never escapes `decide`. */
+export class Refused extends Error {
+  constructor(readonly refusal: Refusal) {
+    super(refusal.message);
+  }
+}
+
+export function refuse(code: RefusalCode, message: string): never {
+  throw new Refused({ code, message });
+}
+
+/** A document key the reader could not supply yet (server side: not loaded). */
+export interface DocKey {
+  kind: DocKind;
+  id: string;
+}
+
+/** Thrown by a server-side reader for documents it has not loaded; the server loads them and decides again. */
+export class NeedDocs extends Error {
+  constructor(readonly keys: DocKey[]) {
+    super(`need documents: ${keys.map((k) => `${k.kind}:${k.id}`).join(', ')}`);
+  }
+}
+
+/** Reads through staged changes, so later steps of one event see earlier ones. */
+export class Tx {
+  private readonly staged = new Map<string, Doc>();
+
+  constructor(
+    private readonly reader: DocReader,
+    readonly event: FloorEvent,
+    readonly master: MasterData,
+    readonly station: Station,
+    readonly operator: Operator | undefined,
+  ) {}
+
+  get<K extends DocKind>(kind: K, id: string): DocOf<K> | undefined {
+    const s = this.staged.get(`${kind}\u0000${id}`);
+    if (s) return s as DocOf<K>;
+    return this.reader.get(kind, id);
+  }
+
+  put(doc: Doc): void {
+    this.staged.set(`${doc.kind}\u0000${doc.id}`, doc);
+  }
+
+  changes(): Doc[] {
+    return [...this.staged.values()];
+  }
+
+  get department(): Department {
+    return this.station.department;
+  }
+
+  workOrder(id: string): WorkOrderDoc {
+    const wo = this.get('workOrder', id);
+    if (!wo) refuse('unknown_work_order', `work order ${id} is not known here`);
+    return wo;
+  }
+
+  /** A work order of this station's department that is still open for work. */
+  ownWorkOrder(id: string): WorkOrderDoc {
+    const wo = this.workOrder(id);
+    if (wo.place !== this.department) {
+      refuse('wrong_department', `work order ${id} belongs to ${wo.place}, this station is ${this.department}`);
+    }
+    if (wo.status === 'closed') refuse('work_order_closed', `work order ${id} is closed`);
+    return wo;
+  }
+
+  /** The line, created on first use for this station's department. */
+  line(id: string): LineDoc {
+    const line = this.get('line', id) ?? newLineDoc(id, this.department);
+    if (line.department !== this.department) {
+      refuse('wrong_department', `line ${id} belongs to ${line.department}, this station is ${this.department}`);
+    }
+    return line;
+  }
+
+  supervisor(id: string, department: Department): Operator {
+    const op = this.master.operators.get(id);
+    if (!op) refuse('unknown_operator', `operator ${id} is not on the roster`);
+    if (!op.active || !(op.roles.includes('admin') || (op.roles.includes('supervisor') && op.departments.includes(department)))) {
+      refuse('not_supervisor', `${id} is not a supervisor of ${department}`);
+    }
+    return op;
+  }
+}
