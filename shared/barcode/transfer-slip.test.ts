@@ -64,6 +64,22 @@ describe('sign and verify', () => {
     expect(/^[A-Za-z0-9:_-]+$/.test(payload)).toBe(true);
   });
 
+  it('stays under 300 characters with every field at its maximum length', async () => {
+    const payload = await signTransferSlip(
+      {
+        transferId: fields.transferId,
+        workOrderId: 'MO-2026-000001-ABCDEF',
+        articleCode: 'A'.repeat(32),
+        quantity: 999_999,
+        fromDepartment: 'D'.repeat(24),
+        toDepartment: 'E'.repeat(24),
+        stationId: 'S'.repeat(32),
+      },
+      cut.privateKey,
+    );
+    expect(payload.length).toBeLessThan(300);
+  });
+
   it('accepts an async key lookup (e.g. from the station database)', async () => {
     const payload = await signTransferSlip(fields, cut.privateKey);
     const r = await verifyTransferSlip(payload, async (id) => keys.get(id));
