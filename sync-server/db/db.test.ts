@@ -62,3 +62,22 @@ describe(`Db (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     expect(got).toEqual(['in-tx', 'direct']);
   });
 });
+
+describe.runIf(process.env.TEST_DATABASE_URL)('pg LISTEN connection', () => {
+  it('reconnects after the server drops it, reports the gap, and keeps delivering', async () => {
+    const got: string[] = [];
+    let gaps = 0;
+    const stop = await t.db.listen('qsf_test_reconnect', { onPayload: (p) => got.push(p), onGap: () => gaps++ });
+    await t.db.notify('qsf_test_reconnect', 'before');
+    await expect.poll(() => got).toEqual(['before']);
+    // Kill the listening backend as a server restart or network cut would.
+    await t.db.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE 'LISTEN%'`,
+    );
+    await expect.poll(() => gaps, { timeout: 10_000 }).toBe(1);
+    await t.db.notify('qsf_test_reconnect', 'after');
+    await expect.poll(() => got).toEqual(['before', 'after']);
+    await stop();
+  });
+});

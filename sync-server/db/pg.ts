@@ -111,9 +111,15 @@ class PgListener {
       this.channels.set(channel, set);
     }
     set.add(handlers);
-    const client = await this.connect();
-    // connect() LISTENs on every known channel when it opens a new connection; an existing one needs it here.
-    if (first) await client.query(`LISTEN ${channel}`);
+    try {
+      const client = await this.connect();
+      // connect() LISTENs on every known channel when it opens a new connection; an existing one needs it here.
+      if (first) await client.query(`LISTEN ${channel}`);
+    } catch (err) {
+      set.delete(handlers);
+      if (set.size === 0) this.channels.delete(channel);
+      throw err;
+    }
     return async () => {
       const current = this.channels.get(channel);
       if (!current?.delete(handlers) || current.size > 0) return;
