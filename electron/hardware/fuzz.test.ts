@@ -36,10 +36,11 @@ function run<F extends DeviceFrame>(driver: Driver<F>, chunks: Uint8Array[], bou
   return out;
 }
 
+type AnyDriver = Driver<DeviceFrame>;
 const drivers = [
-  { name: 'line detector', make: () => createLineDetector({ maxLineLength: 128 }), bound: 128, schema: DetectorFrameSchema },
-  { name: 'framed detector', make: () => createFramedDetector({ maxPayload: 128 }), bound: 128, schema: DetectorFrameSchema },
-  { name: 'scanner', make: () => createScanner({ maxLength: 128 }), bound: 128, schema: ScannerFrameSchema },
+  { name: 'line detector', make: (): AnyDriver => createLineDetector({ maxLineLength: 128 }), bound: 128, schema: DetectorFrameSchema },
+  { name: 'framed detector', make: (): AnyDriver => createFramedDetector({ maxPayload: 128 }), bound: 128, schema: DetectorFrameSchema },
+  { name: 'scanner', make: (): AnyDriver => createScanner({ maxLength: 128 }), bound: 128, schema: ScannerFrameSchema },
 ] as const;
 
 const metalArb = fc.constantFrom('fe', 'nonfe', 'stainless', 'unknown' as const);
@@ -105,7 +106,7 @@ describe('parser fuzzing', () => {
     fc.assert(
       fc.property(fc.array(lineArb, { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 30 }), (parts, cuts) => {
         const bytes = concat(parts);
-        for (const make of [() => createLineDetector({ maxLineLength: 128 }), () => createScanner({ maxLength: 128 })]) {
+        for (const make of [(): AnyDriver => createLineDetector({ maxLineLength: 128 }), (): AnyDriver => createScanner({ maxLength: 128 })]) {
           const whole = run(make(), [bytes], 128);
           expect(run(make(), chunked(bytes, cuts), 128)).toEqual(whole);
         }
