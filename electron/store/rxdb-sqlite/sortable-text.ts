@@ -11,15 +11,11 @@
  * The mapping is applied identically to document index strings and to query bounds.
  */
 const NEEDS_REMAP = /[\ud800-\uffff]/;
+// Without the `u` flag a regex sees UTF-16 code units, so each surrogate half is remapped on its own.
+const REMAP_UNITS = /[\ud800-\uffff]/g;
+const remapUnit = (unit: string): string => String.fromCodePoint(unit.charCodeAt(0) + 0x800);
 
 export function toSortableText(indexString: string): string {
-  if (!NEEDS_REMAP.test(indexString)) {
-    return indexString;
-  }
-  let out = '';
-  for (let i = 0; i < indexString.length; i++) {
-    const unit = indexString.charCodeAt(i);
-    out += unit < 0xd800 ? indexString[i] : String.fromCodePoint(unit + 0x800);
-  }
-  return out;
+  // test() first: most index strings need no remapping and then cost no allocation.
+  return NEEDS_REMAP.test(indexString) ? indexString.replace(REMAP_UNITS, remapUnit) : indexString;
 }

@@ -124,8 +124,6 @@ function ensureTable<RxDocType>(
     indexes.forEach((_fields, i) => {
       db.exec(`CREATE INDEX IF NOT EXISTS ${quoteIdent(`${tableName}__i${i}`)} ON ${t} (i${i})`);
     });
-    // cleanup() deletes old tombstones by (deleted, lwt).
-    db.exec(`CREATE INDEX IF NOT EXISTS ${quoteIdent(`${tableName}__cleanup`)} ON ${t} (deleted, lwt)`);
     if (existing === undefined) {
       db.prepare(
         `INSERT INTO ${COLLECTIONS_TABLE} (table_name, database_name, collection_name, schema_version, layout) ` +
