@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { decodeBadge, encodeBadge } from './badge';
 import { BarcodeFieldError } from './errors';
 
-const operatorIdArb = fc.stringMatching(/^OP-\d{4,6}$/);
+const operatorIdArb = fc.stringMatching(/^OP-[A-Z0-9]{2,12}$/);
 
 describe('badge', () => {
   it('encodes compactly', () => {

@@ -1,50 +1,38 @@
 /**
- * Field formats that appear on labels. Every format excludes `:` because the text codecs use it as the field
- * separator (and `:` is in the QR alphanumeric set, so uppercase-only labels encode in the dense QR mode).
+ * Field formats that appear on labels. The domain defines them once in `shared/master.ts`; the codecs reuse those
+ * schemas so a label can never carry an id the rest of the system would refuse.
  *
- * These are the barcode-level formats; `shared/master.ts` owns which values exist (e.g. which departments).
+ * The text codecs use `:` as their field separator, so every format here must exclude it (a test checks that,
+ * in case master data formats change). Departments travel as master's short place codes (CUT, SEW, ...).
  */
-import { z } from 'zod';
+import { ArticleCode, OperatorId, PLACE_CODE, Place, Quantity, StationId, WorkOrderId } from '../master';
 
-/** Operator badge number, e.g. `OP-0001`. */
-export const OperatorId = z.string().regex(/^OP-\d{4,6}$/, 'must look like OP-0001 (OP- and 4-6 digits)');
-export type OperatorId = z.infer<typeof OperatorId>;
+export { ArticleCode, OperatorId, Place, Quantity, StationId, WorkOrderId };
 
-/** Work order (SPK) id: the MO number plus the department suffix, e.g. `MO-2026-0001-SEW`. */
-export const WorkOrderId = z
-  .string()
-  .regex(/^MO-\d{4}-\d{4,6}-[A-Z]{2,6}$/, 'must look like MO-2026-0001-SEW (MO-<year>-<number>-<dept>)');
-export type WorkOrderId = z.infer<typeof WorkOrderId>;
+const PLACE_BY_CODE: ReadonlyMap<string, Place> = new Map(
+  (Object.entries(PLACE_CODE) as Array<[Place, string]>).map(([place, code]) => [code, place]),
+);
 
-/** Article code (retailer or internal WIP / FG code), upper case so caps-lock scans can be repaired. */
-export const ArticleCode = z
-  .string()
-  .regex(/^[A-Z0-9][A-Z0-9./_-]{0,31}$/, 'must be 1-32 chars of A-Z 0-9 . / _ -, starting with a letter or digit');
-export type ArticleCode = z.infer<typeof ArticleCode>;
+/** Place -> its label code, e.g. 'sewing' -> 'SEW'. */
+export function placeCode(place: Place): string {
+  return PLACE_CODE[place];
+}
 
-/** Piece count on a label: a positive whole number (a label for zero pieces is a mistake). */
-export const LabelQuantity = z
-  .number()
-  .int('must be a whole number')
-  .min(1, 'must be at least 1')
-  .max(999_999, 'must be at most 999999');
+/** Label code -> place, or undefined for a code that is not a place. */
+export function placeFromCode(code: string): Place | undefined {
+  return PLACE_BY_CODE.get(code);
+}
 
-/** Department code as used on slips, e.g. `CUT`, `SEW` (values defined in master data). */
-export const DepartmentCode = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,23}$/, 'must be 1-24 chars of letters, digits, _ or -, starting with a letter');
-export type DepartmentCode = z.infer<typeof DepartmentCode>;
-
-/** Station id, e.g. `ST-CUT-01`. Also a valid HLC node id. */
-export const StationId = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'must be 1-32 chars of letters, digits, _ or -');
-export type StationId = z.infer<typeof StationId>;
+export const PLACE_CODES: readonly string[] = [...PLACE_BY_CODE.keys()];
 
 /**
  * Decimal quantity as printed: no sign, no leading zeros, no exponent, so exactly one spelling per number (a signed
- * slip must not have two payloads for the same quantity).
+ * slip must not have two payloads for the same quantity). Range is then checked by `Quantity`.
  */
 export function parseQuantityText(s: string): number | undefined {
-  return /^[1-9]\d{0,5}$/.test(s) ? Number(s) : undefined;
+  if (!/^[1-9]\d{0,6}$/.test(s)) return undefined;
+  const n = Number(s);
+  return Quantity.safeParse(n).success ? n : undefined;
 }
+
+export const QUANTITY_TEXT_RULE = 'must be a whole number 1-1000000 without leading zeros';

@@ -4,8 +4,8 @@ import { BarcodeFieldError } from './errors';
 import { decodeSpkLabel, encodeSpkLabel } from './spk';
 
 const workOrderIdArb = fc.stringMatching(/^MO-\d{4}-\d{4,6}-(CUT|EMB|SEW|FIN|PCK)$/);
-const articleCodeArb = fc.stringMatching(/^[A-Z0-9][A-Z0-9./_-]{0,31}$/);
-const quantityArb = fc.integer({ min: 1, max: 999_999 });
+const articleCodeArb = fc.stringMatching(/^[A-Z0-9][A-Z0-9.-]{2,31}$/);
+const quantityArb = fc.integer({ min: 1, max: 1_000_000 });
 
 function fieldOf(fn: () => unknown): string {
   try {
@@ -45,7 +45,10 @@ describe('SPK label', () => {
     ['S:MO-2026-0001-SEW:ART:007', 'quantity'],
     ['S:MO-2026-0001-SEW:ART:-5', 'quantity'],
     ['S:MO-2026-0001-SEW:ART:1e3', 'quantity'],
-    ['S:MO-2026-0001-SEW:ART:1000000', 'quantity'],
+    ['S:MO-2026-0001-SEW:ART:1000001', 'quantity'],
+    ['S:MO-2026-0001-SEW:ART:10000000', 'quantity'],
+    ['S:MO-2026-0001-XXX:ART:1', 'workOrderId'],
+    ['S:MO-2026-0001-SEW:A/B:1', 'articleCode'],
   ])('rejects %j naming field %s', (data, field) => {
     expect(fieldOf(() => decodeSpkLabel(data))).toBe(field);
   });
@@ -54,7 +57,7 @@ describe('SPK label', () => {
     expect(fieldOf(() => encodeSpkLabel({ workOrderId: 'MO-2026-0001-SEW', articleCode: 'A:B', quantity: 1 }))).toBe(
       'articleCode',
     );
-    expect(fieldOf(() => encodeSpkLabel({ workOrderId: 'MO-2026-0001-SEW', articleCode: 'A', quantity: 1.5 }))).toBe(
+    expect(fieldOf(() => encodeSpkLabel({ workOrderId: 'MO-2026-0001-SEW', articleCode: 'ART', quantity: 1.5 }))).toBe(
       'quantity',
     );
   });

@@ -8,21 +8,21 @@
  */
 import { z } from 'zod';
 import { BarcodeFieldError, parseField } from './errors';
-import { ArticleCode, LabelQuantity, WorkOrderId, parseQuantityText } from './fields';
+import { ArticleCode, Quantity, QUANTITY_TEXT_RULE, WorkOrderId, parseQuantityText } from './fields';
 
 export const SPK_PREFIX = 'S:';
 
 export const SpkLabelFields = z.object({
   workOrderId: WorkOrderId,
   articleCode: ArticleCode,
-  quantity: LabelQuantity,
+  quantity: Quantity,
 });
 export type SpkLabelFields = z.infer<typeof SpkLabelFields>;
 
 export function encodeSpkLabel(fields: SpkLabelFields): string {
   const workOrderId = parseField('spk', 'workOrderId', WorkOrderId, fields.workOrderId);
   const articleCode = parseField('spk', 'articleCode', ArticleCode, fields.articleCode);
-  const quantity = parseField('spk', 'quantity', LabelQuantity, fields.quantity);
+  const quantity = parseField('spk', 'quantity', Quantity, fields.quantity);
   return `${SPK_PREFIX}${workOrderId}:${articleCode}:${quantity}`;
 }
 
@@ -46,7 +46,7 @@ export function decodeSpkLabel(data: string): SpkLabelFields {
   const articleCode = parseField('spk', 'articleCode', ArticleCode, art);
   const quantity = parseQuantityText(qty);
   if (quantity === undefined) {
-    throw new BarcodeFieldError('spk', 'quantity', 'must be a whole number 1-999999 without leading zeros');
+    throw new BarcodeFieldError('spk', 'quantity', QUANTITY_TEXT_RULE);
   }
   return { workOrderId, articleCode, quantity };
 }

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { uuidv7 } from '../ids';
 import { BarcodeFieldError } from './errors';
+import { Place } from './fields';
 import {
   canonicalTransferSlip,
   decodeTransferSlipUnverified,
@@ -18,11 +19,12 @@ import {
 const fields: TransferSlipFields = {
   transferId: '019b76da-a800-7123-8456-0123456789ab',
   workOrderId: 'MO-2026-0001-CUT',
+  toWorkOrderId: 'MO-2026-0001-SEW',
   articleCode: 'QT-TEDDY-30',
   quantity: 240,
-  fromDepartment: 'CUT',
-  toDepartment: 'SEW',
-  stationId: 'ST-CUT-01',
+  from: 'cutting',
+  to: 'sewing',
+  fromStationId: 'ST-CUT-01',
 };
 
 let cut: CryptoKeyPair;
@@ -39,45 +41,48 @@ beforeAll(async () => {
   ]);
 });
 
+const placeArb = fc.constantFrom(...Place.options);
 const fieldsArb = fc.record({
   transferId: fc.uuid({ version: 7 }),
-  workOrderId: fc.stringMatching(/^MO-\d{4}-\d{4,6}-(CUT|EMB|SEW|FIN|PCK)$/),
-  articleCode: fc.stringMatching(/^[A-Z0-9][A-Z0-9./_-]{0,31}$/),
-  quantity: fc.integer({ min: 1, max: 999_999 }),
-  fromDepartment: fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,23}$/),
-  toDepartment: fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,23}$/),
-  stationId: fc.constant('ST-CUT-01'),
+  workOrderId: fc.stringMatching(/^MO-\d{4}-\d{4,6}-(CUT|EMB|SEW|SUB|FIN|PCK)$/),
+  toWorkOrderId: fc.stringMatching(/^MO-\d{4}-\d{4,6}-(CUT|EMB|SEW|SUB|FIN|PCK)$/),
+  articleCode: fc.stringMatching(/^[A-Z0-9][A-Z0-9.-]{2,31}$/),
+  quantity: fc.integer({ min: 1, max: 1_000_000 }),
+  from: placeArb,
+  to: placeArb,
+  fromStationId: fc.constant('ST-CUT-01'),
 });
 
 describe('sign and verify', () => {
   it('a signed slip verifies offline with the sender key and yields the fields', async () => {
     const payload = await signTransferSlip(fields, cut.privateKey);
     expect(payload.startsWith('T1:')).toBe(true);
-    expect(payload).toContain(':MO-2026-0001-CUT:QT-TEDDY-30:240:CUT:SEW:ST-CUT-01:');
+    expect(payload).toContain(':MO-2026-0001-CUT:MO-2026-0001-SEW:QT-TEDDY-30:240:CUT:SEW:ST-CUT-01:');
     expect(await verifyTransferSlip(payload, lookup)).toEqual({ ok: true, slip: fields });
   });
 
   it('is compact enough for a small 2D code', async () => {
     const payload = await signTransferSlip(fields, cut.privateKey);
-    expect(payload.length).toBeLessThan(180); // QR version 8-M holds 152 bytes; version 10-M 213
+    expect(payload.length).toBeLessThanOrEqual(213); // QR version 10-M holds 213 bytes
     // Worst case with every field at its maximum length still fits QR 40-L / DataMatrix 144x144 easily.
     expect(/^[A-Za-z0-9:_-]+$/.test(payload)).toBe(true);
   });
 
-  it('stays under 300 characters with every field at its maximum length', async () => {
+  it('stays within QR version 11-M (251 bytes) with every field at its maximum length', async () => {
     const payload = await signTransferSlip(
       {
         transferId: fields.transferId,
-        workOrderId: 'MO-2026-000001-ABCDEF',
+        workOrderId: 'MO-2026-000001-EMB',
+        toWorkOrderId: 'MO-2026-000001-SEW',
         articleCode: 'A'.repeat(32),
-        quantity: 999_999,
-        fromDepartment: 'D'.repeat(24),
-        toDepartment: 'E'.repeat(24),
-        stationId: 'S'.repeat(32),
+        quantity: 1_000_000,
+        from: 'embroidery',
+        to: 'sewing',
+        fromStationId: `ST-${'S'.repeat(24)}`,
       },
       cut.privateKey,
     );
-    expect(payload.length).toBeLessThan(300);
+    expect(payload.length).toBeLessThanOrEqual(251);
   });
 
   it('accepts an async key lookup (e.g. from the station database)', async () => {
@@ -106,8 +111,8 @@ describe('sign and verify', () => {
   });
 
   it('unknown station => unknown_station, and a throwing lookup is contained', async () => {
-    const payload = await signTransferSlip({ ...fields, stationId: 'ST-NEW-09' }, cut.privateKey);
-    expect(await verifyTransferSlip(payload, lookup)).toMatchObject({ ok: false, reason: 'unknown_station', field: 'stationId' });
+    const payload = await signTransferSlip({ ...fields, fromStationId: 'ST-NEW-09' }, cut.privateKey);
+    expect(await verifyTransferSlip(payload, lookup)).toMatchObject({ ok: false, reason: 'unknown_station', field: 'fromStationId' });
     const r = await verifyTransferSlip(payload, () => {
       throw new Error('db closed');
     });
@@ -142,8 +147,11 @@ describe('sign and verify', () => {
     [(p: string) => p.replace(':240:', ':0240:'), 'quantity'],
     [(p: string) => p.replace(':240:', ':0:'), 'quantity'],
     [(p: string) => p.replace(':MO-2026-0001-CUT:', ':MO-X:'), 'workOrderId'],
+    [(p: string) => p.replace(':MO-2026-0001-SEW:', ':MO-2026-0001-sew:'), 'toWorkOrderId'],
     [(p: string) => p.replace(':QT-TEDDY-30:', '::'), 'articleCode'],
-    [(p: string) => p.replace(':CUT:SEW:', ':CUT::'), 'toDepartment'],
+    [(p: string) => p.replace(':CUT:SEW:', ':CUT::'), 'to'],
+    [(p: string) => p.replace(':CUT:SEW:', ':cutting:SEW:'), 'from'],
+    [(p: string) => p.replace(':ST-CUT-01:', ':XX-CUT-01:'), 'fromStationId'],
     [(p: string) => p.replace(/^T1:[^:]+/, 'T1:abc'), 'transferId'],
     [(p: string) => `${p}:extra`, 'signature'],
   ])('malformed field %# is named', async (mutate, field) => {
@@ -251,10 +259,11 @@ describe('canonical encoding', () => {
         'quty-shop-floor/transfer-slip/v1',
         fields.transferId,
         'MO-2026-0001-CUT',
+        'MO-2026-0001-SEW',
         'QT-TEDDY-30',
         '240',
-        'CUT',
-        'SEW',
+        'cutting',
+        'sewing',
         'ST-CUT-01',
       ].join('\n'),
     );

@@ -1,14 +1,17 @@
 /**
  * QT-09 transfer slip: the barcode that lets a receiving station accept goods before it has synced.
  *
- * Payload (one line, fits a QR / DataMatrix in byte mode; ~160 characters for typical values):
+ * Payload (one line, fits a QR / DataMatrix in byte mode; ~180 characters for typical values):
  *
- *     T1:<transferId>:<workOrderId>:<articleCode>:<quantity>:<fromDept>:<toDept>:<stationId>:<signature>
+ *     T1:<transferId>:<workOrderId>:<toWorkOrderId>:<articleCode>:<quantity>:<from>:<to>:<fromStationId>:<signature>
  *
  *   - `T1`          type + layout version; a new layout gets `T2`, never a silent change.
  *   - transferId    the UUID as 16 bytes, base64url (22 chars instead of 36).
+ *   - from, to      places as master's short codes (CUT, EMB, SEW, SUB, FIN, PCK).
  *   - signature     Ed25519 over `canonicalTransferSlip(fields)`, 64 bytes, base64url (86 chars).
- *   Other fields are plain text in their label formats (see fields.ts), readable when a human has to look.
+ *   Other fields are plain text in their master-data formats, readable when a human has to look.
+ *   The fields are those of `transfer.created` / `SlipCopy` in shared/events.ts, so a verified slip plus its
+ *   payload is exactly the `slip` a `transfer.accepted` event carries.
  *
  * Fields are positional rather than tagged: the version prefix pins the layout, so tags would only add bytes.
  *
@@ -25,7 +28,18 @@ import { z } from 'zod';
 import { Uuid, uuidFromBytes, uuidToBytes } from '../ids';
 import { fromBase64url, toBase64url } from './base64url';
 import { BarcodeFieldError, parseField } from './errors';
-import { ArticleCode, DepartmentCode, LabelQuantity, StationId, WorkOrderId, parseQuantityText } from './fields';
+import {
+  ArticleCode,
+  Place,
+  PLACE_CODES,
+  Quantity,
+  QUANTITY_TEXT_RULE,
+  StationId,
+  WorkOrderId,
+  parseQuantityText,
+  placeCode,
+  placeFromCode,
+} from './fields';
 
 export const TRANSFER_SLIP_PREFIX = 'T1:';
 const SIGNING_CONTEXT = 'quty-shop-floor/transfer-slip/v1';
@@ -33,12 +47,16 @@ const ED25519 = { name: 'Ed25519' } as const;
 
 export const TransferSlipFields = z.object({
   transferId: Uuid,
+  /** The sender's work order. */
   workOrderId: WorkOrderId,
+  /** The receiver's work order (same MO, next place on the route). */
+  toWorkOrderId: WorkOrderId,
   articleCode: ArticleCode,
-  quantity: LabelQuantity,
-  fromDepartment: DepartmentCode,
-  toDepartment: DepartmentCode,
-  stationId: StationId,
+  quantity: Quantity,
+  from: Place,
+  to: Place,
+  /** The station that locked the quantity and signed the slip: whose public key verifies it. */
+  fromStationId: StationId,
 });
 export type TransferSlipFields = z.infer<typeof TransferSlipFields>;
 
@@ -46,11 +64,12 @@ export type TransferSlipFields = z.infer<typeof TransferSlipFields>;
 const FIELD_ORDER = [
   'transferId',
   'workOrderId',
+  'toWorkOrderId',
   'articleCode',
   'quantity',
-  'fromDepartment',
-  'toDepartment',
-  'stationId',
+  'from',
+  'to',
+  'fromStationId',
 ] as const satisfies ReadonlyArray<keyof TransferSlipFields>;
 
 export type VerifyFailureReason = 'bad_signature' | 'malformed' | 'unknown_station';
@@ -81,11 +100,12 @@ function encodePayloadBody(f: TransferSlipFields): string {
   return [
     toBase64url(uuidToBytes(f.transferId)),
     f.workOrderId,
+    f.toWorkOrderId,
     f.articleCode,
     String(f.quantity),
-    f.fromDepartment,
-    f.toDepartment,
-    f.stationId,
+    placeCode(f.from),
+    placeCode(f.to),
+    f.fromStationId,
   ].join(':');
 }
 
@@ -116,7 +136,8 @@ export function decodeTransferSlipUnverified(payload: string): DecodedTransferSl
   if (parts.length > names.length) {
     throw new BarcodeFieldError('transferSlip', 'signature', 'unexpected data after the signature');
   }
-  const [tid, wo, art, qty, from, to, station, sig] = parts as [
+  const [tid, wo, toWo, art, qty, from, to, station, sig] = parts as [
+    string,
     string,
     string,
     string,
@@ -131,18 +152,25 @@ export function decodeTransferSlipUnverified(payload: string): DecodedTransferSl
   if (tidBytes === undefined || tidBytes.length !== 16) {
     throw new BarcodeFieldError('transferSlip', 'transferId', 'must be 22 base64url characters (16-byte UUID)');
   }
+  const workOrderId = parseField('transferSlip', 'workOrderId', WorkOrderId, wo);
+  const toWorkOrderId = parseField('transferSlip', 'toWorkOrderId', WorkOrderId, toWo);
+  const articleCode = parseField('transferSlip', 'articleCode', ArticleCode, art);
   const quantity = parseQuantityText(qty);
-  if (quantity === undefined) {
-    throw new BarcodeFieldError('transferSlip', 'quantity', 'must be a whole number 1-999999 without leading zeros');
-  }
+  if (quantity === undefined) throw new BarcodeFieldError('transferSlip', 'quantity', QUANTITY_TEXT_RULE);
+  const place = (field: 'from' | 'to', code: string): Place => {
+    const p = placeFromCode(code);
+    if (p === undefined) throw new BarcodeFieldError('transferSlip', field, `must be one of ${PLACE_CODES.join(', ')}`);
+    return p;
+  };
   const fields: TransferSlipFields = {
     transferId: uuidFromBytes(tidBytes),
-    workOrderId: parseField('transferSlip', 'workOrderId', WorkOrderId, wo),
-    articleCode: parseField('transferSlip', 'articleCode', ArticleCode, art),
+    workOrderId,
+    toWorkOrderId,
+    articleCode,
     quantity,
-    fromDepartment: parseField('transferSlip', 'fromDepartment', DepartmentCode, from),
-    toDepartment: parseField('transferSlip', 'toDepartment', DepartmentCode, to),
-    stationId: parseField('transferSlip', 'stationId', StationId, station),
+    from: place('from', from),
+    to: place('to', to),
+    fromStationId: parseField('transferSlip', 'fromStationId', StationId, station),
   };
   const sigBytes = fromBase64url(sig);
   if (sigBytes === undefined || sigBytes.length !== 64) {
@@ -169,21 +197,21 @@ export async function verifyTransferSlip(
 
   let key: CryptoKey | undefined;
   try {
-    key = await publicKeyLookup(fields.stationId);
+    key = await publicKeyLookup(fields.fromStationId);
   } catch (e) {
     return {
       ok: false,
       reason: 'unknown_station',
-      message: `transferSlip: could not look up the key of station ${fields.stationId}: ${errorText(e)}`,
-      field: 'stationId',
+      message: `transferSlip: could not look up the key of station ${fields.fromStationId}: ${errorText(e)}`,
+      field: 'fromStationId',
     };
   }
   if (key === undefined) {
     return {
       ok: false,
       reason: 'unknown_station',
-      message: `transferSlip: no public key known for station ${fields.stationId}`,
-      field: 'stationId',
+      message: `transferSlip: no public key known for station ${fields.fromStationId}`,
+      field: 'fromStationId',
     };
   }
 
@@ -193,7 +221,7 @@ export async function verifyTransferSlip(
     return {
       ok: false,
       reason: 'bad_signature',
-      message: `transferSlip: signature does not match station ${fields.stationId} (slip altered or signed by another key)`,
+      message: `transferSlip: signature does not match station ${fields.fromStationId} (slip altered or signed by another key)`,
       field: 'signature',
     };
   } catch (e) {
@@ -201,7 +229,7 @@ export async function verifyTransferSlip(
     return {
       ok: false,
       reason: 'bad_signature',
-      message: `transferSlip: could not verify with the key of station ${fields.stationId}: ${errorText(e)}`,
+      message: `transferSlip: could not verify with the key of station ${fields.fromStationId}: ${errorText(e)}`,
       field: 'signature',
     };
   }
