@@ -1,0 +1,143 @@
+/**
+ * Local state = pulled authoritative documents + this station's own events the server has not applied yet
+ * (a rebase, as Replicache does). The server tells how far it got with the `stationProgress` document; events up to
+ * that seq are already inside the pulled documents, so they are never counted twice, and events after it are
+ * re-applied on top, so nothing the operator recorded vanishes while it travels.
+ */
+import { emptyState, writeChanges, type Doc, type DocKind, type FloorState } from '../../shared/docs';
+import type { FloorEvent } from '../../shared/events';
+import { Operator, Station, masterData, type MasterData } from '../../shared/master';
+import { decide } from '../../shared/reducer';
+import { stateReader } from '../../shared/docs';
+import type { Refusal } from '../../shared/refusal';
+import type { StoredDocument } from '../store/station-db';
+
+const FLOOR_KINDS: ReadonlySet<string> = new Set<DocKind>(['workOrder', 'transfer', 'line', 'hold', 'alert']);
+
+export interface RefusalDoc {
+  eventId: string;
+  seq: number;
+  type: string;
+  code: string;
+  message: string;
+}
+
+export class LocalState {
+  /** Authoritative documents as pulled. */
+  private base: FloorState = emptyState();
+  /** Documents that are not floor state: roster, stations, station keys, refusals, progress. */
+  private readonly other = new Map<string, Map<string, Record<string, unknown>>>();
+  private pending: FloorEvent[] = [];
+  state: FloorState = emptyState();
+  master: MasterData;
+  appliedSeq = 0;
+  /** Own pending events the rules refuse on top of the newest documents (the server will decide; shown meanwhile). */
+  readonly localConflicts = new Map<string, Refusal>();
+
+  constructor(private readonly ownStation: Station) {
+    this.master = masterData({ stations: [ownStation] });
+  }
+
+  /** Replace or delete pulled documents, then rebase pending events on them. */
+  applyDocuments(docs: readonly StoredDocument[], deletedKeys: readonly string[] = []): void {
+    const floorChanges: Doc[] = [];
+    let masterChanged = false;
+    for (const d of docs) {
+      if (FLOOR_KINDS.has(d.kind)) {
+        floorChanges.push(d.body as unknown as Doc);
+      } else {
+        let m = this.other.get(d.kind);
+        if (!m) this.other.set(d.kind, (m = new Map()));
+        m.set(d.id, d.body);
+        if (d.kind === 'operator' || d.kind === 'station') masterChanged = true;
+        if (d.kind === 'stationProgress' && d.id === this.ownStation.id) {
+          const seq = Number(d.body.lastAppliedSeq);
+          if (Number.isFinite(seq) && seq > this.appliedSeq) this.appliedSeq = seq;
+        }
+      }
+    }
+    for (const key of deletedKeys) {
+      const i = key.indexOf(':');
+      const kind = key.slice(0, i);
+      const id = key.slice(i + 1);
+      if (FLOOR_KINDS.has(kind)) {
+        const table = this.base[kind as DocKind] as Record<string, Doc>;
+        if (Object.prototype.hasOwnProperty.call(table, id)) {
+          this.base = { ...this.base, [kind]: { ...table } };
+          delete (this.base[kind as DocKind] as Record<string, Doc>)[id];
+        }
+      } else {
+        this.other.get(kind)?.delete(id);
+        if (kind === 'operator' || kind === 'station') masterChanged = true;
+      }
+    }
+    if (floorChanges.length) {
+      const next: FloorState = { ...this.base };
+      for (const kind of new Set(floorChanges.map((d) => d.kind))) {
+        (next as Record<DocKind, Record<string, Doc>>)[kind] = { ...this.base[kind] };
+      }
+      writeChanges(next, floorChanges);
+      this.base = next;
+    }
+    if (masterChanged) this.rebuildMaster();
+    this.rebase();
+  }
+
+  private rebuildMaster(): void {
+    const operators: Operator[] = [];
+    for (const body of this.other.get('operator')?.values() ?? []) {
+      const r = Operator.safeParse(body);
+      if (r.success) operators.push(r.data);
+    }
+    const stations: Station[] = [this.ownStation];
+    for (const body of this.other.get('station')?.values() ?? []) {
+      const r = Station.safeParse(body);
+      if (r.success && r.data.id !== this.ownStation.id) stations.push(r.data);
+    }
+    this.master = masterData({ operators, stations });
+  }
+
+  /** Load own events not yet applied by the server (in seq order). */
+  setPending(events: readonly FloorEvent[]): void {
+    this.pending = [...events].sort((a, b) => a.seq - b.seq);
+    this.rebase();
+  }
+
+  /** state = documents + pending events (those after the server's progress). */
+  rebase(): void {
+    this.pending = this.pending.filter((e) => e.seq > this.appliedSeq);
+    const state: FloorState = {
+      workOrder: { ...this.base.workOrder },
+      transfer: { ...this.base.transfer },
+      line: { ...this.base.line },
+      hold: { ...this.base.hold },
+      alert: { ...this.base.alert },
+    };
+    this.localConflicts.clear();
+    const reader = stateReader(state);
+    for (const e of this.pending) {
+      const d = decide(reader, e, this.master);
+      if (d.ok === true) writeChanges(state, d.changes);
+      else if (d.ok === false) this.localConflicts.set(e.id, d.refusal);
+    }
+    this.state = state;
+  }
+
+  /** A just-committed own event: already decided against `state`, so write its changes in place. */
+  commitOwn(event: FloorEvent, changes: readonly Doc[]): void {
+    this.pending.push(event);
+    writeChanges(this.state, changes);
+  }
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  pendingEvents(): readonly FloorEvent[] {
+    return this.pending;
+  }
+
+  otherDocs(kind: string): ReadonlyMap<string, Record<string, unknown>> {
+    return this.other.get(kind) ?? new Map();
+  }
+}

@@ -1,0 +1,157 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { workOrderIdFor } from '../../shared/master';
+import { mo } from '../../shared/testing/fixtures';
+import { CommandFailure, StationCore } from './station-core';
+import { TEST_PIN, badgeOf, openTestStation, stationConfig, tempDir } from './testing';
+
+const M = mo(1, { route: 'R2', quantity: 50 });
+const CUT = workOrderIdFor(M.id, 'cutting');
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function station(department: Parameters<typeof openTestStation>[0], dir?: string) {
+  const t = dir ? { dir, cleanup: () => undefined } : tempDir();
+  const core = await openTestStation(department, t.dir, [M]);
+  cleanups.push(t.cleanup, () => core.close());
+  return { core, dir: t.dir };
+}
+
+async function failure(p: Promise<unknown>): Promise<CommandFailure['error']> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof CommandFailure) return e.error;
+    throw e;
+  }
+  throw new Error('expected the command to fail');
+}
+
+const cutAction = (qty: number) => ({ type: 'cutting.output' as const, payload: { workOrderId: CUT, lineId: 'LN-CUT-1', size: 'M', part: 'body', goodQty: qty } });
+
+describe('station core', () => {
+  it('needs a badge + PIN login before recording, and rejects a wrong PIN', async () => {
+    const { core } = await station('cutting');
+    expect((await failure(core.call('action.record', { action: cutAction(5) }))).code).toBe('unauthenticated');
+    expect((await failure(core.call('session.login', { badge: badgeOf('cutting'), pin: '9999' }))).code).toBe('unauthenticated');
+    expect((await failure(core.call('session.login', { badge: badgeOf('sewing'), pin: TEST_PIN }))).code).toBe('unauthenticated');
+    const s = await core.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });
+    expect(s.operatorId).toBe('OP-CUT1');
+    const ack = await core.call('action.record', { action: cutAction(5) });
+    expect(ack.seq).toBe(2); // 1 was the login
+    expect(core.state.workOrder[CUT]?.stageQty.cut).toBe(5);
+  });
+
+  it('bad input gets a clear error naming the field and records nothing', async () => {
+    const { core } = await station('cutting');
+    await core.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });
+    const before = core.lastSequence;
+    const e = await failure(core.call('action.record', { action: { type: 'cutting.output', payload: { workOrderId: CUT, lineId: 'LN-CUT-1', size: 'M', part: 'body', goodQty: -3 } } }));
+    expect(e.code).toBe('bad_request');
+    expect(e.message).toMatch(/goodQty/);
+    const unknown = await failure(core.call('action.record', { action: { type: 'cutting.teleport', payload: {} } }));
+    expect(unknown.code).toBe('bad_request');
+    expect(core.lastSequence).toBe(before);
+    expect(await core.db.events.count().exec()).toBe(before);
+  });
+
+  it('a refused rule records nothing and says why', async () => {
+    const { core } = await station('cutting');
+    await core.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });
+    await core.call('action.record', { action: cutAction(50) });
+    const e = await failure(core.call('action.record', { action: cutAction(1) }));
+    expect(e).toMatchObject({ code: 'refused', refusal: 'exceeds_planned' });
+    expect(await core.db.events.count().exec()).toBe(2);
+  });
+
+  it('a retried command with the same event id is recorded once', async () => {
+    const { core } = await station('cutting');
+    await core.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });
+    const eventId = '01900000-0000-7000-8000-000000000001';
+    const a = await core.call('action.record', { action: cutAction(3), eventId });
+    const b = await core.call('action.record', { action: cutAction(3), eventId });
+    expect(b).toEqual(a);
+    expect(core.state.workOrder[CUT]?.stageQty.cut).toBe(3);
+  });
+
+  it('commands run one at a time: concurrent calls get consecutive seqs and the rules see each other', async () => {
+    const { core } = await station('cutting');
+    await core.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });
+    const results = await Promise.allSettled(Array.from({ length: 12 }, () => core.call('action.record', { action: cutAction(5) })));
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    expect(ok).toHaveLength(10); // 50 planned / 5 each
+    const seqs = ok.map((r) => (r as PromiseFulfilledResult<{ seq: number }>).value.seq).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 10 }, (_, i) => i + 2));
+  });
+
+  it('everything survives a reopen: events, state, seq and the HLC', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const core = await openTestStation('cutting', t.dir, [M]);
+    await core.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });
+    await core.call('action.record', { action: cutAction(7) });
+    const lastHlc = (await core.db.events.findOne({ selector: {}, sort: [{ seq: 'desc' }] }).exec())?.hlc as string;
+    await core.close();
+    // Reopen with the wall clock set back a day: the HLC still moves forward.
+    const again = await StationCore.open(stationConfig('cutting', t.dir), { now: () => Date.now() - 86_400_000 });
+    cleanups.push(() => again.close());
+    expect(again.state.workOrder[CUT]?.stageQty.cut).toBe(7);
+    expect(again.lastSequence).toBe(2);
+    expect(again.schemaVersion).toBeGreaterThanOrEqual(1);
+    expect(again.integrityCheck()).toBe('ok');
+    await again.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });
+    const newest = await again.db.events.findOne({ selector: {}, sort: [{ seq: 'desc' }] }).exec();
+    expect(newest?.seq).toBe(3);
+    expect((newest?.hlc ?? '') > lastHlc).toBe(true);
+  });
+
+  it('hands over with a signed slip that a station which has not synced can accept offline', async () => {
+    const { core: cutting } = await station('cutting');
+    const { core: sewing } = await station('sewing');
+    // The sewing station knows the cutting station's public key (from the roster/keys it pulled).
+    await sewing.seedDocuments([{ kind: 'stationKey', id: 'ST-CUT-1', body: { stationId: 'ST-CUT-1', publicKey: cutting.keys.publicKeyRaw } }]);
+    await cutting.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });
+    await cutting.call('action.record', { action: cutAction(20) });
+    const { transferId, slip } = await cutting.call('transfer.create', { workOrderId: CUT, quantity: 20 });
+    expect(cutting.state.transfer[transferId]?.status).toBe('locked');
+
+    await sewing.call('session.login', { badge: badgeOf('sewing'), pin: TEST_PIN });
+    const scanned = await sewing.call('scan.submit', { data: slip });
+    expect(scanned).toMatchObject({ kind: 'transferSlip', verified: true, transferId, quantity: 20 });
+    // Tampered slip: refused, nothing recorded.
+    const tampered = slip.replace(':20:', ':25:');
+    expect(tampered).not.toBe(slip);
+    const bad = await failure(sewing.call('transfer.accept', { slip: tampered, countedQty: 25 }));
+    expect(bad.code).toBe('refused');
+    await sewing.call('transfer.accept', { slip, countedQty: 20 });
+    expect(sewing.state.transfer[transferId]).toMatchObject({ status: 'accepted', createdEventId: null });
+    expect(sewing.state.workOrder[workOrderIdFor(M.id, 'sewing')]?.receivedQty).toBe(20);
+    const again = await failure(sewing.call('transfer.accept', { slip, countedQty: 20 }));
+    expect(again.refusal).toBe('transfer_already_accepted');
+  });
+
+  it('a supervisor releases a halted line with their own badge and PIN, checked offline', async () => {
+    const { core } = await station('finishing');
+    await core.call('session.login', { badge: badgeOf('finishing'), pin: TEST_PIN });
+    const det = await core.recordDevice({ type: 'md.detection', payload: { lineId: 'LN-FIN-1', deviceId: 'MD01', metal: 'fe' } });
+    expect(core.view().line?.halt?.haltId).toBe(det.eventId);
+    const release = { haltId: det.eventId, disposition: 'metal_found' as const, correctiveAction: 'fragment removed, piece destroyed' };
+    expect((await failure(core.call('line.release', { ...release, supervisorBadge: badgeOf('finishing'), supervisorPin: TEST_PIN }))).code).toBe('unauthenticated');
+    expect((await failure(core.call('line.release', { ...release, supervisorBadge: badgeOf('finishing', true), supervisorPin: '0000' }))).code).toBe('unauthenticated');
+    await core.call('line.release', { ...release, supervisorBadge: badgeOf('finishing', true), supervisorPin: TEST_PIN });
+    expect(core.view().line?.halt).toBeNull();
+  });
+
+  it('subscribers get the view after each commit', async () => {
+    const { core } = await station('cutting');
+    const seen: number[] = [];
+    const off = core.subscribe('view', (v) => seen.push(v.lastSeq));
+    await core.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });
+    await core.call('action.record', { action: cutAction(2) });
+    await new Promise((r) => setImmediate(r));
+    off();
+    expect(seen[0]).toBe(0);
+    expect(seen[seen.length - 1]).toBe(2);
+  });
+});

@@ -1,0 +1,518 @@
+/**
+ * The station core: owns the station database, runs every command through the shared rules against local state,
+ * commits one event per command durably before answering, and tells subscribers after the commit.
+ * Plain Node: no Electron import (Electron main runs it in a utility process; kiosk and tests run it headless).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import {
+  classifyScan,
+  decodeBadge,
+  importPublicKeyRaw,
+  signTransferSlip,
+  verifyTransferSlip,
+  type TransferSlipFields,
+} from '../../shared/barcode';
+import {
+  COMMANDS,
+  type Ack,
+  type CommandError,
+  type CommandName,
+  type CommandResult,
+  type ParsedParams,
+  type ScanOutcome,
+  type SessionInfo,
+  type StationView,
+  type SyncStatus,
+  type Topic,
+  type TopicData,
+  type DeviceHealthView,
+} from '../../shared/api';
+import type { Doc } from '../../shared/docs';
+import { stateReader } from '../../shared/docs';
+import { describeIssues, makeEvent, type Action, type FloorEvent, type SlipCopy } from '../../shared/events';
+import { createHlc, type Hlc } from '../../shared/hlc';
+import { uuidv7 } from '../../shared/ids';
+import { canSupervise, nextPlace, receivingDepartment, workOrderIdFor, type Operator, type Station } from '../../shared/master';
+import { decide } from '../../shared/reducer';
+import { verifyPin } from '../../shared/security/pin';
+import { openStationDb, type StationDatabase, type StoredDocument } from '../store/station-db';
+import type { StationConfig } from './config';
+import { loadOrCreateStationKeys, type StationKeys } from './keys';
+import { LocalState } from './local-state';
+import { SerialQueue } from './serial-queue';
+
+/** A command failed: nothing was recorded. */
+export class CommandFailure extends Error {
+  constructor(readonly error: CommandError) {
+    super(error.message);
+  }
+}
+
+function fail(code: CommandError['code'], message: string, refusal?: CommandError['refusal']): never {
+  throw new CommandFailure(refusal ? { code, message, refusal } : { code, message });
+}
+
+const SeedFile = z.object({
+  documents: z.array(z.object({ kind: z.string().min(1).max(30), id: z.string().min(1).max(100), body: z.record(z.string(), z.unknown()) })),
+});
+
+export interface StationCoreOptions {
+  /** Wall clock for the HLC (tests skew it). */
+  now?: () => number;
+  devMode?: boolean;
+}
+
+type Listener<T extends Topic> = (data: TopicData[T]) => void;
+/** Told synchronously after each own event is committed and applied (benchmarks, the sync client). */
+export type CommitListener = (event: FloorEvent, changes: readonly Doc[]) => void;
+
+const MAX_PIN_FAILURES = 5;
+const PIN_LOCKOUT_MS = 60_000;
+
+export class StationCore {
+  readonly station: Station;
+  private session: (SessionInfo & { lastActiveMs: number }) | null = null;
+  private readonly queue = new SerialQueue();
+  private readonly listeners: { [T in Topic]: Set<Listener<T>> } = { view: new Set(), sync: new Set(), hardware: new Set() };
+  private readonly commitListeners = new Set<CommitListener>();
+  private viewScheduled = false;
+  private lastSeq = 0;
+  private closed = false;
+  private readonly pinFailures = new Map<string, { count: number; until: number }>();
+  private syncStatus: SyncStatus = { state: 'disabled', backlog: 0, lastPushAt: null, lastPullAt: null, lastError: null };
+  private hardware: DeviceHealthView[] = [];
+
+  private constructor(
+    readonly config: StationConfig,
+    readonly db: StationDatabase,
+    readonly sqlite: Database.Database,
+    readonly schemaVersion: number,
+    readonly keys: StationKeys,
+    private readonly local: LocalState,
+    private readonly hlc: Hlc,
+    private readonly now: () => number,
+  ) {
+    this.station = { id: config.stationId, department: config.department, lineId: config.lineId, name: config.name };
+  }
+
+  static async open(config: StationConfig, options: StationCoreOptions = {}): Promise<StationCore> {
+    const now = options.now ?? Date.now;
+    const opened = await openStationDb({ dataDir: config.dataDir, stationId: config.stationId, devMode: options.devMode ?? false });
+    const keys = await loadOrCreateStationKeys(config.dataDir);
+    const station: Station = { id: config.stationId, department: config.department, lineId: config.lineId, name: config.name };
+    const local = new LocalState(station);
+
+    const docs = await opened.rx.documents.find().exec();
+    local.applyDocuments(docs.map((d) => d.toJSON() as StoredDocument));
+    if (config.seedFile && docs.length === 0) {
+      const seed = SeedFile.safeParse(JSON.parse(readFileSync(config.seedFile, 'utf8')));
+      if (!seed.success) throw new Error(`seed file ${config.seedFile}: ${describeIssues(seed.error)}`);
+      const rows = seed.data.documents.map((d) => ({ key: `${d.kind}:${d.id}`, kind: d.kind, id: d.id, body: d.body }));
+      await opened.rx.documents.bulkUpsert(rows);
+      local.applyDocuments(rows);
+    }
+    // Only events after the server's progress are pending: an index range on seq, not a scan of every event.
+    const pending = await opened.rx.events.find({ selector: { seq: { $gt: local.appliedSeq } }, sort: [{ seq: 'asc' }] }).exec();
+    local.setPending(pending.map((d) => d.toJSON() as FloorEvent));
+    const last = await opened.rx.events.findOne({ selector: {}, sort: [{ seq: 'desc' }] }).exec();
+    const lastEvent = last ? (last.toJSON() as FloorEvent) : undefined;
+    // The HLC resumes above the last event it stamped, even if the wall clock was set back meanwhile.
+    const hlc = createHlc(config.stationId, now, 60_000, lastEvent ? { initial: lastEvent.hlc } : {});
+    const core = new StationCore(config, opened.rx, opened.sqlite, opened.schemaVersion, keys, local, hlc, now);
+    core.lastSeq = lastEvent?.seq ?? 0;
+    return core;
+  }
+
+  // ---- the typed API -------------------------------------------------------------------------------------------
+
+  /** Parse, then run one command. Throws CommandFailure (typed) for anything that was not recorded. */
+  async call<C extends CommandName>(name: C, rawParams: unknown): Promise<CommandResult<C>> {
+    const spec = COMMANDS[name] as (typeof COMMANDS)[CommandName] | undefined;
+    if (!spec) fail('not_found', `unknown command ${String(name)}`);
+    const parsed = spec.params.safeParse(rawParams ?? {});
+    if (!parsed.success) fail('bad_request', describeIssues(parsed.error));
+    const params = parsed.data as ParsedParams<C>;
+    return this.queue.run(() => this.run(name, params)) as Promise<CommandResult<C>>;
+  }
+
+  private async run<C extends CommandName>(name: C, p: ParsedParams<C>): Promise<unknown> {
+    if (this.closed) fail('internal', 'station core is closed');
+    this.expireIdleSession();
+    switch (name) {
+      case 'session.login':
+        return this.login(p as ParsedParams<'session.login'>);
+      case 'session.logout':
+        return this.logout();
+      case 'action.record': {
+        const q = p as ParsedParams<'action.record'>;
+        return this.record(q.action as Action, { eventId: q.eventId, operatorId: this.requireSession().operatorId });
+      }
+      case 'scan.submit':
+        return this.scan(p as ParsedParams<'scan.submit'>);
+      case 'transfer.create':
+        return this.createTransfer(p as ParsedParams<'transfer.create'>);
+      case 'transfer.accept':
+        return this.acceptTransfer(p as ParsedParams<'transfer.accept'>);
+      case 'line.release': {
+        const q = p as ParsedParams<'line.release'>;
+        const sup = await this.checkSupervisor(q.supervisorBadge, q.supervisorPin);
+        return this.record(
+          { type: 'line.released', payload: { lineId: this.station.lineId, haltId: q.haltId, supervisorId: sup.id, disposition: q.disposition, correctiveAction: q.correctiveAction } },
+          { eventId: q.eventId, operatorId: this.session?.operatorId ?? sup.id },
+        );
+      }
+      case 'hold.release': {
+        const q = p as ParsedParams<'hold.release'>;
+        const sup = await this.checkSupervisor(q.supervisorBadge, q.supervisorPin);
+        return this.record(
+          { type: 'hold.released', payload: { holdId: q.holdId, supervisorId: sup.id, results: q.results } },
+          { eventId: q.eventId, operatorId: this.session?.operatorId ?? sup.id },
+        );
+      }
+      case 'needle.report': {
+        const q = p as ParsedParams<'needle.report'>;
+        const operatorId = this.requireSession().operatorId;
+        const sup = await this.checkSupervisor(q.supervisorBadge, q.supervisorPin);
+        return this.record(
+          {
+            type: 'needle.broken',
+            payload: { lineId: this.station.lineId, machineId: q.machineId, workOrderId: q.workOrderId, allFragmentsFound: q.allFragmentsFound, needleExchanged: q.needleExchanged, supervisorId: sup.id, piecesInProcess: q.piecesInProcess },
+          },
+          { eventId: q.eventId, operatorId },
+        );
+      }
+      case 'view.get':
+        return this.view();
+      default:
+        fail('not_found', `unknown command ${String(name)}`);
+    }
+  }
+
+  subscribe<T extends Topic>(topic: T, listener: Listener<T>): () => void {
+    const set = this.listeners[topic] as Set<Listener<T>>;
+    set.add(listener);
+    listener(this.topicData(topic));
+    return () => set.delete(listener);
+  }
+
+  onCommit(listener: CommitListener): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  // ---- recording -----------------------------------------------------------------------------------------------
+
+  /**
+   * The one path every action takes: stamp the envelope, decide with the shared rules against local state, commit
+   * the event durably (one SQLite transaction, synchronous=FULL), apply it, tell subscribers. A refusal writes nothing.
+   */
+  async record(action: Action, opts: { eventId?: string | undefined; operatorId: string | null }): Promise<Ack> {
+    if (opts.eventId) {
+      const existing = await this.db.events.findOne(opts.eventId).exec();
+      if (existing) return { eventId: existing.id, seq: existing.seq };
+    }
+    const event = makeEvent(
+      { id: opts.eventId ?? uuidv7(this.now), stationId: this.station.id, seq: this.lastSeq + 1, hlc: this.hlc.send(), operatorId: opts.operatorId, v: 1 },
+      action,
+    );
+    const decision = decide(stateReader(this.local.state), event, this.local.master);
+    if (decision.ok === false) fail('refused', decision.refusal.message, decision.refusal.code);
+    if (decision.ok !== true) fail('internal', 'local state is missing documents');
+    await this.db.events.insert(event);
+    this.lastSeq = event.seq;
+    this.local.commitOwn(event, decision.changes);
+    for (const l of this.commitListeners) l(event, decision.changes);
+    this.scheduleView();
+    return { eventId: event.id, seq: event.seq };
+  }
+
+  /** Device events (detector, verification timer) enter the same queue as operator commands. */
+  recordDevice(action: Action): Promise<Ack> {
+    return this.queue.run(() => this.record(action, { operatorId: null }));
+  }
+
+  // ---- sessions and credentials ----------------------------------------------------------------------------------
+
+  private operatorFromBadge(badge: string): Operator | undefined {
+    let operatorId = badge.trim();
+    if (operatorId.startsWith('B:')) {
+      try {
+        operatorId = decodeBadge(operatorId).operatorId;
+      } catch {
+        return undefined;
+      }
+    }
+    const op = this.local.master.operators.get(operatorId);
+    return op && op.active ? op : undefined;
+  }
+
+  private async checkPin(op: Operator, pin: string): Promise<void> {
+    const f = this.pinFailures.get(op.id);
+    if (f && f.count >= MAX_PIN_FAILURES && f.until > this.now()) fail('unauthenticated', 'too many wrong PINs: wait a minute');
+    if (!(await verifyPin(pin, op.pinHash))) {
+      const count = (f && f.until > this.now() ? f.count : 0) + 1;
+      this.pinFailures.set(op.id, { count, until: this.now() + PIN_LOCKOUT_MS });
+      fail('unauthenticated', 'badge or PIN not recognised');
+    }
+    this.pinFailures.delete(op.id);
+  }
+
+  private async login(p: ParsedParams<'session.login'>): Promise<SessionInfo> {
+    const op = this.operatorFromBadge(p.badge);
+    if (!op) fail('unauthenticated', 'badge or PIN not recognised');
+    await this.checkPin(op, p.pin);
+    if (!op.roles.includes('admin') && !op.departments.includes(this.station.department)) {
+      fail('unauthenticated', `${op.name} does not work at ${this.station.department}`);
+    }
+    await this.record({ type: 'operator.login', payload: { method: 'badge_pin' } }, { operatorId: op.id });
+    this.session = { operatorId: op.id, name: op.name, roles: op.roles, lastActiveMs: this.now() };
+    this.scheduleView();
+    return { operatorId: op.id, name: op.name, roles: op.roles };
+  }
+
+  private async logout(reason: 'manual' | 'timeout' = 'manual'): Promise<{ ok: true }> {
+    if (this.session) {
+      await this.record({ type: 'operator.logout', payload: { reason } }, { operatorId: this.session.operatorId });
+      this.session = null;
+      this.scheduleView();
+    }
+    return { ok: true };
+  }
+
+  private expireIdleSession(): void {
+    if (this.session && this.now() - this.session.lastActiveMs > this.config.sessionIdleMs) {
+      this.session = null;
+      this.scheduleView();
+    }
+  }
+
+  private requireSession(): SessionInfo {
+    if (!this.session) fail('unauthenticated', 'log in with your badge and PIN first');
+    this.session.lastActiveMs = this.now();
+    return this.session;
+  }
+
+  private async checkSupervisor(badge: string, pin: string): Promise<Operator> {
+    const op = this.operatorFromBadge(badge);
+    if (!op) fail('unauthenticated', 'supervisor badge or PIN not recognised');
+    await this.checkPin(op, pin);
+    if (!canSupervise(op, this.station.department)) fail('unauthenticated', `${op.name} is not a supervisor of ${this.station.department}`);
+    return op;
+  }
+
+  // ---- transfers (QT-09) -------------------------------------------------------------------------------------------
+
+  private async createTransfer(p: ParsedParams<'transfer.create'>): Promise<CommandResult<'transfer.create'>> {
+    const operatorId = this.requireSession().operatorId;
+    const wo = this.local.state.workOrder[p.workOrderId];
+    if (!wo) fail('not_found', `work order ${p.workOrderId} is not known at this station`);
+    const to = nextPlace(wo.route, wo.place);
+    const receiver = to ? receivingDepartment(wo.route, to) : undefined;
+    if (!to || !receiver) fail('refused', `${wo.id} is at the end of its route`, 'not_next_on_route');
+    const transferId = uuidv7(this.now);
+    const toWorkOrderId = workOrderIdFor(wo.moId, receiver);
+    const fields: TransferSlipFields = {
+      transferId,
+      workOrderId: wo.id,
+      toWorkOrderId,
+      articleCode: wo.articleCode,
+      quantity: p.quantity,
+      from: wo.place,
+      to,
+      fromStationId: this.station.id,
+    };
+    const slip = await signTransferSlip(fields, this.keys.privateKey);
+    const ack = await this.record(
+      { type: 'transfer.created', payload: { transferId, workOrderId: wo.id, toWorkOrderId, articleCode: wo.articleCode, quantity: p.quantity, from: wo.place, to, lineId: this.station.lineId } },
+      { eventId: p.eventId, operatorId },
+    );
+    return { ack, transferId, slip };
+  }
+
+  private async publicKeyOf(stationId: string): Promise<CryptoKey | undefined> {
+    if (stationId === this.station.id) return this.keys.publicKey;
+    const doc = this.local.otherDocs('stationKey').get(stationId);
+    const raw = doc && typeof doc.publicKey === 'string' ? doc.publicKey : undefined;
+    return raw ? importPublicKeyRaw(raw) : undefined;
+  }
+
+  private async acceptTransfer(p: ParsedParams<'transfer.accept'>): Promise<Ack> {
+    const operatorId = this.requireSession().operatorId;
+    let transferId = p.transferId;
+    let workOrderId: string;
+    let toWorkOrderId: string;
+    let slipCopy: SlipCopy | undefined;
+    const known = transferId ? this.local.state.transfer[transferId] : undefined;
+    if (known) {
+      workOrderId = known.workOrderId;
+      toWorkOrderId = known.toWorkOrderId;
+    } else {
+      if (!p.slip) fail('not_found', `transfer ${transferId ?? ''} is not known here yet: scan its slip`);
+      const v = await verifyTransferSlip(p.slip, (id) => this.publicKeyOf(id));
+      if (!v.ok) fail('refused', `transfer slip rejected (${v.reason}): ${v.message}`, 'slip_mismatch');
+      const s = v.slip;
+      if (transferId && transferId !== s.transferId) fail('bad_request', 'the slip is for another transfer');
+      transferId = s.transferId;
+      workOrderId = s.workOrderId;
+      toWorkOrderId = s.toWorkOrderId;
+      if (!this.local.state.transfer[transferId]) {
+        slipCopy = { workOrderId: s.workOrderId, toWorkOrderId: s.toWorkOrderId, articleCode: s.articleCode, quantity: s.quantity, from: s.from, to: s.to, fromStationId: s.fromStationId, payload: p.slip };
+      }
+    }
+    const base = { transferId: transferId as string, workOrderId, toWorkOrderId, lineId: this.station.lineId, ...(slipCopy ? { slip: slipCopy } : {}) };
+    const action: Action = p.discrepancyReason
+      ? { type: 'transfer.discrepancy', payload: { ...base, countedQty: p.countedQty, reason: p.discrepancyReason } }
+      : { type: 'transfer.accepted', payload: { ...base, countedQty: p.countedQty } };
+    if (action.type === 'transfer.accepted' && p.countedQty === 0) fail('bad_request', 'counted 0: record a discrepancy with a reason');
+    return this.record(action, { eventId: p.eventId, operatorId });
+  }
+
+  // ---- scans -------------------------------------------------------------------------------------------------------
+
+  private async scan(p: ParsedParams<'scan.submit'>): Promise<ScanOutcome> {
+    const r = classifyScan(p.symbology ? { data: p.data, symbology: p.symbology } : { data: p.data });
+    switch (r.kind) {
+      case 'badge':
+        return { kind: 'badge', operatorId: r.operatorId, known: this.local.master.operators.has(r.operatorId) };
+      case 'spk':
+        return { kind: 'spk', workOrderId: r.workOrderId, known: r.workOrderId in this.local.state.workOrder };
+      case 'transferSlip': {
+        const v = await verifyTransferSlip(r.payload, (id) => this.publicKeyOf(id));
+        if (!v.ok) {
+          return {
+            kind: 'transferSlip',
+            verified: false,
+            reason: v.reason,
+            message:
+              v.reason === 'unknown_station'
+                ? { en: 'This slip comes from a station this one does not know yet. Sync, then scan again.', id: 'Slip ini dari stasiun yang belum dikenal. Sinkronkan, lalu pindai lagi.' }
+                : { en: `This slip cannot be trusted (${v.message}).`, id: `Slip ini tidak dapat dipercaya (${v.message}).` },
+          };
+        }
+        const s = v.slip;
+        return { kind: 'transferSlip', verified: true, transferId: s.transferId, workOrderId: s.workOrderId, quantity: s.quantity, fromStationId: s.fromStationId, slip: r.payload };
+      }
+      case 'carton':
+        return { kind: 'carton', sscc: r.sscc };
+      case 'gs1':
+        return { kind: 'unknown', message: { en: 'A GS1 label that is not a carton here.', id: 'Label GS1 yang bukan karton di sini.' } };
+      case 'unknown':
+        return { kind: 'unknown', message: r.message };
+    }
+  }
+
+  // ---- documents from the server -----------------------------------------------------------------------------------
+
+  /** Pulled documents arrived (written by the replication); rebase pending events on them. */
+  documentsChanged(docs: readonly StoredDocument[], deletedKeys: readonly string[] = []): Promise<void> {
+    return this.queue.run(() => {
+      this.local.applyDocuments(docs, deletedKeys);
+      this.scheduleView();
+    });
+  }
+
+  /** Write documents as if pulled (seed for a stand-alone station; tests). */
+  async seedDocuments(docs: readonly { kind: string; id: string; body: Record<string, unknown> }[]): Promise<void> {
+    const rows = docs.map((d) => ({ key: `${d.kind}:${d.id}`, kind: d.kind, id: d.id, body: d.body }));
+    await this.queue.run(async () => {
+      await this.db.documents.bulkUpsert(rows);
+      this.local.applyDocuments(rows);
+      this.scheduleView();
+    });
+  }
+
+  setSyncStatus(status: SyncStatus): void {
+    this.syncStatus = status;
+    for (const l of this.listeners.sync) l(status);
+  }
+
+  setHardware(health: DeviceHealthView[]): void {
+    this.hardware = health;
+    for (const l of this.listeners.hardware) l(health);
+  }
+
+  // ---- views -------------------------------------------------------------------------------------------------------
+
+  get pendingCount(): number {
+    return this.local.pendingCount;
+  }
+
+  get appliedSeq(): number {
+    return this.local.appliedSeq;
+  }
+
+  get lastSequence(): number {
+    return this.lastSeq;
+  }
+
+  /** Own events the server has not applied yet, in seq order (what the sync client pushes). */
+  pendingEvents(): readonly FloorEvent[] {
+    return this.local.pendingEvents();
+  }
+
+  get state() {
+    return this.local.state;
+  }
+
+  view(): StationView {
+    const s = this.local.state;
+    const dept = this.station.department;
+    const refusals = [...this.local.otherDocs('refusal').values()].map((b) => ({
+      eventId: String(b.eventId),
+      seq: Number(b.seq),
+      type: String(b.type),
+      code: String(b.code),
+      message: String(b.message),
+    }));
+    return {
+      station: { ...this.station },
+      operator: this.session ? { operatorId: this.session.operatorId, name: this.session.name, roles: this.session.roles } : null,
+      workOrders: Object.values(s.workOrder).filter((w) => w.place === dept),
+      incoming: Object.values(s.transfer).filter((t) => t.receivingDepartment === dept && t.status === 'locked'),
+      outgoing: Object.values(s.transfer).filter((t) => t.from === dept),
+      line: s.line[this.station.lineId] ?? null,
+      alerts: Object.values(s.alert).filter((a) => a.status === 'open' && (a.lineId === null || a.lineId === this.station.lineId)),
+      holds: Object.values(s.hold).filter((h) => h.status === 'open' && h.lineId === this.station.lineId),
+      refused: refusals,
+      pendingEvents: this.local.pendingCount,
+      lastSeq: this.lastSeq,
+    };
+  }
+
+  private topicData<T extends Topic>(topic: T): TopicData[T] {
+    const data: TopicData = { view: this.view(), sync: this.syncStatus, hardware: this.hardware };
+    return data[topic];
+  }
+
+  /** Coalesce view pushes: a burst of commits produces one screen update. */
+  private scheduleView(): void {
+    if (this.viewScheduled || this.listeners.view.size === 0) return;
+    this.viewScheduled = true;
+    setImmediate(() => {
+      this.viewScheduled = false;
+      if (this.closed) return;
+      const v = this.view();
+      for (const l of this.listeners.view) l(v);
+    });
+  }
+
+  /** `PRAGMA integrity_check` on the station file. */
+  integrityCheck(): string {
+    const rows = this.sqlite.pragma('integrity_check') as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check).join('; ');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue.run(async () => {
+      this.closed = true;
+      await this.db.close();
+    });
+  }
+
+  static existsAt(dataDir: string): boolean {
+    return existsSync(dataDir);
+  }
+}

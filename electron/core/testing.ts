@@ -1,0 +1,62 @@
+/** Test helpers: a station core on a temp directory, seeded with a roster (real scrypt PIN hashes) and orders. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { newWorkOrderDoc } from '../../shared/docs';
+import { fanOut, type Department, type ManufacturingOrder } from '../../shared/master';
+import { hashPin } from '../../shared/security/pin';
+import { fixtureOperators, fixtureStations } from '../../shared/testing/fixtures';
+import { StationConfig } from './config';
+import { StationCore, type StationCoreOptions } from './station-core';
+
+export const TEST_PIN = '2468';
+const CODE: Record<Department, string> = { cutting: 'CUT', embroidery: 'EMB', sewing: 'SEW', finishing: 'FIN', packing: 'PCK' };
+
+let rosterCache: Promise<{ kind: string; id: string; body: Record<string, unknown> }[]> | undefined;
+
+/** Roster and stations as documents; PINs hashed with cheap scrypt parameters (tests only). */
+export function rosterDocuments(): Promise<{ kind: string; id: string; body: Record<string, unknown> }[]> {
+  rosterCache ??= (async () => {
+    const pinHash = await hashPin(TEST_PIN, { N: 2 ** 10, r: 8, p: 1 });
+    return [
+      ...fixtureOperators().map((o) => ({ kind: 'operator', id: o.id, body: { ...o, pinHash } })),
+      ...fixtureStations().map((s) => ({ kind: 'station', id: s.id, body: { ...s } })),
+    ];
+  })();
+  return rosterCache;
+}
+
+export function orderDocuments(mos: readonly ManufacturingOrder[]): { kind: string; id: string; body: Record<string, unknown> }[] {
+  return mos.flatMap((m) => fanOut(m).map((wo) => ({ kind: 'workOrder', id: wo.id, body: { ...newWorkOrderDoc(wo) } })));
+}
+
+export function tempDir(prefix = 'qsf-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function stationConfig(department: Department, dataDir: string, over: Partial<StationConfig> = {}): StationConfig {
+  return StationConfig.parse({
+    stationId: `ST-${CODE[department]}-1`,
+    department,
+    lineId: `LN-${CODE[department]}-1`,
+    name: `${department} 1`,
+    dataDir,
+    ...over,
+  });
+}
+
+export async function openTestStation(
+  department: Department,
+  dataDir: string,
+  mos: readonly ManufacturingOrder[] = [],
+  options: StationCoreOptions = {},
+): Promise<StationCore> {
+  const core = await StationCore.open(stationConfig(department, dataDir), { devMode: true, ...options });
+  if (core.view().workOrders.length === 0 && mos.length) {
+    await core.seedDocuments([...(await rosterDocuments()), ...orderDocuments(mos)]);
+  }
+  return core;
+}
+
+export const badgeOf = (d: Department, supervisor = false): string => `B:OP-${CODE[d]}${supervisor ? 'SV' : '1'}`;

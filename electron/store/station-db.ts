@@ -1,0 +1,130 @@
+/**
+ * The station's database: one SQLite file (WAL, synchronous=FULL) holding an RxDB database with two collections,
+ * well inside the open-source limit of 13:
+ *   - `events`: this station's own events, append-only, replicated up (push);
+ *   - `documents`: authoritative documents pulled from the server (work orders, transfers, lines, holds, alerts,
+ *     roster, stations, station keys, refusals, this station's progress), replicated down.
+ * App-level migrations are numbered functions recorded in `station_meta`, run in order at open.
+ */
+import type Database from 'better-sqlite3';
+import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase, type RxJsonSchema, type RxStorage } from 'rxdb';
+import { RxDBDevModePlugin } from 'rxdb/plugins/dev-mode';
+import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
+import type { FloorEvent } from '../../shared/events';
+import { getRxStorageSqlite, getSqliteDatabase } from './rxdb-sqlite';
+
+/** An own event as stored (the envelope + type + payload, exactly what goes up). */
+export type StoredEvent = FloorEvent;
+
+/** A pulled document: `key` = `${kind}:${id}`. */
+export interface StoredDocument {
+  key: string;
+  kind: string;
+  id: string;
+  body: Record<string, unknown>;
+}
+
+const eventSchema: RxJsonSchema<StoredEvent> = {
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: {
+    id: { type: 'string', maxLength: 36 },
+    stationId: { type: 'string', maxLength: 40 },
+    seq: { type: 'integer', minimum: 1, maximum: 1e12, multipleOf: 1 },
+    hlc: { type: 'string', maxLength: 100 },
+    operatorId: { type: ['string', 'null'] },
+    type: { type: 'string', maxLength: 40 },
+    payload: { type: 'object' },
+    v: { type: 'integer' },
+  },
+  required: ['id', 'stationId', 'seq', 'hlc', 'operatorId', 'type', 'payload', 'v'],
+  indexes: ['seq'],
+} as unknown as RxJsonSchema<StoredEvent>;
+
+const documentSchema: RxJsonSchema<StoredDocument> = {
+  version: 0,
+  primaryKey: 'key',
+  type: 'object',
+  properties: {
+    key: { type: 'string', maxLength: 140 },
+    kind: { type: 'string', maxLength: 30 },
+    id: { type: 'string', maxLength: 100 },
+    body: { type: 'object' },
+  },
+  required: ['key', 'kind', 'id', 'body'],
+  indexes: ['kind'],
+};
+
+export type StationCollections = {
+  events: RxCollection<StoredEvent>;
+  documents: RxCollection<StoredDocument>;
+};
+export type StationDatabase = RxDatabase<StationCollections>;
+
+/** Numbered app-level migrations on the raw SQLite file; a test runs the whole chain. */
+export const STATION_MIGRATIONS: readonly { id: number; name: string; up: (db: Database.Database) => void }[] = [
+  {
+    id: 1,
+    name: 'station meta',
+    up: (db) => {
+      db.exec('CREATE TABLE IF NOT EXISTS station_kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    },
+  },
+];
+
+function migrate(db: Database.Database): number {
+  db.exec('CREATE TABLE IF NOT EXISTS station_meta (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const applied = new Set((db.prepare('SELECT id FROM station_meta').all() as { id: number }[]).map((r) => r.id));
+  const record = db.prepare('INSERT INTO station_meta (id, name, applied_at) VALUES (?, ?, ?)');
+  for (const m of STATION_MIGRATIONS) {
+    if (applied.has(m.id)) continue;
+    db.transaction(() => {
+      m.up(db);
+      record.run(m.id, m.name, new Date().toISOString());
+    })();
+  }
+  return Math.max(0, ...STATION_MIGRATIONS.map((m) => m.id));
+}
+
+let devModeAdded = false;
+
+export interface OpenStationDbOptions {
+  dataDir: string;
+  /** RxDB dev-mode + schema validation (tests); off in production for speed. */
+  devMode?: boolean;
+}
+
+export interface OpenedStationDb {
+  rx: StationDatabase;
+  sqlite: Database.Database;
+  schemaVersion: number;
+}
+
+/** RxDB database name (and so the file name) for a station: `station-st-sew-1`. */
+export function stationDbName(stationId: string): string {
+  return `station-${stationId.toLowerCase()}`;
+}
+
+export async function openStationDb(opts: OpenStationDbOptions & { stationId: string }): Promise<OpenedStationDb> {
+  const base = getRxStorageSqlite({ databaseDirectory: opts.dataDir });
+  let storage: RxStorage<unknown, unknown> = base as RxStorage<unknown, unknown>;
+  if (opts.devMode && !devModeAdded) {
+    addRxPlugin(RxDBDevModePlugin);
+    devModeAdded = true;
+  }
+  // Dev-mode is process-wide once added: every database in this process then needs the validator.
+  if (devModeAdded) {
+    storage = wrappedValidateAjvStorage({ storage: base }) as RxStorage<unknown, unknown>;
+  }
+  const rx = await createRxDatabase<StationCollections>({
+    name: stationDbName(opts.stationId),
+    storage,
+    multiInstance: false,
+    eventReduce: true,
+  });
+  await rx.addCollections({ events: { schema: eventSchema }, documents: { schema: documentSchema } });
+  const sqlite = getSqliteDatabase(base, stationDbName(opts.stationId));
+  const schemaVersion = migrate(sqlite);
+  return { rx, sqlite, schemaVersion };
+}

@@ -1,0 +1,191 @@
+/**
+ * The typed station API: every command the screens send to the station core, and the live topics they watch.
+ * One registry (like Actual Budget's handlers): params and results are zod schemas, so the core parses every
+ * request at the boundary and the client's `call(name, params)` is typed by the same table.
+ */
+import { z } from 'zod';
+import type { AlertDoc, HoldDoc, LineDoc, TransferDoc, WorkOrderDoc } from './docs';
+import { ActionSchema, type Action } from './events';
+import { Uuid } from './ids';
+import { Count, Department, OperatorId, Quantity, Role, WorkOrderId } from './master';
+import type { RefusalCode } from './refusal';
+
+const Badge = z.string().trim().min(1, 'scan or type a badge').max(200);
+const PinText = z.string().regex(/^\d{4,8}$/, 'PIN must be 4-8 digits');
+/** A supervisor's own credential, checked offline against the roster's PIN hash. */
+const SupervisorCredential = z.object({ supervisorBadge: Badge, supervisorPin: PinText });
+
+export const Ack = z.object({ eventId: Uuid, seq: z.number().int().positive() });
+export type Ack = z.infer<typeof Ack>;
+
+export const SessionInfo = z.object({
+  operatorId: OperatorId,
+  name: z.string(),
+  roles: z.array(Role),
+});
+export type SessionInfo = z.infer<typeof SessionInfo>;
+
+export const COMMANDS = {
+  /** Badge + PIN, checked offline against the roster. */
+  'session.login': { params: z.object({ badge: Badge, pin: PinText }), result: SessionInfo },
+  'session.logout': { params: z.object({}), result: z.object({ ok: z.literal(true) }) },
+  /**
+   * Any station action from the event catalogue. `eventId` makes a retry idempotent: the same id answers with the
+   * original acknowledgement instead of recording twice.
+   */
+  'action.record': { params: z.object({ action: ActionSchema, eventId: Uuid.optional() }), result: Ack },
+  /** A raw scan (keyboard wedge or serial); the core classifies it and says what it means here. */
+  'scan.submit': { params: z.object({ data: z.string().min(1).max(4000), symbology: z.string().max(8).optional() }), result: z.unknown() },
+  /** QT-09 LOCK at the sender; answers with the signed slip payload to print. */
+  'transfer.create': {
+    params: z.object({ workOrderId: WorkOrderId, quantity: Quantity, eventId: Uuid.optional() }),
+    result: z.object({ ack: Ack, transferId: Uuid, slip: z.string() }),
+  },
+  /** QT-09 UNLOCK at the receiver, from the transfer (synced) or from its scanned slip (offline). */
+  'transfer.accept': {
+    params: z
+      .object({
+        transferId: Uuid.optional(),
+        slip: z.string().max(2000).optional(),
+        countedQty: Count,
+        discrepancyReason: z.string().trim().min(3).max(500).optional(),
+        eventId: Uuid.optional(),
+      })
+      .refine((p) => p.transferId !== undefined || p.slip !== undefined, { message: 'give a transfer id or a scanned slip', path: ['transferId'] }),
+    result: Ack,
+  },
+  'line.release': {
+    params: SupervisorCredential.extend({
+      haltId: Uuid,
+      disposition: z.enum(['metal_found', 'rescan_passed', 'destroyed', 'no_fault_found']),
+      correctiveAction: z.string().trim().min(5).max(1000),
+      eventId: Uuid.optional(),
+    }),
+    result: Ack,
+  },
+  'hold.release': {
+    params: SupervisorCredential.extend({
+      holdId: Uuid,
+      results: z.array(z.object({ workOrderId: WorkOrderId, passedQty: Count, rejectedQty: Count })).min(1),
+      eventId: Uuid.optional(),
+    }),
+    result: Ack,
+  },
+  'needle.report': {
+    params: SupervisorCredential.extend({
+      machineId: z.string().min(1).max(40),
+      workOrderId: WorkOrderId,
+      allFragmentsFound: z.boolean(),
+      needleExchanged: z.boolean(),
+      piecesInProcess: Count,
+      eventId: Uuid.optional(),
+    }),
+    result: Ack,
+  },
+  'view.get': { params: z.object({}), result: z.unknown() },
+} as const;
+
+export type CommandName = keyof typeof COMMANDS;
+export type CommandParams<C extends CommandName> = z.input<(typeof COMMANDS)[C]['params']>;
+export type ParsedParams<C extends CommandName> = z.infer<(typeof COMMANDS)[C]['params']>;
+export type CommandResult<C extends CommandName> = C extends 'view.get'
+  ? StationView
+  : C extends 'scan.submit'
+    ? ScanOutcome
+    : z.infer<(typeof COMMANDS)[C]['result']>;
+
+/** What a scan means at this station right now. */
+export type ScanOutcome =
+  | { kind: 'badge'; operatorId: string; known: boolean }
+  | { kind: 'spk'; workOrderId: string; known: boolean }
+  | { kind: 'transferSlip'; verified: true; transferId: string; workOrderId: string; quantity: number; fromStationId: string; slip: string }
+  | { kind: 'transferSlip'; verified: false; reason: string; message: Bilingual }
+  | { kind: 'carton'; sscc: string }
+  | { kind: 'unknown'; message: Bilingual };
+
+export interface Bilingual {
+  en: string;
+  id: string;
+}
+
+/** A command that failed: bad input, a refused rule, or a wrong credential. Nothing was recorded. */
+export interface CommandError {
+  code: 'bad_request' | 'refused' | 'unauthenticated' | 'not_found' | 'internal';
+  message: string;
+  refusal?: RefusalCode;
+}
+
+export type SyncState = 'offline' | 'connecting' | 'syncing' | 'online' | 'disabled';
+
+export interface SyncStatus {
+  state: SyncState;
+  /** Own events not yet applied by the server. */
+  backlog: number;
+  lastPushAt: string | null;
+  lastPullAt: string | null;
+  lastError: string | null;
+}
+
+export interface DeviceHealthView {
+  deviceId: string;
+  kind: string;
+  connected: boolean;
+  lastFrameAt: string | null;
+  faults: number;
+  errors: number;
+  reconnects: number;
+  message: string | null;
+}
+
+/** An own event the server refused: it stays visible with its reason (and on the supervisors' conflict queue). */
+export interface RefusedEventView {
+  eventId: string;
+  seq: number;
+  type: string;
+  code: string;
+  message: string;
+}
+
+/** Everything the station screen shows. */
+export interface StationView {
+  station: { id: string; department: Department; lineId: string; name: string };
+  operator: SessionInfo | null;
+  workOrders: WorkOrderDoc[];
+  incoming: TransferDoc[];
+  outgoing: TransferDoc[];
+  line: LineDoc | null;
+  alerts: AlertDoc[];
+  holds: HoldDoc[];
+  refused: RefusedEventView[];
+  pendingEvents: number;
+  lastSeq: number;
+}
+
+export const TOPICS = ['view', 'sync', 'hardware'] as const;
+export type Topic = (typeof TOPICS)[number];
+export interface TopicData {
+  view: StationView;
+  sync: SyncStatus;
+  hardware: DeviceHealthView[];
+}
+
+/** The contract both transports (Electron IPC, kiosk WebSocket) implement. */
+export interface StationApi {
+  call<C extends CommandName>(name: C, params: CommandParams<C>): Promise<CommandResult<C>>;
+  subscribe<T extends Topic>(topic: T, listener: (data: TopicData[T]) => void): () => void;
+}
+
+/** Wire messages of the kiosk WebSocket transport. */
+export const ClientMessage = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('call'), id: z.number().int(), name: z.string(), params: z.unknown() }),
+  z.object({ t: z.literal('sub'), topic: z.enum(TOPICS) }),
+  z.object({ t: z.literal('unsub'), topic: z.enum(TOPICS) }),
+]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+
+export type ServerMessage =
+  | { t: 'result'; id: number; ok: true; result: unknown }
+  | { t: 'result'; id: number; ok: false; error: CommandError }
+  | { t: 'topic'; topic: Topic; data: unknown };
+
+export type { Action };
