@@ -84,6 +84,13 @@ export const DetectorFrameSchema = z.discriminatedUnion('kind', [
   ErrorFrameSchema,
 ]);
 export type DetectorFrame = z.infer<typeof DetectorFrameSchema>;
+export type PassFrame = z.infer<typeof PassFrameSchema>;
+export type DetectionFrame = z.infer<typeof DetectionFrameSchema>;
+export type VerificationFrame = z.infer<typeof VerificationFrameSchema>;
+export type FaultFrame = z.infer<typeof FaultFrameSchema>;
+export type PowerOnFrame = z.infer<typeof PowerOnFrameSchema>;
+export type CountersFrame = z.infer<typeof CountersFrameSchema>;
+export type GapFrame = z.infer<typeof GapFrameSchema>;
 
 /** A raw scan; classification (badge, SPK, slip, carton...) happens in `shared/barcode`, not here. */
 export const ScanFrameSchema = z.object({

@@ -4,10 +4,16 @@ import {
   describeFaultBits,
   emptyHealth,
   printable,
+  type CountersFrame,
+  type DetectionFrame,
   type DetectorFrame,
   type Driver,
   type DriverHealth,
+  type FaultFrame,
   type Metal,
+  type PassFrame,
+  type PowerOnFrame,
+  type VerificationFrame,
 } from './driver';
 
 /**
@@ -90,7 +96,7 @@ interface ParsedMessage {
   msgNo: number;
   deviceId: string;
   type: FramedMessageType;
-  deviceTime?: string;
+  deviceTime: string | undefined;
   rejectCount: number;
   packCount: number;
   faultBits: number;
@@ -259,46 +265,43 @@ export class FramedDetectorDriver implements Driver<DetectorFrame> {
     this.lastMsgNo = msg.msgNo;
     this.lastWasReset = msg.reset;
 
-    const common = {
-      deviceId: msg.deviceId,
-      messageNo: msg.msgNo,
-      rejectCount: msg.rejectCount,
-      packCount: msg.packCount,
-      ...(msg.deviceTime === undefined ? {} : { deviceTime: msg.deviceTime }),
-    };
-    if (msg.reset && msg.type !== 'PWR') this.emit({ kind: 'powerOn', ...common });
+    const id = msg.deviceId;
+    if (msg.reset && msg.type !== 'PWR') this.emit(stamp<PowerOnFrame>({ kind: 'powerOn', deviceId: id }, msg));
     const faultChanged = this.lastFaultBits === null ? msg.faultBits !== 0 : msg.faultBits !== this.lastFaultBits;
     this.lastFaultBits = msg.faultBits;
-    if (faultChanged && msg.type !== 'FLT') {
-      this.emit({ kind: 'fault', bits: msg.faultBits, description: describeFaultBits(msg.faultBits, this.faultTable), ...common });
+    if (faultChanged || msg.type === 'FLT') {
+      const description = describeFaultBits(msg.faultBits, this.faultTable);
+      this.emit(stamp<FaultFrame>({ kind: 'fault', bits: msg.faultBits, description, deviceId: id }, msg));
     }
     switch (msg.type) {
       case 'PASS':
-        this.emit({ kind: 'pass', ...common });
+        this.emit(stamp<PassFrame>({ kind: 'pass', deviceId: id }, msg));
         break;
       case 'DET':
-        this.emit({ kind: 'detection', metal: metalOf(msg.args[0]), ...common });
+        this.emit(stamp<DetectionFrame>({ kind: 'detection', metal: metalOf(msg.args[0]), deviceId: id }, msg));
         break;
       case 'VER': {
-        const [metal, size, pieceId, result] = msg.args;
-        this.emit({
+        const size = msg.args[1];
+        const pieceId = msg.args[2];
+        const frame: VerificationFrame = {
           kind: 'verification',
-          result: result === 'OK' ? 'pass' : 'fail',
-          metal: metalOf(metal),
-          ...(size ? { sizeMm: Number(size) } : {}),
-          ...(pieceId ? { pieceId } : {}),
-          ...common,
-        });
+          result: msg.args[3] === 'OK' ? 'pass' : 'fail',
+          metal: metalOf(msg.args[0]),
+          deviceId: id,
+        };
+        if (size) frame.sizeMm = Number(size);
+        if (pieceId) frame.pieceId = pieceId;
+        this.emit(stamp(frame, msg));
         break;
       }
       case 'FLT':
-        this.emit({ kind: 'fault', bits: msg.faultBits, description: describeFaultBits(msg.faultBits, this.faultTable), ...common });
+        // Already emitted above: a FLT message is always reported, changed or not.
         break;
       case 'PWR':
-        this.emit({ kind: 'powerOn', ...common });
+        this.emit(stamp<PowerOnFrame>({ kind: 'powerOn', deviceId: id }, msg));
         break;
       case 'CNT':
-        this.emit({ kind: 'counters', ...common });
+        this.emit(stamp<CountersFrame>({ kind: 'counters', deviceId: id }, msg));
         break;
     }
   }
@@ -309,19 +312,45 @@ export class FramedDetectorDriver implements Driver<DetectorFrame> {
   }
 }
 
+interface Stampable {
+  messageNo?: number;
+  rejectCount?: number;
+  packCount?: number;
+  deviceTime?: string;
+}
+
+/** Adds the fields every framed message carries (plain assignments: this runs for every frame). */
+function stamp<T extends Stampable>(frame: T, msg: ParsedMessage): T {
+  frame.messageNo = msg.msgNo;
+  frame.rejectCount = msg.rejectCount;
+  frame.packCount = msg.packCount;
+  if (msg.deviceTime !== undefined) frame.deviceTime = msg.deviceTime;
+  return frame;
+}
+
 function metalOf(code: string | undefined): Metal {
   return (code && CODE_TO_METAL.get(code)) || 'unknown';
 }
+
+const NO_ARGS: string[] = [];
 
 function parsePayload(payload: Uint8Array): ParsedMessage {
   for (let i = 0; i < payload.length; i++) {
     const b = payload[i] as number;
     if (b < 0x20 || b > 0x7e) throw new PayloadError('non-printable byte');
   }
-  const f = String.fromCharCode(...payload).split('|');
+  // latin1 is byte-for-byte and, after the check above, plain ASCII; far cheaper than fromCharCode(...bytes).
+  const f = Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString('latin1').split('|');
   if (f.length < 8) throw new PayloadError('too few fields');
-  const [no, deviceId, type, time, rej, pack, faults, reset] = f as [string, string, string, string, string, string, string, string];
-  const args = f.slice(8);
+  const no = f[0] as string;
+  const deviceId = f[1] as string;
+  const type = f[2] as string;
+  const time = f[3] as string;
+  const rej = f[4] as string;
+  const pack = f[5] as string;
+  const faults = f[6] as string;
+  const reset = f[7] as string;
+  const args = f.length > 8 ? f.slice(8) : NO_ARGS;
   if (!MSG_NO.test(no)) throw new PayloadError('message number');
   if (!DEVICE_ID.test(deviceId)) throw new PayloadError('device id');
   if (time !== '' && !DEVICE_TIME.test(time)) throw new PayloadError('device time');
@@ -340,7 +369,10 @@ function parsePayload(payload: Uint8Array): ParsedMessage {
       break;
     case 'VER': {
       if (args.length !== 4) throw new PayloadError('verification fields');
-      const [metal, size, pieceId, result] = args as [string, string, string, string];
+      const metal = args[0] as string;
+      const size = args[1] as string;
+      const pieceId = args[2] as string;
+      const result = args[3] as string;
       if (!CODE_TO_METAL.has(metal)) throw new PayloadError('verification metal');
       if (size !== '' && (!SIZE.test(size) || Number(size) <= 0)) throw new PayloadError('test piece size');
       if (pieceId !== '' && !PIECE_ID.test(pieceId)) throw new PayloadError('test piece id');
@@ -354,7 +386,7 @@ function parsePayload(payload: Uint8Array): ParsedMessage {
     msgNo: Number(no),
     deviceId,
     type,
-    ...(time === '' ? {} : { deviceTime: time }),
+    deviceTime: time === '' ? undefined : time,
     rejectCount: Number(rej),
     packCount: Number(pack),
     faultBits: parseInt(faults, 16),

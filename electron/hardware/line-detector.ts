@@ -6,10 +6,14 @@ import {
   describeFaultBits,
   emptyHealth,
   printable,
+  type DetectionFrame,
   type DetectorFrame,
   type Driver,
   type DriverHealth,
+  type FaultFrame,
   type Metal,
+  type PassFrame,
+  type PowerOnFrame,
 } from './driver';
 
 /**
@@ -98,6 +102,31 @@ type EventKind = 'pass' | 'detection' | 'verification' | 'fault' | 'powerOn';
 
 class LineError extends Error {}
 
+function fieldAt(fields: string[], pos: number | undefined): string | undefined {
+  if (pos === undefined) return undefined;
+  const v = fields[pos];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function timeAt(fields: string[], pos: number | undefined): string | undefined {
+  const time = fieldAt(fields, pos);
+  if (time !== undefined && !DEVICE_TIME.test(time)) throw new LineError('malformed device time');
+  return time;
+}
+
+/** Sets the optional fields only when present (frames carry no `undefined` keys), without object spreads. */
+function withOptional<T extends { deviceTime?: string }>(frame: T, deviceTime: string | undefined): T {
+  if (deviceTime !== undefined) frame.deviceTime = deviceTime;
+  return frame;
+}
+
+function counterAt(fields: string[], pos: number | undefined, name: string): number | undefined {
+  const v = fieldAt(fields, pos);
+  if (v === undefined) return undefined;
+  if (!COUNTER.test(v)) throw new LineError(`malformed ${name}`);
+  return Number(v);
+}
+
 export class LineDetectorDriver implements Driver<DetectorFrame> {
   readonly family = 'line-detector' as const;
   readonly config: LineDetectorConfig;
@@ -162,8 +191,10 @@ export class LineDetectorDriver implements Driver<DetectorFrame> {
         const b = bytes[i] as number;
         if (b < 0x20 || b > 0x7e) throw new LineError(`non-printable byte 0x${b.toString(16).padStart(2, '0')}`);
       }
-      const text = String.fromCharCode(...bytes);
-      const fields = text.split(this.config.separator).map((f) => f.trim());
+      // latin1 is byte-for-byte and, after the check above, plain ASCII; far cheaper than fromCharCode(...bytes).
+      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+      const fields = text.split(this.config.separator);
+      for (let i = 0; i < fields.length; i++) fields[i] = (fields[i] as string).trim();
       kind = this.keywordToKind.get((fields[this.config.eventField] ?? '').toUpperCase());
       const frame = this.parseFields(fields, kind);
       this.stats.frames++;
@@ -183,66 +214,50 @@ export class LineDetectorDriver implements Driver<DetectorFrame> {
       throw new LineError(`line from unexpected device ${deviceId}`);
     }
     if (!kind) throw new LineError('unknown event keyword');
-    const at = (pos: number | undefined): string | undefined => {
-      if (pos === undefined) return undefined;
-      const v = fields[pos];
-      return v === undefined || v === '' ? undefined : v;
-    };
-    const common = (time: number | undefined): { deviceId: string; deviceTime?: string } => {
-      const t = at(time);
-      if (t === undefined) return { deviceId };
-      if (!DEVICE_TIME.test(t)) throw new LineError('malformed device time');
-      return { deviceId, deviceTime: t };
-    };
-    const counter = (pos: number | undefined, name: string): number | undefined => {
-      const v = at(pos);
-      if (v === undefined) return undefined;
-      if (!COUNTER.test(v)) throw new LineError(`malformed ${name}`);
-      return Number(v);
-    };
     const f = this.config.fields;
     switch (kind) {
       case 'pass': {
-        const frame: DetectorFrame = { kind: 'pass', ...common(f.pass.time) };
-        const rejectCount = counter(f.pass.rejectCount, 'reject counter');
-        const packCount = counter(f.pass.packCount, 'pack counter');
+        const frame = withOptional<PassFrame>({ kind: 'pass', deviceId }, timeAt(fields, f.pass.time));
+        const rejectCount = counterAt(fields, f.pass.rejectCount, 'reject counter');
+        const packCount = counterAt(fields, f.pass.packCount, 'pack counter');
         if (rejectCount !== undefined) frame.rejectCount = rejectCount;
         if (packCount !== undefined) frame.packCount = packCount;
         return frame;
       }
       case 'detection': {
         // A reject with an unreadable metal code is still a reject: it becomes 'unknown', never dropped.
-        const code = at(f.detection.metal);
+        const code = fieldAt(fields, f.detection.metal);
         const metal = code === undefined ? 'unknown' : this.metal(code);
-        const frame: DetectorFrame = { kind: 'detection', metal, ...common(f.detection.time) };
-        const rejectCount = counter(f.detection.rejectCount, 'reject counter');
-        const packCount = counter(f.detection.packCount, 'pack counter');
+        const frame = withOptional<DetectionFrame>({ kind: 'detection', metal, deviceId }, timeAt(fields, f.detection.time));
+        const rejectCount = counterAt(fields, f.detection.rejectCount, 'reject counter');
+        const packCount = counterAt(fields, f.detection.packCount, 'pack counter');
         if (rejectCount !== undefined) frame.rejectCount = rejectCount;
         if (packCount !== undefined) frame.packCount = packCount;
         return frame;
       }
       case 'verification': {
         const v = f.verification;
-        const resultWord = (at(v.result) ?? '').toUpperCase();
+        const resultWord = (fieldAt(fields, v.result) ?? '').toUpperCase();
         const result = this.config.results.pass.some((w) => w.toUpperCase() === resultWord)
           ? 'pass'
           : this.config.results.fail.some((w) => w.toUpperCase() === resultWord)
             ? 'fail'
             : undefined;
         if (!result) throw new LineError('verification without a readable result');
-        const code = at(v.metal);
+        const code = fieldAt(fields, v.metal);
         const frame: DetectorFrame = {
           kind: 'verification',
           result,
           metal: code === undefined ? 'unknown' : this.metal(code),
-          ...common(v.time),
+          deviceId,
         };
-        const size = at(v.sizeMm);
+        withOptional(frame, timeAt(fields, v.time));
+        const size = fieldAt(fields, v.sizeMm);
         if (size !== undefined) {
           if (!SIZE.test(size) || Number(size) <= 0) throw new LineError('malformed test piece size');
           frame.sizeMm = Number(size);
         }
-        const pieceId = at(v.pieceId);
+        const pieceId = fieldAt(fields, v.pieceId);
         if (pieceId !== undefined) {
           if (!PIECE_ID.test(pieceId)) throw new LineError('malformed test piece id');
           frame.pieceId = pieceId;
@@ -250,7 +265,7 @@ export class LineDetectorDriver implements Driver<DetectorFrame> {
         return frame;
       }
       case 'fault': {
-        const raw = at(f.fault.bits);
+        const raw = fieldAt(fields, f.fault.bits);
         if (raw === undefined) throw new LineError('fault without bits');
         const bits = /^0[xX][0-9A-Fa-f]{1,4}$/.test(raw)
           ? parseInt(raw.slice(2), 16)
@@ -258,10 +273,13 @@ export class LineDetectorDriver implements Driver<DetectorFrame> {
             ? Number(raw)
             : NaN;
         if (!Number.isInteger(bits) || bits > 0xffff) throw new LineError('malformed fault bits');
-        return { kind: 'fault', bits, description: describeFaultBits(bits, this.faultTable), ...common(f.fault.time) };
+        return withOptional<FaultFrame>(
+          { kind: 'fault', bits, description: describeFaultBits(bits, this.faultTable), deviceId },
+          timeAt(fields, f.fault.time),
+        );
       }
       case 'powerOn':
-        return { kind: 'powerOn', ...common(f.powerOn.time) };
+        return withOptional<PowerOnFrame>({ kind: 'powerOn', deviceId }, timeAt(fields, f.powerOn.time));
     }
   }
 
