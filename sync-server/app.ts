@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, type preHandlerAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
+import { registerFloorRoutes } from './floor/routes';
 import { headVersion } from './changes';
 import { migrate as runMigrations } from './db/migrate';
 import type { Db } from './db/types';
@@ -123,6 +124,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   registerEnrollmentRoutes(app);
   registerPullRoute(app);
+  registerFloorRoutes(app);
   registerStreamRoute(app, hub);
   return app;
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { LineId } from '../../shared/master';
 import { scope, writeDocuments, writeTx, type DocumentWrite } from '../changes';
 import { HttpError, route } from '../http/route';
 import { REVOKED_CHANNEL } from './revocation';
@@ -11,6 +12,11 @@ export const departmentSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, '
 const publicKeySchema = z.string().refine(isEd25519PublicKey, 'must be a base64url raw Ed25519 public key (32 bytes)');
 
 export const STATION_KEY_KIND = 'stationKey';
+
+/** ST-SEW-1 runs LN-SEW-1 unless the code says otherwise. */
+export function defaultLineId(stationId: string): string {
+  return `LN-${stationId.replace(/^ST-/, '').toUpperCase()}`;
+}
 
 export interface StationKeyBody {
   stationId: string;
@@ -39,15 +45,17 @@ export function registerEnrollmentRoutes(app: FastifyInstance): void {
       stationId: stationIdSchema,
       department: departmentSchema,
       name: z.string().min(1).max(120).optional(),
+      /** The line this station runs; defaults to LN-<station id without ST->. */
+      lineId: LineId.optional(),
       ttlMinutes: z.number().int().min(1).max(7 * DAY_MINUTES).default(DAY_MINUTES),
     }),
     response: z.object({ code: z.string(), stationId: z.string(), department: z.string(), expiresAt: z.string() }),
     async handler({ body, request }) {
       const code = newEnrollmentCode();
       const [row] = await db.query<{ expires_at: Date }>(
-        `INSERT INTO enrollment_codes (code_hash, station_id, department, name, expires_at)
-         VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5::int)) RETURNING expires_at`,
-        [hashCode(code), body.stationId, body.department, body.name ?? null, body.ttlMinutes],
+        `INSERT INTO enrollment_codes (code_hash, station_id, department, name, expires_at, line_id)
+         VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5::int), $6) RETURNING expires_at`,
+        [hashCode(code), body.stationId, body.department, body.name ?? null, body.ttlMinutes, body.lineId ?? defaultLineId(body.stationId)],
       );
       request.log.info({ stationId: body.stationId, department: body.department }, 'enrollment code issued');
       return { code, stationId: body.stationId, department: body.department, expiresAt: row!.expires_at.toISOString() };
@@ -63,24 +71,28 @@ export function registerEnrollmentRoutes(app: FastifyInstance): void {
       const token = newStationToken();
       const { result } = await writeTx(db, async (q) => {
         // Consuming the code is one conditional UPDATE: of two concurrent enrollments with one code, one wins.
-        const [code] = await q.query<{ department: string; name: string | null }>(
+        const [code] = await q.query<{ department: string; name: string | null; line_id: string | null }>(
           `UPDATE enrollment_codes SET used_at = now()
            WHERE code_hash = $1 AND station_id = $2 AND used_at IS NULL AND expires_at > now()
-           RETURNING department, name`,
+           RETURNING department, name, line_id`,
           [hashCode(body.code), body.stationId],
         );
         if (!code) return null;
         // Re-enrolling (replaced PC, or after a revocation) replaces key and token and lifts the revocation: an admin
         // issued a fresh code for exactly this station.
         await q.query(
-          `INSERT INTO stations (id, department, name, token_hash, public_key, enrolled_at, revoked_at)
-           VALUES ($1, $2, $3, $4, $5, now(), NULL)
+          `INSERT INTO stations (id, department, name, token_hash, public_key, enrolled_at, revoked_at, line_id)
+           VALUES ($1, $2, $3, $4, $5, now(), NULL, $6)
            ON CONFLICT (id) DO UPDATE SET department = EXCLUDED.department, name = EXCLUDED.name,
-             token_hash = EXCLUDED.token_hash, public_key = EXCLUDED.public_key, enrolled_at = now(), revoked_at = NULL`,
-          [body.stationId, code.department, code.name ?? body.stationId, sha256Hex(token), body.publicKey],
+             token_hash = EXCLUDED.token_hash, public_key = EXCLUDED.public_key, enrolled_at = now(), revoked_at = NULL,
+             line_id = EXCLUDED.line_id`,
+          [body.stationId, code.department, code.name ?? body.stationId, sha256Hex(token), body.publicKey, code.line_id ?? defaultLineId(body.stationId)],
         );
+        const lineId = code.line_id ?? defaultLineId(body.stationId);
         await writeDocuments(q, [
           stationKeyDoc({ stationId: body.stationId, department: code.department, publicKey: body.publicKey, revokedAt: null }),
+          // The station as master data: the shared rules check who works where (scope 'all': every station and server).
+          { kind: 'station', id: body.stationId, body: { id: body.stationId, department: code.department, name: code.name ?? body.stationId, lineId }, scope: [scope.all] },
         ]);
         return code;
       });

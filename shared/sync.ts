@@ -1,0 +1,76 @@
+/**
+ * The sync contract between a station and the server (docs/sync-protocol.md explains it):
+ *   push  POST /api/push  {events}            -> PushResponse   (events up: insert-only, idempotent by id)
+ *   pull  GET  /api/pull?checkpoint=&limit=   -> PullResponse   (documents down, commit-ordered checkpoint)
+ *   live  GET  /api/stream (SSE)              -> "RESYNC" | {type:'change'} | {type:'revoked'}
+ */
+import { z } from 'zod';
+import type { Doc } from './docs';
+import type { Department } from './master';
+import { CLEARANCE_STEP } from './master';
+
+export const MAX_PUSH_BATCH = 500;
+
+/** Events travel as plain JSON; the server parses each with the shared schemas (`parseEvent`). */
+export const PushRequest = z.object({ events: z.array(z.unknown()).min(1).max(MAX_PUSH_BATCH) });
+export type PushRequest = z.infer<typeof PushRequest>;
+
+export const PushOutcome = z.object({
+  id: z.string(),
+  seq: z.number().int(),
+  /** applied: changed the documents. refused: kept with its reason. duplicate: already stored (same answer as before). */
+  status: z.enum(['applied', 'refused', 'duplicate']),
+  refusal: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+export type PushOutcome = z.infer<typeof PushOutcome>;
+
+export const PushResponse = z.object({
+  results: z.array(PushOutcome),
+  /** The last seq of this station the server has processed (applied or refused). */
+  lastAppliedSeq: z.number().int().nonnegative(),
+});
+export type PushResponse = z.infer<typeof PushResponse>;
+
+export const PulledDocument = z.object({
+  kind: z.string(),
+  id: z.string(),
+  body: z.record(z.string(), z.unknown()),
+  deleted: z.boolean(),
+  version: z.number().int(),
+});
+export const PullResponse = z.object({
+  documents: z.array(PulledDocument),
+  checkpoint: z.object({ version: z.number().int().nonnegative() }),
+});
+export type PullResponse = z.infer<typeof PullResponse>;
+
+/** Kinds of documents besides the floor state. */
+export const REFUSAL_KIND = 'refusal';
+export const STATION_PROGRESS_KIND = 'stationProgress';
+
+export const scopeToken = {
+  all: 'all',
+  dept: (d: string) => `dept:${d}`,
+  station: (id: string) => `station:${id}`,
+} as const;
+
+/**
+ * Which stations pull a floor document: the departments that work with it. Alerts and holds go to everyone (the
+ * station screens filter by line); they are few.
+ */
+export function floorDocScope(doc: Doc): string[] {
+  switch (doc.kind) {
+    case 'workOrder':
+      return doc.place === 'subcon' ? [scopeToken.dept('cutting'), scopeToken.dept('finishing')] : [scopeToken.dept(doc.place)];
+    case 'transfer':
+      return [...new Set([scopeToken.dept(doc.from), scopeToken.dept(doc.receivingDepartment)])];
+    case 'line':
+      return [scopeToken.dept(doc.department)];
+    case 'hold':
+    case 'alert':
+      return [scopeToken.all];
+  }
+}
+
+/** Departments that have a line clearance point (exported for the dashboard's legend). */
+export const CLEARANCE_DEPARTMENTS = Object.keys(CLEARANCE_STEP) as Department[];

@@ -1,0 +1,118 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FloorEvent } from '../../shared/events';
+import { uuidv7 } from '../../shared/ids';
+import { workOrderIdFor, type Department } from '../../shared/master';
+import { EventFactory, lineOf, mo, operatorOf, stationOf, supervisorOf } from '../../shared/testing/fixtures';
+import type { PushResponse } from '../../shared/sync';
+import { buildApp } from '../app';
+import { createTestDb, type TestDb } from '../db/testing';
+import { enrollStation, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
+
+let t: TestDb;
+let app: FastifyInstance;
+const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+const stations = new Map<string, EnrolledStation>();
+const M = mo(1, { route: 'R1', quantity: 100 });
+const W = (d: Department | 'subcon') => workOrderIdFor(M.id, d);
+const f = new EventFactory(() => Date.now());
+
+beforeAll(async () => {
+  t = await createTestDb();
+  app = await buildApp({ db: t.db, adminToken: TEST_ADMIN_TOKEN });
+  for (const [d, code] of [['cutting', 'CUT'], ['embroidery', 'EMB'], ['sewing', 'SEW']] as const) {
+    stations.set(stationOf(d), await enrollStation(app, `ST-${code}-1`, d));
+    const op = await app.inject({ method: 'POST', url: '/api/operators', headers: admin, payload: { id: operatorOf(d), name: `${d} op`, roles: ['operator'], departments: [d], pin: '1357' } });
+    expect(op.statusCode).toBe(201);
+  }
+  stations.set('ST-EMB-2', await enrollStation(app, 'ST-EMB-2', 'embroidery'));
+  const sup = await app.inject({ method: 'POST', url: '/api/operators', headers: admin, payload: { id: supervisorOf('embroidery'), name: 'sup', roles: ['supervisor'], departments: ['embroidery'], pin: '2468' } });
+  expect(sup.statusCode).toBe(201);
+  const created = await app.inject({ method: 'POST', url: '/api/manufacturing-orders', headers: admin, payload: M });
+  expect(created.statusCode).toBe(201);
+});
+afterAll(async () => {
+  await app?.close();
+  await t?.cleanup();
+});
+
+async function push(stationId: string, events: unknown[]) {
+  const s = stations.get(stationId);
+  if (!s) throw new Error(stationId);
+  return app.inject({ method: 'POST', url: '/api/push', headers: s.auth, payload: { events } });
+}
+
+async function doc<T>(kind: string, id: string): Promise<T | undefined> {
+  const [row] = await t.db.query<{ body: T }>('SELECT body FROM documents WHERE kind = $1 AND id = $2', [kind, id]);
+  return row?.body;
+}
+
+const cut = (qty: number): FloorEvent =>
+  f.event('ST-CUT-1', operatorOf('cutting'), { type: 'cutting.output', payload: { workOrderId: W('cutting'), lineId: lineOf('cutting'), size: 'M', part: 'body', goodQty: qty } });
+
+describe(`push (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
+  it('applies events with the shared rules, idempotently, and keeps refusals with their reason', async () => {
+    const a = cut(60);
+    const b = cut(50); // 110 > 100 planned: refused
+    const c = cut(40);
+    const res = await push('ST-CUT-1', [a, b, c]);
+    expect(res.statusCode).toBe(200);
+    const body = res.json<PushResponse>();
+    expect(body.results.map((r) => r.status)).toEqual(['applied', 'refused', 'applied']);
+    expect(body.results[1]?.refusal?.code).toBe('exceeds_planned');
+    expect(body.lastAppliedSeq).toBe(c.seq);
+    expect((await doc<{ stageQty: { cut: number } }>('workOrder', W('cutting')))?.stageQty.cut).toBe(100);
+    // The refused event is stored with its reason, and a refusal document goes back to the station.
+    const [stored] = await t.db.query<{ status: string; refusal: { code: string } }>('SELECT status, refusal FROM events WHERE id = $1', [b.id]);
+    expect(stored).toMatchObject({ status: 'refused', refusal: { code: 'exceeds_planned' } });
+    expect(await doc('refusal', b.id)).toMatchObject({ code: 'exceeds_planned', seq: b.seq });
+
+    // The same batch again: same answers, nothing applied twice.
+    const again = (await push('ST-CUT-1', [a, b, c])).json<PushResponse>();
+    expect(again.results.map((r) => r.status)).toEqual(['duplicate', 'duplicate', 'duplicate']);
+    expect(again.results[1]?.refusal?.code).toBe('exceeds_planned');
+    expect((await doc<{ stageQty: { cut: number } }>('workOrder', W('cutting')))?.stageQty.cut).toBe(100);
+    expect(await doc('stationProgress', 'ST-CUT-1')).toMatchObject({ lastAppliedSeq: c.seq });
+  });
+
+  it('a station pushes only in its own name, only well-formed events, only in seq order', async () => {
+    const foreign = f.event('ST-SEW-1', operatorOf('sewing'), { type: 'spk.received', payload: { workOrderId: W('sewing') } });
+    const r1 = await push('ST-CUT-1', [foreign]);
+    expect(r1.statusCode).toBe(403);
+    const skipped = cut(1);
+    const afterGap = cut(1);
+    // Malformed (as a buggy or tampered station would send): rejected whole, naming the field.
+    const bad = { ...skipped, payload: { ...skipped.payload, goodQty: 'lots' } };
+    const r2 = await push('ST-CUT-1', [bad]);
+    expect(r2.statusCode).toBe(400);
+    expect(r2.json<{ message: string }>().message).toMatch(/events\.0: payload\.goodQty/);
+    const r3 = await push('ST-CUT-1', [afterGap]);
+    expect(r3.statusCode).toBe(409);
+    expect(r3.json<{ error: string }>().error).toBe('seq_gap');
+    const [n] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE id = ANY($1::uuid[])', [[afterGap.id, foreign.id]]);
+    expect(n?.n).toBe(0);
+    // Re-pushing from the gap works (the skipped one is refused: the SPK is fully cut).
+    const r4 = (await push('ST-CUT-1', [skipped, afterGap])).json<PushResponse>();
+    expect(r4.results.map((r) => r.status)).toEqual(['refused', 'refused']);
+  });
+
+  it('a transfer accepted by two stations at once: exactly one wins, the other is refused', async () => {
+    const transferId = uuidv7();
+    const lock = f.event('ST-CUT-1', operatorOf('cutting'), {
+      type: 'transfer.created',
+      payload: { transferId, workOrderId: W('cutting'), toWorkOrderId: W('embroidery'), articleCode: M.articleCode, quantity: 30, from: 'cutting', to: 'embroidery', lineId: lineOf('cutting') },
+    });
+    expect((await push('ST-CUT-1', [lock])).json<PushResponse>().results[0]?.status).toBe('applied');
+    const accept = (stationId: string) =>
+      f.event(stationId, operatorOf('embroidery'), {
+        type: 'transfer.accepted',
+        payload: { transferId, workOrderId: W('cutting'), toWorkOrderId: W('embroidery'), countedQty: 30, lineId: stationId === 'ST-EMB-1' ? 'LN-EMB-1' : 'LN-EMB-2' },
+      });
+    const [x, y] = await Promise.all([push('ST-EMB-1', [accept('ST-EMB-1')]), push('ST-EMB-2', [accept('ST-EMB-2')])]);
+    const statuses = [x, y].map((r) => r.json<PushResponse>().results[0]?.status).sort();
+    expect(statuses).toEqual(['applied', 'refused']);
+    const loser = [x, y].map((r) => r.json<PushResponse>().results[0]).find((r) => r?.status === 'refused');
+    expect(loser?.refusal?.code).toBe('transfer_already_accepted');
+    expect((await doc<{ receivedQty: number }>('workOrder', W('embroidery')))?.receivedQty).toBe(30);
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * Floor routes: station push (events up) and the office's master data (roster, manufacturing orders).
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { newWorkOrderDoc } from '../../shared/docs';
+import { Department, ManufacturingOrder, OperatorId, Role, fanOut } from '../../shared/master';
+import { hashPin } from '../../shared/security/pin';
+import { floorDocScope, PushRequest, PushResponse, scopeToken } from '../../shared/sync';
+import { writeDocuments, writeTx } from '../changes';
+import { HttpError, route } from '../http/route';
+import { applyBatch, parseBatch, PushError } from './apply';
+import { MasterCache } from './master';
+
+export function registerFloorRoutes(app: FastifyInstance): void {
+  const master = new MasterCache();
+
+  route(app, {
+    method: 'POST',
+    url: '/api/push',
+    preHandler: app.authenticateStation,
+    body: PushRequest,
+    response: PushResponse,
+    async handler({ body, request }) {
+      const station = request.station;
+      if (!station) throw new HttpError(401, 'unauthorized', 'station token required');
+      app.metrics.pushes.inc();
+      try {
+        const events = parseBatch(station.id, body.events);
+        const r = await applyBatch(app.db, master, station.id, events);
+        app.metrics.eventsApplied.inc(r.applied);
+        app.metrics.eventsRefused.inc(r.refused);
+        return { results: r.results, lastAppliedSeq: r.lastAppliedSeq };
+      } catch (err) {
+        if (err instanceof PushError) throw new HttpError(err.status, err.code, err.message);
+        throw err;
+      }
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/api/operators',
+    preHandler: app.requireAdmin,
+    status: 201,
+    body: z.object({
+      id: OperatorId,
+      name: z.string().min(1).max(80),
+      roles: z.array(Role).min(1),
+      departments: z.array(Department),
+      pin: z.string().regex(/^\d{4,8}$/, 'PIN must be 4-8 digits'),
+      active: z.boolean().default(true),
+    }),
+    response: z.object({ id: z.string() }),
+    async handler({ body }) {
+      const { pin, ...rest } = body;
+      const operator = { ...rest, pinHash: await hashPin(pin) };
+      // The roster (with PIN hashes) goes to every station so login and supervisor release work offline.
+      await writeTx(app.db, (q) => writeDocuments(q, [{ kind: 'operator', id: operator.id, body: operator, scope: [scopeToken.all] }]));
+      return { id: operator.id };
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/api/manufacturing-orders',
+    preHandler: app.requireAdmin,
+    status: 201,
+    body: ManufacturingOrder,
+    response: z.object({ id: z.string(), workOrders: z.array(z.string()) }),
+    async handler({ body }) {
+      const workOrders = fanOut(body).map((wo) => newWorkOrderDoc(wo));
+      const { result } = await writeTx(app.db, async (q) => {
+        const [exists] = await q.query("SELECT 1 FROM documents WHERE kind = 'manufacturingOrder' AND id = $1", [body.id]);
+        if (exists) return null;
+        await writeDocuments(q, [
+          { kind: 'manufacturingOrder', id: body.id, body, scope: ['office'] },
+          ...workOrders.map((wo) => ({ kind: wo.kind, id: wo.id, body: wo, scope: floorDocScope(wo) })),
+        ]);
+        return workOrders.map((w) => w.id);
+      });
+      if (!result) throw new HttpError(409, 'exists', `manufacturing order ${body.id} already exists`);
+      return { id: body.id, workOrders: result };
+    },
+  });
+}
