@@ -193,6 +193,7 @@ const CR = 0x0d;
 const LF = 0x0a;
 
 export interface LineSink {
+  /** `bytes` is only valid during the call (the splitter reuses its buffer). */
   line(bytes: Uint8Array): void;
   /** Called once when a line grows past the bound; its bytes are dropped up to the next terminator. */
   overflow(droppedSoFar: Uint8Array): void;
@@ -294,8 +295,9 @@ export class LineSplitter {
       return;
     }
     if (this.len === 0) return;
-    // A copy: the sink may keep it, and the buffer is reused for the next line.
-    const line = this.buf.slice(0, this.len);
+    // A view, not a copy (a copy per line costs more than parsing it): valid only during the call, since the
+    // buffer is reused for the next line. Sinks decode it at once.
+    const line = this.buf.subarray(0, this.len);
     this.len = 0;
     sink.line(line);
   }

@@ -68,11 +68,6 @@ export function xorChecksum(payload: Uint8Array): number {
   return x;
 }
 
-const MSG_NO = /^[0-9]{4}$/;
-const DEVICE_ID = /^[A-Za-z0-9_-]{1,32}$/;
-const DEVICE_TIME = /^[0-9][0-9T:./ +Z-]{3,39}$/;
-const COUNTER = /^[0-9]{1,9}$/;
-const FAULTS = /^[0-9A-Fa-f]{4}$/;
 const SIZE = /^[0-9]{1,2}(\.[0-9]{1,3})?$/;
 const PIECE_ID = /^[A-Za-z0-9_./-]{1,64}$/;
 
@@ -107,10 +102,14 @@ interface ParsedMessage {
 export class FramedDetectorDriver implements Driver<DetectorFrame> {
   readonly family = 'framed-detector' as const;
   readonly config: FramedDetectorConfig;
-  private readonly buf: Uint8Array;
+  private readonly buf: Buffer;
+  private readonly reader: PayloadReader;
   private len = 0;
   private state = State.Hunt;
   private check = 0;
+  /** Running XOR and printable check of the payload so far, so completing a frame needs no second pass. */
+  private xor = 0;
+  private nonPrintable = false;
   private garbage = 0;
   private readonly garbageHead = new Uint8Array(40);
   private readonly stats: DriverHealth = emptyHealth();
@@ -122,7 +121,8 @@ export class FramedDetectorDriver implements Driver<DetectorFrame> {
 
   constructor(config: FramedDetectorConfigInput = {}) {
     this.config = FramedDetectorConfigSchema.parse(config);
-    this.buf = new Uint8Array(this.config.maxPayload);
+    this.buf = Buffer.alloc(this.config.maxPayload);
+    this.reader = new PayloadReader(this.buf);
     this.faultTable = { ...DEFAULT_FAULT_BITS };
     for (const [bit, text] of Object.entries(this.config.faultBits ?? {})) this.faultTable[Number(bit)] = text;
   }
@@ -145,7 +145,8 @@ export class FramedDetectorDriver implements Driver<DetectorFrame> {
   push(chunk: Uint8Array): DetectorFrame[] {
     this.out = [];
     this.stats.bytesIn += chunk.length;
-    for (let i = 0; i < chunk.length; i++) {
+    const n = chunk.length;
+    for (let i = 0; i < n; i++) {
       const b = chunk[i] as number;
       switch (this.state) {
         case State.Hunt:
@@ -159,17 +160,35 @@ export class FramedDetectorDriver implements Driver<DetectorFrame> {
             this.stats.droppedBytes++;
           }
           break;
-        case State.Payload:
-          if (b === ETX) this.state = State.Check1;
-          else if (b === STX) {
+        case State.Payload: {
+          // Most bytes of a stream land here: copy in a local loop, keeping the XOR and the printable check as we go.
+          const buf = this.buf;
+          let len = this.len;
+          let x = this.xor;
+          let bad = this.nonPrintable;
+          let c = b;
+          while (c !== ETX && c !== STX && len < buf.length) {
+            buf[len++] = c;
+            x ^= c;
+            if (c < 0x20 || c > 0x7e) bad = true;
+            if (++i === n) break;
+            c = chunk[i] as number;
+          }
+          this.len = len;
+          this.xor = x;
+          this.nonPrintable = bad;
+          if (i === n) break;
+          if (c === ETX) this.state = State.Check1;
+          else if (c === STX) {
             this.reject('frame restarted before ETX', this.len + 1);
             this.startFrame();
-          } else if (this.len === this.buf.length) {
+          } else {
             this.reject(`payload longer than ${this.buf.length} bytes`, this.len + 1);
             this.state = State.Hunt;
             this.len = 0;
-          } else this.buf[this.len++] = b;
+          }
           break;
+        }
         case State.Check1:
         case State.Check2: {
           const v = hexValue(b);
@@ -200,6 +219,8 @@ export class FramedDetectorDriver implements Driver<DetectorFrame> {
   private startFrame(): void {
     this.state = State.Payload;
     this.len = 0;
+    this.xor = 0;
+    this.nonPrintable = false;
   }
 
   private flushGarbage(): void {
@@ -220,8 +241,7 @@ export class FramedDetectorDriver implements Driver<DetectorFrame> {
   }
 
   private completeFrame(): void {
-    const payload = this.buf.subarray(0, this.len);
-    const expected = xorChecksum(payload);
+    const expected = this.xor;
     if (expected !== this.check) {
       this.reject(
         `checksum mismatch (got ${this.check.toString(16).padStart(2, '0')}, computed ${expected.toString(16).padStart(2, '0')})`,
@@ -231,7 +251,8 @@ export class FramedDetectorDriver implements Driver<DetectorFrame> {
     }
     let msg: ParsedMessage;
     try {
-      msg = parsePayload(payload);
+      if (this.nonPrintable) throw new PayloadError('non-printable byte');
+      msg = this.reader.read(this.len);
       if (this.config.expectedDeviceId && msg.deviceId !== this.config.expectedDeviceId) {
         throw new PayloadError(`message from unexpected device ${msg.deviceId}`);
       }
@@ -333,66 +354,169 @@ function metalOf(code: string | undefined): Metal {
 }
 
 const NO_ARGS: string[] = [];
+const SEP = 0x7c; // '|'
+const MAX_FIELDS = 16;
 
-function parsePayload(payload: Uint8Array): ParsedMessage {
-  for (let i = 0; i < payload.length; i++) {
-    const b = payload[i] as number;
-    if (b < 0x20 || b > 0x7e) throw new PayloadError('non-printable byte');
+/** Packs up to 4 ASCII bytes into one number, so short codes compare without making strings. */
+function codeKey(p: Uint8Array, start: number, end: number): number {
+  if (end - start > 4 || end <= start) return -1;
+  let k = 0;
+  for (let i = start; i < end; i++) k = k * 256 + (p[i] as number);
+  return k;
+}
+const keyOf = (s: string): number => codeKey(Uint8Array.from(s, (c) => c.charCodeAt(0)), 0, s.length);
+const TYPE_BY_KEY = new Map<number, FramedMessageType>(
+  (['PASS', 'DET', 'VER', 'FLT', 'PWR', 'CNT'] as const).map((t) => [keyOf(t), t]),
+);
+/** DET's single argument, as a shared constant array per metal code (no allocation per message). */
+const DET_ARGS_BY_KEY = new Map<number, string[]>(Object.values(FRAMED_METAL_CODES).map((c) => [keyOf(c), [c]]));
+
+/** Unsigned decimal of 1..maxDigits digits, or -1. */
+function digits(p: Uint8Array, start: number, end: number, maxDigits: number): number {
+  if (end <= start || end - start > maxDigits) return -1;
+  let v = 0;
+  for (let i = start; i < end; i++) {
+    const d = (p[i] as number) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
   }
-  // latin1 is byte-for-byte and, after the check above, plain ASCII; far cheaper than fromCharCode(...bytes).
-  const f = Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString('latin1').split('|');
-  if (f.length < 8) throw new PayloadError('too few fields');
-  const no = f[0] as string;
-  const deviceId = f[1] as string;
-  const type = f[2] as string;
-  const time = f[3] as string;
-  const rej = f[4] as string;
-  const pack = f[5] as string;
-  const faults = f[6] as string;
-  const reset = f[7] as string;
-  const args = f.length > 8 ? f.slice(8) : NO_ARGS;
-  if (!MSG_NO.test(no)) throw new PayloadError('message number');
-  if (!DEVICE_ID.test(deviceId)) throw new PayloadError('device id');
-  if (time !== '' && !DEVICE_TIME.test(time)) throw new PayloadError('device time');
-  if (!COUNTER.test(rej) || !COUNTER.test(pack)) throw new PayloadError('counters');
-  if (!FAULTS.test(faults)) throw new PayloadError('fault bits');
-  if (reset !== '0' && reset !== '1') throw new PayloadError('reset flag');
-  switch (type) {
-    case 'PASS':
-    case 'FLT':
-    case 'PWR':
-    case 'CNT':
-      if (args.length !== 0) throw new PayloadError(`unexpected arguments for ${type}`);
-      break;
-    case 'DET':
-      if (args.length !== 1 || !CODE_TO_METAL.has(args[0] ?? '')) throw new PayloadError('detection metal');
-      break;
-    case 'VER': {
-      if (args.length !== 4) throw new PayloadError('verification fields');
-      const metal = args[0] as string;
-      const size = args[1] as string;
-      const pieceId = args[2] as string;
-      const result = args[3] as string;
-      if (!CODE_TO_METAL.has(metal)) throw new PayloadError('verification metal');
-      if (size !== '' && (!SIZE.test(size) || Number(size) <= 0)) throw new PayloadError('test piece size');
-      if (pieceId !== '' && !PIECE_ID.test(pieceId)) throw new PayloadError('test piece id');
-      if (result !== 'OK' && result !== 'NG') throw new PayloadError('verification result');
-      break;
+  return v;
+}
+
+function isIdByte(b: number): boolean {
+  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f || b === 0x2d;
+}
+
+/** Device time: a digit, then 3-39 of [0-9T:./ +Z-]. */
+function isTime(p: Uint8Array, start: number, end: number): boolean {
+  const n = end - start;
+  if (n < 4 || n > 40) return false;
+  const first = p[start] as number;
+  if (first < 0x30 || first > 0x39) return false;
+  for (let i = start + 1; i < end; i++) {
+    const b = p[i] as number;
+    const ok = (b >= 0x30 && b <= 0x39) || b === 0x54 || b === 0x3a || b === 0x2e || b === 0x2f || b === 0x20 || b === 0x2b || b === 0x5a || b === 0x2d;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/**
+ * Reads a payload straight from its bytes: fields are located by their separators and numbers are read digit by
+ * digit, so the hot path (PASS/DET) makes no intermediate strings beyond the device time. Verification messages
+ * (a few per hour) take the simpler string route.
+ */
+class PayloadReader {
+  /** Start and end (exclusive) of each field in the payload buffer. */
+  private readonly starts = new Int32Array(MAX_FIELDS);
+  private readonly ends = new Int32Array(MAX_FIELDS);
+  private idBytes = new Uint8Array(0);
+  private id = '';
+
+  constructor(private readonly buf: Buffer) {}
+
+  read(len: number): ParsedMessage {
+    const p = this.buf;
+    const st = this.starts;
+    const en = this.ends;
+    let nf = 0;
+    st[0] = 0;
+    for (let i = 0; i < len; i++) {
+      if (p[i] !== SEP) continue;
+      if (nf + 1 === MAX_FIELDS) throw new PayloadError('too many fields');
+      en[nf++] = i;
+      st[nf] = i + 1;
     }
-    default:
-      throw new PayloadError('message type');
+    en[nf++] = len;
+    if (nf < 8) throw new PayloadError('too few fields');
+    const s0 = st[0] as number;
+    const e0 = en[0] as number;
+    const s1 = st[1] as number;
+    const e1 = en[1] as number;
+    const s2 = st[2] as number;
+    const e2 = en[2] as number;
+    const s3 = st[3] as number;
+    const e3 = en[3] as number;
+    const s4 = st[4] as number;
+    const e4 = en[4] as number;
+    const s5 = st[5] as number;
+    const e5 = en[5] as number;
+    const s6 = st[6] as number;
+    const e6 = en[6] as number;
+    const s7 = st[7] as number;
+    const e7 = en[7] as number;
+
+    const msgNo = e0 - s0 === 4 ? digits(p, s0, e0, 4) : -1;
+    if (msgNo < 0) throw new PayloadError('message number');
+    const deviceId = this.deviceId(s1, e1);
+    const type = TYPE_BY_KEY.get(codeKey(p, s2, e2));
+    let deviceTime: string | undefined;
+    if (e3 > s3) {
+      if (!isTime(p, s3, e3)) throw new PayloadError('device time');
+      deviceTime = p.toString('latin1', s3, e3);
+    }
+    const rejectCount = digits(p, s4, e4, 9);
+    const packCount = digits(p, s5, e5, 9);
+    if (rejectCount < 0 || packCount < 0) throw new PayloadError('counters');
+    let faultBits = e6 - s6 === 4 ? 0 : -1;
+    for (let i = s6; faultBits >= 0 && i < e6; i++) {
+      const v = hexValue(p[i] as number);
+      faultBits = v < 0 ? -1 : faultBits * 16 + v;
+    }
+    if (faultBits < 0) throw new PayloadError('fault bits');
+    const resetByte = e7 - s7 === 1 ? p[s7] : -1;
+    if (resetByte !== 0x30 && resetByte !== 0x31) throw new PayloadError('reset flag');
+
+    const argc = nf - 8;
+    let args = NO_ARGS;
+    switch (type) {
+      case 'PASS':
+      case 'FLT':
+      case 'PWR':
+      case 'CNT':
+        if (argc !== 0) throw new PayloadError(`unexpected arguments for ${type}`);
+        break;
+      case 'DET': {
+        const s8 = st[8] as number;
+        const e8 = en[8] as number;
+        const detArgs = argc === 1 ? DET_ARGS_BY_KEY.get(codeKey(p, s8, e8)) : undefined;
+        if (!detArgs) throw new PayloadError('detection metal');
+        args = detArgs;
+        break;
+      }
+      case 'VER': {
+        if (argc !== 4) throw new PayloadError('verification fields');
+        args = [8, 9, 10, 11].map((k) => p.toString('latin1', st[k], en[k]));
+        const [metal, size, pieceId, result] = args as [string, string, string, string];
+        if (!CODE_TO_METAL.has(metal)) throw new PayloadError('verification metal');
+        if (size !== '' && (!SIZE.test(size) || Number(size) <= 0)) throw new PayloadError('test piece size');
+        if (pieceId !== '' && !PIECE_ID.test(pieceId)) throw new PayloadError('test piece id');
+        if (result !== 'OK' && result !== 'NG') throw new PayloadError('verification result');
+        break;
+      }
+      default:
+        throw new PayloadError('message type');
+    }
+    return { msgNo, deviceId, type, deviceTime, rejectCount, packCount, faultBits, reset: resetByte === 0x31, args };
   }
-  return {
-    msgNo: Number(no),
-    deviceId,
-    type,
-    deviceTime: time === '' ? undefined : time,
-    rejectCount: Number(rej),
-    packCount: Number(pack),
-    faultBits: parseInt(faults, 16),
-    reset: reset === '1',
-    args,
-  };
+
+  /** A detector sends the same id every time: reuse the last string when the bytes match. */
+  private deviceId(start: number, end: number): string {
+    const p = this.buf;
+    const n = end - start;
+    if (n < 1 || n > 32) throw new PayloadError('device id');
+    let same = n === this.idBytes.length;
+    for (let i = 0; i < n; i++) {
+      const b = p[start + i] as number;
+      if (!isIdByte(b)) throw new PayloadError('device id');
+      if (same && this.idBytes[i] !== b) same = false;
+    }
+    if (!same) {
+      this.idBytes = p.slice(start, end);
+      this.id = p.toString('latin1', start, end);
+    }
+    return this.id;
+  }
 }
 
 export function createFramedDetector(config: FramedDetectorConfigInput = {}): FramedDetectorDriver {

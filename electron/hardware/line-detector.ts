@@ -194,8 +194,15 @@ export class LineDetectorDriver implements Driver<DetectorFrame> {
       // latin1 is byte-for-byte and, after the check above, plain ASCII; far cheaper than fromCharCode(...bytes).
       const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
       const fields = text.split(this.config.separator);
-      for (let i = 0; i < fields.length; i++) fields[i] = (fields[i] as string).trim();
-      kind = this.keywordToKind.get((fields[this.config.eventField] ?? '').toUpperCase());
+      for (let i = 0; i < fields.length; i++) {
+        const field = fields[i] as string;
+        // Most devices pad nothing; trimming only when needed saves an allocation per field.
+        if (field.length > 0 && (field.charCodeAt(0) === 0x20 || field.charCodeAt(field.length - 1) === 0x20)) {
+          fields[i] = field.trim();
+        }
+      }
+      const word = fields[this.config.eventField] ?? '';
+      kind = this.keywordToKind.get(word) ?? this.keywordToKind.get(word.toUpperCase());
       const frame = this.parseFields(fields, kind);
       this.stats.frames++;
       this.out.push(frame);
@@ -284,7 +291,7 @@ export class LineDetectorDriver implements Driver<DetectorFrame> {
   }
 
   private metal(code: string): Metal {
-    return this.metalWords.get(code.toUpperCase()) ?? 'unknown';
+    return this.metalWords.get(code) ?? this.metalWords.get(code.toUpperCase()) ?? 'unknown';
   }
 }
 
