@@ -16,6 +16,7 @@ import {
 /** Bumped when a payload changes shape; the server keeps every version it ever accepted readable. */
 export const EVENT_SCHEMA_VERSION = 1;
 
+import { Sscc } from './barcode/gs1';
 import { HlcTimestamp, hlcWallTime } from './hlc';
 import { Uuid } from './ids';
 
@@ -29,7 +30,7 @@ export const SewingStage = z.enum(['assembly', 'labelling', 'back_loop']);
 export const FinishingStep = z.enum(['stuffing', 'closing', 'grooming']);
 export const VerificationTrigger = z.enum(['startup', 'hourly', 'lot_start', 'lot_end', 'end_of_day', 'power_on', 'manual']);
 const DeviceId = z.string().min(1).max(40);
-const Sscc = z.string().regex(/^\d{18}$/, 'SSCC is 18 digits');
+
 
 /**
  * What a receiving station read from a transfer slip (shared/barcode): enough to accept goods whose transfer

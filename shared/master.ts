@@ -44,7 +44,17 @@ export const WorkOrderId = z
   .regex(/^MO-\d{4}-\d{4,6}-(CUT|EMB|SEW|SUB|FIN|PCK)$/, 'work order (SPK) id looks like MO-2026-0001-SEW');
 export type WorkOrderId = z.infer<typeof WorkOrderId>;
 /** ISO week the goods ship, e.g. 2026-W48. */
-export const ShipWeek = z.string().regex(/^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/, 'ship week looks like 2026-W48');
+export const ShipWeek = z
+  .string()
+  .regex(/^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/, 'ship week looks like 2026-W48')
+  .refine((s) => Number(s.slice(6)) <= isoWeeksInYear(Number(s.slice(0, 4))), 'that year has only 52 ISO weeks');
+
+/** 53 ISO weeks when the year starts on a Thursday, or on a Wednesday in a leap year. */
+export function isoWeeksInYear(year: number): 52 | 53 {
+  const jan1 = new Date(Date.UTC(year, 0, 1)).getUTCDay();
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return jan1 === 4 || (leap && jan1 === 3) ? 53 : 52;
+}
 /** Retailer destination (distribution centre / country code). */
 export const Destination = z.string().regex(/^[A-Z0-9-]{2,16}$/, 'destination looks like DE-DC1');
 export const Quantity = z.number().int('quantity must be a whole number').positive('quantity must be > 0').max(1_000_000);
@@ -146,6 +156,7 @@ export function nextPlace(route: RouteId, place: Place): Place | undefined {
  * tracks what is out at the vendor.
  */
 export function receivingDepartment(route: RouteId, to: Place): Department | undefined {
+  if (!ROUTES[route].includes(to)) return undefined;
   if (to !== 'subcon') return to;
   const after = nextPlace(route, 'subcon');
   return after === undefined || after === 'subcon' ? undefined : after;

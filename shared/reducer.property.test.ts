@@ -9,6 +9,7 @@ import type { Action, FloorEvent } from './events';
 import { lineOf as lineOfEvent } from './events';
 import { uuidv7 } from './ids';
 import { ROUTES, nextPlace, receivingDepartment, workOrderIdFor, type Department, type ManufacturingOrder } from './master';
+import { makeSscc } from './barcode/gs1';
 import { applyEvent, fold } from './reducer';
 import { PIPELINE, availableFor, readyToSend } from './rules/pipeline';
 import { EventFactory, fixtureMaster, lineOf, mo, operatorOf, stateWithOrders, supervisorOf } from './testing/fixtures';
@@ -80,7 +81,7 @@ function progress(state: FloorState, m: ManufacturingOrder, it: Intent): { dept:
         case 'sorted':
           return { dept, operator: op, action: { type: 'packing.sorted', payload: { workOrderId: woId, destination: m.destination, shipWeek: m.shipWeek, qty: n } } };
         case 'packed':
-          return { dept, operator: op, action: { type: 'packing.carton', payload: { workOrderId: woId, lineId, sscc: String(it.pick).padStart(18, '0').slice(-18), destination: m.destination, shipWeek: m.shipWeek, qty: n } } };
+          return { dept, operator: op, action: { type: 'packing.carton', payload: { workOrderId: woId, lineId, sscc: makeSscc(0, '1234567', it.pick % 1_000_000_000), destination: m.destination, shipWeek: m.shipWeek, qty: n } } };
       }
     }
   }

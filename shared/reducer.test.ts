@@ -409,13 +409,13 @@ describe('packing', () => {
     floor.accept(m2, floor.send(m2, 'finishing', 10), 'packing', 10);
     const pck = workOrderIdFor(m2.id, 'packing');
     floor.do('packing', { type: 'packing.sorted', payload: { workOrderId: pck, destination: m2.destination, shipWeek: m2.shipWeek, qty: 10 } });
-    floor.do('packing', { type: 'packing.carton', payload: { workOrderId: pck, lineId: lineOf('packing'), sscc: '012345678900000017', destination: m2.destination, shipWeek: m2.shipWeek, qty: 6 } });
-    const dup = floor.try('packing', { type: 'packing.carton', payload: { workOrderId: pck, lineId: lineOf('packing'), sscc: '012345678900000017', destination: m2.destination, shipWeek: m2.shipWeek, qty: 4 } });
+    floor.do('packing', { type: 'packing.carton', payload: { workOrderId: pck, lineId: lineOf('packing'), sscc: '012345670000000015', destination: m2.destination, shipWeek: m2.shipWeek, qty: 6 } });
+    const dup = floor.try('packing', { type: 'packing.carton', payload: { workOrderId: pck, lineId: lineOf('packing'), sscc: '012345670000000015', destination: m2.destination, shipWeek: m2.shipWeek, qty: 4 } });
     expect(dup.ok ? 'ok' : dup.refusal.code).toBe('duplicate_carton');
     const early = floor.try('packing', { type: 'packing.completed', payload: { workOrderId: pck } });
     expect(early.ok ? 'ok' : early.refusal.code).toBe('not_ready');
-    floor.do('packing', { type: 'packing.carton', payload: { workOrderId: pck, lineId: lineOf('packing'), sscc: '012345678900000024', destination: m2.destination, shipWeek: m2.shipWeek, qty: 4 } });
-    floor.do('packing', { type: 'packing.shippingMark', payload: { workOrderId: pck, sscc: '012345678900000024' } });
+    floor.do('packing', { type: 'packing.carton', payload: { workOrderId: pck, lineId: lineOf('packing'), sscc: '012345670000000022', destination: m2.destination, shipWeek: m2.shipWeek, qty: 4 } });
+    floor.do('packing', { type: 'packing.shippingMark', payload: { workOrderId: pck, sscc: '012345670000000022' } });
     floor.do('packing', { type: 'packing.finalInspection', payload: { workOrderId: pck, result: 'pass', sampleSize: 5, defectsFound: 0 } });
     floor.do('packing', { type: 'packing.completed', payload: { workOrderId: pck } });
     expect(floor.wo(m2.id, 'packing').status).toBe('closed');

@@ -250,7 +250,8 @@ export function formatGs1Hri(elements: ReadonlyArray<{ ai: string; value: string
 export const Sscc = z
   .string()
   .regex(/^\d{18}$/, 'SSCC must be exactly 18 digits')
-  .refine((s) => gs1CheckDigit(s.slice(0, 17)) === Number(s.slice(17)), {
+  // zod runs refinements after a failed regex too: only digits may reach the check-digit arithmetic.
+  .refine((s) => !/^\d{18}$/.test(s) || gs1CheckDigit(s.slice(0, 17)) === Number(s.slice(17)), {
     message: 'SSCC check digit is wrong',
   });
 

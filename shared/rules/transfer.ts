@@ -66,10 +66,22 @@ export function lockTransfer(tx: Tx, e: EventOf<'transfer.created'>): void {
   tx.put({ ...wo, sentQty: wo.sentQty + p.quantity });
 }
 
-function transferFromSlip(tx: Tx, transferId: string, slip: SlipCopy, moId: string): TransferDoc {
-  const route = tx.get('workOrder', slip.toWorkOrderId)?.route;
-  const receiver = route ? receivingDepartment(route, slip.to) : undefined;
-  if (!receiver) refuse('wrong_work_order', `the slip's work order ${slip.toWorkOrderId} is not known here`);
+/**
+ * A slip the receiver holds before the sender's LOCK arrived: its signature was checked at the boundary; here it must
+ * also describe a legal handover into this work order (same MO and article, from the place before it on the route).
+ */
+function transferFromSlip(tx: Tx, transferId: string, slip: SlipCopy, receiverWo: WorkOrderDoc): TransferDoc {
+  const moId = receiverWo.moId;
+  const receiver = receivingDepartment(receiverWo.route, slip.to);
+  if (slip.toWorkOrderId !== receiverWo.id || receiver !== receiverWo.place) {
+    refuse('wrong_work_order', `the slip is for ${slip.toWorkOrderId}, not ${receiverWo.id}`);
+  }
+  if (nextPlace(receiverWo.route, slip.from) !== slip.to || slip.workOrderId !== workOrderIdFor(moId, slip.from)) {
+    refuse('not_next_on_route', `${receiverWo.route} does not send ${slip.from} goods of ${slip.workOrderId} to ${slip.to}`);
+  }
+  if (slip.articleCode !== receiverWo.articleCode) {
+    refuse('article_mismatch', `the slip says article ${slip.articleCode}, ${receiverWo.id} is ${receiverWo.articleCode}`);
+  }
   return {
     kind: 'transfer',
     id: transferId,
@@ -107,7 +119,7 @@ export function acceptTransfer(tx: Tx, e: EventOf<'transfer.accepted'> | EventOf
   const receiverWo: WorkOrderDoc = tx.ownWorkOrder(p.toWorkOrderId);
   if (!transfer) {
     if (!p.slip) refuse('unknown_transfer', `transfer ${p.transferId} is not known here; scan its slip`);
-    transfer = transferFromSlip(tx, p.transferId, p.slip, receiverWo.moId);
+    transfer = transferFromSlip(tx, p.transferId, p.slip, receiverWo);
   }
   if (transfer.status !== 'locked') {
     refuse('transfer_already_accepted', `transfer ${p.transferId} was already accepted (${transfer.status})`);
