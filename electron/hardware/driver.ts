@@ -193,8 +193,11 @@ const CR = 0x0d;
 const LF = 0x0a;
 
 export interface LineSink {
-  /** `bytes` is only valid during the call (the splitter reuses its buffer). */
-  line(bytes: Uint8Array): void;
+  /**
+   * `bytes` is only valid during the call (the splitter reuses its buffer). `printableAscii`: every byte is in
+   * 0x20-0x7E, checked while the line was collected so the parser need not look again.
+   */
+  line(bytes: Buffer, printableAscii: boolean): void;
   /** Called once when a line grows past the bound; its bytes are dropped up to the next terminator. */
   overflow(droppedSoFar: Uint8Array): void;
 }
@@ -204,8 +207,9 @@ export interface LineSink {
  * Empty lines are skipped (a CRLF pair, a stray LF), so no phantom empty scan or event can come out of here.
  */
 export class LineSplitter {
-  private readonly buf: Uint8Array;
+  private readonly buf: Buffer;
   private len = 0;
+  private printable = true;
   private overflowing = false;
   /** `any`: the previous byte was CR, so an LF now is the second half of CRLF. `CRLF`: a CR is waiting for its LF. */
   private afterCR = false;
@@ -215,7 +219,7 @@ export class LineSplitter {
     readonly maxLength: number,
     private readonly terminator: Terminator,
   ) {
-    this.buf = new Uint8Array(maxLength);
+    this.buf = Buffer.alloc(maxLength);
   }
 
   get buffered(): number {
@@ -224,6 +228,7 @@ export class LineSplitter {
 
   reset(): void {
     this.len = 0;
+    this.printable = true;
     this.overflowing = false;
     this.afterCR = false;
   }
@@ -283,22 +288,27 @@ export class LineSplitter {
       this.dropped += this.len + 1;
       sink.overflow(this.buf.subarray(0, Math.min(this.len, 60)));
       this.len = 0;
+      this.printable = true;
       return;
     }
     this.buf[this.len++] = b;
+    if (b < 0x20 || b > 0x7e) this.printable = false;
   }
 
   private endLine(sink: LineSink): void {
     if (this.overflowing) {
       this.overflowing = false;
       this.len = 0;
+      this.printable = true;
       return;
     }
     if (this.len === 0) return;
     // A view, not a copy (a copy per line costs more than parsing it): valid only during the call, since the
     // buffer is reused for the next line. Sinks decode it at once.
     const line = this.buf.subarray(0, this.len);
+    const printable = this.printable;
     this.len = 0;
-    sink.line(line);
+    this.printable = true;
+    sink.line(line, printable);
   }
 }

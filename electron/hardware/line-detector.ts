@@ -137,6 +137,7 @@ export class LineDetectorDriver implements Driver<DetectorFrame> {
   private readonly faultTable: Record<number, string>;
   private out: DetectorFrame[] = [];
   private rejectedBytes = 0;
+  private lastGoodId = '';
 
   constructor(config: LineDetectorConfigInput = {}) {
     this.config = LineDetectorConfigSchema.parse(config);
@@ -171,7 +172,7 @@ export class LineDetectorDriver implements Driver<DetectorFrame> {
   }
 
   private readonly sink = {
-    line: (bytes: Uint8Array) => this.onLine(bytes),
+    line: (bytes: Buffer, printableAscii: boolean) => this.onLine(bytes, printableAscii),
     overflow: (head: Uint8Array) =>
       this.error(`line longer than ${this.config.maxLineLength} bytes dropped`, head, undefined),
   };
@@ -184,15 +185,15 @@ export class LineDetectorDriver implements Driver<DetectorFrame> {
     this.out.push(frame);
   }
 
-  private onLine(bytes: Uint8Array): void {
+  private onLine(bytes: Buffer, printableAscii: boolean): void {
     let kind: EventKind | undefined;
     try {
-      for (let i = 0; i < bytes.length; i++) {
-        const b = bytes[i] as number;
-        if (b < 0x20 || b > 0x7e) throw new LineError(`non-printable byte 0x${b.toString(16).padStart(2, '0')}`);
+      if (!printableAscii) {
+        const bad = bytes.find((b) => b < 0x20 || b > 0x7e) ?? 0;
+        throw new LineError(`non-printable byte 0x${bad.toString(16).padStart(2, '0')}`);
       }
-      // latin1 is byte-for-byte and, after the check above, plain ASCII; far cheaper than fromCharCode(...bytes).
-      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+      // latin1 is byte-for-byte, and the line is plain ASCII.
+      const text = bytes.toString('latin1');
       const fields = text.split(this.config.separator);
       for (let i = 0; i < fields.length; i++) {
         const field = fields[i] as string;
@@ -216,7 +217,11 @@ export class LineDetectorDriver implements Driver<DetectorFrame> {
 
   private parseFields(fields: string[], kind: EventKind | undefined): DetectorFrame {
     const deviceId = fields[this.config.deviceIdField] ?? '';
-    if (!DEVICE_ID.test(deviceId)) throw new LineError('missing or malformed device id');
+    // One detector per cable sends the same id every line: validate a new id once.
+    if (deviceId !== this.lastGoodId) {
+      if (!DEVICE_ID.test(deviceId)) throw new LineError('missing or malformed device id');
+      this.lastGoodId = deviceId;
+    }
     if (this.config.expectedDeviceId && deviceId !== this.config.expectedDeviceId) {
       throw new LineError(`line from unexpected device ${deviceId}`);
     }

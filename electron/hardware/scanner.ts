@@ -73,7 +73,7 @@ export class ScannerDriver implements Driver<ScannerFrame> {
   }
 
   private readonly sink = {
-    line: (bytes: Uint8Array) => this.onLine(bytes),
+    line: (bytes: Buffer, printableAscii: boolean) => this.onLine(bytes, printableAscii),
     overflow: (head: Uint8Array) => this.error(`scan longer than ${this.config.maxLength} bytes dropped`, head),
   };
 
@@ -83,8 +83,9 @@ export class ScannerDriver implements Driver<ScannerFrame> {
     this.out.push({ kind: 'error', reason, raw: printable(raw) });
   }
 
-  private onLine(bytes: Uint8Array): void {
-    for (let i = 0; i < bytes.length; i++) {
+  private onLine(bytes: Buffer, printableAscii: boolean): void {
+    // Only lines with a control or non-ASCII byte need the closer look (GS is allowed; UTF-8 is decoded below).
+    for (let i = 0; !printableAscii && i < bytes.length; i++) {
       const b = bytes[i] as number;
       if ((b < 0x20 && !allowedControl(b)) || b === 0x7f) {
         this.rejectedBytes += bytes.length;
@@ -94,7 +95,7 @@ export class ScannerDriver implements Driver<ScannerFrame> {
     }
     let text: string;
     try {
-      text = decoder.decode(bytes);
+      text = printableAscii ? bytes.toString('latin1') : decoder.decode(bytes);
     } catch {
       // A garbled byte on the wire: better no scan than a wrong one.
       this.rejectedBytes += bytes.length;
