@@ -1,0 +1,76 @@
+/**
+ * Headless station runner: one command starts a station core from a config file or env vars and serves the
+ * station API (and screen) on localhost. Prints one line `READY {"url":…,"station":…}` when it is serving.
+ *   QSF_CONFIG=station.json npx tsx electron/kiosk/run.ts
+ *   QSF_STATION_ID=ST-SEW-1 QSF_DEPARTMENT=sewing QSF_LINE_ID=LN-SEW-1 QSF_DATA_DIR=.data/st-sew-1 npx tsx electron/kiosk/run.ts
+ */
+import { ConfigError, loadStationConfig } from '../core/config';
+import { StationCore } from '../core/station-core';
+import { startKioskServer } from './server';
+
+export interface StationRuntime {
+  core: StationCore;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Optional parts (sync, hardware) plug in here; each returns its own stop(). */
+export type RuntimePart = (core: StationCore) => Promise<{ stop(): Promise<void> | void }>;
+
+export async function runStation(env: NodeJS.ProcessEnv = process.env, parts: RuntimePart[] = []): Promise<StationRuntime> {
+  const config = loadStationConfig(env);
+  const core = await StationCore.open(config);
+  const started: { stop(): Promise<void> | void }[] = [];
+  for (const part of parts) started.push(await part(core));
+  const kiosk = await startKioskServer(core, {
+    host: config.host,
+    port: config.port,
+    ...(env.QSF_SCREEN_DIR ? { staticDir: env.QSF_SCREEN_DIR } : {}),
+    log: (msg, extra) => console.error(JSON.stringify({ level: 'error', msg, ...extra })),
+  });
+  return {
+    core,
+    url: kiosk.url,
+    stop: async () => {
+      await kiosk.close();
+      for (const p of started.reverse()) await p.stop();
+      await core.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  try {
+    const parts: RuntimePart[] = [];
+    const optional = await loadOptionalParts();
+    parts.push(...optional);
+    const rt = await runStation(process.env, parts);
+    process.stdout.write(`READY ${JSON.stringify({ url: rt.url, station: rt.core.station.id, lastSeq: rt.core.lastSequence })}\n`);
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      rt.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/** Sync and hardware parts, when their modules exist and the config asks for them. */
+async function loadOptionalParts(): Promise<RuntimePart[]> {
+  return [];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  void main();
+}
