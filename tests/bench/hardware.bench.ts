@@ -52,7 +52,7 @@ function workloads(): Workload[] {
     scans.push(
       encodeScan(
         i % 3 === 0
-          ? { symbology: ']C1', data: `00${String(376104250021234569 + i).slice(0, 18)}\x1d10LOT${i % 100}` }
+          ? { symbology: ']C1', data: `003761042500${String(i).padStart(8, '0')}\x1d10LOT${i % 100}` }
           : { symbology: null, data: `SPK-${String(i).padStart(8, '0')}` },
         'CRLF',
       ),
