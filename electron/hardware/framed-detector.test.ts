@@ -21,7 +21,8 @@ describe('framed detector', () => {
   it('documents its checksum: XOR of the payload bytes as two hex characters', () => {
     const bytes = encodeFramed(msg({ msgNo: 42, type: 'DET', time: T, rejectCount: 17, packCount: 5230, args: ['FE'] }));
     const text = Buffer.from(bytes).toString('latin1');
-    expect(text).toBe('\x020042|MD02|DET|2026-11-21T10:00:00|17|5230|0000|0|FE\x03' + text.slice(-2));
+    // The example in the protocol documentation, byte for byte.
+    expect(text).toBe('\x020042|MD02|DET|2026-11-21T10:00:00|17|5230|0000|0|FE\x0339');
     const payload = bytes.subarray(1, bytes.length - 3);
     expect(text.slice(-2)).toBe(xorChecksum(payload).toString(16).toUpperCase().padStart(2, '0'));
   });

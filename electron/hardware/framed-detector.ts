@@ -34,7 +34,7 @@ import {
  *              VER: metal '|' sizeMm '|' pieceId '|' result  (sizeMm and pieceId may be empty; result OK | NG)
  *              PASS, FLT, PWR, CNT: none
  *
- * Example: <STX>0042|MD02|DET|2026-11-21T10:00:00|17|5230|0000|0|FE<ETX>5C
+ * Example: <STX>0042|MD02|DET|2026-11-21T10:00:00|17|5230|0000|0|FE<ETX>39
  *
  * Emission for one accepted message, in order: `powerOn` if the reset flag is set (and the type is not PWR);
  * `fault` if the fault register differs from the last message's (also when it clears to 0); then the message's own
