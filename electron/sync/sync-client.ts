@@ -1,0 +1,444 @@
+/**
+ * The station's sync client: events up, authoritative documents down, both through RxDB's `replicateRxCollection`.
+ *
+ *   events     push only  → POST /api/push       (EventPusher: seq order, seq_gap recovery, duplicates harmless)
+ *   documents  pull only  ← GET /api/pull?checkpoint={version}&limit=   + pull.stream$ ← GET /api/stream (SSE)
+ *
+ * Two replications, not one: RxDB delays a replication's pull while its push is active, and a push may be stuck
+ * retrying (server refusing a batch, network flapping) for a long time; documents must keep flowing meanwhile.
+ *
+ * Pulled documents reach the core from the documents collection's storage change stream, i.e. AFTER RxDB committed
+ * them to SQLite, one bulk per write. Not from `pull.modifier`: that runs per document and before the write (a write
+ * RxDB may still skip or fail), so the core would rebase on documents that are not on disk, and could take the
+ * `stationProgress` document without the work orders of the same server transaction (pending events dropped before
+ * their effect arrived: counts would dip). A server transaction's documents share one version, the pull never cuts
+ * inside a version, and RxDB writes a pulled batch in one bulkWrite, so progress and the documents it accounts for
+ * arrive in one `documentsChanged` call. The core advances `appliedSeq` only from that pulled progress (never from a
+ * push answer), which is what keeps counts from doubling or vanishing.
+ */
+import { Subject, type Subscription } from 'rxjs';
+import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
+import type { WithDeleted } from 'rxdb';
+import { z } from 'zod';
+import type { SyncState, SyncStatus } from '../../shared/api';
+import type { StationCore } from '../core/station-core';
+import type { StoredDocument, StoredEvent } from '../store/station-db';
+import { ensureEnrolled, EnrollmentError, retireToken } from './enroll';
+import { EventPusher } from './event-pusher';
+import { backoffDelay, errorMessage, joinUrl, requestJson, SyncHttpError, type Fetch } from './http';
+import { LiveStream } from './live-stream';
+
+export interface SyncOptions {
+  /** Defaults to the station config's `serverUrl`. */
+  serverUrl?: string;
+  /** Injected fetch (tests cut the network with it). */
+  fetch?: Fetch;
+  /** RxDB's wait before retrying a failed push or pull (ms). */
+  retryTimeMs?: number;
+  /** Live stream (and enrollment) reconnect backoff: initial and cap (ms). */
+  reconnect?: { initialMs?: number; maxMs?: number };
+  /** A live stream silent this long is dead (server heartbeat: 25 s). */
+  streamIdleTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  pullBatchSize?: number;
+  pushBatchSize?: number;
+  /** Appended to the replication identifiers (a new one = RxDB starts from empty checkpoints). */
+  replicationSuffix?: string;
+}
+
+export interface SyncClient {
+  /** Stops replication and the live stream; status becomes 'disabled'. */
+  stop(): Promise<void>;
+  /**
+   * Resolves when every event recorded so far has been pushed AND the server's answer (its progress and documents)
+   * has been pulled and applied: the backlog is 0. Rejects after `timeoutMs` (with the last error) or if sync stops.
+   */
+  awaitInSync(timeoutMs?: number): Promise<void>;
+  status(): SyncStatus;
+  /** Push counters (diagnostics). */
+  readonly pushStats: Readonly<EventPusher['stats']> | null;
+}
+
+/** A pulled document: the server's `{kind,id,body,deleted,version}`. */
+const PulledDocument = z.object({
+  kind: z.string().min(1),
+  id: z.string().min(1),
+  body: z.record(z.string(), z.unknown()).nullable(),
+  deleted: z.boolean(),
+  version: z.number().int(),
+});
+const PullAnswer = z.object({
+  documents: z.array(PulledDocument),
+  checkpoint: z.object({ version: z.number().int().nonnegative() }),
+});
+export interface PullCheckpoint {
+  version: number;
+}
+
+export function toStoredDocument(d: z.infer<typeof PulledDocument>): WithDeleted<StoredDocument> {
+  return { key: `${d.kind}:${d.id}`, kind: d.kind, id: d.id, body: d.body ?? {}, _deleted: d.deleted };
+}
+
+const DEFAULTS = {
+  retryTimeMs: 5_000,
+  reconnectInitialMs: 500,
+  reconnectMaxMs: 30_000,
+  streamIdleTimeoutMs: 60_000,
+  requestTimeoutMs: 30_000,
+  pullBatchSize: 200,
+  pushBatchSize: 500,
+};
+
+class Client implements SyncClient {
+  private readonly fetchFn: Fetch;
+  private readonly abort = new AbortController();
+  private readonly subs: Subscription[] = [];
+  private readonly unsubs: (() => void)[] = [];
+  private readonly resync$ = new Subject<'RESYNC'>();
+  private eventsRep: RxReplicationState<StoredEvent, unknown> | null = null;
+  private documentsRep: RxReplicationState<StoredDocument, PullCheckpoint> | null = null;
+  private pusher: EventPusher | null = null;
+  private stream: LiveStream | null = null;
+  private readonly started: Promise<void>;
+  /** documentsChanged calls, in order. */
+  private applying: Promise<void> = Promise.resolve();
+
+  // status inputs
+  private stopped = false;
+  private fatalError: string | null = null;
+  private streamUp = false;
+  private everConnected = false;
+  private pushActive = false;
+  private pullActive = false;
+  private pushError: { message: string; network: boolean } | null = null;
+  private pullError: { message: string; network: boolean } | null = null;
+  private streamError: string | null = null;
+  private otherError: string | null = null;
+  private lastPushAt: string | null = null;
+  private lastPullAt: string | null = null;
+  private lastEmitted = '';
+
+  constructor(
+    private readonly core: StationCore,
+    private readonly serverUrl: string,
+    private readonly opts: SyncOptions,
+  ) {
+    this.fetchFn = opts.fetch ?? globalThis.fetch;
+    this.unsubs.push(this.core.onCommit(() => this.emitStatus()));
+    this.emitStatus();
+    this.started = this.start();
+    // Failures are reported through the status; awaitInSync() rethrows them.
+    this.started.catch(() => undefined);
+  }
+
+  get pushStats(): Readonly<EventPusher['stats']> | null {
+    return this.pusher?.stats ?? null;
+  }
+
+  // ---- start-up ------------------------------------------------------------------------------------------------
+
+  private async start(): Promise<void> {
+    const token = await this.enroll();
+    if (this.stopped) return;
+    const o = this.opts;
+    const retryTime = o.retryTimeMs ?? DEFAULTS.retryTimeMs;
+    const suffix = o.replicationSuffix ?? '';
+
+    this.pusher = new EventPusher({
+      core: this.core,
+      serverUrl: this.serverUrl,
+      token,
+      fetch: this.fetchFn,
+      signal: this.abort.signal,
+      requestTimeoutMs: o.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+      batchSize: o.pushBatchSize ?? DEFAULTS.pushBatchSize,
+      onPushed: () => {
+        this.lastPushAt = new Date().toISOString();
+        this.pushError = null;
+        // The server answered: if the live stream is waiting out a backoff, try it now.
+        if (!this.streamUp) this.stream?.reconnectNow();
+        this.emitStatus();
+      },
+    });
+    const pusher = this.pusher;
+
+    // Pulled documents → the core, after they are on disk (see the module comment).
+    this.subs.push(
+      this.core.db.documents.storageInstance.changeStream().subscribe((bulk) => {
+        const docs: StoredDocument[] = [];
+        const deleted: string[] = [];
+        for (const ev of bulk.events) {
+          const d = ev.documentData;
+          if (ev.operation === 'DELETE' || d._deleted) deleted.push(ev.documentId);
+          else docs.push({ key: d.key, kind: d.kind, id: d.id, body: d.body });
+        }
+        this.applying = this.applying
+          .then(() => this.core.documentsChanged(docs, deleted))
+          .then(
+            () => this.emitStatus(),
+            (err: unknown) => {
+              // The core is closed (shutdown order) or failed: the documents are on disk and load at next open.
+              this.otherError = `applying pulled documents: ${errorMessage(err)}`;
+              this.emitStatus();
+            },
+          );
+      }),
+    );
+
+    this.eventsRep = replicateRxCollection<StoredEvent, unknown>({
+      replicationIdentifier: `qsf-events-push:${this.serverUrl}${suffix}`,
+      collection: this.core.db.events,
+      live: true,
+      retryTime,
+      waitForLeadership: false,
+      autoStart: true,
+      push: {
+        batchSize: o.pushBatchSize ?? DEFAULTS.pushBatchSize,
+        handler: async (rows) => {
+          try {
+            return await pusher.handle(rows);
+          } catch (err) {
+            this.onRequestError('push', err);
+            throw err;
+          }
+        },
+      },
+    });
+
+    this.documentsRep = replicateRxCollection<StoredDocument, PullCheckpoint>({
+      replicationIdentifier: `qsf-documents-pull:${this.serverUrl}${suffix}`,
+      collection: this.core.db.documents,
+      live: true,
+      retryTime,
+      waitForLeadership: false,
+      autoStart: true,
+      pull: {
+        batchSize: o.pullBatchSize ?? DEFAULTS.pullBatchSize,
+        stream$: this.resync$.asObservable(),
+        handler: async (checkpoint, batchSize) => {
+          try {
+            return await this.pull(token, checkpoint, batchSize);
+          } catch (err) {
+            this.onRequestError('pull', err);
+            throw err;
+          }
+        },
+      },
+    });
+
+    for (const [rep, which] of [
+      [this.eventsRep, 'push'],
+      [this.documentsRep, 'pull'],
+    ] as const) {
+      this.subs.push(
+        rep.active$.subscribe((active) => {
+          if (which === 'push') this.pushActive = active;
+          else this.pullActive = active;
+          this.emitStatus();
+        }),
+        rep.error$.subscribe((err) => {
+          // Handler failures are already reported by onRequestError; these are RxDB's own (e.g. a local write failed).
+          const handlerFailure = (err.code === 'RC_PUSH' || err.code === 'RC_PULL') && err.parameters.errors !== undefined;
+          if (!handlerFailure) {
+            this.otherError = `${which}: ${err.message}`;
+            this.emitStatus();
+          }
+        }),
+      );
+    }
+
+    this.stream = new LiveStream({
+      url: joinUrl(this.serverUrl, '/api/stream'),
+      token,
+      fetch: this.fetchFn,
+      initialBackoffMs: o.reconnect?.initialMs ?? DEFAULTS.reconnectInitialMs,
+      maxBackoffMs: o.reconnect?.maxMs ?? DEFAULTS.reconnectMaxMs,
+      idleTimeoutMs: o.streamIdleTimeoutMs ?? DEFAULTS.streamIdleTimeoutMs,
+      onOpen: () => {
+        this.streamUp = true;
+        this.everConnected = true;
+        this.streamError = null;
+        this.emitStatus();
+      },
+      // RESYNC (on every connect) and change both mean: pull from the checkpoint. Missed changes while the stream
+      // was down are caught up by the RESYNC the server sends first after a reconnect.
+      onMessage: () => this.resync$.next('RESYNC'),
+      onDown: (err, retryInMs) => {
+        this.streamUp = false;
+        this.streamError = `${err.message}; reconnecting in ${Math.round(retryInMs / 100) / 10} s`;
+        this.emitStatus();
+      },
+      onRevoked: (reason) => this.revoked(reason),
+    });
+    this.stream.start();
+  }
+
+  /** The token, enrolling first if needed; retries while the server is unreachable. */
+  private async enroll(): Promise<string> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await ensureEnrolled(this.core, { serverUrl: this.serverUrl, fetch: this.fetchFn, signal: this.abort.signal });
+      } catch (err) {
+        if (this.stopped) throw err;
+        if (err instanceof EnrollmentError && err.retryable) {
+          this.otherError = err.message;
+          this.pushError = { message: err.message, network: true };
+          this.emitStatus();
+          const o = this.opts;
+          await this.sleep(backoffDelay(attempt, o.reconnect?.initialMs ?? DEFAULTS.reconnectInitialMs, o.reconnect?.maxMs ?? DEFAULTS.reconnectMaxMs));
+          continue;
+        }
+        this.fatalError = errorMessage(err);
+        await this.shutdown(true);
+        throw err;
+      } finally {
+        this.otherError = null;
+        this.pushError = null;
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.abort.signal.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      }, { once: true });
+    });
+  }
+
+  private async pull(token: string, checkpoint: PullCheckpoint | undefined, batchSize: number) {
+    const q = new URLSearchParams({ limit: String(batchSize) });
+    if (checkpoint) q.set('checkpoint', String(checkpoint.version));
+    const res = await requestJson(this.fetchFn, joinUrl(this.serverUrl, `/api/pull?${q.toString()}`), PullAnswer, {
+      token,
+      signal: this.abort.signal,
+      timeoutMs: this.opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+    });
+    this.lastPullAt = new Date().toISOString();
+    this.pullError = null;
+    this.emitStatus();
+    return { documents: res.documents.map(toStoredDocument), checkpoint: res.checkpoint };
+  }
+
+  private onRequestError(which: 'push' | 'pull', err: unknown): void {
+    if (this.stopped) return;
+    if (err instanceof SyncHttpError && err.isRevoked) {
+      this.revoked(err.message);
+      return;
+    }
+    const e = { message: `${which}: ${errorMessage(err)}`, network: err instanceof SyncHttpError && (err.isNetwork || err.status >= 500) };
+    if (which === 'push') this.pushError = e;
+    else this.pullError = e;
+    this.emitStatus();
+  }
+
+  // ---- stopping ------------------------------------------------------------------------------------------------
+
+  private revoked(reason: string): void {
+    if (this.stopped) return;
+    this.fatalError = `station ${this.core.station.id} is not authorised on the server (${reason}): sync stopped; enroll it again with a new code`;
+    try {
+      retireToken(this.core.config.dataDir);
+    } catch {
+      // keep going: stopping matters more than tidying the token file
+    }
+    // Not awaited: this may run inside an RxDB handler, which cancel() would wait for. The status keeps following
+    // commits (the screen shows the growing backlog) until stop().
+    void this.shutdown(true);
+  }
+
+  private async shutdown(keepStatusLive = false): Promise<void> {
+    if (!keepStatusLive) for (const u of this.unsubs.splice(0)) u();
+    if (this.stopped) return;
+    this.stopped = true;
+    this.abort.abort();
+    this.emitStatus();
+    const stream = this.stream?.stop();
+    for (const s of this.subs.splice(0)) s.unsubscribe();
+    this.resync$.complete();
+    await Promise.allSettled([stream, this.eventsRep?.cancel(), this.documentsRep?.cancel()]);
+    await this.applying;
+    this.lastEmitted = '';
+    this.emitStatus();
+  }
+
+  async stop(): Promise<void> {
+    await this.shutdown();
+  }
+
+  // ---- status --------------------------------------------------------------------------------------------------
+
+  status(): SyncStatus {
+    const backlog = this.core.pendingCount;
+    const networkDown = (this.pushError?.network ?? false) || (this.pullError?.network ?? false);
+    let state: SyncState;
+    if (this.stopped) state = 'disabled';
+    else if (networkDown || (!this.streamUp && this.everConnected)) state = 'offline';
+    else if (!this.streamUp) state = this.streamError ? 'offline' : 'connecting';
+    else if (this.pushActive || this.pullActive || backlog > 0) state = 'syncing';
+    else state = 'online';
+    const lastError = this.fatalError ?? this.pushError?.message ?? this.pullError?.message ?? this.otherError ?? this.streamError;
+    return { state, backlog, lastPushAt: this.lastPushAt, lastPullAt: this.lastPullAt, lastError };
+  }
+
+  private emitStatus(): void {
+    const s = this.status();
+    const key = JSON.stringify(s);
+    if (key === this.lastEmitted) return;
+    this.lastEmitted = key;
+    this.core.setSyncStatus(s);
+  }
+
+  // ---- waiting -------------------------------------------------------------------------------------------------
+
+  async awaitInSync(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const within = <T>(p: Promise<T>): Promise<T> => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`not in sync after ${timeoutMs} ms: backlog ${this.core.pendingCount}, ${this.status().lastError ?? 'no error'}`)),
+          Math.max(0, deadline - Date.now()),
+        );
+      });
+      return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+    };
+    await within(this.started);
+    for (;;) {
+      if (this.stopped || !this.eventsRep || !this.documentsRep) throw new Error(`sync is stopped: ${this.status().lastError ?? 'stopped'}`);
+      // Everything recorded so far is on the server …
+      await within(this.eventsRep.awaitInSync());
+      // … and a pull started after that has seen the server's answer.
+      this.documentsRep.reSync();
+      await within(this.documentsRep.awaitInSync());
+      await within(this.applying);
+      if (this.core.pendingCount === 0) {
+        this.emitStatus();
+        return;
+      }
+      await within(new Promise((r) => setTimeout(r, 25)));
+    }
+  }
+}
+
+/**
+ * Starts syncing this station with the server: enrolls if needed (the token is kept in the data dir), then runs both
+ * replications and the live stream until stop() (or until the server revokes the station). Never throws: problems
+ * show in status() and the core's 'sync' topic.
+ */
+export function startSync(core: StationCore, opts: SyncOptions = {}): SyncClient {
+  const serverUrl = opts.serverUrl ?? core.config.serverUrl;
+  if (!serverUrl) {
+    const status: SyncStatus = { state: 'disabled', backlog: core.pendingCount, lastPushAt: null, lastPullAt: null, lastError: 'no sync server configured' };
+    core.setSyncStatus(status);
+    return {
+      stop: async () => undefined,
+      awaitInSync: () => Promise.reject(new Error('sync is disabled: no server configured')),
+      status: () => ({ ...status, backlog: core.pendingCount }),
+      pushStats: null,
+    };
+  }
+  return new Client(core, serverUrl, opts);
+}
