@@ -350,6 +350,35 @@ describe('detector verification', () => {
     expect(Object.values(timed.state.alert).some((a) => a.type === 'verification_overdue')).toBe(true);
   });
 
+  it('a new lot on the finishing line needs a verification before its pieces are released (lot start)', () => {
+    const A = mo(40, { route: 'R2', quantity: 10 });
+    const B = mo(41, { route: 'R2', quantity: 10 });
+    const floor = new Floor([A, B]);
+    for (const m of [A, B]) {
+      floor.cut(m, 10);
+      floor.accept(m, floor.send(m, 'cutting', 10), 'sewing', 10);
+      floor.do('sewing', { type: 'line.cleared', payload: { lineId: lineOf('sewing'), step: 290, checklist: [{ item: 'line empty', ok: true }] } });
+    }
+    // Both orders are the same article and destination, so B enters the finishing line without a clearance.
+    for (const m of [A, B]) {
+      floor.do('sewing', { type: 'line.cleared', payload: { lineId: lineOf('sewing'), step: 290, checklist: [{ item: 'line empty', ok: true }] } });
+      floor.sew(m, 10);
+    }
+    floor.accept(A, floor.send(A, 'sewing', 10), 'finishing', 10);
+    floor.finish(A, 10);
+    floor.verify('pass');
+    floor.detectPass(A, 10);
+    expect(floor.wo(A.id, 'finishing').heldQty).toBe(0);
+    floor.accept(B, floor.send(B, 'sewing', 10), 'finishing', 10);
+    expect(floor.state.line[lineOf('finishing')]?.verification.status).toBe('due');
+    floor.finish(B, 10);
+    floor.detectPass(B, 4);
+    expect(floor.wo(B.id, 'finishing').heldQty).toBe(4);
+    floor.verify('pass');
+    floor.detectPass(B, 6);
+    expect(floor.wo(B.id, 'finishing').heldQty).toBe(4);
+  });
+
   it('power-on makes verification due again', () => {
     const floor = atFinishing();
     floor.verify('pass');

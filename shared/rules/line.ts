@@ -27,6 +27,10 @@ export function enterLine(tx: Tx, lineId: string, wo: WorkOrderDoc, what: 'outpu
     }
     if (!occ || occ.workOrderId !== wo.id) {
       line = { ...line, occupant: { articleCode: wo.articleCode, destination: wo.destination, workOrderId: wo.id } };
+      // A new lot on a detector line: the detector is verified at the start of each lot before pieces are released.
+      if (line.department === 'finishing' && line.verification.status === 'ok') {
+        line = { ...line, verification: { ...line.verification, status: 'due' } };
+      }
     }
   }
   if (!existing) tx.put(line);
