@@ -28,6 +28,7 @@ import {
   type Topic,
   type TopicData,
   type DeviceHealthView,
+  type DeviceScanView,
 } from '../../shared/api';
 import type { Doc } from '../../shared/docs';
 import { stateReader } from '../../shared/docs';
@@ -75,7 +76,7 @@ export class StationCore {
   readonly station: Station;
   private session: (SessionInfo & { lastActiveMs: number }) | null = null;
   private readonly queue = new SerialQueue();
-  private readonly listeners: { [T in Topic]: Set<Listener<T>> } = { view: new Set(), sync: new Set(), hardware: new Set() };
+  private readonly listeners: { [T in Topic]: Set<Listener<T>> } = { view: new Set(), sync: new Set(), hardware: new Set(), scan: new Set() };
   private readonly commitListeners = new Set<CommitListener>();
   private viewScheduled = false;
   private lastSeq = 0;
@@ -116,8 +117,17 @@ export class StationCore {
     // Only events after the server's progress are pending: an index range on seq, not a scan of every event.
     const pending = await opened.rx.events.find({ selector: { seq: { $gt: local.appliedSeq } }, sort: [{ seq: 'asc' }] }).exec();
     local.setPending(pending.map((d) => d.toJSON() as FloorEvent));
-    const last = await opened.rx.events.findOne({ selector: {}, sort: [{ seq: 'desc' }] }).exec();
-    const lastEvent = last ? (last.toJSON() as FloorEvent) : undefined;
+    // The newest own event: the last pending one, else the one the server applied last (an index lookup, not a
+    // sort over every event the station ever recorded); a full query only if that one is missing locally.
+    let lastEvent: FloorEvent | undefined = pending.length ? (pending[pending.length - 1]?.toJSON() as FloorEvent) : undefined;
+    if (!lastEvent && local.appliedSeq > 0) {
+      const at = await opened.rx.events.findOne({ selector: { seq: local.appliedSeq } }).exec();
+      lastEvent = at ? (at.toJSON() as FloorEvent) : undefined;
+    }
+    if (!lastEvent) {
+      const last = await opened.rx.events.findOne({ selector: {}, sort: [{ seq: 'desc' }] }).exec();
+      lastEvent = last ? (last.toJSON() as FloorEvent) : undefined;
+    }
     // The HLC resumes above the last event it stamped, even if the wall clock was set back meanwhile.
     const hlc = createHlc(config.stationId, now, 60_000, lastEvent ? { initial: lastEvent.hlc } : {});
     const core = new StationCore(config, opened.rx, opened.sqlite, opened.schemaVersion, keys, local, hlc, now);
@@ -428,6 +438,14 @@ export class StationCore {
     for (const l of this.listeners.sync) l(status);
   }
 
+  /** A serial scanner read a code: classify it as `scan.submit` does and push it to the screen (`scan` topic). */
+  async deviceScan(deviceId: string, scan: { data: string; symbology: string | null }): Promise<ScanOutcome> {
+    const outcome = await this.scan(scan.symbology ? { data: scan.data, symbology: scan.symbology } : { data: scan.data });
+    const view: DeviceScanView = { deviceId, data: scan.data, symbology: scan.symbology, at: new Date(this.now()).toISOString(), outcome };
+    for (const l of this.listeners.scan) l(view);
+    return outcome;
+  }
+
   setHardware(health: DeviceHealthView[]): void {
     this.hardware = health;
     for (const l of this.listeners.hardware) l(health);
@@ -482,7 +500,7 @@ export class StationCore {
   }
 
   private topicData<T extends Topic>(topic: T): TopicData[T] {
-    const data: TopicData = { view: this.view(), sync: this.syncStatus, hardware: this.hardware };
+    const data: TopicData = { view: this.view(), sync: this.syncStatus, hardware: this.hardware, scan: null };
     return data[topic];
   }
 

@@ -85,7 +85,7 @@ export async function runCommandLatency(n = 10_000): Promise<BenchResult[]> {
 }
 
 /** Writes `total` events straight through RxDB, `pending` of them not yet applied by the server. */
-async function buildLargeStation(dir: string, total: number, pending: number): Promise<void> {
+export async function buildLargeStation(dir: string, total: number, pending: number): Promise<void> {
   const core = await seededCore(dir);
   const clock = createHlc('ST-CUT-1');
   const batch = 5000;
