@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Doc, DocKind, FloorState } from '../../shared/docs';
-import { workOrderIdFor, type Department, type ManufacturingOrder } from '../../shared/master';
+import { type Department, type ManufacturingOrder } from '../../shared/master';
 import { makeSscc } from '../../shared/barcode/gs1';
 import { availableFor, readyToSend } from '../../shared/rules/pipeline';
 import { floorDocScope } from '../../shared/sync';
