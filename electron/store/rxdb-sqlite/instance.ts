@@ -3,7 +3,7 @@ import { Subject, type Observable } from 'rxjs';
 import {
   categorizeBulkWriteRows,
   getChangedDocumentsSinceQuery,
-  getIndexableStringMonad,
+  getIndexMeta,
   getPrimaryFieldOfPrimaryKey,
   getQueryMatcher,
   getSortComparator,
@@ -42,11 +42,25 @@ export type RxStorageSqliteInstanceCreationOptions = Record<string, never>;
 
 type ChangeBulk<RxDocType> = EventBulk<RxStorageChangeEvent<RxDocumentData<RxDocType>>, RxStorageDefaultCheckpoint>;
 
-/** One schema index: the RxDB field list, its SQL column and the function producing RxDB's index string. */
-type IndexColumn<RxDocType> = {
+/** One schema index: the RxDB field list, its SQL column and which field parts its index string concatenates. */
+type IndexColumn = {
   readonly fields: string[];
   readonly column: string;
-  readonly toIndexString: (doc: RxDocumentData<RxDocType>) => string;
+  /** Positions in `IndexFields.parts`, in index order. */
+  readonly parts: number[];
+};
+
+/**
+ * The distinct fields of all indexes, each with RxDB's own index-string part function (`getIndexMeta`, the pieces
+ * `getIndexableStringMonad` concatenates). A document's index strings are built from these parts, each computed and
+ * remapped (toSortableText) once per document even when several indexes share the field (the primary key and
+ * `_deleted` are in nearly all of them). Remapping is per code unit, so remap(a + b) = remap(a) + remap(b) and the
+ * result equals toSortableText(getIndexableStringMonad(schema, fields)(doc)).
+ */
+type IndexFields<RxDocType> = {
+  readonly parts: ((doc: RxDocumentData<RxDocType>) => string)[];
+  /** Only string fields can hold code units that need remapping; numbers and booleans are ASCII digits. */
+  readonly remap: boolean[];
 };
 
 type RangeMode = 'all' | 'page' | 'count';
@@ -88,8 +102,9 @@ export class RxStorageInstanceSqlite<RxDocType>
   public closed = false;
   private readonly db: Database.Database;
   private readonly table: string;
-  private readonly indexColumns: IndexColumn<RxDocType>[];
-  private readonly indexColumnByName: Map<string, IndexColumn<RxDocType>>;
+  private readonly indexColumns: IndexColumn[];
+  private readonly indexFields: IndexFields<RxDocType>;
+  private readonly indexColumnByName: Map<string, IndexColumn>;
   private readonly changes$: Subject<ChangeBulk<RxDocType>>;
   private readonly rangeStatements = new Map<string, Database.Statement<unknown[], unknown>>();
   private readonly stmtSelectOne: Database.Statement<unknown[], unknown>;
@@ -98,7 +113,7 @@ export class RxStorageInstanceSqlite<RxDocType>
   private readonly stmtInsert: Database.Statement<unknown[], unknown>;
   private readonly stmtUpdate: Database.Statement<unknown[], unknown>;
   private readonly stmtCleanup: Database.Statement<unknown[], unknown>;
-  private readonly lwtIndex: IndexColumn<RxDocType> | undefined;
+  private readonly lwtIndex: IndexColumn | undefined;
   /** The whole read-categorise-write step of a bulkWrite as one IMMEDIATE transaction (see bulkWrite). */
   private readonly writeTransaction: (
     rows: BulkWriteRow<RxDocType>[],
@@ -115,11 +130,27 @@ export class RxStorageInstanceSqlite<RxDocType>
     this.primaryPath = getPrimaryFieldOfPrimaryKey(schema.primaryKey);
     this.db = internals.connection.db;
     this.table = quoteIdent(internals.tableName);
+    const fieldPositions = new Map<string, number>();
+    const indexFields: IndexFields<RxDocType> = { parts: [], remap: [] };
     this.indexColumns = schemaIndexes(schema).map((fields, i) => ({
       fields,
       column: 'i' + i,
-      toIndexString: getIndexableStringMonad(schema, fields),
+      parts: fields.map((field) => {
+        let pos = fieldPositions.get(field);
+        if (pos === undefined) {
+          const meta = getIndexMeta(schema, [field])[0];
+          if (!meta) {
+            throw new Error(`RxStorage sqlite: no index meta for field ${field}`);
+          }
+          pos = indexFields.parts.length;
+          indexFields.parts.push(meta.getIndexStringPart);
+          indexFields.remap.push(meta.schemaPart.type === 'string');
+          fieldPositions.set(field, pos);
+        }
+        return pos;
+      }),
     }));
+    this.indexFields = indexFields;
     this.indexColumnByName = new Map(this.indexColumns.map((c) => [c.fields.join(','), c]));
 
     const perTable = internals.connection.perTable;
@@ -135,9 +166,12 @@ export class RxStorageInstanceSqlite<RxDocType>
     const idxCols = this.indexColumns.map((c) => c.column);
     // pluck(): rows as the bare data string, no per-row object; the id is read from the parsed document.
     this.stmtSelectOne = this.db.prepare(`SELECT data FROM ${t} WHERE id = ?`).pluck();
-    // One cached statement for any number of ids: the ids travel as one JSON array parameter.
+    // One cached statement for any number of ids: the ids travel as one JSON array parameter. A join driven by
+    // json_each (one primary-key search per id) rather than `id IN (SELECT value FROM json_each(?))`, which first
+    // builds a temporary b-tree of the ids: ~25% less time for 3000 ids. A repeated id yields its row twice; the
+    // caller keys rows by id, so that only costs a second parse.
     this.stmtSelectMany = this.db
-      .prepare(`SELECT data FROM ${t} WHERE id IN (SELECT value FROM json_each(?))`)
+      .prepare(`SELECT ${t}.data FROM json_each(?) AS j JOIN ${t} ON ${t}.id = j.value`)
       .pluck();
     this.stmtSelectAll = this.db.prepare(`SELECT data FROM ${t}`).pluck();
     const insertCols = ['id', 'deleted', 'lwt', 'data', ...idxCols];
@@ -165,25 +199,19 @@ export class RxStorageInstanceSqlite<RxDocType>
           rows,
           context,
         );
+        // One parameter array per row, in column order (id last for the UPDATE's WHERE).
         for (const row of categorized.bulkInsertDocs) {
           const doc = row.document;
-          this.stmtInsert.run(
-            this.idOf(doc),
-            doc._deleted ? 1 : 0,
-            doc._meta.lwt,
-            JSON.stringify(doc),
-            ...this.indexValues(doc),
-          );
+          const params: unknown[] = [this.idOf(doc), doc._deleted ? 1 : 0, doc._meta.lwt, JSON.stringify(doc)];
+          this.pushIndexValues(doc, params);
+          this.stmtInsert.run(params);
         }
         for (const row of categorized.bulkUpdateDocs) {
           const doc = row.document;
-          this.stmtUpdate.run(
-            doc._deleted ? 1 : 0,
-            doc._meta.lwt,
-            JSON.stringify(doc),
-            ...this.indexValues(doc),
-            this.idOf(doc),
-          );
+          const params: unknown[] = [doc._deleted ? 1 : 0, doc._meta.lwt, JSON.stringify(doc)];
+          this.pushIndexValues(doc, params);
+          params.push(this.idOf(doc));
+          this.stmtUpdate.run(params);
         }
         return categorized;
       })
@@ -404,7 +432,7 @@ export class RxStorageInstanceSqlite<RxDocType>
     return plan.selectorSatisfiedByIndex && plan.sortSatisfiedByIndex ? 'page' : 'all';
   }
 
-  private rangeData(preparedQuery: PreparedQuery<RxDocType>, column: IndexColumn<RxDocType>, mode: RangeMode): string[] {
+  private rangeData(preparedQuery: PreparedQuery<RxDocType>, column: IndexColumn, mode: RangeMode): string[] {
     const scan = this.rangeScan(preparedQuery, column, mode);
     return scan.stmt.all(...scan.params) as string[];
   }
@@ -413,7 +441,7 @@ export class RxStorageInstanceSqlite<RxDocType>
    * The index range RxDB's planner chose, as SQL on that index's column: bounds are RxDB's own bound strings
    * (getStartIndexStringFrom{Lower,Upper}Bound), mapped like the stored values (toSortableText).
    */
-  private rangeScan(preparedQuery: PreparedQuery<RxDocType>, column: IndexColumn<RxDocType>, mode: RangeMode): RangeScan {
+  private rangeScan(preparedQuery: PreparedQuery<RxDocType>, column: IndexColumn, mode: RangeMode): RangeScan {
     const plan = preparedQuery.queryPlan;
     const lower = toSortableText(getStartIndexStringFromLowerBound(this.schema, column.fields, plan.startKeys));
     const upper = toSortableText(getStartIndexStringFromUpperBound(this.schema, column.fields, plan.endKeys));
@@ -462,12 +490,21 @@ export class RxStorageInstanceSqlite<RxDocType>
     return found;
   }
 
-  private indexValues(doc: RxDocumentData<RxDocType>): string[] {
-    const values = new Array<string>(this.indexColumns.length);
-    for (let i = 0; i < this.indexColumns.length; i++) {
-      values[i] = toSortableText((this.indexColumns[i] as IndexColumn<RxDocType>).toIndexString(doc));
+  /** Appends the document's (remapped) index strings, one per index column, to `out`. */
+  private pushIndexValues(doc: RxDocumentData<RxDocType>, out: unknown[]): void {
+    const { parts: partFns, remap } = this.indexFields;
+    const parts = new Array<string>(partFns.length);
+    for (let f = 0; f < partFns.length; f++) {
+      const part = (partFns[f] as (d: RxDocumentData<RxDocType>) => string)(doc);
+      parts[f] = remap[f] ? toSortableText(part) : part;
     }
-    return values;
+    for (const column of this.indexColumns) {
+      let value = '';
+      for (const p of column.parts) {
+        value += parts[p] as string;
+      }
+      out.push(value);
+    }
   }
 
   private idOf(doc: RxDocumentData<RxDocType>): string {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   fillWithDefaultSettings,
+  getIndexableStringMonad,
   normalizeMangoQuery,
   prepareQuery,
   type MangoQuery,
@@ -61,6 +62,50 @@ describe('queries use the index range, not a table scan', () => {
     expect(plan).not.toMatch(/TEMP B-TREE/); // ORDER BY rides on the index
     const { documents } = await instance.query(p);
     expect(documents.length).toBeGreaterThan(0);
+  });
+
+  it('finds documents by id with one primary-key search per id', () => {
+    const sql = instance['stmtSelectMany'].source;
+    const ids = JSON.stringify(['p1', 'p2', 'nope']);
+    const plan = (
+      getSqliteDatabase(instance).prepare('EXPLAIN QUERY PLAN ' + sql).all(ids) as { detail: string }[]
+    ).map((r) => r.detail);
+    expect(plan.join(' | ')).toMatch(/SEARCH .* USING INDEX sqlite_autoindex_\S+ \(id=\?\)/);
+    expect(plan.some((d) => /^SCAN plan__parts/.test(d))).toBe(false);
+    expect(getSqliteDatabase(instance).prepare(sql).pluck().all(ids)).toHaveLength(2);
+  });
+
+  it('writes index strings equal to RxDB\'s own (getIndexableStringMonad), remapped', () => {
+    const indexes = (schema.indexes ?? []).map((i): string[] => (typeof i === 'string' ? [i] : [...i]));
+    const rxdb = indexes.map((fields) => getIndexableStringMonad(schema, fields));
+    const chars = fc.constantFrom('a', 'Z', ' ', '\t', 'ä', '😊', '\ue000', 'ｚ', '\ud800');
+    const text = fc.array(chars, { maxLength: 8 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(
+        text,
+        text,
+        fc.option(fc.double({ min: -10, max: 2000, noNaN: true }), { nil: undefined }),
+        fc.boolean(),
+        fc.double({ min: 0, max: 1e13, noNaN: true }),
+        (id, name, qty, deleted, lwt) => {
+          const doc = {
+            id: id || 'x',
+            name,
+            qty,
+            station: name,
+            done: deleted,
+            _deleted: deleted,
+            _attachments: {},
+            _rev: '1-a',
+            _meta: { lwt },
+          } as unknown as RxDocumentData<Part>;
+          const ours: unknown[] = [];
+          instance['pushIndexValues'](doc, ours);
+          expect(ours).toEqual(rxdb.map((f) => toSortableText(f(doc))));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('hands JS only the rows of the index range', async () => {
