@@ -161,12 +161,23 @@ export interface StationView {
   lastSeq: number;
 }
 
-export const TOPICS = ['view', 'sync', 'hardware'] as const;
+/** A scan read by a serial scanner, classified as `scan.submit` would, pushed to the screen as it happens. */
+export interface DeviceScanView {
+  deviceId: string;
+  data: string;
+  symbology: string | null;
+  at: string;
+  outcome: ScanOutcome;
+}
+
+export const TOPICS = ['view', 'sync', 'hardware', 'scan'] as const;
 export type Topic = (typeof TOPICS)[number];
 export interface TopicData {
   view: StationView;
   sync: SyncStatus;
   hardware: DeviceHealthView[];
+  /** A scan is an event, not state: a new subscriber gets null, then each scan as it is read. */
+  scan: DeviceScanView | null;
 }
 
 /** The contract both transports (Electron IPC, kiosk WebSocket) implement. */

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { describeIssues } from '../../shared/events';
 import { Department, LineId, StationId } from '../../shared/master';
 
+const TestMetal = z.enum(['fe', 'nonfe', 'stainless']);
+
 export const DeviceConfig = z.discriminatedUnion('driver', [
   z.object({
     driver: z.enum(['line-detector', 'framed-detector', 'scanner']),
@@ -17,10 +19,24 @@ export const DeviceConfig = z.discriminatedUnion('driver', [
     productId: z.string().optional(),
     serialNumber: z.string().optional(),
     baudRate: z.number().int().positive().default(9600),
+    /** Driver options, parsed by the driver family's own schema (e.g. `LineDetectorConfigSchema`) at bridge start. */
     options: z.record(z.string(), z.unknown()).optional(),
+    /** Detectors: the certified test-piece run (DOMAIN.md, "Verification"). Ignored for scanners. */
+    verification: z
+      .object({
+        /** Every one of these must be tested and detected for the run to pass. */
+        requiredMetals: z.array(TestMetal).min(1).default(['fe', 'nonfe', 'stainless']),
+        /** A run not complete this long after its first test piece is recorded as failed. */
+        timeoutMs: z.number().int().positive().default(60_000),
+        /** Certified pieces, used when the detector does not send a piece's size or id. */
+        testPieces: z.array(z.object({ metal: TestMetal, sizeMm: z.number().positive().max(20), pieceId: z.string().min(1).max(40) })).default([]),
+      })
+      .prefault({}),
   }),
 ]);
+export type TestMetal = z.infer<typeof TestMetal>;
 export type DeviceConfig = z.infer<typeof DeviceConfig>;
+export type DeviceConfigInput = z.input<typeof DeviceConfig>;
 
 export const StationConfig = z.object({
   stationId: StationId,
@@ -40,6 +56,8 @@ export const StationConfig = z.object({
   seedFile: z.string().optional(),
   /** Operator session ends after this long without a command (ms). */
   sessionIdleMs: z.number().int().positive().default(15 * 60 * 1000),
+  /** How often the hardware bridge checks whether the line's hourly detector verification is overdue (ms). */
+  verificationCheckMs: z.number().int().positive().default(60_000),
 });
 export type StationConfig = z.infer<typeof StationConfig>;
 

@@ -68,7 +68,15 @@ async function main(): Promise<void> {
 
 /** Sync and hardware parts, when their modules exist and the config asks for them. */
 async function loadOptionalParts(): Promise<RuntimePart[]> {
-  return [];
+  const hardware: RuntimePart = async (core) => {
+    if (core.config.devices.length === 0) return { stop: () => undefined };
+    const { startHardwareBridge } = await import('../hardware/bridge');
+    const bridge = startHardwareBridge(core, core.config.devices, {
+      log: (msg, extra) => console.error(JSON.stringify({ level: 'warn', msg, ...extra })),
+    });
+    return { stop: () => bridge.stop() };
+  };
+  return [hardware];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
