@@ -12,7 +12,11 @@ import { CLEARANCE_STEP } from './master';
 export const MAX_PUSH_BATCH = 500;
 
 /** Events travel as plain JSON; the server parses each with the shared schemas (`parseEvent`). */
-export const PushRequest = z.object({ events: z.array(z.unknown()).min(1).max(MAX_PUSH_BATCH) });
+export const PushRequest = z.object({
+  events: z.array(z.unknown()).min(1).max(MAX_PUSH_BATCH),
+  /** The station's wall clock when it sent the batch (ms): the server records the skew for the dashboard. */
+  stationTime: z.number().int().positive().optional(),
+});
 export type PushRequest = z.infer<typeof PushRequest>;
 
 export const PushOutcome = z.object({

@@ -69,7 +69,10 @@ export class Metrics {
     'Change numbers between the newest change and the checkpoint a station last pulled to (0 = up to date)',
   );
 
+  readonly clockSkew = new Gauge('qsf_station_clock_skew_seconds', "A station's wall clock minus the server's, at its last push");
+
   private readonly all: Metric[] = [
+    this.clockSkew,
     this.pushes,
     this.pulls,
     this.eventsApplied,

@@ -28,6 +28,14 @@ export function registerFloorRoutes(app: FastifyInstance): void {
       try {
         const events = parseBatch(station.id, body.events);
         const r = await applyBatch(app.db, master, station.id, events);
+        if (body.stationTime !== undefined) {
+          // Shown on the dashboard and in metrics; never used for ordering (the server orders by its own sequence).
+          const skewMs = body.stationTime - Date.now();
+          app.metrics.clockSkew.set(Math.round(skewMs / 1000), { station: station.id });
+          await app.db.query('UPDATE stations SET last_push_at = now(), clock_skew_ms = $2 WHERE id = $1', [station.id, skewMs]);
+        } else {
+          await app.db.query('UPDATE stations SET last_push_at = now() WHERE id = $1', [station.id]);
+        }
         app.metrics.eventsApplied.inc(r.applied);
         app.metrics.eventsRefused.inc(r.refused);
         return { results: r.results, lastAppliedSeq: r.lastAppliedSeq };
