@@ -11,6 +11,10 @@
  * runPerformanceTests itself does with `runs: BENCH_RUNS` (with <= 20 runs that is the fastest run).
  *
  * Floors, measured in the same rounds (informational, they explain the gaps that remain):
+ *   - bulk insert floor: bare better-sqlite3 doing only what any durable, indexed store must for a 500-document
+ *     batch: JSON.stringify each document and INSERT it with its precomputed RxDB index strings into a table laid
+ *     out like ours (id primary key, deleted, lwt, data, one indexed TEXT column per schema index), as one fsync'd
+ *     transaction, 6 batches per round like RxDB's test.
  *   - fsync floor: 50 bare better-sqlite3 single-row INSERTs, each its own commit, with this storage's pragmas
  *     (journal_mode=WAL, synchronous=FULL) in the same directory. A durable insert cannot be cheaper than one
  *     fsync'd commit, so "50 serial inserts" can never beat this ratio.
@@ -23,9 +27,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createRevision, now, type RxStorage } from 'rxdb';
+import { createRevision, fillWithDefaultSettings, getIndexableStringMonad, now, type RxStorage } from 'rxdb';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
-import { averageOfTimeValues, averageSchemaData, runPerformanceTests } from 'rxdb/plugins/test-utils';
+import { averageOfTimeValues, averageSchema, averageSchemaData, runPerformanceTests } from 'rxdb/plugins/test-utils';
 import { getRxStorageSqlite } from '../../electron/store/rxdb-sqlite';
 import { meetsGoal, printBench, type BenchResult } from './bench-format';
 
@@ -41,6 +45,7 @@ const GOALS: { key: string; metric: string; goal: string }[] = [
   { key: '4x-count', metric: '4x count', goal: '<= 7' },
 ];
 
+const BULK_FLOOR = 'bulk-insert-floor-500';
 const FSYNC_FLOOR = 'fsync-floor-50';
 const PARSE_FLOOR = 'json-parse-floor-3000';
 /** Informational rows: no goal to meet. */
@@ -56,7 +61,7 @@ export async function runRxdbStoreBench(): Promise<BenchResult[]> {
   const memoryStorage = getRxStorageMemory() as RxStorage<unknown, unknown>;
   const sqliteStorage = getRxStorageSqlite({ databaseDirectory: dir }) as RxStorage<unknown, unknown>;
   const times: Record<'memory' | 'sqlite', Record<string, number[]>> = { memory: {}, sqlite: {} };
-  const floors: Record<string, number[]> = { [FSYNC_FLOOR]: [], [PARSE_FLOOR]: [] };
+  const floors: Record<string, number[]> = { [BULK_FLOOR]: [], [FSYNC_FLOOR]: [], [PARSE_FLOOR]: [] };
   const storedJson = Array.from({ length: 3000 }, () => JSON.stringify(benchDocument()));
   const loadBefore = loadNow();
   try {
@@ -79,6 +84,7 @@ export async function runRxdbStoreBench(): Promise<BenchResult[]> {
           }
         }
       }
+      floors[BULK_FLOOR]?.push(...measureBulkInsertFloor(join(dir, `bulk-floor-${r}.sqlite`)));
       floors[FSYNC_FLOOR]?.push(measureFsyncFloor(join(dir, `fsync-floor-${r}.sqlite`)));
       floors[PARSE_FLOOR]?.push(measureParseFloor(storedJson));
     }
@@ -100,9 +106,12 @@ export async function runRxdbStoreBench(): Promise<BenchResult[]> {
     const ratio = round2(sqlite(g.key) / memory(g.key));
     results.push({ metric: g.metric, value: ratio, unit: 'x memory', goal: g.goal, met: meetsGoal(ratio, g.goal) });
   }
+  const bulkFloor = avg(floors[BULK_FLOOR]);
   const fsyncFloor = avg(floors[FSYNC_FLOOR]);
   const parseFloor = avg(floors[PARSE_FLOOR]);
   results.push(
+    info('bulk insert 500: bare SQLite floor ratio', round2(bulkFloor / memory('insert-documents-500')), 'x memory'),
+    info('bulk insert 500: bare SQLite floor', bulkFloor, 'ms'),
     info('50 serial inserts: fsync floor ratio', round2(fsyncFloor / memory('serial-inserts-50')), 'x memory'),
     info('50 serial inserts: fsync floor', fsyncFloor, 'ms'),
     info('find 3000 by id: JSON.parse floor ratio', round2(parseFloor / memory('find-by-ids-3000')), 'x memory'),
@@ -119,8 +128,43 @@ function info(metric: string, value: number, unit: string): BenchResult {
 }
 
 /** A document as RxDB hands it to the storage in the benchmark (RxDB's own averageSchemaData + meta fields). */
-function benchDocument(): Record<string, unknown> {
-  return { ...averageSchemaData(), _deleted: false, _attachments: {}, _meta: { lwt: now() }, _rev: createRevision('bench') };
+function benchDocument(partial: Parameters<typeof averageSchemaData>[0] = {}): Record<string, unknown> {
+  return { ...averageSchemaData(partial), _deleted: false, _attachments: {}, _meta: { lwt: now() }, _rev: createRevision('bench') };
+}
+
+/**
+ * 6 batches of 500 benchmark documents into a table laid out like the storage's, each batch one fsync'd transaction
+ * timed from JSON.stringify to COMMIT; RxDB's index strings are computed before the clock starts (ms per batch).
+ */
+function measureBulkInsertFloor(filename: string): number[] {
+  const schema = fillWithDefaultSettings(averageSchema());
+  const indexes = (schema.indexes ?? []).map((i): string[] => (typeof i === 'string' ? [i] : [...i]));
+  const indexFns = indexes.map((fields) => getIndexableStringMonad(schema, fields));
+  const db = new Database(filename);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    const cols = indexes.map((_f, i) => `, i${i} TEXT NOT NULL`).join('');
+    db.exec(`CREATE TABLE docs (id TEXT PRIMARY KEY NOT NULL, deleted INTEGER NOT NULL, lwt REAL NOT NULL, data TEXT NOT NULL${cols})`);
+    indexes.forEach((_f, i) => db.exec(`CREATE INDEX docs_i${i} ON docs (i${i})`));
+    const insert = db.prepare(`INSERT INTO docs VALUES (?, ?, ?, ?${', ?'.repeat(indexes.length)})`);
+    const batch = db.transaction((docs: ReturnType<typeof benchDocument>[], indexStrings: string[][]) => {
+      docs.forEach((doc, i) => {
+        insert.run(doc.id as string, 0, (doc._meta as { lwt: number }).lwt, JSON.stringify(doc), ...(indexStrings[i] ?? []));
+      });
+    }).immediate;
+    const times: number[] = [];
+    for (let b = 0; b < 6; b++) {
+      const docs = Array.from({ length: 500 }, (_v, idx) => benchDocument({ var1: String(idx % 2), var2: idx % 4 }));
+      const indexStrings = docs.map((doc) => indexFns.map((f) => f(doc as unknown as Parameters<typeof f>[0])));
+      const start = performance.now();
+      batch(docs, indexStrings);
+      times.push(performance.now() - start);
+    }
+    return times;
+  } finally {
+    db.close();
+  }
 }
 
 /** 50 single-row inserts, each its own fsync'd commit, on bare better-sqlite3 with the storage's pragmas (ms). */
