@@ -12,9 +12,9 @@ import type { Doc, DocKind, DocOf, DocReader } from '../../shared/docs';
 import { parseEvent, type FloorEvent } from '../../shared/events';
 import { decide, NeedDocs, type DocKey } from '../../shared/reducer';
 import { floorDocScope, REFUSAL_KIND, type PushOutcome } from '../../shared/sync';
-import { writeDocuments, writeTx } from '../changes';
+import { writeDocuments, writeTx, type DocumentWrite } from '../changes';
 import type { Db, Queryable } from '../db/types';
-import { insertEvent, lockStation, recordStationProgress } from '../store';
+import { lockStation, recordStationProgress, type EventRow } from '../store';
 import type { MasterCache } from './master';
 
 export class PushError extends Error {
@@ -112,6 +112,40 @@ function isRetryable(err: unknown): boolean {
   return code === DEADLOCK || code === SERIALIZATION;
 }
 
+/**
+ * Inserts the batch's events in one statement (insert-only; `server_seq` is left to assignVersions). Returns the first
+ * event (by seq) that was not inserted because another stored event holds its id or its (station, seq), or null.
+ * The same answer as inserting them one by one, where such an event would stop the batch.
+ */
+async function insertEvents(q: Queryable, rows: readonly EventRow[]): Promise<EventRow | null> {
+  if (rows.length === 0) return null;
+  const json = rows.map((e) => ({
+    id: e.id,
+    station_id: e.stationId,
+    seq: e.seq,
+    hlc: e.hlc,
+    operator_id: e.operatorId,
+    type: e.type,
+    payload: e.payload,
+    v: e.v,
+    status: e.status,
+    refusal: e.status === 'refused' ? (e.refusal ?? null) : null,
+  }));
+  const inserted = await q.query<{ station_id: string; seq: number }>(
+    `INSERT INTO events (id, station_id, seq, hlc, operator_id, type, payload, v, status, refusal)
+     SELECT id, station_id, seq, hlc, operator_id, type, payload, v, status, refusal
+     FROM jsonb_to_recordset($1::jsonb)
+       AS x(id uuid, station_id text, seq bigint, hlc text, operator_id text, type text, payload jsonb, v integer, status text, refusal jsonb)
+     ON CONFLICT DO NOTHING
+     RETURNING station_id, seq`,
+    [JSON.stringify(json)],
+  );
+  if (inserted.length === rows.length) return null;
+  // Two rows of one statement with the same id also end here: the second is skipped, and its seq is missing.
+  const got = new Set(inserted.map((r) => `${r.station_id}\u0000${Number(r.seq)}`));
+  return [...rows].sort((a, b) => a.seq - b.seq).find((e) => !got.has(`${e.stationId}\u0000${e.seq}`)) ?? null;
+}
+
 export async function applyBatch(db: Db, master: MasterCache, stationId: string, events: readonly FloorEvent[]): Promise<ApplyBatchResult> {
   for (let attempt = 0; ; attempt++) {
     try {
@@ -148,6 +182,10 @@ async function applyInTx(q: Queryable, masterCache: MasterCache, stationId: stri
   const results: PushOutcome[] = [];
   let applied = 0;
   let refused = 0;
+  // Written once at the end (one multi-row statement each), not per event: the rules read documents from `docs`
+  // (which holds every change made so far in this batch), never back from the tables.
+  const eventRows: EventRow[] = [];
+  const docWrites: DocumentWrite[] = [];
   for (const e of events) {
     if (e.seq <= progress) {
       const s = stored.get(e.id);
@@ -169,31 +207,28 @@ async function applyInTx(q: Queryable, masterCache: MasterCache, stationId: stri
     if (d.ok === 'need') throw new Error(`event ${e.id} kept needing documents`);
     const row = { id: e.id, stationId, seq: e.seq, hlc: e.hlc, operatorId: e.operatorId, type: e.type, payload: e.payload, v: e.v };
     if (d.ok) {
-      const ins = await insertEvent(q, { ...row, status: 'applied' });
-      if (ins !== 'inserted') throw new PushError(409, 'seq_conflict', `event ${e.id} (seq ${e.seq}) conflicts with a stored event`);
-      await writeDocuments(
-        q,
-        d.changes.map((doc) => ({ kind: doc.kind, id: doc.id, body: doc, scope: floorDocScope(doc) })),
-      );
+      eventRows.push({ ...row, status: 'applied' });
+      for (const doc of d.changes) docWrites.push({ kind: doc.kind, id: doc.id, body: doc, scope: floorDocScope(doc) });
       for (const doc of d.changes) docs.put(doc);
       applied++;
       results.push({ id: e.id, seq: e.seq, status: 'applied', refusal: null });
     } else {
-      const ins = await insertEvent(q, { ...row, status: 'refused', refusal: d.refusal });
-      if (ins !== 'inserted') throw new PushError(409, 'seq_conflict', `event ${e.id} (seq ${e.seq}) conflicts with a stored event`);
-      await writeDocuments(q, [
-        {
-          kind: REFUSAL_KIND,
-          id: e.id,
-          body: { eventId: e.id, seq: e.seq, type: e.type, code: d.refusal.code, message: d.refusal.message, stationId, hlc: e.hlc },
-          scope: [`station:${stationId}`],
-        },
-      ]);
+      eventRows.push({ ...row, status: 'refused', refusal: d.refusal });
+      docWrites.push({
+        kind: REFUSAL_KIND,
+        id: e.id,
+        body: { eventId: e.id, seq: e.seq, type: e.type, code: d.refusal.code, message: d.refusal.message, stationId, hlc: e.hlc },
+        scope: [`station:${stationId}`],
+      });
       refused++;
       results.push({ id: e.id, seq: e.seq, status: 'refused', refusal: d.refusal });
     }
     progress = e.seq;
   }
+  const conflict = await insertEvents(q, eventRows);
+  if (conflict) throw new PushError(409, 'seq_conflict', `event ${conflict.id} (seq ${conflict.seq}) conflicts with a stored event`);
+  // One upsert for the whole batch; a document changed by several events is written once, in its last state.
+  await writeDocuments(q, docWrites);
   const lastAppliedSeq = await recordStationProgress(q, stationId, progress);
   return { results, lastAppliedSeq, applied, refused };
 }

@@ -1,0 +1,213 @@
+/**
+ * Shared plumbing of the sync benchmarks: a throw-away PostgreSQL database per phase, the server in a child process
+ * (real socket on 127.0.0.1, real HTTP), enrollment and office set-up through the server's own admin routes.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { z } from 'zod';
+import type { Department, ManufacturingOrder } from '../../../shared/master';
+import { createPgDb } from '../../../sync-server/db/pg';
+import type { Db } from '../../../sync-server/db/types';
+import { meetsGoal, type BenchResult } from '../bench-format';
+
+export const BENCH_ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
+export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+export const CODE: Record<Department, string> = { cutting: 'CUT', embroidery: 'EMB', sewing: 'SEW', finishing: 'FIN', packing: 'PCK' };
+export const BENCH_PIN = '2468';
+
+export function pgBaseUrl(): string {
+  return process.env.SYNC_BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? DEFAULT_PG_URL;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+export function result(metric: string, value: number, unit: string, goal: string): BenchResult {
+  return { metric, value: Math.round(value * 1000) / 1000, unit, goal, met: meetsGoal(value, goal) };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export interface BenchDatabase {
+  name: string;
+  url: string;
+  /** The bench's own pool on it (set-up, verification, the bare-insert reference). */
+  db: Db;
+  drop(): Promise<void>;
+}
+
+/** `CREATE DATABASE qsf_bench_<random>` on the base server; drop() closes the pool and drops it (FORCE). */
+export async function createBenchDatabase(base = pgBaseUrl(), poolMax = 10): Promise<BenchDatabase> {
+  const name = `qsf_bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const db = createPgDb({ connectionString: url.toString(), max: poolMax });
+  return {
+    name,
+    url: url.toString(),
+    db,
+    async drop() {
+      await db.close().catch(() => undefined);
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+export interface ServerProcess {
+  baseUrl: string;
+  pid: number;
+  /** Server heap (after a full GC) and RSS, in bytes. */
+  mem(): Promise<{ heapUsed: number; rss: number }>;
+  stop(): Promise<void>;
+}
+
+const FromChild = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('listening'), port: z.number() }),
+  z.object({ type: z.literal('mem'), id: z.number(), heapUsed: z.number(), rss: z.number() }),
+]);
+
+/** Forks tests/bench/sync/server-process.ts on `databaseUrl` and waits until it listens (it migrates first). */
+export async function startServerProcess(databaseUrl: string, opts: { poolMax?: number; heartbeatMs?: number } = {}): Promise<ServerProcess> {
+  const entry = fileURLToPath(new URL('./server-process.ts', import.meta.url));
+  const child: ChildProcess = fork(entry, [], {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    env: {
+      ...process.env,
+      BENCH_DATABASE_URL: databaseUrl,
+      BENCH_ADMIN_TOKEN,
+      BENCH_POOL_MAX: String(opts.poolMax ?? 10),
+      BENCH_HEARTBEAT_MS: String(opts.heartbeatMs ?? 25_000),
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiters = new Map<number, (m: { heapUsed: number; rss: number }) => void>();
+  let nextId = 1;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('sync server process did not start within 60 s')), 60_000);
+    child.on('message', (raw) => {
+      const m = FromChild.safeParse(raw);
+      if (!m.success) return;
+      if (m.data.type === 'listening') {
+        clearTimeout(timer);
+        resolve(m.data.port);
+      } else {
+        waiters.get(m.data.id)?.({ heapUsed: m.data.heapUsed, rss: m.data.rss });
+        waiters.delete(m.data.id);
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`sync server process exited with ${code}`));
+    });
+  });
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    pid: child.pid ?? -1,
+    mem() {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('server did not answer the memory probe')), 10_000);
+        waiters.set(id, (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        });
+        child.send({ type: 'mem', id });
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.send({ type: 'stop' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+// ---- office set-up through the server's admin routes -----------------------------------------------------------------
+
+export async function adminPost<T>(baseUrl: string, url: string, payload: unknown): Promise<T> {
+  const res = await fetch(`${baseUrl}${url}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+  });
+  const body: unknown = await res.json();
+  if (res.status >= 300) throw new Error(`${url}: ${res.status} ${JSON.stringify(body)}`);
+  return body as T;
+}
+
+export interface BenchStation {
+  id: string;
+  department: Department;
+  lineId: string;
+  token: string;
+  auth: { authorization: string };
+}
+
+/** Issues a one-time code and enrolls the station with a fresh Ed25519 key, as a station does on first start. */
+export async function enrollStation(baseUrl: string, department: Department, n: number): Promise<BenchStation> {
+  const id = `ST-${CODE[department]}-${n}`;
+  const lineId = `LN-${CODE[department]}-${n}`;
+  const { code } = await adminPost<{ code: string }>(baseUrl, '/api/enrollment-codes', { stationId: id, department, lineId });
+  const jwk = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+  const res = await fetch(`${baseUrl}/api/enroll`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code, stationId: id, publicKey: jwk.x }),
+  });
+  if (res.status !== 200) throw new Error(`enroll ${id}: ${res.status} ${await res.text()}`);
+  const { token } = (await res.json()) as { token: string };
+  return { id, department, lineId, token, auth: { authorization: `Bearer ${token}` } };
+}
+
+export async function issueCode(baseUrl: string, department: Department, n: number): Promise<{ stationId: string; lineId: string; code: string }> {
+  const stationId = `ST-${CODE[department]}-${n}`;
+  const lineId = `LN-${CODE[department]}-${n}`;
+  const { code } = await adminPost<{ code: string }>(baseUrl, '/api/enrollment-codes', { stationId, department, lineId });
+  return { stationId, lineId, code };
+}
+
+/** One operator per department (OP-CUT1 …), PIN 2468 (hashed by the server). */
+export async function createOperators(baseUrl: string, departments: readonly Department[]): Promise<void> {
+  for (const d of departments) {
+    await adminPost(baseUrl, '/api/operators', { id: `OP-${CODE[d]}1`, name: `${d} operator`, roles: ['operator'], departments: [d], pin: BENCH_PIN });
+  }
+}
+
+export async function createOrder(baseUrl: string, m: ManufacturingOrder): Promise<void> {
+  await adminPost(baseUrl, '/api/manufacturing-orders', m);
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= items.length) return;
+        out[i] = await fn(items[i] as T, i);
+      }
+    }),
+  );
+  return out;
+}

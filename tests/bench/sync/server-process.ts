@@ -1,0 +1,47 @@
+/**
+ * The sync server under benchmark, in its own process (so the load generator does not share its event loop, and its
+ * memory can be sampled on its own). Started by `startServerProcess` with `fork` (tsx loader, `--expose-gc`).
+ *
+ * Env: BENCH_DATABASE_URL, BENCH_ADMIN_TOKEN, BENCH_POOL_MAX (default 10, the server's own default), BENCH_HEARTBEAT_MS.
+ * IPC: sends {type:'listening', port}; answers {type:'mem', id} with {type:'mem', id, heapUsed, rss} after a full GC.
+ */
+import { z } from 'zod';
+import { buildApp } from '../../../sync-server/app';
+import { createPgDb } from '../../../sync-server/db/pg';
+
+const env = z
+  .object({
+    BENCH_DATABASE_URL: z.string().url(),
+    BENCH_ADMIN_TOKEN: z.string().min(16),
+    BENCH_POOL_MAX: z.coerce.number().int().positive().default(10),
+    BENCH_HEARTBEAT_MS: z.coerce.number().int().positive().default(25_000),
+  })
+  .parse(process.env);
+
+const Request = z.discriminatedUnion('type', [z.object({ type: z.literal('mem'), id: z.number() }), z.object({ type: z.literal('stop') })]);
+
+const db = createPgDb({ connectionString: env.BENCH_DATABASE_URL, max: env.BENCH_POOL_MAX });
+const app = await buildApp({ db, adminToken: env.BENCH_ADMIN_TOKEN, heartbeatMs: env.BENCH_HEARTBEAT_MS });
+await app.listen({ host: '127.0.0.1', port: 0 });
+const addr = app.server.address();
+if (addr === null || typeof addr === 'string') throw new Error('server has no port');
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+process.on('message', (raw) => {
+  const msg = Request.safeParse(raw);
+  if (!msg.success) return;
+  if (msg.data.type === 'mem') {
+    gc?.();
+    const m = process.memoryUsage();
+    process.send?.({ type: 'mem', id: msg.data.id, heapUsed: m.heapUsed, rss: m.rss });
+  } else {
+    void (async () => {
+      await app.close();
+      await db.close();
+      process.exit(0);
+    })();
+  }
+});
+process.on('disconnect', () => process.exit(0));
+process.send?.({ type: 'listening', port: addr.port });
