@@ -40,7 +40,7 @@ export class EventPusher {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly batchSize: number;
   /** Totals since start (diagnostics, tests). */
-  readonly stats = { requests: 0, sent: 0, applied: 0, refused: 0, duplicates: 0, seqGaps: 0 };
+  readonly stats = { calls: 0, requests: 0, sent: 0, applied: 0, refused: 0, duplicates: 0, seqGaps: 0 };
 
   constructor(private readonly opts: EventPusherOptions) {
     this.batchSize = Math.max(1, Math.min(opts.batchSize ?? MAX_PUSH_BATCH, MAX_PUSH_BATCH));
@@ -53,6 +53,7 @@ export class EventPusher {
 
   /** RxDB's push handler: events are insert-only and never conflict, so the answer is always "no conflicts". */
   handle(rows: readonly { newDocumentState: { seq: number } }[]): Promise<never[]> {
+    this.stats.calls++;
     const target = rows.reduce((m, r) => Math.max(m, r.newDocumentState.seq), 0);
     const run = this.chain.then(() => this.pushUpTo(target));
     this.chain = run.catch(() => undefined);

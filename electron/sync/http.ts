@@ -49,8 +49,17 @@ export async function requestJson<T>(fetchFn: Fetch, url: string, schema: z.ZodT
   const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const signals = [AbortSignal.timeout(opts.timeoutMs ?? 30_000)];
-  if (opts.signal) signals.push(opts.signal);
+  // One controller per request, tied to the client's stop signal and a timeout, both released afterwards (a
+  // long-lived signal must not collect a listener per request).
+  const ctl = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ctl.abort();
+  }, opts.timeoutMs ?? 30_000);
+  const onStop = () => ctl.abort();
+  opts.signal?.addEventListener('abort', onStop, { once: true });
+  if (opts.signal?.aborted) ctl.abort();
   let res: Response;
   let text: string;
   try {
@@ -58,11 +67,14 @@ export async function requestJson<T>(fetchFn: Fetch, url: string, schema: z.ZodT
       method: opts.method ?? 'GET',
       headers,
       body: opts.body === undefined ? null : JSON.stringify(opts.body),
-      signal: AbortSignal.any(signals),
+      signal: ctl.signal,
     });
     text = await res.text();
   } catch (err) {
-    throw new SyncHttpError(0, 'network', `${url}: ${describeNetworkError(err)}`);
+    throw new SyncHttpError(0, 'network', `${url}: ${timedOut ? 'timed out' : describeNetworkError(err)}`);
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onStop);
   }
   let json: unknown;
   try {

@@ -35,6 +35,8 @@ export interface LiveStreamOptions {
 export class LiveStream {
   private stopped = false;
   private current: AbortController | null = null;
+  /** Cancelled along with the abort: a body that ignores the abort signal must not hang the loop. */
+  private reader: ReadableStreamDefaultReader<string> | null = null;
   private wake: (() => void) | null = null;
   private running: Promise<void> | null = null;
   connected = false;
@@ -49,6 +51,7 @@ export class LiveStream {
   async stop(): Promise<void> {
     this.stopped = true;
     this.current?.abort();
+    this.reader?.cancel().catch(() => undefined);
     this.wake?.();
     await this.running;
   }
@@ -102,6 +105,7 @@ export class LiveStream {
       idle = setTimeout(() => {
         idleFired = true;
         ctl.abort();
+        this.reader?.cancel().catch(() => undefined);
       }, this.opts.idleTimeoutMs);
     };
     armIdle();
@@ -123,10 +127,12 @@ export class LiveStream {
       this.connected = true;
       this.opts.onOpen();
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      this.reader = reader;
       let buf = '';
       try {
         for (;;) {
           const { value, done } = await reader.read();
+          if (done && idleFired) throw new SyncHttpError(0, 'network', `live stream: silent for ${this.opts.idleTimeoutMs} ms`);
           if (done) return 'ended';
           armIdle();
           buf += value.replace(/\r\n?/g, '\n');
@@ -147,6 +153,7 @@ export class LiveStream {
         if (err instanceof SyncHttpError) throw err;
         throw new SyncHttpError(0, 'network', `live stream: ${idleFired ? `silent for ${this.opts.idleTimeoutMs} ms` : describeNetworkError(err)}`);
       } finally {
+        this.reader = null;
         reader.cancel().catch(() => undefined);
       }
     } finally {

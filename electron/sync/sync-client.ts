@@ -259,6 +259,8 @@ class Client implements SyncClient {
         this.everConnected = true;
         this.streamError = null;
         this.emitStatus();
+        // The server's first message is RESYNC anyway; pulling on every (re)connect does not depend on it.
+        this.resync$.next('RESYNC');
       },
       // RESYNC (on every connect) and change both mean: pull from the checkpoint. Missed changes while the stream
       // was down are caught up by the RESYNC the server sends first after a reconnect.
@@ -300,11 +302,13 @@ class Client implements SyncClient {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener('abort', () => {
+      const done = () => {
         clearTimeout(t);
+        this.abort.signal.removeEventListener('abort', done);
         resolve();
-      }, { once: true });
+      };
+      const t = setTimeout(done, ms);
+      this.abort.signal.addEventListener('abort', done, { once: true });
     });
   }
 

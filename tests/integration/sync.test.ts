@@ -38,6 +38,21 @@ async function startServer(): Promise<void> {
   baseUrl = `http://127.0.0.1:${port}`;
 }
 
+/**
+ * A socket a client opened but never sent a request on counts as busy for server.close() until headersTimeout (60 s);
+ * a fetch aborted between connect and request (a station stopped mid-start-up) leaves one in undici's pool.
+ */
+async function stopServer(): Promise<void> {
+  if (!app) return;
+  const closing = app.close();
+  const kill = setInterval(() => app.server.closeAllConnections(), 200);
+  try {
+    await closing;
+  } finally {
+    clearInterval(kill);
+  }
+}
+
 async function adminPost(url: string, payload: unknown): Promise<unknown> {
   const res = await fetch(`${baseUrl}${url}`, { method: 'POST', headers: admin, body: JSON.stringify(payload) });
   const body: unknown = await res.json();
@@ -55,7 +70,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await app?.close();
+  await stopServer();
   await t?.cleanup();
 });
 
@@ -78,7 +93,7 @@ interface TestStation {
 const FAST: SyncOptions = { retryTimeMs: 150, reconnect: { initialMs: 50, maxMs: 500 }, streamIdleTimeoutMs: 5_000 };
 
 /** A new station of `department` with its own id and line, enrolled with a fresh code, syncing. */
-async function station(department: Department): Promise<TestStation> {
+async function station(department: Department, over: SyncOptions = {}): Promise<TestStation> {
   const n = ++stationNo;
   const id = `ST-${CODE[department]}-${n}`;
   const lineId = `LN-${CODE[department]}-${n}`;
@@ -88,7 +103,7 @@ async function station(department: Department): Promise<TestStation> {
   const statuses: SyncStatus[] = [];
   core.subscribe('sync', (s) => statuses.push(s));
   const net = partitionableFetch();
-  const sync = startSync(core, { ...FAST, fetch: net.fetch });
+  const sync = startSync(core, { ...FAST, fetch: net.fetch, ...over });
   cleanups.push(tmp.cleanup, () => core.close(), () => sync.stop());
   return { id, lineId, dir: tmp.dir, core, sync, statuses, net };
 }
@@ -165,9 +180,10 @@ describe(`station sync (${DB_KIND})`, () => {
 
   it('offline: 50 commands while the server is down are pushed exactly once when it is back', async () => {
     const { W } = await newOrder(2);
-    const cut = await station('cutting');
+    // Small push batches: RxDB splits one persist into concurrent slices, which must still reach the server in order.
+    const cut = await station('cutting', { pushBatchSize: 7 });
     await cut.sync.awaitInSync();
-    await app.close();
+    await stopServer();
     await eventually(() => expect(cut.sync.status().state).toBe('offline'));
 
     await login(cut);
@@ -186,6 +202,8 @@ describe(`station sync (${DB_KIND})`, () => {
       [cut.id],
     );
     expect(row).toEqual({ n: last, seqs: last, maxseq: last });
+    expect(cut.sync.pushStats).toMatchObject({ applied: last, refused: 0, seqGaps: 0 });
+    if (process.env.QSF_SYNC_DEBUG) console.log(cut.sync.pushStats, cut.statuses.map((s) => `${s.state}/${s.backlog}`).join(' '));
     const wo = await serverDoc<WorkOrderDoc>('workOrder', W('cutting'));
     expect(wo?.stageQty.cut).toBe(50);
     expect(cut.core.state.workOrder[W('cutting')]).toEqual(wo);
@@ -253,6 +271,7 @@ describe(`station sync (${DB_KIND})`, () => {
     const cut = await station('cutting');
     const a = await station('embroidery');
     const b = await station('embroidery');
+    await cut.sync.awaitInSync(); // the roster comes down first
     await login(cut);
     await cutOutput(cut, W('cutting'), 30);
     const { transferId } = await cut.core.call('transfer.create', { workOrderId: W('cutting'), quantity: 30 });
@@ -306,6 +325,18 @@ describe(`station sync (${DB_KIND})`, () => {
     await cutOutput(cut, W('cutting'), 5);
     expect(cut.core.state.workOrder[W('cutting')]?.stageQty.cut).toBe(5);
     expect(cut.statuses.at(-1)).toMatchObject({ state: 'disabled', backlog: 2 });
+  });
+
+  it('a station revoked while it was offline finds out (401) when it reconnects', async () => {
+    const cut = await station('cutting');
+    await cut.sync.awaitInSync();
+    cut.net.cut();
+    await eventually(() => expect(cut.sync.status().state).toBe('offline'));
+    await adminPost(`/api/stations/${cut.id}/revoke`, {});
+    await login(cut); // works offline; its push will be the first to hear the 401
+    cut.net.heal();
+    await eventually(() => expect(cut.sync.status()).toMatchObject({ state: 'disabled', backlog: 1 }));
+    expect(cut.sync.status().lastError).toMatch(/not authorised/);
   });
 
   it('enrollment: a clear error without a code, the token kept and reused with one', async () => {
