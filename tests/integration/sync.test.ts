@@ -195,6 +195,11 @@ describe(`station sync (${DB_KIND})`, () => {
     expect(cut.statuses.some((s) => s.state === 'offline' && s.backlog === 51)).toBe(true);
     expect(cut.sync.status().lastError).toBeTruthy();
 
+    // While the backlog drains, the station's count may never dip or jump: each pulled batch brings the server's
+    // progress together with the documents that contain those events (rebase), never one without the other.
+    const seen: number[] = [];
+    const off = cut.core.subscribe('view', (v) => seen.push(v.workOrders.find((w) => w.id === W('cutting'))?.stageQty.cut ?? -1));
+    cleanups.push(off);
     await startServer(); // same database, same port
     await cut.sync.awaitInSync(20_000);
     const [row] = await t.db.query<{ n: number; seqs: number; maxseq: number }>(
@@ -210,6 +215,8 @@ describe(`station sync (${DB_KIND})`, () => {
     expect(cut.core.pendingCount).toBe(0);
     expect(cut.sync.status()).toMatchObject({ state: 'online', backlog: 0, lastError: null });
     expect(cut.statuses.at(-1)).toMatchObject({ state: 'online', backlog: 0 });
+    expect(seen.length).toBeGreaterThan(2);
+    expect(new Set(seen)).toEqual(new Set([50]));
 
     // A crash between a push and RxDB storing its checkpoint = a replication that starts from an empty checkpoint:
     // everything goes up again, the server answers duplicates and nothing changes.
@@ -360,5 +367,17 @@ describe(`station sync (${DB_KIND})`, () => {
     expect(await ensureEnrolled(enrolled)).toBe(token);
     const res = await fetch(`${baseUrl}/api/pull?limit=1`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
+
+    // Stopped during start-up: stops cleanly; and without a server the client is disabled and says why.
+    const early = startSync(enrolled, FAST);
+    await early.stop();
+    expect(early.status().state).toBe('disabled');
+    const tmp3 = tempDir('qsf-sync-');
+    cleanups.push(tmp3.cleanup);
+    const standalone = await StationCore.open(stationConfig('cutting', tmp3.dir, { stationId: 'ST-CUT-92', lineId: 'LN-CUT-92' }), { devMode: true });
+    cleanups.push(() => standalone.close());
+    const none = startSync(standalone);
+    expect(none.status()).toMatchObject({ state: 'disabled', lastError: 'no sync server configured' });
+    await expect(none.awaitInSync()).rejects.toThrow(/disabled/);
   });
 });
