@@ -221,6 +221,15 @@ describe('hardware bridge: frames to events', () => {
     expect(r.events).toHaveLength(0);
   });
 
+  it('an event the core cannot record is counted and shown, and the bridge keeps reading', async () => {
+    const r = await rig((p) => [{ driver: 'line-detector', deviceId: 'MD01', path: p[0] }]);
+    const path = r.bridge.health()[0]?.connection.path as string;
+    await r.core.close();
+    await r.send(path, encodeLine({ kind: 'detection', metal: 'fe' }), encodeLine({ kind: 'fault', bits: 1 }));
+    expect(r.bridge.health()[0]).toMatchObject({ recordFailures: 2, errors: 2, connected: true });
+    expect(r.bridge.health()[0]?.message).toMatch(/md.fault not recorded: /);
+  });
+
   it('a device config the drivers cannot use stops the start, naming the device', async () => {
     const t = tempDir('qsf-bridge-');
     cleanups.push(t.cleanup);
