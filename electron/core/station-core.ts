@@ -457,6 +457,11 @@ export class StationCore {
     return this.local.pendingCount;
   }
 
+  /** This station's wall clock (what its HLC reads), e.g. for the server to measure skew. */
+  wallClockMs(): number {
+    return this.now();
+  }
+
   get appliedSeq(): number {
     return this.local.appliedSeq;
   }

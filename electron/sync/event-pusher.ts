@@ -73,7 +73,8 @@ export class EventPusher {
         res = await requestJson(this.opts.fetch, joinUrl(this.opts.serverUrl, '/api/push'), PushResponse, {
           method: 'POST',
           token: this.opts.token,
-          body: { events },
+          // The station's own wall clock, so the server can show its skew (never used for ordering).
+          body: { events, stationTime: this.opts.core.wallClockMs() },
           signal: this.opts.signal,
           timeoutMs: this.opts.requestTimeoutMs,
         });
