@@ -76,7 +76,13 @@ async function loadOptionalParts(): Promise<RuntimePart[]> {
     });
     return { stop: () => bridge.stop() };
   };
-  return [hardware];
+  const sync: RuntimePart = async (core) => {
+    if (!core.config.serverUrl) return { stop: () => undefined }; // a stand-alone station
+    const { startSync } = await import('../sync');
+    const client = startSync(core);
+    return { stop: () => client.stop() };
+  };
+  return [sync, hardware];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
