@@ -68,7 +68,7 @@ export interface TransferDoc {
 
 export interface LineHalt {
   haltId: string;
-  cause: 'detection' | 'manual';
+  cause: 'detection' | 'suspected_detection' | 'manual';
   since: string;
   eventId: string;
   detections: number;

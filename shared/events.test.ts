@@ -110,7 +110,7 @@ const SAMPLES: { [T in EventType]: PayloadOf<T> } = {
     pieces: [{ metal: 'fe', sizeMm: 1.0, pieceId: 'TP-FE-1', detected: true }],
   },
   'md.verificationOverdue': { lineId: 'LN-FIN-1', deviceId: 'MD01', dueAtMs: 1767229200000 },
-  'md.fault': { lineId: 'LN-FIN-1', deviceId: 'MD01', bits: 0x0004, description: 'belt motor overload' },
+  'md.fault': { lineId: 'LN-FIN-1', deviceId: 'MD01', bits: 0x0004, description: 'belt motor overload', suspectedDetection: false },
   'md.powerOn': { lineId: 'LN-FIN-1', deviceId: 'MD01' },
   'line.halted': { lineId: 'LN-FIN-1', reason: 'suspected needle in a piece' },
   'line.released': {
@@ -142,6 +142,7 @@ const OPTIONAL: Partial<Record<EventType, readonly string[]>> = {
   'transfer.discrepancy': ['slip'],
   'finishing.physicalQc': ['defectReason'],
   'md.detection': ['workOrderId', 'messageNo'],
+  'md.fault': ['suspectedDetection'],
 };
 
 type Json = Record<string, unknown>;

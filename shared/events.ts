@@ -171,7 +171,14 @@ export const PAYLOADS = {
       .min(1, 'a verification tests at least one certified piece'),
   }),
   'md.verificationOverdue': z.object({ lineId: LineId, deviceId: DeviceId, dueAtMs: z.number().int().nonnegative() }),
-  'md.fault': z.object({ lineId: LineId, deviceId: DeviceId, bits: z.number().int().min(0).max(0xffff), description: z.string().max(200) }),
+  'md.fault': z.object({
+    lineId: LineId,
+    deviceId: DeviceId,
+    bits: z.number().int().min(0).max(0xffff),
+    description: z.string().max(200),
+    /** Lost or unreadable messages that may have been a detection: the line halts as for a detection. */
+    suspectedDetection: z.boolean().optional(),
+  }),
   'md.powerOn': z.object({ lineId: LineId, deviceId: DeviceId }),
   'line.halted': z.object({ lineId: LineId, reason: Reason }),
   'line.released': z.object({

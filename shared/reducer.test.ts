@@ -290,6 +290,20 @@ describe('metal detection halts the line', () => {
     expect(floor.state.line[lineOf('finishing')]).toMatchObject({ rejects: 2, halt: { haltId: first.id, detections: 2 } });
   });
 
+  it('a lost or garbled message that may have been a detection halts the line too', () => {
+    const floor = atFinishing();
+    const plain = floor.do('finishing', { type: 'md.fault', payload: { lineId: lineOf('finishing'), deviceId: 'MD01', bits: 4, description: 'belt motor' } }, null);
+    expect(floor.state.line[lineOf('finishing')]?.halt).toBeNull();
+    expect(floor.state.alert[plain.id]).toMatchObject({ severity: 'P2', type: 'detector_fault' });
+    const lost = floor.do('finishing', { type: 'md.fault', payload: { lineId: lineOf('finishing'), deviceId: 'MD01', bits: 0, description: 'messages 0003-0005 lost', suspectedDetection: true } }, null);
+    expect(floor.state.line[lineOf('finishing')]?.halt).toMatchObject({ haltId: lost.id, cause: 'suspected_detection' });
+    expect(floor.state.alert[lost.id]).toMatchObject({ severity: 'P1', status: 'open' });
+    const pass = floor.try('finishing', { type: 'md.pass', payload: { lineId: lineOf('finishing'), workOrderId: W('finishing'), deviceId: 'MD01', count: 1 } }, null);
+    expect(pass.ok ? 'ok' : pass.refusal.code).toBe('line_halted');
+    floor.do('finishing', { type: 'line.released', payload: { lineId: lineOf('finishing'), haltId: lost.id, supervisorId: supervisorOf('finishing'), disposition: 'no_fault_found', correctiveAction: 'pieces since last pass re-scanned' } });
+    expect(floor.state.line[lineOf('finishing')]?.halt).toBeNull();
+  });
+
   it('releasing a line that is not halted is refused', () => {
     const floor = atFinishing();
     const r = floor.try('finishing', { type: 'line.released', payload: { lineId: lineOf('finishing'), haltId: uuidv7(), supervisorId: supervisorOf('finishing'), disposition: 'no_fault_found', correctiveAction: 'checked the line' } });

@@ -219,6 +219,7 @@ export class StationCore {
    * the event durably (one SQLite transaction, synchronous=FULL), apply it, tell subscribers. A refusal writes nothing.
    */
   async record(action: Action, opts: { eventId?: string | undefined; operatorId: string | null }): Promise<Ack> {
+    if (this.closed) fail('internal', 'station core is closed: nothing was recorded');
     if (opts.eventId) {
       const existing = await this.db.events.findOne(opts.eventId).exec();
       if (existing) return { eventId: existing.id, seq: existing.seq };

@@ -156,13 +156,13 @@ describe('hardware bridge: frames to events', () => {
     expect(faults()).toEqual([
       { lineId: FIN_LINE, deviceId: 'MD01', bits: 0x08, description: 'belt stopped' },
       { lineId: FIN_LINE, deviceId: 'MD01', bits: 0, description: 'faults cleared' },
-      { lineId: FIN_LINE, deviceId: 'MD01', bits: 0, description: 'messages 0003-0005 lost (3): a lost message may have been a detection' },
+      { lineId: FIN_LINE, deviceId: 'MD01', bits: 0, description: 'messages 0003-0005 lost (3): a lost message may have been a detection', suspectedDetection: true },
     ]);
 
     const enc = new TextEncoder();
     await r.send(p2, enc.encode('MD02,FAIL,FE,bad time!\r\n'), enc.encode('MD02,HELLO\r\n'), enc.encode('\x01\x02zz\r\n'));
     expect(faults()).toHaveLength(4);
-    expect(faults()[3]).toMatchObject({ deviceId: 'MD02', bits: 0, description: expect.stringMatching(/^unreadable message that looked like a detection: MD02,FAIL,FE,bad time!/) });
+    expect(faults()[3]).toMatchObject({ deviceId: 'MD02', bits: 0, suspectedDetection: true, description: expect.stringMatching(/^unreadable message that looked like a detection: MD02,FAIL,FE,bad time!/) });
     expect(r.bridge.health()[1]?.errors).toBe(3);
     expect(r.events.filter((e) => e.type !== 'md.fault')).toHaveLength(0);
   });

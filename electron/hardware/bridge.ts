@@ -434,7 +434,7 @@ export function startHardwareBridge(core: StationCore, devices: readonly DeviceC
         const range = frame.missed === 1 ? `message ${pad(frame.expected)}` : `messages ${pad(frame.expected)}-${pad(last)}`;
         await record(ch, {
           type: 'md.fault',
-          payload: { lineId, deviceId, bits: faultRegister(ch), description: clip(`${range} lost (${frame.missed}): a lost message may have been a detection`, MAX_DESCRIPTION) },
+          payload: { lineId, deviceId, bits: faultRegister(ch), description: clip(`${range} lost (${frame.missed}): a lost message may have been a detection`, MAX_DESCRIPTION), suspectedDetection: true },
         });
         return;
       }
@@ -442,7 +442,7 @@ export function startHardwareBridge(core: StationCore, devices: readonly DeviceC
         if (frame.suspected === 'detection') {
           await record(ch, {
             type: 'md.fault',
-            payload: { lineId, deviceId, bits: faultRegister(ch), description: clip(`unreadable message that looked like a detection: ${frame.raw ?? frame.reason}`, MAX_DESCRIPTION) },
+            payload: { lineId, deviceId, bits: faultRegister(ch), description: clip(`unreadable message that looked like a detection: ${frame.raw ?? frame.reason}`, MAX_DESCRIPTION), suspectedDetection: true },
           });
         }
         return;

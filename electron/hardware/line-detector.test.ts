@@ -60,7 +60,17 @@ describe('line detector', () => {
     expect(events(frames)).toEqual([]);
     expect(frames).toHaveLength(6);
     expect(frames[3]).toMatchObject({ kind: 'error', reason: 'malformed device time', suspected: 'detection' });
+    // ',FAIL,FE' has no device id but still says FAIL: suspected too. A bare garbled word or a VERIFY line is not.
+    expect(frames.map((f) => (f.kind === 'error' ? (f.suspected ?? '-') : f.kind))).toEqual(['-', '-', 'detection', 'detection', '-', '-']);
     expect(d.health()).toMatchObject({ errors: 6, frames: 0 });
+  });
+
+  it('a FAIL line with a non-printable byte elsewhere is still flagged as a suspected detection', () => {
+    const frames = feed(createLineDetector(), 'MD01,FAIL,F\x07E,2026-11-21T10:00:00\r\n', 'MD01,PA\x07SS,,2026-11-21T10:00:01\r\n');
+    expect(events(frames)).toEqual([]);
+    expect(frames[0]).toMatchObject({ kind: 'error', suspected: 'detection' });
+    expect(frames[1]).toMatchObject({ kind: 'error' });
+    expect(frames[1]).not.toHaveProperty('suspected');
   });
 
   it('keeps a reject whose metal code is unreadable, as metal unknown', () => {

@@ -211,8 +211,18 @@ export class LineDetectorDriver implements Driver<DetectorFrame> {
       // Only LineError is expected; anything else is a parser bug, still reported rather than thrown at the core.
       const reason = err instanceof LineError ? err.message : `parser failure: ${String(err)}`;
       this.rejectedBytes += bytes.length;
-      this.error(reason, bytes, kind === 'detection' ? 'detection' : undefined);
+      const suspected = kind === 'detection' || (kind === undefined && this.looksLikeDetection(bytes));
+      this.error(reason, bytes, suspected ? 'detection' : undefined);
     }
+  }
+
+  /**
+   * A line too garbled to parse (a non-printable byte, a broken event field) that still carries a detection
+   * keyword in some field: without a checksum it must not vanish as mere noise.
+   */
+  private looksLikeDetection(bytes: Uint8Array): boolean {
+    const text = Buffer.from(bytes).toString('latin1').toUpperCase().replace(/[^\x20-\x7e]/g, this.config.separator);
+    return text.split(this.config.separator).some((f) => this.keywordToKind.get(f.trim()) === 'detection');
   }
 
   private parseFields(fields: string[], kind: EventKind | undefined): DetectorFrame {

@@ -121,8 +121,21 @@ export function recordVerificationOverdue(tx: Tx, e: EventOf<'md.verificationOve
   tx.put(alert(e, { severity: 'P2', type: 'verification_overdue', lineId: line.id, workOrderId: null, message: `Detector verification overdue on ${line.id}` }));
 }
 
+/**
+ * A detector fault is logged and alerted. If the device lost or garbled a message that may have been a detection,
+ * the line halts exactly as for a detection: a contaminated piece may have passed, and a supervisor must look.
+ */
 export function recordDetectorFault(tx: Tx, e: EventOf<'md.fault'>): void {
   const line = tx.line(e.payload.lineId);
+  if (e.payload.suspectedDetection && !line.halt) {
+    tx.put({
+      ...line,
+      faults: line.faults + 1,
+      halt: { haltId: e.id, cause: 'suspected_detection', since: e.hlc, eventId: e.id, detections: 0, metal: null, reason: e.payload.description },
+    });
+    tx.put(alert(e, { severity: 'P1', type: 'metal_detection', lineId: line.id, workOrderId: null, message: `Possible detection on ${line.id} (${e.payload.description}): line halted` }));
+    return;
+  }
   tx.put({ ...line, faults: line.faults + 1 });
   tx.put(alert(e, { severity: 'P2', type: 'detector_fault', lineId: line.id, workOrderId: null, message: `Detector fault 0x${e.payload.bits.toString(16)} on ${line.id}: ${e.payload.description}` }));
 }
