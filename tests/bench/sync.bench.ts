@@ -11,7 +11,10 @@
  * SYNC_BENCH_ONLY=ingest,catchup,fanout,scale runs a subset.
  */
 import { printBench, type BenchResult } from './bench-format';
+import { runCatchUp } from './sync/catchup';
+import { runFanOut } from './sync/fanout';
 import { runIngest } from './sync/ingest';
+import { runScale } from './sync/scale';
 
 const log = (msg: string) => console.error(`[sync bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
@@ -19,6 +22,13 @@ export async function runSyncBench(): Promise<BenchResult[]> {
   const only = new Set((process.env.SYNC_BENCH_ONLY ?? 'ingest,catchup,fanout,scale').split(',').map((s) => s.trim()));
   const out: BenchResult[] = [];
   if (only.has('ingest')) out.push(...(await runIngest({ log })));
+  if (only.has('catchup')) {
+    out.push(...(await runCatchUp({ log })));
+    // The same with the client pulling 1,000 documents per request instead of its default 200 (a tuning candidate).
+    out.push(...(await runCatchUp({ log, syncOptions: { pullBatchSize: 1000 }, label: ' (client pullBatchSize 1000)' })));
+  }
+  if (only.has('fanout')) out.push(...(await runFanOut({ log })));
+  if (only.has('scale')) out.push(...(await runScale({ log })));
   return out;
 }
 

@@ -86,7 +86,8 @@ const FromChild = z.discriminatedUnion('type', [
 export async function startServerProcess(databaseUrl: string, opts: { poolMax?: number; heartbeatMs?: number } = {}): Promise<ServerProcess> {
   const entry = fileURLToPath(new URL('./server-process.ts', import.meta.url));
   const child: ChildProcess = fork(entry, [], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    // SYNC_BENCH_SERVER_NODE_ARGS: extra node flags for the server (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.SYNC_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
     env: {
       ...process.env,
       BENCH_DATABASE_URL: databaseUrl,
