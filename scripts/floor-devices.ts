@@ -1,7 +1,55 @@
-/** Simulated devices for the demo floor (filled in once the hardware bridge is wired into the station core). */
+/**
+ * Simulated devices for the demo floor, on in-process mock serial ports (no pty needed): every station has a
+ * barcode scanner port; finishing has a framed metal detector that runs a verification with certified test pieces
+ * at start-up and then reports a pass every few seconds. The bytes are the real protocol (electron/hardware), the
+ * bridge and the station core treat them exactly as they would a device on a cable.
+ *
+ * QSF_FLOOR_PASS_MS     detector pass interval (default 4000; 0 = no passes)
+ * QSF_FLOOR_DETECT_MS   if set, a detection every so many ms (halts the line until a supervisor releases it)
+ */
 import type { Department } from '../shared/master';
 import type { RuntimePart } from '../electron/kiosk/run';
+import type { DeviceConfigInput } from '../electron/core/config';
+import { startHardwareBridge } from '../electron/hardware/bridge';
+import { MockSerialBus } from '../electron/hardware/mock-bus';
+import { FramedDetectorSimulator } from '../electron/hardware/simulator';
 
-export function floorDevices(_department: Department): RuntimePart[] {
-  return [];
+const CODE: Record<Department, string> = { cutting: 'CUT', embroidery: 'EMB', sewing: 'SEW', finishing: 'FIN', packing: 'PCK' };
+
+export function floorDevices(department: Department): RuntimePart[] {
+  const part: RuntimePart = async (core) => {
+    const bus = new MockSerialBus();
+    const scannerPath = `/dev/mock-scanner-${CODE[department].toLowerCase()}`;
+    bus.addDevice(scannerPath, { vendorId: '05e0', productId: '1200', serialNumber: `SCN-${CODE[department]}` });
+    const devices: DeviceConfigInput[] = [{ driver: 'scanner', deviceId: `SCN-${CODE[department]}`, path: scannerPath }];
+    const detectorPath = '/dev/mock-detector-fin';
+    if (department === 'finishing') {
+      bus.addDevice(detectorPath, { vendorId: '0403', productId: '6001', serialNumber: 'MD01' });
+      devices.push({ driver: 'framed-detector', deviceId: 'MD01', path: detectorPath });
+    }
+    const bridge = startHardwareBridge(core, devices, { binding: bus.binding });
+    const timers: ReturnType<typeof setInterval>[] = [];
+    if (department === 'finishing') {
+      const sim = new FramedDetectorSimulator('MD01');
+      const send = (e: Parameters<FramedDetectorSimulator['encode']>[0]) => bus.emit(detectorPath, sim.encode(e));
+      // Start-up verification with the certified pieces, once the port is open.
+      setTimeout(() => {
+        send({ kind: 'powerOn' });
+        send({ kind: 'verification', metal: 'fe', sizeMm: 1.0, pieceId: 'TP-FE-10', result: 'pass' });
+        send({ kind: 'verification', metal: 'nonfe', sizeMm: 1.5, pieceId: 'TP-NFE-15', result: 'pass' });
+        send({ kind: 'verification', metal: 'stainless', sizeMm: 2.0, pieceId: 'TP-SS-20', result: 'pass' });
+      }, 1_000);
+      const passMs = Number(process.env.QSF_FLOOR_PASS_MS ?? 4_000);
+      if (passMs > 0) timers.push(setInterval(() => send({ kind: 'pass' }), passMs));
+      const detectMs = Number(process.env.QSF_FLOOR_DETECT_MS ?? 0);
+      if (detectMs > 0) timers.push(setInterval(() => send({ kind: 'detection', metal: 'fe' }), detectMs));
+    }
+    return {
+      stop: async () => {
+        for (const t of timers) clearInterval(t);
+        await bridge.stop();
+      },
+    };
+  };
+  return [part];
 }
