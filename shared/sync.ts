@@ -35,6 +35,27 @@ export const PushResponse = z.object({
 });
 export type PushResponse = z.infer<typeof PushResponse>;
 
+/** POST /api/heartbeat: what the station's screen shows about itself, reported to the office every few seconds. */
+export const Heartbeat = z.object({
+  stationTime: z.number().int().positive(),
+  backlog: z.number().int().nonnegative(),
+  devices: z
+    .array(
+      z.object({
+        deviceId: z.string().min(1).max(40),
+        kind: z.string().max(40),
+        connected: z.boolean(),
+        lastFrameAt: z.string().max(40).nullable(),
+        faults: z.number().int().nonnegative(),
+        errors: z.number().int().nonnegative(),
+        reconnects: z.number().int().nonnegative(),
+        message: z.string().max(300).nullable(),
+      }),
+    )
+    .max(32),
+});
+export type Heartbeat = z.infer<typeof Heartbeat>;
+
 export const PulledDocument = z.object({
   kind: z.string(),
   id: z.string(),

@@ -71,8 +71,13 @@ export class Metrics {
 
   readonly clockSkew = new Gauge('qsf_station_clock_skew_seconds', "A station's wall clock minus the server's, at its last push");
 
+  readonly stationBacklog = new Gauge('qsf_station_backlog_events', 'Events a station has recorded but the server has not applied, as last reported');
+  readonly deviceConnected = new Gauge('qsf_device_connected', 'Serial device connected (1) or not (0), as its station last reported');
+
   private readonly all: Metric[] = [
     this.clockSkew,
+    this.stationBacklog,
+    this.deviceConnected,
     this.pushes,
     this.pulls,
     this.eventsApplied,

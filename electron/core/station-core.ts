@@ -458,6 +458,11 @@ export class StationCore {
     return this.local.pendingCount;
   }
 
+  /** The devices' health as the screen shows it. */
+  hardwareHealth(): DeviceHealthView[] {
+    return this.hardware;
+  }
+
   /** This station's wall clock (what its HLC reads), e.g. for the server to measure skew. */
   wallClockMs(): number {
     return this.now();

@@ -26,6 +26,7 @@ import type { StoredDocument, StoredEvent } from '../store/station-db';
 import { ensureEnrolled, EnrollmentError, retireToken } from './enroll';
 import { EventPusher } from './event-pusher';
 import { backoffDelay, errorMessage, joinUrl, requestJson, SyncHttpError, type Fetch } from './http';
+import { startHeartbeat } from './heartbeat';
 import { LiveStream } from './live-stream';
 
 export interface SyncOptions {
@@ -42,6 +43,8 @@ export interface SyncOptions {
   requestTimeoutMs?: number;
   pullBatchSize?: number;
   pushBatchSize?: number;
+  /** How often the station reports backlog, clock and device health (ms; default 15 s). */
+  heartbeatMs?: number;
   /** Appended to the replication identifiers (a new one = RxDB starts from empty checkpoints). */
   replicationSuffix?: string;
 }
@@ -87,6 +90,7 @@ const DEFAULTS = {
   requestTimeoutMs: 30_000,
   pullBatchSize: 200,
   pushBatchSize: 500,
+  heartbeatMs: 15_000,
 };
 
 class Client implements SyncClient {
@@ -161,6 +165,16 @@ class Client implements SyncClient {
       },
     });
     const pusher = this.pusher;
+    const stopHeartbeat = startHeartbeat({
+      core: this.core,
+      serverUrl: this.serverUrl,
+      token,
+      fetch: this.fetchFn,
+      signal: this.abort.signal,
+      intervalMs: o.heartbeatMs ?? DEFAULTS.heartbeatMs,
+      requestTimeoutMs: o.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+    });
+    this.unsubs.push(stopHeartbeat);
 
     // Pulled documents → the core, after they are on disk (see the module comment).
     this.subs.push(

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { newWorkOrderDoc } from '../../shared/docs';
 import { Department, ManufacturingOrder, OperatorId, Role, fanOut } from '../../shared/master';
 import { hashPin } from '../../shared/security/pin';
-import { floorDocScope, PushRequest, PushResponse, scopeToken } from '../../shared/sync';
+import { floorDocScope, Heartbeat, PushRequest, PushResponse, scopeToken } from '../../shared/sync';
 import { writeDocuments, writeTx } from '../changes';
 import { HttpError, route } from '../http/route';
 import { applyBatch, parseBatch, PushError } from './apply';
@@ -43,6 +43,28 @@ export function registerFloorRoutes(app: FastifyInstance): void {
         if (err instanceof PushError) throw new HttpError(err.status, err.code, err.message);
         throw err;
       }
+    },
+  });
+
+  route(app, {
+    method: 'POST',
+    url: '/api/heartbeat',
+    preHandler: app.authenticateStation,
+    body: Heartbeat,
+    response: z.object({ serverTime: z.number() }),
+    async handler({ body, request }) {
+      const station = request.station;
+      if (!station) throw new HttpError(401, 'unauthorized', 'station token required');
+      const now = Date.now();
+      const skewMs = body.stationTime - now;
+      app.metrics.clockSkew.set(Math.round(skewMs / 1000), { station: station.id });
+      app.metrics.stationBacklog.set(body.backlog, { station: station.id });
+      for (const d of body.devices) app.metrics.deviceConnected.set(d.connected ? 1 : 0, { station: station.id, device: d.deviceId });
+      await app.db.query(
+        'UPDATE stations SET last_seen_at = now(), clock_skew_ms = $2, backlog = $3, devices = $4::jsonb WHERE id = $1',
+        [station.id, skewMs, body.backlog, JSON.stringify(body.devices)],
+      );
+      return { serverTime: now };
     },
   });
 
