@@ -232,7 +232,11 @@ describe('convergence under faults', () => {
       const outcomes = new Map<string, number>();
       let restarts = 0;
       let partitions = 0;
-      for (let i = 0; i < steps; i++) {
+      // Run the planned steps, and on (bounded) until goods have been packed somewhere, so a slow machine still
+      // exercises every department rather than passing on a floor where nothing reached the end of a route.
+      const packing = stations.find((x) => x.department === 'packing') as Station;
+      const packedSomewhere = () => Object.values(packing.core.state.workOrder).some((w) => w.place === 'packing' && (w.stageQty.packed ?? 0) > 0);
+      for (let i = 0; i < steps || (i < steps * 4 && !packedSomewhere()); i++) {
         const s = stations[Math.floor(r() * stations.length)] as Station;
         const label = await step(s, r);
         outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
