@@ -7,6 +7,7 @@ export const REFUSAL_CODES = [
   'not_supervisor',
   'unknown_work_order',
   'wrong_department',
+  'wrong_line',
   'work_order_closed',
   'article_mismatch',
   'destination_mismatch',

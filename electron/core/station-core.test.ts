@@ -155,3 +155,57 @@ describe('station core', () => {
     expect(seen[seen.length - 1]).toBe(2);
   });
 });
+
+describe('station core: what an operator screen can never do (review fixes)', () => {
+  it('refuses to record a release, a sign-off, a handover or a detector reading directly', async () => {
+    const { core } = await station('finishing');
+    await core.call('session.login', { badge: badgeOf('finishing'), pin: TEST_PIN });
+    const det = await core.recordDevice({ type: 'md.detection', payload: { lineId: 'LN-FIN-1', deviceId: 'MD01', metal: 'fe' } });
+    const forged = [
+      { type: 'line.released', payload: { lineId: 'LN-FIN-1', haltId: det.eventId, supervisorId: 'OP-FINSV', disposition: 'no_fault_found', correctiveAction: 'none needed at all' } },
+      { type: 'md.verification', payload: { lineId: 'LN-FIN-1', deviceId: 'MD01', trigger: 'hourly', result: 'pass', pieces: [{ metal: 'fe', sizeMm: 1, pieceId: 'TP1', detected: true }] } },
+      { type: 'md.pass', payload: { lineId: 'LN-FIN-1', workOrderId: workOrderIdFor(M.id, 'finishing'), deviceId: 'MD01', count: 1 } },
+    ];
+    for (const action of forged) {
+      const e = await failure(core.call('action.record', { action }));
+      expect(e.code).toBe('bad_request');
+    }
+    expect(core.view().line?.halt?.haltId).toBe(det.eventId);
+  });
+
+  it('a replaced station PC never reuses a seq the server already holds', async () => {
+    const { core } = await station('cutting');
+    // The server's progress for this station (pulled): seqs up to 6 were recorded by the PC this one replaces.
+    await core.seedDocuments([{ kind: 'stationProgress', id: 'ST-CUT-1', body: { stationId: 'ST-CUT-1', lastAppliedSeq: 6 } }]);
+    const login = await core.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });
+    expect(login.operatorId).toBe('OP-CUT1');
+    const ack = await core.call('action.record', { action: cutAction(7) });
+    expect(ack.seq).toBe(8);
+    expect(core.pendingCount).toBe(2);
+    expect(core.state.workOrder[CUT]?.stageQty.cut).toBe(7);
+  });
+
+  it('retrying transfer.create returns the transfer that was created, not a new one', async () => {
+    const { core } = await station('cutting');
+    await core.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });
+    await core.call('action.record', { action: cutAction(20) });
+    const eventId = '01900000-0000-7000-8000-0000000000aa';
+    const a = await core.call('transfer.create', { workOrderId: CUT, quantity: 20, eventId });
+    const b = await core.call('transfer.create', { workOrderId: CUT, quantity: 20, eventId });
+    expect(b.transferId).toBe(a.transferId);
+    expect(b.ack).toEqual(a.ack);
+    expect(Object.keys(core.state.transfer)).toEqual([a.transferId]);
+  });
+
+  it("does not trust a revoked station's transfer slip", async () => {
+    const { core: cutting } = await station('cutting');
+    const { core: sewing } = await station('sewing');
+    await sewing.seedDocuments([{ kind: 'stationKey', id: 'ST-CUT-1', body: { stationId: 'ST-CUT-1', publicKey: cutting.keys.publicKeyRaw, revokedAt: '2026-11-20T00:00:00.000Z' } }]);
+    await cutting.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });
+    await cutting.call('action.record', { action: cutAction(10) });
+    const { slip } = await cutting.call('transfer.create', { workOrderId: CUT, quantity: 10 });
+    await sewing.call('session.login', { badge: badgeOf('sewing'), pin: TEST_PIN });
+    expect(await sewing.call('scan.submit', { data: slip })).toMatchObject({ kind: 'transferSlip', verified: false });
+    expect((await failure(sewing.call('transfer.accept', { slip, countedQty: 10 }))).code).toBe('refused');
+  });
+});

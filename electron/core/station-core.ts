@@ -32,7 +32,7 @@ import {
 } from '../../shared/api';
 import type { Doc } from '../../shared/docs';
 import { stateReader } from '../../shared/docs';
-import { describeIssues, makeEvent, type Action, type FloorEvent, type SlipCopy } from '../../shared/events';
+import { describeIssues, lineOf, makeEvent, type Action, type FloorEvent, type SlipCopy } from '../../shared/events';
 import { createHlc, type Hlc } from '../../shared/hlc';
 import { uuidv7 } from '../../shared/ids';
 import { canSupervise, nextPlace, receivingDepartment, workOrderIdFor, type Operator, type Station } from '../../shared/master';
@@ -68,6 +68,28 @@ export interface StationCoreOptions {
 type Listener<T extends Topic> = (data: TopicData[T]) => void;
 /** Told synchronously after each own event is committed and applied (benchmarks, the sync client). */
 export type CommitListener = (event: FloorEvent, changes: readonly Doc[]) => void;
+
+/**
+ * Actions that only a dedicated command may record: those that need a supervisor's own badge + PIN, a signed or
+ * verified transfer slip, a login, or that only a device reports. `action.record` refuses them, so an operator's
+ * screen can never forge a release, a sign-off, a handover or a detector reading.
+ */
+const DEDICATED_COMMAND: Partial<Record<Action['type'], string>> = {
+  'line.released': 'line.release (supervisor badge + PIN)',
+  'hold.released': 'hold.release (supervisor badge + PIN)',
+  'needle.broken': 'needle.report (supervisor badge + PIN)',
+  'transfer.created': 'transfer.create (prints the signed slip)',
+  'transfer.accepted': 'transfer.accept (checks the slip)',
+  'transfer.discrepancy': 'transfer.accept with a discrepancy reason',
+  'operator.login': 'session.login',
+  'operator.logout': 'session.logout',
+  'md.pass': 'the metal detector',
+  'md.detection': 'the metal detector',
+  'md.verification': 'the metal detector (test-piece run)',
+  'md.verificationOverdue': 'the verification timer',
+  'md.fault': 'the metal detector',
+  'md.powerOn': 'the metal detector',
+};
 
 const MAX_PIN_FAILURES = 5;
 const PIN_LOCKOUT_MS = 60_000;
@@ -157,7 +179,10 @@ export class StationCore {
         return this.logout();
       case 'action.record': {
         const q = p as ParsedParams<'action.record'>;
-        return this.record(q.action as Action, { eventId: q.eventId, operatorId: this.requireSession().operatorId });
+        const action = q.action as Action;
+        const dedicated = DEDICATED_COMMAND[action.type];
+        if (dedicated) fail('bad_request', `${action.type} is not recorded directly: use ${dedicated}`);
+        return this.record(action, { eventId: q.eventId, operatorId: this.requireSession().operatorId });
       }
       case 'scan.submit':
         return this.scan(p as ParsedParams<'scan.submit'>);
@@ -220,12 +245,17 @@ export class StationCore {
    */
   async record(action: Action, opts: { eventId?: string | undefined; operatorId: string | null }): Promise<Ack> {
     if (this.closed) fail('internal', 'station core is closed: nothing was recorded');
+    const line = lineOf(action);
+    const latch = line ? this.latched.get(line) : undefined;
+    if (latch && action.type !== 'md.detection') fail('refused', latch, 'line_halted');
     if (opts.eventId) {
       const existing = await this.db.events.findOne(opts.eventId).exec();
       if (existing) return { eventId: existing.id, seq: existing.seq };
     }
+    // Never reuse a seq the server already holds (a replaced or restored PC learns the server's progress by pull).
+    const seq = Math.max(this.lastSeq, this.local.appliedSeq) + 1;
     const event = makeEvent(
-      { id: opts.eventId ?? uuidv7(this.now), stationId: this.station.id, seq: this.lastSeq + 1, hlc: this.hlc.send(), operatorId: opts.operatorId, v: 1 },
+      { id: opts.eventId ?? uuidv7(this.now), stationId: this.station.id, seq, hlc: this.hlc.send(), operatorId: opts.operatorId, v: 1 },
       action,
     );
     const decision = decide(stateReader(this.local.state), event, this.local.master);
@@ -237,6 +267,26 @@ export class StationCore {
     for (const l of this.commitListeners) l(event, decision.changes);
     this.scheduleView();
     return { eventId: event.id, seq: event.seq };
+  }
+
+  /**
+   * A line stopped in memory because a detection could not be committed yet (the bridge retries it): nothing that
+   * works on the line is recorded until the detection is on disk (then the rules' halt takes over).
+   */
+  private readonly latched = new Map<string, string>();
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  latchLine(lineId: string, reason: string): void {
+    this.latched.set(lineId, reason);
+    this.scheduleView();
+  }
+
+  unlatchLine(lineId: string): void {
+    this.latched.delete(lineId);
+    this.scheduleView();
   }
 
   /** Device events (detector, verification timer) enter the same queue as operator commands. */
@@ -317,6 +367,20 @@ export class StationCore {
 
   private async createTransfer(p: ParsedParams<'transfer.create'>): Promise<CommandResult<'transfer.create'>> {
     const operatorId = this.requireSession().operatorId;
+    if (p.eventId) {
+      // A retry: answer with the transfer that was created (and its slip), never with a new one.
+      const existing = await this.db.events.findOne(p.eventId).exec();
+      if (existing) {
+        const e = existing.toJSON() as FloorEvent;
+        if (e.type !== 'transfer.created') fail('bad_request', `event ${p.eventId} is not a transfer`);
+        const q = e.payload;
+        const slip = await signTransferSlip(
+          { transferId: q.transferId, workOrderId: q.workOrderId, toWorkOrderId: q.toWorkOrderId, articleCode: q.articleCode, quantity: q.quantity, from: q.from, to: q.to, fromStationId: this.station.id },
+          this.keys.privateKey,
+        );
+        return { ack: { eventId: e.id, seq: e.seq }, transferId: q.transferId, slip };
+      }
+    }
     const wo = this.local.state.workOrder[p.workOrderId];
     if (!wo) fail('not_found', `work order ${p.workOrderId} is not known at this station`);
     const to = nextPlace(wo.route, wo.place);
@@ -345,7 +409,8 @@ export class StationCore {
   private async publicKeyOf(stationId: string): Promise<CryptoKey | undefined> {
     if (stationId === this.station.id) return this.keys.publicKey;
     const doc = this.local.otherDocs('stationKey').get(stationId);
-    const raw = doc && typeof doc.publicKey === 'string' ? doc.publicKey : undefined;
+    // A revoked station's slips are not trusted.
+    const raw = doc && typeof doc.publicKey === 'string' && !doc.revokedAt ? doc.publicKey : undefined;
     return raw ? importPublicKeyRaw(raw) : undefined;
   }
 

@@ -245,3 +245,28 @@ describe('hardware bridge: frames to events', () => {
     ).toThrow(/twice/);
   });
 });
+
+describe('hardware bridge: a detection that cannot be committed', () => {
+  it('latches the line (nothing recorded on it) and retries until the detection is on disk', async () => {
+    const r = await rig(framed('MD01'));
+    const [p] = r.bridge.health().map((h) => h.connection.path as string) as [string];
+    // The disk is full for the first two attempts.
+    const real = r.core.recordDevice.bind(r.core);
+    let failures = 2;
+    r.core.recordDevice = async (action) => {
+      if (action.type === 'md.detection' && failures-- > 0) throw new Error('SQLITE_FULL: database or disk is full');
+      return real(action);
+    };
+    await r.core.call('session.login', { badge: 'B:OP-FIN1', pin: '2468' });
+    const sim = new FramedDetectorSimulator('MD01');
+    r.bus.emit(p, sim.encode({ kind: 'detection', metal: 'fe' }));
+    // While the detection is not on disk, work on the line is refused.
+    await until(() => failures <= 1, 5000, 'first failed attempt');
+    const during = await r.core
+      .call('action.record', { action: { type: 'fg.converted', payload: { workOrderId: r.workOrderId, lineId: FIN_LINE, qty: 1, fgArticleCode: 'BEAR-30' } } })
+      .then(() => 'recorded', (e: unknown) => (e as { error?: { refusal?: string } }).error?.refusal);
+    expect(during).toBe('line_halted');
+    await until(() => r.events.some((e) => e.type === 'md.detection'), 10_000, 'detection committed after retries');
+    expect(r.core.view().line?.halt?.cause).toBe('detection');
+  });
+});

@@ -401,7 +401,7 @@ export function startHardwareBridge(core: StationCore, devices: readonly DeviceC
       }
       case 'detection': {
         const workOrderId = occupant();
-        await record(ch, {
+        const action: Action = {
           type: 'md.detection',
           payload: {
             lineId,
@@ -410,7 +410,16 @@ export function startHardwareBridge(core: StationCore, devices: readonly DeviceC
             ...(workOrderId ? { workOrderId } : {}),
             ...(frame.messageNo !== undefined ? { messageNo: frame.messageNo } : {}),
           },
-        });
+        };
+        // Fail safe: a detection that cannot be committed (disk full, I/O error) latches the line in memory, so
+        // nothing more is recorded on it, and is retried until it is on disk; this device's next frame waits.
+        let attempt = 0;
+        while ((await record(ch, action)) === 'failed') {
+          if (attempt === 0) core.latchLine(lineId, `detection on ${deviceId} not yet recorded: line stopped`);
+          if (stopped || core.isClosed) break; // shutting down: the detection is in the device's own reject log
+          await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt++, 5))));
+        }
+        if (attempt > 0 && !stopped && !core.isClosed) core.unlatchLine(lineId);
         return;
       }
       case 'verification':

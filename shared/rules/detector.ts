@@ -11,6 +11,12 @@ function alert(e: FloorEvent, a: Omit<AlertDoc, 'kind' | 'id' | 'status' | 'rais
   return { kind: 'alert', id: e.id, status: 'open', raisedEventId: e.id, raisedAt: e.hlc, closedEventId: null, ...a };
 }
 
+/** A halt replaced by a more serious one: its alert is closed as superseded; the new halt is what is released. */
+function supersedeHalt(tx: Tx, haltId: string, byEventId: string): void {
+  const old = tx.get('alert', haltId);
+  if (old && old.status === 'open') tx.put({ ...old, status: 'closed', closedEventId: byEventId });
+}
+
 /** Is the line's last passing verification missing or older than the interval at `atMs`? */
 export function verificationOverdue(line: LineDoc, atMs: number): boolean {
   if (line.verification.status !== 'ok' || line.verification.lastPassAt === null) return true;
@@ -77,10 +83,12 @@ export function recordDetectorPass(tx: Tx, e: EventOf<'md.pass'>): void {
 /** A detection (reject) is a P1 alert: the line halts at once. Further detections while halted are still logged. */
 export function recordDetection(tx: Tx, e: EventOf<'md.detection'>): void {
   const line = tx.line(e.payload.lineId);
-  if (line.halt) {
+  if (line.halt?.cause === 'detection') {
     tx.put({ ...line, rejects: line.rejects + 1, halt: { ...line.halt, detections: line.halt.detections + 1 } });
     return;
   }
+  // A line already stopped for another reason (manual, suspected) escalates: the detection must be dispositioned.
+  if (line.halt) supersedeHalt(tx, line.halt.haltId, e.id);
   tx.put({
     ...line,
     rejects: line.rejects + 1,
@@ -127,7 +135,8 @@ export function recordVerificationOverdue(tx: Tx, e: EventOf<'md.verificationOve
  */
 export function recordDetectorFault(tx: Tx, e: EventOf<'md.fault'>): void {
   const line = tx.line(e.payload.lineId);
-  if (e.payload.suspectedDetection && !line.halt) {
+  if (e.payload.suspectedDetection && line.halt?.cause !== 'detection' && line.halt?.cause !== 'suspected_detection') {
+    if (line.halt) supersedeHalt(tx, line.halt.haltId, e.id);
     tx.put({
       ...line,
       faults: line.faults + 1,

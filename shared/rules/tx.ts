@@ -74,8 +74,11 @@ export class Tx {
     return wo;
   }
 
-  /** The line, created on first use for this station's department. */
+  /** The station's own line (a station acts on no other line), created on first use. */
   line(id: string): LineDoc {
+    if (id !== this.station.lineId) {
+      refuse('wrong_line', `station ${this.station.id} runs line ${this.station.lineId}, not ${id}`);
+    }
     const line = this.get('line', id) ?? newLineDoc(id, this.department);
     if (line.department !== this.department) {
       refuse('wrong_department', `line ${id} belongs to ${line.department}, this station is ${this.department}`);

@@ -1,6 +1,6 @@
 import type { WorkOrderDoc } from '../docs';
 import type { EventOf } from '../events';
-import { PIPELINE, advance, scrapAt } from './pipeline';
+import { PIPELINE, advance, scrapAt, waitingAt } from './pipeline';
 import { enterLine } from './line';
 import { refuse, type Tx } from './tx';
 
@@ -81,7 +81,13 @@ function recordQc(tx: Tx, wo: WorkOrderDoc, stage: string, result: 'pass' | 'rew
   const prev = wo.qc[stage] ?? { pass: 0, rework: 0, scrap: 0 };
   let next: WorkOrderDoc = { ...wo, qc: { ...wo.qc, [stage]: { ...prev, [result]: prev[result] + qty } } };
   if (result === 'rework') next = { ...next, reworkQty: next.reworkQty + qty };
-  if (result === 'scrap') next = scrapAt(next, stage, qty);
+  if (result === 'scrap') {
+    // Pieces on a verification hold are dispositioned only by releasing the hold (re-inspection), never by QC.
+    const heldHere = wo.place === 'finishing' && stage === 'metal_detected' ? Math.min(wo.heldQty, waitingAt(wo, stage)) : 0;
+    const free = waitingAt(wo, stage) - heldHere;
+    if (qty > free) refuse('exceeds_available', `only ${free} pieces of ${wo.id} after ${stage} are free to scrap (${heldHere} are on hold: release the hold)`);
+    next = scrapAt(next, stage, qty);
+  }
   tx.put(next);
 }
 
