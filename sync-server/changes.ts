@@ -5,8 +5,8 @@
  * safe if no row numbered <= N can become visible after the puller read N. `now()` is the transaction's START
  * time, and a sequence value (`nextval`, `bigserial`) is taken when the row is written, not when it commits: a
  * transaction that takes 7, then waits, commits after one that took 8 — a puller that already saw 8 skips 7 forever.
- * Here every writing transaction, as its very last step, locks the single `change_counter` row
- * (`SELECT ... FOR UPDATE`), takes the next number and commits while holding the lock. The next writer cannot get
+ * Here every writing transaction, as its very last step, locks the single `change_counter` row (by updating it,
+ * in assignVersions' one statement), takes the next number and commits while holding the lock. The next writer cannot get
  * a number until this one has committed (PostgreSQL releases row locks only after the commit is visible), so
  * numbers become visible in increasing order. Writers only queue for the short stretch between
  * assignVersions() and COMMIT; the rest of their work runs in parallel.
@@ -87,6 +87,36 @@ export interface AssignedVersions {
   events: number;
 }
 
+/** An event to insert already numbered (see assignVersions' `insertEvents`); columns as in the events table. */
+export interface EventInsert {
+  id: string;
+  stationId: string;
+  seq: number;
+  hlc: string;
+  operatorId: string | null;
+  type: string;
+  payload: unknown;
+  v: number;
+  status: 'applied' | 'refused';
+  /** Required when status is 'refused'. */
+  refusal?: unknown;
+}
+
+export interface AssignVersionsOptions {
+  /**
+   * Events to INSERT in the same statement, with their final server_seq, instead of inserting them earlier with
+   * server_seq NULL and having this statement UPDATE them (which writes every event row, and all its index entries,
+   * twice). Inserted with ON CONFLICT DO NOTHING: when an id or (station, seq) is already stored, fewer are inserted
+   * (see `insertConflicts`) and the numbers handed out have a hole, so the caller must then roll back.
+   */
+  insertEvents?: readonly EventInsert[];
+}
+
+export interface AssignedVersionsWithInserts extends AssignedVersions {
+  /** Events of `insertEvents` that were NOT inserted (another stored event holds their id or station seq). */
+  insertConflicts: EventInsert[];
+}
+
 /** Above this the NOTIFY payload (8000 bytes max) carries no scope list and every stream treats it as relevant. */
 const MAX_SCOPE_PAYLOAD = 7000;
 
@@ -95,58 +125,86 @@ const MAX_SCOPE_PAYLOAD = 7000;
  * stamps them with commit-ordered numbers and queues `NOTIFY qsf_changes`, which PostgreSQL delivers only when (and
  * if) the transaction commits, so a listener can never hear of a change it cannot yet read.
  * Prefer writeTx(), which calls it for you.
+ *
+ * ONE statement (one round trip), because the `change_counter` row lock it takes is held until COMMIT and every
+ * writer queues on it: the shorter the stretch from taking it to committing, the more commits per second. In order:
+ * what is pending in this transaction (only its own rows have version 0 / server_seq NULL: others' are invisible until
+ * they commit, and then they are stamped) plus the events to insert; nothing = no lock and no number. Otherwise the
+ * UPDATE of the counter takes the row lock (waiting for the previous writer's COMMIT, then re-reading the committed
+ * row, as READ COMMITTED does for UPDATE) and hands out the next numbers; documents get the new version, events the
+ * next server_seqs (pending ones by station and station seq, then `insertEvents` in the order given: callers give them
+ * by station and seq); the NOTIFY carries the version and the scope tokens touched (null scope when too long).
+ *
+ * Only the statement's own rows are touched after the counter lock is taken (pending rows are this transaction's,
+ * inserted events are new), so it never waits on another writer's row while holding the lock every writer needs;
+ * documents must therefore be written (writeDocuments) before, not here.
  */
-export async function assignVersions(q: Queryable): Promise<AssignedVersions> {
-  const [pending] = await q.query<{ docs: boolean; events: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM documents WHERE version = 0) AS docs,
-            EXISTS (SELECT 1 FROM events WHERE server_seq IS NULL) AS events`,
+export async function assignVersions(q: Queryable, opts: AssignVersionsOptions = {}): Promise<AssignedVersionsWithInserts> {
+  const inserts = opts.insertEvents ?? [];
+  const rows = inserts.map((e, i) => ({
+    n: i + 1,
+    id: e.id,
+    station_id: e.stationId,
+    seq: e.seq,
+    hlc: e.hlc,
+    operator_id: e.operatorId,
+    type: e.type,
+    payload: e.payload,
+    v: e.v,
+    status: e.status,
+    refusal: e.status === 'refused' ? (e.refusal ?? null) : null,
+  }));
+  const [row] = await q.query<{ version: number | null; events: number; pending: boolean; counters: number; inserted: [string, number][] | null }>(
+    `WITH pending AS MATERIALIZED (
+       SELECT EXISTS (SELECT 1 FROM documents WHERE version = 0) AS docs,
+              (SELECT count(*) FROM events WHERE server_seq IS NULL) AS n_pending,
+              $4::bigint AS n_new
+     ), c AS (
+       UPDATE change_counter
+          SET value = value + (SELECT docs::int FROM pending),
+              event_seq = event_seq + (SELECT n_pending + n_new FROM pending)
+        WHERE (SELECT docs OR n_pending + n_new > 0 FROM pending)
+       RETURNING value, event_seq - (SELECT n_pending + n_new FROM pending) AS first_seq
+     ), d AS (
+       UPDATE documents SET version = (SELECT value FROM c) WHERE version = 0 RETURNING scope
+     ), o AS (
+       SELECT id, row_number() OVER (ORDER BY station_id, seq) AS rn FROM events WHERE server_seq IS NULL
+     ), e AS (
+       UPDATE events SET server_seq = (SELECT first_seq FROM c) + o.rn FROM o WHERE events.id = o.id
+       RETURNING 1
+     ), ins AS (
+       INSERT INTO events (id, station_id, seq, hlc, operator_id, type, payload, v, status, refusal, server_seq)
+       SELECT x.id, x.station_id, x.seq, x.hlc, x.operator_id, x.type, x.payload, x.v, x.status, x.refusal,
+              (SELECT first_seq FROM c) + (SELECT n_pending FROM pending) + x.n
+       FROM jsonb_to_recordset($3::jsonb)
+         AS x(id uuid, station_id text, seq bigint, hlc text, operator_id text, type text, payload jsonb, v integer, status text, refusal jsonb, n bigint)
+       ON CONFLICT DO NOTHING
+       RETURNING station_id, seq
+     ), n AS (
+       SELECT (SELECT value FROM c) AS version,
+              json_build_object(
+                'version', (SELECT value FROM c),
+                'scope', (SELECT coalesce(array_agg(DISTINCT t ORDER BY t), '{}'::text[]) FROM d, unnest(d.scope) AS t)
+              )::text AS payload
+     )
+     SELECT CASE WHEN p.docs THEN n.version END AS version,
+            ((SELECT count(*) FROM e) + (SELECT count(*) FROM ins))::int AS events,
+            p.docs OR p.n_pending + p.n_new > 0 AS pending,
+            (SELECT count(*) FROM c)::int AS counters,
+            CASE WHEN (SELECT count(*) FROM ins) <> p.n_new THEN (SELECT coalesce(json_agg(json_build_array(station_id, seq)), '[]'::json) FROM ins) END AS inserted,
+            CASE WHEN p.docs THEN pg_notify($1,
+              CASE WHEN length(n.payload) > $2 THEN json_build_object('version', n.version, 'scope', NULL)::text ELSE n.payload END
+            ) END AS notified
+     FROM pending p, n`,
+    [CHANGES_CHANNEL, MAX_SCOPE_PAYLOAD, JSON.stringify(rows), rows.length],
   );
-  if (!pending?.docs && !pending?.events) return { version: null, events: 0 };
-
-  const [counter] = await q.query<{ value: number; event_seq: number }>(
-    'SELECT value, event_seq FROM change_counter FOR UPDATE',
-  );
-  if (!counter) throw new Error('change_counter row missing: migrations not applied?');
-
-  let version: number | null = null;
-  let tokens: string[] | null = [];
-  if (pending.docs) {
-    version = counter.value + 1;
-    const [stamped] = await q.query<{ tokens: string[] | null }>(
-      `WITH u AS (UPDATE documents SET version = $1 WHERE version = 0 RETURNING scope)
-       SELECT array_agg(DISTINCT t) AS tokens FROM u, unnest(u.scope) AS t`,
-      [version],
-    );
-    tokens = stamped?.tokens ?? [];
+  if (row?.pending && row.counters !== 1) throw new Error('change_counter row missing: migrations not applied?');
+  let insertConflicts: EventInsert[] = [];
+  if (row?.inserted) {
+    const got = new Set(row.inserted.map(([s, q]) => `${s}\u0000${Number(q)}`));
+    insertConflicts = inserts.filter((e) => !got.has(`${e.stationId}\u0000${e.seq}`));
   }
-
-  let events = 0;
-  if (pending.events) {
-    // Within one transaction, events are numbered by station and station seq: deterministic, and the order the
-    // station produced them in.
-    const [seqd] = await q.query<{ n: number }>(
-      `WITH p AS (
-         SELECT id, row_number() OVER (ORDER BY station_id, seq) AS rn FROM events WHERE server_seq IS NULL
-       ), u AS (
-         UPDATE events e SET server_seq = $1 + p.rn FROM p WHERE e.id = p.id RETURNING 1
-       )
-       SELECT count(*)::int AS n FROM u`,
-      [counter.event_seq],
-    );
-    events = seqd?.n ?? 0;
-  }
-
-  await q.query('UPDATE change_counter SET value = $1, event_seq = $2', [
-    version ?? counter.value,
-    counter.event_seq + events,
-  ]);
-
-  if (version !== null) {
-    let payload = JSON.stringify({ version, scope: tokens });
-    if (payload.length > MAX_SCOPE_PAYLOAD) payload = JSON.stringify({ version, scope: null });
-    await q.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, payload]);
-  }
-  return { version, events };
+  return { version: row?.version ?? null, events: row?.events ?? 0, insertConflicts };
 }
 
 /** One writing transaction: runs `fn`, then assignVersions() as its last step, then commits. */
@@ -201,6 +259,8 @@ export interface PullResult {
  * Documents visible to `scopeTokens` changed after `checkpoint`, oldest change first. `limit` is a target, not a
  * cap: the batch is extended to the end of its last transaction, so a station never applies half of one
  * transaction (e.g. a transfer accepted but the line's WIP count not yet moved). One statement, so one snapshot.
+ * The cutoff is a plain upper bound (no cutoff = the largest bigint), not an OR, so the scan of documents_version
+ * stops at it instead of filtering every newer row (a station catching up pulls from far behind the head).
  */
 export async function pullDocuments(q: Queryable, req: PullRequest): Promise<PullResult> {
   const from = req.checkpoint?.version ?? 0;
@@ -213,7 +273,7 @@ export async function pullDocuments(q: Queryable, req: PullRequest): Promise<Pul
      )
      SELECT kind, id, body, deleted, version FROM documents
      WHERE version > $1 AND scope && $2::text[]
-       AND (NOT EXISTS (SELECT 1 FROM cutoff) OR version <= (SELECT version FROM cutoff))
+       AND version <= coalesce((SELECT version FROM cutoff), 9223372036854775807)
      ORDER BY version, kind, id`,
     [from, req.scopeTokens, limit],
   );

@@ -2,22 +2,11 @@
  * Storage helpers for the push path (the push route itself belongs to the domain). All take the transaction's
  * Queryable; the transaction must end with assignVersions() — use writeTx().
  */
-import { scope, writeDocuments } from './changes';
+import { scope, writeDocuments, type EventInsert } from './changes';
 import type { Queryable } from './db/types';
 
-export interface EventRow {
-  id: string;
-  stationId: string;
-  seq: number;
-  hlc: string;
-  operatorId: string | null;
-  type: string;
-  payload: unknown;
-  v: number;
-  status: 'applied' | 'refused';
-  /** Required when status is 'refused' (kept with its reason, never dropped). */
-  refusal?: unknown;
-}
+/** A pushed event as stored (insert-only); `refusal` is required when status is 'refused' (kept with its reason). */
+export type EventRow = EventInsert;
 
 /**
  * Serialises pushes of one station (a retry arriving while the first attempt is still running): hold this row lock

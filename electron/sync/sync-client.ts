@@ -88,7 +88,7 @@ const DEFAULTS = {
   reconnectMaxMs: 30_000,
   streamIdleTimeoutMs: 60_000,
   requestTimeoutMs: 30_000,
-  pullBatchSize: 200,
+  pullBatchSize: 1000,
   pushBatchSize: 500,
   heartbeatMs: 15_000,
 };

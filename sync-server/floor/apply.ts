@@ -1,20 +1,40 @@
 /**
- * Applying a station's pushed events to the authoritative documents, with the same shared rules the station ran.
- * One PostgreSQL transaction per batch. Per station, events apply strictly in seq order; an id seen before is a
- * duplicate and gets the same answer as the first time. A refused event is stored with its reason (never dropped)
- * and a 'refusal' document goes back to its station.
+ * Applying stations' pushed events to the authoritative documents, with the same shared rules the stations ran.
+ * Per station, events apply strictly in seq order; an id seen before is a duplicate and gets the same answer as the
+ * first time. A refused event is stored with its reason (never dropped) and a 'refusal' document goes back to its
+ * station.
  *
- * Concurrency: documents an event may touch are locked with transaction-scoped advisory locks on their keys (which
- * also covers documents that do not exist yet, e.g. a transfer created by its sender and by a receiver's offline
- * acceptance at the same moment), acquired in key order; a deadlock between two batches retries the transaction.
+ * GROUP COMMIT: the unit of work is a group of push requests (see ingest-queue.ts: every request waiting while the
+ * previous group was being prepared), applied in ONE transaction, in arrival order, with a constant number of round
+ * trips per group whatever its size (BEGIN, 4 statements, COMMIT; each NeedDocs load adds 2):
+ *   1. one statement takes the locks: the group's station rows in id order (serialises pushes of one station, e.g. a
+ *      retry arriving while the first attempt runs on another server process; a revoked station is not returned:
+ *      its requests get 401), then transaction-scoped advisory locks on every document key the group's events will
+ *      probably touch, in key order (this also covers documents that do not exist yet, e.g. a transfer created by its
+ *      sender and by a receiver's offline acceptance at the same moment);
+ *   2. one read, in a snapshot taken after those locks: the stations' progress, previously stored events at or below
+ *      it (duplicates), the master data's version and the locked documents;
+ *   3. per request, in JS: gaps and seq conflicts are decided from seqs alone BEFORE any rule runs, so a refused
+ *      request (409) changes nothing and does not disturb the others; then `decide` per event over an in-memory
+ *      overlay that holds every change made so far in the group (later requests see earlier ones, exactly as if the
+ *      requests had committed one after the other); a rule asking for a document not loaded yet (NeedDocs) costs a
+ *      lock + read, only then;
+ *   4. one statement writes the documents (last write per key; the stationProgress documents too, so progress travels
+ *      with the documents it accounts for), the progress rows and the stations' last-push columns;
+ *   5. assignVersions inserts the events with their server_seq in the statement that takes the change_counter lock
+ *      and stamps the documents (each event row written once, not inserted and then updated), then one COMMIT.
+ * Failure handling: a deadlock (two server processes) retries the whole group. Anything else that fails a group of
+ * several requests (a write-time conflict, e.g. one event id pushed by two stations; a bug in a rule) rolls it back
+ * and the requests are applied one by one, each in its own transaction as before grouping, so only the faulty one
+ * fails.
  */
 import type { Doc, DocKind, DocOf, DocReader } from '../../shared/docs';
 import { parseEvent, type FloorEvent } from '../../shared/events';
-import { decide, NeedDocs, type DocKey } from '../../shared/reducer';
-import { floorDocScope, REFUSAL_KIND, type PushOutcome } from '../../shared/sync';
-import { writeDocuments, writeTx, type DocumentWrite } from '../changes';
+import { decide as sharedDecide, NeedDocs, type DocKey } from '../../shared/reducer';
+import { floorDocScope, REFUSAL_KIND, STATION_PROGRESS_KIND, type PushOutcome } from '../../shared/sync';
+import { assignVersions, scope, type DocumentWrite } from '../changes';
 import type { Db, Queryable } from '../db/types';
-import { lockStation, recordStationProgress, type EventRow } from '../store';
+import type { EventRow, StationProgressBody } from '../store';
 import type { MasterCache } from './master';
 
 export class PushError extends Error {
@@ -45,6 +65,15 @@ function likelyKeys(e: FloorEvent): DocKey[] {
   return keys;
 }
 
+/** Lock keys' hashes in key order (locks are taken over this, in this order). */
+const KEY_HASHES = (param: string) => `SELECT hashtextextended(k, 7) AS h FROM unnest(${param}::text[]) AS k ORDER BY k`;
+const LOCK_SQL = `SELECT pg_advisory_xact_lock(h) FROM (${KEY_HASHES('$1')}) s`;
+
+const splitKeys = (keys: readonly string[]) => ({
+  kinds: keys.map((k) => k.slice(0, k.indexOf(':'))),
+  ids: keys.map((k) => k.slice(k.indexOf(':') + 1)),
+});
+
 /** A reader over documents loaded in this transaction; asking for one not loaded yet throws NeedDocs. */
 class TxDocs implements DocReader {
   readonly loaded = new Map<string, Doc | null>();
@@ -55,22 +84,26 @@ class TxDocs implements DocReader {
     return (this.loaded.get(key) ?? undefined) as DocOf<K> | undefined;
   }
 
+  /** Records what a read of `keys` found (missing = does not exist). */
+  prime(keys: readonly string[], rows: readonly (readonly [string, string, Doc])[]): void {
+    for (const k of keys) if (!this.loaded.has(k)) this.loaded.set(k, null);
+    for (const [kind, id, body] of rows) this.loaded.set(`${kind}:${id}`, body);
+  }
+
+  /** Locks (in key order, so two transactions cannot wait on each other in a cycle), then reads. */
   async load(q: Queryable, keys: readonly DocKey[]): Promise<void> {
     const missing = [...new Set(keys.map(keyOf))].filter((k) => !this.loaded.has(k)).sort();
     if (missing.length === 0) return;
-    // Lock first (in key order, so two batches cannot wait on each other in a cycle), then read.
-    await q.query(
-      'SELECT pg_advisory_xact_lock(h) FROM (SELECT hashtextextended(k, 7) AS h FROM unnest($1::text[]) AS k ORDER BY k) s',
-      [missing],
-    );
-    const kinds = missing.map((k) => k.slice(0, k.indexOf(':')));
-    const ids = missing.map((k) => k.slice(k.indexOf(':') + 1));
+    await q.query(LOCK_SQL, [missing]);
+    const { kinds, ids } = splitKeys(missing);
     const rows = await q.query<{ kind: string; id: string; body: Doc }>(
       'SELECT d.kind, d.id, d.body FROM documents d JOIN unnest($1::text[], $2::text[]) AS k(kind, id) ON d.kind = k.kind AND d.id = k.id WHERE NOT d.deleted',
       [kinds, ids],
     );
-    for (const k of missing) this.loaded.set(k, null);
-    for (const r of rows) this.loaded.set(`${r.kind}:${r.id}`, r.body);
+    this.prime(
+      missing,
+      rows.map((r) => [r.kind, r.id, r.body] as const),
+    );
   }
 
   put(doc: Doc): void {
@@ -83,6 +116,29 @@ export interface ApplyBatchResult {
   lastAppliedSeq: number;
   applied: number;
   refused: number;
+}
+
+/** One push request, parsed (parseBatch: sorted by seq, all in the station's own name). */
+export interface PushItem {
+  stationId: string;
+  events: readonly FloorEvent[];
+  /** The station's wall clock minus the server's when the push arrived (ms), kept on the station row; never used for ordering. */
+  clockSkewMs?: number;
+}
+
+export type PushItemOutcome = { ok: true; value: ApplyBatchResult } | { ok: false; error: unknown };
+
+export type DecideFn = typeof sharedDecide;
+
+export interface ApplyOptions {
+  /** The rule book; tests inject a faulty one to prove a bug fails only its own request. */
+  decide?: DecideFn;
+  /**
+   * Called when the group has decided everything and is about to take the change_counter lock (insert its events,
+   * stamp its documents) and commit: from here on it only waits for the database. The queue starts preparing the
+   * next group then (pipelining). May be called more than once (retries, one-by-one fallback).
+   */
+  onWriting?: () => void;
 }
 
 /** Parse the batch: every event must be well-formed and in the pushing station's own name. */
@@ -106,131 +162,270 @@ export function parseBatch(stationId: string, raw: readonly unknown[]): FloorEve
 
 const DEADLOCK = '40P01';
 const SERIALIZATION = '40001';
+const MAX_ATTEMPTS = 6;
 
 function isRetryable(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return code === DEADLOCK || code === SERIALIZATION;
 }
 
+/** A write-time conflict in a group of several requests: roll back and apply them one by one. */
+class GroupConflict extends Error {}
+
+/** One request's batch in its own transaction (a group of one). */
+export async function applyBatch(db: Db, master: MasterCache, stationId: string, events: readonly FloorEvent[], opts: ApplyOptions = {}): Promise<ApplyBatchResult> {
+  const [o] = await applyGroup(db, master, [{ stationId, events }], opts);
+  if (!o) throw new Error('no outcome');
+  if (!o.ok) throw o.error;
+  return o.value;
+}
+
 /**
- * Inserts the batch's events in one statement (insert-only; `server_seq` is left to assignVersions). Returns the first
- * event (by seq) that was not inserted because another stored event holds its id or its (station, seq), or null.
- * The same answer as inserting them one by one, where such an event would stop the batch.
+ * Applies `items` (in this order) in one transaction and returns each one's own outcome: a request refused as a whole
+ * (401 unknown/revoked station, 409 seq_gap / seq_conflict) is an outcome, not a failure of the group.
  */
-async function insertEvents(q: Queryable, rows: readonly EventRow[]): Promise<EventRow | null> {
-  if (rows.length === 0) return null;
-  const json = rows.map((e) => ({
-    id: e.id,
-    station_id: e.stationId,
-    seq: e.seq,
-    hlc: e.hlc,
-    operator_id: e.operatorId,
-    type: e.type,
-    payload: e.payload,
-    v: e.v,
-    status: e.status,
-    refusal: e.status === 'refused' ? (e.refusal ?? null) : null,
-  }));
-  const inserted = await q.query<{ station_id: string; seq: number }>(
-    `INSERT INTO events (id, station_id, seq, hlc, operator_id, type, payload, v, status, refusal)
-     SELECT id, station_id, seq, hlc, operator_id, type, payload, v, status, refusal
-     FROM jsonb_to_recordset($1::jsonb)
-       AS x(id uuid, station_id text, seq bigint, hlc text, operator_id text, type text, payload jsonb, v integer, status text, refusal jsonb)
-     ON CONFLICT DO NOTHING
-     RETURNING station_id, seq`,
-    [JSON.stringify(json)],
-  );
-  if (inserted.length === rows.length) return null;
-  // Two rows of one statement with the same id also end here: the second is skipped, and its seq is missing.
-  const got = new Set(inserted.map((r) => `${r.station_id}\u0000${Number(r.seq)}`));
-  return [...rows].sort((a, b) => a.seq - b.seq).find((e) => !got.has(`${e.stationId}\u0000${e.seq}`)) ?? null;
-}
-
-export async function applyBatch(db: Db, master: MasterCache, stationId: string, events: readonly FloorEvent[]): Promise<ApplyBatchResult> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const { result } = await writeTx(db, (q) => applyInTx(q, master, stationId, events));
-      return result;
-    } catch (err) {
-      if (attempt < 5 && isRetryable(err)) continue;
-      throw err;
+export async function applyGroup(db: Db, master: MasterCache, items: readonly PushItem[], opts: ApplyOptions = {}): Promise<PushItemOutcome[]> {
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db.tx(async (q) => {
+          const plan = await applyGroupInTx(q, master, items, opts);
+          opts.onWriting?.();
+          if (!plan.wrote) return plan.outcomes;
+          // 5. The events, inserted with their server_seq in the statement that takes the change_counter lock and
+          // stamps the documents (one write per event row, not an insert plus an update), then COMMIT.
+          const { insertConflicts } = await assignVersions(q, { insertEvents: plan.events });
+          const conflict = insertConflicts[0];
+          if (conflict) {
+            // Another stored event holds one of these ids: nothing of this is kept (roll back).
+            if (items.length > 1) throw new GroupConflict(`event ${conflict.id} of the group conflicts with a stored event`);
+            throw new PushError(409, 'seq_conflict', `event ${conflict.id} (seq ${conflict.seq}) conflicts with a stored event`);
+          }
+          return plan.outcomes;
+        });
+      } catch (err) {
+        if (attempt < MAX_ATTEMPTS && isRetryable(err)) continue;
+        throw err;
+      }
     }
+  } catch (err) {
+    if (items.length === 1) return [{ ok: false, error: err }];
+    // Rolled back: apply each request alone, in arrival order, so only the faulty one fails.
+    const out: PushItemOutcome[] = [];
+    for (const item of items) out.push(...(await applyGroup(db, master, [item], opts)));
+    return out;
   }
 }
 
-async function applyInTx(q: Queryable, masterCache: MasterCache, stationId: string, events: readonly FloorEvent[]): Promise<ApplyBatchResult> {
-  if (!(await lockStation(q, stationId))) throw new PushError(401, 'unauthorized', `station ${stationId} is unknown or revoked`);
-  const [progressRow] = await q.query<{ last_applied_seq: number }>('SELECT last_applied_seq FROM station_progress WHERE station_id = $1', [stationId]);
-  let progress = Number(progressRow?.last_applied_seq ?? 0);
-  const master = await masterCache.get(q);
+interface StoredEvent {
+  id: string;
+  seq: number;
+  status: 'applied' | 'refused';
+  refusal: { code: string; message: string } | null;
+}
 
-  // Events at or below progress were processed before: answer as the first time.
-  const old = events.filter((e) => e.seq <= progress);
-  const stored = new Map<string, { seq: number; status: 'applied' | 'refused'; refusal: { code: string; message: string } | null }>();
-  if (old.length) {
-    const rows = await q.query<{ id: string; seq: number; status: 'applied' | 'refused'; refusal: { code: string; message: string } | null }>(
-      'SELECT id::text AS id, seq, status, refusal FROM events WHERE station_id = $1 AND seq = ANY($2::bigint[])',
-      [stationId, old.map((e) => e.seq)],
-    );
-    for (const r of rows) stored.set(r.id, { seq: Number(r.seq), status: r.status, refusal: r.refusal });
-  }
+interface GroupRead {
+  progress: [string, number][];
+  stored: (StoredEvent & { stationId: string })[];
+  master_version: number | null;
+  docs: [string, string, Doc][];
+}
 
+/** Step 2: progress, duplicates, master version and documents, in one statement (so one snapshot, after the locks). */
+const READ_SQL = `
+SELECT
+  (SELECT coalesce(json_agg(json_build_array(station_id, last_applied_seq)), '[]'::json)
+     FROM station_progress WHERE station_id = ANY($1::text[])) AS progress,
+  (SELECT coalesce(json_agg(json_build_object('stationId', e.station_id, 'id', e.id, 'seq', e.seq, 'status', e.status, 'refusal', e.refusal)), '[]'::json)
+     FROM unnest($2::text[], $3::bigint[]) AS k(station_id, seq)
+     JOIN station_progress p ON p.station_id = k.station_id AND k.seq <= p.last_applied_seq
+     JOIN events e ON e.station_id = k.station_id AND e.seq = k.seq) AS stored,
+  (SELECT max(version) FROM documents WHERE kind IN ('operator', 'station')) AS master_version,
+  (SELECT coalesce(json_agg(json_build_array(d.kind, d.id, d.body)), '[]'::json)
+     FROM unnest($4::text[], $5::text[]) AS k(kind, id)
+     JOIN documents d ON d.kind = k.kind AND d.id = k.id AND NOT d.deleted) AS docs`;
+
+/**
+ * Step 4: the group's documents (version 0, stamped by assignVersions), progress rows and stations' last-push
+ * columns, in one statement. Data-modifying CTEs all run (once each) whether or not the final SELECT reads them; they
+ * touch different tables, so their shared snapshot does not matter. Documents are written here, BEFORE the
+ * change_counter lock is taken: an upsert may wait on another writer's row lock (an office write of the same
+ * document), and that writer may be waiting for the counter.
+ */
+const WRITE_SQL = `
+WITH docs AS (
+  INSERT INTO documents (kind, id, body, scope, deleted, version)
+  SELECT kind, id, body, scope, deleted, 0
+  FROM jsonb_to_recordset($1::jsonb) AS x(kind text, id text, body jsonb, scope text[], deleted boolean)
+  ON CONFLICT (kind, id) DO UPDATE
+    SET body = EXCLUDED.body, scope = EXCLUDED.scope, deleted = EXCLUDED.deleted, version = 0
+  RETURNING 1
+), progress AS (
+  INSERT INTO station_progress (station_id, last_applied_seq)
+  SELECT station_id, seq FROM unnest($2::text[], $3::bigint[]) AS x(station_id, seq)
+  ON CONFLICT (station_id) DO UPDATE
+    SET last_applied_seq = GREATEST(station_progress.last_applied_seq, EXCLUDED.last_applied_seq)
+  RETURNING 1
+), pushed AS (
+  UPDATE stations s SET last_push_at = now(), clock_skew_ms = coalesce(x.skew, s.clock_skew_ms)
+  FROM unnest($2::text[], $4::bigint[]) AS x(id, skew)
+  WHERE s.id = x.id
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM docs)::int AS docs`;
+
+interface GroupPlan {
+  outcomes: PushItemOutcome[];
+  /** Events to insert (applied and refused), by request and seq. */
+  events: EventRow[];
+  /** Whether anything was written (documents, progress): then assignVersions must run. */
+  wrote: boolean;
+}
+
+async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: readonly PushItem[], opts: ApplyOptions): Promise<GroupPlan> {
+  const decide = opts.decide ?? sharedDecide;
+  const stationIds = [...new Set(items.map((i) => i.stationId))].sort();
+
+  // 1. One statement, locks only: the station rows in id order (a revoked station is not returned, nor locked),
+  // then advisory locks on every document key the group's events will probably touch (duplicates' keys too:
+  // harmless), in key order. Every group runs this same statement, so all take their locks in one global order and
+  // cannot wait on each other in a cycle (NeedDocs loads later can; a deadlock retries the group). Nothing is read
+  // here: this statement's snapshot predates the waits, the next one's does not.
+  const keys = [...new Set(items.flatMap((i) => i.events.flatMap(likelyKeys)).map(keyOf))].sort();
+  const [locked] = await q.query<{ live: string[] | null }>(
+    `SELECT (SELECT array_agg(id) FROM (SELECT id FROM stations WHERE id = ANY($1::text[]) AND revoked_at IS NULL ORDER BY id FOR UPDATE) s) AS live,
+            (SELECT count(x) FROM (SELECT pg_advisory_xact_lock(h) AS x FROM (${KEY_HASHES('$2')}) h) l) AS locked`,
+    [stationIds, keys],
+  );
+  const live = new Set(locked?.live ?? []);
+  const liveItems = items.filter((i) => live.has(i.stationId));
+
+  // 2. One read after the locks.
+  const evStations = liveItems.flatMap((i) => i.events.map(() => i.stationId));
+  const evSeqs = liveItems.flatMap((i) => i.events.map((e) => e.seq));
+  const { kinds, ids } = splitKeys(keys);
+  const [read] = await q.query<GroupRead & Record<string, unknown>>(READ_SQL, [stationIds, evStations, evSeqs, kinds, ids]);
+  if (!read) throw new Error('group read returned no row');
+  const master = await masterCache.get(q, Number(read.master_version ?? 0));
   const docs = new TxDocs();
-  const fresh = events.filter((e) => e.seq > progress);
-  await docs.load(q, fresh.flatMap(likelyKeys));
+  docs.prime(keys, read.docs);
 
-  const results: PushOutcome[] = [];
-  let applied = 0;
-  let refused = 0;
-  // Written once at the end (one multi-row statement each), not per event: the rules read documents from `docs`
-  // (which holds every change made so far in this batch), never back from the tables.
+  const progress = new Map<string, number>(read.progress.map(([s, p]) => [s, Number(p)]));
+  // Every event at or below a station's progress, by station and seq: stored before, or written earlier in this group.
+  const known = new Map<string, Map<number, StoredEvent>>();
+  const knownOf = (stationId: string) => {
+    let m = known.get(stationId);
+    if (!m) known.set(stationId, (m = new Map()));
+    return m;
+  };
+  for (const s of read.stored) knownOf(s.stationId).set(Number(s.seq), { id: s.id, seq: Number(s.seq), status: s.status, refusal: s.refusal });
+
+  const outcomes: PushItemOutcome[] = [];
   const eventRows: EventRow[] = [];
   const docWrites: DocumentWrite[] = [];
-  for (const e of events) {
-    if (e.seq <= progress) {
-      const s = stored.get(e.id);
-      if (!s) {
-        // Another event already holds this seq: the station is confused (restored backup?). Never overwrite.
-        throw new PushError(409, 'seq_conflict', `seq ${e.seq} of ${stationId} is already taken by another event`);
-      }
-      results.push({ id: e.id, seq: e.seq, status: 'duplicate', refusal: s.status === 'refused' ? s.refusal : null });
+  /** Stations with at least one accepted request: their progress row, progress document and last-push columns. */
+  const pushed = new Map<string, { skew: number | null }>();
+
+  for (const item of items) {
+    const { stationId, events } = item;
+    if (!live.has(stationId)) {
+      outcomes.push({ ok: false, error: new PushError(401, 'unauthorized', `station ${stationId} is unknown or revoked`) });
       continue;
     }
-    if (e.seq !== progress + 1) {
-      throw new PushError(409, 'seq_gap', `expected seq ${progress + 1} from ${stationId}, got ${e.seq}: push from there`);
+    let p = progress.get(stationId) ?? 0;
+    const mine = knownOf(stationId);
+
+    // Refusals of the whole request, from seqs alone, before any rule runs or anything is written. Events are sorted
+    // by seq, so all duplicates come first, as when they were checked one by one.
+    const old = events.filter((e) => e.seq <= p);
+    const fresh = events.filter((e) => e.seq > p);
+    const storedById = new Map<string, StoredEvent>();
+    for (const e of old) {
+      const s = mine.get(e.seq);
+      if (s) storedById.set(s.id, s);
     }
-    let d = decide(docs, e, master);
-    for (let i = 0; d.ok === 'need' && i < 10; i++) {
-      await docs.load(q, d.keys);
-      d = decide(docs, e, master);
+    let refusal: PushError | null = null;
+    for (const e of old) {
+      if (!storedById.has(e.id)) {
+        // Another event already holds this seq: the station is confused (restored backup?). Never overwrite.
+        refusal = new PushError(409, 'seq_conflict', `seq ${e.seq} of ${stationId} is already taken by another event`);
+        break;
+      }
     }
-    if (d.ok === 'need') throw new Error(`event ${e.id} kept needing documents`);
-    const row = { id: e.id, stationId, seq: e.seq, hlc: e.hlc, operatorId: e.operatorId, type: e.type, payload: e.payload, v: e.v };
-    if (d.ok) {
-      eventRows.push({ ...row, status: 'applied' });
-      for (const doc of d.changes) docWrites.push({ kind: doc.kind, id: doc.id, body: doc, scope: floorDocScope(doc) });
-      for (const doc of d.changes) docs.put(doc);
-      applied++;
-      results.push({ id: e.id, seq: e.seq, status: 'applied', refusal: null });
-    } else {
-      eventRows.push({ ...row, status: 'refused', refusal: d.refusal });
-      docWrites.push({
-        kind: REFUSAL_KIND,
-        id: e.id,
-        body: { eventId: e.id, seq: e.seq, type: e.type, code: d.refusal.code, message: d.refusal.message, stationId, hlc: e.hlc },
-        scope: [`station:${stationId}`],
-      });
-      refused++;
-      results.push({ id: e.id, seq: e.seq, status: 'refused', refusal: d.refusal });
+    if (!refusal) {
+      const gapAt = fresh.findIndex((e, i) => e.seq !== p + 1 + i);
+      if (gapAt >= 0) {
+        refusal = new PushError(409, 'seq_gap', `expected seq ${p + 1 + gapAt} from ${stationId}, got ${fresh[gapAt]!.seq}: push from there`);
+      }
     }
-    progress = e.seq;
+    if (refusal) {
+      outcomes.push({ ok: false, error: refusal });
+      continue;
+    }
+
+    const results: PushOutcome[] = [];
+    let applied = 0;
+    let refused = 0;
+    for (const e of old) {
+      const s = storedById.get(e.id)!;
+      results.push({ id: e.id, seq: e.seq, status: 'duplicate', refusal: s.status === 'refused' ? s.refusal : null });
+    }
+    for (const e of fresh) {
+      let d = decide(docs, e, master);
+      for (let i = 0; d.ok === 'need' && i < 10; i++) {
+        await docs.load(q, d.keys);
+        d = decide(docs, e, master);
+      }
+      if (d.ok === 'need') throw new Error(`event ${e.id} kept needing documents`);
+      const row = { id: e.id, stationId, seq: e.seq, hlc: e.hlc, operatorId: e.operatorId, type: e.type, payload: e.payload, v: e.v };
+      if (d.ok) {
+        eventRows.push({ ...row, status: 'applied' });
+        for (const doc of d.changes) docWrites.push({ kind: doc.kind, id: doc.id, body: doc, scope: floorDocScope(doc) });
+        for (const doc of d.changes) docs.put(doc);
+        applied++;
+        results.push({ id: e.id, seq: e.seq, status: 'applied', refusal: null });
+        mine.set(e.seq, { id: e.id, seq: e.seq, status: 'applied', refusal: null });
+      } else {
+        eventRows.push({ ...row, status: 'refused', refusal: d.refusal });
+        docWrites.push({
+          kind: REFUSAL_KIND,
+          id: e.id,
+          body: { eventId: e.id, seq: e.seq, type: e.type, code: d.refusal.code, message: d.refusal.message, stationId, hlc: e.hlc },
+          scope: [scope.station(stationId)],
+        });
+        refused++;
+        results.push({ id: e.id, seq: e.seq, status: 'refused', refusal: d.refusal });
+        mine.set(e.seq, { id: e.id, seq: e.seq, status: 'refused', refusal: d.refusal });
+      }
+      p = e.seq;
+    }
+    progress.set(stationId, p);
+    const prev = pushed.get(stationId);
+    pushed.set(stationId, { skew: item.clockSkewMs ?? prev?.skew ?? null });
+    outcomes.push({ ok: true, value: { results, lastAppliedSeq: p, applied, refused } });
   }
-  const conflict = await insertEvents(q, eventRows);
-  if (conflict) throw new PushError(409, 'seq_conflict', `event ${conflict.id} (seq ${conflict.seq}) conflicts with a stored event`);
-  // One upsert for the whole batch; a document changed by several events is written once, in its last state.
-  await writeDocuments(q, docWrites);
-  const lastAppliedSeq = await recordStationProgress(q, stationId, progress);
-  return { results, lastAppliedSeq, applied, refused };
+
+  if (pushed.size === 0) return { outcomes, events: [], wrote: false };
+
+  // 4. The group's documents, progress and last-push columns, in one statement. The station row locks make `progress`
+  // exact (nobody else moves it), so the stationProgress documents go in the same upsert as the documents they
+  // account for.
+  const pushedIds = [...pushed.keys()];
+  for (const stationId of pushedIds) {
+    const body: StationProgressBody = { stationId, lastAppliedSeq: progress.get(stationId) ?? 0 };
+    docWrites.push({ kind: STATION_PROGRESS_KIND, id: stationId, body, scope: [scope.station(stationId)] });
+  }
+  // One statement cannot upsert one key twice: the last write of a key wins, as it would row by row.
+  const byKey = new Map<string, DocumentWrite>();
+  for (const d of docWrites) byKey.set(`${d.kind}\u0000${d.id}`, d);
+  const docRows = [...byKey.values()].map((d) => ({ kind: d.kind, id: d.id, body: d.body, scope: d.scope, deleted: d.deleted ?? false }));
+  await q.query(WRITE_SQL, [
+    JSON.stringify(docRows),
+    pushedIds,
+    pushedIds.map((s) => progress.get(s) ?? 0),
+    pushedIds.map((s) => pushed.get(s)?.skew ?? null),
+  ]);
+  return { outcomes, events: eventRows, wrote: true };
 }
 
 export { FLOOR_KINDS };

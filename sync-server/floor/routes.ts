@@ -9,11 +9,16 @@ import { hashPin } from '../../shared/security/pin';
 import { floorDocScope, Heartbeat, PushRequest, PushResponse, scopeToken } from '../../shared/sync';
 import { writeDocuments, writeTx } from '../changes';
 import { HttpError, route } from '../http/route';
-import { applyBatch, parseBatch, PushError } from './apply';
+import { parseBatch, PushError } from './apply';
+import { IngestQueue } from './ingest-queue';
 import { MasterCache } from './master';
 
 export function registerFloorRoutes(app: FastifyInstance): void {
   const master = new MasterCache();
+  // Group commit of pushes: one queue per server process (ingest-queue.ts).
+  const ingest = new IngestQueue(app.db, master);
+  // In-flight pushes finish (and answer) before the database goes away.
+  app.addHook('onClose', () => ingest.idle());
 
   route(app, {
     method: 'POST',
@@ -27,15 +32,11 @@ export function registerFloorRoutes(app: FastifyInstance): void {
       app.metrics.pushes.inc();
       try {
         const events = parseBatch(station.id, body.events);
-        const r = await applyBatch(app.db, master, station.id, events);
-        if (body.stationTime !== undefined) {
-          // Shown on the dashboard and in metrics; never used for ordering (the server orders by its own sequence).
-          const skewMs = body.stationTime - Date.now();
-          app.metrics.clockSkew.set(Math.round(skewMs / 1000), { station: station.id });
-          await app.db.query('UPDATE stations SET last_push_at = now(), clock_skew_ms = $2 WHERE id = $1', [station.id, skewMs]);
-        } else {
-          await app.db.query('UPDATE stations SET last_push_at = now() WHERE id = $1', [station.id]);
-        }
+        // Shown on the dashboard and in metrics; never used for ordering (the server orders by its own sequence).
+        // Recorded on the station row (with last_push_at) in the same transaction as the push.
+        const clockSkewMs = body.stationTime === undefined ? undefined : body.stationTime - Date.now();
+        const r = await ingest.submit({ stationId: station.id, events, clockSkewMs });
+        if (clockSkewMs !== undefined) app.metrics.clockSkew.set(Math.round(clockSkewMs / 1000), { station: station.id });
         app.metrics.eventsApplied.inc(r.applied);
         app.metrics.eventsRefused.inc(r.refused);
         return { results: r.results, lastAppliedSeq: r.lastAppliedSeq };
