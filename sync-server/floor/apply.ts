@@ -35,6 +35,7 @@ import { floorDocScope, REFUSAL_KIND, STATION_PROGRESS_KIND, type PushOutcome } 
 import { assignVersions, scope, type DocumentWrite } from '../changes';
 import type { Db, Queryable } from '../db/types';
 import type { EventRow, StationProgressBody } from '../store';
+import type { Refusal } from '../../shared/refusal';
 import type { MasterCache } from './master';
 
 export class PushError extends Error {
@@ -124,6 +125,8 @@ export interface PushItem {
   events: readonly FloorEvent[];
   /** The station's wall clock minus the server's when the push arrived (ms), kept on the station row; never used for ordering. */
   clockSkewMs?: number;
+  /** Events whose transfer slip failed the server's own check (slips.ts): stored refused with this reason. */
+  untrustedSlips?: ReadonlyMap<string, Refusal>;
 }
 
 export type PushItemOutcome = { ok: true; value: ApplyBatchResult } | { ok: false; error: unknown };
@@ -371,7 +374,8 @@ async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: rea
       results.push({ id: e.id, seq: e.seq, status: 'duplicate', refusal: s.status === 'refused' ? s.refusal : null });
     }
     for (const e of fresh) {
-      let d = decide(docs, e, master);
+      const untrusted = item.untrustedSlips?.get(e.id);
+      let d: ReturnType<DecideFn> = untrusted ? { ok: false, refusal: untrusted } : decide(docs, e, master);
       for (let i = 0; d.ok === 'need' && i < 10; i++) {
         await docs.load(q, d.keys);
         d = decide(docs, e, master);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FloorEvent } from '../../shared/events';
+import { importPrivateKeyPkcs8, signTransferSlip } from '../../shared/barcode';
 import { uuidv7 } from '../../shared/ids';
 import { workOrderIdFor, type Department } from '../../shared/master';
 import { EventFactory, lineOf, mo, operatorOf, stationOf, supervisorOf } from '../../shared/testing/fixtures';
@@ -114,5 +115,44 @@ describe(`push (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     const loser = [x, y].map((r) => r.json<PushResponse>().results[0]).find((r) => r?.status === 'refused');
     expect(loser?.refusal?.code).toBe('transfer_already_accepted');
     expect((await doc<{ receivedQty: number }>('workOrder', W('embroidery')))?.receivedQty).toBe(30);
+  });
+});
+
+describe(`push: transfer slips are re-verified by the server (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
+  it('applies an offline acceptance with a genuine slip, refuses a forged or altered one (kept, with its reason)', async () => {
+    const cutting = stations.get('ST-CUT-1');
+    if (!cutting) throw new Error('no cutting station');
+    const der = cutting.privateKey.export({ format: 'der', type: 'pkcs8' });
+    const key = await importPrivateKeyPkcs8(Buffer.from(der).toString('base64url'));
+    const slipFor = async (transferId: string, quantity: number) => {
+      const fields = { transferId, workOrderId: W('cutting'), toWorkOrderId: W('embroidery'), articleCode: M.articleCode, quantity, from: 'cutting' as const, to: 'embroidery' as const, fromStationId: 'ST-CUT-1' };
+      const payload = await signTransferSlip(fields, key);
+      const { transferId: _t, ...copy } = fields;
+      return { ...copy, payload };
+    };
+    const accept = (transferId: string, slip: Awaited<ReturnType<typeof slipFor>>, countedQty: number) =>
+      f.event('ST-EMB-1', operatorOf('embroidery'), {
+        type: 'transfer.accepted',
+        payload: { transferId, workOrderId: W('cutting'), toWorkOrderId: W('embroidery'), countedQty, lineId: 'LN-EMB-1', slip },
+      });
+    const before = (await doc<{ receivedQty: number }>('workOrder', W('embroidery')))?.receivedQty ?? 0;
+
+    const forgedId = uuidv7();
+    const forged = accept(forgedId, { ...(await slipFor(forgedId, 5)), payload: 'T1:not-a-signature' }, 5);
+    const altered = uuidv7();
+    const genuine = await slipFor(altered, 5);
+    const alteredEvent = accept(altered, { ...genuine, quantity: 500 }, 500);
+    const goodId = uuidv7();
+    const good = accept(goodId, await slipFor(goodId, 6), 6);
+
+    const res = (await push('ST-EMB-1', [forged, alteredEvent, good])).json<PushResponse>();
+    expect(res.results.map((r) => [r.status, r.refusal?.code ?? null])).toEqual([
+      ['refused', 'slip_mismatch'],
+      ['refused', 'slip_mismatch'],
+      ['applied', null],
+    ]);
+    expect((await doc<{ receivedQty: number }>('workOrder', W('embroidery')))?.receivedQty).toBe(before + 6);
+    const [stored] = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE id = ANY($1::uuid[]) AND status = 'refused'", [[forged.id, alteredEvent.id]]);
+    expect(stored?.n).toBe(2);
   });
 });
