@@ -481,9 +481,16 @@ export class StationCore {
 
   // ---- documents from the server -----------------------------------------------------------------------------------
 
-  /** Pulled documents arrived (written by the replication); rebase pending events on them. */
-  documentsChanged(docs: readonly StoredDocument[], deletedKeys: readonly string[] = []): Promise<void> {
+  /**
+   * Pulled documents arrived (written by the replication); rebase pending events on them. `hold`: more batches of
+   * the same pull cycle follow, so keep them aside until the cycle reaches the head (LocalState.stageDocuments).
+   */
+  documentsChanged(docs: readonly StoredDocument[], deletedKeys: readonly string[] = [], opts: { hold?: boolean } = {}): Promise<void> {
     return this.queue.run(() => {
+      if (opts.hold) {
+        this.local.stageDocuments(docs, deletedKeys);
+        return;
+      }
       this.local.applyDocuments(docs, deletedKeys);
       this.scheduleView();
     });

@@ -109,6 +109,8 @@ class Client implements SyncClient {
 
   // status inputs
   private stopped = false;
+  /** The last pull batch was full: more of the same pull cycle follows. */
+  private pullMore = false;
   private fatalError: string | null = null;
   private streamUp = false;
   private everConnected = false;
@@ -186,8 +188,10 @@ class Client implements SyncClient {
           if (ev.operation === 'DELETE' || d._deleted) deleted.push(ev.documentId);
           else docs.push({ key: d.key, kind: d.kind, id: d.id, body: d.body });
         }
+        // A full batch means more of this pull cycle follows: hold it back until the cycle reaches the head.
+        const hold = this.pullMore;
         this.applying = this.applying
-          .then(() => this.core.documentsChanged(docs, deleted))
+          .then(() => this.core.documentsChanged(docs, deleted, { hold }))
           .then(
             () => this.emitStatus(),
             (err: unknown) => {
@@ -336,6 +340,11 @@ class Client implements SyncClient {
     });
     this.lastPullAt = new Date().toISOString();
     this.pullError = null;
+    this.pullMore = res.documents.length >= batchSize;
+    if (res.documents.length === 0) {
+      // The head, and nothing to write: apply what earlier batches of this cycle held back.
+      this.applying = this.applying.then(() => this.core.documentsChanged([], [], { hold: false }));
+    }
     this.emitStatus();
     return { documents: res.documents.map(toStoredDocument), checkpoint: res.checkpoint };
   }
