@@ -30,6 +30,8 @@ declare module 'fastify' {
     metrics: Metrics;
     revocations: StationRevocations;
     authenticateStation: preHandlerAsyncHookHandler;
+    /** Drop this instance's cached credentials of a station (its token was replaced by a re-enrollment). */
+    forgetStationCredentials(stationId: string): void;
     requireAdmin: preHandlerAsyncHookHandler;
     onStationRevoked(stationId: string, cb: () => void): () => void;
   }
@@ -79,7 +81,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.decorate('db', db);
   app.decorate('metrics', metrics);
   app.decorate('revocations', revocations);
-  app.decorate('authenticateStation', stationAuthenticator(db));
+  const stationAuth = stationAuthenticator(db, revocations);
+  app.decorate('authenticateStation', stationAuth);
+  app.decorate('forgetStationCredentials', (stationId: string) => stationAuth.forgetStation(stationId));
   app.decorate('requireAdmin', adminAuthenticator(opts.adminToken));
   app.decorate('onStationRevoked', (stationId: string, cb: () => void) => revocations.onStationRevoked(stationId, cb));
   app.decorateRequest('station', null);

@@ -22,21 +22,53 @@ function bearer(request: FastifyRequest): string | null {
   return m?.[1] ?? null;
 }
 
+/** Hooks that keep cached credentials honest: revocations (any instance, via NOTIFY) and LISTEN gaps. */
+export interface CredentialEvents {
+  onAnyRevoked(cb: (stationId: string) => void): () => void;
+  onGap(cb: () => void): () => void;
+}
+
+/** How long a verified token is trusted without asking the database again (revocation drops it at once). */
+export const TOKEN_CACHE_MS = 5_000;
+
 /**
- * `Authorization: Bearer <station token>` -> `request.station`. Looked up on every request (one indexed read), with
- * no cache, so a revoked token is refused from the very next request.
+ * `Authorization: Bearer <station token>` -> `request.station`. A verified token is cached for a few seconds: a
+ * station pushing and pulling all day would otherwise cost one database round trip per request. A revocation
+ * (on any server instance: NOTIFY) drops the station's cached tokens at once, a lost LISTEN connection drops them
+ * all, and a re-enrollment on this instance drops the replaced token (`forgetStation`); on another instance the
+ * replaced token lives at most TOKEN_CACHE_MS.
  */
-export function stationAuthenticator(db: Db): preHandlerAsyncHookHandler {
-  return async function authenticateStation(request: FastifyRequest, _reply: FastifyReply) {
+export function stationAuthenticator(db: Db, events?: CredentialEvents): preHandlerAsyncHookHandler & { forgetStation(id: string): void } {
+  const cache = new Map<string, { station: AuthenticatedStation; until: number }>();
+  const forgetStation = (id: string) => {
+    for (const [k, v] of cache) if (v.station.id === id) cache.delete(k);
+  };
+  events?.onAnyRevoked(forgetStation);
+  events?.onGap(() => cache.clear());
+  const authenticateStation = async function authenticateStation(request: FastifyRequest, _reply: FastifyReply) {
     const token = bearer(request);
     if (!token) throw new HttpError(401, 'unauthorized', 'missing Authorization: Bearer <station token>');
+    const hash = sha256Hex(token);
+    const hit = events ? cache.get(hash) : undefined;
+    if (hit && hit.until > Date.now()) {
+      request.station = hit.station;
+      return;
+    }
     const [row] = await db.query<{ id: string; department: string; revoked_at: Date | null }>(
       'SELECT id, department, revoked_at FROM stations WHERE token_hash = $1',
-      [sha256Hex(token)],
+      [hash],
     );
-    if (!row || row.revoked_at) throw new HttpError(401, 'unauthorized', 'unknown or revoked station token');
+    if (!row || row.revoked_at) {
+      cache.delete(hash);
+      throw new HttpError(401, 'unauthorized', 'unknown or revoked station token');
+    }
     request.station = { id: row.id, department: row.department };
+    if (events) {
+      if (cache.size > 10_000) cache.clear();
+      cache.set(hash, { station: request.station, until: Date.now() + TOKEN_CACHE_MS });
+    }
   };
+  return Object.assign(authenticateStation, { forgetStation });
 }
 
 /**

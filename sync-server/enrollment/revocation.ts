@@ -41,6 +41,15 @@ export class StationRevocations {
 
   emit(stationId: string): void {
     this.emitter.emit(stationId);
+    for (const cb of this.anyHandlers) cb(stationId);
+  }
+
+  private readonly anyHandlers = new Set<(stationId: string) => void>();
+
+  /** Called for every revoked station (e.g. to drop cached credentials). */
+  onAnyRevoked(cb: (stationId: string) => void): () => void {
+    this.anyHandlers.add(cb);
+    return () => this.anyHandlers.delete(cb);
   }
 
   async stop(): Promise<void> {

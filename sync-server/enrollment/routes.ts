@@ -98,6 +98,7 @@ export function registerEnrollmentRoutes(app: FastifyInstance): void {
       });
       // One answer for unknown, expired, used and wrong-station codes: no oracle for guessing.
       if (!result) throw new HttpError(403, 'enrollment_refused', 'enrollment code is invalid, expired or already used');
+      app.forgetStationCredentials(body.stationId);
       request.log.info({ stationId: body.stationId, department: result.department }, 'station enrolled');
       return { stationId: body.stationId, department: result.department, token };
     },

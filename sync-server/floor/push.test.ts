@@ -156,3 +156,23 @@ describe(`push: transfer slips are re-verified by the server (${process.env.TEST
     expect(stored?.n).toBe(2);
   });
 });
+
+describe('station credentials are cached, never past a revocation', () => {
+  it('a token that just worked is refused right after its station is revoked', async () => {
+    const s = await enrollStation(app, 'ST-PCK-9', 'packing');
+    const ok = await app.inject({ method: 'POST', url: '/api/heartbeat', headers: s.auth, payload: { stationTime: Date.now(), backlog: 0, devices: [] } });
+    expect(ok.statusCode).toBe(200);
+    const revoked = await app.inject({ method: 'POST', url: '/api/stations/ST-PCK-9/revoke', headers: admin });
+    expect(revoked.statusCode).toBe(200);
+    const after = await app.inject({ method: 'POST', url: '/api/heartbeat', headers: s.auth, payload: { stationTime: Date.now(), backlog: 0, devices: [] } });
+    expect(after.statusCode).toBe(401);
+  });
+
+  it('a re-enrolled station: the replaced token stops working at once on this server', async () => {
+    const first = await enrollStation(app, 'ST-PCK-8', 'packing');
+    expect((await app.inject({ method: 'POST', url: '/api/heartbeat', headers: first.auth, payload: { stationTime: Date.now(), backlog: 0, devices: [] } })).statusCode).toBe(200);
+    const second = await enrollStation(app, 'ST-PCK-8', 'packing');
+    expect((await app.inject({ method: 'POST', url: '/api/heartbeat', headers: first.auth, payload: { stationTime: Date.now(), backlog: 0, devices: [] } })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'POST', url: '/api/heartbeat', headers: second.auth, payload: { stationTime: Date.now(), backlog: 0, devices: [] } })).statusCode).toBe(200);
+  });
+});
