@@ -1,6 +1,8 @@
 /** Helpers for tests that need enrolled stations and live streams (also for the push route's tests). */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app';
+import { createTestDb, type TestDb } from './db/testing';
 import { streamMessageSchema, type StreamMessage } from './replication/wire';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -104,6 +106,38 @@ export async function openStream(baseUrl: string, token: string): Promise<TestSt
         waiters.add(check);
         check();
       });
+    },
+  };
+}
+
+export interface ListeningTestServer {
+  app: FastifyInstance;
+  db: TestDb;
+  base: string;
+  /** POST as the office (admin token); throws with the server's answer on an error status. */
+  adminPost(path: string, body: unknown): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** A real listening server on 127.0.0.1 over a fresh test database (real PostgreSQL with TEST_DATABASE_URL, else PGlite). */
+export async function startTestServer(): Promise<ListeningTestServer> {
+  const db = await createTestDb();
+  const app = await buildApp({ db: db.db, adminToken: TEST_ADMIN_TOKEN, heartbeatMs: 1_000 });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const headers = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  return {
+    app,
+    db,
+    base,
+    async adminPost(path, body) {
+      const res = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+      if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as Record<string, unknown>;
+    },
+    async close() {
+      await app.close();
+      await db.cleanup();
     },
   };
 }

@@ -1,34 +1,23 @@
 /** Device health and backlog reach the office: the station's heartbeat lands in the stations table and metrics. */
-import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StationCore } from '../../electron/core/station-core';
 import { stationConfig, tempDir } from '../../electron/core/testing';
 import { startSync } from '../../electron/sync';
-import { buildApp } from '../../sync-server/app';
-import { createTestDb, type TestDb } from '../../sync-server/db/testing';
-import { TEST_ADMIN_TOKEN } from '../../sync-server/testing';
+import { startTestServer, type ListeningTestServer } from '../../sync-server/testing';
 
-let t: TestDb;
-let app: FastifyInstance;
+let server: ListeningTestServer | undefined;
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
-  await app?.close();
-  await t?.cleanup();
+  await server?.close();
 });
 
 describe('station heartbeat', () => {
   it('reports backlog and device health to the server, and again soon after a device drops', async () => {
-    t = await createTestDb();
-    app = await buildApp({ db: t.db, adminToken: TEST_ADMIN_TOKEN, heartbeatMs: 1_000 });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-    const res = await fetch(`${base}/api/enrollment-codes`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ stationId: 'ST-FIN-1', department: 'finishing' }),
-    });
-    const { code } = (await res.json()) as { code: string };
+    server = await startTestServer();
+    const { base } = server;
+    const t = server.db;
+    const { code } = (await server.adminPost('/api/enrollment-codes', { stationId: 'ST-FIN-1', department: 'finishing' })) as { code: string };
     const tmp = tempDir('qsf-hb-');
     const core = await StationCore.open(stationConfig('finishing', tmp.dir, { serverUrl: base, enrollmentCode: code }));
     const device = { deviceId: 'MD01', kind: 'framed-detector', connected: true, lastFrameAt: null, faults: 0, errors: 0, reconnects: 0, message: null };

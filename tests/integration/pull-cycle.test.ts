@@ -4,38 +4,26 @@
  * the earlier pushes); then the station pulls one document per batch. Local state may only change when the pull
  * cycle reaches the head: at every step each work order shows exactly the 10 pieces recorded, never 20, never 0.
  */
-import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { workOrderIdFor } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
 import { StationCore } from '../../electron/core/station-core';
 import { TEST_PIN, stationConfig, tempDir } from '../../electron/core/testing';
 import { startSync, type Fetch } from '../../electron/sync';
-import { buildApp } from '../../sync-server/app';
-import { createTestDb, type TestDb } from '../../sync-server/db/testing';
-import { TEST_ADMIN_TOKEN } from '../../sync-server/testing';
+import { startTestServer, type ListeningTestServer } from '../../sync-server/testing';
 
-const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
-let t: TestDb;
-let app: FastifyInstance;
+let server: ListeningTestServer | undefined;
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
-  await app?.close();
-  await t?.cleanup();
+  await server?.close();
 });
 
 describe('pull cycles', () => {
   it('a catch-up pulled one document per batch never shows an event twice or not at all', async () => {
-    t = await createTestDb();
-    app = await buildApp({ db: t.db, adminToken: TEST_ADMIN_TOKEN, heartbeatMs: 1_000 });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-    const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${base}${path}`, { method: 'POST', headers: admin, body: JSON.stringify(body) });
-      if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as Record<string, unknown>;
-    };
+    server = await startTestServer();
+    const { base, adminPost: post } = server;
+    const t = server.db;
     await post('/api/operators', { id: 'OP-CUT1', name: 'cutter', roles: ['operator'], departments: ['cutting'], pin: TEST_PIN });
     const M1 = mo(1, { quantity: 100 });
     const M2 = mo(2, { quantity: 100 });
