@@ -7,14 +7,15 @@
  * QSF_FLOOR_PASS_MS     detector pass interval (default 4000; 0 = no passes)
  * QSF_FLOOR_DETECT_MS   if set, a detection every so many ms (halts the line until a supervisor releases it)
  */
-import type { Department } from '../shared/master';
+import { PLACE_CODE, type Department } from '../shared/master';
 import type { RuntimePart } from '../electron/kiosk/run';
 import type { DeviceConfigInput } from '../electron/core/config';
 import { startHardwareBridge } from '../electron/hardware/bridge';
 import { MockSerialBus } from '../electron/hardware/mock-bus';
 import { FramedDetectorSimulator } from '../electron/hardware/simulator';
 
-const CODE: Record<Department, string> = { cutting: 'CUT', embroidery: 'EMB', sewing: 'SEW', finishing: 'FIN', packing: 'PCK' };
+/** Short department codes in ids (ST-CUT-1, OP-SEW1): master data's own. */
+const CODE: Readonly<Record<Department, string>> = PLACE_CODE;
 
 export function floorDevices(department: Department): RuntimePart[] {
   const part: RuntimePart = async (core) => {

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import type { Department } from '../shared/master';
+import { PLACE_CODE, type Department } from '../shared/master';
 import { mo } from '../shared/testing/fixtures';
 import { startSync } from '../electron/sync';
 import { runStation, type RuntimePart, type StationRuntime } from '../electron/kiosk/run';
@@ -19,7 +19,8 @@ import { buildApp } from '../sync-server/app';
 import { openDb } from '../sync-server/db';
 import { floorDevices } from './floor-devices';
 
-const CODE: Record<Department, string> = { cutting: 'CUT', embroidery: 'EMB', sewing: 'SEW', finishing: 'FIN', packing: 'PCK' };
+/** Short department codes in ids (ST-CUT-1, OP-SEW1): master data's own. */
+const CODE: Readonly<Record<Department, string>> = PLACE_CODE;
 const DEPARTMENTS: Department[] = ['cutting', 'embroidery', 'sewing', 'finishing', 'packing'];
 /** Demo PINs: operator OP-<DEPT>1 and supervisor OP-<DEPT>SV of each department. Printed at start. */
 const OPERATOR_PIN = '1357';

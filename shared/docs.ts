@@ -141,6 +141,9 @@ export interface DocReader {
 /** All documents, by kind and id. Plain records, so the state serialises as it is. */
 export type FloorState = { [K in DocKind]: Record<string, DocOf<K>> };
 
+/** The kinds of authoritative floor documents (what `decide` reads and writes). */
+export const FLOOR_DOC_KINDS: readonly DocKind[] = ['workOrder', 'transfer', 'line', 'hold', 'alert'];
+
 export function emptyState(): FloorState {
   return { workOrder: {}, transfer: {}, line: {}, hold: {}, alert: {} };
 }

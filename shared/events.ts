@@ -17,6 +17,7 @@ import {
 export const EVENT_SCHEMA_VERSION = 1;
 
 import { Sscc } from './barcode/gs1';
+import { TransferSlipFields } from './barcode/transfer-slip';
 import { HlcTimestamp, hlcWallTime } from './hlc';
 import { Uuid } from './ids';
 
@@ -36,16 +37,7 @@ const DeviceId = z.string().min(1).max(40);
  * What a receiving station read from a transfer slip (shared/barcode): enough to accept goods whose transfer
  * has not synced yet. `signature` is the slip's raw payload so the server re-verifies it.
  */
-export const SlipCopy = z.object({
-  workOrderId: WorkOrderId,
-  toWorkOrderId: WorkOrderId,
-  articleCode: ArticleCode,
-  quantity: Quantity,
-  from: Place,
-  to: Place,
-  fromStationId: StationId,
-  payload: z.string().min(1).max(2000),
-});
+export const SlipCopy = TransferSlipFields.omit({ transferId: true }).extend({ payload: z.string().min(1).max(2000) });
 export type SlipCopy = z.infer<typeof SlipCopy>;
 
 /** One payload schema per station action. The key is the event `type`. */

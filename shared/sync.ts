@@ -6,8 +6,6 @@
  */
 import { z } from 'zod';
 import type { Doc } from './docs';
-import type { Department } from './master';
-import { CLEARANCE_STEP } from './master';
 
 export const MAX_PUSH_BATCH = 500;
 
@@ -96,6 +94,3 @@ export function floorDocScope(doc: Doc): string[] {
       return [scopeToken.all];
   }
 }
-
-/** Departments that have a line clearance point (exported for the dashboard's legend). */
-export const CLEARANCE_DEPARTMENTS = Object.keys(CLEARANCE_STEP) as Department[];

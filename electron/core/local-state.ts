@@ -4,7 +4,7 @@
  * that seq are already inside the pulled documents, so they are never counted twice, and events after it are
  * re-applied on top, so nothing the operator recorded vanishes while it travels.
  */
-import { emptyState, writeChanges, type Doc, type DocKind, type FloorState } from '../../shared/docs';
+import { emptyState, FLOOR_DOC_KINDS, writeChanges, type Doc, type DocKind, type FloorState } from '../../shared/docs';
 import type { FloorEvent } from '../../shared/events';
 import { Operator, Station, masterData, type MasterData } from '../../shared/master';
 import { decide } from '../../shared/reducer';
@@ -12,7 +12,7 @@ import { stateReader } from '../../shared/docs';
 import type { Refusal } from '../../shared/refusal';
 import type { StoredDocument } from '../store/station-db';
 
-const FLOOR_KINDS: ReadonlySet<string> = new Set<DocKind>(['workOrder', 'transfer', 'line', 'hold', 'alert']);
+const FLOOR_KINDS: ReadonlySet<string> = new Set<string>(FLOOR_DOC_KINDS);
 
 export interface RefusalDoc {
   eventId: string;

@@ -3,7 +3,7 @@
  * commits one event per command durably before answering, and tells subscribers after the commit.
  * Plain Node: no Electron import (Electron main runs it in a utility process; kiosk and tests run it headless).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import {
@@ -434,7 +434,8 @@ export class StationCore {
       workOrderId = s.workOrderId;
       toWorkOrderId = s.toWorkOrderId;
       if (!this.local.state.transfer[transferId]) {
-        slipCopy = { workOrderId: s.workOrderId, toWorkOrderId: s.toWorkOrderId, articleCode: s.articleCode, quantity: s.quantity, from: s.from, to: s.to, fromStationId: s.fromStationId, payload: p.slip };
+        const { transferId: _id, ...signed } = s;
+        slipCopy = { ...signed, payload: p.slip };
       }
     }
     const base = { transferId: transferId as string, workOrderId, toWorkOrderId, lineId: this.station.lineId, ...(slipCopy ? { slip: slipCopy } : {}) };
@@ -583,8 +584,9 @@ export class StationCore {
   }
 
   private topicData<T extends Topic>(topic: T): TopicData[T] {
-    const data: TopicData = { view: this.view(), sync: this.syncStatus, hardware: this.hardware, scan: null };
-    return data[topic];
+    // Only the asked topic is computed: a sync or hardware subscriber does not pay for a whole view.
+    const data: { [K in Topic]: () => TopicData[K] } = { view: () => this.view(), sync: () => this.syncStatus, hardware: () => this.hardware, scan: () => null };
+    return data[topic]();
   }
 
   /** Coalesce view pushes: a burst of commits produces one screen update. */
@@ -613,7 +615,4 @@ export class StationCore {
     });
   }
 
-  static existsAt(dataDir: string): boolean {
-    return existsSync(dataDir);
-  }
 }

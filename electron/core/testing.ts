@@ -3,14 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newWorkOrderDoc } from '../../shared/docs';
-import { fanOut, type Department, type ManufacturingOrder } from '../../shared/master';
+import { PLACE_CODE, fanOut, type Department, type ManufacturingOrder } from '../../shared/master';
 import { hashPin } from '../../shared/security/pin';
 import { fixtureOperators, fixtureStations } from '../../shared/testing/fixtures';
 import { StationConfig } from './config';
 import { StationCore, type StationCoreOptions } from './station-core';
 
 export const TEST_PIN = '2468';
-const CODE: Record<Department, string> = { cutting: 'CUT', embroidery: 'EMB', sewing: 'SEW', finishing: 'FIN', packing: 'PCK' };
+/** Short department codes in ids (ST-CUT-1, OP-SEW1): master data's own. */
+const CODE: Readonly<Record<Department, string>> = PLACE_CODE;
 
 let rosterCache: Promise<{ kind: string; id: string; body: Record<string, unknown> }[]> | undefined;
 

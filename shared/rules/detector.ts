@@ -1,5 +1,6 @@
 import type { AlertDoc, HoldDoc, LineDoc } from '../docs';
 import { eventWallMs, type EventOf, type FloorEvent } from '../events';
+import { hlcWallTime } from '../hlc';
 import { advance, piecesAt, scrapAt, scrapLatest } from './pipeline';
 import { enterLine } from './line';
 import { refuse, type Tx } from './tx';
@@ -20,7 +21,7 @@ function supersedeHalt(tx: Tx, haltId: string, byEventId: string): void {
 /** Is the line's last passing verification missing or older than the interval at `atMs`? */
 export function verificationOverdue(line: LineDoc, atMs: number): boolean {
   if (line.verification.status !== 'ok' || line.verification.lastPassAt === null) return true;
-  return atMs - Number(line.verification.lastPassAt.slice(0, 13)) > VERIFICATION_INTERVAL_MS;
+  return atMs - hlcWallTime(line.verification.lastPassAt) > VERIFICATION_INTERVAL_MS;
 }
 
 /** Put pieces on hold (adds to the line's open hold, or opens one). Returns the line with the hold open. */

@@ -1,7 +1,7 @@
 import type { Doc, DocKind, DocOf, DocReader, LineDoc, WorkOrderDoc } from '../docs';
 import { newLineDoc } from '../docs';
 import type { FloorEvent } from '../events';
-import type { Department, MasterData, Operator, Station } from '../master';
+import { canSupervise, type Department, type MasterData, type Operator, type Station } from '../master';
 import type { Refusal, RefusalCode } from '../refusal';
 
 /** Thrown inside a rule to refuse the event; `decide` turns it into a typed result. Never escapes `decide`. */
@@ -89,7 +89,7 @@ export class Tx {
   supervisor(id: string, department: Department): Operator {
     const op = this.master.operators.get(id);
     if (!op) refuse('unknown_operator', `operator ${id} is not on the roster`);
-    if (!op.active || !(op.roles.includes('admin') || (op.roles.includes('supervisor') && op.departments.includes(department)))) {
+    if (!canSupervise(op, department)) {
       refuse('not_supervisor', `${id} is not a supervisor of ${department}`);
     }
     return op;

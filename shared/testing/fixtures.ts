@@ -6,10 +6,11 @@ import { emptyState, newWorkOrderDoc, withChanges, type FloorState } from '../do
 import { makeEvent, type Action, type FloorEvent } from '../events';
 import { createHlc, type Hlc } from '../hlc';
 import { uuidv7 } from '../ids';
-import { fanOut, masterData, type Department, type ManufacturingOrder, type MasterData, type Operator, type Station } from '../master';
+import { PLACE_CODE, fanOut, masterData, type Department, type ManufacturingOrder, type MasterData, type Operator, type Station } from '../master';
 
 export const DEPARTMENTS: readonly Department[] = ['cutting', 'embroidery', 'sewing', 'finishing', 'packing'];
-const CODE: Record<Department, string> = { cutting: 'CUT', embroidery: 'EMB', sewing: 'SEW', finishing: 'FIN', packing: 'PCK' };
+/** Short department codes in ids (ST-CUT-1, OP-SEW1): master data's own. */
+const CODE: Readonly<Record<Department, string>> = PLACE_CODE;
 
 /** Test PIN hash placeholder: roster fixtures never log in through scrypt here. */
 const PIN = 'scrypt$test';

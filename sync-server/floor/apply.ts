@@ -48,7 +48,6 @@ export class PushError extends Error {
   }
 }
 
-const FLOOR_KINDS: readonly DocKind[] = ['workOrder', 'transfer', 'line', 'hold', 'alert'];
 const keyOf = (k: DocKey): string => `${k.kind}:${k.id}`;
 
 /** Documents an event will probably read, from its payload: loaded (and locked) up front in one round trip. */
@@ -432,4 +431,3 @@ async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: rea
   return { outcomes, events: eventRows, wrote: true };
 }
 
-export { FLOOR_KINDS };

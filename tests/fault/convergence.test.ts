@@ -7,8 +7,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Doc, DocKind, FloorState } from '../../shared/docs';
-import { type Department, type ManufacturingOrder } from '../../shared/master';
+import { FLOOR_DOC_KINDS, type Doc, type DocKind, type FloorState } from '../../shared/docs';
+import { PLACE_CODE, type Department, type ManufacturingOrder } from '../../shared/master';
 import { makeSscc } from '../../shared/barcode/gs1';
 import { availableFor, readyToSend } from '../../shared/rules/pipeline';
 import { floorDocScope } from '../../shared/sync';
@@ -21,8 +21,9 @@ import { createTestDb, type TestDb } from '../../sync-server/db/testing';
 import { TEST_ADMIN_TOKEN } from '../../sync-server/testing';
 import { createTcpProxy, type TcpProxy } from './tcp-proxy';
 
-const CODE: Record<Department, string> = { cutting: 'CUT', embroidery: 'EMB', sewing: 'SEW', finishing: 'FIN', packing: 'PCK' };
-const FLOOR_KINDS: DocKind[] = ['workOrder', 'transfer', 'line', 'hold', 'alert'];
+/** Short department codes in ids (ST-CUT-1, OP-SEW1): master data's own. */
+const CODE: Readonly<Record<Department, string>> = PLACE_CODE;
+const FLOOR_KINDS = [...FLOOR_DOC_KINDS];
 const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
 /** mulberry32: a small seeded PRNG, so a failing run can be replayed. */

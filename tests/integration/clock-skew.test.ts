@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hlcWallTime } from '../../shared/hlc';
-import { workOrderIdFor, type Department } from '../../shared/master';
+import { PLACE_CODE, workOrderIdFor, type Department } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
 import { StationCore } from '../../electron/core/station-core';
 import { TEST_PIN, stationConfig, tempDir } from '../../electron/core/testing';
@@ -16,7 +16,8 @@ import { createTestDb, type TestDb } from '../../sync-server/db/testing';
 import { TEST_ADMIN_TOKEN } from '../../sync-server/testing';
 
 const DAY = 86_400_000;
-const CODE: Record<Department, string> = { cutting: 'CUT', embroidery: 'EMB', sewing: 'SEW', finishing: 'FIN', packing: 'PCK' };
+/** Short department codes in ids (ST-CUT-1, OP-SEW1): master data's own. */
+const CODE: Readonly<Record<Department, string>> = PLACE_CODE;
 const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
 let t: TestDb;
 let app: FastifyInstance;

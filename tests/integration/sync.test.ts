@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncStatus } from '../../shared/api';
 import type { TransferDoc, WorkOrderDoc } from '../../shared/docs';
-import { workOrderIdFor, type Department, type ManufacturingOrder } from '../../shared/master';
+import { PLACE_CODE, workOrderIdFor, type Department, type ManufacturingOrder } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
 import { StationCore } from '../../electron/core/station-core';
 import { TEST_PIN, stationConfig, tempDir } from '../../electron/core/testing';
@@ -20,7 +20,8 @@ import { createTestDb, type TestDb } from '../../sync-server/db/testing';
 import { TEST_ADMIN_TOKEN } from '../../sync-server/testing';
 
 const DB_KIND = process.env.TEST_DATABASE_URL ? 'pg' : 'pglite';
-const CODE: Record<Department, string> = { cutting: 'CUT', embroidery: 'EMB', sewing: 'SEW', finishing: 'FIN', packing: 'PCK' };
+/** Short department codes in ids (ST-CUT-1, OP-SEW1): master data's own. */
+const CODE: Readonly<Record<Department, string>> = PLACE_CODE;
 const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
 let t: TestDb;

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { workOrderIdFor, type Department } from '../../shared/master';
+import { PLACE_CODE, workOrderIdFor, type Department } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
 import { StationCore } from '../../electron/core/station-core';
 import { TEST_PIN, stationConfig, tempDir } from '../../electron/core/testing';
@@ -53,7 +53,8 @@ async function startServerProcess(databaseUrl: string): Promise<{ url: string; c
   }
 }
 
-const CODE: Record<Department, string> = { cutting: 'CUT', embroidery: 'EMB', sewing: 'SEW', finishing: 'FIN', packing: 'PCK' };
+/** Short department codes in ids (ST-CUT-1, OP-SEW1): master data's own. */
+const CODE: Readonly<Record<Department, string>> = PLACE_CODE;
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)('two sync servers on one PostgreSQL', () => {
   it('a station on server A sees, live, a transfer pushed by a station on server B', async () => {

@@ -7,14 +7,15 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { z } from 'zod';
-import type { Department, ManufacturingOrder } from '../../../shared/master';
+import { PLACE_CODE, type Department, type ManufacturingOrder } from '../../../shared/master';
 import { createPgDb } from '../../../sync-server/db/pg';
 import type { Db } from '../../../sync-server/db/types';
 import { meetsGoal, type BenchResult } from '../bench-format';
 
 export const BENCH_ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
-export const CODE: Record<Department, string> = { cutting: 'CUT', embroidery: 'EMB', sewing: 'SEW', finishing: 'FIN', packing: 'PCK' };
+/** Short department codes in ids (ST-CUT-1, OP-SEW1): master data's own. */
+export const CODE: Readonly<Record<Department, string>> = PLACE_CODE;
 export const BENCH_PIN = '2468';
 
 export function pgBaseUrl(): string {
