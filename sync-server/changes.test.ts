@@ -78,6 +78,28 @@ describe(`changes (${isPg ? 'pg' : 'pglite'})`, () => {
       t.db.tx((q) => writeDocuments(q, [{ kind: 'k', id: 'forgot', body: {}, scope: ['all'] }])),
     ).rejects.toThrow(/without assignVersions/);
     expect(await t.db.query(`SELECT 1 FROM documents WHERE id = 'forgot'`)).toEqual([]);
+    // Also when the pending write comes after a stamped one in the same transaction (only pending writes are checked).
+    await expect(
+      t.db.tx(async (q) => {
+        await writeDocuments(q, [{ kind: 'k', id: 'forgot-2', body: {}, scope: ['all'] }]);
+        await assignVersions(q);
+        await writeDocuments(q, [{ kind: 'k', id: 'forgot-2', body: { again: true }, scope: ['all'] }]);
+      }),
+    ).rejects.toThrow(/without assignVersions/);
+    expect(await t.db.query(`SELECT 1 FROM documents WHERE id = 'forgot-2'`)).toEqual([]);
+  });
+
+  it('refuses to commit events inserted without a server_seq and without assignVersions()', async () => {
+    await t.db.query(`INSERT INTO stations (id, department, name, public_key) VALUES ('ST-FORGOT', 'sewing', 'ST-FORGOT', 'x')`);
+    await expect(
+      t.db.tx((q) =>
+        q.query(
+          `INSERT INTO events (id, station_id, seq, hlc, type, payload, v, status)
+           VALUES (gen_random_uuid(), 'ST-FORGOT', 1, '0', 'test', '{}'::jsonb, 1, 'applied')`,
+        ),
+      ),
+    ).rejects.toThrow(/without assignVersions/);
+    expect(await t.db.query(`SELECT 1 FROM events WHERE station_id = 'ST-FORGOT'`)).toEqual([]);
   });
 
   it('never splits one transaction across two batches', async () => {

@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { z } from 'zod';
@@ -141,6 +142,49 @@ export async function startServerProcess(databaseUrl: string, opts: { poolMax?: 
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * A lean HTTP client for the load generators: node:http over keep-alive sockets (one per concurrent caller), which
+ * costs the bench process a fraction of what fetch (undici, web streams) does per request. The bench shares the
+ * machine's cores with the server and PostgreSQL, so its own overhead would otherwise be counted against the server.
+ */
+export class BenchHttp {
+  private readonly agent: http.Agent;
+  private readonly url: URL;
+
+  constructor(baseUrl: string, maxSockets: number) {
+    this.url = new URL(baseUrl);
+    this.agent = new http.Agent({ keepAlive: true, maxSockets });
+  }
+
+  /** POST a JSON body (already serialised); resolves with the status and the response text. */
+  post(path: string, headers: Readonly<Record<string, string>>, body: string): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          agent: this.agent,
+          host: this.url.hostname,
+          port: this.url.port,
+          path,
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
 }
 
 // ---- office set-up through the server's admin routes -----------------------------------------------------------------

@@ -14,6 +14,7 @@ import { PushResponse } from '../../../shared/sync';
 import type { BenchResult } from '../bench-format';
 import type { Db } from '../../../sync-server/db/types';
 import {
+  BenchHttp,
   createBenchDatabase,
   createOperators,
   createOrder,
@@ -70,7 +71,7 @@ interface PushRun {
 }
 
 /** Every station pushes its batches in order (seq order is per station), all stations at once. */
-async function pushAll(baseUrl: string, stations: readonly BenchStation[], bodies: readonly string[][], expectPerBatch: number): Promise<PushRun> {
+async function pushAll(client: BenchHttp, stations: readonly BenchStation[], bodies: readonly string[][], expectPerBatch: number): Promise<PushRun> {
   let applied = 0;
   let errors = 0;
   const latencies: number[] = [];
@@ -79,10 +80,9 @@ async function pushAll(baseUrl: string, stations: readonly BenchStation[], bodie
     stations.map(async (s, i) => {
       for (const body of bodies[i] ?? []) {
         const b0 = performance.now();
-        const res = await fetch(`${baseUrl}/api/push`, { method: 'POST', headers: { ...s.auth, 'content-type': 'application/json' }, body });
-        const text = await res.text();
+        const { status, text } = await client.post('/api/push', s.auth, body);
         latencies.push(performance.now() - b0);
-        if (res.status !== 200) {
+        if (status !== 200) {
           errors++;
           continue;
         }
@@ -127,6 +127,8 @@ export async function runIngest(opts: IngestOptions = {}): Promise<BenchResult[]
   const log = opts.log ?? (() => undefined);
   const bdb = await createBenchDatabase();
   const server = await startServerProcess(bdb.url);
+  // One keep-alive socket per station, as a station's sync client keeps its connection.
+  const client = new BenchHttp(server.baseUrl, nStations);
   try {
     const { baseUrl } = server;
     await createOperators(baseUrl, ['cutting']);
@@ -156,10 +158,10 @@ export async function runIngest(opts: IngestOptions = {}): Promise<BenchResult[]
     const bareBefore = await bareInsertAll(bdb.db, 'bench_bare_a', timed);
 
     log('ingest: push warm-up');
-    const w = await pushAll(baseUrl, stations, bodies(warm), perBatch);
+    const w = await pushAll(client, stations, bodies(warm), perBatch);
     if (w.errors) throw new Error(`warm-up push had ${w.errors} errors`);
     log(`ingest: push ${nStations} stations x ${nBatches} batches x ${perBatch} events`);
-    const run = await pushAll(baseUrl, stations, bodies(timed), perBatch);
+    const run = await pushAll(client, stations, bodies(timed), perBatch);
 
     log('ingest: bare insert (after)');
     const bareAfter = await bareInsertAll(bdb.db, 'bench_bare_b', timed);
@@ -185,7 +187,7 @@ export async function runIngest(opts: IngestOptions = {}): Promise<BenchResult[]
       const wo = workOrderIdFor(shared.id, 'cutting');
       const cont = stations.map((s) => chunk(stationEvents(f, s, wo, contendedBatches * perBatch, false), perBatch));
       log(`ingest: contended, ${nStations} stations x ${contendedBatches} batches on one work order`);
-      const c = await pushAll(baseUrl, stations, bodies(cont), perBatch);
+      const c = await pushAll(client, stations, bodies(cont), perBatch);
       if (c.errors) throw new Error(`contended push had ${c.errors} errors`);
       out.push(
         result(
@@ -198,6 +200,7 @@ export async function runIngest(opts: IngestOptions = {}): Promise<BenchResult[]
     }
     return out;
   } finally {
+    client.close();
     await server.stop();
     await bdb.drop();
   }
