@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { DocumentCache, parkCache, unparkCache } from './document-cache';
 
 /**
  * One better-sqlite3 connection per database file, shared by every storage instance (= RxDB collection, plus RxDB's
@@ -18,6 +20,13 @@ export type SqliteConnection = {
    * RxDatabase objects on one file in one process see each other's writes, like RxDB's memory storage does.
    */
   readonly perTable: Map<string, unknown>;
+  /** Parsed documents beside the file (see document-cache.ts). */
+  cache: DocumentCache;
+  /** The open token this connection wrote into the file's meta table at open. */
+  readonly openToken: string;
+  /** `PRAGMA data_version` when last checked: it changes when another connection commits to the file. */
+  dataVersion: number;
+  readonly stmtDataVersion: Database.Statement<unknown[], unknown>;
 };
 
 export type ConnectionOptions = {
@@ -25,12 +34,18 @@ export type ConnectionOptions = {
   nativeBinding?: string;
   /** How long a statement waits on a lock held by another connection/process before failing (ms). */
   busyTimeoutMs?: number;
+  /** Parsed documents kept in memory per collection (least recently used dropped first); 0 turns the cache off.
+   *  Default 10,000. */
+  cacheDocumentsPerCollection?: number;
 };
+
+export const DEFAULT_CACHE_DOCUMENTS_PER_COLLECTION = 10_000;
 
 /** Bump when the table layout written by this storage changes incompatibly. */
 export const SQLITE_STORAGE_FORMAT = 1;
 export const COLLECTIONS_TABLE = 'rxsqlite_collections';
 const META_TABLE = 'rxsqlite_meta';
+const WAL_SCRATCH_TABLE = 'rxsqlite_wal_scratch';
 
 const CONNECTIONS = new Map<string, SqliteConnection>();
 
@@ -58,6 +73,9 @@ export function acquireConnection(filename: string, options: ConnectionOptions):
   if (filename !== ':memory:') {
     mkdirSync(dirname(filename), { recursive: true });
   }
+  const openToken = randomUUID();
+  let previousToken: string | undefined;
+  let dataVersion = 0;
   const db = new Database(filename, {
     timeout: options.busyTimeoutMs ?? 5000,
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
@@ -85,11 +103,34 @@ export function acquireConnection(filename: string, options: ConnectionOptions):
         `RxStorage sqlite: ${filename} has storage format ${String(format)}, this build reads format ${SQLITE_STORAGE_FORMAT}`,
       );
     }
+    preallocateWal(db);
+    // Before the token: a commit by another connection after this point shows as a data_version change.
+    dataVersion = Number(stmtDataVersion(db).get());
+    // Every open writes a fresh token (read and replaced in one write transaction): a cache parked at close is valid
+    // only while the token is still the one its connection wrote.
+    previousToken = db
+      .transaction(() => {
+        const token = db.prepare(`SELECT value FROM ${META_TABLE} WHERE key = 'open_token'`).pluck().get();
+        db.prepare(`INSERT OR REPLACE INTO ${META_TABLE} (key, value) VALUES ('open_token', ?)`).run(openToken);
+        return typeof token === 'string' ? token : undefined;
+      })
+      .immediate();
   } catch (err) {
     db.close();
     throw err;
   }
-  const conn: SqliteConnection = { filename, db, refCount: 1, perTable: new Map() };
+  const maxPerTable = options.cacheDocumentsPerCollection ?? DEFAULT_CACHE_DOCUMENTS_PER_COLLECTION;
+  const parked = filename === ':memory:' ? undefined : unparkCache(filename, previousToken);
+  const conn: SqliteConnection = {
+    filename,
+    db,
+    refCount: 1,
+    perTable: new Map(),
+    cache: parked && parked.maxPerTable === maxPerTable ? parked : new DocumentCache(maxPerTable),
+    openToken,
+    dataVersion,
+    stmtDataVersion: stmtDataVersion(db),
+  };
   CONNECTIONS.set(filename, conn);
   return conn;
 }
@@ -104,11 +145,55 @@ export function releaseConnection(conn: SqliteConnection): void {
   }
   // Closing the last connection checkpoints the WAL into the main file and deletes the -wal/-shm files.
   conn.db.close();
+  // A WAL left behind means another connection still has the file open and may write to it without changing the
+  // open token: its cache cannot be trusted later.
+  if (conn.filename !== ':memory:' && !existsSync(conn.filename + '-wal')) {
+    parkCache(conn.filename, conn.openToken, conn.cache);
+  }
+}
+
+/**
+ * The connection's document cache, emptied first if another connection committed to the file since the last check.
+ * Call before every read that may be answered from the cache (and inside write transactions, before reading the
+ * documents to compare revisions against).
+ */
+export function freshCache(conn: SqliteConnection): DocumentCache {
+  const version = Number(conn.stmtDataVersion.get());
+  if (version !== conn.dataVersion) {
+    conn.dataVersion = version;
+    conn.cache.clear();
+  }
+  return conn.cache;
 }
 
 /** The open connection for a file, if any storage instance currently holds it. */
 export function findOpenConnection(filename: string): SqliteConnection | undefined {
   return CONNECTIONS.get(filename);
+}
+
+/**
+ * Grows the WAL once to its working size (what accumulates before an automatic checkpoint) and restarts it, so the
+ * fsync of every later commit overwrites blocks the file already has instead of appending: appending makes the
+ * filesystem journal a size change at each fdatasync, which here costs about as much again as the commit itself
+ * (PostgreSQL recycles its WAL segments for the same reason). The space is written as free pages of the database
+ * (a blob inserted and deleted), which later inserts reuse.
+ */
+export function preallocateWal(db: Database.Database): void {
+  const pages = Number(db.pragma('wal_autocheckpoint', { simple: true }));
+  const pageSize = Number(db.pragma('page_size', { simple: true }));
+  if (!(pages > 0) || db.memory) {
+    return;
+  }
+  db.exec(`CREATE TABLE IF NOT EXISTS ${WAL_SCRATCH_TABLE} (b BLOB NOT NULL)`);
+  db.prepare(`INSERT INTO ${WAL_SCRATCH_TABLE} (b) VALUES (zeroblob(?))`).run(pages * pageSize);
+  db.exec(`DELETE FROM ${WAL_SCRATCH_TABLE}`);
+  // Once every frame is copied back, the next writer starts again at the beginning of the (now full-size) WAL file.
+  // PASSIVE never waits for other connections' readers; if one holds the WAL, it restarts at a later checkpoint.
+  db.pragma('wal_checkpoint(PASSIVE)');
+}
+
+function stmtDataVersion(db: Database.Database): Database.Statement<unknown[], unknown> {
+  return db.prepare('PRAGMA data_version').pluck();
 }
 
 /** Double-quote an SQL identifier (table/index names come from RxDB names, which may contain '-' or '$'). */

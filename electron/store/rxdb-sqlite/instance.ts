@@ -28,7 +28,8 @@ import {
   type RxStorageQueryResult,
   type StringKeys,
 } from 'rxdb';
-import { COLLECTIONS_TABLE, quoteIdent, releaseConnection, type SqliteConnection } from './connection';
+import { COLLECTIONS_TABLE, freshCache, quoteIdent, releaseConnection, type SqliteConnection } from './connection';
+import type { TableCache } from './document-cache';
 import { toSortableText } from './sortable-text';
 
 export type RxStorageSqliteInternals = {
@@ -66,8 +67,15 @@ type IndexFields<RxDocType> = {
 type RangeMode = 'all' | 'page' | 'count';
 
 /** SQL for a range scan on one index column, ready to run; `explainQuery` uses the same builder, so tests see
- *  exactly the statement `query` runs. */
+ *  exactly the statement `query` runs. Scans yield primary keys (or a count); documents come from `docsFor`. */
 type RangeScan = { stmt: Database.Statement<unknown[], unknown>; params: unknown[] };
+
+/** Thrown inside the insert-only transaction to roll it back when an id turns out to exist. */
+const ALREADY_STORED = new Error('RxStorage sqlite: document already stored');
+const NOTHING_IN_DB = new Map<string, never>();
+
+/** Keys per lookup when a filtered, index-sorted query walks its range lazily. */
+const LAZY_CHUNK = 256;
 
 export function tableNameFor(databaseName: string, collectionName: string, schemaVersion: number): string {
   return `${databaseName}__${collectionName}__v${schemaVersion}`;
@@ -114,6 +122,13 @@ export class RxStorageInstanceSqlite<RxDocType>
   private readonly stmtUpdate: Database.Statement<unknown[], unknown>;
   private readonly stmtCleanup: Database.Statement<unknown[], unknown>;
   private readonly lwtIndex: IndexColumn | undefined;
+  /** This table's parsed documents (document-cache.ts); read it through `cached()`, which checks it is fresh. */
+  private readonly cache: TableCache<RxDocumentData<RxDocType>>;
+  /** Insert-only variant for rows that are all new documents; throws ALREADY_STORED (rolled back) if one is not. */
+  private readonly insertTransaction: (
+    rows: BulkWriteRow<RxDocType>[],
+    context: string,
+  ) => CategorizeBulkWriteRowsOutput<RxDocType>;
   /** The whole read-categorise-write step of a bulkWrite as one IMMEDIATE transaction (see bulkWrite). */
   private readonly writeTransaction: (
     rows: BulkWriteRow<RxDocType>[],
@@ -162,6 +177,7 @@ export class RxStorageInstanceSqlite<RxDocType>
       perTable.set(internals.tableName, this.changes$);
     }
 
+    this.cache = internals.connection.cache.table(internals.tableName);
     const t = this.table;
     const idxCols = this.indexColumns.map((c) => c.column);
     // pluck(): rows as the bare data string, no per-row object; the id is read from the parsed document.
@@ -173,7 +189,7 @@ export class RxStorageInstanceSqlite<RxDocType>
     this.stmtSelectMany = this.db
       .prepare(`SELECT ${t}.data FROM json_each(?) AS j JOIN ${t} ON ${t}.id = j.value`)
       .pluck();
-    this.stmtSelectAll = this.db.prepare(`SELECT data FROM ${t}`).pluck();
+    this.stmtSelectAll = this.db.prepare(`SELECT id FROM ${t}`).pluck();
     const insertCols = ['id', 'deleted', 'lwt', 'data', ...idxCols];
     this.stmtInsert = this.db.prepare(
       `INSERT INTO ${t} (${insertCols.join(', ')}) VALUES (${insertCols.map(() => '?').join(', ')})`,
@@ -189,22 +205,30 @@ export class RxStorageInstanceSqlite<RxDocType>
       `DELETE FROM ${t} WHERE ` + (this.lwtIndex ? `${this.lwtIndex.column} <= ? AND ` : '') + 'deleted = 1 AND lwt <= ?',
     );
 
+    const insertIfAbsent = this.db.prepare(
+      `INSERT INTO ${t} (${insertCols.join(', ')}) VALUES (${insertCols.map(() => '?').join(', ')}) ` +
+        'ON CONFLICT (id) DO NOTHING',
+    );
+    this.insertTransaction = this.db
+      .transaction((rows: BulkWriteRow<RxDocType>[], context: string) => {
+        // Nothing in the database for these ids, as far as RxDB can tell from an empty map: all inserts, no 409s.
+        const categorized = this.categorize(NOTHING_IN_DB, rows, context);
+        for (const row of categorized.bulkInsertDocs) {
+          const info = insertIfAbsent.run(this.insertParams(row.document));
+          if (info.changes === 0) {
+            // The id exists after all (a tombstone, a document another connection wrote): undo, take the full path.
+            throw ALREADY_STORED;
+          }
+        }
+        return categorized;
+      }).immediate;
+
     this.writeTransaction = this.db
       .transaction((rows: BulkWriteRow<RxDocType>[], context: string) => {
-        const docsInDb = this.readDocsForWrite(rows);
-        const categorized = categorizeBulkWriteRows<RxDocType>(
-          this,
-          this.primaryPath as StringKeys<RxDocType>,
-          docsInDb,
-          rows,
-          context,
-        );
+        const categorized = this.categorize(this.readDocsForWrite(rows), rows, context);
         // One parameter array per row, in column order (id last for the UPDATE's WHERE).
         for (const row of categorized.bulkInsertDocs) {
-          const doc = row.document;
-          const params: unknown[] = [this.idOf(doc), doc._deleted ? 1 : 0, doc._meta.lwt, JSON.stringify(doc)];
-          this.pushIndexValues(doc, params);
-          this.stmtInsert.run(params);
+          this.stmtInsert.run(this.insertParams(row.document));
         }
         for (const row of categorized.bulkUpdateDocs) {
           const doc = row.document;
@@ -227,9 +251,27 @@ export class RxStorageInstanceSqlite<RxDocType>
         return Promise.resolve({ error: [] });
       }
       // One SQLite transaction: read the current state of the written ids, let RxDB decide inserts/updates/409s,
-      // write. better-sqlite3 is synchronous, so nothing else runs on this connection in between.
-      const categorized = this.writeTransaction(rows, context);
-      // Emit only after COMMIT returned: subscribers must never see a write that could still roll back.
+      // write. better-sqlite3 is synchronous, so nothing else runs on this connection in between. Rows that are all
+      // new documents (no previous revision, none known to the cache) first try the insert-only transaction, which
+      // skips reading: the primary key itself tells whether an id exists.
+      let categorized: CategorizeBulkWriteRowsOutput<RxDocType> | undefined;
+      if (this.allNewDocuments(rows)) {
+        try {
+          categorized = this.insertTransaction(rows, context);
+        } catch (err) {
+          if (err !== ALREADY_STORED) {
+            throw err;
+          }
+        }
+      }
+      categorized ??= this.writeTransaction(rows, context);
+      // The cache and subscribers learn of the write only after COMMIT returned: never of one that could roll back.
+      for (const row of categorized.bulkInsertDocs) {
+        this.cache.set(this.idOf(row.document), row.document);
+      }
+      for (const row of categorized.bulkUpdateDocs) {
+        this.cache.set(this.idOf(row.document), row.document);
+      }
       if (categorized.eventBulk.events.length > 0 && categorized.newestRow) {
         const last = categorized.newestRow.document;
         categorized.eventBulk.checkpoint = { id: this.idOf(last), lwt: last._meta.lwt };
@@ -281,10 +323,10 @@ export class RxStorageInstanceSqlite<RxDocType>
       }
       // RxDB's count ignores skip/limit, like the memory storage; count every match in the index range.
       const matcher = getQueryMatcher(this.schema, preparedQuery.query);
-      const datas = column ? this.rangeData(preparedQuery, column, 'all') : (this.stmtSelectAll.all() as string[]);
+      const ids = column ? this.rangeIds(preparedQuery, column, 'all') : (this.stmtSelectAll.all() as string[]);
       let count = 0;
-      for (const data of datas) {
-        if (matcher(JSON.parse(data) as RxDocumentData<RxDocType>)) {
+      for (const doc of this.docsFor(ids)) {
+        if (matcher(doc)) {
           count++;
         }
       }
@@ -324,6 +366,8 @@ export class RxStorageInstanceSqlite<RxDocType>
       } else {
         this.stmtCleanup.run(maxLwt);
       }
+      // Purged tombstones must not be served from memory; cleanup is rare, so forget the table's documents.
+      this.cache.clear();
       return Promise.resolve(true);
     } catch (err) {
       return Promise.reject(err);
@@ -341,6 +385,7 @@ export class RxStorageInstanceSqlite<RxDocType>
       this.db.prepare(`DELETE FROM ${COLLECTIONS_TABLE} WHERE table_name = ?`).run(this.internals.tableName);
     })();
     this.internals.connection.perTable.delete(this.internals.tableName);
+    this.cache.clear();
     await this.close();
   }
 
@@ -382,8 +427,7 @@ export class RxStorageInstanceSqlite<RxDocType>
       // The planner was given an index this table has no column for (e.g. `query.index` naming a non-schema
       // index): correct but slow full scan.
       const matcher = getQueryMatcher(this.schema, query);
-      const docs = (this.stmtSelectAll.all() as string[])
-        .map((data) => JSON.parse(data) as RxDocumentData<RxDocType>)
+      const docs = this.docsFor(this.stmtSelectAll.all() as string[])
         .filter((doc) => matcher(doc))
         .sort(getSortComparator(this.schema, query));
       return docs.slice(skip, skipPlusLimit);
@@ -391,28 +435,41 @@ export class RxStorageInstanceSqlite<RxDocType>
 
     const mode = this.rangeModeFor(preparedQuery);
     if (mode === 'page') {
-      // Index range already is the answer in the right order: SQLite applies skip/limit, we parse only the page.
-      return this.rangeData(preparedQuery, column, 'page').map((d) => JSON.parse(d) as RxDocumentData<RxDocType>);
+      // Index range already is the answer in the right order: SQLite applies skip/limit, we read only the page.
+      return this.docsFor(this.rangeIds(preparedQuery, column, 'page'));
     }
 
     const matcher = plan.selectorSatisfiedByIndex ? undefined : getQueryMatcher(this.schema, query);
     const mustSort = !plan.sortSatisfiedByIndex;
     let rows: RxDocumentData<RxDocType>[] = [];
     if (!mustSort && Number.isFinite(skipPlusLimit)) {
-      // Sorted by the index but filtered in JS: walk the range lazily and stop once skip + limit matches are found.
+      // Sorted by the index but filtered in JS: walk the range lazily, a chunk of keys at a time (one SELECT for the
+      // chunk's uncached documents), and stop once skip + limit matches are found.
       const scan = this.rangeScan(preparedQuery, column, 'all');
-      for (const data of scan.stmt.iterate(...scan.params) as IterableIterator<string>) {
-        if (rows.length >= skipPlusLimit) {
-          break;
+      let chunk: string[] = [];
+      const take = () => {
+        for (const doc of this.docsFor(chunk)) {
+          if (rows.length >= skipPlusLimit) {
+            break;
+          }
+          if (!matcher || matcher(doc)) {
+            rows.push(doc);
+          }
         }
-        const doc = JSON.parse(data) as RxDocumentData<RxDocType>;
-        if (!matcher || matcher(doc)) {
-          rows.push(doc);
+        chunk = [];
+      };
+      for (const id of scan.stmt.iterate(...scan.params) as IterableIterator<string>) {
+        chunk.push(id);
+        if (chunk.length >= Math.min(LAZY_CHUNK, skipPlusLimit - rows.length)) {
+          take();
+          if (rows.length >= skipPlusLimit) {
+            break;
+          }
         }
       }
+      take();
     } else {
-      for (const data of this.rangeData(preparedQuery, column, 'all')) {
-        const doc = JSON.parse(data) as RxDocumentData<RxDocType>;
+      for (const doc of this.docsFor(this.rangeIds(preparedQuery, column, 'all'))) {
         if (!matcher || matcher(doc)) {
           rows.push(doc);
         }
@@ -432,7 +489,7 @@ export class RxStorageInstanceSqlite<RxDocType>
     return plan.selectorSatisfiedByIndex && plan.sortSatisfiedByIndex ? 'page' : 'all';
   }
 
-  private rangeData(preparedQuery: PreparedQuery<RxDocType>, column: IndexColumn, mode: RangeMode): string[] {
+  private rangeIds(preparedQuery: PreparedQuery<RxDocType>, column: IndexColumn, mode: RangeMode): string[] {
     const scan = this.rangeScan(preparedQuery, column, mode);
     return scan.stmt.all(...scan.params) as string[];
   }
@@ -453,7 +510,7 @@ export class RxStorageInstanceSqlite<RxDocType>
       const sql =
         mode === 'count'
           ? `SELECT COUNT(*) FROM ${this.table} WHERE ${where}`
-          : `SELECT data FROM ${this.table} WHERE ${where} ORDER BY ${c}` + (mode === 'page' ? ' LIMIT ? OFFSET ?' : '');
+          : `SELECT id FROM ${this.table} WHERE ${where} ORDER BY ${c}` + (mode === 'page' ? ' LIMIT ? OFFSET ?' : '');
       stmt = this.db.prepare(sql).pluck();
       this.rangeStatements.set(key, stmt);
     }
@@ -465,6 +522,31 @@ export class RxStorageInstanceSqlite<RxDocType>
     return { stmt, params };
   }
 
+  /** RxDB's own decision of inserts, updates and 409s, given what the database holds for the rows' ids. */
+  private categorize(
+    docsInDb: Map<string, RxDocumentData<RxDocType>>,
+    rows: BulkWriteRow<RxDocType>[],
+    context: string,
+  ): CategorizeBulkWriteRowsOutput<RxDocType> {
+    return categorizeBulkWriteRows<RxDocType>(this, this.primaryPath as StringKeys<RxDocType>, docsInDb, rows, context);
+  }
+
+  private allNewDocuments(rows: BulkWriteRow<RxDocType>[]): boolean {
+    for (const row of rows) {
+      if (row.previous || this.cache.get(this.idOf(row.document)) !== undefined) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** INSERT parameters in column order: id, deleted, lwt, data, then the index strings. */
+  private insertParams(doc: RxDocumentData<RxDocType>): unknown[] {
+    const params: unknown[] = [this.idOf(doc), doc._deleted ? 1 : 0, doc._meta.lwt, JSON.stringify(doc)];
+    this.pushIndexValues(doc, params);
+    return params;
+  }
+
   /** Documents currently stored for the ids of these write rows, for RxDB's conflict detection. */
   private readDocsForWrite(rows: BulkWriteRow<RxDocType>[]): Map<string, RxDocumentData<RxDocType>> {
     const ids = new Array<string>(rows.length);
@@ -474,20 +556,49 @@ export class RxStorageInstanceSqlite<RxDocType>
     return this.readDocsById(ids);
   }
 
+  /** The stored documents of these ids (absent ones left out): from the cache, the rest in one SELECT. */
   private readDocsById(ids: string[]): Map<string, RxDocumentData<RxDocType>> {
     const found = new Map<string, RxDocumentData<RxDocType>>();
     if (ids.length === 0) {
       return found;
     }
-    const datas =
-      ids.length === 1
-        ? (this.stmtSelectOne.all(ids[0]) as string[])
-        : (this.stmtSelectMany.all(JSON.stringify(ids)) as string[]);
-    for (const data of datas) {
-      const doc = JSON.parse(data) as RxDocumentData<RxDocType>;
-      found.set(this.idOf(doc), doc);
+    freshCache(this.internals.connection);
+    let missing: string[] | undefined;
+    for (const id of ids) {
+      const doc = this.cache.get(id);
+      if (doc !== undefined) {
+        found.set(id, doc);
+      } else {
+        (missing ??= []).push(id);
+      }
+    }
+    if (missing) {
+      const datas =
+        missing.length === 1
+          ? (this.stmtSelectOne.all(missing[0]) as string[])
+          : (this.stmtSelectMany.all(JSON.stringify(missing)) as string[]);
+      for (const data of datas) {
+        const doc = JSON.parse(data) as RxDocumentData<RxDocType>;
+        const id = this.idOf(doc);
+        found.set(id, doc);
+        this.cache.set(id, doc);
+      }
     }
     return found;
+  }
+
+  /** The documents of ids just read from an index range, in that order. */
+  private docsFor(ids: string[]): RxDocumentData<RxDocType>[] {
+    const found = this.readDocsById(ids);
+    const docs: RxDocumentData<RxDocType>[] = [];
+    for (const id of ids) {
+      const doc = found.get(id);
+      // Absent only if another connection deleted the row between the range scan and this read.
+      if (doc !== undefined) {
+        docs.push(doc);
+      }
+    }
+    return docs;
   }
 
   /** Appends the document's (remapped) index strings, one per index column, to `out`. */

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fillWithDefaultSettings, now, type BulkWriteRow, type RxDocumentData } from 'rxdb';
 import { getRxStorageSqlite, getSqliteDatabase, type RxStorageInstanceSqlite } from './index';
@@ -114,5 +115,18 @@ describe('storage instance behaviour', () => {
     await inst.close();
     const changed = fillWithDefaultSettings({ ...partSchema, indexes: ['name'] });
     await expect(open('layout', 'parts', changed)).rejects.toThrow(/bump the schema version/);
+  });
+
+  it('opens with its WAL grown to working size and restarted, so commits overwrite instead of appending', async () => {
+    const inst = await open('wal-size');
+    const db = getSqliteDatabase(inst);
+    const working = Number(db.pragma('wal_autocheckpoint', { simple: true })) * Number(db.pragma('page_size', { simple: true }));
+    expect(statSync(inst.internals.connection.filename + '-wal').size).toBeGreaterThanOrEqual(working);
+    await inst.bulkWrite([row('w', 1000)], 'w');
+    // Commits after open start again at the beginning of the WAL: the preallocation's 1000 frames are not in the log.
+    const [log] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+    expect(log?.log).toBeLessThan(100);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    await inst.close();
   });
 });
