@@ -38,7 +38,7 @@ import { uuidv7 } from '../../shared/ids';
 import { canSupervise, nextPlace, receivingDepartment, workOrderIdFor, type Operator, type Station } from '../../shared/master';
 import { decide } from '../../shared/reducer';
 import { verifyPin } from '../../shared/security/pin';
-import { openStationDb, PULL_STAGED_KIND, type StationDatabase, type StoredDocument } from '../store/station-db';
+import { openStationDb, type StationDatabase, type StoredDocument } from '../store/station-db';
 import type { StationConfig } from './config';
 import { loadOrCreateStationKeys, type StationKeys } from './keys';
 import { LocalState } from './local-state';
@@ -127,8 +127,7 @@ export class StationCore {
     const station: Station = { id: config.stationId, department: config.department, lineId: config.lineId, name: config.name };
     const local = new LocalState(station);
 
-    // Staging entries of an unfinished pull cycle are not documents yet (the sync client resumes them).
-    const docs = (await opened.rx.documents.find().exec()).filter((d) => d.kind !== PULL_STAGED_KIND);
+    const docs = await opened.rx.documents.find().exec();
     local.applyDocuments(docs.map((d) => d.toJSON() as StoredDocument));
     if (config.seedFile && docs.length === 0) {
       const seed = SeedFile.safeParse(JSON.parse(readFileSync(config.seedFile, 'utf8')));
@@ -484,11 +483,15 @@ export class StationCore {
   // ---- documents from the server -----------------------------------------------------------------------------------
 
   /**
-   * Pulled documents arrived (written by the replication, a whole pull cycle at once: electron/sync/pull-staging.ts);
-   * rebase pending events on them.
+   * Pulled documents arrived (written by the replication); rebase pending events on them. `hold`: more batches of
+   * the same pull cycle follow, so keep them aside until the cycle reaches the head (LocalState.stageDocuments).
    */
-  documentsChanged(docs: readonly StoredDocument[], deletedKeys: readonly string[] = []): Promise<void> {
+  documentsChanged(docs: readonly StoredDocument[], deletedKeys: readonly string[] = [], opts: { hold?: boolean } = {}): Promise<void> {
     return this.queue.run(() => {
+      if (opts.hold) {
+        this.local.stageDocuments(docs, deletedKeys);
+        return;
+      }
       this.local.applyDocuments(docs, deletedKeys);
       this.scheduleView();
     });

@@ -24,12 +24,6 @@ export interface StoredDocument {
   body: Record<string, unknown>;
 }
 
-/**
- * Kind of the documents collection's staging entries: pulled documents of a pull cycle that has not reached the
- * server's head yet (electron/sync/pull-staging.ts). Not floor documents: local state never reads them.
- */
-export const PULL_STAGED_KIND = 'pull.staged';
-
 const eventSchema: RxJsonSchema<StoredEvent> = {
   version: 0,
   primaryKey: 'id',

@@ -28,7 +28,6 @@ import { EventPusher } from './event-pusher';
 import { backoffDelay, errorMessage, joinUrl, requestJson, SyncHttpError, type Fetch } from './http';
 import { startHeartbeat } from './heartbeat';
 import { LiveStream } from './live-stream';
-import { isStagingKey, PullStaging } from './pull-staging';
 
 export interface SyncOptions {
   /** Defaults to the station config's `serverUrl`. */
@@ -110,8 +109,8 @@ class Client implements SyncClient {
 
   // status inputs
   private stopped = false;
-  /** Documents of the current pull cycle kept aside until it reaches the head (pull-staging.ts). */
-  private staging: PullStaging | null = null;
+  /** The last pull batch was full: more of the same pull cycle follows. */
+  private pullMore = false;
   private fatalError: string | null = null;
   private streamUp = false;
   private everConnected = false;
@@ -147,9 +146,6 @@ class Client implements SyncClient {
   private async start(): Promise<void> {
     const token = await this.enroll();
     if (this.stopped) return;
-    this.staging = await PullStaging.load(this.core.db.documents);
-    if (this.stopped) return;
-    const staging = this.staging;
     const o = this.opts;
     const retryTime = o.retryTimeMs ?? DEFAULTS.retryTimeMs;
     const suffix = o.replicationSuffix ?? '';
@@ -189,14 +185,13 @@ class Client implements SyncClient {
         const deleted: string[] = [];
         for (const ev of bulk.events) {
           const d = ev.documentData;
-          if (isStagingKey(ev.documentId)) continue;
           if (ev.operation === 'DELETE' || d._deleted) deleted.push(ev.documentId);
           else docs.push({ key: d.key, kind: d.kind, id: d.id, body: d.body });
         }
-        if (docs.length === 0 && deleted.length === 0) return;
-        // Documents only arrive here with the batch that reaches the head, a whole cycle in one write (pull()).
+        // A full batch means more of this pull cycle follows: hold it back until the cycle reaches the head.
+        const hold = this.pullMore;
         this.applying = this.applying
-          .then(() => this.core.documentsChanged(docs, deleted))
+          .then(() => this.core.documentsChanged(docs, deleted, { hold }))
           .then(
             () => this.emitStatus(),
             (err: unknown) => {
@@ -240,7 +235,7 @@ class Client implements SyncClient {
         stream$: this.resync$.asObservable(),
         handler: async (checkpoint, batchSize) => {
           try {
-            return await this.pull(token, staging, checkpoint, batchSize);
+            return await this.pull(token, checkpoint, batchSize);
           } catch (err) {
             this.onRequestError('pull', err);
             throw err;
@@ -335,7 +330,7 @@ class Client implements SyncClient {
     });
   }
 
-  private async pull(token: string, staging: PullStaging, checkpoint: PullCheckpoint | undefined, batchSize: number) {
+  private async pull(token: string, checkpoint: PullCheckpoint | undefined, batchSize: number) {
     const q = new URLSearchParams({ limit: String(batchSize) });
     if (checkpoint) q.set('checkpoint', String(checkpoint.version));
     const res = await requestJson(this.fetchFn, joinUrl(this.serverUrl, `/api/pull?${q.toString()}`), PullAnswer, {
@@ -345,12 +340,13 @@ class Client implements SyncClient {
     });
     this.lastPullAt = new Date().toISOString();
     this.pullError = null;
-    const docs = res.documents.map(toStoredDocument);
+    this.pullMore = res.documents.length >= batchSize;
+    if (res.documents.length === 0) {
+      // The head, and nothing to write: apply what earlier batches of this cycle held back.
+      this.applying = this.applying.then(() => this.core.documentsChanged([], [], { hold: false }));
+    }
     this.emitStatus();
-    // A full batch: more of this cycle follows, so write it as staging entries (same count, so RxDB keeps pulling).
-    // Otherwise the head: this batch with everything staged before, in one write.
-    const documents = docs.length >= batchSize ? staging.stage(docs) : staging.release(docs);
-    return { documents, checkpoint: res.checkpoint };
+    return { documents: res.documents.map(toStoredDocument), checkpoint: res.checkpoint };
   }
 
   private onRequestError(which: 'push' | 'pull', err: unknown): void {
