@@ -87,7 +87,7 @@ export interface AssignedVersions {
   events: number;
 }
 
-/** An event to insert already numbered (see assignVersions' `insertEvents`; sent as is, JSON): the events table's columns. */
+/** An event to insert already numbered (see assignVersions' `insertEvents`); columns as in the events table. */
 export interface EventInsert {
   id: string;
   stationId: string;
@@ -164,6 +164,19 @@ const MAX_SCOPE_PAYLOAD = 7000;
  */
 export async function assignVersions(q: Queryable, opts: AssignVersionsOptions = {}): Promise<AssignedVersions> {
   const inserts = opts.insertEvents ?? [];
+  const rows = inserts.map((e, i) => ({
+    n: i + 1,
+    id: e.id,
+    station_id: e.stationId,
+    seq: e.seq,
+    hlc: e.hlc,
+    operator_id: e.operatorId,
+    type: e.type,
+    payload: e.payload,
+    v: e.v,
+    status: e.status,
+    refusal: e.status === 'refused' ? (e.refusal ?? null) : null,
+  }));
   const insertStations = [...new Set(inserts.map((e) => e.stationId))];
   let row: { version: number | null; events: number; pending: boolean; counters: number; unknown: string[] } | undefined;
   try {
@@ -192,11 +205,10 @@ export async function assignVersions(q: Queryable, opts: AssignVersionsOptions =
          RETURNING 1
        ), ins AS (
          INSERT INTO events (id, station_id, seq, hlc, operator_id, type, payload, v, status, refusal, server_seq)
-         SELECT x.id, x.station_id, x.seq, x.hlc, x.operator_id, x.type, x.payload, x.v, x.status,
-                CASE WHEN x.status = 'refused' THEN x.refusal END, c.first_seq + (SELECT n_pending FROM pending) + x.n
-         FROM c, ROWS FROM (jsonb_to_recordset($3::jsonb)
-           AS (id uuid, "stationId" text, seq bigint, hlc text, "operatorId" text, type text, payload jsonb, v integer, status text, refusal jsonb))
-           WITH ORDINALITY AS x(id, station_id, seq, hlc, operator_id, type, payload, v, status, refusal, n)
+         SELECT x.id, x.station_id, x.seq, x.hlc, x.operator_id, x.type, x.payload, x.v, x.status, x.refusal,
+                c.first_seq + (SELECT n_pending FROM pending) + x.n
+         FROM c, jsonb_to_recordset($3::jsonb)
+           AS x(id uuid, station_id text, seq bigint, hlc text, operator_id text, type text, payload jsonb, v integer, status text, refusal jsonb, n bigint)
          RETURNING 1
        ), n AS (
          SELECT (SELECT value FROM c) AS version,
@@ -214,7 +226,7 @@ export async function assignVersions(q: Queryable, opts: AssignVersionsOptions =
                 CASE WHEN length(n.payload) > $2 THEN json_build_object('version', n.version, 'scope', NULL)::text ELSE n.payload END
               ) END AS notified
        FROM pending p, n`,
-      [CHANGES_CHANNEL, MAX_SCOPE_PAYLOAD, JSON.stringify(inserts), inserts.length, insertStations],
+      [CHANGES_CHANNEL, MAX_SCOPE_PAYLOAD, JSON.stringify(rows), rows.length, insertStations],
     );
   } catch (err) {
     throw asEventConflict(err, inserts) ?? err;

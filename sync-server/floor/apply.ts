@@ -106,13 +106,8 @@ class TxDocs implements DocReader {
     );
   }
 
-  /** Documents changed in this transaction (put), last version per key. */
-  readonly changed = new Map<string, Doc>();
-
   put(doc: Doc): void {
-    const key = `${doc.kind}:${doc.id}`;
-    this.loaded.set(key, doc);
-    this.changed.set(key, doc);
+    this.loaded.set(`${doc.kind}:${doc.id}`, doc);
   }
 }
 
@@ -299,9 +294,7 @@ async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: rea
   // harmless), in key order. Every group runs this same statement, so all take their locks in one global order and
   // cannot wait on each other in a cycle (NeedDocs loads later can; a deadlock retries the group). Nothing is read
   // here: this statement's snapshot predates the waits, the next one's does not.
-  const keySet = new Set<string>();
-  for (const i of items) for (const e of i.events) for (const k of likelyKeys(e)) keySet.add(keyOf(k));
-  const keys = [...keySet].sort();
+  const keys = [...new Set(items.flatMap((i) => i.events.flatMap(likelyKeys)).map(keyOf))].sort();
   const [locked] = await q.query<{ live: string[] | null }>(
     `SELECT (SELECT array_agg(id) FROM (SELECT id FROM stations WHERE id = ANY($1::text[]) AND revoked_at IS NULL ORDER BY id FOR UPDATE) s) AS live,
             (SELECT count(x) FROM (SELECT pg_advisory_xact_lock(h) AS x FROM (${KEY_HASHES('$2')}) h) l) AS locked`,
@@ -311,14 +304,8 @@ async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: rea
   const liveItems = items.filter((i) => live.has(i.stationId));
 
   // 2. One read after the locks.
-  const evStations: string[] = [];
-  const evSeqs: number[] = [];
-  for (const i of liveItems) {
-    for (const e of i.events) {
-      evStations.push(i.stationId);
-      evSeqs.push(e.seq);
-    }
-  }
+  const evStations = liveItems.flatMap((i) => i.events.map(() => i.stationId));
+  const evSeqs = liveItems.flatMap((i) => i.events.map((e) => e.seq));
   const { kinds, ids } = splitKeys(keys);
   const [read] = await q.query<GroupRead & Record<string, unknown>>(READ_SQL, [stationIds, evStations, evSeqs, kinds, ids]);
   if (!read) throw new Error('group read returned no row');
@@ -338,8 +325,7 @@ async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: rea
 
   const outcomes: PushItemOutcome[] = [];
   const eventRows: EventRow[] = [];
-  /** A 'refusal' document per refused event (its id is the event's). */
-  const refusalDocs: DocumentWrite[] = [];
+  const docWrites: DocumentWrite[] = [];
   /** Stations with at least one accepted request: their progress row, progress document and last-push columns. */
   const pushed = new Map<string, { skew: number | null }>();
 
@@ -395,27 +381,26 @@ async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: rea
         d = decide(docs, e, master);
       }
       if (d.ok === 'need') throw new Error(`event ${e.id} kept needing documents`);
-      // The answer for this event, also what a later request of the group repeating it is told (duplicate).
-      let outcome: StoredEvent;
+      const row = { id: e.id, stationId, seq: e.seq, hlc: e.hlc, operatorId: e.operatorId, type: e.type, payload: e.payload, v: e.v };
       if (d.ok) {
-        eventRows.push({ id: e.id, stationId, seq: e.seq, hlc: e.hlc, operatorId: e.operatorId, type: e.type, payload: e.payload, v: e.v, status: 'applied' });
-        // Changed documents are collected by `docs` (last version per key) and written once, in step 4.
+        eventRows.push({ ...row, status: 'applied' });
+        for (const doc of d.changes) docWrites.push({ kind: doc.kind, id: doc.id, body: doc, scope: floorDocScope(doc) });
         for (const doc of d.changes) docs.put(doc);
         applied++;
-        outcome = { id: e.id, seq: e.seq, status: 'applied', refusal: null };
+        results.push({ id: e.id, seq: e.seq, status: 'applied', refusal: null });
+        mine.set(e.seq, { id: e.id, seq: e.seq, status: 'applied', refusal: null });
       } else {
-        eventRows.push({ id: e.id, stationId, seq: e.seq, hlc: e.hlc, operatorId: e.operatorId, type: e.type, payload: e.payload, v: e.v, status: 'refused', refusal: d.refusal });
-        refusalDocs.push({
+        eventRows.push({ ...row, status: 'refused', refusal: d.refusal });
+        docWrites.push({
           kind: REFUSAL_KIND,
           id: e.id,
           body: { eventId: e.id, seq: e.seq, type: e.type, code: d.refusal.code, message: d.refusal.message, stationId, hlc: e.hlc },
           scope: [scope.station(stationId)],
         });
         refused++;
-        outcome = { id: e.id, seq: e.seq, status: 'refused', refusal: d.refusal };
+        results.push({ id: e.id, seq: e.seq, status: 'refused', refusal: d.refusal });
+        mine.set(e.seq, { id: e.id, seq: e.seq, status: 'refused', refusal: d.refusal });
       }
-      results.push(outcome);
-      mine.set(e.seq, outcome);
       p = e.seq;
     }
     progress.set(stationId, p);
@@ -430,17 +415,14 @@ async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: rea
   // exact (nobody else moves it), so the stationProgress documents go in the same upsert as the documents they
   // account for.
   const pushedIds = [...pushed.keys()];
-  // The rules' documents first (their scope from their last version), then refusals and progress.
-  const writes: DocumentWrite[] = [];
-  for (const doc of docs.changed.values()) writes.push({ kind: doc.kind, id: doc.id, body: doc, scope: floorDocScope(doc) });
-  for (const d of refusalDocs) writes.push(d);
   for (const stationId of pushedIds) {
     const body: StationProgressBody = { stationId, lastAppliedSeq: progress.get(stationId) ?? 0 };
-    writes.push({ kind: STATION_PROGRESS_KIND, id: stationId, body, scope: [scope.station(stationId)] });
+    docWrites.push({ kind: STATION_PROGRESS_KIND, id: stationId, body, scope: [scope.station(stationId)] });
   }
-  // Every key once (one statement cannot upsert a key twice): documents by key above, one refusal per event id, one
-  // progress row per station.
-  const docRows = writes.map((d) => ({ kind: d.kind, id: d.id, body: d.body, scope: d.scope, deleted: d.deleted ?? false }));
+  // One statement cannot upsert one key twice: the last write of a key wins, as it would row by row.
+  const byKey = new Map<string, DocumentWrite>();
+  for (const d of docWrites) byKey.set(`${d.kind}\u0000${d.id}`, d);
+  const docRows = [...byKey.values()].map((d) => ({ kind: d.kind, id: d.id, body: d.body, scope: d.scope, deleted: d.deleted ?? false }));
   await q.query(WRITE_SQL, [
     JSON.stringify(docRows),
     pushedIds,
