@@ -106,35 +106,15 @@ export interface AssignVersionsOptions {
   /**
    * Events to INSERT in the same statement, with their final server_seq, instead of inserting them earlier with
    * server_seq NULL and having this statement UPDATE them (which writes every event row, and all its index entries,
-   * twice). A plain INSERT: when an id or (station, seq) is already stored, the statement fails with EventConflict and
-   * the transaction must roll back (db.tx and writeTx do, on the throw).
+   * twice). Inserted with ON CONFLICT DO NOTHING: when an id or (station, seq) is already stored, fewer are inserted
+   * (see `insertConflicts`) and the numbers handed out have a hole, so the caller must then roll back.
    */
   insertEvents?: readonly EventInsert[];
 }
 
-/** An event of `insertEvents` holds an id or a (station, seq) that a stored event already holds; nothing was written. */
-export class EventConflict extends Error {
-  constructor(
-    /** The conflicting event (null if PostgreSQL's message did not say which). */
-    readonly event: EventInsert | null,
-    detail: string,
-  ) {
-    super(event ? `event ${event.id} (seq ${event.seq}) conflicts with a stored event` : `an event conflicts with a stored event (${detail})`);
-  }
-}
-
-/** Events that name a station the stations table does not hold (there is no foreign key: see 0006). */
-export class UnknownStation extends Error {}
-
-const UNIQUE_VIOLATION = '23505';
-
-function asEventConflict(err: unknown, inserts: readonly EventInsert[]): EventConflict | null {
-  const e = err as { code?: unknown; table?: unknown; detail?: unknown };
-  if (e.code !== UNIQUE_VIOLATION || e.table !== 'events') return null;
-  const detail = typeof e.detail === 'string' ? e.detail : '';
-  // "Key (id)=(<uuid>) already exists." or "Key (station_id, seq)=(<station>, <seq>) already exists."
-  const event = inserts.find((x) => detail.includes(`=(${x.id})`) || detail.includes(`=(${x.stationId}, ${x.seq})`)) ?? null;
-  return new EventConflict(event, detail);
+export interface AssignedVersionsWithInserts extends AssignedVersions {
+  /** Events of `insertEvents` that were NOT inserted (another stored event holds their id or station seq). */
+  insertConflicts: EventInsert[];
 }
 
 /** Above this the NOTIFY payload (8000 bytes max) carries no scope list and every stream treats it as relevant. */
@@ -149,20 +129,17 @@ const MAX_SCOPE_PAYLOAD = 7000;
  * ONE statement (one round trip), because the `change_counter` row lock it takes is held until COMMIT and every
  * writer queues on it: the shorter the stretch from taking it to committing, the more commits per second. In order:
  * what is pending in this transaction (only its own rows have version 0 / server_seq NULL: others' are invisible until
- * they commit, and then they are stamped) plus the events to insert, and the stations of all those events, share-locked
- * as a foreign key would (the events → stations foreign key is gone, 0006: it cost a lookup per event row, under the
- * counter lock); nothing = no lock and no number; an event of an unknown station = no lock, no write, UnknownStation.
- * Otherwise the UPDATE of the counter takes the row lock (waiting for the previous writer's COMMIT, then re-reading the
- * committed row, as READ COMMITTED does for UPDATE) and hands out the next numbers; documents get the new version,
- * events the next server_seqs (pending ones by station and station seq, then `insertEvents` in the order given:
- * callers give them by station and seq); the NOTIFY carries the version and the scope tokens touched (null scope when
- * too long).
+ * they commit, and then they are stamped) plus the events to insert; nothing = no lock and no number. Otherwise the
+ * UPDATE of the counter takes the row lock (waiting for the previous writer's COMMIT, then re-reading the committed
+ * row, as READ COMMITTED does for UPDATE) and hands out the next numbers; documents get the new version, events the
+ * next server_seqs (pending ones by station and station seq, then `insertEvents` in the order given: callers give them
+ * by station and seq); the NOTIFY carries the version and the scope tokens touched (null scope when too long).
  *
  * Only the statement's own rows are touched after the counter lock is taken (pending rows are this transaction's,
- * inserted events are new, the stations are locked before), so it never waits on another writer's row while holding
- * the lock every writer needs; documents must therefore be written (writeDocuments) before, not here.
+ * inserted events are new), so it never waits on another writer's row while holding the lock every writer needs;
+ * documents must therefore be written (writeDocuments) before, not here.
  */
-export async function assignVersions(q: Queryable, opts: AssignVersionsOptions = {}): Promise<AssignedVersions> {
+export async function assignVersions(q: Queryable, opts: AssignVersionsOptions = {}): Promise<AssignedVersionsWithInserts> {
   const inserts = opts.insertEvents ?? [];
   const rows = inserts.map((e, i) => ({
     n: i + 1,
@@ -177,63 +154,57 @@ export async function assignVersions(q: Queryable, opts: AssignVersionsOptions =
     status: e.status,
     refusal: e.status === 'refused' ? (e.refusal ?? null) : null,
   }));
-  const insertStations = [...new Set(inserts.map((e) => e.stationId))];
-  let row: { version: number | null; events: number; pending: boolean; counters: number; unknown: string[] } | undefined;
-  try {
-    [row] = await q.query<NonNullable<typeof row>>(
-      `WITH named AS (
-         SELECT unnest($5::text[]) AS id UNION SELECT station_id FROM events WHERE server_seq IS NULL
-       ), known AS MATERIALIZED (
-         SELECT id FROM stations WHERE id IN (SELECT id FROM named) FOR KEY SHARE
-       ), pending AS MATERIALIZED (
-         SELECT EXISTS (SELECT 1 FROM documents WHERE version = 0) AS docs,
-                (SELECT count(*) FROM events WHERE server_seq IS NULL) AS n_pending,
-                $4::bigint AS n_new,
-                ARRAY(SELECT id FROM named EXCEPT SELECT id FROM known) AS unknown
-       ), c AS (
-         UPDATE change_counter
-            SET value = value + (SELECT docs::int FROM pending),
-                event_seq = event_seq + (SELECT n_pending + n_new FROM pending)
-          WHERE (SELECT (docs OR n_pending + n_new > 0) AND cardinality(unknown) = 0 FROM pending)
-         RETURNING value, event_seq - (SELECT n_pending + n_new FROM pending) AS first_seq
-       ), d AS (
-         UPDATE documents SET version = c.value FROM c WHERE version = 0 RETURNING scope
-       ), o AS (
-         SELECT id, row_number() OVER (ORDER BY station_id, seq) AS rn FROM events WHERE server_seq IS NULL
-       ), e AS (
-         UPDATE events SET server_seq = c.first_seq + o.rn FROM o, c WHERE events.id = o.id
-         RETURNING 1
-       ), ins AS (
-         INSERT INTO events (id, station_id, seq, hlc, operator_id, type, payload, v, status, refusal, server_seq)
-         SELECT x.id, x.station_id, x.seq, x.hlc, x.operator_id, x.type, x.payload, x.v, x.status, x.refusal,
-                c.first_seq + (SELECT n_pending FROM pending) + x.n
-         FROM c, jsonb_to_recordset($3::jsonb)
-           AS x(id uuid, station_id text, seq bigint, hlc text, operator_id text, type text, payload jsonb, v integer, status text, refusal jsonb, n bigint)
-         RETURNING 1
-       ), n AS (
-         SELECT (SELECT value FROM c) AS version,
-                json_build_object(
-                  'version', (SELECT value FROM c),
-                  'scope', (SELECT coalesce(array_agg(DISTINCT t ORDER BY t), '{}'::text[]) FROM d, unnest(d.scope) AS t)
-                )::text AS payload
-       )
-       SELECT CASE WHEN p.docs THEN n.version END AS version,
-              ((SELECT count(*) FROM e) + (SELECT count(*) FROM ins))::int AS events,
-              p.docs OR p.n_pending + p.n_new > 0 AS pending,
-              (SELECT count(*) FROM c)::int AS counters,
-              p.unknown,
-              CASE WHEN p.docs AND n.version IS NOT NULL THEN pg_notify($1,
-                CASE WHEN length(n.payload) > $2 THEN json_build_object('version', n.version, 'scope', NULL)::text ELSE n.payload END
-              ) END AS notified
-       FROM pending p, n`,
-      [CHANGES_CHANNEL, MAX_SCOPE_PAYLOAD, JSON.stringify(rows), rows.length, insertStations],
-    );
-  } catch (err) {
-    throw asEventConflict(err, inserts) ?? err;
-  }
-  if (row && row.unknown.length > 0) throw new UnknownStation(`events of unknown stations: ${row.unknown.join(', ')}`);
+  const [row] = await q.query<{ version: number | null; events: number; pending: boolean; counters: number; inserted: [string, number][] | null }>(
+    `WITH pending AS MATERIALIZED (
+       SELECT EXISTS (SELECT 1 FROM documents WHERE version = 0) AS docs,
+              (SELECT count(*) FROM events WHERE server_seq IS NULL) AS n_pending,
+              $4::bigint AS n_new
+     ), c AS (
+       UPDATE change_counter
+          SET value = value + (SELECT docs::int FROM pending),
+              event_seq = event_seq + (SELECT n_pending + n_new FROM pending)
+        WHERE (SELECT docs OR n_pending + n_new > 0 FROM pending)
+       RETURNING value, event_seq - (SELECT n_pending + n_new FROM pending) AS first_seq
+     ), d AS (
+       UPDATE documents SET version = (SELECT value FROM c) WHERE version = 0 RETURNING scope
+     ), o AS (
+       SELECT id, row_number() OVER (ORDER BY station_id, seq) AS rn FROM events WHERE server_seq IS NULL
+     ), e AS (
+       UPDATE events SET server_seq = (SELECT first_seq FROM c) + o.rn FROM o WHERE events.id = o.id
+       RETURNING 1
+     ), ins AS (
+       INSERT INTO events (id, station_id, seq, hlc, operator_id, type, payload, v, status, refusal, server_seq)
+       SELECT x.id, x.station_id, x.seq, x.hlc, x.operator_id, x.type, x.payload, x.v, x.status, x.refusal,
+              (SELECT first_seq FROM c) + (SELECT n_pending FROM pending) + x.n
+       FROM jsonb_to_recordset($3::jsonb)
+         AS x(id uuid, station_id text, seq bigint, hlc text, operator_id text, type text, payload jsonb, v integer, status text, refusal jsonb, n bigint)
+       ON CONFLICT DO NOTHING
+       RETURNING station_id, seq
+     ), n AS (
+       SELECT (SELECT value FROM c) AS version,
+              json_build_object(
+                'version', (SELECT value FROM c),
+                'scope', (SELECT coalesce(array_agg(DISTINCT t ORDER BY t), '{}'::text[]) FROM d, unnest(d.scope) AS t)
+              )::text AS payload
+     )
+     SELECT CASE WHEN p.docs THEN n.version END AS version,
+            ((SELECT count(*) FROM e) + (SELECT count(*) FROM ins))::int AS events,
+            p.docs OR p.n_pending + p.n_new > 0 AS pending,
+            (SELECT count(*) FROM c)::int AS counters,
+            CASE WHEN (SELECT count(*) FROM ins) <> p.n_new THEN (SELECT coalesce(json_agg(json_build_array(station_id, seq)), '[]'::json) FROM ins) END AS inserted,
+            CASE WHEN p.docs THEN pg_notify($1,
+              CASE WHEN length(n.payload) > $2 THEN json_build_object('version', n.version, 'scope', NULL)::text ELSE n.payload END
+            ) END AS notified
+     FROM pending p, n`,
+    [CHANGES_CHANNEL, MAX_SCOPE_PAYLOAD, JSON.stringify(rows), rows.length],
+  );
   if (row?.pending && row.counters !== 1) throw new Error('change_counter row missing: migrations not applied?');
-  return { version: row?.version ?? null, events: row?.events ?? 0 };
+  let insertConflicts: EventInsert[] = [];
+  if (row?.inserted) {
+    const got = new Set(row.inserted.map(([s, q]) => `${s}\u0000${Number(q)}`));
+    insertConflicts = inserts.filter((e) => !got.has(`${e.stationId}\u0000${e.seq}`));
+  }
+  return { version: row?.version ?? null, events: row?.events ?? 0, insertConflicts };
 }
 
 /** One writing transaction: runs `fn`, then assignVersions() as its last step, then commits. */
