@@ -7,6 +7,13 @@
 import { z } from 'zod';
 import type { Doc } from './docs';
 
+/**
+ * The error code of a 401 that means "this station's token is unknown or revoked": the station stops syncing and
+ * needs a new enrollment code. Any other 401 (a proxy in between, a missing header) is retried like a server error,
+ * so a misconfigured network cannot make a station forget its enrollment.
+ */
+export const STATION_TOKEN_REJECTED = 'station_token_rejected';
+
 export const MAX_PUSH_BATCH = 500;
 
 /** Events travel as plain JSON; the server parses each with the shared schemas (`parseEvent`). */

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FloorEvent } from '../../shared/events';
 import { workOrderIdFor } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
-import type { PushOutcome } from '../../shared/sync';
+import { STATION_TOKEN_REJECTED, type PushOutcome } from '../../shared/sync';
 import type { StationCore } from '../core/station-core';
 import { TEST_PIN, badgeOf, openTestStation, tempDir } from '../core/testing';
 import { EventPusher, expectedSeq } from './event-pusher';
@@ -26,7 +26,7 @@ class FakeServer {
     const body = JSON.parse(String(init?.body)) as { events: FloorEvent[] };
     const seqs = body.events.map((e) => e.seq);
     this.requests.push(seqs);
-    if (this.status !== null) return json(this.status, { error: 'unauthorized', message: 'unknown or revoked station token' });
+    if (this.status !== null) return json(this.status, { error: STATION_TOKEN_REJECTED, message: 'unknown or revoked station token' });
     const results: PushOutcome[] = [];
     let progress = this.progress;
     for (const e of body.events) {

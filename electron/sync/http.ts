@@ -3,11 +3,22 @@
  * "the network is down" (retry, show offline) from "the server said no" (401 revoked, 409 seq_gap, 400 bad event).
  */
 import { z } from 'zod';
+import { STATION_TOKEN_REJECTED } from '../../shared/sync';
 
 export type Fetch = typeof globalThis.fetch;
 
 /** The server's error body (sync-server/http/route.ts): `{error, message, issues?}`. */
 const ErrorBody = z.object({ error: z.string(), message: z.string() });
+
+/** The server's error code in an error body, if the text is one. */
+export function errorCodeOf(text: string): string | undefined {
+  try {
+    const r = ErrorBody.safeParse(JSON.parse(text));
+    return r.success ? r.data.error : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The request failed. `status` 0 = no answer at all (network down, timeout, aborted). */
 export class SyncHttpError extends Error {
@@ -25,9 +36,9 @@ export class SyncHttpError extends Error {
     return this.status === 0;
   }
 
-  /** The station's token is unknown or revoked: stop, do not retry. */
+  /** The server says the station's token is unknown or revoked: stop, do not retry. Other 401s are retried. */
   get isRevoked(): boolean {
-    return this.status === 401;
+    return this.status === 401 && this.code === STATION_TOKEN_REJECTED;
   }
 }
 

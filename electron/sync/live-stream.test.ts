@@ -1,3 +1,4 @@
+import { STATION_TOKEN_REJECTED } from '../../shared/sync';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, type Fetch } from './http';
 import { LiveStream, parseFrame, type StreamMessage } from './live-stream';
@@ -70,12 +71,25 @@ describe('LiveStream', () => {
     expect(h.calls()).toBe(3);
   });
 
-  it('a 401 means revoked: no reconnect', async () => {
-    const h = harness([() => new Response(JSON.stringify({ error: 'unauthorized', message: 'revoked' }), { status: 401 })]);
+  it("the server's 401 for a rejected token means revoked: no reconnect", async () => {
+    const h = harness([() => new Response(JSON.stringify({ error: STATION_TOKEN_REJECTED, message: 'revoked' }), { status: 401 })]);
     h.stream.start();
     expect(await h.revokedP).toMatch(/revoked station token/);
     await h.stream.stop();
     expect(h.calls()).toBe(1);
+  });
+
+  it('any other 401 (a proxy, a login page) is retried, not taken as revocation', async () => {
+    let revoked = false;
+    const h = harness([() => new Response('<html>401 Authorization Required</html>', { status: 401 }), () => sse(['data: "RESYNC"\n\n'], true)]);
+    void h.revokedP.then(() => (revoked = true));
+    h.stream.start();
+    const deadline = Date.now() + 2_000;
+    while (h.calls() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await h.stream.stop();
+    expect(h.calls()).toBe(2);
+    expect(h.log[0]).toMatch(/^down:live stream: HTTP 401/);
+    expect(revoked).toBe(false);
   });
 
   it('a silent connection is dropped after the idle timeout and reopened', async () => {

@@ -6,7 +6,8 @@
  * treated as dead: half-open TCP connections after a switch reboot otherwise hang forever.
  */
 import { z } from 'zod';
-import { backoffDelay, describeNetworkError, SyncHttpError, type Fetch } from './http';
+import { STATION_TOKEN_REJECTED } from '../../shared/sync';
+import { backoffDelay, describeNetworkError, errorCodeOf, SyncHttpError, type Fetch } from './http';
 
 /** `data:` payloads of /api/stream (sync-server/replication/wire.ts: the server's side of the same contract). */
 export const StreamMessage = z.union([
@@ -119,10 +120,11 @@ export class LiveStream {
       } catch (err) {
         throw new SyncHttpError(0, 'network', `live stream: ${idleFired ? 'no answer' : describeNetworkError(err)}`);
       }
-      if (res.status === 401) throw new SyncHttpError(401, 'unauthorized', 'live stream: unknown or revoked station token');
       if (!res.ok || !res.body) {
-        await res.body?.cancel().catch(() => undefined);
-        throw new SyncHttpError(res.status, 'http_error', `live stream: HTTP ${res.status}`);
+        // The server's error body says which 401 this is (only its own code means revoked: SyncHttpError.isRevoked).
+        const body = await res.text().catch(() => '');
+        const code = errorCodeOf(body) ?? 'http_error';
+        throw new SyncHttpError(res.status, code, `live stream: HTTP ${res.status}${code === STATION_TOKEN_REJECTED ? ': unknown or revoked station token' : ''}`);
       }
       this.connected = true;
       this.opts.onOpen();

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Db } from '../db/types';
+import { STATION_TOKEN_REJECTED } from '../../shared/sync';
 import { HttpError } from '../http/route';
 import { secretEquals, sha256Hex } from './secrets';
 
@@ -60,7 +61,7 @@ export function stationAuthenticator(db: Db, events?: CredentialEvents): preHand
     );
     if (!row || row.revoked_at) {
       cache.delete(hash);
-      throw new HttpError(401, 'unauthorized', 'unknown or revoked station token');
+      throw new HttpError(401, STATION_TOKEN_REJECTED, 'unknown or revoked station token');
     }
     request.station = { id: row.id, department: row.department };
     if (events) {

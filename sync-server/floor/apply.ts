@@ -31,7 +31,7 @@
 import type { Doc, DocKind, DocOf, DocReader } from '../../shared/docs';
 import { parseEvent, type FloorEvent } from '../../shared/events';
 import { decide as sharedDecide, NeedDocs, type DocKey } from '../../shared/reducer';
-import { floorDocScope, REFUSAL_KIND, STATION_PROGRESS_KIND, type PushOutcome } from '../../shared/sync';
+import { floorDocScope, REFUSAL_KIND, STATION_PROGRESS_KIND, STATION_TOKEN_REJECTED, type PushOutcome } from '../../shared/sync';
 import { assignVersions, scope, type DocumentWrite } from '../changes';
 import type { Db, Queryable } from '../db/types';
 import type { EventRow, StationProgressBody } from '../store';
@@ -331,7 +331,7 @@ async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: rea
   for (const item of items) {
     const { stationId, events } = item;
     if (!live.has(stationId)) {
-      outcomes.push({ ok: false, error: new PushError(401, 'unauthorized', `station ${stationId} is unknown or revoked`) });
+      outcomes.push({ ok: false, error: new PushError(401, STATION_TOKEN_REJECTED, `station ${stationId} is unknown or revoked`) });
       continue;
     }
     let p = progress.get(stationId) ?? 0;

@@ -11,7 +11,7 @@ import { uuidv7 } from '../../shared/ids';
 import { workOrderIdFor, type Department } from '../../shared/master';
 import { decide } from '../../shared/reducer';
 import { EventFactory, mo, operatorOf } from '../../shared/testing/fixtures';
-import type { PushResponse } from '../../shared/sync';
+import { STATION_TOKEN_REJECTED, type PushResponse } from '../../shared/sync';
 import { buildApp } from '../app';
 import { createTestDb, type TestDb } from '../db/testing';
 import { enrollStation, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
@@ -217,7 +217,7 @@ describe(`push group commit (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})
     expect(ok(0).lastAppliedSeq).toBe(s2a[1]!.seq);
     expect(err(1)).toMatchObject({ status: 409, code: 'seq_gap', message: expect.stringContaining(`expected seq ${gapA.seq}`) });
     expect(ok(2).results[0]).toMatchObject({ id: acceptFirst.id, status: 'applied' });
-    expect(err(3)).toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(err(3)).toMatchObject({ status: 401, code: STATION_TOKEN_REJECTED });
     expect(err(4)).toMatchObject({ status: 409, code: 'seq_conflict' });
     expect(ok(5).results.map((r) => r.status)).toEqual(['applied']);
     expect(ok(5).lastAppliedSeq).toBe(s2b[0]!.seq);
