@@ -1,12 +1,14 @@
 /**
  * The station heartbeat: every few seconds, and soon after its devices' health changes, the station tells the
  * office its backlog, its clock and its devices (connected, faults): the dashboard shows them, metrics expose them.
- * Failures are ignored here: the sync status already says when the server is unreachable.
+ * A failed beat is not reported here (the sync status already says when the server is unreachable) but retried with
+ * backoff, not a whole interval later: the office should not miss a dropped device for a minute because one request
+ * failed while the server was busy.
  */
 import { z } from 'zod';
 import type { Heartbeat } from '../../shared/sync';
 import type { StationCore } from '../core/station-core';
-import { joinUrl, requestJson, type Fetch } from './http';
+import { backoffDelay, joinUrl, requestJson, type Fetch } from './http';
 
 export interface HeartbeatOptions {
   core: StationCore;
@@ -18,15 +20,20 @@ export interface HeartbeatOptions {
   requestTimeoutMs: number;
 }
 
+/** First retry of a failed beat (then doubling, capped at the interval). */
+const RETRY_INITIAL_MS = 500;
+
 export function startHeartbeat(o: HeartbeatOptions): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let sending = false;
   let again = false;
-  const send = async (): Promise<void> => {
-    if (o.signal.aborted) return;
+  let failures = 0;
+  /** Sends one beat; false if it failed. */
+  const send = async (): Promise<boolean> => {
+    if (o.signal.aborted) return true;
     if (sending) {
       again = true;
-      return;
+      return true;
     }
     sending = true;
     const body: Heartbeat = { stationTime: o.core.wallClockMs(), backlog: o.core.pendingCount, devices: o.core.hardwareHealth() };
@@ -38,21 +45,26 @@ export function startHeartbeat(o: HeartbeatOptions): () => void {
         signal: o.signal,
         timeoutMs: o.requestTimeoutMs,
       });
+      failures = 0;
     } catch {
-      // reported by the sync status, not here
+      failures++;
     } finally {
       sending = false;
     }
     if (again) {
       again = false;
-      void send();
+      return send();
     }
+    return failures === 0;
   };
   const schedule = (ms: number) => {
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = null;
-      void send().then(() => !o.signal.aborted && schedule(o.intervalMs));
+      void send().then((ok) => {
+        if (o.signal.aborted) return;
+        schedule(ok ? o.intervalMs : Math.min(o.intervalMs, backoffDelay(failures - 1, RETRY_INITIAL_MS, o.intervalMs)));
+      });
     }, ms);
   };
   schedule(0);
