@@ -150,13 +150,17 @@ class Client implements SyncClient {
     const retryTime = o.retryTimeMs ?? DEFAULTS.retryTimeMs;
     const suffix = o.replicationSuffix ?? '';
 
-    this.pusher = new EventPusher({
+    // What every request to the server needs.
+    const server = {
       core: this.core,
       serverUrl: this.serverUrl,
       token,
       fetch: this.fetchFn,
       signal: this.abort.signal,
       requestTimeoutMs: o.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+    };
+    this.pusher = new EventPusher({
+      ...server,
       batchSize: o.pushBatchSize ?? DEFAULTS.pushBatchSize,
       onPushed: () => {
         this.lastPushAt = new Date().toISOString();
@@ -167,15 +171,7 @@ class Client implements SyncClient {
       },
     });
     const pusher = this.pusher;
-    const stopHeartbeat = startHeartbeat({
-      core: this.core,
-      serverUrl: this.serverUrl,
-      token,
-      fetch: this.fetchFn,
-      signal: this.abort.signal,
-      intervalMs: o.heartbeatMs ?? DEFAULTS.heartbeatMs,
-      requestTimeoutMs: o.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
-    });
+    const stopHeartbeat = startHeartbeat({ ...server, intervalMs: o.heartbeatMs ?? DEFAULTS.heartbeatMs });
     this.unsubs.push(stopHeartbeat);
 
     // Pulled documents → the core, after they are on disk (see the module comment).

@@ -76,6 +76,7 @@ export function acquireConnection(filename: string, options: ConnectionOptions):
   const openToken = randomUUID();
   let previousToken: string | undefined;
   let dataVersion = 0;
+  let versionStmt: Database.Statement<unknown[], unknown> | undefined;
   const db = new Database(filename, {
     timeout: options.busyTimeoutMs ?? 5000,
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
@@ -105,7 +106,8 @@ export function acquireConnection(filename: string, options: ConnectionOptions):
     }
     preallocateWal(db);
     // Before the token: a commit by another connection after this point shows as a data_version change.
-    dataVersion = Number(stmtDataVersion(db).get());
+    versionStmt = db.prepare('PRAGMA data_version').pluck();
+    dataVersion = Number(versionStmt.get());
     // Every open writes a fresh token (read and replaced in one write transaction): a cache parked at close is valid
     // only while the token is still the one its connection wrote.
     previousToken = db
@@ -129,7 +131,7 @@ export function acquireConnection(filename: string, options: ConnectionOptions):
     cache: parked && parked.maxPerTable === maxPerTable ? parked : new DocumentCache(maxPerTable),
     openToken,
     dataVersion,
-    stmtDataVersion: stmtDataVersion(db),
+    stmtDataVersion: versionStmt ?? db.prepare('PRAGMA data_version').pluck(),
   };
   CONNECTIONS.set(filename, conn);
   return conn;
@@ -190,10 +192,6 @@ export function preallocateWal(db: Database.Database): void {
   // Once every frame is copied back, the next writer starts again at the beginning of the (now full-size) WAL file.
   // PASSIVE never waits for other connections' readers; if one holds the WAL, it restarts at a later checkpoint.
   db.pragma('wal_checkpoint(PASSIVE)');
-}
-
-function stmtDataVersion(db: Database.Database): Database.Statement<unknown[], unknown> {
-  return db.prepare('PRAGMA data_version').pluck();
 }
 
 /** Double-quote an SQL identifier (table/index names come from RxDB names, which may contain '-' or '$'). */
