@@ -1,13 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   assignVersions,
   CHANGES_CHANNEL,
+  EventConflict,
   parseChangeNotification,
   pullDocuments,
   scope,
   writeDocuments,
   writeTx,
   type Checkpoint,
+  type EventInsert,
   type PulledDocument,
 } from './changes';
 import { migrate } from './db/migrate';
@@ -100,6 +103,57 @@ describe(`changes (${isPg ? 'pg' : 'pglite'})`, () => {
       ),
     ).rejects.toThrow(/without assignVersions/);
     expect(await t.db.query(`SELECT 1 FROM events WHERE station_id = 'ST-FORGOT'`)).toEqual([]);
+  });
+
+  it('refuses events of a station it does not know (the per-statement check that replaced the foreign key), inserted or pending, and keeps a station with events', async () => {
+    await t.db.query(`INSERT INTO stations (id, department, name, public_key) VALUES ('ST-KNOWN', 'sewing', 'ST-KNOWN', 'x')`);
+    const event = (stationId: string, seq: number): EventInsert => ({
+      id: randomUUID(),
+      stationId,
+      seq,
+      hlc: '0',
+      operatorId: null,
+      type: 'test',
+      payload: {},
+      v: 1,
+      status: 'applied',
+    });
+    const [before] = await t.db.query<{ value: number; event_seq: number }>('SELECT value, event_seq FROM change_counter');
+    // Inserted by assignVersions, one known station and one unknown: the foreign key's error, nothing written.
+    await expect(
+      t.db.tx(async (q) => {
+        await writeDocuments(q, [{ kind: 'k', id: 'unknown-station', body: {}, scope: ['all'] }]);
+        return assignVersions(q, { insertEvents: [event('ST-KNOWN', 1), event('ST-NOBODY', 1)] });
+      }),
+    ).rejects.toMatchObject({ code: '23503', message: expect.stringMatching(/station "ST-NOBODY" is not present/) });
+    // Inserted pending by a plain INSERT.
+    await expect(
+      t.db.tx((q) =>
+        q.query(
+          `INSERT INTO events (id, station_id, seq, hlc, type, payload, v, status)
+           VALUES (gen_random_uuid(), 'ST-NOBODY', 1, '0', 'test', '{}'::jsonb, 1, 'applied')`,
+        ),
+      ),
+    ).rejects.toMatchObject({ code: '23503' });
+    expect(await t.db.query(`SELECT 1 FROM events WHERE station_id IN ('ST-KNOWN', 'ST-NOBODY')`)).toEqual([]);
+    expect(await t.db.query(`SELECT 1 FROM documents WHERE id = 'unknown-station'`)).toEqual([]);
+    expect(await t.db.query('SELECT value, event_seq FROM change_counter')).toEqual([before]);
+
+    const ok = await t.db.tx((q) => assignVersions(q, { insertEvents: [event('ST-KNOWN', 1), event('ST-KNOWN', 2)] }));
+    expect(ok.events).toBe(2);
+    // A stored (station, seq) again: EventConflict naming the event, nothing written.
+    const again = event('ST-KNOWN', 2);
+    await expect(t.db.tx((q) => assignVersions(q, { insertEvents: [event('ST-KNOWN', 3), again] }))).rejects.toThrow(
+      new EventConflict(again, '').message,
+    );
+    expect(await t.db.query(`SELECT seq FROM events WHERE station_id = 'ST-KNOWN' ORDER BY seq`)).toEqual([{ seq: 1 }, { seq: 2 }]);
+
+    // The other half of the foreign key: a station with events is neither deleted nor renamed.
+    await expect(t.db.query(`DELETE FROM stations WHERE id = 'ST-KNOWN'`)).rejects.toMatchObject({ code: '23503' });
+    await expect(t.db.query(`UPDATE stations SET id = 'ST-RENAMED' WHERE id = 'ST-KNOWN'`)).rejects.toMatchObject({ code: '23503' });
+    await t.db.query(`INSERT INTO stations (id, department, name, public_key) VALUES ('ST-EMPTY', 'sewing', 'ST-EMPTY', 'x')`);
+    await t.db.query(`DELETE FROM stations WHERE id = 'ST-EMPTY'`);
+    expect(await t.db.query(`SELECT id FROM stations WHERE id IN ('ST-KNOWN', 'ST-EMPTY')`)).toEqual([{ id: 'ST-KNOWN' }]);
   });
 
   it('never splits one transaction across two batches', async () => {

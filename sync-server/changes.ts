@@ -106,15 +106,38 @@ export interface AssignVersionsOptions {
   /**
    * Events to INSERT in the same statement, with their final server_seq, instead of inserting them earlier with
    * server_seq NULL and having this statement UPDATE them (which writes every event row, and all its index entries,
-   * twice). Inserted with ON CONFLICT DO NOTHING: when an id or (station, seq) is already stored, fewer are inserted
-   * (see `insertConflicts`) and the numbers handed out have a hole, so the caller must then roll back.
+   * twice). A plain INSERT (ON CONFLICT's speculative insertion cost a third of the statement): when an id or
+   * (station, seq) is already stored, the statement fails with EventConflict and the transaction must roll back (db.tx
+   * and writeTx do, on the throw).
    */
   insertEvents?: readonly EventInsert[];
+  /**
+   * Send COMMIT together with the statement (Queryable.queryAndCommit), so the change_counter lock is released as soon
+   * as the database is done, not after a round trip through this process. The transaction is over when it returns.
+   */
+  commit?: boolean;
 }
 
-export interface AssignedVersionsWithInserts extends AssignedVersions {
-  /** Events of `insertEvents` that were NOT inserted (another stored event holds their id or station seq). */
-  insertConflicts: EventInsert[];
+/** An event of `insertEvents` holds an id or a (station, seq) that a stored event already holds; nothing was written. */
+export class EventConflict extends Error {
+  constructor(
+    /** The conflicting event (null if PostgreSQL's message did not say which). */
+    readonly event: EventInsert | null,
+    detail: string,
+  ) {
+    super(event ? `event ${event.id} (seq ${event.seq}) conflicts with a stored event` : `an event conflicts with a stored event (${detail})`);
+  }
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+function asEventConflict(err: unknown, inserts: readonly EventInsert[]): EventConflict | null {
+  const e = err as { code?: unknown; table?: unknown; detail?: unknown };
+  if (e.code !== UNIQUE_VIOLATION || e.table !== 'events') return null;
+  const detail = typeof e.detail === 'string' ? e.detail : '';
+  // "Key (id)=(<uuid>) already exists." or "Key (station_id, seq)=(<station>, <seq>) already exists."
+  const event = inserts.find((x) => detail.includes(`=(${x.id})`) || detail.includes(`=(${x.stationId}, ${x.seq})`)) ?? null;
+  return new EventConflict(event, detail);
 }
 
 /** Above this the NOTIFY payload (8000 bytes max) carries no scope list and every stream treats it as relevant. */
@@ -139,7 +162,7 @@ const MAX_SCOPE_PAYLOAD = 7000;
  * inserted events are new), so it never waits on another writer's row while holding the lock every writer needs;
  * documents must therefore be written (writeDocuments) before, not here.
  */
-export async function assignVersions(q: Queryable, opts: AssignVersionsOptions = {}): Promise<AssignedVersionsWithInserts> {
+export async function assignVersions(q: Queryable, opts: AssignVersionsOptions = {}): Promise<AssignedVersions> {
   const inserts = opts.insertEvents ?? [];
   const rows = inserts.map((e, i) => ({
     n: i + 1,
@@ -154,57 +177,55 @@ export async function assignVersions(q: Queryable, opts: AssignVersionsOptions =
     status: e.status,
     refusal: e.status === 'refused' ? (e.refusal ?? null) : null,
   }));
-  const [row] = await q.query<{ version: number | null; events: number; pending: boolean; counters: number; inserted: [string, number][] | null }>(
-    `WITH pending AS MATERIALIZED (
-       SELECT EXISTS (SELECT 1 FROM documents WHERE version = 0) AS docs,
-              (SELECT count(*) FROM events WHERE server_seq IS NULL) AS n_pending,
-              $4::bigint AS n_new
-     ), c AS (
-       UPDATE change_counter
-          SET value = value + (SELECT docs::int FROM pending),
-              event_seq = event_seq + (SELECT n_pending + n_new FROM pending)
-        WHERE (SELECT docs OR n_pending + n_new > 0 FROM pending)
-       RETURNING value, event_seq - (SELECT n_pending + n_new FROM pending) AS first_seq
-     ), d AS (
-       UPDATE documents SET version = (SELECT value FROM c) WHERE version = 0 RETURNING scope
-     ), o AS (
-       SELECT id, row_number() OVER (ORDER BY station_id, seq) AS rn FROM events WHERE server_seq IS NULL
-     ), e AS (
-       UPDATE events SET server_seq = (SELECT first_seq FROM c) + o.rn FROM o WHERE events.id = o.id
-       RETURNING 1
-     ), ins AS (
-       INSERT INTO events (id, station_id, seq, hlc, operator_id, type, payload, v, status, refusal, server_seq)
-       SELECT x.id, x.station_id, x.seq, x.hlc, x.operator_id, x.type, x.payload, x.v, x.status, x.refusal,
-              (SELECT first_seq FROM c) + (SELECT n_pending FROM pending) + x.n
-       FROM jsonb_to_recordset($3::jsonb)
-         AS x(id uuid, station_id text, seq bigint, hlc text, operator_id text, type text, payload jsonb, v integer, status text, refusal jsonb, n bigint)
-       ON CONFLICT DO NOTHING
-       RETURNING station_id, seq
-     ), n AS (
-       SELECT (SELECT value FROM c) AS version,
-              json_build_object(
-                'version', (SELECT value FROM c),
-                'scope', (SELECT coalesce(array_agg(DISTINCT t ORDER BY t), '{}'::text[]) FROM d, unnest(d.scope) AS t)
-              )::text AS payload
-     )
-     SELECT CASE WHEN p.docs THEN n.version END AS version,
-            ((SELECT count(*) FROM e) + (SELECT count(*) FROM ins))::int AS events,
-            p.docs OR p.n_pending + p.n_new > 0 AS pending,
-            (SELECT count(*) FROM c)::int AS counters,
-            CASE WHEN (SELECT count(*) FROM ins) <> p.n_new THEN (SELECT coalesce(json_agg(json_build_array(station_id, seq)), '[]'::json) FROM ins) END AS inserted,
-            CASE WHEN p.docs THEN pg_notify($1,
-              CASE WHEN length(n.payload) > $2 THEN json_build_object('version', n.version, 'scope', NULL)::text ELSE n.payload END
-            ) END AS notified
-     FROM pending p, n`,
-    [CHANGES_CHANNEL, MAX_SCOPE_PAYLOAD, JSON.stringify(rows), rows.length],
-  );
-  if (row?.pending && row.counters !== 1) throw new Error('change_counter row missing: migrations not applied?');
-  let insertConflicts: EventInsert[] = [];
-  if (row?.inserted) {
-    const got = new Set(row.inserted.map(([s, q]) => `${s}\u0000${Number(q)}`));
-    insertConflicts = inserts.filter((e) => !got.has(`${e.stationId}\u0000${e.seq}`));
+  let row: { version: number | null; events: number; pending: boolean; counters: number } | undefined;
+  try {
+    [row] = await (opts.commit ? q.queryAndCommit.bind(q) : q.query.bind(q))<NonNullable<typeof row>>(
+      `WITH pending AS MATERIALIZED (
+         SELECT EXISTS (SELECT 1 FROM documents WHERE version = 0) AS docs,
+                (SELECT count(*) FROM events WHERE server_seq IS NULL) AS n_pending,
+                $4::bigint AS n_new
+       ), c AS (
+         UPDATE change_counter
+            SET value = value + (SELECT docs::int FROM pending),
+                event_seq = event_seq + (SELECT n_pending + n_new FROM pending)
+          WHERE (SELECT docs OR n_pending + n_new > 0 FROM pending)
+         RETURNING value, event_seq - (SELECT n_pending + n_new FROM pending) AS first_seq
+       ), d AS (
+         UPDATE documents SET version = (SELECT value FROM c) WHERE version = 0 RETURNING scope
+       ), o AS (
+         SELECT id, row_number() OVER (ORDER BY station_id, seq) AS rn FROM events WHERE server_seq IS NULL
+       ), e AS (
+         UPDATE events SET server_seq = (SELECT first_seq FROM c) + o.rn FROM o WHERE events.id = o.id
+         RETURNING 1
+       ), ins AS (
+         INSERT INTO events (id, station_id, seq, hlc, operator_id, type, payload, v, status, refusal, server_seq)
+         SELECT x.id, x.station_id, x.seq, x.hlc, x.operator_id, x.type, x.payload, x.v, x.status, x.refusal,
+                (SELECT first_seq FROM c) + (SELECT n_pending FROM pending) + x.n
+         FROM json_to_recordset($3::json)
+           AS x(id uuid, station_id text, seq bigint, hlc text, operator_id text, type text, payload jsonb, v integer, status text, refusal jsonb, n bigint)
+         RETURNING 1
+       ), n AS (
+         SELECT (SELECT value FROM c) AS version,
+                json_build_object(
+                  'version', (SELECT value FROM c),
+                  'scope', (SELECT coalesce(array_agg(DISTINCT t ORDER BY t), '{}'::text[]) FROM d, unnest(d.scope) AS t)
+                )::text AS payload
+       )
+       SELECT CASE WHEN p.docs THEN n.version END AS version,
+              ((SELECT count(*) FROM e) + (SELECT count(*) FROM ins))::int AS events,
+              p.docs OR p.n_pending + p.n_new > 0 AS pending,
+              (SELECT count(*) FROM c)::int AS counters,
+              CASE WHEN p.docs THEN pg_notify($1,
+                CASE WHEN length(n.payload) > $2 THEN json_build_object('version', n.version, 'scope', NULL)::text ELSE n.payload END
+              ) END AS notified
+       FROM pending p, n`,
+      [CHANGES_CHANNEL, MAX_SCOPE_PAYLOAD, JSON.stringify(rows), rows.length],
+    );
+  } catch (err) {
+    throw asEventConflict(err, inserts) ?? err;
   }
-  return { version: row?.version ?? null, events: row?.events ?? 0, insertConflicts };
+  if (row?.pending && row.counters !== 1) throw new Error('change_counter row missing: migrations not applied?');
+  return { version: row?.version ?? null, events: row?.events ?? 0 };
 }
 
 /** One writing transaction: runs `fn`, then assignVersions() as its last step, then commits. */
@@ -214,7 +235,7 @@ export async function writeTx<T>(
 ): Promise<{ result: T } & AssignedVersions> {
   return db.tx(async (q) => {
     const result = await fn(q);
-    const assigned = await assignVersions(q);
+    const assigned = await assignVersions(q, { commit: true });
     return { result, ...assigned };
   });
 }

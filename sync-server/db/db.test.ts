@@ -32,6 +32,53 @@ describe(`Db (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     expect(await t.db.query('SELECT v FROM t_tx ORDER BY v')).toEqual([{ v: 1 }]);
   });
 
+  it('queryAndCommit ends the transaction with its statement: committed with it, nothing if it fails, no use after it', async () => {
+    await t.db.exec('CREATE TABLE t_qc (v int PRIMARY KEY)');
+    const rows = await t.db.tx(async (q) => {
+      await q.query('INSERT INTO t_qc VALUES (1)');
+      return q.queryAndCommit<{ v: number }>('INSERT INTO t_qc VALUES ($1) RETURNING v', [2]);
+    });
+    expect(rows).toEqual([{ v: 2 }]);
+    // The statement fails (duplicate key): the earlier insert of the transaction is not kept either.
+    await expect(
+      t.db.tx(async (q) => {
+        await q.query('INSERT INTO t_qc VALUES (3)');
+        return q.queryAndCommit('INSERT INTO t_qc VALUES (1)');
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    // After it the transaction is over: a further statement is an error, not an autocommit write.
+    await expect(
+      t.db.tx(async (q) => {
+        await q.queryAndCommit('INSERT INTO t_qc VALUES (4)');
+        await q.query('INSERT INTO t_qc VALUES (5)');
+      }),
+    ).rejects.toThrow(/already committed/);
+    expect(await t.db.query('SELECT v FROM t_qc ORDER BY v')).toEqual([{ v: 1 }, { v: 2 }, { v: 4 }]);
+  });
+
+  it.runIf(process.env.TEST_DATABASE_URL)('queryAndCommit: the COMMIT does not wait for this process to read the statement (pg pipeline)', async () => {
+    await t.db.exec('CREATE TABLE t_pipe (id int PRIMARY KEY, v int); INSERT INTO t_pipe VALUES (1, 0)');
+    // The transaction holds the row lock, sleeps 100 ms in its last statement, then commits; a second connection
+    // waits for the lock and notes (in the database's clock) when it got it. Meanwhile this process is blocked for
+    // 600 ms: if COMMIT were only sent after the statement's answer was read, the waiter would get the lock after it.
+    const tx = t.db.tx((q) =>
+      q.queryAndCommit<{ at: string }>(
+        'UPDATE t_pipe SET v = v + 1 WHERE id = 1 RETURNING (clock_timestamp() + (pg_sleep(0.1)::text || \'0 s\')::interval)::text AS at',
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    const waiter = t.db.query<{ at: string }>('UPDATE t_pipe SET v = v + 1 WHERE id = 1 RETURNING clock_timestamp()::text AS at');
+    await new Promise((r) => setTimeout(r, 30));
+    const until = Date.now() + 600;
+    while (Date.now() < until) {
+      // busy: the event loop reads no socket now
+    }
+    const [[done], [got]] = await Promise.all([tx, waiter]);
+    const gap = Date.parse(got!.at) - Date.parse(done!.at);
+    expect(gap).toBeGreaterThanOrEqual(0);
+    expect(gap).toBeLessThan(300);
+  });
+
   it('keeps concurrent transactions and plain queries apart', async () => {
     await t.db.exec('CREATE TABLE t_iso (v int)');
     const slow = t.db.tx(async (q) => {

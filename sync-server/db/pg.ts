@@ -29,6 +29,52 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
       // No parameters: node-postgres uses the simple protocol, which accepts several statements.
       await client.query(sql);
     },
+    async queryAndCommit<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+      // Outside a transaction: autocommit.
+      return (await client.query<T>(sql, params as unknown[])).rows;
+    },
+  };
+}
+
+/**
+ * The Queryable of one transaction on `client`. queryAndCommit writes the statement and COMMIT together (the pool's
+ * connections run in node-postgres' pipeline mode: each query is sent at once, each with its own Sync, answers come
+ * back in order). If the statement fails, PostgreSQL answers the COMMIT that follows it with ROLLBACK.
+ */
+function txQueryable(client: pg.PoolClient, onEnd: () => void): Queryable {
+  let ended = false;
+  const open = () => {
+    if (ended) throw new Error('transaction already committed (queryAndCommit ends it)');
+    return client;
+  };
+  return {
+    async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+      return (await open().query<T>(sql, params as unknown[])).rows;
+    },
+    async exec(sql: string): Promise<void> {
+      await open().query(sql);
+    },
+    async queryAndCommit<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+      const c = open();
+      ended = true;
+      onEnd();
+      const statement = c.query<T>(sql, params as unknown[]);
+      const commit = c.query('COMMIT');
+      // Read in order; a COMMIT failure that arrives while the statement's answer is being handled is read below.
+      commit.catch(() => undefined);
+      let rows: T[];
+      try {
+        rows = (await statement).rows;
+      } catch (err) {
+        await commit.catch(() => undefined);
+        throw err;
+      }
+      const done = await commit;
+      // An earlier failed statement whose error the caller swallowed leaves the transaction aborted: COMMIT then
+      // answers ROLLBACK without an error. Nothing was committed; say so.
+      if (done.command !== 'COMMIT') throw new Error(`transaction ended with ${done.command}, not COMMIT: an earlier statement failed`);
+      return rows;
+    },
   };
 }
 
@@ -148,7 +194,8 @@ export interface PgDbOptions {
 }
 
 export function createPgDb(opts: PgDbOptions): Db {
-  const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.max ?? 10, types });
+  // pipeline: a query is written to the connection at once, not after the previous one's answer (see txQueryable).
+  const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.max ?? 10, types, pipeline: true });
   // An idle client dying (server restart) must not crash the process; the pool replaces it on next use.
   pool.on('error', (err) => opts.log?.warn({ err }, 'idle PostgreSQL client error'));
   const listener = new PgListener(opts.connectionString, opts.log);
@@ -158,16 +205,20 @@ export function createPgDb(opts: PgDbOptions): Db {
     kind: 'pg',
     query: base.query,
     exec: base.exec,
+    queryAndCommit: base.queryAndCommit,
     async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       let broken = false;
+      let committed = false;
       try {
         await client.query('BEGIN');
-        const result = await fn(queryable(client));
-        await client.query('COMMIT');
+        const result = await fn(txQueryable(client, () => (committed = true)));
+        if (!committed) await client.query('COMMIT');
         return result;
       } catch (err) {
         try {
+          // After queryAndCommit the transaction is already over (committed, or rolled back by its failure): this
+          // ROLLBACK only draws a warning, and it still tells whether the connection is usable.
           await client.query('ROLLBACK');
         } catch {
           // The connection itself failed: do not return it to the pool.

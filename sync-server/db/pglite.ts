@@ -31,14 +31,31 @@ export async function createPgliteDb(dataDir?: string): Promise<Db> {
     return mutex.run(fn);
   };
 
-  const txQueryable = (tx: Transaction): Queryable => ({
-    async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-      return (await tx.query<T>(sql, [...params])).rows;
-    },
-    async exec(sql: string): Promise<void> {
-      await tx.exec(sql);
-    },
-  });
+  const txQueryable = (tx: Transaction): Queryable => {
+    let ended = false;
+    const open = () => {
+      if (ended) throw new Error('transaction already committed (queryAndCommit ends it)');
+      return tx;
+    };
+    return {
+      async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+        return (await open().query<T>(sql, [...params])).rows;
+      },
+      async exec(sql: string): Promise<void> {
+        await open().exec(sql);
+      },
+      // One in-process connection: nothing to pipeline, but the same meaning as on pg: committed here, so whatever
+      // the callback does afterwards cannot undo it (PGlite's own COMMIT or ROLLBACK at the end then only warns).
+      async queryAndCommit<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+        const c = open();
+        ended = true;
+        const rows = (await c.query<T>(sql, [...params])).rows;
+        const [done] = await c.exec('COMMIT');
+        if (done?.command !== 'COMMIT') throw new Error(`transaction ended with ${done?.command ?? "no answer"}, not COMMIT`);
+        return rows;
+      },
+    };
+  };
 
   return {
     kind: 'pglite',
@@ -49,6 +66,9 @@ export async function createPgliteDb(dataDir?: string): Promise<Db> {
       return exclusive(async () => {
         await pglite.exec(sql);
       });
+    },
+    queryAndCommit<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+      return exclusive(async () => (await pglite.query<T>(sql, [...params])).rows);
     },
     tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
       return exclusive(() => pglite.transaction((tx) => inTx.run(true, () => fn(txQueryable(tx)))));

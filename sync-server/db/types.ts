@@ -12,6 +12,15 @@ export interface Queryable {
   query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Several `;`-separated statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * Inside a transaction: its LAST statement, with COMMIT sent right behind it. On PostgreSQL both are written to the
+   * connection together (pipelined), so the commit does not wait for this process to read the statement's answer
+   * first; a transaction holding a hot lock (the change_counter: see changes.ts) holds it only as long as the database
+   * takes, not while this process's event loop is busy with other requests. Resolves with the statement's rows once
+   * both are done; rejects if either failed (then nothing was committed). After it the transaction is over: any further
+   * use of this Queryable is an error. Outside a transaction it is `query` (autocommit).
+   */
+  queryAndCommit<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
 }
 
 export type Unsubscribe = () => Promise<void>;

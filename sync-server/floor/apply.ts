@@ -32,7 +32,7 @@ import type { Doc, DocKind, DocOf, DocReader } from '../../shared/docs';
 import { parseEvent, type FloorEvent } from '../../shared/events';
 import { decide as sharedDecide, NeedDocs, type DocKey } from '../../shared/reducer';
 import { floorDocScope, REFUSAL_KIND, STATION_PROGRESS_KIND, STATION_TOKEN_REJECTED, type PushOutcome } from '../../shared/sync';
-import { assignVersions, scope, type DocumentWrite } from '../changes';
+import { assignVersions, EventConflict, scope, type DocumentWrite } from '../changes';
 import type { Db, Queryable } from '../db/types';
 import type { EventRow, StationProgressBody } from '../store';
 import type { Refusal } from '../../shared/refusal';
@@ -196,12 +196,13 @@ export async function applyGroup(db: Db, master: MasterCache, items: readonly Pu
           if (!plan.wrote) return plan.outcomes;
           // 5. The events, inserted with their server_seq in the statement that takes the change_counter lock and
           // stamps the documents (one write per event row, not an insert plus an update), then COMMIT.
-          const { insertConflicts } = await assignVersions(q, { insertEvents: plan.events });
-          const conflict = insertConflicts[0];
-          if (conflict) {
-            // Another stored event holds one of these ids: nothing of this is kept (roll back).
-            if (items.length > 1) throw new GroupConflict(`event ${conflict.id} of the group conflicts with a stored event`);
-            throw new PushError(409, 'seq_conflict', `event ${conflict.id} (seq ${conflict.seq}) conflicts with a stored event`);
+          try {
+            await assignVersions(q, { insertEvents: plan.events, commit: true });
+          } catch (err) {
+            // Another stored event holds one of these ids: nothing of this is kept (the transaction rolls back).
+            if (!(err instanceof EventConflict)) throw err;
+            if (items.length > 1) throw new GroupConflict(err.message);
+            throw new PushError(409, 'seq_conflict', err.message);
           }
           return plan.outcomes;
         });
