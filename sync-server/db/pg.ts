@@ -41,24 +41,38 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
  * connections run in node-postgres' pipeline mode: each query is sent at once, each with its own Sync, answers come
  * back in order). If the statement fails, PostgreSQL answers the COMMIT that follows it with ROLLBACK.
  */
-function txQueryable(client: pg.PoolClient, onEnd: () => void): Queryable {
+function txQueryable(client: pg.PoolClient, begun: Promise<unknown>, onEnd: () => void): Queryable {
   let ended = false;
   const open = () => {
     if (ended) throw new Error('transaction already committed (queryAndCommit ends it)');
     return client;
   };
+  /**
+   * A statement's answer, read only once BEGIN's is (BEGIN goes out right before the first statement, without a round
+   * trip of its own). A failed BEGIN fails every statement of the transaction; it cannot fail on a connection that
+   * runs the statements behind it.
+   */
+  const answer = async <T extends Row>(sent: Promise<pg.QueryResult<T>>): Promise<pg.QueryResult<T>> => {
+    try {
+      await begun;
+    } catch (err) {
+      await sent.catch(() => undefined);
+      throw err;
+    }
+    return sent;
+  };
   return {
     async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-      return (await open().query<T>(sql, params as unknown[])).rows;
+      return (await answer(open().query<T>(sql, params as unknown[]))).rows;
     },
     async exec(sql: string): Promise<void> {
-      await open().query(sql);
+      await answer(open().query(sql));
     },
     async queryAndCommit<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
       const c = open();
       ended = true;
       onEnd();
-      const statement = c.query<T>(sql, params as unknown[]);
+      const statement = answer(c.query<T>(sql, params as unknown[]));
       const commit = c.query('COMMIT');
       // Read in order; a COMMIT failure that arrives while the statement's answer is being handled is read below.
       commit.catch(() => undefined);
@@ -211,8 +225,10 @@ export function createPgDb(opts: PgDbOptions): Db {
       let broken = false;
       let committed = false;
       try {
-        await client.query('BEGIN');
-        const result = await fn(txQueryable(client, () => (committed = true)));
+        const begun = client.query('BEGIN');
+        begun.catch(() => undefined); // read by the statements' answers, and below
+        const result = await fn(txQueryable(client, begun, () => (committed = true)));
+        await begun;
         if (!committed) await client.query('COMMIT');
         return result;
       } catch (err) {

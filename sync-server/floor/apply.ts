@@ -5,8 +5,12 @@
  * station.
  *
  * GROUP COMMIT: the unit of work is a group of push requests (see ingest-queue.ts: every request waiting while the
- * previous group was being prepared), applied in ONE transaction, in arrival order, with a constant number of round
- * trips per group whatever its size (BEGIN, 4 statements, COMMIT; each NeedDocs load adds 2):
+ * previous group was being prepared), applied in ONE transaction, in arrival order, with TWO round trips per group
+ * whatever its size (each NeedDocs load adds 2): BEGIN + steps 1 and 2 go out together, and steps 4 + 5 + COMMIT go out
+ * together (the pg connection is pipelined: see db/pg.ts; the database still runs them one after the other, and a
+ * failed statement aborts the ones behind it). Every round trip also waits for this process's event loop, busy with
+ * other requests, so fewer round trips means a shorter group; and the change_counter lock (step 5) is released by the
+ * COMMIT already queued behind it, without waiting for this process at all.
  *   1. one statement takes the locks: the group's station rows in id order (serialises pushes of one station, e.g. a
  *      retry arriving while the first attempt runs on another server process; a revoked station is not returned:
  *      its requests get 401), then transaction-scoped advisory locks on every document key the group's events will
@@ -192,12 +196,19 @@ export async function applyGroup(db: Db, master: MasterCache, items: readonly Pu
       try {
         return await db.tx(async (q) => {
           const plan = await applyGroupInTx(q, master, items, opts);
+          if (!plan.write) {
+            opts.onWriting?.();
+            return plan.outcomes;
+          }
+          // 4 + 5, sent together (pipelined; the database still runs them one after the other): the documents,
+          // progress and last-push columns; then the events, inserted with their server_seq in the statement that
+          // takes the change_counter lock and stamps the documents (one write per event row, not an insert plus an
+          // update); then COMMIT.
+          const written = q.query(WRITE_SQL, plan.write);
+          const assigned = assignVersions(q, { insertEvents: plan.events, commit: true });
           opts.onWriting?.();
-          if (!plan.wrote) return plan.outcomes;
-          // 5. The events, inserted with their server_seq in the statement that takes the change_counter lock and
-          // stamps the documents (one write per event row, not an insert plus an update), then COMMIT.
           try {
-            await assignVersions(q, { insertEvents: plan.events, commit: true });
+            await inOrder(written, assigned);
           } catch (err) {
             // Another stored event holds one of these ids: nothing of this is kept (the transaction rolls back).
             if (!(err instanceof EventConflict)) throw err;
@@ -232,6 +243,23 @@ interface GroupRead {
   stored: (StoredEvent & { stationId: string })[];
   master_version: number | null;
   docs: [string, string, Doc][];
+}
+
+/** Step 1: the locks (see applyGroupInTx). */
+const LOCK_GROUP_SQL = `SELECT (SELECT array_agg(id) FROM (SELECT id FROM stations WHERE id = ANY($1::text[]) AND revoked_at IS NULL ORDER BY id FOR UPDATE) s) AS live,
+        (SELECT count(x) FROM (SELECT pg_advisory_xact_lock(h) AS x FROM (${KEY_HASHES('$2')}) h) l) AS locked`;
+
+/**
+ * Two statements sent together (pipelined) and read in order: if the first fails the second fails too (the
+ * transaction is aborted), and the first one's error is the one that says why.
+ */
+async function inOrder<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
+  try {
+    return [await first, await second];
+  } catch (err) {
+    await second.catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Step 2: progress, duplicates, master version and documents, in one statement (so one snapshot, after the locks). */
@@ -281,8 +309,8 @@ interface GroupPlan {
   outcomes: PushItemOutcome[];
   /** Events to insert (applied and refused), by request and seq. */
   events: EventRow[];
-  /** Whether anything was written (documents, progress): then assignVersions must run. */
-  wrote: boolean;
+  /** WRITE_SQL's parameters (documents, progress, last-push columns), or null if the group writes nothing. */
+  write: unknown[] | null;
 }
 
 async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: readonly PushItem[], opts: ApplyOptions): Promise<GroupPlan> {
@@ -295,20 +323,18 @@ async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: rea
   // cannot wait on each other in a cycle (NeedDocs loads later can; a deadlock retries the group). Nothing is read
   // here: this statement's snapshot predates the waits, the next one's does not.
   const keys = [...new Set(items.flatMap((i) => i.events.flatMap(likelyKeys)).map(keyOf))].sort();
-  const [locked] = await q.query<{ live: string[] | null }>(
-    `SELECT (SELECT array_agg(id) FROM (SELECT id FROM stations WHERE id = ANY($1::text[]) AND revoked_at IS NULL ORDER BY id FOR UPDATE) s) AS live,
-            (SELECT count(x) FROM (SELECT pg_advisory_xact_lock(h) AS x FROM (${KEY_HASHES('$2')}) h) l) AS locked`,
-    [stationIds, keys],
-  );
-  const live = new Set(locked?.live ?? []);
-  const liveItems = items.filter((i) => live.has(i.stationId));
+  const locking = q.query<{ live: string[] | null }>(LOCK_GROUP_SQL, [stationIds, keys]);
 
-  // 2. One read after the locks.
-  const evStations = liveItems.flatMap((i) => i.events.map(() => i.stationId));
-  const evSeqs = liveItems.flatMap((i) => i.events.map((e) => e.seq));
+  // 2. One read after the locks, sent right behind them: the database runs it after the lock statement, in a snapshot
+  // of its own, so it sees everything committed by those the locks waited for. It reads for every station of the group
+  // (a revoked one's rows are ignored below).
+  const evStations = items.flatMap((i) => i.events.map(() => i.stationId));
+  const evSeqs = items.flatMap((i) => i.events.map((e) => e.seq));
   const { kinds, ids } = splitKeys(keys);
-  const [read] = await q.query<GroupRead & Record<string, unknown>>(READ_SQL, [stationIds, evStations, evSeqs, kinds, ids]);
+  const reading = q.query<GroupRead & Record<string, unknown>>(READ_SQL, [stationIds, evStations, evSeqs, kinds, ids]);
+  const [[locked], [read]] = await inOrder(locking, reading);
   if (!read) throw new Error('group read returned no row');
+  const live = new Set(locked?.live ?? []);
   const master = await masterCache.get(q, Number(read.master_version ?? 0));
   const docs = new TxDocs();
   docs.prime(keys, read.docs);
@@ -409,7 +435,7 @@ async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: rea
     outcomes.push({ ok: true, value: { results, lastAppliedSeq: p, applied, refused } });
   }
 
-  if (pushed.size === 0) return { outcomes, events: [], wrote: false };
+  if (pushed.size === 0) return { outcomes, events: [], write: null };
 
   // 4. The group's documents, progress and last-push columns, in one statement. The station row locks make `progress`
   // exact (nobody else moves it), so the stationProgress documents go in the same upsert as the documents they
@@ -423,12 +449,7 @@ async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: rea
   const byKey = new Map<string, DocumentWrite>();
   for (const d of docWrites) byKey.set(`${d.kind}\u0000${d.id}`, d);
   const docRows = [...byKey.values()].map((d) => ({ kind: d.kind, id: d.id, body: d.body, scope: d.scope, deleted: d.deleted ?? false }));
-  await q.query(WRITE_SQL, [
-    JSON.stringify(docRows),
-    pushedIds,
-    pushedIds.map((s) => progress.get(s) ?? 0),
-    pushedIds.map((s) => pushed.get(s)?.skew ?? null),
-  ]);
-  return { outcomes, events: eventRows, wrote: true };
+  const write = [JSON.stringify(docRows), pushedIds, pushedIds.map((s) => progress.get(s) ?? 0), pushedIds.map((s) => pushed.get(s)?.skew ?? null)];
+  return { outcomes, events: eventRows, write };
 }
 
