@@ -36,6 +36,11 @@ export const REFUSAL_CODES = [
   'duplicate_carton',
   'unknown_carton',
   'not_ready',
+  /**
+   * Not a rule's refusal: the server could not parse the event (an event type or field it does not know, e.g. from a
+   * newer station version). Its envelope (id, station, seq) was usable, so it is kept, refused, in seq order.
+   */
+  'invalid_event',
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 

@@ -5,11 +5,11 @@
  * re-applied on top, so nothing the operator recorded vanishes while it travels.
  */
 import { emptyState, FLOOR_DOC_KINDS, writeChanges, type Doc, type DocKind, type FloorState } from '../../shared/docs';
-import type { FloorEvent } from '../../shared/events';
+import { EVENT_SCHEMA_VERSION, PAYLOADS, parseEvent, type FloorEvent } from '../../shared/events';
 import { Operator, Station, masterData, type MasterData } from '../../shared/master';
 import { decide } from '../../shared/reducer';
 import { stateReader } from '../../shared/docs';
-import type { Refusal } from '../../shared/refusal';
+import { refusal, type Refusal } from '../../shared/refusal';
 import type { StoredDocument } from '../store/station-db';
 
 const FLOOR_KINDS: ReadonlySet<string> = new Set<string>(FLOOR_DOC_KINDS);
@@ -22,12 +22,32 @@ export interface RefusalDoc {
   message: string;
 }
 
+/** An own event as read from the event log: a FloorEvent when this version recorded it (see `setPending`). */
+export interface LoggedEvent {
+  id: string;
+  seq: number;
+  type: string;
+  v: number;
+}
+
+/**
+ * Own events of this schema version and of a type it knows were validated when this version recorded them (commands
+ * parse their input); anything else was written by another (newer) version and is parsed before use.
+ */
+const recordedByThisVersion = (e: LoggedEvent): e is FloorEvent => e.v === EVENT_SCHEMA_VERSION && Object.hasOwn(PAYLOADS, e.type);
+
 export class LocalState {
   /** Authoritative documents as pulled. */
   private base: FloorState = emptyState();
   /** Documents that are not floor state: roster, stations, station keys, refusals, progress. */
   private readonly other = new Map<string, Map<string, Record<string, unknown>>>();
   private pending: FloorEvent[] = [];
+  /**
+   * Own pending events this version cannot parse (a newer version recorded them, then the station was rolled back):
+   * pushed like any other (the sync client reads the log), never run through the rules here (shown as local
+   * conflicts); the server stores them refused ('invalid_event') and its progress passes them.
+   */
+  private unparsed: { id: string; seq: number; refusal: Refusal }[] = [];
   state: FloorState = emptyState();
   master: MasterData;
   appliedSeq = 0;
@@ -119,15 +139,27 @@ export class LocalState {
     this.master = masterData({ operators, stations });
   }
 
-  /** Load own events not yet applied by the server (in seq order). */
-  setPending(events: readonly FloorEvent[]): void {
-    this.pending = [...events].sort((a, b) => a.seq - b.seq);
+  /** Load own events not yet applied by the server, from the event log (in seq order). */
+  setPending(events: readonly LoggedEvent[]): void {
+    const parsed: FloorEvent[] = [];
+    this.unparsed = [];
+    for (const e of events) {
+      if (recordedByThisVersion(e)) {
+        parsed.push(e);
+        continue;
+      }
+      const p = parseEvent(e);
+      if (p.ok) parsed.push(p.value);
+      else this.unparsed.push({ id: e.id, seq: e.seq, refusal: refusal('invalid_event', p.error) });
+    }
+    this.pending = parsed.sort((a, b) => a.seq - b.seq);
     this.rebase();
   }
 
   /** state = documents + pending events (those after the server's progress). */
   rebase(): void {
     this.pending = this.pending.filter((e) => e.seq > this.appliedSeq);
+    if (this.unparsed.length) this.unparsed = this.unparsed.filter((e) => e.seq > this.appliedSeq);
     const state: FloorState = {
       workOrder: { ...this.base.workOrder },
       transfer: { ...this.base.transfer },
@@ -136,6 +168,7 @@ export class LocalState {
       alert: { ...this.base.alert },
     };
     this.localConflicts.clear();
+    for (const u of this.unparsed) this.localConflicts.set(u.id, u.refusal);
     const reader = stateReader(state);
     for (const e of this.pending) {
       const d = decide(reader, e, this.master);
@@ -152,9 +185,10 @@ export class LocalState {
   }
 
   get pendingCount(): number {
-    return this.pending.length;
+    return this.pending.length + this.unparsed.length;
   }
 
+  /** Pending events this version can parse (not the `unparsed` ones). */
   pendingEvents(): readonly FloorEvent[] {
     return this.pending;
   }

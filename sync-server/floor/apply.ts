@@ -32,14 +32,18 @@
  * and the requests are applied one by one, each in its own transaction as before grouping, so only the faulty one
  * fails.
  */
+import { z } from 'zod';
 import type { Doc, DocKind, DocOf, DocReader } from '../../shared/docs';
-import { parseEvent, type FloorEvent } from '../../shared/events';
+import { describeIssues, EVENT_TYPES, parseEvent, type FloorEvent } from '../../shared/events';
+import { HlcTimestamp } from '../../shared/hlc';
+import { Uuid } from '../../shared/ids';
+import { OperatorId } from '../../shared/master';
 import { decide as sharedDecide, NeedDocs, type DocKey } from '../../shared/reducer';
 import { floorDocScope, REFUSAL_KIND, STATION_PROGRESS_KIND, STATION_TOKEN_REJECTED, type PushOutcome } from '../../shared/sync';
 import { assignVersions, EventConflict, scope, type DocumentWrite } from '../changes';
 import type { Db, Queryable } from '../db/types';
 import type { EventRow, StationProgressBody } from '../store';
-import type { Refusal } from '../../shared/refusal';
+import { refusal as makeRefusal, type Refusal } from '../../shared/refusal';
 import type { MasterCache } from './master';
 
 export class PushError extends Error {
@@ -122,10 +126,36 @@ export interface ApplyBatchResult {
   refused: number;
 }
 
+/**
+ * A pushed event whose envelope is usable (a UUID id, the pushing station's own name, a positive integer seq) but
+ * which does not parse (an event type or field this server does not know: a newer station version, a bug). It takes
+ * its place in the station's seq order like any other and is stored refused ('invalid_event', `parseError`), so the
+ * station's later events still go through: nothing a station sent is dropped, nothing blocks its sync.
+ * The other columns keep what the raw event has where it is well-formed, else a placeholder: hlc '', type '',
+ * operatorId null, v 0, payload {} (also for a payload PostgreSQL's jsonb cannot hold: \u0000, a lone surrogate).
+ */
+export interface UnparsedEvent {
+  id: string;
+  stationId: string;
+  seq: number;
+  hlc: string;
+  operatorId: string | null;
+  type: string;
+  payload: unknown;
+  v: number;
+  /** Why it does not parse (the refusal's message). */
+  parseError: string;
+}
+
+/** What parseBatch returns: an event, or one stored refused because it does not parse. */
+export type PushedEvent = FloorEvent | UnparsedEvent;
+
+export const isUnparsed = (e: PushedEvent): e is UnparsedEvent => 'parseError' in e;
+
 /** One push request, parsed (parseBatch: sorted by seq, all in the station's own name). */
 export interface PushItem {
   stationId: string;
-  events: readonly FloorEvent[];
+  events: readonly PushedEvent[];
   /** The station's wall clock minus the server's when the push arrived (ms), kept on the station row; never used for ordering. */
   clockSkewMs?: number;
   /** Events whose transfer slip failed the server's own check (slips.ts): stored refused with this reason. */
@@ -147,16 +177,74 @@ export interface ApplyOptions {
   onWriting?: () => void;
 }
 
-/** Parse the batch: every event must be well-formed and in the pushing station's own name. */
-export function parseBatch(stationId: string, raw: readonly unknown[]): FloorEvent[] {
-  const events: FloorEvent[] = [];
+/** What an event needs to take its place in a station's seq order (and be answered): else the request is a 400. */
+const UsableEnvelope = z.looseObject({
+  id: Uuid,
+  stationId: z.string(),
+  seq: z.number().int().positive(),
+});
+
+/** An unparsed event's other columns: kept where well-formed, else placeholders (see UnparsedEvent). */
+const KeptFields = z.object({
+  hlc: HlcTimestamp.catch(''),
+  operatorId: OperatorId.nullable().catch(null),
+  type: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,100}$/)
+    .catch(''),
+  v: z
+    .number()
+    .int()
+    .min(-(2 ** 31))
+    .max(2 ** 31 - 1)
+    .catch(0),
+});
+
+/** JSON.stringify writes NUL and lone surrogates as these escapes; jsonb refuses both. */
+const JSONB_UNSAFE = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const MAX_PARSE_ERROR = 1000;
+const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+function unparsedEvent(raw: z.infer<typeof UsableEnvelope>, error: string): UnparsedEvent {
+  const kept = KeptFields.parse(raw);
+  const payload = raw.payload;
+  const storable = payload !== undefined && payload !== null && !JSONB_UNSAFE.test(JSON.stringify(payload));
+  // A type this server does not know fails the discriminated union with the list of every known type: say it plainly.
+  const why =
+    typeof raw.type === 'string' && !KNOWN_TYPES.has(raw.type)
+      ? `type: ${kept.type ? `'${kept.type}' is` : 'not'} an event type this server ${kept.type ? 'does not know (a newer station version?)' : 'knows'}`
+      : error;
+  return {
+    id: raw.id,
+    stationId: raw.stationId,
+    seq: raw.seq,
+    ...kept,
+    payload: storable ? payload : {},
+    parseError: why.replaceAll('\u0000', '').replace(LONE_SURROGATE, '').slice(0, MAX_PARSE_ERROR),
+  };
+}
+
+/**
+ * Parse the batch: every event must be in the pushing station's own name (else 403) with a usable envelope (else
+ * 400, nothing stored). An event that does not parse beyond that is kept as an UnparsedEvent (stored refused).
+ */
+export function parseBatch(stationId: string, raw: readonly unknown[]): PushedEvent[] {
+  const events: PushedEvent[] = [];
+  const wrongStation = (i: number, other: string) =>
+    new PushError(403, 'wrong_station', `events.${i}: station ${stationId} may only push its own events, not ${other}'s`);
   raw.forEach((r, i) => {
+    // The full parse first (every event a station of this version sends passes it); the envelope only when it fails.
     const p = parseEvent(r);
-    if (!p.ok) throw new PushError(400, 'bad_event', `events.${i}: ${p.error}`);
-    if (p.value.stationId !== stationId) {
-      throw new PushError(403, 'wrong_station', `events.${i}: station ${stationId} may only push its own events, not ${p.value.stationId}'s`);
+    if (p.ok) {
+      if (p.value.stationId !== stationId) throw wrongStation(i, p.value.stationId);
+      events.push(p.value);
+      return;
     }
-    events.push(p.value);
+    const env = UsableEnvelope.safeParse(r);
+    if (!env.success) throw new PushError(400, 'bad_event', `events.${i}: ${describeIssues(env.error)}`);
+    if (env.data.stationId !== stationId) throw wrongStation(i, env.data.stationId);
+    events.push(unparsedEvent(env.data, p.error));
   });
   const seqs = new Set<number>();
   for (const e of events) {
@@ -179,7 +267,7 @@ function isRetryable(err: unknown): boolean {
 class GroupConflict extends Error {}
 
 /** One request's batch in its own transaction (a group of one). */
-export async function applyBatch(db: Db, master: MasterCache, stationId: string, events: readonly FloorEvent[], opts: ApplyOptions = {}): Promise<ApplyBatchResult> {
+export async function applyBatch(db: Db, master: MasterCache, stationId: string, events: readonly PushedEvent[], opts: ApplyOptions = {}): Promise<ApplyBatchResult> {
   const [o] = await applyGroup(db, master, [{ stationId, events }], opts);
   if (!o) throw new Error('no outcome');
   if (!o.ok) throw o.error;
@@ -322,7 +410,7 @@ async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: rea
   // harmless), in key order. Every group runs this same statement, so all take their locks in one global order and
   // cannot wait on each other in a cycle (NeedDocs loads later can; a deadlock retries the group). Nothing is read
   // here: this statement's snapshot predates the waits, the next one's does not.
-  const keys = [...new Set(items.flatMap((i) => i.events.flatMap(likelyKeys)).map(keyOf))].sort();
+  const keys = [...new Set(items.flatMap((i) => i.events.flatMap((e) => (isUnparsed(e) ? [] : likelyKeys(e)))).map(keyOf))].sort();
   const locking = q.query<{ live: string[] | null }>(LOCK_GROUP_SQL, [stationIds, keys]);
 
   // 2. One read after the locks, sent right behind them: the database runs it after the lock statement, in a snapshot
@@ -401,10 +489,15 @@ async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: rea
     }
     for (const e of fresh) {
       const untrusted = item.untrustedSlips?.get(e.id);
-      let d: ReturnType<DecideFn> = untrusted ? { ok: false, refusal: untrusted } : decide(docs, e, master);
-      for (let i = 0; d.ok === 'need' && i < 10; i++) {
-        await docs.load(q, d.keys);
+      let d: ReturnType<DecideFn>;
+      if (isUnparsed(e)) d = { ok: false, refusal: makeRefusal('invalid_event', e.parseError) };
+      else if (untrusted) d = { ok: false, refusal: untrusted };
+      else {
         d = decide(docs, e, master);
+        for (let i = 0; d.ok === 'need' && i < 10; i++) {
+          await docs.load(q, d.keys);
+          d = decide(docs, e, master);
+        }
       }
       if (d.ok === 'need') throw new Error(`event ${e.id} kept needing documents`);
       const row = { id: e.id, stationId, seq: e.seq, hlc: e.hlc, operatorId: e.operatorId, type: e.type, payload: e.payload, v: e.v };

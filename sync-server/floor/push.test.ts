@@ -5,7 +5,7 @@ import { importPrivateKeyPkcs8, signTransferSlip } from '../../shared/barcode';
 import { uuidv7 } from '../../shared/ids';
 import { workOrderIdFor, type Department } from '../../shared/master';
 import { EventFactory, lineOf, mo, operatorOf, stationOf, supervisorOf } from '../../shared/testing/fixtures';
-import type { PushResponse } from '../../shared/sync';
+import type { PullResponse, PushResponse } from '../../shared/sync';
 import { buildApp } from '../app';
 import { createTestDb, type TestDb } from '../db/testing';
 import { enrollStation, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
@@ -76,17 +76,17 @@ describe(`push (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     expect(await doc('stationProgress', 'ST-CUT-1')).toMatchObject({ lastAppliedSeq: c.seq });
   });
 
-  it('a station pushes only in its own name, only well-formed events, only in seq order', async () => {
+  it('a station pushes only in its own name, only events with a usable envelope, only in seq order', async () => {
     const foreign = f.event('ST-SEW-1', operatorOf('sewing'), { type: 'spk.received', payload: { workOrderId: W('sewing') } });
     const r1 = await push('ST-CUT-1', [foreign]);
     expect(r1.statusCode).toBe(403);
     const skipped = cut(1);
     const afterGap = cut(1);
-    // Malformed (as a buggy or tampered station would send): rejected whole, naming the field.
-    const bad = { ...skipped, payload: { ...skipped.payload, goodQty: 'lots' } };
+    // An envelope the server cannot place in the station's order (no UUID id): rejected whole, naming the field.
+    const bad = { ...skipped, id: 'not-a-uuid' };
     const r2 = await push('ST-CUT-1', [bad]);
     expect(r2.statusCode).toBe(400);
-    expect(r2.json<{ message: string }>().message).toMatch(/events\.0: payload\.goodQty/);
+    expect(r2.json<{ message: string }>().message).toMatch(/events\.0: id/);
     const r3 = await push('ST-CUT-1', [afterGap]);
     expect(r3.statusCode).toBe(409);
     expect(r3.json<{ error: string }>().error).toBe('seq_gap');
@@ -115,6 +115,140 @@ describe(`push (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     const loser = [x, y].map((r) => r.json<PushResponse>().results[0]).find((r) => r?.status === 'refused');
     expect(loser?.refusal?.code).toBe('transfer_already_accepted');
     expect((await doc<{ receivedQty: number }>('workOrder', W('embroidery')))?.receivedQty).toBe(30);
+  });
+});
+
+describe(`push: an event the server cannot parse is kept, refused, and does not block the station (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
+  const M2 = mo(2, { route: 'R1', quantity: 100 });
+  const W2 = workOrderIdFor(M2.id, 'cutting');
+  const cut2 = (qty: number): FloorEvent =>
+    f.event('ST-CUT-1', operatorOf('cutting'), { type: 'cutting.output', payload: { workOrderId: W2, lineId: lineOf('cutting'), size: 'M', part: 'body', goodQty: qty } });
+  const cutQty = async () => (await doc<{ stageQty: { cut: number } }>('workOrder', W2))?.stageQty.cut;
+  const progress = async () => (await doc<{ lastAppliedSeq: number }>('stationProgress', 'ST-CUT-1'))?.lastAppliedSeq;
+  type StoredRow = {
+    seq: number;
+    server_seq: number;
+    status: string;
+    refusal: { code: string; message: string } | null;
+    type: string;
+    hlc: string;
+    operator_id: string | null;
+    v: number;
+    payload: unknown;
+  };
+  const stored = async (id: string) => {
+    const [row] = await t.db.query<StoredRow>(
+      'SELECT seq::int AS seq, server_seq::int AS server_seq, status, refusal, type, hlc, operator_id, v, payload FROM events WHERE id = $1',
+      [id],
+    );
+    return row;
+  };
+
+  beforeAll(async () => {
+    const created = await app.inject({ method: 'POST', url: '/api/manufacturing-orders', headers: admin, payload: M2 });
+    expect(created.statusCode).toBe(201);
+  });
+
+  it('[valid, malformed payload, valid]: 200, both valid ones applied, the middle one stored refused (invalid_event) and sent back', async () => {
+    const a = cut2(10);
+    const b = cut2(20);
+    const malformed = { ...b, payload: { ...b.payload, goodQty: 'lots' } };
+    const c = cut2(30);
+    const res = await push('ST-CUT-1', [a, malformed, c]);
+    expect(res.statusCode).toBe(200);
+    const body = res.json<PushResponse>();
+    expect(body.results.map((r) => [r.id, r.status, r.refusal?.code ?? null])).toEqual([
+      [a.id, 'applied', null],
+      [b.id, 'refused', 'invalid_event'],
+      [c.id, 'applied', null],
+    ]);
+    expect(body.results[1]?.refusal?.message).toMatch(/^payload\.goodQty: /);
+    expect(body.lastAppliedSeq).toBe(c.seq);
+    expect(await cutQty()).toBe(40);
+    expect(await progress()).toBe(c.seq);
+
+    // Stored with its reason, in seq order with the others, with what the raw event carried.
+    const row = await stored(b.id);
+    expect(row).toMatchObject({
+      seq: b.seq,
+      status: 'refused',
+      refusal: { code: 'invalid_event', message: body.results[1]?.refusal?.message },
+      type: 'cutting.output',
+      hlc: b.hlc,
+      operator_id: b.operatorId,
+      v: 1,
+      payload: malformed.payload,
+    });
+    const [ra, rc] = [await stored(a.id), await stored(c.id)];
+    expect(ra?.server_seq).toBeLessThan(row?.server_seq ?? 0);
+    expect(rc?.server_seq).toBeGreaterThan(row?.server_seq ?? Infinity);
+
+    // The refusal goes back to the station in its pull, as for any refused event.
+    const pulled = await app.inject({ method: 'GET', url: '/api/pull?limit=1000', headers: stations.get('ST-CUT-1')?.auth });
+    expect(pulled.statusCode).toBe(200);
+    const refusal = pulled.json<PullResponse>().documents.find((d) => d.kind === 'refusal' && d.id === b.id);
+    expect(refusal?.body).toMatchObject({ eventId: b.id, seq: b.seq, type: 'cutting.output', code: 'invalid_event', stationId: 'ST-CUT-1' });
+
+    // The same batch again (the station retrying after a lost answer): the same answers, as duplicates.
+    const again = await push('ST-CUT-1', [a, malformed, c]);
+    expect(again.statusCode).toBe(200);
+    expect(again.json<PushResponse>()).toEqual({
+      results: body.results.map((r) => ({ ...r, status: 'duplicate' })),
+      lastAppliedSeq: c.seq,
+    });
+    expect(await cutQty()).toBe(40);
+    const [n] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE id = ANY($1::uuid[])', [[a.id, b.id, c.id]]);
+    expect(n?.n).toBe(3);
+  });
+
+  it('a newer version\'s event (unknown type, v 2) and one with nothing well-formed but its envelope: stored with placeholders', async () => {
+    const newer = { ...cut2(1), type: 'cutting.paused', v: 2, payload: { workOrderId: W2, note: 'nul \u0000 inside' } };
+    const junk = { ...cut2(1), hlc: 42, operatorId: 'nobody', type: { no: 1 }, v: 'one', payload: undefined };
+    const after = cut2(5);
+    const res = await push('ST-CUT-1', [newer, junk, after]);
+    expect(res.statusCode).toBe(200);
+    const body = res.json<PushResponse>();
+    expect(body.results.map((r) => [r.status, r.refusal?.code ?? null])).toEqual([
+      ['refused', 'invalid_event'],
+      ['refused', 'invalid_event'],
+      ['applied', null],
+    ]);
+    expect(body.results[0]?.refusal?.message).toBe("type: 'cutting.paused' is an event type this server does not know (a newer station version?)");
+    expect(body.results[1]?.refusal?.message).toMatch(/\S/);
+    expect(await cutQty()).toBe(45);
+    // Kept where well-formed: the type, the hlc, the operator, v 2; the payload only without what jsonb cannot hold.
+    expect(await stored(newer.id)).toMatchObject({ status: 'refused', type: 'cutting.paused', hlc: newer.hlc, operator_id: newer.operatorId, v: 2, payload: {} });
+    expect(await stored(junk.id)).toMatchObject({ status: 'refused', type: '', hlc: '', operator_id: null, v: 0, payload: {} });
+    expect(await doc('refusal', junk.id)).toMatchObject({ eventId: junk.id, seq: junk.seq, code: 'invalid_event', type: '' });
+  });
+
+  it('an event without a usable envelope (no UUID id, no integer seq, no station) still fails the whole request and stores nothing', async () => {
+    const before = { progress: await progress(), qty: await cutQty() };
+    const ok = cut2(1);
+    const next = cut2(1);
+    const batches: [unknown[], RegExp][] = [
+      [[ok, { ...next, id: 'not-a-uuid' }], /events\.1: id/],
+      [[ok, { ...next, id: undefined }], /events\.1: id/],
+      [[ok, { ...next, seq: 1.5 }], /events\.1: seq/],
+      [[ok, { ...next, seq: '2' }], /events\.1: seq/],
+      [[ok, { ...next, stationId: undefined }], /events\.1: stationId/],
+      [[ok, 'an event'], /events\.1: /],
+    ];
+    for (const [events, message] of batches) {
+      const res = await push('ST-CUT-1', events);
+      expect(res.statusCode).toBe(400);
+      expect(res.json<{ error: string; message: string }>()).toMatchObject({ error: 'bad_event', message: expect.stringMatching(message) });
+    }
+    // In another station's name, even when it does not parse: 403 as before.
+    const foreign = await push('ST-CUT-1', [ok, { ...next, stationId: 'ST-SEW-1', type: 'nope' }]);
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.json<{ error: string }>().error).toBe('wrong_station');
+    const [n] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE id = ANY($1::uuid[])', [[ok.id, next.id]]);
+    expect(n?.n).toBe(0);
+    expect({ progress: await progress(), qty: await cutQty() }).toEqual(before);
+    // Nothing of those requests took a seq: the same events, well-formed, apply.
+    const fixed = (await push('ST-CUT-1', [ok, next])).json<PushResponse>();
+    expect(fixed.results.map((r) => r.status)).toEqual(['applied', 'applied']);
   });
 });
 

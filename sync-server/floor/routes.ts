@@ -9,7 +9,7 @@ import { hashPin } from '../../shared/security/pin';
 import { floorDocScope, Heartbeat, PushRequest, PushResponse, scopeToken } from '../../shared/sync';
 import { writeDocuments, writeTx } from '../changes';
 import { HttpError, route } from '../http/route';
-import { parseBatch, PushError } from './apply';
+import { isUnparsed, parseBatch, PushError } from './apply';
 import { checkSlips } from './slips';
 import { IngestQueue } from './ingest-queue';
 import { MasterCache } from './master';
@@ -36,7 +36,7 @@ export function registerFloorRoutes(app: FastifyInstance): void {
         // Shown on the dashboard and in metrics; never used for ordering (the server orders by its own sequence).
         // Recorded on the station row (with last_push_at) in the same transaction as the push.
         const clockSkewMs = body.stationTime === undefined ? undefined : body.stationTime - Date.now();
-        const untrustedSlips = await checkSlips(app.db, events);
+        const untrustedSlips = await checkSlips(app.db, events.flatMap((e) => (isUnparsed(e) ? [] : [e])));
         const r = await ingest.submit({ stationId: station.id, events, clockSkewMs, untrustedSlips });
         if (clockSkewMs !== undefined) app.metrics.clockSkew.set(Math.round(clockSkewMs / 1000), { station: station.id });
         app.metrics.eventsApplied.inc(r.applied);

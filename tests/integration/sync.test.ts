@@ -9,9 +9,12 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncStatus } from '../../shared/api';
 import type { TransferDoc, WorkOrderDoc } from '../../shared/docs';
+import type { FloorEvent } from '../../shared/events';
+import { uuidv7 } from '../../shared/ids';
 import { PLACE_CODE, workOrderIdFor, type Department, type ManufacturingOrder } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
 import { StationCore } from '../../electron/core/station-core';
+import { openStationDb } from '../../electron/store/station-db';
 import { TEST_PIN, stationConfig, tempDir } from '../../electron/core/testing';
 import { ensureEnrolled, EnrollmentError, startSync, TOKEN_FILE, type SyncClient, type SyncOptions } from '../../electron/sync';
 import { partitionableFetch, type PartitionableFetch } from '../../electron/sync/testing';
@@ -315,6 +318,65 @@ describe(`station sync (${DB_KIND})`, () => {
       expect(s.core.state.workOrder[W('embroidery')]?.receivedQty).toBe(30);
       expect(s.core.state.transfer[transferId]).toEqual(transfer);
     }
+  });
+
+  it('an own event nobody here can parse (a newer version wrote it) is refused and shown; the station keeps syncing', async () => {
+    const { W } = await newOrder(6);
+    const cut = await station('cutting');
+    await cut.sync.awaitInSync();
+    await login(cut);
+    await cutOutput(cut, W('cutting'), 10);
+    await cut.sync.awaitInSync();
+
+    // A newer app version recorded an event type neither this station version nor the server knows (v 2), then the
+    // station was rolled back: the event sits in its log, next in seq order.
+    await cut.sync.stop();
+    await cut.core.close();
+    const opened = await openStationDb({ dataDir: cut.dir, stationId: cut.id, devMode: true });
+    const newer = {
+      id: uuidv7(),
+      stationId: cut.id,
+      seq: 3,
+      hlc: `${String(Date.now() + 1).padStart(13, '0')}-00000-${cut.id}`,
+      operatorId: 'OP-CUT1',
+      type: 'cutting.paused',
+      payload: { workOrderId: W('cutting'), minutes: 5 },
+      v: 2,
+    };
+    await opened.rx.events.insert(newer as unknown as FloorEvent);
+    await opened.rx.close();
+
+    const core = await StationCore.open(stationConfig('cutting', cut.dir, { stationId: cut.id, lineId: cut.lineId, serverUrl: baseUrl }), { devMode: true });
+    cleanups.push(() => core.close());
+    expect(core.lastSequence).toBe(3);
+    expect(core.pendingCount).toBe(1);
+    expect(core.state.workOrder[W('cutting')]?.stageQty.cut).toBe(10);
+    const sync = startSync(core, FAST);
+    cleanups.push(() => sync.stop());
+    await core.call('session.login', { badge: 'B:OP-CUT1', pin: TEST_PIN });
+    await core.call('action.record', { action: { type: 'cutting.output', payload: { workOrderId: W('cutting'), lineId: cut.lineId, size: 'M', part: 'body', goodQty: 15 } } });
+    await sync.awaitInSync();
+
+    const rows = await t.db.query<{ seq: number; status: string; code: string | null }>(
+      "SELECT seq::int AS seq, status, refusal->>'code' AS code FROM events WHERE station_id = $1 ORDER BY seq",
+      [cut.id],
+    );
+    expect(rows).toEqual([
+      { seq: 1, status: 'applied', code: null },
+      { seq: 2, status: 'applied', code: null },
+      { seq: 3, status: 'refused', code: 'invalid_event' },
+      { seq: 4, status: 'applied', code: null },
+      { seq: 5, status: 'applied', code: null },
+    ]);
+    const wo = await serverDoc<WorkOrderDoc>('workOrder', W('cutting'));
+    expect(wo?.stageQty.cut).toBe(25);
+    expect(core.state.workOrder[W('cutting')]).toEqual(wo);
+    expect(core.view().refused).toEqual([
+      { eventId: newer.id, seq: 3, type: 'cutting.paused', code: 'invalid_event', message: expect.stringMatching(/cutting\.paused/) },
+    ]);
+    expect(core.pendingCount).toBe(0);
+    expect(sync.status()).toMatchObject({ state: 'online', backlog: 0, lastError: null });
+    expect(sync.pushStats).toMatchObject({ refused: 1, applied: 2 });
   });
 
   it('a revoked station stops syncing and says so; it keeps working locally', async () => {
