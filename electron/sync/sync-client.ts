@@ -12,8 +12,9 @@
  * RxDB may still skip or fail), so the core would rebase on documents that are not on disk, and could take the
  * `stationProgress` document without the work orders of the same server transaction (pending events dropped before
  * their effect arrived: counts would dip). A server transaction's documents share one version, the pull never cuts
- * inside a version, and RxDB writes a pulled batch in one bulkWrite, so progress and the documents it accounts for
- * arrive in one `documentsChanged` call. The core advances `appliedSeq` only from that pulled progress (never from a
+ * inside a version, and RxDB writes what the pull handler returns in one bulkWrite; the handler returns a whole pull
+ * cycle (see `pull`), so progress and the documents it accounts for arrive in one `documentsChanged` call, and are on
+ * disk together. The core advances `appliedSeq` only from that pulled progress (never from a
  * push answer), which is what keeps counts from doubling or vanishing.
  */
 import { Subject, type Subscription } from 'rxjs';
@@ -47,6 +48,12 @@ export interface SyncOptions {
   heartbeatMs?: number;
   /** Appended to the replication identifiers (a new one = RxDB starts from empty checkpoints). */
   replicationSuffix?: string;
+  /**
+   * A pull cycle (every batch from the checkpoint to the server's head) is gathered in memory and written in ONE
+   * bulkWrite, so the disk never holds half a cycle; a cycle larger than this is written in parts of about this size
+   * (the running core holds them back until the head, but a crash in between leaves a partial cycle on disk).
+   */
+  maxCycleDocuments?: number;
 }
 
 export interface SyncClient {
@@ -91,7 +98,17 @@ const DEFAULTS = {
   pullBatchSize: 1000,
   pushBatchSize: 500,
   heartbeatMs: 15_000,
+  maxCycleDocuments: 50_000,
 };
+
+type Pulled = z.infer<typeof PulledDocument>;
+
+/** A pull cycle being gathered: from RxDB's checkpoint `from`, fetched up to `at`, the latest version of each document. */
+interface PullCycle {
+  from: number | null;
+  at: PullCheckpoint | undefined;
+  docs: Map<string, Pulled>;
+}
 
 class Client implements SyncClient {
   private readonly fetchFn: Fetch;
@@ -111,6 +128,8 @@ class Client implements SyncClient {
   private stopped = false;
   /** The last pull batch was full: more of the same pull cycle follows. */
   private pullMore = false;
+  /** The pull cycle being gathered; kept across a failed request, so a retry from the same checkpoint resumes it. */
+  private cycle: PullCycle | null = null;
   private fatalError: string | null = null;
   private streamUp = false;
   private everConnected = false;
@@ -326,7 +345,42 @@ class Client implements SyncClient {
     });
   }
 
+  /**
+   * RxDB's pull handler: the whole cycle from `checkpoint` to the server's head, fetched batch by batch and returned
+   * at once, so RxDB writes it in one bulkWrite (one SQLite transaction). A station stopped in the middle of a
+   * catch-up therefore reopens on its last complete cycle, never on documents that moved past the `stationProgress`
+   * accounting for them (its pending events would count twice). A failed request throws (RxDB retries after
+   * `retryTimeMs`) and keeps what was gathered: the retry, from the same checkpoint, resumes where it failed.
+   */
   private async pull(token: string, checkpoint: PullCheckpoint | undefined, batchSize: number) {
+    const from = checkpoint?.version ?? null;
+    if (this.cycle?.from !== from) this.cycle = { from, at: checkpoint, docs: new Map() };
+    const cycle = this.cycle;
+    const maxDocs = this.opts.maxCycleDocuments ?? DEFAULTS.maxCycleDocuments;
+    for (;;) {
+      const res = await this.pullBatch(token, cycle.at, batchSize);
+      for (const d of res.documents) {
+        // The latest version of a document wins (batches come in version order); re-inserted to keep that order.
+        const key = `${d.kind}:${d.id}`;
+        cycle.docs.delete(key);
+        cycle.docs.set(key, d);
+      }
+      cycle.at = res.checkpoint;
+      const head = res.documents.length < batchSize;
+      this.pullMore = !head;
+      if (head || cycle.docs.size >= maxDocs) break;
+      this.emitStatus();
+    }
+    this.cycle = null;
+    if (cycle.docs.size === 0) {
+      // The head, and nothing to write: apply what earlier parts of this cycle held back (a cycle over maxDocs).
+      this.applying = this.applying.then(() => this.core.documentsChanged([], [], { hold: false }));
+    }
+    this.emitStatus();
+    return { documents: [...cycle.docs.values()].map(toStoredDocument), checkpoint: cycle.at ?? { version: 0 } };
+  }
+
+  private async pullBatch(token: string, checkpoint: PullCheckpoint | undefined, batchSize: number) {
     const q = new URLSearchParams({ limit: String(batchSize) });
     if (checkpoint) q.set('checkpoint', String(checkpoint.version));
     const res = await requestJson(this.fetchFn, joinUrl(this.serverUrl, `/api/pull?${q.toString()}`), PullAnswer, {
@@ -336,13 +390,7 @@ class Client implements SyncClient {
     });
     this.lastPullAt = new Date().toISOString();
     this.pullError = null;
-    this.pullMore = res.documents.length >= batchSize;
-    if (res.documents.length === 0) {
-      // The head, and nothing to write: apply what earlier batches of this cycle held back.
-      this.applying = this.applying.then(() => this.core.documentsChanged([], [], { hold: false }));
-    }
-    this.emitStatus();
-    return { documents: res.documents.map(toStoredDocument), checkpoint: res.checkpoint };
+    return res;
   }
 
   private onRequestError(which: 'push' | 'pull', err: unknown): void {

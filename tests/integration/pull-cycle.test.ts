@@ -2,7 +2,10 @@
  * Counts never double and never vanish during a multi-batch catch-up. A station records output on two work orders
  * while it cannot pull; the server applies both (three pushes, so its `stationProgress` moves past the documents of
  * the earlier pushes); then the station pulls one document per batch. Local state may only change when the pull
- * cycle reaches the head: at every step each work order shows exactly the 10 pieces recorded, never 20, never 0.
+ * cycle reaches the head: at every step each work order shows exactly the 10 pieces recorded, never 20, never 0 —
+ * also when the station is stopped in the middle of the cycle and reopened, and when it then finishes the cycle; and
+ * also when a cycle is larger than the station gathers in memory (`maxCycleDocuments`), so it is written in parts
+ * (held back by the running core until the head).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { workOrderIdFor } from '../../shared/master';
@@ -19,9 +22,13 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('pull cycles', () => {
-  it('a catch-up pulled one document per batch never shows an event twice or not at all', async () => {
-    server = await startTestServer();
+/**
+ * A cutting station with two work orders, in sync; then its pulls are cut off while it records 10 pieces on each and
+ * the server applies them (three pushes). Pulls are still cut off when this returns.
+ */
+async function stationBehindTheServer(maxCycleDocuments?: number) {
+  if (server) await server.close();
+  server = await startTestServer();
     const { base, adminPost: post } = server;
     const t = server.db;
     await post('/api/operators', { id: 'OP-CUT1', name: 'cutter', roles: ['operator'], departments: ['cutting'], pin: TEST_PIN });
@@ -33,28 +40,28 @@ describe('pull cycles', () => {
     const W2 = workOrderIdFor(M2.id, 'cutting');
     const { code } = await post('/api/enrollment-codes', { stationId: 'ST-CUT-1', department: 'cutting' });
 
-    // Pulls (and the live stream) can be held off while pushes go through.
-    let pullsBlocked = false;
+    // Pulls (and the live stream) can be held off while pushes go through; answered pulls are counted.
+    const gate = { pullsBlocked: false, pullsAnswered: 0, pullsAllowed: Infinity, pullsRefused: 0 };
     const gated: Fetch = async (input, init) => {
       const url = String(input);
-      if (pullsBlocked && (url.includes('/api/pull') || url.includes('/api/stream'))) throw new TypeError('fetch failed');
-      return fetch(input, init);
+      const isPull = url.includes('/api/pull');
+      if ((gate.pullsBlocked || (isPull && gate.pullsAnswered >= gate.pullsAllowed)) && (isPull || url.includes('/api/stream'))) {
+        if (isPull) gate.pullsRefused++;
+        throw new TypeError('fetch failed');
+      }
+      const res = await fetch(input, init);
+      if (isPull) gate.pullsAnswered++;
+      return res;
     };
     const tmp = tempDir('qsf-pullcycle-');
-    const core = await StationCore.open(stationConfig('cutting', tmp.dir, { serverUrl: base, enrollmentCode: String(code) }));
-    cleanups.push(tmp.cleanup, () => core.close());
-    const seen: [number | undefined, number | undefined][] = [];
-    core.subscribe('view', () => undefined); // keep views flowing
-    const original = core.documentsChanged.bind(core);
-    core.documentsChanged = async (...args: Parameters<StationCore['documentsChanged']>) => {
-      await original(...args);
-      seen.push([core.state.workOrder[W1]?.stageQty.cut, core.state.workOrder[W2]?.stageQty.cut]);
-    };
-    const sync = startSync(core, { retryTimeMs: 100, reconnect: { initialMs: 50, maxMs: 200 }, fetch: gated, pullBatchSize: 1, pushBatchSize: 1 });
-    cleanups.push(() => sync.stop());
+    cleanups.push(tmp.cleanup);
+    const config = stationConfig('cutting', tmp.dir, { serverUrl: base, enrollmentCode: String(code) });
+    const core = await StationCore.open(config);
+    const watched = watchCounts(core, W1, W2);
+    const sync = startSync(core, { retryTimeMs: 100, reconnect: { initialMs: 50, maxMs: 200 }, fetch: gated, pullBatchSize: 1, pushBatchSize: 1, maxCycleDocuments });
     await sync.awaitInSync(30_000);
 
-    pullsBlocked = true;
+    gate.pullsBlocked = true;
     await core.call('session.login', { badge: 'B:OP-CUT1', pin: TEST_PIN });
     for (const w of [W1, W2]) {
       await core.call('action.record', { action: { type: 'cutting.output', payload: { workOrderId: w, lineId: 'LN-CUT-1', size: 'M', part: 'body', goodQty: 10 } } });
@@ -66,12 +73,70 @@ describe('pull cycles', () => {
       if (Date.now() > deadline) throw new Error('the server never applied the pushes');
       await new Promise((r) => setTimeout(r, 50));
     }
-    seen.length = 0;
-    pullsBlocked = false;
+    watched.seen.length = 0;
+    gate.pullsAnswered = 0;
+    gate.pullsRefused = 0;
+    return { core, sync, gate, seen: watched.seen, config, W1, W2, gated };
+}
+
+/** Records both work orders' cut quantity after every documentsChanged. */
+function watchCounts(core: StationCore, W1: string, W2: string) {
+  const seen: [number | undefined, number | undefined][] = [];
+  core.subscribe('view', () => undefined); // keep views flowing
+  const original = core.documentsChanged.bind(core);
+  core.documentsChanged = async (...args: Parameters<StationCore['documentsChanged']>) => {
+    await original(...args);
+    seen.push([core.state.workOrder[W1]?.stageQty.cut, core.state.workOrder[W2]?.stageQty.cut]);
+  };
+  return { seen };
+}
+
+const cuts = (core: StationCore, W1: string, W2: string) => [core.state.workOrder[W1]?.stageQty.cut, core.state.workOrder[W2]?.stageQty.cut];
+
+describe('pull cycles', () => {
+  it.each([
+    ['gathered whole in memory', undefined],
+    ['written in parts of one document, held back by the core', 1],
+  ])('a catch-up pulled one document per batch never shows an event twice or not at all (%s)', async (_, maxCycleDocuments) => {
+    const { core, sync, gate, seen } = await stationBehindTheServer(maxCycleDocuments);
+    cleanups.push(() => core.close(), () => sync.stop());
+    gate.pullsBlocked = false;
     await sync.awaitInSync(30_000);
 
-    expect(seen.length).toBeGreaterThan(1); // several batches really were pulled
+    expect(gate.pullsAnswered).toBeGreaterThan(2); // several batches really were pulled
+    expect(seen.length).toBeGreaterThan(0);
     for (const [a, b] of seen) expect([a, b]).toEqual([10, 10]);
     expect(core.pendingCount).toBe(0);
+    await sync.stop();
+    await core.close(); // the next test opens a station of the same id in this process
+  }, 90_000);
+
+  it('a station stopped in the middle of a catch-up reopens on its last complete cycle, then finishes it', async () => {
+    const { core, sync, gate, config, W1, W2, gated } = await stationBehindTheServer();
+    // Exactly one batch (one work order, without the progress that accounts for it) reaches the station; the next
+    // pull request fails, and the station is stopped.
+    gate.pullsAllowed = 1;
+    gate.pullsBlocked = false;
+    const deadline = Date.now() + 20_000;
+    while (gate.pullsRefused < 2) {
+      if (Date.now() > deadline) throw new Error('the cut-off pull never happened');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(gate.pullsAnswered).toBe(1);
+    await sync.stop();
+    await core.close();
+
+    const reopened = await StationCore.open(config);
+    cleanups.push(() => reopened.close());
+    expect(cuts(reopened, W1, W2)).toEqual([10, 10]);
+
+    const watched = watchCounts(reopened, W1, W2);
+    gate.pullsAllowed = Infinity;
+    const resumed = startSync(reopened, { retryTimeMs: 100, reconnect: { initialMs: 50, maxMs: 200 }, fetch: gated, pullBatchSize: 1, pushBatchSize: 1 });
+    cleanups.push(() => resumed.stop());
+    await resumed.awaitInSync(30_000);
+    for (const [a, b] of watched.seen) expect([a, b]).toEqual([10, 10]);
+    expect(cuts(reopened, W1, W2)).toEqual([10, 10]);
+    expect(reopened.pendingCount).toBe(0);
   }, 90_000);
 });
