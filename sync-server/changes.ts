@@ -164,19 +164,6 @@ const MAX_SCOPE_PAYLOAD = 7000;
  */
 export async function assignVersions(q: Queryable, opts: AssignVersionsOptions = {}): Promise<AssignedVersions> {
   const inserts = opts.insertEvents ?? [];
-  const rows = inserts.map((e, i) => ({
-    n: i + 1,
-    id: e.id,
-    station_id: e.stationId,
-    seq: e.seq,
-    hlc: e.hlc,
-    operator_id: e.operatorId,
-    type: e.type,
-    payload: e.payload,
-    v: e.v,
-    status: e.status,
-    refusal: e.status === 'refused' ? (e.refusal ?? null) : null,
-  }));
   let row: { version: number | null; events: number; pending: boolean; counters: number } | undefined;
   try {
     [row] = await (opts.commit ? q.queryAndCommit.bind(q) : q.query.bind(q))<NonNullable<typeof row>>(
@@ -199,10 +186,12 @@ export async function assignVersions(q: Queryable, opts: AssignVersionsOptions =
          RETURNING 1
        ), ins AS (
          INSERT INTO events (id, station_id, seq, hlc, operator_id, type, payload, v, status, refusal, server_seq)
-         SELECT x.id, x.station_id, x.seq, x.hlc, x.operator_id, x.type, x.payload, x.v, x.status, x.refusal,
+         SELECT x.id, x."stationId", x.seq, x.hlc, x."operatorId", x.type, x.payload, x.v, x.status,
+                CASE WHEN x.status = 'refused' THEN x.refusal END,
                 (SELECT first_seq FROM c) + (SELECT n_pending FROM pending) + x.n
-         FROM json_to_recordset($3::json)
-           AS x(id uuid, station_id text, seq bigint, hlc text, operator_id text, type text, payload jsonb, v integer, status text, refusal jsonb, n bigint)
+         FROM ROWS FROM (json_to_recordset($3::json)
+           AS (id uuid, "stationId" text, seq bigint, hlc text, "operatorId" text, type text, payload jsonb, v integer, status text, refusal jsonb))
+           WITH ORDINALITY AS x(id, "stationId", seq, hlc, "operatorId", type, payload, v, status, refusal, n)
          RETURNING 1
        ), n AS (
          SELECT (SELECT value FROM c) AS version,
@@ -219,7 +208,8 @@ export async function assignVersions(q: Queryable, opts: AssignVersionsOptions =
                 CASE WHEN length(n.payload) > $2 THEN json_build_object('version', n.version, 'scope', NULL)::text ELSE n.payload END
               ) END AS notified
        FROM pending p, n`,
-      [CHANGES_CHANNEL, MAX_SCOPE_PAYLOAD, JSON.stringify(rows), rows.length],
+      // The events as given, read by EventInsert's own field names above: no copy of each event to rename fields.
+      [CHANGES_CHANNEL, MAX_SCOPE_PAYLOAD, JSON.stringify(inserts), inserts.length],
     );
   } catch (err) {
     throw asEventConflict(err, inserts) ?? err;

@@ -114,8 +114,11 @@ class TxDocs implements DocReader {
     );
   }
 
-  put(doc: Doc): void {
-    this.loaded.set(`${doc.kind}:${doc.id}`, doc);
+  /** Records a change (later reads in the group see it); returns the document's key. */
+  put(doc: Doc): string {
+    const key = `${doc.kind}:${doc.id}`;
+    this.loaded.set(key, doc);
+    return key;
   }
 }
 
@@ -439,7 +442,10 @@ async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: rea
 
   const outcomes: PushItemOutcome[] = [];
   const eventRows: EventRow[] = [];
-  const docWrites: DocumentWrite[] = [];
+  /** Floor documents the group changed: their latest body is the one in `docs` (the last write of a key wins). */
+  const changed = new Set<string>();
+  /** Refusal documents (and, below, progress documents), by key. */
+  const docWrites = new Map<string, DocumentWrite>();
   /** Stations with at least one accepted request: their progress row, progress document and last-push columns. */
   const pushed = new Map<string, { skew: number | null }>();
 
@@ -500,20 +506,19 @@ async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: rea
         }
       }
       if (d.ok === 'need') throw new Error(`event ${e.id} kept needing documents`);
-      const row = { id: e.id, stationId, seq: e.seq, hlc: e.hlc, operatorId: e.operatorId, type: e.type, payload: e.payload, v: e.v };
+      const { id, seq, hlc, operatorId, type, payload, v } = e;
       if (d.ok) {
-        eventRows.push({ ...row, status: 'applied' });
-        for (const doc of d.changes) docWrites.push({ kind: doc.kind, id: doc.id, body: doc, scope: floorDocScope(doc) });
-        for (const doc of d.changes) docs.put(doc);
+        eventRows.push({ id, stationId, seq, hlc, operatorId, type, payload, v, status: 'applied' });
+        for (const doc of d.changes) changed.add(docs.put(doc));
         applied++;
         results.push({ id: e.id, seq: e.seq, status: 'applied', refusal: null });
         mine.set(e.seq, { id: e.id, seq: e.seq, status: 'applied', refusal: null });
       } else {
-        eventRows.push({ ...row, status: 'refused', refusal: d.refusal });
-        docWrites.push({
+        eventRows.push({ id, stationId, seq, hlc, operatorId, type, payload, v, status: 'refused', refusal: d.refusal });
+        docWrites.set(`${REFUSAL_KIND}:${id}`, {
           kind: REFUSAL_KIND,
-          id: e.id,
-          body: { eventId: e.id, seq: e.seq, type: e.type, code: d.refusal.code, message: d.refusal.message, stationId, hlc: e.hlc },
+          id,
+          body: { eventId: id, seq, type, code: d.refusal.code, message: d.refusal.message, stationId, hlc },
           scope: [scope.station(stationId)],
         });
         refused++;
@@ -536,12 +541,16 @@ async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: rea
   const pushedIds = [...pushed.keys()];
   for (const stationId of pushedIds) {
     const body: StationProgressBody = { stationId, lastAppliedSeq: progress.get(stationId) ?? 0 };
-    docWrites.push({ kind: STATION_PROGRESS_KIND, id: stationId, body, scope: [scope.station(stationId)] });
+    docWrites.set(`${STATION_PROGRESS_KIND}:${stationId}`, { kind: STATION_PROGRESS_KIND, id: stationId, body, scope: [scope.station(stationId)] });
   }
-  // One statement cannot upsert one key twice: the last write of a key wins, as it would row by row.
-  const byKey = new Map<string, DocumentWrite>();
-  for (const d of docWrites) byKey.set(`${d.kind}\u0000${d.id}`, d);
-  const docRows = [...byKey.values()].map((d) => ({ kind: d.kind, id: d.id, body: d.body, scope: d.scope, deleted: d.deleted ?? false }));
+  // One statement cannot upsert one key twice: one row per key, its last write (as it would be row by row).
+  const docRows: { kind: string; id: string; body: unknown; scope: string[]; deleted: boolean }[] = [];
+  for (const key of changed) {
+    const doc = docs.loaded.get(key);
+    if (!doc) throw new Error(`changed document ${key} is not in the group's overlay`);
+    docRows.push({ kind: doc.kind, id: doc.id, body: doc, scope: floorDocScope(doc), deleted: false });
+  }
+  for (const d of docWrites.values()) docRows.push({ kind: d.kind, id: d.id, body: d.body, scope: d.scope, deleted: d.deleted ?? false });
   const write = [JSON.stringify(docRows), pushedIds, pushedIds.map((s) => progress.get(s) ?? 0), pushedIds.map((s) => pushed.get(s)?.skew ?? null)];
   return { outcomes, events: eventRows, write };
 }
