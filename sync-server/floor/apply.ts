@@ -203,16 +203,26 @@ const KeptFields = z.object({
     .catch(0),
 });
 
-/** JSON.stringify writes NUL and lone surrogates as these escapes; jsonb refuses both. */
-const JSONB_UNSAFE = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const MAX_PARSE_ERROR = 1000;
+const ONE_LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const unstorableString = (s: string): boolean => s.includes('\u0000') || ONE_LONE_SURROGATE.test(s);
+
+/** Text PostgreSQL cannot store (jsonb refuses NUL and lone surrogates) anywhere in a value, keys included. */
+function hasUnstorableText(v: unknown): boolean {
+  if (typeof v === 'string') return unstorableString(v);
+  if (Array.isArray(v)) return v.some(hasUnstorableText);
+  if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) if (unstorableString(k) || hasUnstorableText(x)) return true;
+  }
+  return false;
+}
 const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
 
 function unparsedEvent(raw: z.infer<typeof UsableEnvelope>, error: string): UnparsedEvent {
   const kept = KeptFields.parse(raw);
   const payload = raw.payload;
-  const storable = payload !== undefined && payload !== null && !JSONB_UNSAFE.test(JSON.stringify(payload));
+  const storable = payload !== undefined && payload !== null && !hasUnstorableText(payload);
   // A type this server does not know fails the discriminated union with the list of every known type: say it plainly.
   const why =
     typeof raw.type === 'string' && !KNOWN_TYPES.has(raw.type)
@@ -241,7 +251,10 @@ export function parseBatch(stationId: string, raw: readonly unknown[]): PushedEv
     const p = parseEvent(r);
     if (p.ok) {
       if (p.value.stationId !== stationId) throw wrongStation(i, p.value.stationId);
-      events.push(p.value);
+      // Well-formed, but the database would refuse the whole group over it (and the station would retry forever).
+      if (hasUnstorableText(p.value.payload)) {
+        events.push(unparsedEvent(p.value, 'payload: text with a NUL character or a lone surrogate, which the database cannot store'));
+      } else events.push(p.value);
       return;
     }
     const env = UsableEnvelope.safeParse(r);

@@ -222,6 +222,26 @@ describe(`push: an event the server cannot parse is kept, refused, and does not 
     expect(await doc('refusal', junk.id)).toMatchObject({ eventId: junk.id, seq: junk.seq, code: 'invalid_event', type: '' });
   });
 
+  it('a well-formed event with text the database cannot store (NUL, a lone surrogate) is stored refused, not a 500 retried forever', async () => {
+    const before = await cutQty();
+    const nul = cut2(1);
+    const lone = cut2(2);
+    const emoji = cut2(3);
+    const withText = (e: FloorEvent, size: string) => ({ ...e, payload: { ...(e.payload as Record<string, unknown>), size } });
+    const res = await push('ST-CUT-1', [withText(nul, 'M\u0000'), withText(lone, 'L\ud800'), withText(emoji, 'XL \u{1F9F8}')]);
+    expect(res.statusCode).toBe(200);
+    const body = res.json<PushResponse>();
+    expect(body.results.map((r) => [r.status, r.refusal?.code ?? null])).toEqual([
+      ['refused', 'invalid_event'],
+      ['refused', 'invalid_event'],
+      ['applied', null], // a valid surrogate pair is ordinary text
+    ]);
+    expect(body.results[0]?.refusal?.message).toMatch(/cannot store/);
+    expect(await cutQty()).toBe((before ?? 0) + 3);
+    expect(await stored(nul.id)).toMatchObject({ status: 'refused', type: 'cutting.output', payload: {} });
+    expect(await doc('refusal', lone.id)).toMatchObject({ eventId: lone.id, code: 'invalid_event', type: 'cutting.output' });
+  });
+
   it('an event without a usable envelope (no UUID id, no integer seq, no station) still fails the whole request and stores nothing', async () => {
     const before = { progress: await progress(), qty: await cutQty() };
     const ok = cut2(1);
