@@ -168,7 +168,10 @@ describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     expect(body.documents.find((d) => d.id === 'ST-CUT-1' && d.kind === 'stationKey')?.body.publicKey).toBeTruthy();
 
     const next = await app.inject({ method: 'GET', url: `/api/pull?checkpoint=${body.checkpoint.version}`, headers: sew.auth });
-    expect(next.json()).toEqual({ documents: [], checkpoint: body.checkpoint });
+    const nextBody = next.json<{ documents: unknown[]; checkpoint: { version: number }; head: number }>();
+    expect(nextBody).toEqual({ documents: [], checkpoint: body.checkpoint, head: nextBody.head });
+    // The server's latest change number, never below what it handed out (stations detect a restored database by it).
+    expect(nextBody.head).toBeGreaterThanOrEqual(body.checkpoint.version);
 
     const bad = await app.inject({ method: 'GET', url: '/api/pull?checkpoint=-1&limit=abc', headers: sew.auth });
     expect(bad.statusCode).toBe(400);

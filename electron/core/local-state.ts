@@ -139,6 +139,22 @@ export class LocalState {
     this.master = masterData({ operators, stations });
   }
 
+  /** This station's progress as the pulled `stationProgress` document says (0 if there is none). */
+  pulledProgress(): number {
+    const body = this.other.get('stationProgress')?.get(this.ownStation.id) as { lastAppliedSeq?: unknown } | undefined;
+    const seq = Number(body?.lastAppliedSeq ?? 0);
+    return Number.isFinite(seq) && seq > 0 ? seq : 0;
+  }
+
+  /**
+   * The server's database went back: its progress for this station is `appliedSeq` again (lower than before), and
+   * `events` (every own event after it, from the log) are pending again.
+   */
+  rewind(appliedSeq: number, events: readonly LoggedEvent[]): void {
+    this.appliedSeq = appliedSeq;
+    this.setPending(events);
+  }
+
   /** Load own events not yet applied by the server, from the event log (in seq order). */
   setPending(events: readonly LoggedEvent[]): void {
     const parsed: FloorEvent[] = [];

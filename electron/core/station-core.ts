@@ -486,13 +486,29 @@ export class StationCore {
    * Pulled documents arrived (written by the replication); rebase pending events on them. `hold`: more batches of
    * the same pull cycle follow, so keep them aside until the cycle reaches the head (LocalState.stageDocuments).
    */
-  documentsChanged(docs: readonly StoredDocument[], deletedKeys: readonly string[] = [], opts: { hold?: boolean } = {}): Promise<void> {
-    return this.queue.run(() => {
+  documentsChanged(
+    docs: readonly StoredDocument[],
+    deletedKeys: readonly string[] = [],
+    opts: {
+      hold?: boolean;
+      /**
+       * These documents are a full re-pull from a server whose database went back: its progress for this station
+       * may now be LOWER than what it had said. Take it back, and count again (pending) every own event after it.
+       */
+      rewound?: boolean;
+    } = {},
+  ): Promise<void> {
+    return this.queue.run(async () => {
       if (opts.hold) {
         this.local.stageDocuments(docs, deletedKeys);
         return;
       }
       this.local.applyDocuments(docs, deletedKeys);
+      if (opts.rewound) {
+        const progress = this.local.pulledProgress();
+        const pending = await this.db.events.find({ selector: { seq: { $gt: progress } }, sort: [{ seq: 'asc' }] }).exec();
+        this.local.rewind(progress, pending.map((d) => d.toJSON() as FloorEvent));
+      }
       this.scheduleView();
     });
   }

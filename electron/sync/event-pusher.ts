@@ -60,6 +60,19 @@ export class EventPusher {
     return run.then(() => []);
   }
 
+  /**
+   * The server's database went back and the core has taken its (older) progress from the re-pulled documents: forget
+   * what the server said before, and push every own event after that progress again.
+   */
+  rewind(): Promise<void> {
+    const run = this.chain.then(() => {
+      this.serverProgress = null;
+      return this.pushUpTo(this.opts.core.lastSequence);
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
   /** Push every own event with seq ≤ target that the server has not processed yet, in seq order. */
   async pushUpTo(target: number): Promise<void> {
     let gaps = 0;

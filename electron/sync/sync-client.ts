@@ -80,6 +80,8 @@ const PulledDocument = z.object({
 const PullAnswer = z.object({
   documents: z.array(PulledDocument),
   checkpoint: z.object({ version: z.number().int().nonnegative() }),
+  /** The server's latest change number (a server without it: no rewind detection). */
+  head: z.number().int().nonnegative().optional(),
 });
 export interface PullCheckpoint {
   version: number;
@@ -130,6 +132,8 @@ class Client implements SyncClient {
   private pullMore = false;
   /** The pull cycle being gathered; kept across a failed request, so a retry from the same checkpoint resumes it. */
   private cycle: PullCycle | null = null;
+  /** The server's database went back (see `pull`): the core rewinds when the full re-pull is applied. */
+  private rewindPending = false;
   private fatalError: string | null = null;
   private streamUp = false;
   private everConnected = false;
@@ -205,8 +209,10 @@ class Client implements SyncClient {
         }
         // A full batch means more of this pull cycle follows: hold it back until the cycle reaches the head.
         const hold = this.pullMore;
+        const rewound = !hold && this.takeRewind();
         this.applying = this.applying
-          .then(() => this.core.documentsChanged(docs, deleted, { hold }))
+          .then(() => this.core.documentsChanged(docs, deleted, { hold, rewound }))
+          .then(() => (rewound ? this.afterRewind() : undefined))
           .then(
             () => this.emitStatus(),
             (err: unknown) => {
@@ -359,6 +365,17 @@ class Client implements SyncClient {
     const maxDocs = this.opts.maxCycleDocuments ?? DEFAULTS.maxCycleDocuments;
     for (;;) {
       const res = await this.pullBatch(token, cycle.at, batchSize);
+      if (res.head !== undefined && cycle.at && res.head < cycle.at.version) {
+        // Change numbers only grow: the server's database went back (restored from a backup, or failed over to a
+        // replica that had not seen everything). What came after its restore point is gone there. Pull everything
+        // again (this cycle, from the start), and once it is applied the core takes the server's progress back and
+        // pushes again every own event the server no longer has (the station still holds them all).
+        this.otherError = `the server's data went back from change ${cycle.at.version} to ${res.head} (restored?): pulling everything again, then re-sending what it lost`;
+        this.rewindPending = true;
+        cycle.at = undefined;
+        cycle.docs.clear();
+        continue;
+      }
       for (const d of res.documents) {
         // The latest version of a document wins (batches come in version order); re-inserted to keep that order.
         const key = `${d.kind}:${d.id}`;
@@ -374,10 +391,26 @@ class Client implements SyncClient {
     this.cycle = null;
     if (cycle.docs.size === 0) {
       // The head, and nothing to write: apply what earlier parts of this cycle held back (a cycle over maxDocs).
-      this.applying = this.applying.then(() => this.core.documentsChanged([], [], { hold: false }));
+      const rewound = this.takeRewind();
+      this.applying = this.applying
+        .then(() => this.core.documentsChanged([], [], { hold: false, rewound }))
+        .then(() => (rewound ? this.afterRewind() : undefined));
     }
     this.emitStatus();
     return { documents: [...cycle.docs.values()].map(toStoredDocument), checkpoint: cycle.at ?? { version: 0 } };
+  }
+
+  private takeRewind(): boolean {
+    const r = this.rewindPending;
+    this.rewindPending = false;
+    return r;
+  }
+
+  /** The core took the server's (older) progress back: push again from there. */
+  private async afterRewind(): Promise<void> {
+    this.otherError = null;
+    this.emitStatus();
+    await this.pusher?.rewind();
   }
 
   private async pullBatch(token: string, checkpoint: PullCheckpoint | undefined, batchSize: number) {

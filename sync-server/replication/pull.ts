@@ -18,11 +18,13 @@ export function registerPullRoute(app: FastifyInstance): void {
         limit: query.limit,
       });
       app.metrics.pulls.inc();
+      // Read after the documents: a head below the station's checkpoint can then only mean the database went back.
+      const head = await headVersion(app.db);
       // A short batch means the station has caught up (its checkpoint may stay far behind the head when nothing in
       // its scope changes). A full batch: the distance to the head, counting all changes, is an upper bound.
-      const lag = result.documents.length < query.limit ? 0 : Math.max(0, (await headVersion(app.db)) - result.checkpoint.version);
+      const lag = result.documents.length < query.limit ? 0 : Math.max(0, head - result.checkpoint.version);
       app.metrics.pullLag.set(lag, { station: station.id });
-      return result;
+      return { ...result, head };
     },
   });
 }

@@ -23,6 +23,11 @@ export const pulledDocumentSchema = z.object({
 export const pullResponseSchema = z.object({
   documents: z.array(pulledDocumentSchema),
   checkpoint: checkpointSchema,
+  /**
+   * The server's latest change number. Change numbers only grow, so a station whose checkpoint is above it knows the
+   * server's database went back (restored from a backup, failed over to a replica that had not seen everything).
+   */
+  head: z.number().int().nonnegative(),
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
