@@ -139,11 +139,12 @@ export class LocalState {
     this.master = masterData({ operators, stations });
   }
 
-  /** This station's progress as the pulled `stationProgress` document says (0 if there is none). */
-  pulledProgress(): number {
+  /** This station's progress as its pulled `stationProgress` document says (null if there is none yet). */
+  pulledProgress(): number | null {
     const body = this.other.get('stationProgress')?.get(this.ownStation.id) as { lastAppliedSeq?: unknown } | undefined;
-    const seq = Number(body?.lastAppliedSeq ?? 0);
-    return Number.isFinite(seq) && seq > 0 ? seq : 0;
+    if (!body) return null;
+    const seq = Number(body.lastAppliedSeq);
+    return Number.isInteger(seq) && seq >= 0 ? seq : null;
   }
 
   /**

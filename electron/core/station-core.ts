@@ -486,30 +486,28 @@ export class StationCore {
    * Pulled documents arrived (written by the replication); rebase pending events on them. `hold`: more batches of
    * the same pull cycle follow, so keep them aside until the cycle reaches the head (LocalState.stageDocuments).
    */
-  documentsChanged(
-    docs: readonly StoredDocument[],
-    deletedKeys: readonly string[] = [],
-    opts: {
-      hold?: boolean;
-      /**
-       * These documents are a full re-pull from a server whose database went back: its progress for this station
-       * may now be LOWER than what it had said. Take it back, and count again (pending) every own event after it.
-       */
-      rewound?: boolean;
-    } = {},
-  ): Promise<void> {
+  /**
+   * Pulled documents, on disk: into local state (or held back, `hold`, until their pull cycle reaches the head).
+   * Resolves true if they took this station's progress BACK: the server's progress only grows unless its database
+   * went back (restored from a backup, failed over; the sync client then pulls everything again). The core then
+   * counts again, as pending, every own event after that progress (read from the event log), so state stays
+   * documents + what the server does not have; the caller must push those events again.
+   */
+  documentsChanged(docs: readonly StoredDocument[], deletedKeys: readonly string[] = [], opts: { hold?: boolean } = {}): Promise<boolean> {
     return this.queue.run(async () => {
       if (opts.hold) {
         this.local.stageDocuments(docs, deletedKeys);
-        return;
+        return false;
       }
       this.local.applyDocuments(docs, deletedKeys);
-      if (opts.rewound) {
-        const progress = this.local.pulledProgress();
+      const progress = this.local.pulledProgress();
+      const rewound = progress !== null && progress < this.local.appliedSeq;
+      if (rewound) {
         const pending = await this.db.events.find({ selector: { seq: { $gt: progress } }, sort: [{ seq: 'asc' }] }).exec();
         this.local.rewind(progress, pending.map((d) => d.toJSON() as FloorEvent));
       }
       this.scheduleView();
+      return rewound;
     });
   }
 

@@ -61,10 +61,12 @@ export class EventPusher {
   }
 
   /**
-   * The server's database went back and the core has taken its (older) progress from the re-pulled documents: forget
-   * what the server said before, and push every own event after that progress again.
+   * Push every own event after the server's progress as the core knows it (the pulled stationProgress), forgetting
+   * what the server answered before: after its database went back (the core took the older progress back), or at
+   * start for events RxDB's push replication already counts as sent. The server's seq_gap answer corrects a wrong
+   * start either way.
    */
-  rewind(): Promise<void> {
+  resync(): Promise<void> {
     const run = this.chain.then(() => {
       this.serverProgress = null;
       return this.pushUpTo(this.opts.core.lastSequence);

@@ -22,6 +22,7 @@ import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/rep
 import type { WithDeleted } from 'rxdb';
 import { z } from 'zod';
 import type { SyncState, SyncStatus } from '../../shared/api';
+import { STATION_PROGRESS_KIND } from '../../shared/sync';
 import type { StationCore } from '../core/station-core';
 import type { StoredDocument, StoredEvent } from '../store/station-db';
 import { ensureEnrolled, EnrollmentError, retireToken } from './enroll';
@@ -110,6 +111,8 @@ interface PullCycle {
   from: number | null;
   at: PullCheckpoint | undefined;
   docs: Map<string, Pulled>;
+  /** The server's database went back: this cycle restarted from the beginning. */
+  rewound?: boolean;
 }
 
 class Client implements SyncClient {
@@ -132,8 +135,10 @@ class Client implements SyncClient {
   private pullMore = false;
   /** The pull cycle being gathered; kept across a failed request, so a retry from the same checkpoint resumes it. */
   private cycle: PullCycle | null = null;
-  /** The server's database went back (see `pull`): the core rewinds when the full re-pull is applied. */
-  private rewindPending = false;
+  /** ensurePushed is running. */
+  private repushing = false;
+  /** No pull cycle applied yet in this session (the first one checks for events the server has not got). */
+  private firstCycle = true;
   private fatalError: string | null = null;
   private streamUp = false;
   private everConnected = false;
@@ -209,10 +214,9 @@ class Client implements SyncClient {
         }
         // A full batch means more of this pull cycle follows: hold it back until the cycle reaches the head.
         const hold = this.pullMore;
-        const rewound = !hold && this.takeRewind();
         this.applying = this.applying
-          .then(() => this.core.documentsChanged(docs, deleted, { hold, rewound }))
-          .then(() => (rewound ? this.afterRewind() : undefined))
+          .then(() => this.core.documentsChanged(docs, deleted, { hold }))
+          .then((rewound) => (hold ? undefined : this.cycleApplied(rewound)))
           .then(
             () => this.emitStatus(),
             (err: unknown) => {
@@ -362,18 +366,20 @@ class Client implements SyncClient {
     const from = checkpoint?.version ?? null;
     if (this.cycle?.from !== from) this.cycle = { from, at: checkpoint, docs: new Map() };
     const cycle = this.cycle;
-    const maxDocs = this.opts.maxCycleDocuments ?? DEFAULTS.maxCycleDocuments;
+    // At least one batch: a part smaller than a batch would make RxDB take it for the head.
+    const maxDocs = Math.max(batchSize, this.opts.maxCycleDocuments ?? DEFAULTS.maxCycleDocuments);
     for (;;) {
       const res = await this.pullBatch(token, cycle.at, batchSize);
       if (res.head !== undefined && cycle.at && res.head < cycle.at.version) {
         // Change numbers only grow: the server's database went back (restored from a backup, or failed over to a
         // replica that had not seen everything). What came after its restore point is gone there. Pull everything
-        // again (this cycle, from the start), and once it is applied the core takes the server's progress back and
-        // pushes again every own event the server no longer has (the station still holds them all).
+        // again (this cycle, from the start). The re-pulled stationProgress is below the station's: the core takes
+        // it back when it applies the cycle, and every own event after it is pushed again (cycleApplied).
         this.otherError = `the server's data went back from change ${cycle.at.version} to ${res.head} (restored?): pulling everything again, then re-sending what it lost`;
-        this.rewindPending = true;
+        this.emitStatus();
         cycle.at = undefined;
         cycle.docs.clear();
+        cycle.rewound = true;
         continue;
       }
       for (const d of res.documents) {
@@ -389,28 +395,67 @@ class Client implements SyncClient {
       this.emitStatus();
     }
     this.cycle = null;
+    if (cycle.rewound) {
+      this.otherError = null;
+      // A server restored from before this station's first push has no progress for it: say so (0), so the core
+      // sees its progress go back and counts every own event as pending again.
+      const own = `${STATION_PROGRESS_KIND}:${this.core.station.id}`;
+      if (!cycle.docs.has(own) && cycle.at) {
+        cycle.docs.set(own, {
+          kind: STATION_PROGRESS_KIND,
+          id: this.core.station.id,
+          body: { stationId: this.core.station.id, lastAppliedSeq: 0 },
+          deleted: false,
+          version: cycle.at.version,
+        });
+      }
+    }
     if (cycle.docs.size === 0) {
       // The head, and nothing to write: apply what earlier parts of this cycle held back (a cycle over maxDocs).
-      const rewound = this.takeRewind();
       this.applying = this.applying
-        .then(() => this.core.documentsChanged([], [], { hold: false, rewound }))
-        .then(() => (rewound ? this.afterRewind() : undefined));
+        .then(() => this.core.documentsChanged([], [], { hold: false }))
+        .then((rewound) => this.cycleApplied(rewound))
+        .catch((err: unknown) => {
+          this.otherError = `applying pulled documents: ${errorMessage(err)}`;
+          this.emitStatus();
+        });
     }
     this.emitStatus();
     return { documents: [...cycle.docs.values()].map(toStoredDocument), checkpoint: cycle.at ?? { version: 0 } };
   }
 
-  private takeRewind(): boolean {
-    const r = this.rewindPending;
-    this.rewindPending = false;
-    return r;
+  /**
+   * A pull cycle is in the core. Push again what the server does not have when RxDB's push replication would not:
+   * after the core took the server's progress back (rewound), and once per session (a station stopped after a rewind
+   * but before its re-push reopens with events RxDB already counts as pushed).
+   */
+  private cycleApplied(rewound: boolean): void {
+    const first = this.firstCycle;
+    this.firstCycle = false;
+    if (rewound || (first && this.core.pendingCount > 0)) this.ensurePushed();
   }
 
-  /** The core took the server's (older) progress back: push again from there. */
-  private async afterRewind(): Promise<void> {
-    this.otherError = null;
-    this.emitStatus();
-    await this.pusher?.rewind();
+  /** Every own event after the server's progress pushed, retried with backoff until done or stopped. */
+  private ensurePushed(): void {
+    if (this.repushing || !this.pusher) return;
+    const pusher = this.pusher;
+    this.repushing = true;
+    void (async () => {
+      try {
+        for (let attempt = 0; !this.stopped; attempt++) {
+          try {
+            await pusher.resync();
+            return;
+          } catch (err) {
+            this.onRequestError('push', err);
+            const o = this.opts;
+            await this.sleep(backoffDelay(attempt, o.reconnect?.initialMs ?? DEFAULTS.reconnectInitialMs, o.reconnect?.maxMs ?? DEFAULTS.reconnectMaxMs));
+          }
+        }
+      } finally {
+        this.repushing = false;
+      }
+    })();
   }
 
   private async pullBatch(token: string, checkpoint: PullCheckpoint | undefined, batchSize: number) {

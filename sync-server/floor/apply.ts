@@ -234,7 +234,8 @@ function unparsedEvent(raw: z.infer<typeof UsableEnvelope>, error: string): Unpa
     seq: raw.seq,
     ...kept,
     payload: storable ? payload : {},
-    parseError: why.replaceAll('\u0000', '').replace(LONE_SURROGATE, '').slice(0, MAX_PARSE_ERROR),
+    // Cut first, then clean: a cut through a surrogate pair leaves a lone half, which jsonb would refuse.
+    parseError: why.slice(0, MAX_PARSE_ERROR).replaceAll('\u0000', '').replace(LONE_SURROGATE, ''),
   };
 }
 

@@ -85,8 +85,9 @@ function watchCounts(core: StationCore, W1: string, W2: string) {
   core.subscribe('view', () => undefined); // keep views flowing
   const original = core.documentsChanged.bind(core);
   core.documentsChanged = async (...args: Parameters<StationCore['documentsChanged']>) => {
-    await original(...args);
+    const rewound = await original(...args);
     seen.push([core.state.workOrder[W1]?.stageQty.cut, core.state.workOrder[W2]?.stageQty.cut]);
+    return rewound;
   };
   return { seen };
 }
