@@ -40,7 +40,7 @@ import { Uuid } from '../../shared/ids';
 import { OperatorId } from '../../shared/master';
 import { decide as sharedDecide, NeedDocs, type DocKey } from '../../shared/reducer';
 import { floorDocScope, REFUSAL_KIND, STATION_PROGRESS_KIND, STATION_TOKEN_REJECTED, type PushOutcome } from '../../shared/sync';
-import { assignVersions, EventConflict, scope, type DocumentWrite } from '../changes';
+import { assignVersions, EventConflict, scope, type DocumentWrite, type EventInsert } from '../changes';
 import type { Db, Queryable } from '../db/types';
 import type { EventRow, StationProgressBody } from '../store';
 import { refusal as makeRefusal, type Refusal } from '../../shared/refusal';
@@ -137,15 +137,7 @@ export interface ApplyBatchResult {
  * The other columns keep what the raw event has where it is well-formed, else a placeholder: hlc '', type '',
  * operatorId null, v 0, payload {} (also for a payload PostgreSQL's jsonb cannot hold: \u0000, a lone surrogate).
  */
-export interface UnparsedEvent {
-  id: string;
-  stationId: string;
-  seq: number;
-  hlc: string;
-  operatorId: string | null;
-  type: string;
-  payload: unknown;
-  v: number;
+export interface UnparsedEvent extends Omit<EventInsert, 'status' | 'refusal'> {
   /** Why it does not parse (the refusal's message). */
   parseError: string;
 }
