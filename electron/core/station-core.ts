@@ -94,6 +94,12 @@ const DEDICATED_COMMAND: Partial<Record<Action['type'], string>> = {
 const MAX_PIN_FAILURES = 5;
 const PIN_LOCKOUT_MS = 60_000;
 
+/** Own events after `seq`, in seq order: an index range on seq, not a scan of every event. */
+async function eventsAfter(db: StationDatabase, seq: number): Promise<FloorEvent[]> {
+  const docs = await db.events.find({ selector: { seq: { $gt: seq } }, sort: [{ seq: 'asc' }] }).exec();
+  return docs.map((d) => d.toJSON() as FloorEvent);
+}
+
 export class StationCore {
   readonly station: Station;
   private session: (SessionInfo & { lastActiveMs: number }) | null = null;
@@ -136,12 +142,12 @@ export class StationCore {
       await opened.rx.documents.bulkUpsert(rows);
       local.applyDocuments(rows);
     }
-    // Only events after the server's progress are pending: an index range on seq, not a scan of every event.
-    const pending = await opened.rx.events.find({ selector: { seq: { $gt: local.appliedSeq } }, sort: [{ seq: 'asc' }] }).exec();
-    local.setPending(pending.map((d) => d.toJSON() as FloorEvent));
+    // Only events after the server's progress are pending.
+    const pending = await eventsAfter(opened.rx, local.appliedSeq);
+    local.setPending(pending);
     // The newest own event: the last pending one, else the one the server applied last (an index lookup, not a
     // sort over every event the station ever recorded); a full query only if that one is missing locally.
-    let lastEvent: FloorEvent | undefined = pending.length ? (pending[pending.length - 1]?.toJSON() as FloorEvent) : undefined;
+    let lastEvent: FloorEvent | undefined = pending[pending.length - 1];
     if (!lastEvent && local.appliedSeq > 0) {
       const at = await opened.rx.events.findOne({ selector: { seq: local.appliedSeq } }).exec();
       lastEvent = at ? (at.toJSON() as FloorEvent) : undefined;
@@ -483,11 +489,7 @@ export class StationCore {
   // ---- documents from the server -----------------------------------------------------------------------------------
 
   /**
-   * Pulled documents arrived (written by the replication); rebase pending events on them. `hold`: more batches of
-   * the same pull cycle follow, so keep them aside until the cycle reaches the head (LocalState.stageDocuments).
-   */
-  /**
-   * Pulled documents, on disk: into local state (or held back, `hold`, until their pull cycle reaches the head).
+   * Pulled documents, on disk (written by the replication): into local state (or held back, `hold`, until their pull cycle reaches the head).
    * Resolves true if they took this station's progress BACK: the server's progress only grows unless its database
    * went back (restored from a backup, failed over; the sync client then pulls everything again). The core then
    * counts again, as pending, every own event after that progress (read from the event log), so state stays
@@ -503,8 +505,7 @@ export class StationCore {
       const progress = this.local.pulledProgress();
       const rewound = progress !== null && progress < this.local.appliedSeq;
       if (rewound) {
-        const pending = await this.db.events.find({ selector: { seq: { $gt: progress } }, sort: [{ seq: 'asc' }] }).exec();
-        this.local.rewind(progress, pending.map((d) => d.toJSON() as FloorEvent));
+        this.local.rewind(progress, await eventsAfter(this.db, progress));
       }
       this.scheduleView();
       return rewound;

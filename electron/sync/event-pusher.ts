@@ -61,14 +61,14 @@ export class EventPusher {
   }
 
   /**
-   * Push every own event after the server's progress as the core knows it (the pulled stationProgress), forgetting
-   * what the server answered before: after its database went back (the core took the older progress back), or at
-   * start for events RxDB's push replication already counts as sent. The server's seq_gap answer corrects a wrong
-   * start either way.
+   * Push every own event the server has not processed, whether or not RxDB's push replication counts it as sent (at
+   * start: a station stopped between a rewind and its re-push). `forgetServer`: what the server answered before no
+   * longer holds (its database went back; the core has taken the older progress back), start from the core's.
+   * The server's seq_gap answer corrects a wrong start either way.
    */
-  resync(): Promise<void> {
+  pushAll(opts: { forgetServer: boolean }): Promise<void> {
     const run = this.chain.then(() => {
-      this.serverProgress = null;
+      if (opts.forgetServer) this.serverProgress = null;
       return this.pushUpTo(this.opts.core.lastSequence);
     });
     this.chain = run.catch(() => undefined);

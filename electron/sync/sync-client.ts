@@ -135,8 +135,9 @@ class Client implements SyncClient {
   private pullMore = false;
   /** The pull cycle being gathered; kept across a failed request, so a retry from the same checkpoint resumes it. */
   private cycle: PullCycle | null = null;
-  /** ensurePushed is running. */
+  /** ensurePushed is running; `repush`: what it is asked to do next. */
   private repushing = false;
+  private repush: { forgetServer: boolean } | null = null;
   /** No pull cycle applied yet in this session (the first one checks for events the server has not got). */
   private firstCycle = true;
   private fatalError: string | null = null;
@@ -432,24 +433,30 @@ class Client implements SyncClient {
   private cycleApplied(rewound: boolean): void {
     const first = this.firstCycle;
     this.firstCycle = false;
-    if (rewound || (first && this.core.pendingCount > 0)) this.ensurePushed();
+    if (rewound || (first && this.core.pendingCount > 0)) this.ensurePushed(rewound);
   }
 
   /** Every own event after the server's progress pushed, retried with backoff until done or stopped. */
-  private ensurePushed(): void {
+  private ensurePushed(forgetServer: boolean): void {
+    // While one runs, a request arriving (a rewind during the start-up re-push) runs once more after it.
+    this.repush = { forgetServer: forgetServer || (this.repush?.forgetServer ?? false) };
     if (this.repushing || !this.pusher) return;
     const pusher = this.pusher;
     this.repushing = true;
     void (async () => {
       try {
-        for (let attempt = 0; !this.stopped; attempt++) {
-          try {
-            await pusher.resync();
-            return;
-          } catch (err) {
-            this.onRequestError('push', err);
-            const o = this.opts;
-            await this.sleep(backoffDelay(attempt, o.reconnect?.initialMs ?? DEFAULTS.reconnectInitialMs, o.reconnect?.maxMs ?? DEFAULTS.reconnectMaxMs));
+        while (this.repush && !this.stopped) {
+          const { forgetServer: forget } = this.repush;
+          this.repush = null;
+          for (let attempt = 0; !this.stopped; attempt++) {
+            try {
+              await pusher.pushAll({ forgetServer: forget });
+              break;
+            } catch (err) {
+              this.onRequestError('push', err);
+              const o = this.opts;
+              await this.sleep(backoffDelay(attempt, o.reconnect?.initialMs ?? DEFAULTS.reconnectInitialMs, o.reconnect?.maxMs ?? DEFAULTS.reconnectMaxMs));
+            }
           }
         }
       } finally {

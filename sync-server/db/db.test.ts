@@ -63,7 +63,8 @@ describe(`Db (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     // 600 ms: if COMMIT were only sent after the statement's answer was read, the waiter would get the lock after it.
     const tx = t.db.tx((q) =>
       q.queryAndCommit<{ at: string }>(
-        'UPDATE t_pipe SET v = v + 1 WHERE id = 1 RETURNING (clock_timestamp() + (pg_sleep(0.1)::text || \'0 s\')::interval)::text AS at',
+        // `at`: the end of the statement (clock_timestamp() read after the sleep).
+        'UPDATE t_pipe SET v = v + 1 WHERE id = 1 RETURNING (SELECT clock_timestamp() FROM pg_sleep(0.1))::text AS at',
       ),
     );
     await new Promise((r) => setTimeout(r, 30));

@@ -20,19 +20,16 @@ const types = {
 };
 
 function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+  const query = async <T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> =>
+    (await client.query<T>(sql, params as unknown[])).rows;
   return {
-    async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-      const res = await client.query<T>(sql, params as unknown[]);
-      return res.rows;
-    },
+    query,
     async exec(sql: string): Promise<void> {
       // No parameters: node-postgres uses the simple protocol, which accepts several statements.
       await client.query(sql);
     },
-    async queryAndCommit<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-      // Outside a transaction: autocommit.
-      return (await client.query<T>(sql, params as unknown[])).rows;
-    },
+    // Outside a transaction every statement commits on its own.
+    queryAndCommit: query,
   };
 }
 
@@ -41,7 +38,7 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
  * connections run in node-postgres' pipeline mode: each query is sent at once, each with its own Sync, answers come
  * back in order). If the statement fails, PostgreSQL answers the COMMIT that follows it with ROLLBACK.
  */
-function txQueryable(client: pg.PoolClient, begun: Promise<unknown>, onEnd: () => void): Queryable {
+function txQueryable(client: pg.PoolClient, begun: Promise<unknown>): Queryable & { readonly ended: boolean } {
   let ended = false;
   const open = () => {
     if (ended) throw new Error('transaction already committed (queryAndCommit ends it)');
@@ -71,7 +68,6 @@ function txQueryable(client: pg.PoolClient, begun: Promise<unknown>, onEnd: () =
     async queryAndCommit<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
       const c = open();
       ended = true;
-      onEnd();
       const statement = answer(c.query<T>(sql, params as unknown[]));
       const commit = c.query('COMMIT');
       // Read in order; a COMMIT failure that arrives while the statement's answer is being handled is read below.
@@ -88,6 +84,9 @@ function txQueryable(client: pg.PoolClient, begun: Promise<unknown>, onEnd: () =
       // answers ROLLBACK without an error. Nothing was committed; say so.
       if (done.command !== 'COMMIT') throw new Error(`transaction ended with ${done.command}, not COMMIT: an earlier statement failed`);
       return rows;
+    },
+    get ended() {
+      return ended;
     },
   };
 }
@@ -223,13 +222,13 @@ export function createPgDb(opts: PgDbOptions): Db {
     async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       let broken = false;
-      let committed = false;
       try {
         const begun = client.query('BEGIN');
         begun.catch(() => undefined); // read by the statements' answers, and below
-        const result = await fn(txQueryable(client, begun, () => (committed = true)));
+        const q = txQueryable(client, begun);
+        const result = await fn(q);
         await begun;
-        if (!committed) await client.query('COMMIT');
+        if (!q.ended) await client.query('COMMIT');
         return result;
       } catch (err) {
         try {

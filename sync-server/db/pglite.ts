@@ -57,19 +57,19 @@ export async function createPgliteDb(dataDir?: string): Promise<Db> {
     };
   };
 
+  const query = <T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> =>
+    exclusive(async () => (await pglite.query<T>(sql, [...params])).rows);
+
   return {
     kind: 'pglite',
-    query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-      return exclusive(async () => (await pglite.query<T>(sql, [...params])).rows);
-    },
+    query,
     exec(sql: string): Promise<void> {
       return exclusive(async () => {
         await pglite.exec(sql);
       });
     },
-    queryAndCommit<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-      return exclusive(async () => (await pglite.query<T>(sql, [...params])).rows);
-    },
+    // Outside a transaction every statement commits on its own.
+    queryAndCommit: query,
     tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
       return exclusive(() => pglite.transaction((tx) => inTx.run(true, () => fn(txQueryable(tx)))));
     },

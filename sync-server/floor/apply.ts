@@ -197,8 +197,8 @@ const KeptFields = z.object({
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const MAX_PARSE_ERROR = 1000;
-const ONE_LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const unstorableString = (s: string): boolean => s.includes('\u0000') || ONE_LONE_SURROGATE.test(s);
+// `search` ignores the pattern's global flag and lastIndex (test would not).
+const unstorableString = (s: string): boolean => s.includes('\u0000') || s.search(LONE_SURROGATE) >= 0;
 
 /** Text PostgreSQL cannot store (jsonb refuses NUL and lone surrogates) anywhere in a value, keys included. */
 function hasUnstorableText(v: unknown): boolean {
