@@ -4,7 +4,7 @@ import { workOrderIdFor } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
 import { StationCallError, connectKiosk, whenConnected, type WsConstructor } from '../../renderer/transport/ws-client';
 import { TEST_PIN, badgeOf, openTestStation, tempDir } from '../core/testing';
-import { startKioskServer } from './server';
+import { KIOSK_MAX_PAYLOAD, startKioskServer } from './server';
 
 const M = mo(5, { route: 'R2', quantity: 40 });
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -20,6 +20,15 @@ async function kiosk() {
   cleanups.push(t.cleanup, () => core.close(), () => server.close(), () => client.close());
   await whenConnected(client);
   return { core, server, client };
+}
+
+/** Exceptions nothing caught (what would take the whole station process down), collected until the test ends. */
+function watchUncaught(): () => unknown[] {
+  const seen: unknown[] = [];
+  const on = (e: unknown) => seen.push(e);
+  process.on('uncaughtException', on);
+  cleanups.push(() => void process.off('uncaughtException', on));
+  return () => seen.map(String);
 }
 
 describe('kiosk transport', () => {
@@ -59,6 +68,34 @@ describe('kiosk transport', () => {
     await new Promise((r) => setTimeout(r, 100));
     raw.close();
     expect(replies.map((r) => JSON.parse(r) as { error?: { code: string } }).map((r) => r.error?.code)).toEqual(['bad_request', 'not_found']);
+    expect((await client.call('view.get', {})).station.id).toBe('ST-CUT-1');
+  });
+
+  it('closes a text frame over the stated maximum with 1009, and keeps serving', async () => {
+    const { server, client } = await kiosk();
+    const crashed = watchUncaught();
+    const raw = new WebSocket(`${server.url.replace('http', 'ws')}/api`);
+    await new Promise((r) => raw.once('open', r));
+    raw.on('error', () => undefined);
+    const closed = new Promise<number>((r) => raw.once('close', (code) => r(code)));
+    raw.send('x'.repeat(KIOSK_MAX_PAYLOAD + 1));
+    expect(await closed).toBe(1009);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(crashed()).toEqual([]);
+    expect((await client.call('view.get', {})).station.id).toBe('ST-CUT-1');
+  });
+
+  it('closes a text frame with invalid UTF-8 (c3 28 ff fe) with 1007, and keeps serving', async () => {
+    const { server, client } = await kiosk();
+    const crashed = watchUncaught();
+    const raw = new WebSocket(`${server.url.replace('http', 'ws')}/api`);
+    await new Promise((r) => raw.once('open', r));
+    raw.on('error', () => undefined);
+    const closed = new Promise<number>((r) => raw.once('close', (code) => r(code)));
+    raw.send(Buffer.from([0xc3, 0x28, 0xff, 0xfe]), { binary: false });
+    expect(await closed).toBe(1007);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(crashed()).toEqual([]);
     expect((await client.call('view.get', {})).station.id).toBe('ST-CUT-1');
   });
 
