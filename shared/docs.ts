@@ -1,5 +1,5 @@
 import type { Department, Place, RouteId } from './master';
-import type { SlipCopy } from './events';
+import type { FloorEvent, SlipCopy } from './events';
 
 /**
  * The authoritative documents. The server computes them from events with the shared reducer and replicates them
@@ -37,6 +37,10 @@ export interface WorkOrderDoc {
   surplusQty: number;
   cartons: string[];
   finalInspection: 'pending' | 'pass' | 'fail';
+  /** Transfers this work order sent (their LOCK took pieces from `sentQty`'s budget): the other side of a conflict. */
+  transfersOut?: string[];
+  /** Open conflicts holding an acceptance into this work order (pieces here that are not counted until decided). */
+  disputes?: string[];
 }
 
 export interface TransferDoc {
@@ -51,8 +55,18 @@ export interface TransferDoc {
   to: Place;
   receivingDepartment: Department;
   fromStationId: string;
-  /** locked: in transit. accepted: counted = sent. discrepancy: counted ≠ sent, with a reason. */
-  status: 'locked' | 'accepted' | 'discrepancy';
+  /**
+   * locked: in transit. accepted: counted = sent. discrepancy: counted ≠ sent, with a reason. awaiting_lock: the
+   * receiver accepted from the slip but the sender's pieces have not reached the server yet (the acceptance waits in a
+   * conflict document for the sender's LOCK). disputed: its pieces were already claimed by another transfer of the
+   * same work order (a conflict waits for a supervisor). void: a supervisor cancelled the claim.
+   */
+  status: 'locked' | 'accepted' | 'discrepancy' | 'awaiting_lock' | 'disputed' | 'void';
+  /**
+   * The sender's `sentQty` includes this transfer (its LOCK was applied, by its own event or from the signed slip an
+   * acceptance carried). Absent on documents written before slips applied the LOCK: the LOCK event then debits.
+   */
+  senderDebited?: boolean;
   /** The sender's LOCK event; null while only the receiver's offline acceptance (from the slip) has arrived. */
   createdEventId: string | null;
   createdBy: string | null;
@@ -126,7 +140,61 @@ export interface AlertDoc {
   closedEventId: string | null;
 }
 
-export type Doc = WorkOrderDoc | TransferDoc | LineDoc | HoldDoc | AlertDoc;
+/** One side of a competing claim: a transfer of the same work order that holds the pieces. */
+export interface ConflictHolder {
+  transferId: string;
+  fromStationId: string;
+  quantity: number;
+  status: TransferDoc['status'];
+  acceptedStationId: string | null;
+}
+
+/**
+ * A transfer whose pieces are not (yet) the sender's to give (QT-09), one per transfer:
+ * - `awaiting_lock` (status `waiting`): the receiver accepted from the signed slip before the sender's pieces reached
+ *   the server; when the sender's LOCK arrives and its pieces cover it, what waited is replayed and the conflict
+ *   closes by itself (decision `locked`).
+ * - `competing_claim` (status `open`): the LOCK found the pieces already sent by another transfer of the same work
+ *   order (two senders offline on one order). Nothing is settled silently: the transfer counts nowhere, and a
+ *   supervisor's `conflict.resolved` decides: void (the same pieces on two slips) or apply (the pieces exist: the
+ *   sender's output now covers them; the LOCK is applied and what waited is replayed in order).
+ * What waits (`parked`): the receiver's acceptance and the receiver's later work that needed those pieces, so work
+ * done downstream is neither counted early nor refused in a cascade.
+ */
+export interface ConflictDoc {
+  kind: 'conflict';
+  /** The disputed transfer's id (one conflict per transfer). */
+  id: string;
+  type: 'awaiting_lock' | 'competing_claim';
+  moId: string;
+  workOrderId: string;
+  toWorkOrderId: string;
+  quantity: number;
+  from: Place;
+  receivingDepartment: Department;
+  /** The event that found the pieces missing: the acceptance (awaiting_lock) or the LOCK (competing_claim). */
+  claim: { eventId: string; type: FloorEvent['type']; stationId: string; operatorId: string | null; at: string; fromStationId: string };
+  /** The other side: transfers of the same work order holding the pieces when the claim arrived. */
+  holders: ConflictHolder[];
+  /** What the sender's work order had ready to send when the claim arrived (null while only waiting). */
+  readyAtClaim: number | null;
+  /** Receiver events waiting for the decision, in the order they reached the server. */
+  parked: FloorEvent[];
+  status: 'waiting' | 'open' | 'resolved';
+  resolution: {
+    /** void / apply: a supervisor's decision; locked: the sender's LOCK arrived and covered the pieces. */
+    decision: 'void' | 'apply' | 'locked';
+    by: string | null;
+    eventId: string;
+    at: string;
+    note: string;
+    /** Parked events that did not pass when replayed (visible, never silently dropped). */
+    notReplayed: { eventId: string; code: string; message: string }[];
+  } | null;
+  raisedAt: string;
+}
+
+export type Doc = WorkOrderDoc | TransferDoc | LineDoc | HoldDoc | AlertDoc | ConflictDoc;
 export type DocKind = Doc['kind'];
 export type DocOf<K extends DocKind> = Extract<Doc, { kind: K }>;
 
@@ -136,20 +204,27 @@ export type DocOf<K extends DocKind> = Extract<Doc, { kind: K }>;
  */
 export interface DocReader {
   get<K extends DocKind>(kind: K, id: string): DocOf<K> | undefined;
+  /**
+   * True where the reader holds every document there is (the server): a missing document does not exist. A station
+   * holds only its scope, so a missing document there may simply belong to another department.
+   */
+  readonly complete?: boolean;
 }
 
 /** All documents, by kind and id. Plain records, so the state serialises as it is. */
 export type FloorState = { [K in DocKind]: Record<string, DocOf<K>> };
 
 /** The kinds of authoritative floor documents (what `decide` reads and writes). */
-export const FLOOR_DOC_KINDS: readonly DocKind[] = ['workOrder', 'transfer', 'line', 'hold', 'alert'];
+export const FLOOR_DOC_KINDS: readonly DocKind[] = ['workOrder', 'transfer', 'line', 'hold', 'alert', 'conflict'];
 
 export function emptyState(): FloorState {
-  return { workOrder: {}, transfer: {}, line: {}, hold: {}, alert: {} };
+  return { workOrder: {}, transfer: {}, line: {}, hold: {}, alert: {}, conflict: {} };
 }
 
-export function stateReader(state: FloorState): DocReader {
+/** A reader over a whole in-memory state; `complete` when it is the whole floor (a server model in tests). */
+export function stateReader(state: FloorState, complete = false): DocReader {
   return {
+    complete,
     get<K extends DocKind>(kind: K, id: string): DocOf<K> | undefined {
       const table = state[kind] as Record<string, DocOf<K>>;
       return Object.prototype.hasOwnProperty.call(table, id) ? table[id] : undefined;

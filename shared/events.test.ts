@@ -130,6 +130,7 @@ const SAMPLES: { [T in EventType]: PayloadOf<T> } = {
     supervisorId: 'OP-SEWSV',
     piecesInProcess: 20,
   },
+  'conflict.resolved': { conflictId: '0190a8c2-7b3e-7c4d-8e5f-0123456789ab', decision: 'void', supervisorId: 'OP-SUP1', note: 'same pieces on two slips' },
   'spk.closed': { workOrderId: CUT, department: 'cutting' },
 };
 

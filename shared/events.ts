@@ -195,6 +195,13 @@ export const PAYLOADS = {
     piecesInProcess: Count,
   }),
   'spk.closed': z.object({ workOrderId: WorkOrderId, department: Department }),
+  /** A supervisor settles a competing claim on the same pieces (QT-09, see ConflictDoc in docs.ts). */
+  'conflict.resolved': z.object({
+    conflictId: Uuid,
+    decision: z.enum(['void', 'apply']),
+    supervisorId: OperatorId,
+    note: z.string().trim().min(5, 'say why (at least 5 characters)').max(1000),
+  }),
 } as const;
 
 export type EventType = keyof typeof PAYLOADS;

@@ -2,6 +2,7 @@ import { emptyState, stateReader, withChanges, type Doc, type DocReader, type Fl
 import type { EventOf, EventType, FloorEvent } from './events';
 import type { MasterData } from './master';
 import type { Refusal } from './refusal';
+import { parkIfDisputed } from './rules/conflict';
 import * as detector from './rules/detector';
 import * as line from './rules/line';
 import * as packing from './rules/packing';
@@ -34,7 +35,7 @@ const HANDLERS: { [T in EventType]: Handler<T> } = {
   'qc.inline': work.recordInlineQc,
   'segregation.acknowledged': line.acknowledgeSegregation,
   'line.cleared': line.clearLine,
-  'transfer.created': transfer.lockTransfer,
+  'transfer.created': (tx, e) => transfer.lockTransfer(tx, e, decide),
   'transfer.accepted': transfer.acceptTransfer,
   'transfer.discrepancy': transfer.acceptTransfer,
   'finishing.step': work.recordFinishingStep,
@@ -56,6 +57,7 @@ const HANDLERS: { [T in EventType]: Handler<T> } = {
   'hold.released': detector.releaseHold,
   'needle.broken': detector.reportBrokenNeedle,
   'spk.closed': work.closeSpk,
+  'conflict.resolved': (tx, e) => transfer.resolveConflict(tx, e, decide),
 };
 
 /** Events a device sends on its own, with nobody logged in. */
@@ -75,7 +77,14 @@ function authorise(master: MasterData, event: FloorEvent): Tx['operator'] {
  * The one rule book: decides whether `event` is allowed against the documents `reader` gives, and which documents
  * it changes. Pure and deterministic: the station and the server reach the same decision for the same inputs.
  */
-export function decide(reader: DocReader, event: FloorEvent, master: MasterData): Decision {
+export interface DecideOptions {
+  /** See Tx.recorded: true on the server and when a station rebases its own recorded events; false for a command. */
+  recorded?: boolean;
+  /** A conflict's waiting events being replayed: one that fails is reported, not parked again. */
+  replaying?: boolean;
+}
+
+export function decide(reader: DocReader, event: FloorEvent, master: MasterData, opts: DecideOptions = {}): Decision {
   try {
     const station = master.stations.get(event.stationId);
     if (!station) refuse('unknown_station', `station ${event.stationId} is not registered`);
@@ -83,11 +92,24 @@ export function decide(reader: DocReader, event: FloorEvent, master: MasterData)
     if (operator && !operator.roles.includes('admin') && !operator.departments.includes(station.department)) {
       refuse('not_authorised', `${operator.id} does not work at ${station.department}`);
     }
-    const tx = new Tx(reader, event, master, station, operator);
+    const tx = new Tx(reader, event, master, station, operator, opts.recorded === true);
     (HANDLERS[event.type] as Handler<EventType>)(tx, event as EventOf<EventType>);
     return { ok: true, changes: tx.changes() };
   } catch (err) {
-    if (err instanceof Refused) return { ok: false, refusal: err.refusal };
+    if (err instanceof Refused) {
+      return opts.recorded && !opts.replaying && err.refusal.code === 'exceeds_available' ? parkOrRefuse(reader, event, master, err.refusal) : { ok: false, refusal: err.refusal };
+    }
+    if (err instanceof NeedDocs) return { ok: 'need', keys: err.keys };
+    throw err;
+  }
+}
+
+/** Work that lacks pieces only because they wait in a conflict is parked there (rules/conflict.ts), else refused. */
+function parkOrRefuse(reader: DocReader, event: FloorEvent, master: MasterData, refusal: Refusal): Decision {
+  try {
+    const conflict = parkIfDisputed(reader, event, master, decide);
+    return conflict ? { ok: true, changes: [conflict] } : { ok: false, refusal };
+  } catch (err) {
     if (err instanceof NeedDocs) return { ok: 'need', keys: err.keys };
     throw err;
   }
@@ -96,8 +118,8 @@ export function decide(reader: DocReader, event: FloorEvent, master: MasterData)
 export type ApplyResult = { ok: true; state: FloorState; changes: Doc[] } | { ok: false; state: FloorState; refusal: Refusal };
 
 /** Apply one event to a whole in-memory state (station, tests). A refused event leaves the state as it was. */
-export function applyEvent(state: FloorState, event: FloorEvent, master: MasterData): ApplyResult {
-  const d = decide(stateReader(state), event, master);
+export function applyEvent(state: FloorState, event: FloorEvent, master: MasterData, opts: DecideOptions & { complete?: boolean } = {}): ApplyResult {
+  const d = decide(stateReader(state, opts.complete === true), event, master, opts);
   if (d.ok === true) return { ok: true, state: withChanges(state, d.changes), changes: d.changes };
   if (d.ok === false) return { ok: false, state, refusal: d.refusal };
   throw new Error(`in-memory state lacks documents ${d.keys.map((k) => `${k.kind}:${k.id}`).join(', ')}`);

@@ -21,6 +21,12 @@ export const REFUSAL_CODES = [
   'transfer_already_locked',
   'transfer_already_accepted',
   'count_mismatch',
+  /** A count above what the slip / transfer says was sent. */
+  'count_exceeds_sent',
+  /** The slip's signer is not a station of the sending department. */
+  'slip_signer_not_sender',
+  'unknown_conflict',
+  'conflict_not_open',
   'slip_mismatch',
   'line_halted',
   'line_not_halted',

@@ -16,11 +16,29 @@ export const STATION_TOKEN_REJECTED = 'station_token_rejected';
 
 export const MAX_PUSH_BATCH = 500;
 
+/** The largest PostgreSQL `integer` (int4): counts stored in int4 columns are checked against it at the boundary. */
+export const MAX_INT4 = 2 ** 31 - 1;
+/** The largest time a JavaScript Date can hold (ms since 1970): a station time beyond it is not a clock reading. */
+export const MAX_TIME_MS = 8.64e15;
+
+/** NUL or a UTF-16 surrogate without its pair: text PostgreSQL refuses in `text` and `jsonb` (the write would fail). */
+// eslint-disable-next-line no-control-regex -- NUL is exactly the character to refuse
+const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Free text that goes into the database: at most `max` characters, none PostgreSQL cannot store. */
+export function storableText(max: number): z.ZodString {
+  return z.string().max(max).regex(new RegExp(`^(?:(?!${UNSTORABLE_TEXT.source}).)*$`, 's'), 'text with a NUL character or a lone surrogate');
+}
+
+const StationTime = z.number().int().positive().max(MAX_TIME_MS);
+/** A counter a station reports (backlog, device faults): stored in int4 columns or shown as such. */
+const ReportedCount = z.number().int().nonnegative().max(MAX_INT4);
+
 /** Events travel as plain JSON; the server parses each with the shared schemas (`parseEvent`). */
 export const PushRequest = z.object({
   events: z.array(z.unknown()).min(1).max(MAX_PUSH_BATCH),
   /** The station's wall clock when it sent the batch (ms): the server records the skew for the dashboard. */
-  stationTime: z.number().int().positive().optional(),
+  stationTime: StationTime.optional(),
 });
 export type PushRequest = z.infer<typeof PushRequest>;
 
@@ -42,19 +60,21 @@ export type PushResponse = z.infer<typeof PushResponse>;
 
 /** POST /api/heartbeat: what the station's screen shows about itself, reported to the office every few seconds. */
 export const Heartbeat = z.object({
-  stationTime: z.number().int().positive(),
-  backlog: z.number().int().nonnegative(),
+  /** Any clock reading, however wrong (a dead CMOS battery says 1970): shown as skew, never used for ordering. */
+  stationTime: StationTime,
+  backlog: ReportedCount,
+  /** At most 32, each id once per station's metric series (`qsf_device_connected{station,device}`). */
   devices: z
     .array(
       z.object({
-        deviceId: z.string().min(1).max(40),
-        kind: z.string().max(40),
+        deviceId: storableText(40).min(1),
+        kind: storableText(40),
         connected: z.boolean(),
-        lastFrameAt: z.string().max(40).nullable(),
-        faults: z.number().int().nonnegative(),
-        errors: z.number().int().nonnegative(),
-        reconnects: z.number().int().nonnegative(),
-        message: z.string().max(300).nullable(),
+        lastFrameAt: storableText(40).nullable(),
+        faults: ReportedCount,
+        errors: ReportedCount,
+        reconnects: ReportedCount,
+        message: storableText(300).nullable(),
       }),
     )
     .max(32),
@@ -93,6 +113,7 @@ export function floorDocScope(doc: Doc): string[] {
     case 'workOrder':
       return doc.place === 'subcon' ? [scopeToken.dept('cutting'), scopeToken.dept('finishing')] : [scopeToken.dept(doc.place)];
     case 'transfer':
+    case 'conflict':
       return [...new Set([scopeToken.dept(doc.from), scopeToken.dept(doc.receivingDepartment)])];
     case 'line':
       return [scopeToken.dept(doc.department)];

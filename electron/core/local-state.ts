@@ -183,12 +183,13 @@ export class LocalState {
       line: { ...this.base.line },
       hold: { ...this.base.hold },
       alert: { ...this.base.alert },
+      conflict: { ...this.base.conflict },
     };
     this.localConflicts.clear();
     for (const u of this.unparsed) this.localConflicts.set(u.id, u.refusal);
     const reader = stateReader(state);
     for (const e of this.pending) {
-      const d = decide(reader, e, this.master);
+      const d = decide(reader, e, this.master, { recorded: true });
       if (d.ok === true) writeChanges(state, d.changes);
       else if (d.ok === false) this.localConflicts.set(e.id, d.refusal);
     }

@@ -38,6 +38,11 @@ export class Tx {
     readonly master: MasterData,
     readonly station: Station,
     readonly operator: Operator | undefined,
+    /**
+     * The event is a fact recorded at its station earlier (the server, a station's rebase), not a command being
+     * decided now: a claim that lost to another station's opens a conflict instead of being refused.
+     */
+    readonly recorded = false,
   ) {}
 
   get<K extends DocKind>(kind: K, id: string): DocOf<K> | undefined {
@@ -52,6 +57,11 @@ export class Tx {
 
   changes(): Doc[] {
     return [...this.staged.values()];
+  }
+
+  /** See DocReader.complete: the server holds every document, so a missing one does not exist. */
+  get complete(): boolean {
+    return this.reader.complete === true;
   }
 
   get department(): Department {

@@ -16,6 +16,8 @@ export class Floor {
     mos: readonly ManufacturingOrder[],
     readonly master: MasterData = fixtureMaster(),
     now?: () => number,
+    /** Decide as the server does: every document is here, and events are facts recorded at their stations. */
+    readonly asServer = false,
   ) {
     this.state = stateWithOrders(mos);
     this.f = new EventFactory(now);
@@ -25,7 +27,7 @@ export class Floor {
   try(d: Department, action: Action, operatorId?: string | null): ApplyResult & { event: FloorEvent } {
     const event = this.f.at(d, action, operatorId);
     this.events.push(event);
-    const r = applyEvent(this.state, event, this.master);
+    const r = applyEvent(this.state, event, this.master, this.asServer ? { recorded: true, complete: true } : {});
     this.state = r.state;
     return { ...r, event };
   }

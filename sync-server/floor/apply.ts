@@ -68,6 +68,8 @@ function likelyKeys(e: FloorEvent): DocKey[] {
   add('transfer', p.transferId);
   add('line', p.lineId);
   add('hold', p.holdId);
+  add('conflict', p.conflictId);
+  if (e.type === 'conflict.resolved') add('transfer', p.conflictId);
   add('alert', p.haltId);
   if (Array.isArray(p.results)) for (const r of p.results) add('workOrder', (r as { workOrderId?: unknown }).workOrderId);
   return keys;
@@ -85,6 +87,8 @@ const splitKeys = (keys: readonly string[]) => ({
 /** A reader over documents loaded in this transaction; asking for one not loaded yet throws NeedDocs. */
 class TxDocs implements DocReader {
   readonly loaded = new Map<string, Doc | null>();
+  /** Every document there is can be loaded: a missing one does not exist (the rules judge slips by this). */
+  readonly complete = true;
 
   get<K extends DocKind>(kind: K, id: string): DocOf<K> | undefined {
     const key = `${kind}:${id}`;
@@ -505,10 +509,10 @@ async function applyGroupInTx(q: Queryable, masterCache: MasterCache, items: rea
       if (isUnparsed(e)) d = { ok: false, refusal: makeRefusal('invalid_event', e.parseError) };
       else if (untrusted) d = { ok: false, refusal: untrusted };
       else {
-        d = decide(docs, e, master);
+        d = decide(docs, e, master, { recorded: true });
         for (let i = 0; d.ok === 'need' && i < 10; i++) {
           await docs.load(q, d.keys);
-          d = decide(docs, e, master);
+          d = decide(docs, e, master, { recorded: true });
         }
       }
       if (d.ok === 'need') throw new Error(`event ${e.id} kept needing documents`);
