@@ -19,14 +19,51 @@ afterAll(async () => {
 });
 
 describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
-  it('GET /health reports the database and schema', async () => {
+  it('GET /health says only up/down to anyone; the admin token gets the details', async () => {
     const res = await app.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);
-    const body = res.json<{ status: string; version: string; db: { reachable: boolean; schema: number } }>();
+    expect(res.json()).toEqual({ ok: true });
+
+    const detailed = await app.inject({ method: 'GET', url: '/health', headers: admin });
+    expect(detailed.statusCode).toBe(200);
+    const body = detailed.json<{ ok: boolean; status: string; version: string; db: { reachable: boolean; schema: number }; streams: { max: number } }>();
+    expect(body.ok).toBe(true);
     expect(body.status).toBe('ok');
     expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(body.db.reachable).toBe(true);
     expect(body.db.schema).toBeGreaterThanOrEqual(1);
+    expect(body.streams.max).toBeGreaterThan(0);
+
+    // A wrong token is told so, not quietly given less.
+    const wrong = await app.inject({ method: 'GET', url: '/health', headers: { authorization: 'Bearer not-the-admin-token' } });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json<{ error: string }>().error).toBe('unauthorized');
+  });
+
+  it('GET /health is a bare 503 when the database is down', async () => {
+    const own = await createTestDb();
+    let unreachable = false;
+    // The same database, except that every query fails once `unreachable` is set (as when its server is gone).
+    const db = new Proxy(own.db, {
+      get(target, prop, receiver) {
+        if (prop === 'query' && unreachable) return () => Promise.reject(new Error('connect ECONNREFUSED'));
+        const v: unknown = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const down = await buildApp({ db, adminToken: TEST_ADMIN_TOKEN });
+    try {
+      unreachable = true;
+      const res = await down.inject({ method: 'GET', url: '/health' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toEqual({ ok: false });
+      const detailed = await down.inject({ method: 'GET', url: '/health', headers: admin });
+      expect(detailed.statusCode).toBe(503);
+      expect(detailed.json()).toMatchObject({ ok: false, status: 'error', db: { reachable: false } });
+    } finally {
+      await down.close();
+      await own.cleanup();
+    }
   });
 
   it('GET /metrics speaks Prometheus text format', async () => {
@@ -37,6 +74,45 @@ describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     expect(res.body).toContain('# TYPE qsf_pushes_total counter\nqsf_pushes_total 1');
     for (const name of ['qsf_pulls_total', 'qsf_events_applied_total', 'qsf_events_refused_total', 'qsf_connected_stations', 'qsf_pull_lag_versions']) {
       expect(res.body).toContain(`# TYPE ${name}`);
+    }
+  });
+
+  it('GET /metrics without METRICS_TOKEN answers only this machine', async () => {
+    for (const remoteAddress of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) {
+      expect((await app.inject({ method: 'GET', url: '/metrics', remoteAddress })).statusCode, remoteAddress).toBe(200);
+    }
+    for (const remoteAddress of ['10.0.0.7', '192.168.1.20', '::ffff:10.0.0.7', 'fe80::1']) {
+      const res = await app.inject({ method: 'GET', url: '/metrics', remoteAddress });
+      expect(res.statusCode, remoteAddress).toBe(403);
+      expect(res.json<{ error: string }>().error).toBe('metrics_local_only');
+      expect(res.body).not.toContain('qsf_');
+    }
+    // The office's admin token reads them from anywhere.
+    expect((await app.inject({ method: 'GET', url: '/metrics', remoteAddress: '10.0.0.7', headers: admin })).statusCode).toBe(200);
+  });
+
+  it('GET /metrics with METRICS_TOKEN needs the bearer token from everyone, loopback included', async () => {
+    const own = await createTestDb();
+    const secured = await buildApp({ db: own.db, adminToken: TEST_ADMIN_TOKEN, metricsToken: 'metrics-token-0123456789' });
+    try {
+      for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: 'Basic bWV0cmljczp4' }]) {
+        const res = await secured.inject({ method: 'GET', url: '/metrics', headers });
+        expect(res.statusCode, JSON.stringify(headers)).toBe(401);
+        expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+        expect(res.json<{ error: string }>().error).toBe('unauthorized');
+        expect(res.body).not.toContain('qsf_');
+      }
+      const ok = await secured.inject({
+        method: 'GET',
+        url: '/metrics',
+        remoteAddress: '10.0.0.7',
+        headers: { authorization: 'Bearer metrics-token-0123456789' },
+      });
+      expect(ok.statusCode).toBe(200);
+      expect(ok.body).toContain('# TYPE qsf_pushes_total counter');
+    } finally {
+      await secured.close();
+      await own.cleanup();
     }
   });
 

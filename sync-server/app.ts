@@ -8,6 +8,10 @@
  *   app.authenticateStation  preHandler: Bearer station token -> request.station {id, department}, 401 otherwise
  *   app.requireAdmin         preHandler for admin routes (ADMIN_TOKEN until dashboard login exists)
  *   app.onStationRevoked     (stationId, cb) => unsubscribe; fires here and on every instance sharing the database
+ *
+ * Bounded by construction: request bodies (size: `bodyLimit`; nesting: http/body.ts, before anything walks them),
+ * live streams (per station and in total: replication/stream.ts), metric label sets (metrics.ts). `/health` says only
+ * up or down unless asked with the admin token; `/metrics` needs the metrics token, or comes from this machine.
  */
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, type preHandlerAsyncHookHandler } from 'fastify';
@@ -16,13 +20,14 @@ import { registerFloorRoutes } from './floor/routes';
 import { headVersion } from './changes';
 import { migrate as runMigrations } from './db/migrate';
 import type { Db } from './db/types';
-import { adminAuthenticator, stationAuthenticator } from './enrollment/auth';
+import { adminAuthenticator, adminOrAnonymous, metricsAuthenticator, stationAuthenticator } from './enrollment/auth';
 import { StationRevocations } from './enrollment/revocation';
 import { registerEnrollmentRoutes } from './enrollment/routes';
-import { installErrorHandler, route } from './http/route';
+import { installJsonBodyParser, MAX_JSON_DEPTH } from './http/body';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandler, route } from './http/route';
 import { Metrics } from './metrics';
 import { registerPullRoute } from './replication/pull';
-import { registerStreamRoute, StreamHub } from './replication/stream';
+import { registerStreamRoute, StreamHub, type StreamLimits } from './replication/stream';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,6 +39,8 @@ declare module 'fastify' {
     forgetStationCredentials(stationId: string): void;
     requireAdmin: preHandlerAsyncHookHandler;
     onStationRevoked(stationId: string, cb: () => void): () => void;
+    /** This instance's live streams (counts and limits; tests and /health details). */
+    streams: StreamHub;
   }
 }
 
@@ -50,8 +57,16 @@ export interface BuildAppOptions {
   migrate?: boolean;
   /** SSE heartbeat interval (default 25 s). */
   heartbeatMs?: number;
+  /** Live streams: per station (default 2, one more closes the oldest) and in total (default 1000, then 503). */
+  streams?: Partial<Omit<StreamLimits, 'heartbeatMs'>>;
   /** Largest accepted request body (push batches): default 5 MiB. */
   bodyLimit?: number;
+  /** Deepest nesting of a JSON request body (default MAX_JSON_DEPTH = 64); deeper is a 400 `too_deep`. */
+  maxJsonDepth?: number;
+  /**
+   * Bearer token for `GET /metrics` (the admin token works too). Unset: /metrics answers only loopback clients.
+   */
+  metricsToken?: string | null;
 }
 
 function packageVersion(): string {
@@ -67,9 +82,17 @@ function packageVersion(): string {
 
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
   const { db } = opts;
+  const serverOptions = {
+    bodyLimit: opts.bodyLimit ?? 5 * 1024 * 1024,
+    // A request (headers and body) must arrive within this; Fastify's default is no limit at all. Live streams are
+    // unaffected (it bounds receiving the request, not the response).
+    requestTimeout: 120_000,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+  } satisfies FastifyServerOptions;
   const app: FastifyInstance = opts.loggerInstance
-    ? Fastify({ loggerInstance: opts.loggerInstance, bodyLimit: opts.bodyLimit ?? 5 * 1024 * 1024 })
-    : Fastify({ logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 5 * 1024 * 1024 });
+    ? Fastify({ loggerInstance: opts.loggerInstance, ...serverOptions })
+    : Fastify({ logger: opts.logger ?? false, ...serverOptions });
 
   if (opts.migrate ?? true) {
     const { applied } = await runMigrations(db);
@@ -88,8 +111,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.decorate('onStationRevoked', (stationId: string, cb: () => void) => revocations.onStationRevoked(stationId, cb));
   app.decorateRequest('station', null);
   installErrorHandler(app);
+  installJsonBodyParser(app, opts.maxJsonDepth ?? MAX_JSON_DEPTH);
 
-  const hub = new StreamHub(db, revocations, metrics, opts.heartbeatMs ?? 25_000);
+  const hub = new StreamHub(db, revocations, metrics, { ...opts.streams, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) });
+  app.decorate('streams', hub);
   await revocations.start();
   await hub.start();
   // preClose, not onClose: open SSE responses would keep server.close() waiting forever.
@@ -99,30 +124,39 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
 
   const version = packageVersion();
+  const healthAccess = adminOrAnonymous(opts.adminToken);
   route(app, {
     method: 'GET',
     url: '/health',
+    // Up or down for anyone (load balancers, uptime checks); the details only for the office (admin token).
     response: z.object({
-      status: z.enum(['ok', 'error']),
-      version: z.string(),
-      db: z.object({ kind: z.string(), reachable: z.boolean(), schema: z.number().nullable(), head: z.number().nullable() }),
+      ok: z.boolean(),
+      status: z.enum(['ok', 'error']).optional(),
+      version: z.string().optional(),
+      db: z.object({ kind: z.string(), reachable: z.boolean(), schema: z.number().nullable(), head: z.number().nullable() }).optional(),
+      streams: z.object({ open: z.number(), max: z.number(), stations: z.number() }).optional(),
     }),
     async handler({ reply, request }) {
+      const access = healthAccess(request);
       try {
         const [row] = await db.query<{ schema: number | null }>('SELECT max(id) AS schema FROM schema_migrations');
+        if (access === 'anonymous') return { ok: true };
         return {
+          ok: true,
           status: 'ok' as const,
           version,
           db: { kind: db.kind, reachable: true, schema: row?.schema ?? null, head: await headVersion(db) },
+          streams: { open: hub.size, max: hub.maxTotal, stations: metrics.connectedStations.get() },
         };
       } catch (err) {
         request.log.error({ err }, 'health check: database unreachable');
         reply.code(503);
-        return { status: 'error' as const, version, db: { kind: db.kind, reachable: false, schema: null, head: null } };
+        if (access === 'anonymous') return { ok: false };
+        return { ok: false, status: 'error' as const, version, db: { kind: db.kind, reachable: false, schema: null, head: null } };
       }
     },
   });
-  app.get('/metrics', async (_request, reply) =>
+  app.get('/metrics', { preHandler: metricsAuthenticator(opts.metricsToken, opts.adminToken) }, async (_request, reply) =>
     reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render()),
   );
 

@@ -83,3 +83,44 @@ export function adminAuthenticator(adminToken: string | null | undefined): preHa
     if (!token || !secretEquals(token, adminToken)) throw new HttpError(401, 'unauthorized', 'admin token required');
   };
 }
+
+/**
+ * For routes that answer everyone but tell the office more (`/health`): 'anonymous' without an Authorization
+ * header, 'admin' with the admin token, and a 401 for any other credentials (a wrong token in a monitoring
+ * config should be seen, not silently answered with less).
+ */
+export function adminOrAnonymous(adminToken: string | null | undefined): (request: FastifyRequest) => 'admin' | 'anonymous' {
+  return (request) => {
+    if (request.headers.authorization === undefined) return 'anonymous';
+    const token = bearer(request);
+    if (adminToken && token && secretEquals(token, adminToken)) return 'admin';
+    throw new HttpError(401, 'unauthorized', 'admin token required for details; send no Authorization header for up/down only');
+  };
+}
+
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (a dual-stack listener reports ::ffff:127.0.0.1). */
+export function isLoopback(ip: string | undefined): boolean {
+  if (!ip) return false;
+  return ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
+}
+
+/**
+ * `/metrics` names every station and device with its backlog and clock skew. With a metrics token configured it
+ * needs `Bearer <metrics token>` (or the admin token) from everyone; without one it answers only this machine
+ * (loopback), so a server listening on the floor network does not hand that out by default.
+ */
+export function metricsAuthenticator(metricsToken: string | null | undefined, adminToken: string | null | undefined): preHandlerAsyncHookHandler {
+  return async function requireMetricsAccess(request: FastifyRequest, _reply: FastifyReply) {
+    const token = bearer(request);
+    const ok = (secret: string | null | undefined) => !!secret && !!token && secretEquals(token, secret);
+    if (ok(metricsToken) || ok(adminToken)) return;
+    if (metricsToken) {
+      throw new HttpError(401, 'unauthorized', 'metrics token required: Authorization: Bearer <METRICS_TOKEN>', undefined, {
+        'www-authenticate': 'Bearer realm="metrics"',
+      });
+    }
+    if (!isLoopback(request.socket.remoteAddress)) {
+      throw new HttpError(403, 'metrics_local_only', 'metrics are served to this machine only: set METRICS_TOKEN to scrape from elsewhere');
+    }
+  };
+}

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LineId } from '../../shared/master';
+import { storableText } from '../../shared/sync';
 import { scope, writeDocuments, writeTx, type DocumentWrite } from '../changes';
 import { HttpError, route } from '../http/route';
 import { REVOKED_CHANNEL } from './revocation';
@@ -44,7 +45,7 @@ export function registerEnrollmentRoutes(app: FastifyInstance): void {
     body: z.object({
       stationId: stationIdSchema,
       department: departmentSchema,
-      name: z.string().min(1).max(120).optional(),
+      name: storableText(120).min(1).optional(),
       /** The line this station runs; defaults to LN-<station id without ST->. */
       lineId: LineId.optional(),
       ttlMinutes: z.number().int().min(1).max(7 * DAY_MINUTES).default(DAY_MINUTES),

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { newWorkOrderDoc } from '../../shared/docs';
 import { Department, ManufacturingOrder, OperatorId, Role, fanOut } from '../../shared/master';
 import { hashPin } from '../../shared/security/pin';
-import { floorDocScope, Heartbeat, PushRequest, PushResponse, scopeToken } from '../../shared/sync';
+import { floorDocScope, Heartbeat, PushRequest, PushResponse, scopeToken, storableText } from '../../shared/sync';
 import { writeDocuments, writeTx } from '../changes';
 import { HttpError, route } from '../http/route';
 import { isUnparsed, parseBatch, PushError } from './apply';
@@ -60,13 +60,18 @@ export function registerFloorRoutes(app: FastifyInstance): void {
       if (!station) throw new HttpError(401, 'unauthorized', 'station token required');
       const now = Date.now();
       const skewMs = body.stationTime - now;
-      app.metrics.clockSkew.set(Math.round(skewMs / 1000), { station: station.id });
-      app.metrics.stationBacklog.set(body.backlog, { station: station.id });
-      for (const d of body.devices) app.metrics.deviceConnected.set(d.connected ? 1 : 0, { station: station.id, device: d.deviceId });
       await app.db.query(
         'UPDATE stations SET last_seen_at = now(), clock_skew_ms = $2, backlog = $3, devices = $4::jsonb WHERE id = $1',
         [station.id, skewMs, body.backlog, JSON.stringify(body.devices)],
       );
+      // Metrics only after the row is written: a failed heartbeat must not show numbers the office never stored.
+      app.metrics.clockSkew.set(Math.round(skewMs / 1000), { station: station.id });
+      app.metrics.stationBacklog.set(body.backlog, { station: station.id });
+      // The heartbeat lists all the station's devices: series of devices it no longer lists go (unplugged for good,
+      // renamed), so a station holds at most the 32 series its last heartbeat named.
+      const listed = new Set(body.devices.map((d) => d.deviceId));
+      app.metrics.deviceConnected.deleteWhere((l) => l.station === station.id && !listed.has(l.device ?? ''));
+      for (const d of body.devices) app.metrics.deviceConnected.set(d.connected ? 1 : 0, { station: station.id, device: d.deviceId });
       return { serverTime: now };
     },
   });
@@ -78,9 +83,9 @@ export function registerFloorRoutes(app: FastifyInstance): void {
     status: 201,
     body: z.object({
       id: OperatorId,
-      name: z.string().min(1).max(80),
-      roles: z.array(Role).min(1),
-      departments: z.array(Department),
+      name: storableText(80).min(1),
+      roles: z.array(Role).min(1).max(Role.options.length),
+      departments: z.array(Department).max(Department.options.length),
       pin: z.string().regex(/^\d{4,8}$/, 'PIN must be 4-8 digits'),
       active: z.boolean().default(true),
     }),

@@ -3,6 +3,8 @@
  * field on failure, handler never runs, nothing changes); responses are parsed too, so a handler bug that would leak
  * a wrong shape to a station becomes a logged 500 instead. Plain zod in the handler path: no type-provider package.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type {
   FastifyError,
   FastifyInstance,
@@ -19,6 +21,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly issues?: Issue[],
+    /** Sent with the error answer, e.g. `retry-after` on a 503, `www-authenticate` on a 401. */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(message);
   }
@@ -90,9 +94,31 @@ export function route<P extends Schema | undefined, Q extends Schema | undefined
         request.log.error({ issues: checked.error.issues, url: def.url }, 'response failed its schema');
         throw new HttpError(500, 'internal', 'internal error');
       }
-      return reply.code(def.status ?? 200).send(checked.data);
+      // A status the handler set itself (e.g. /health's 503) wins over the route's success status.
+      return reply.code(reply.statusCode !== 200 ? reply.statusCode : (def.status ?? 200)).send(checked.data);
     },
   });
+}
+
+/**
+ * Fastify's own 4xx errors under plain codes a station (or a person reading a log) can act on; anything else 4xx
+ * from Fastify is a `bad_request`.
+ */
+const FASTIFY_ERROR_CODES: Readonly<Record<string, string>> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_content_length',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'bad_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'bad_json',
+  FST_ERR_BAD_URL: 'bad_url',
+  FST_ERR_MAX_PARAM_LENGTH: 'url_too_long',
+};
+
+function clientErrorCode(err: FastifyError): string {
+  if (err.code && FASTIFY_ERROR_CODES[err.code]) return FASTIFY_ERROR_CODES[err.code]!;
+  // Fastify's JSON parser rethrows JSON.parse's (and secure-json-parse's) SyntaxError with status 400.
+  if (err instanceof SyntaxError) return 'bad_json';
+  return 'bad_request';
 }
 
 /** One error shape for every failure, including Fastify's own (malformed JSON, too large, unsupported type). */
@@ -101,6 +127,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (err instanceof HttpError) {
       const body: ErrorBody = { error: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) };
       if (err.statusCode >= 500) request.log.error({ err }, 'request failed');
+      if (err.headers) void reply.headers(err.headers);
       return reply.code(err.statusCode).send(body);
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
@@ -108,9 +135,40 @@ export function installErrorHandler(app: FastifyInstance): void {
       request.log.error({ err }, 'request failed');
       return reply.code(500).send({ error: 'internal', message: 'internal error' } satisfies ErrorBody);
     }
-    return reply.code(status).send({ error: err.code ?? 'bad_request', message: err.message } satisfies ErrorBody);
+    return reply.code(status).send({ error: clientErrorCode(err), message: err.message } satisfies ErrorBody);
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: 'not_found', message: `${request.method} ${request.url} not found` } satisfies ErrorBody),
+    reply.code(404).send({ error: 'not_found', message: `${request.method} ${request.url.slice(0, 200)} not found` } satisfies ErrorBody),
   );
+}
+
+/**
+ * Fastify's `frameworkErrors`: a URL that does not decode (`/api/stations/%FF/revoke`) or a parameter over the
+ * router's length limit, answered in the same shape as every other error.
+ */
+export function frameworkErrorHandler(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  void reply.code(status).send({ error: clientErrorCode(err), message: err.message.slice(0, 300) } satisfies ErrorBody);
+}
+
+const RAW_CLIENT_ERRORS: Readonly<Record<string, { status: number; code: string; message: string }>> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout', message: 'the request took too long to arrive' },
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'headers_too_large', message: 'request headers too large' },
+};
+
+/**
+ * Node's `clientError` (bytes that are not HTTP, a broken chunked body, headers too large, too slow): answered in
+ * the error shape, then the socket is dropped. Nothing here can reach a route, so nothing was changed.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const e = (err.code && RAW_CLIENT_ERRORS[err.code]) || { status: 400, code: 'bad_http', message: 'malformed HTTP request' };
+  const body = JSON.stringify({ error: e.code, message: e.message } satisfies ErrorBody);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status] ?? 'Bad Request'}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

@@ -5,9 +5,11 @@ import { scope, writeDocuments, writeTx } from '../changes';
 import type { Db } from '../db/types';
 import { createTestDb, type TestDb } from '../db/testing';
 import { enrollStation, openStream, TEST_ADMIN_TOKEN } from '../testing';
+import { DEFAULT_STREAM_LIMITS, type StreamHub } from './stream';
 import type { StreamMessage } from './wire';
 
 const isPg = !!process.env.TEST_DATABASE_URL;
+const hub = (a: FastifyInstance): StreamHub => a.streams;
 const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 const isChange = (version: number) => (m: StreamMessage) => typeof m === 'object' && m.type === 'change' && m.checkpoint.version === version;
 
@@ -69,6 +71,61 @@ describe(`live stream (${isPg ? 'pg' : 'pglite'})`, () => {
       await stream.ended;
     } finally {
       await app2.close();
+      await own.cleanup();
+    }
+  });
+
+  it("20 streams of one station: at most its maximum stay open, the oldest are closed, the newest work", async () => {
+    const st = await enrollStation(app, 'ST-MANY-1', 'cutting');
+    const streams = [];
+    for (let i = 0; i < 20; i++) {
+      const s = await openStream(base, st.token);
+      await s.waitFor((m) => m === 'RESYNC');
+      streams.push(s);
+    }
+    const max = DEFAULT_STREAM_LIMITS.maxPerStation;
+    // Every replaced stream was ended by the server (its client sees the end; nothing lingers).
+    await Promise.all(streams.slice(0, 20 - max).map((s) => s.ended));
+    expect(hub(app).openFor('ST-MANY-1')).toBe(max);
+    expect(app.metrics.streamsReplaced.get()).toBeGreaterThanOrEqual(20 - max);
+    const v = await write(t.db, 'WO-MANY', [scope.dept('cutting')]);
+    for (const s of streams.slice(20 - max)) await s.waitFor(isChange(v));
+    for (const s of streams) s.close();
+    await expect.poll(() => hub(app).openFor('ST-MANY-1')).toBe(0);
+  });
+
+  it('the instance refuses streams beyond its total with 503 and Retry-After; health and pulls still answer', async () => {
+    const own = await createTestDb();
+    const small = await buildApp({ db: own.db, adminToken: TEST_ADMIN_TOKEN, streams: { maxTotal: 3, retryAfterSeconds: 7 } });
+    try {
+      const url = await small.listen({ port: 0, host: '127.0.0.1' });
+      const sts = [];
+      for (let i = 1; i <= 4; i++) sts.push(await enrollStation(small, `ST-CAP-${i}`, 'sewing'));
+      const open = [];
+      for (const st of sts.slice(0, 3)) open.push(await openStream(url, st.token));
+
+      const refused = await fetch(`${url}/api/stream`, { headers: sts[3]!.auth });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('7');
+      expect(await refused.json()).toMatchObject({ error: 'too_many_streams' });
+      expect(small.metrics.streamsRefused.get()).toBe(1);
+
+      // Everything else still answers.
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+      expect((await fetch(`${url}/api/pull`, { headers: sts[3]!.auth })).status).toBe(200);
+      // A station already streaming here reconnects even while the instance is full: its old stream makes room.
+      const again = await openStream(url, sts[0]!.token);
+      await again.waitFor((m) => m === 'RESYNC');
+      await open[0]!.ended;
+      expect(hub(small).size).toBe(3);
+
+      // Room again once one closes.
+      open[1]!.close();
+      await expect.poll(() => hub(small).size).toBe(2);
+      const fourth = await openStream(url, sts[3]!.token);
+      await fourth.waitFor((m) => m === 'RESYNC');
+    } finally {
+      await small.close();
       await own.cleanup();
     }
   });

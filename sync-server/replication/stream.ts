@@ -3,8 +3,32 @@ import { CHANGES_CHANNEL, isRelevant, parseChangeNotification, scopeTokensFor } 
 import type { Db, Unsubscribe } from '../db/types';
 import type { AuthenticatedStation } from '../enrollment/auth';
 import type { StationRevocations } from '../enrollment/revocation';
+import { HttpError } from '../http/route';
 import type { Metrics } from '../metrics';
 import type { StreamMessage } from './wire';
+
+export interface StreamLimits {
+  /** SSE heartbeat comment interval. */
+  heartbeatMs: number;
+  /**
+   * Open streams one station may hold on this instance. A station needs one; a second covers a reconnect that
+   * arrives before the server has noticed the old connection died. One more closes the station's oldest.
+   */
+  maxPerStation: number;
+  /** Open streams on this instance in all; beyond it a new stream is refused with 503 and Retry-After. */
+  maxTotal: number;
+  /** Seconds a refused client is asked to wait (Retry-After). */
+  retryAfterSeconds: number;
+}
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = {
+  heartbeatMs: 25_000,
+  maxPerStation: 2,
+  // 200 stations is a large floor (bench:sync's scale run); five times that still costs little memory and file
+  // descriptors, and leaves most of the default 1024-descriptor limit for requests and the database pool.
+  maxTotal: 1_000,
+  retryAfterSeconds: 30,
+};
 
 interface Connection {
   station: AuthenticatedStation;
@@ -16,18 +40,41 @@ interface Connection {
 /**
  * Live streams of this instance. One LISTEN on qsf_changes per process fans out to every open stream whose scope the
  * change touches; commits from other instances on the same PostgreSQL arrive the same way.
+ *
+ * Bounded: one station token once held ~19,900 streams and starved /health and every other station. A station
+ * opening one stream more than `maxPerStation` gets it, and its oldest is closed (the oldest is the one most likely
+ * dead: a client that reconnects has given up on it); the instance as a whole refuses streams beyond `maxTotal`.
  */
 export class StreamHub {
   private readonly connections = new Set<Connection>();
   private stopListening: Unsubscribe | null = null;
-  private readonly perStation = new Map<string, number>();
+  /** Each station's open streams, oldest first (a Set iterates in insertion order). */
+  private readonly perStation = new Map<string, Set<Connection>>();
+  private readonly limits: StreamLimits;
 
   constructor(
     private readonly db: Db,
     private readonly revocations: StationRevocations,
     private readonly metrics: Metrics,
-    private readonly heartbeatMs: number,
-  ) {}
+    limits: Partial<StreamLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_STREAM_LIMITS, ...limits };
+    if (this.limits.maxPerStation < 1 || this.limits.maxTotal < 1) throw new Error('stream limits must be at least 1');
+  }
+
+  /** Open streams on this instance (for /health details). */
+  get size(): number {
+    return this.connections.size;
+  }
+
+  get maxTotal(): number {
+    return this.limits.maxTotal;
+  }
+
+  /** Streams currently open for one station (tests, /health details). */
+  openFor(stationId: string): number {
+    return this.perStation.get(stationId)?.size ?? 0;
+  }
 
   async start(): Promise<void> {
     this.stopListening = await this.db.listen(CHANGES_CHANNEL, {
@@ -56,21 +103,68 @@ export class StreamHub {
     for (const r of rows) this.revocations.emit(r.id);
   }
 
-  private countStation(id: string, delta: 1 | -1): void {
-    const n = (this.perStation.get(id) ?? 0) + delta;
-    if (n <= 0) this.perStation.delete(id);
-    else this.perStation.set(id, n);
-    this.metrics.connectedStations.set(this.perStation.size);
+  private track(conn: Connection): void {
+    this.connections.add(conn);
+    let own = this.perStation.get(conn.station.id);
+    if (!own) this.perStation.set(conn.station.id, (own = new Set()));
+    own.add(conn);
+    this.updateGauges();
   }
 
-  /** Takes over the HTTP response as an SSE stream for the authenticated station. */
+  private untrack(conn: Connection): void {
+    if (!this.connections.delete(conn)) return;
+    const own = this.perStation.get(conn.station.id);
+    own?.delete(conn);
+    if (own?.size === 0) this.perStation.delete(conn.station.id);
+    this.updateGauges();
+  }
+
+  private updateGauges(): void {
+    this.metrics.connectedStations.set(this.perStation.size);
+    this.metrics.openStreams.set(this.connections.size);
+  }
+
+  /**
+   * Makes room for one more stream of `station`, before the response is taken over. A station at its own maximum,
+   * or already streaming here while the instance is full, gets its oldest stream closed (a reconnect must always
+   * work: the old connection is usually dead and not yet noticed). Anyone else meets a 503 (Retry-After) while the
+   * instance holds its maximum.
+   */
+  private admit(request: FastifyRequest, station: AuthenticatedStation): void {
+    const own = this.perStation.get(station.id);
+    const full = this.connections.size >= this.limits.maxTotal;
+    if (own && (own.size >= this.limits.maxPerStation || full)) {
+      const excess = Math.max(1, own.size - this.limits.maxPerStation + 1);
+      for (const old of [...own].slice(0, excess)) {
+        old.close();
+        this.metrics.streamsReplaced.inc();
+      }
+      request.log.info({ stationId: station.id, maxPerStation: this.limits.maxPerStation, full }, 'stream replaced: the station opened another');
+      return;
+    }
+    if (full) {
+      this.metrics.streamsRefused.inc();
+      throw new HttpError(
+        503,
+        'too_many_streams',
+        `this server holds its maximum of ${this.limits.maxTotal} live streams; retry in ${this.limits.retryAfterSeconds} s`,
+        undefined,
+        { 'retry-after': String(this.limits.retryAfterSeconds) },
+      );
+    }
+  }
+
+  /** Takes over the HTTP response as an SSE stream for the authenticated station (503 when full, see admit). */
   open(request: FastifyRequest, reply: FastifyReply, station: AuthenticatedStation): void {
+    this.admit(request, station);
     reply.hijack();
     const res = reply.raw;
+    // Connection: close, so a stream that ends (replaced, revoked, shutdown) frees its socket at once instead of
+    // idling in keep-alive: a client churning streams cannot pile up sockets that way.
+    res.shouldKeepAlive = false;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
       'x-accel-buffering': 'no', // proxies (nginx) must not buffer a live stream
     });
     let closed = false;
@@ -89,7 +183,7 @@ export class StreamHub {
       },
     };
     // Comments keep idle connections alive through proxies and let a dead peer surface as a write error.
-    const heartbeat = setInterval(() => write(': ping\n\n'), this.heartbeatMs);
+    const heartbeat = setInterval(() => write(': ping\n\n'), this.limits.heartbeatMs);
     heartbeat.unref();
     const offRevoked = this.revocations.onStationRevoked(station.id, () => {
       conn.send({ type: 'revoked' });
@@ -99,15 +193,16 @@ export class StreamHub {
     const cleanup = () => {
       clearInterval(heartbeat);
       offRevoked();
-      if (this.connections.delete(conn)) this.countStation(station.id, -1);
+      this.untrack(conn);
     };
     res.on('close', () => {
       closed = true;
       cleanup();
     });
+    // A write to a peer that reset the connection reports here; 'close' follows and cleans up.
+    res.on('error', (err) => request.log.debug({ err, stationId: station.id }, 'stream write failed'));
 
-    this.connections.add(conn);
-    this.countStation(station.id, 1);
+    this.track(conn);
     write('retry: 2000\n\n');
     conn.send('RESYNC');
   }
