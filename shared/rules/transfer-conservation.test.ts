@@ -4,7 +4,6 @@
  * without a LOCK the sender's pieces covered, and two claims on the same pieces end in a conflict, not a double count.
  */
 import { describe, expect, it } from 'vitest';
-import type { FloorState } from '../docs';
 import type { Action, FloorEvent, SlipCopy } from '../events';
 import { workOrderIdFor } from '../master';
 import { applyEvent } from '../reducer';
@@ -12,27 +11,11 @@ import { Floor } from '../testing/flow';
 import { fixtureMaster, lineOf, mo, operatorOf, supervisorOf } from '../testing/fixtures';
 import { uuidv7 } from '../ids';
 import { readyToSend } from './pipeline';
+import { expectConserved } from '../testing/conservation';
 
 const M = mo(1, { route: 'R2' });
 const W = (place: Parameters<typeof workOrderIdFor>[1]) => workOrderIdFor(M.id, place);
 const master = fixtureMaster(2);
-
-/** Every work order's sent and received quantities equal what its transfers account for; nothing accepted unlocked. */
-export function expectConserved(state: FloorState): void {
-  const transfers = Object.values(state.transfer);
-  for (const wo of Object.values(state.workOrder)) {
-    const out = transfers.filter((t) => t.workOrderId === wo.id && t.senderDebited === true);
-    expect(wo.sentQty, `${wo.id} sentQty`).toBe(out.reduce((n, t) => n + t.quantity, 0));
-    const into = transfers.filter((t) => t.toWorkOrderId === wo.id && (t.status === 'accepted' || t.status === 'discrepancy'));
-    expect(wo.receivedQty, `${wo.id} receivedQty`).toBe(into.reduce((n, t) => n + (t.countedQty ?? 0), 0));
-  }
-  for (const t of transfers) {
-    if (t.status === 'accepted' || t.status === 'discrepancy') {
-      expect(t.senderDebited, `${t.id} accepted without its LOCK`).toBe(true);
-      expect(t.countedQty ?? 0).toBeLessThanOrEqual(t.quantity);
-    }
-  }
-}
 
 /**
  * 10 pieces sewn and ready at sewing, as both sewing stations saw them before the network dropped (`atSewing` pieces
