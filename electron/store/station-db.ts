@@ -5,12 +5,18 @@
  *   - `documents`: authoritative documents pulled from the server (work orders, transfers, lines, holds, alerts,
  *     roster, stations, station keys, refusals, this station's progress), replicated down.
  * App-level migrations are numbered functions recorded in `station_meta`, run in order at open.
+ *
+ * Opening takes the data directory for this process (`<dataDir>/writer.lock`, shared/node/dir-lock.ts) until the
+ * database is closed: a second core on the same directory would number its events from the same last seq. It also
+ * makes the directory 0700 and every file in it 0600 (PIN hashes, signing key, sync token), fixing older installs.
  */
 import type Database from 'better-sqlite3';
 import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase, type RxJsonSchema, type RxStorage } from 'rxdb';
 import { RxDBDevModePlugin } from 'rxdb/plugins/dev-mode';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import type { FloorEvent } from '../../shared/events';
+import { lockDir } from '../../shared/node/dir-lock';
+import { makePrivateDir } from '../../shared/node/private-files';
 import { getRxStorageSqlite, getSqliteDatabase } from './rxdb-sqlite';
 
 /** An own event as stored (the envelope + type + payload, exactly what goes up). */
@@ -106,7 +112,33 @@ export function stationDbName(stationId: string): string {
   return `station-${stationId.toLowerCase()}`;
 }
 
+/**
+ * Opens the station's database, holding its data directory until `rx.close()`. Throws DirInUseError (naming the
+ * holder's pid, host and start time) if another live process holds it; that process's directory is left untouched.
+ */
 export async function openStationDb(opts: OpenStationDbOptions & { stationId: string }): Promise<OpenedStationDb> {
+  const lock = lockDir(opts.dataDir, { purpose: `station core ${opts.stationId}` });
+  try {
+    makePrivateDir(opts.dataDir);
+    const opened = await openLocked(opts);
+    // Released once the database (and so the SQLite file) is closed: not in RxDB's onClose hooks, which run before
+    // the collections close.
+    const close = opened.rx.close.bind(opened.rx);
+    opened.rx.close = async () => {
+      try {
+        return await close();
+      } finally {
+        lock.release();
+      }
+    };
+    return opened;
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function openLocked(opts: OpenStationDbOptions & { stationId: string }): Promise<OpenedStationDb> {
   const base = getRxStorageSqlite({ databaseDirectory: opts.dataDir });
   let storage: RxStorage<unknown, unknown> = base as RxStorage<unknown, unknown>;
   if (opts.devMode && !devModeAdded) {
@@ -123,8 +155,14 @@ export async function openStationDb(opts: OpenStationDbOptions & { stationId: st
     multiInstance: false,
     eventReduce: true,
   });
-  await rx.addCollections({ events: { schema: eventSchema }, documents: { schema: documentSchema } });
-  const sqlite = getSqliteDatabase(base, stationDbName(opts.stationId));
-  const schemaVersion = migrate(sqlite);
-  return { rx, sqlite, schemaVersion };
+  try {
+    await rx.addCollections({ events: { schema: eventSchema }, documents: { schema: documentSchema } });
+    const sqlite = getSqliteDatabase(base, stationDbName(opts.stationId));
+    const schemaVersion = migrate(sqlite);
+    return { rx, sqlite, schemaVersion };
+  } catch (err) {
+    // Closed before the caller releases the directory, so no connection outlives the lock.
+    await rx.close().catch(() => undefined);
+    throw err;
+  }
 }

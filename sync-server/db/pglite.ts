@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { lockDir, type DirLock } from '../../shared/node/dir-lock';
+import { makePrivateDir } from '../../shared/node/private-files';
 import { Mutex } from './mutex';
 import { assertChannel, type Db, type Queryable, type Row, type Unsubscribe } from './types';
 
@@ -13,12 +14,31 @@ const INT8_OID = 20;
  * request from running *inside* the open transaction, so every statement and transaction here goes through one
  * FIFO mutex. The price is that transactions never overlap: fine for a laptop floor, and it makes the change
  * counter trivially commit-ordered.
+ *
+ * A data directory is one process's: PGlite has no cross-process locking, and two servers on one directory would
+ * each run their own PostgreSQL over the same files. Opening takes `<dataDir>/writer.lock` (shared/node/dir-lock.ts)
+ * until close(), or throws DirInUseError naming the holder, and makes the directory owner-only (PGlite creates its
+ * files 0666).
  */
 export async function createPgliteDb(dataDir?: string): Promise<Db> {
-  if (dataDir && !dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir, {
-    parsers: { [INT8_OID]: (value: string) => Number(value) },
-  });
+  let lock: DirLock | undefined;
+  if (dataDir && !dataDir.startsWith('memory://')) {
+    lock = lockDir(dataDir, { purpose: 'the sync server (PGlite)' });
+  }
+  let pglite: PGlite;
+  try {
+    // The directory itself (0700) is what keeps others out: PGlite's file system layer makes every file 0666 and
+    // every folder 0755, ignoring the umask, also for files it adds while running. What exists once it is open
+    // (all of it, after the first start) is made owner-only as well, so a copy of the folder keeps the modes.
+    if (lock) makePrivateDir(lock.dir);
+    pglite = await PGlite.create(dataDir, {
+      parsers: { [INT8_OID]: (value: string) => Number(value) },
+    });
+    if (lock) makePrivateDir(lock.dir, { recursive: true });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const mutex = new Mutex();
   // Marks async work running inside one of our transactions, so a stray `db.query` there fails loudly instead of
   // waiting forever for the mutex its own transaction holds.
@@ -82,7 +102,11 @@ export async function createPgliteDb(dataDir?: string): Promise<Db> {
       await exclusive(() => pglite.query('SELECT pg_notify($1, $2)', [assertChannel(channel), payload]));
     },
     async close(): Promise<void> {
-      await mutex.run(() => pglite.close());
+      try {
+        await mutex.run(() => pglite.close());
+      } finally {
+        lock?.release();
+      }
     },
   };
 }
