@@ -65,6 +65,12 @@ export interface StationCoreOptions {
   devMode?: boolean;
 }
 
+/** Who is calling: a transport's own name for the caller (kiosk screen session, IPC sender). */
+export interface CallContext {
+  /** Absent: an in-process caller (tests, the hardware bridge), which counts as one caller of its own. */
+  connection?: string;
+}
+
 type Listener<T extends Topic> = (data: TopicData[T]) => void;
 /** Told synchronously after each own event is committed and applied (benchmarks, the sync client). */
 export type CommitListener = (event: FloorEvent, changes: readonly Doc[]) => void;
@@ -165,8 +171,11 @@ export class StationCore {
 
   // ---- the typed API -------------------------------------------------------------------------------------------
 
-  /** Parse, then run one command. Throws CommandFailure (typed) for anything that was not recorded. */
-  async call<C extends CommandName>(name: C, rawParams: unknown): Promise<CommandResult<C>> {
+  /**
+   * Parse, then run one command. Throws CommandFailure (typed) for anything that was not recorded. `ctx` says who
+   * asks (the kiosk passes the screen's session): wrong PINs slow down per caller as well as per operator.
+   */
+  async call<C extends CommandName>(name: C, rawParams: unknown, _ctx: CallContext = {}): Promise<CommandResult<C>> {
     const spec = COMMANDS[name] as (typeof COMMANDS)[CommandName] | undefined;
     if (!spec) fail('not_found', `unknown command ${String(name)}`);
     const parsed = spec.params.safeParse(rawParams ?? {});
@@ -237,6 +246,9 @@ export class StationCore {
     listener(this.topicData(topic));
     return () => set.delete(listener);
   }
+
+  /** A transport's caller is gone for good (its screen session expired): forget its PIN back-off. */
+  forgetConnection(_connection: string): void {}
 
   onCommit(listener: CommitListener): () => void {
     this.commitListeners.add(listener);

@@ -17,7 +17,8 @@ import WebSocket from 'ws';
 import { COMMANDS } from '../../shared/api';
 import { workOrderIdFor } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
-import { connectKiosk, whenConnected, type WsConstructor } from '../../renderer/transport/ws-client';
+import { connectKiosk, fetchSessionToken, whenConnected, type WsConstructor } from '../../renderer/transport/ws-client';
+import { kioskProtocols } from '../../shared/security/kiosk-session';
 import type { StationCore } from '../core/station-core';
 import { TEST_PIN, badgeOf, openTestStation, tempDir } from '../core/testing';
 import { startKioskServer, type KioskServer } from './server';
@@ -52,10 +53,13 @@ afterAll(async () => {
 
 const hostHeader = () => `127.0.0.1:${server.port}`;
 
+const socketUrl = () => `ws://${hostHeader()}/api`;
+
 /** Headers of an upgrade the server accepts (the fuzzed frames must get past the handshake to reach the parser). */
-function validUpgrade(): string {
+async function validUpgrade(): Promise<string> {
   const key = randomBytes(16).toString('base64');
-  return `GET /api HTTP/1.1\r\nHost: ${hostHeader()}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+  const protocols = kioskProtocols(await fetchSessionToken(socketUrl())).join(', ');
+  return `GET /api HTTP/1.1\r\nHost: ${hostHeader()}\r\nOrigin: ${server.origin}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${protocols}\r\n\r\n`;
 }
 
 /**
@@ -173,7 +177,7 @@ describe('kiosk server under fuzzed input', () => {
           connection: fc.oneof(fc.constant('Upgrade'), fc.constant(null), headerValue),
           key: fc.oneof(fc.constant('valid'), fc.constant(null), headerValue),
           version: fc.oneof(fc.constant('13'), fc.constant(null), headerValue),
-          protocol: fc.oneof(fc.constant(null), headerValue),
+          protocol: fc.oneof(fc.constant(null), fc.constant('token'), headerValue),
           extensions: fc.oneof(fc.constant(null), fc.constant('permessage-deflate; client_max_window_bits'), headerValue),
           after: fc.uint8Array({ maxLength: 200 }),
         }),
@@ -186,7 +190,7 @@ describe('kiosk server under fuzzed input', () => {
           add('Connection', u.connection);
           add('Sec-WebSocket-Key', u.key === 'valid' ? randomBytes(16).toString('base64') : u.key);
           add('Sec-WebSocket-Version', u.version);
-          add('Sec-WebSocket-Protocol', u.protocol);
+          add('Sec-WebSocket-Protocol', u.protocol === 'token' ? kioskProtocols(await fetchSessionToken(socketUrl())).join(', ') : u.protocol);
           add('Sec-WebSocket-Extensions', u.extensions);
           await exchange([`${lines.join('\r\n')}\r\n\r\n`, u.after]);
           expect(uncaught).toEqual([]);
@@ -200,7 +204,7 @@ describe('kiosk server under fuzzed input', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(frameArb, { minLength: 1, maxLength: 5 }), fc.boolean(), async (frames, truncate) => {
         const bytes = Buffer.concat(frames.map(encodeFrame));
-        const reply = await exchange([validUpgrade(), truncate ? bytes.subarray(0, Math.max(1, bytes.length - 3)) : bytes]);
+        const reply = await exchange([await validUpgrade(), truncate ? bytes.subarray(0, Math.max(1, bytes.length - 3)) : bytes]);
         // The frames reached the WebSocket parser (not refused at the handshake).
         expect(reply.subarray(0, 12).toString('latin1')).toBe('HTTP/1.1 101');
         expect(uncaught).toEqual([]);
@@ -225,7 +229,7 @@ describe('kiosk server under fuzzed input', () => {
         .map((m) => JSON.stringify(m)),
       fc.constant(`${'['.repeat(50_000)}${']'.repeat(50_000)}`),
     );
-    const ws = new WebSocket(`ws://${hostHeader()}/api`);
+    const ws = new WebSocket(socketUrl(), kioskProtocols(await fetchSessionToken(socketUrl())), { origin: server.origin });
     ws.on('error', () => undefined);
     await new Promise((r) => ws.once('open', r));
     try {
@@ -245,7 +249,7 @@ describe('kiosk server under fuzzed input', () => {
   }, 120_000);
 
   it('afterwards a valid command still works and the station file is intact', async () => {
-    const client = connectKiosk(`ws://${hostHeader()}/api`, WebSocket as unknown as WsConstructor);
+    const client = connectKiosk(socketUrl(), WebSocket as unknown as WsConstructor);
     try {
       await whenConnected(client);
       expect((await client.call('view.get', {})).station.id).toBe('ST-CUT-1');

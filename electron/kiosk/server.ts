@@ -1,19 +1,38 @@
 /**
  * Kiosk transport: the station API over a WebSocket on localhost, plus the station screen's static files. Any
  * Chromium pointed at it is a station screen; tests drive the same core through it.
+ *
+ * Who may talk to it (the station API records work and releases halted lines, so a page must not drive it just
+ * because it runs in a browser on this PC):
+ * - **Host**: every request must name this server itself (`127.0.0.1`, `localhost`, `[::1]`, the configured host,
+ *   or a name in `allowedHosts`, each with this port). Anything else is refused (421): a DNS-rebinding page, whose
+ *   own name now points at 127.0.0.1, still sends its own name.
+ * - **Origin**: the token request and every WebSocket upgrade must carry an allowed Origin: the kiosk's own
+ *   (`http://<an allowed host>`) or the Electron shell's `app://station` (`appOrigins`). No Origin is refused too: a
+ *   browser always sends one on these requests, so only a non-browser client omits it, and it can send the right one.
+ * - **Session token**: each screen gets one from `POST /api/session` (Host + Origin checked) and presents it on
+ *   every socket as a subprotocol (see screen-sessions.ts for why a fetched token rather than one written into
+ *   index.html: it works with or without a built screen, leaves the static files untouched and cacheable, and a
+ *   page from another origin cannot read the answer). The token also names the screen to the core, which slows
+ *   PIN guessing per screen.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ClientMessage, COMMANDS, type CommandError, type CommandName, type ServerMessage, type Topic } from '../../shared/api';
 import { describeIssues } from '../../shared/events';
+import { ELECTRON_APP_ORIGIN, KIOSK_PROTOCOL, SESSION_PATH, SOCKET_PATH, tokenFromProtocols } from '../../shared/security/kiosk-session';
 import { CommandFailure, type StationCore } from '../core/station-core';
+import { ScreenSessions, type ScreenSession, type ScreenSessionOptions } from './screen-sessions';
 
 export interface KioskServer {
   url: string;
   port: number;
+  /** The Origin a page served by this kiosk sends (what Node clients should send too). */
+  origin: string;
   close(): Promise<void>;
 }
 
@@ -23,6 +42,12 @@ export interface KioskOptions {
   /** Built station screen (Vite output); omitted: API only. */
   staticDir?: string;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
+  /** More names this PC is reached by (a kiosk terminal elsewhere), always with this server's port. */
+  allowedHosts?: readonly string[];
+  /** Origins besides the kiosk's own that may get a token and open the socket. Default: the Electron shell's. */
+  appOrigins?: readonly string[];
+  /** Screen session limits (tests shorten them). */
+  sessions?: Omit<ScreenSessionOptions, 'onDrop'>;
 }
 
 const TYPES: Record<string, string> = {
@@ -88,11 +113,67 @@ export const KIOSK_MAX_PAYLOAD = 256 * 1024;
 /** Commands one socket may have waiting in the core at once: a flood queues nothing beyond this. */
 export const KIOSK_MAX_IN_FLIGHT = 64;
 
+/** Listening on every interface: not a name a request can carry, so not an allowed Host by itself. */
+const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
+
+/** The Host header values this server answers to. */
+function allowedHostValues(host: string, port: number, extra: readonly string[]): Set<string> {
+  const names = ['127.0.0.1', 'localhost', '[::1]', ...(WILDCARD.has(host) ? [] : [host]), ...extra].map((n) => (n.includes(':') && !n.startsWith('[') ? `[${n}]` : n).toLowerCase());
+  // A browser leaves out the default port: on port 80 the bare name is this server too.
+  return new Set(names.flatMap((n) => (port === 80 ? [`${n}:80`, n] : [`${n}:${port}`])));
+}
+
+function refuse(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers }).end(message);
+}
+
+/** Refuses an upgrade before any WebSocket exists: a plain HTTP answer, then the connection is closed. */
+function refuseUpgrade(socket: Duplex, status: number, message: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
+}
+
+const pathOf = (url: string | undefined) => (url ?? '/').split('?')[0] as string;
+
 export async function startKioskServer(core: StationCore, opts: KioskOptions = {}): Promise<KioskServer> {
   const log = opts.log ?? (() => undefined);
+  const host = opts.host ?? '127.0.0.1';
+  const appOrigins = new Set((opts.appOrigins ?? [ELECTRON_APP_ORIGIN]).map((o) => o.toLowerCase()));
+  // Filled once listening (the port may be 0 until then); until then nothing is allowed.
+  let hosts = new Set<string>();
+  let origins = new Set<string>();
+  const hostOk = (req: IncomingMessage) => typeof req.headers.host === 'string' && hosts.has(req.headers.host.toLowerCase());
+  const originOf = (req: IncomingMessage) => (typeof req.headers.origin === 'string' ? req.headers.origin.toLowerCase() : undefined);
+  const sessions = new ScreenSessions({ ...opts.sessions, onDrop: (id) => core.forgetConnection(id) });
+
+  /** POST /api/session: a token for a screen whose request passed the Host check and carries an allowed Origin. */
+  const issueToken = (req: IncomingMessage, res: ServerResponse): void => {
+    const origin = originOf(req);
+    // Another of our origins (the Electron shell) asks across origins: it may read the answer, nobody else may.
+    const cors: Record<string, string> = origin && appOrigins.has(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {};
+    if (req.method === 'OPTIONS' && origin && appOrigins.has(origin)) {
+      refuse(res, 204, '', { ...cors, 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' });
+      return;
+    }
+    if (req.method !== 'POST') return refuse(res, 405, 'POST for a session token', { allow: 'POST' });
+    if (!origin) return refuse(res, 403, 'a screen must send its Origin');
+    if (!origins.has(origin)) return refuse(res, 403, `origin ${origin} may not drive this station`);
+    const issued = sessions.issue();
+    if (!issued) return refuse(res, 503, 'too many screens are connected to this station', cors);
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...cors }).end(JSON.stringify({ token: issued.token }));
+  };
+
   const http = createServer((req, res) => {
     try {
-      if (req.url === '/health') {
+      if (!hostOk(req)) return refuse(res, 421, 'this station answers only to its own address');
+      const path = pathOf(req.url);
+      if (path === SESSION_PATH) return issueToken(req, res);
+      if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'read only', { allow: 'GET, HEAD' });
+      if (path === '/health') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, station: core.station.id }));
         return;
       }
@@ -109,20 +190,39 @@ export async function startKioskServer(core: StationCore, opts: KioskOptions = {
     else socket.destroy();
   });
   const wss = new WebSocketServer({
-    server: http,
-    path: '/api',
+    noServer: true,
     maxPayload: KIOSK_MAX_PAYLOAD,
-    // Only this machine's pages may drive the station (a page from elsewhere in a browser on this PC may not).
-    verifyClient: ({ origin }: { origin?: string }) => !origin || /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?$/.test(origin),
+    // Select the kiosk protocol; the token protocol is never echoed back into a response header.
+    handleProtocols: (protocols) => (protocols.has(KIOSK_PROTOCOL) ? KIOSK_PROTOCOL : false),
   });
   wss.on('error', (err) => log('kiosk websocket server error', { err: String(err) }));
 
-  wss.on('connection', (ws) => {
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Before anything else: a reset during the handshake must not throw.
+    socket.on('error', (err) => log('kiosk upgrade socket error', { err: String(err) }));
+    try {
+      if (pathOf(req.url) !== SOCKET_PATH) return refuseUpgrade(socket, 404, `the station API is at ${SOCKET_PATH}`);
+      if (!hostOk(req)) return refuseUpgrade(socket, 421, 'this station answers only to its own address');
+      const origin = originOf(req);
+      if (!origin) return refuseUpgrade(socket, 403, 'a screen must send its Origin');
+      if (!origins.has(origin)) return refuseUpgrade(socket, 403, `origin ${origin} may not drive this station`);
+      const token = tokenFromProtocols(req.headers['sec-websocket-protocol']);
+      const session = token ? sessions.find(token) : undefined;
+      if (!session) return refuseUpgrade(socket, 401, `present a session token from ${SESSION_PATH}`);
+      wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, session));
+    } catch (err) {
+      log('kiosk upgrade failed', { err: String(err) });
+      socket.destroy();
+    }
+  });
+
+  const onConnection = (ws: WebSocket, session: ScreenSession): void => {
+    sessions.opened(session);
     const subs = new Map<Topic, () => void>();
     let inFlight = 0;
     // Protocol errors (too big: 1009, not UTF-8: 1007, bad frame: 1002) and resets: ws has already closed the socket
     // with the right code; this listener only keeps the error from being thrown.
-    ws.on('error', (err) => log('kiosk socket closed on bad input', { err: String(err) }));
+    ws.on('error', (err) => log('kiosk socket closed on bad input', { err: String(err), screen: session.id }));
     const handle = (raw: RawData, isBinary: boolean): void => {
       if (isBinary) {
         send(ws, { t: 'result', id: -1, ok: false, error: { code: 'bad_request', message: 'send JSON text frames, not binary' } });
@@ -161,7 +261,8 @@ export async function startKioskServer(core: StationCore, opts: KioskOptions = {
       }
       inFlight++;
       core
-        .call(m.name as CommandName, m.params)
+        // The screen's session names the caller: the core slows PIN guessing per screen as well as per operator.
+        .call(m.name as CommandName, m.params, { connection: session.id })
         .then(
           (result) => send(ws, { t: 'result', id: m.id, ok: true, result }),
           (err: unknown) => {
@@ -187,14 +288,15 @@ export async function startKioskServer(core: StationCore, opts: KioskOptions = {
       }
     });
     ws.on('close', () => {
+      sessions.closed(session);
       for (const off of subs.values()) off();
       subs.clear();
     });
-  });
+  };
 
   await new Promise<void>((ok, fail) => {
     http.once('error', fail);
-    http.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+    http.listen(opts.port ?? 0, host, () => {
       http.off('error', fail);
       ok();
     });
@@ -202,10 +304,13 @@ export async function startKioskServer(core: StationCore, opts: KioskOptions = {
   // After listening, a server error (e.g. too many open files on accept) is logged, never thrown.
   http.on('error', (err) => log('kiosk http server error', { err: String(err) }));
   const port = (http.address() as AddressInfo).port;
-  const host = opts.host ?? '127.0.0.1';
+  hosts = allowedHostValues(host, port, opts.allowedHosts ?? []);
+  origins = new Set([...[...hosts].map((h) => `http://${h}`), ...appOrigins]);
+  const ownHost = WILDCARD.has(host) ? '127.0.0.1' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${ownHost}:${port}`,
     port,
+    origin: `http://${ownHost}:${port}`,
     close: () =>
       new Promise<void>((ok) => {
         for (const c of wss.clients) c.terminate();

@@ -2,8 +2,15 @@
  * StationApi over the kiosk WebSocket. Runs in the browser (the station screen) and in Node tests (pass `ws`'s
  * WebSocket). Reconnects with backoff and re-subscribes; calls made while disconnected fail fast with a clear error
  * (the screen shows "station core not reachable"), they are never queued invisibly.
+ *
+ * The kiosk server checks Host and Origin and wants a session token on every socket (electron/kiosk/server.ts):
+ * the client gets one with `POST /api/session` on the socket's own http origin, keeps it for its reconnects (so the
+ * core sees one screen, not a new caller per reconnect) and gets a new one when a socket is refused before it
+ * opened (the core restarted, or the token expired). In a browser the page's own Origin goes with both requests;
+ * in Node nothing sends one by itself, so the client sends the kiosk's own origin (or `opts.origin`).
  */
 import type { CommandError, CommandName, CommandParams, CommandResult, ServerMessage, StationApi, Topic, TopicData } from '../../shared/api';
+import { SESSION_PATH, SessionResponse, kioskOriginOf, kioskProtocols } from '../../shared/security/kiosk-session';
 
 export class StationCallError extends Error {
   constructor(readonly error: CommandError) {
@@ -20,7 +27,37 @@ interface WsLike {
   onmessage: ((ev: { data: unknown }) => void) | null;
   onerror: ((ev: unknown) => void) | null;
 }
-export type WsConstructor = new (url: string) => WsLike;
+/**
+ * The browser's WebSocket or `ws`'s. The third argument is `ws`'s options (where Node sets the Origin header); a
+ * browser's constructor takes two and ignores it (the browser sends the page's Origin itself).
+ */
+export type WsConstructor = new (url: string, protocols?: string | string[], options?: { origin?: string }) => WsLike;
+
+type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; cache?: 'no-store' }) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+
+export interface KioskClientOptions {
+  callTimeoutMs?: number;
+  /** The Origin to send from Node (default: the kiosk's own, derived from the socket URL). Ignored in browsers. */
+  origin?: string;
+  /** fetch for the token request (default: the global one). */
+  fetch?: FetchLike;
+}
+
+const inBrowser = (): boolean => typeof window !== 'undefined' && typeof document !== 'undefined';
+
+/**
+ * A session token for a screen of the kiosk at `socketUrl` (ws://host:port/api). In Node, `origin` is sent as the
+ * Origin header (default: the kiosk's own origin); a browser sends its page's origin and ignores this one.
+ */
+export async function fetchSessionToken(socketUrl: string, opts: { origin?: string; fetch?: FetchLike } = {}): Promise<string> {
+  const origin = opts.origin ?? kioskOriginOf(socketUrl);
+  const doFetch = opts.fetch ?? (globalThis.fetch as unknown as FetchLike);
+  const res = await doFetch(`${kioskOriginOf(socketUrl)}${SESSION_PATH}`, { method: 'POST', headers: inBrowser() ? {} : { origin }, cache: 'no-store' });
+  if (!res.ok) throw new StationCallError({ code: 'unauthenticated', message: `the station refused a session for this screen (HTTP ${res.status})` });
+  const parsed = SessionResponse.safeParse(await res.json());
+  if (!parsed.success) throw new StationCallError({ code: 'internal', message: 'the station sent an unreadable session token' });
+  return parsed.data.token;
+}
 
 export interface KioskClient extends StationApi {
   readonly connected: boolean;
@@ -28,8 +65,10 @@ export interface KioskClient extends StationApi {
   close(): void;
 }
 
-export function connectKiosk(url: string, WS: WsConstructor, opts: { callTimeoutMs?: number } = {}): KioskClient {
+export function connectKiosk(url: string, WS: WsConstructor, opts: KioskClientOptions = {}): KioskClient {
   let ws: WsLike | null = null;
+  let token: string | undefined;
+  const origin = opts.origin ?? kioskOriginOf(url);
   let nextId = 1;
   let closed = false;
   let connected = false;
@@ -43,17 +82,35 @@ export function connectKiosk(url: string, WS: WsConstructor, opts: { callTimeout
     for (const l of connListeners) l(c);
   };
 
-  const open = () => {
+  const retry = () => {
+    if (!closed) setTimeout(() => void open(), (backoff = Math.min(backoff * 2, 5000)));
+  };
+
+  const open = async () => {
     if (closed) return;
-    const sock = new WS(url);
+    try {
+      token ??= await fetchSessionToken(url, { origin, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+    } catch {
+      retry(); // the core is not up yet (or refused): try again like a lost socket
+      return;
+    }
+    if (closed) return;
+    const sock = inBrowser() ? new WS(url, kioskProtocols(token)) : new WS(url, kioskProtocols(token), { origin });
     ws = sock;
+    let opened = false;
     sock.onopen = () => {
+      opened = true;
       backoff = 250;
       setConnected(true);
       for (const topic of listeners.keys()) sock.send(JSON.stringify({ t: 'sub', topic }));
     };
     sock.onmessage = (ev) => {
-      const msg = JSON.parse(String(ev.data)) as ServerMessage;
+      let msg: ServerMessage;
+      try {
+        msg = JSON.parse(String(ev.data)) as ServerMessage;
+      } catch {
+        return; // not from a kiosk server of ours: nothing to route it to
+      }
       if (msg.t === 'topic') {
         for (const l of listeners.get(msg.topic) ?? []) l(msg.data);
         return;
@@ -67,17 +124,19 @@ export function connectKiosk(url: string, WS: WsConstructor, opts: { callTimeout
     };
     sock.onclose = () => {
       if (ws === sock) ws = null;
+      // Refused before it opened: most likely the token (the core restarted, or the session expired): get a new one.
+      if (!opened) token = undefined;
       setConnected(false);
       for (const [id, p] of pending) {
         clearTimeout(p.timer);
         p.reject(new StationCallError({ code: 'internal', message: 'connection to the station core lost; check whether it was recorded before retrying' }));
         pending.delete(id);
       }
-      if (!closed) setTimeout(open, (backoff = Math.min(backoff * 2, 5000)));
+      retry();
     };
     sock.onerror = () => undefined;
   };
-  open();
+  void open();
 
   return {
     get connected() {
