@@ -2,7 +2,12 @@
  * Convergence under faults: six station cores (every department, two sewing lines) and the sync server, random
  * operator actions on all three routes, random partitions of each station through a TCP proxy (cut, black-hole,
  * delay), and server restarts. After healing: every station's state equals the server's documents in its scope,
- * every event is on the server exactly once, and every refused event is visible at its station with its reason.
+ * every event is on the server exactly once, every refused event is visible at its station with its reason, and the
+ * server's documents are QT-09-conserved (each order's sent quantity equals its transfers, received equals what was
+ * counted, nothing accepted without its LOCK). Slips travel with the goods: a receiving station may accept a printed
+ * slip whether or not the transfer has synced, and once per run both sewing stations, cut off from the server, send
+ * the same ready pieces of one order while finishing accepts one of the slips (competing senders, acceptance from
+ * the slip while the sender is offline): that must end in one open conflict, not a double count.
  * A failing run prints its seed: rerun with CONVERGENCE_SEED=<seed>.
  */
 import type { FastifyInstance } from 'fastify';
@@ -12,6 +17,7 @@ import { PLACE_CODE, type Department, type ManufacturingOrder } from '../../shar
 import { makeSscc } from '../../shared/barcode/gs1';
 import { availableFor, readyToSend } from '../../shared/rules/pipeline';
 import { floorDocScope } from '../../shared/sync';
+import { expectConserved } from '../../shared/testing/conservation';
 import { mo } from '../../shared/testing/fixtures';
 import { CommandFailure, StationCore } from '../../electron/core/station-core';
 import { TEST_PIN, stationConfig, tempDir } from '../../electron/core/testing';
@@ -46,6 +52,16 @@ interface Station {
   sync: SyncClient;
   proxy: TcpProxy;
 }
+
+/** A printed transfer slip travelling with its goods to the receiving department. */
+interface Slip {
+  transferId: string;
+  slip: string;
+  to: Department;
+  quantity: number;
+}
+/** Slips printed so far (the receiving station's tray); an accepted one leaves it. */
+const slipTray: Slip[] = [];
 
 let t: TestDb;
 let app: FastifyInstance;
@@ -83,6 +99,13 @@ async function step(s: Station, r: () => number): Promise<string> {
   const line = st.line[s.lineId];
   const options: (() => Promise<unknown>)[] = [];
 
+  // A slip in the tray whose transfer this station has not seen yet: accepted from the slip (offline handover).
+  for (const slip of slipTray.filter((x) => x.to === dept && !st.transfer[x.transferId])) {
+    options.push(async () => {
+      await s.core.call('transfer.accept', { slip: slip.slip, countedQty: slip.quantity });
+      slipTray.splice(slipTray.indexOf(slip), 1);
+    });
+  }
   const incoming = Object.values(st.transfer).filter((x) => x.receivingDepartment === dept && x.status === 'locked');
   for (const x of incoming) {
     const target = st.workOrder[x.toWorkOrderId];
@@ -104,7 +127,7 @@ async function step(s: Station, r: () => number): Promise<string> {
   }
   for (const wo of wos) {
     const ready = readyToSend(wo);
-    if (ready > 0 && dept !== 'packing') options.push(() => s.core.call('transfer.create', { workOrderId: wo.id, quantity: qty(ready) }));
+    if (ready > 0 && dept !== 'packing') options.push(() => sendWithSlip(s, wo.id, qty(ready)));
     const act = (action: Parameters<StationCore['record']>[0]) => () => s.core.call('action.record', { action });
     switch (dept) {
       case 'cutting': {
@@ -176,6 +199,42 @@ async function step(s: Station, r: () => number): Promise<string> {
   }
 }
 
+/** LOCK a transfer and put its printed slip in the receiving department's tray. */
+async function sendWithSlip(s: Station, workOrderId: string, quantity: number): Promise<string> {
+  const { transferId, slip } = await s.core.call('transfer.create', { workOrderId, quantity });
+  const to = s.core.state.transfer[transferId]?.receivingDepartment;
+  if (to) slipTray.push({ transferId, slip, to, quantity });
+  return transferId;
+}
+
+/**
+ * Competing senders: both sewing stations, cut off from the server, send the same ready pieces of one order (each
+ * sees them ready); finishing accepts the first station's slip while both senders are still offline. Runs once, when
+ * both sewing stations see the same pieces ready. Returns the two transfer ids, or undefined when not possible yet.
+ */
+async function competingSenders(sewing: readonly Station[], finishing: Station): Promise<[string, string] | undefined> {
+  const [a, b] = sewing;
+  if (!a || !b) return undefined;
+  const readyAtBoth = (id: string) => Math.min(...[a, b].map((x) => { const w = x.core.state.workOrder[id]; return w ? readyToSend(w) : 0; }));
+  const wo = Object.values(a.core.state.workOrder).find((w) => w.place === 'sewing' && readyAtBoth(w.id) > 0);
+  if (!wo) return undefined;
+  const ready = readyAtBoth(wo.id);
+  a.proxy.setMode({ kind: 'cut' });
+  b.proxy.setMode({ kind: 'cut' });
+  const t1 = await sendWithSlip(a, wo.id, ready);
+  const t2 = await sendWithSlip(b, wo.id, ready);
+  const slip = slipTray.find((x) => x.transferId === t1);
+  if (!slip) throw new Error('no slip printed');
+  try {
+    await finishing.core.call('transfer.accept', { slip: slip.slip, countedQty: slip.quantity });
+    slipTray.splice(slipTray.indexOf(slip), 1);
+  } catch (err) {
+    // The finishing line may hold another article (clearance first) or be halted: the slip stays in the tray.
+    if (!(err instanceof CommandFailure)) throw err;
+  }
+  return [t1, t2];
+}
+
 function inScope(doc: Doc, s: Station): boolean {
   const tokens = new Set(['all', `dept:${s.department}`, `station:${s.id}`]);
   return floorDocScope(doc).some((x) => tokens.has(x));
@@ -233,15 +292,23 @@ describe('convergence under faults', () => {
       const outcomes = new Map<string, number>();
       let restarts = 0;
       let partitions = 0;
-      // Run the planned steps, and on (bounded) until the SERVER holds packed goods somewhere, so a slow machine still
+      // Run the planned steps, and on (bounded) until the SERVER holds packed goods somewhere (and the competing
+      // senders have run), so a slow machine still
       // exercises every department rather than passing on a floor where nothing reached the end of a route. Not the
       // packing station's own (optimistic) state: under load the server can still refuse those events, and the
       // non-vacuity check below counts the server's documents. Asked every PACKED_CHECK_EVERY steps past the plan.
       let packedOnServer = false;
+      let competed: [string, string] | undefined;
       const PACKED_CHECK_EVERY = 10;
       let ran = 0;
-      for (let i = 0; i < steps || (i < steps * 4 && !packedOnServer); i++) {
+      for (let i = 0; i < steps || (i < steps * 4 && (!packedOnServer || !competed)); i++) {
         ran = i + 1;
+        if (!competed && i >= steps / 5) {
+          const sewing = stations.filter((x) => x.department === 'sewing');
+          const finishing = stations.find((x) => x.department === 'finishing');
+          if (finishing) competed = await competingSenders(sewing, finishing);
+          if (competed) partitions++;
+        }
         const s = stations[Math.floor(r() * stations.length)] as Station;
         const label = await step(s, r);
         outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
@@ -309,10 +376,32 @@ describe('convergence under faults', () => {
           expect(s.core.state[kind], `${s.id} ${kind} (seed ${seed})`).toEqual(expected[kind] ?? {});
         }
       }
+      // QT-09 conservation on the server: sent = what the transfers took, received = what was counted, each once.
+      const floor = { workOrder: {}, transfer: {} } as Pick<FloorState, 'workOrder' | 'transfer'>;
+      for (const row of serverDocs) {
+        if (row.body.kind === 'workOrder') floor.workOrder[row.id] = row.body;
+        if (row.body.kind === 'transfer') floor.transfer[row.id] = row.body;
+      }
+      expectConserved(floor);
+      // The competing senders: the same pieces were claimed twice; at most one claim holds them, the other is in a
+      // conflict that both departments see (or was settled by the pieces existing after all: both debited).
+      expect(competed, `seed ${seed}: both sewing stations sent the same pieces once`).toBeDefined();
+      if (competed) {
+        const claims = competed.map((id) => floor.transfer[id]);
+        expect(claims.every((x) => x !== undefined), `seed ${seed}: both competing transfers reached the server`).toBe(true);
+        const debited = claims.filter((x) => x?.senderDebited === true);
+        const disputedIds = claims.filter((x) => x?.status === 'disputed').map((x) => x?.id);
+        expect(debited.length + disputedIds.length, `seed ${seed}: each competing claim holds pieces or is disputed`).toBe(2);
+        const conflicts = serverDocs.filter((d) => d.body.kind === 'conflict').map((d) => d.body);
+        for (const id of disputedIds) {
+          expect(conflicts.some((c) => c.id === id && c.kind === 'conflict' && c.status === 'open'), `seed ${seed}: conflict for ${id}`).toBe(true);
+        }
+      }
       const packed = serverDocs.filter((d) => d.kind === 'workOrder' && d.body.kind === 'workOrder' && (d.body.stageQty.packed ?? 0) > 0).length;
       expect(packed, `seed ${seed}: goods reached packing on some route`).toBeGreaterThan(0);
       const refusedTotal = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE status = 'refused'");
-      console.log(`convergence seed ${seed}: ${ran} steps ${JSON.stringify(Object.fromEntries(outcomes))}, partitions ${partitions}, restarts ${restarts}, refused on server ${refusedTotal[0]?.n}, work orders packed ${packed}`);
+      const conflictCount = serverDocs.filter((d) => d.kind === 'conflict').length;
+      console.log(`convergence seed ${seed}: ${ran} steps ${JSON.stringify(Object.fromEntries(outcomes))}, partitions ${partitions}, restarts ${restarts}, refused on server ${refusedTotal[0]?.n}, conflicts ${conflictCount}, work orders packed ${packed}`);
     } catch (err) {
       console.error(`convergence test failed with seed ${seed} (rerun: CONVERGENCE_SEED=${seed})`);
       throw err;
