@@ -35,11 +35,15 @@ import { meetsGoal, printBench, type BenchResult } from './bench-format';
 
 type PerfResult = Record<string, number | string>;
 
-/** RxDB metric key -> our metric name and goal (max ratio to memory storage). */
-const GOALS: { key: string; metric: string; goal: string }[] = [
+/**
+ * RxDB metric key -> our metric name and goal: the max ratio to memory storage, or (`against: 'floor'`) to the floor
+ * measured in the same run. Serial inserts are durable commits (synchronous=FULL): this disk's fsync alone costs more
+ * than 7x RxDB's in-memory insert, so their goal is to stay within 15 % of one bare fsync'd insert each.
+ */
+const GOALS: { key: string; metric: string; goal: string; against?: 'floor' }[] = [
   { key: 'insert-documents-500', metric: 'bulk insert 500', goal: '<= 28' },
   { key: 'find-by-ids-3000', metric: 'find 3000 by id', goal: '<= 4.9' },
-  { key: 'serial-inserts-50', metric: '50 serial inserts', goal: '<= 7' },
+  { key: 'serial-inserts-50', metric: '50 serial inserts / fsync floor', goal: '<= 1.15', against: 'floor' },
   { key: 'serial-find-by-id-50', metric: '50 serial finds by id', goal: '<= 4.9' },
   { key: 'find-by-query', metric: 'query 3050 sorted', goal: '<= 7' },
   { key: '4x-count', metric: '4x count', goal: '<= 7' },
@@ -100,7 +104,7 @@ export async function runRxdbStoreBench(): Promise<BenchResult[]> {
   };
   // Reference values are printed beside the steps, not returned as results: they have no goal to meet.
   console.log(`load average after: ${loadNow()}`);
-  console.log('step                      memory ms   sqlite ms   ratio   floor ms  floor ratio');
+  console.log('step                              memory ms   sqlite ms   ratio   floor ms  floor ratio');
   for (const g of GOALS) {
     const f = floor[g.key];
     const cells = [
@@ -109,7 +113,7 @@ export async function runRxdbStoreBench(): Promise<BenchResult[]> {
       (sqlite(g.key) / memory(g.key)).toFixed(2).padStart(7),
       f === undefined ? '' : f.toFixed(2).padStart(10) + (f / memory(g.key)).toFixed(2).padStart(13),
     ];
-    console.log(`${g.metric.padEnd(24)} ${cells.join(' ')}`);
+    console.log(`${g.metric.padEnd(32)} ${cells.join(' ')}`);
   }
   console.log(
     'floors: bulk insert = bare SQLite, same layout and file set-up; serial inserts = one fsync\'d single-document ' +
@@ -117,8 +121,10 @@ export async function runRxdbStoreBench(): Promise<BenchResult[]> {
   );
 
   return GOALS.map((g) => {
-    const ratio = round2(sqlite(g.key) / memory(g.key));
-    return { metric: g.metric, value: ratio, unit: 'x memory', goal: g.goal, met: meetsGoal(ratio, g.goal) };
+    const reference = g.against === 'floor' ? floor[g.key] : memory(g.key);
+    if (reference === undefined) throw new Error(`no floor measured for ${g.key}`);
+    const ratio = round2(sqlite(g.key) / reference);
+    return { metric: g.metric, value: ratio, unit: g.against === 'floor' ? 'x fsync floor' : 'x memory', goal: g.goal, met: meetsGoal(ratio, g.goal) };
   });
 }
 
