@@ -109,7 +109,17 @@ export function assertDirFree(dir: string): void {
  * Takes `dir` for this process (creating it 0700 if missing) or throws DirInUseError naming the live holder.
  * Held until release() or process exit; a process killed with SIGKILL leaves a lock the next taker finds stale.
  */
-export function lockDir(dir: string, opts: { purpose: string }): DirLock {
+export interface LockDirOptions {
+  /** What holds it, for the message another process gets: "station core ST-CUT-1". */
+  purpose: string;
+  /**
+   * Called after a lock was judged stale and before taking it over. Tests pause here so that racing takers all
+   * judge the same lock stale before any of them replaces it (the window a naive take-over loses in).
+   */
+  onStale?: () => void;
+}
+
+export function lockDir(dir: string, opts: LockDirOptions): DirLock {
   const abs = resolve(dir);
   const file = join(abs, LOCK_FILE);
   // Look before writing anything: a refused process leaves the directory exactly as it found it.
@@ -126,7 +136,7 @@ export function lockDir(dir: string, opts: { purpose: string }): DirLock {
   const tmp = join(abs, `${LOCK_FILE}.${me.nonce}.tmp`);
   writeWhole(tmp, `${JSON.stringify(me)}\n`);
   try {
-    claim(abs, file, tmp, 0, Date.now() + GUARD_WAIT_MS);
+    claim(abs, file, tmp, 0, Date.now() + GUARD_WAIT_MS, opts.onStale);
   } finally {
     unlinkQuiet(tmp);
   }
@@ -158,7 +168,7 @@ export function lockDir(dir: string, opts: { purpose: string }): DirLock {
 }
 
 /** Link `tmp` (our whole record) to `path`, taking over a stale holder; throws DirInUseError for a live one. */
-function claim(dir: string, path: string, tmp: string, depth: number, deadline: number): void {
+function claim(dir: string, path: string, tmp: string, depth: number, deadline: number, onStale?: () => void): void {
   for (;;) {
     try {
       linkSync(tmp, path);
@@ -170,9 +180,10 @@ function claim(dir: string, path: string, tmp: string, depth: number, deadline: 
     if (seen.kind === 'absent') continue; // released between our link and our read: try again
     if (seen.kind === 'held' && holderAlive(seen.holder)) throw new DirInUseError(dir, seen.holder, path);
     if (depth >= MAX_DEPTH) throw new Error(`${path}: too many stale take-over guards; remove ${path}.reap-* by hand`);
+    onStale?.();
     const guard = `${path}.reap-${seen.identity}`;
     try {
-      claim(dir, guard, tmp, depth + 1, deadline);
+      claim(dir, guard, tmp, depth + 1, deadline, onStale);
     } catch (err) {
       if (!(err instanceof DirInUseError)) throw err;
       // Another live process is taking this stale lock over right now; it will hold the lock in a moment (then we
