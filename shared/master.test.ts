@@ -11,14 +11,17 @@ import {
   CLEARANCE_STEP,
   Department,
   ManufacturingOrder,
+  NewOperator,
   Operator,
   Place,
+  Role,
   ROUTES,
   RouteId,
   WorkOrder,
   WorkOrderId,
   canSupervise,
   fanOut,
+  holdsSupervisingRole,
   masterData,
   nextPlace,
   receivingDepartment,
@@ -335,5 +338,40 @@ describe('domain bugs found in review (fixed; kept as regression tests)', () => 
     const r = floor.try('embroidery', { type: 'transfer.accepted', payload: { transferId: '0190f5a2-1c3b-7def-8123-456789abcd01', workOrderId: slip.workOrderId, toWorkOrderId: slip.toWorkOrderId, countedQty: 7, lineId: lineOf('embroidery'), slip } });
     expect(r.ok ? 'ok' : r.refusal.code).not.toBe('ok');
     expect(floor.wo(M.id, 'embroidery').receivedQty).toBe(0);
+  });
+});
+
+describe('PIN rules for the roster (issue 10: a 4-digit supervisor PIN was recovered offline in 79 s)', () => {
+  const person = (roles: OperatorT['roles'], pin: string) => ({ id: 'OP-NEW1', name: 'new', roles, departments: ['sewing' as const], pin });
+  const problem = (roles: OperatorT['roles'], pin: string) => {
+    const r = NewOperator.safeParse(person(roles, pin));
+    return r.success ? null : describeIssues(r.error);
+  };
+
+  it('operators: 4-8 digits', () => {
+    expect(problem(['operator'], '1357')).toBeNull();
+    expect(problem(['operator', 'line_leader'], '13579135')).toBeNull();
+    expect(problem(['operator'], '135')).toMatch(/pin.*4-8 digits/i);
+    expect(problem(['operator'], '135791357')).toMatch(/pin.*4-8 digits/i);
+    expect(problem(['operator'], '13a7')).toMatch(/pin.*4-8 digits/i);
+  });
+
+  it('whoever may release a halted line (supervisor, admin): 6-8 digits, refused with a message that says why', () => {
+    expect(problem(['supervisor'], '246802')).toBeNull();
+    expect(problem(['supervisor'], '24680246')).toBeNull();
+    const four = problem(['supervisor'], '2468');
+    expect(four).toMatch(/pin/i);
+    expect(four).toMatch(/supervisor/i);
+    expect(four).toMatch(/6-8 digits/);
+    expect(problem(['operator', 'supervisor'], '13579')).toMatch(/6-8 digits/);
+    expect(problem(['admin'], '1357')).toMatch(/6-8 digits/);
+    expect(problem(['supervisor'], '246802468')).toMatch(/6-8 digits/);
+  });
+
+  it('the rule names the roles it applies to, and canSupervise agrees with them', () => {
+    for (const role of Role.options) {
+      const op: OperatorT = { id: 'OP-X1', name: 'x', roles: [role], departments: ['sewing'], pinHash: 'h', active: true };
+      expect(holdsSupervisingRole([role]), role).toBe(canSupervise(op, 'sewing'));
+    }
   });
 });

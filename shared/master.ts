@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pinRuleProblem } from './security/pin-rules';
 
 /** The departments that run a station. */
 export const Department = z.enum(['cutting', 'embroidery', 'sewing', 'finishing', 'packing']);
@@ -96,6 +97,35 @@ export const Operator = z.object({
 });
 export type Operator = z.infer<typeof Operator>;
 
+/** Roles that may release a halted line or a hold and sign off a broken needle (with canSupervise's departments). */
+export const SUPERVISING_ROLES: readonly Role[] = ['supervisor', 'admin'];
+
+export function holdsSupervisingRole(roles: readonly Role[]): boolean {
+  return roles.some((r) => SUPERVISING_ROLES.includes(r));
+}
+
+/**
+ * The PIN rule for a person the office creates or imports (the PIN in clear, before it is hashed): 4-8 digits, 6-8
+ * for supervising roles (shared/security/pin-rules.ts). A refinement, so any roster input schema can add it.
+ */
+export function checkRosterPin(o: { roles: readonly Role[]; pin: string }, ctx: z.RefinementCtx): void {
+  const problem = pinRuleProblem(o.pin, holdsSupervisingRole(o.roles));
+  if (problem) ctx.addIssue({ code: 'custom', path: ['pin'], message: problem });
+}
+
+/** A person as the office creates or imports them: the PIN in clear (hashed before it is stored or sent anywhere). */
+export const NewOperator = z
+  .object({
+    id: OperatorId,
+    name: z.string().min(1).max(80),
+    roles: z.array(Role).min(1).max(Role.options.length),
+    departments: z.array(Department).max(Department.options.length),
+    pin: z.string().max(64),
+    active: z.boolean().default(true),
+  })
+  .superRefine(checkRosterPin);
+export type NewOperator = z.infer<typeof NewOperator>;
+
 export const ManufacturingOrder = z.object({
   id: MoId,
   articleCode: ArticleCode,
@@ -187,4 +217,5 @@ export function canSupervise(op: Operator | undefined, department: Department): 
   if (!op || !op.active) return false;
   if (op.roles.includes('admin')) return true;
   return op.roles.includes('supervisor') && op.departments.includes(department);
+  // (SUPERVISING_ROLES names exactly these two roles: the PIN rule and this check must agree; master.test.ts.)
 }

@@ -9,7 +9,8 @@ import { fixtureOperators, fixtureStations } from '../../shared/testing/fixtures
 import { StationConfig } from './config';
 import { StationCore, type StationCoreOptions } from './station-core';
 
-export const TEST_PIN = '2468';
+/** Every test operator's and supervisor's PIN: 6 digits, as a supervisor's must be (shared/security/pin-rules.ts). */
+export const TEST_PIN = '246802';
 /** Short department codes in ids (ST-CUT-1, OP-SEW1): master data's own. */
 const CODE: Readonly<Record<Department, string>> = PLACE_CODE;
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceScanView } from '../../shared/api';
 import type { EventOf } from '../../shared/events';
 import type { DeviceConfigInput } from '../core/config';
-import { tempDir } from '../core/testing';
+import { TEST_PIN, tempDir } from '../core/testing';
 import { startHardwareBridge, type HardwareBridge, type HardwareBridgeOptions } from './bridge';
 import { FIN_LINE, openFinishingStation, until, type FinishingStation } from './bridge-testing';
 import { MockSerialBus } from './mock-bus';
@@ -257,7 +257,7 @@ describe('hardware bridge: a detection that cannot be committed', () => {
       if (action.type === 'md.detection' && failures-- > 0) throw new Error('SQLITE_FULL: database or disk is full');
       return real(action);
     };
-    await r.core.call('session.login', { badge: 'B:OP-FIN1', pin: '2468' });
+    await r.core.call('session.login', { badge: 'B:OP-FIN1', pin: TEST_PIN });
     const sim = new FramedDetectorSimulator('MD01');
     r.bus.emit(p, sim.encode({ kind: 'detection', metal: 'fe' }));
     // While the detection is not on disk, work on the line is refused.

@@ -20,8 +20,10 @@
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { z } from 'zod';
+import { ANY_PIN_PATTERN } from './pin-rules';
 
-export const Pin = z.string().regex(/^\d{4,8}$/, 'PIN must be 4-8 digits');
+/** Any roster PIN (verification accepts all of them); who needs how many digits: pin-rules.ts. */
+export const Pin = z.string().regex(ANY_PIN_PATTERN, 'PIN must be 4-8 digits');
 
 export interface ScryptParams {
   N: number;

@@ -27,7 +27,7 @@ beforeAll(async () => {
     expect(op.statusCode).toBe(201);
   }
   stations.set('ST-EMB-2', await enrollStation(app, 'ST-EMB-2', 'embroidery'));
-  const sup = await app.inject({ method: 'POST', url: '/api/operators', headers: admin, payload: { id: supervisorOf('embroidery'), name: 'sup', roles: ['supervisor'], departments: ['embroidery'], pin: '2468' } });
+  const sup = await app.inject({ method: 'POST', url: '/api/operators', headers: admin, payload: { id: supervisorOf('embroidery'), name: 'sup', roles: ['supervisor'], departments: ['embroidery'], pin: '246802' } });
   expect(sup.statusCode).toBe(201);
   const created = await app.inject({ method: 'POST', url: '/api/manufacturing-orders', headers: admin, payload: M });
   expect(created.statusCode).toBe(201);

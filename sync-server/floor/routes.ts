@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { newWorkOrderDoc } from '../../shared/docs';
-import { Department, ManufacturingOrder, OperatorId, Role, fanOut } from '../../shared/master';
+import { Department, ManufacturingOrder, OperatorId, Role, checkRosterPin, fanOut } from '../../shared/master';
 import { hashPin } from '../../shared/security/pin';
 import { floorDocScope, Heartbeat, PushRequest, PushResponse, scopeToken, storableText } from '../../shared/sync';
 import { writeDocuments, writeTx } from '../changes';
@@ -86,9 +86,10 @@ export function registerFloorRoutes(app: FastifyInstance): void {
       name: storableText(80).min(1),
       roles: z.array(Role).min(1).max(Role.options.length),
       departments: z.array(Department).max(Department.options.length),
-      pin: z.string().regex(/^\d{4,8}$/, 'PIN must be 4-8 digits'),
+      // 4-8 digits; 6-8 for a supervisor or admin (checkRosterPin, shared/security/pin-rules.ts).
+      pin: z.string().max(64),
       active: z.boolean().default(true),
-    }),
+    }).superRefine(checkRosterPin),
     response: z.object({ id: z.string() }),
     async handler({ body }) {
       const { pin, ...rest } = body;

@@ -17,7 +17,7 @@ export const BENCH_ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 /** Short department codes in ids (ST-CUT-1, OP-SEW1): master data's own. */
 export const CODE: Readonly<Record<Department, string>> = PLACE_CODE;
-export const BENCH_PIN = '2468';
+export const BENCH_PIN = '246802';
 
 export function pgBaseUrl(): string {
   return process.env.SYNC_BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? DEFAULT_PG_URL;
@@ -231,7 +231,7 @@ export async function issueCode(baseUrl: string, department: Department, n: numb
   return { stationId, lineId, code };
 }
 
-/** One operator per department (OP-CUT1 …), PIN 2468 (hashed by the server). */
+/** One operator per department (OP-CUT1 …), PIN 246802 (hashed by the server; the station test PIN). */
 export async function createOperators(baseUrl: string, departments: readonly Department[]): Promise<void> {
   for (const d of departments) {
     await adminPost(baseUrl, '/api/operators', { id: `OP-${CODE[d]}1`, name: `${d} operator`, roles: ['operator'], departments: [d], pin: BENCH_PIN });
