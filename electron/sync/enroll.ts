@@ -1,11 +1,12 @@
 /**
  * Enrollment: a station trades the one-time code from the dashboard (config.enrollmentCode) for a revocable token,
  * once. The token lives in `<dataDir>/sync-token.json`, written atomically (temp file, fsync, rename), so a power cut
- * leaves either no token or a whole one, never half.
+ * leaves either no token or a whole one, never half; 0600, because it lets its holder push events as this station.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { makePrivateFile, writePrivateFileAtomic } from '../../shared/node/private-files';
 import type { StationCore } from '../core/station-core';
 import { joinUrl, requestJson, SyncHttpError, type Fetch } from './http';
 
@@ -42,6 +43,7 @@ export function tokenPath(dataDir: string): string {
 export function readToken(dataDir: string, stationId: string): TokenFile | null {
   const file = tokenPath(dataDir);
   if (!existsSync(file)) return null;
+  makePrivateFile(file);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
@@ -56,27 +58,9 @@ export function readToken(dataDir: string, stationId: string): TokenFile | null 
   return parsed.data;
 }
 
-/** Writes `data` to `file` atomically: temp file, fsync, rename (and the directory entry follows the rename). */
+/** Writes `data` to `file` atomically (temp file, fsync, rename, directory fsync) and owner-only (0600). */
 export function writeFileAtomic(file: string, data: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  try {
-    const dir = openSync(join(file, '..'), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
-  } catch {
-    // fsync on a directory is not supported everywhere (Windows): the rename is still atomic.
-  }
+  writePrivateFileAtomic(file, data);
 }
 
 /** A revoked token will never work again (re-enrolling issues a new one): move it aside so a new code can enroll. */

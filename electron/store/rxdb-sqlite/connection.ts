@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { makePrivateFile, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../../shared/node/private-files';
 import { DocumentCache, parkCache, unparkCache } from './document-cache';
 
 /**
@@ -71,7 +72,13 @@ export function acquireConnection(filename: string, options: ConnectionOptions):
     return existing;
   }
   if (filename !== ':memory:') {
-    mkdirSync(dirname(filename), { recursive: true });
+    // The file holds PIN hashes: owner-only from its first byte, whatever the umask. SQLite gives the -wal and -shm
+    // files it creates the database file's mode, so creating this one 0600 covers them; files left by older
+    // versions (0644) are fixed below. Only a directory made here is made 0700: `filename` may name a file in a
+    // shared directory, and the station's own data directory is made private by its owner (station-db.ts).
+    mkdirSync(dirname(filename), { recursive: true, mode: PRIVATE_DIR_MODE });
+    closeSync(openSync(filename, 'a', PRIVATE_FILE_MODE));
+    makePrivateFile(filename);
   }
   const openToken = randomUUID();
   let previousToken: string | undefined;
@@ -86,6 +93,9 @@ export function acquireConnection(filename: string, options: ConnectionOptions):
     // survives power loss (NORMAL would only guarantee consistency, not durability, in WAL mode).
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
+    if (filename !== ':memory:') {
+      for (const suffix of ['-wal', '-shm', '-journal']) makePrivateFile(filename + suffix);
+    }
     db.exec(`
       CREATE TABLE IF NOT EXISTS ${META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS ${COLLECTIONS_TABLE} (
