@@ -1,6 +1,9 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { workOrderIdFor } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
+import { PIN_GUARD_FILE } from './pin-guard';
 import { CommandFailure, StationCore } from './station-core';
 import { TEST_PIN, badgeOf, openTestStation, stationConfig, tempDir } from './testing';
 
@@ -207,5 +210,108 @@ describe('station core: what an operator screen can never do (review fixes)', ()
     await sewing.call('session.login', { badge: badgeOf('sewing'), pin: TEST_PIN });
     expect(await sewing.call('scan.submit', { data: slip })).toMatchObject({ kind: 'transferSlip', verified: false });
     expect((await failure(sewing.call('transfer.accept', { slip, countedQty: 10 }))).code).toBe('refused');
+  });
+});
+
+describe('station core: PIN guessing is bounded without a lock-out weapon (issue 10)', () => {
+  const WRONG = '000000';
+  /** A clock the test moves; the core's HLC reads it too. */
+  const clock = () => {
+    let t = Date.parse('2026-12-01T08:00:00Z');
+    return { now: () => t, advance: (ms: number) => void (t += ms) };
+  };
+  const halted = async (core: StationCore) => {
+    const det = await core.recordDevice({ type: 'md.detection', payload: { lineId: 'LN-FIN-1', deviceId: 'MD01', metal: 'fe' } });
+    return { haltId: det.eventId, disposition: 'metal_found' as const, correctiveAction: 'fragment removed, piece destroyed' };
+  };
+
+  it('the supervisor releases from the station screen while other connections hammer their badge', async () => {
+    const { core } = await station('finishing');
+    const screen = { connection: 'screen-station' };
+    await core.call('session.login', { badge: badgeOf('finishing'), pin: TEST_PIN }, screen);
+    const release = await halted(core);
+    // The attacker: one connection hammering, and a new connection for every further guess.
+    const answers: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const e = await failure(core.call('line.release', { ...release, supervisorBadge: badgeOf('finishing', true), supervisorPin: WRONG }, { connection: i < 20 ? 'attacker' : `attacker-${i}` }));
+      answers.push(e.message);
+    }
+    expect(answers.filter((m) => /not recognised/.test(m)).length).toBeLessThanOrEqual(10);
+    expect(answers.filter((m) => /too many wrong PINs/.test(m)).length).toBeGreaterThanOrEqual(30);
+    // The supervisor at the screen the line's operator logged in on.
+    await core.call('line.release', { ...release, supervisorBadge: badgeOf('finishing', true), supervisorPin: TEST_PIN }, screen);
+    expect(core.view().line?.halt).toBeNull();
+  });
+
+  it('guessing at one badge from ever new connections stays within 10 a minute and 60 an hour, across a restart', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const c = clock();
+    let core = await openTestStation('cutting', t.dir, [M], { now: c.now });
+    const checked: number[] = []; // times at which a guess reached the PIN hash
+    const throttled = new Set<string>();
+    const STEP = 2_000;
+    const END = 150 * 60_000; // two and a half hours, one guess every 2 s
+    const start = c.now();
+    for (let i = 0; c.now() - start < END; i++) {
+      if (i === 2100) {
+        // Halfway through its second hour the core restarts (a kill, a power cut): the count must survive it.
+        await core.close();
+        core = await StationCore.open(stationConfig('cutting', t.dir), { now: c.now, devMode: true });
+      }
+      const e = await failure(core.call('session.login', { badge: badgeOf('cutting', true), pin: WRONG }, { connection: `guesser-${i}` }));
+      if (/not recognised/.test(e.message)) checked.push(c.now());
+      else throttled.add(e.message.replace(/\d+ s$/, 'N s'));
+      c.advance(STEP);
+    }
+    cleanups.push(() => core.close());
+    const most = (windowMs: number) => Math.max(...checked.map((from) => checked.filter((x) => x >= from && x < from + windowMs).length));
+    expect(most(60_000)).toBeLessThanOrEqual(10);
+    expect(most(3_600_000)).toBeLessThanOrEqual(60);
+    // Not vacuous: the attacker did get (about) the stated budget, and no more.
+    expect(checked.length).toBeGreaterThanOrEqual(120);
+    expect(checked.length).toBeLessThanOrEqual(180);
+    expect([...throttled]).toEqual(['too many wrong PINs for this badge: try again in N s']);
+  }, 60_000);
+
+  it('a restart clears nothing: a spent budget stays spent, and a throttled attempt is not even checked', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const c = clock();
+    const core = await openTestStation('cutting', t.dir, [M], { now: c.now });
+    for (let i = 0; i < 10; i++) await failure(core.call('session.login', { badge: badgeOf('cutting', true), pin: WRONG }, { connection: `g-${i}` }));
+    await core.close();
+    c.advance(5_000);
+    const again = await StationCore.open(stationConfig('cutting', t.dir), { now: c.now });
+    cleanups.push(() => again.close());
+    // Even the right PIN is refused unseen while the budget is spent (answering it would confirm a guess).
+    const e = await failure(again.call('session.login', { badge: badgeOf('cutting', true), pin: TEST_PIN }, { connection: 'fresh' }));
+    expect(e.message).toMatch(/too many wrong PINs for this badge: try again in 55 s/);
+    c.advance(55_000);
+    expect((await again.call('session.login', { badge: badgeOf('cutting', true), pin: TEST_PIN }, { connection: 'fresh' })).operatorId).toBe('OP-CUTSV');
+    // The record is the station's own business: owner-only, and holds no PIN.
+    const file = join(t.dir, PIN_GUARD_FILE);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).not.toContain(`"${WRONG}"`);
+    expect(readFileSync(file, 'utf8')).not.toContain(TEST_PIN);
+  });
+
+  it('a screen that keeps mistyping slows itself down, not the other screens', async () => {
+    const c = clock();
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const core = await openTestStation('finishing', t.dir, [M], { now: c.now });
+    cleanups.push(() => core.close());
+    const other = { connection: 'screen-2' };
+    await core.call('session.login', { badge: badgeOf('finishing'), pin: TEST_PIN }, other);
+    const mistyper = { connection: 'screen-1' };
+    for (let i = 0; i < 4; i++) {
+      expect((await failure(core.call('session.login', { badge: badgeOf('finishing'), pin: WRONG }, mistyper))).message).toMatch(/not recognised/);
+    }
+    // The fourth wrong PIN in a row on that screen: it waits a second before its next try, right PIN or not.
+    expect((await failure(core.call('session.login', { badge: badgeOf('finishing'), pin: TEST_PIN }, mistyper))).message).toMatch(/on this screen: wait 1 s/);
+    expect((await core.call('session.login', { badge: badgeOf('finishing'), pin: TEST_PIN }, other)).operatorId).toBe('OP-FIN1');
+    c.advance(1_000);
+    expect((await core.call('session.login', { badge: badgeOf('finishing'), pin: TEST_PIN }, mistyper)).operatorId).toBe('OP-FIN1');
   });
 });

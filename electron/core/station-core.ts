@@ -42,6 +42,7 @@ import { openStationDb, type StationDatabase, type StoredDocument } from '../sto
 import type { StationConfig } from './config';
 import { loadOrCreateStationKeys, type StationKeys } from './keys';
 import { LocalState } from './local-state';
+import { PinGuard } from './pin-guard';
 import { SerialQueue } from './serial-queue';
 
 /** A command failed: nothing was recorded. */
@@ -97,8 +98,8 @@ const DEDICATED_COMMAND: Partial<Record<Action['type'], string>> = {
   'md.powerOn': 'the metal detector',
 };
 
-const MAX_PIN_FAILURES = 5;
-const PIN_LOCKOUT_MS = 60_000;
+/** The caller of `call()` without a context (tests, the hardware bridge, anything in this process). */
+const IN_PROCESS = 'in-process';
 
 /** Own events after `seq`, in seq order: an index range on seq, not a scan of every event. */
 async function eventsAfter(db: StationDatabase, seq: number): Promise<FloorEvent[]> {
@@ -115,7 +116,6 @@ export class StationCore {
   private viewScheduled = false;
   private lastSeq = 0;
   private closed = false;
-  private readonly pinFailures = new Map<string, { count: number; until: number }>();
   private syncStatus: SyncStatus = { state: 'disabled', backlog: 0, lastPushAt: null, lastPullAt: null, lastError: null };
   private hardware: DeviceHealthView[] = [];
 
@@ -128,6 +128,8 @@ export class StationCore {
     private readonly local: LocalState,
     private readonly hlc: Hlc,
     private readonly now: () => number,
+    /** Bounds PIN guessing per operator (persisted) and per caller (pin-guard.ts). */
+    private readonly pinGuard: PinGuard,
   ) {
     this.station = { id: config.stationId, department: config.department, lineId: config.lineId, name: config.name };
   }
@@ -164,7 +166,8 @@ export class StationCore {
     }
     // The HLC resumes above the last event it stamped, even if the wall clock was set back meanwhile.
     const hlc = createHlc(config.stationId, now, 60_000, lastEvent ? { initial: lastEvent.hlc } : {});
-    const core = new StationCore(config, opened.rx, opened.sqlite, opened.schemaVersion, keys, local, hlc, now);
+    const pinGuard = PinGuard.load(config.dataDir, { now });
+    const core = new StationCore(config, opened.rx, opened.sqlite, opened.schemaVersion, keys, local, hlc, now, pinGuard);
     core.lastSeq = lastEvent?.seq ?? 0;
     return core;
   }
@@ -175,21 +178,22 @@ export class StationCore {
    * Parse, then run one command. Throws CommandFailure (typed) for anything that was not recorded. `ctx` says who
    * asks (the kiosk passes the screen's session): wrong PINs slow down per caller as well as per operator.
    */
-  async call<C extends CommandName>(name: C, rawParams: unknown, _ctx: CallContext = {}): Promise<CommandResult<C>> {
+  async call<C extends CommandName>(name: C, rawParams: unknown, ctx: CallContext = {}): Promise<CommandResult<C>> {
     const spec = COMMANDS[name] as (typeof COMMANDS)[CommandName] | undefined;
     if (!spec) fail('not_found', `unknown command ${String(name)}`);
     const parsed = spec.params.safeParse(rawParams ?? {});
     if (!parsed.success) fail('bad_request', describeIssues(parsed.error));
     const params = parsed.data as ParsedParams<C>;
-    return this.queue.run(() => this.run(name, params)) as Promise<CommandResult<C>>;
+    const connection = ctx.connection ?? IN_PROCESS;
+    return this.queue.run(() => this.run(name, params, connection)) as Promise<CommandResult<C>>;
   }
 
-  private async run<C extends CommandName>(name: C, p: ParsedParams<C>): Promise<unknown> {
+  private async run<C extends CommandName>(name: C, p: ParsedParams<C>, connection: string): Promise<unknown> {
     if (this.closed) fail('internal', 'station core is closed');
     this.expireIdleSession();
     switch (name) {
       case 'session.login':
-        return this.login(p as ParsedParams<'session.login'>);
+        return this.login(p as ParsedParams<'session.login'>, connection);
       case 'session.logout':
         return this.logout();
       case 'action.record': {
@@ -207,7 +211,7 @@ export class StationCore {
         return this.acceptTransfer(p as ParsedParams<'transfer.accept'>);
       case 'line.release': {
         const q = p as ParsedParams<'line.release'>;
-        const sup = await this.checkSupervisor(q.supervisorBadge, q.supervisorPin);
+        const sup = await this.checkSupervisor(q.supervisorBadge, q.supervisorPin, connection);
         return this.record(
           { type: 'line.released', payload: { lineId: this.station.lineId, haltId: q.haltId, supervisorId: sup.id, disposition: q.disposition, correctiveAction: q.correctiveAction } },
           { eventId: q.eventId, operatorId: this.session?.operatorId ?? sup.id },
@@ -215,7 +219,7 @@ export class StationCore {
       }
       case 'hold.release': {
         const q = p as ParsedParams<'hold.release'>;
-        const sup = await this.checkSupervisor(q.supervisorBadge, q.supervisorPin);
+        const sup = await this.checkSupervisor(q.supervisorBadge, q.supervisorPin, connection);
         return this.record(
           { type: 'hold.released', payload: { holdId: q.holdId, supervisorId: sup.id, results: q.results } },
           { eventId: q.eventId, operatorId: this.session?.operatorId ?? sup.id },
@@ -224,7 +228,7 @@ export class StationCore {
       case 'needle.report': {
         const q = p as ParsedParams<'needle.report'>;
         const operatorId = this.requireSession().operatorId;
-        const sup = await this.checkSupervisor(q.supervisorBadge, q.supervisorPin);
+        const sup = await this.checkSupervisor(q.supervisorBadge, q.supervisorPin, connection);
         return this.record(
           {
             type: 'needle.broken',
@@ -248,7 +252,9 @@ export class StationCore {
   }
 
   /** A transport's caller is gone for good (its screen session expired): forget its PIN back-off. */
-  forgetConnection(_connection: string): void {}
+  forgetConnection(connection: string): void {
+    this.pinGuard.forget(connection);
+  }
 
   onCommit(listener: CommitListener): () => void {
     this.commitListeners.add(listener);
@@ -327,21 +333,25 @@ export class StationCore {
     return op && op.active ? op : undefined;
   }
 
-  private async checkPin(op: Operator, pin: string): Promise<void> {
-    const f = this.pinFailures.get(op.id);
-    if (f && f.count >= MAX_PIN_FAILURES && f.until > this.now()) fail('unauthenticated', 'too many wrong PINs: wait a minute');
+  /**
+   * Admission first (pin-guard.ts: per operator, persisted, and per caller), so a refused attempt never reaches the
+   * hash and teaches nothing; a wrong PIN is on disk before it is answered. Runs inside the command queue, so
+   * parallel attempts are admitted one at a time.
+   */
+  private async checkPin(op: Operator, pin: string, connection: string): Promise<void> {
+    const admission = this.pinGuard.admit(op.id, connection);
+    if (!admission.ok) fail('unauthenticated', admission.message);
     if (!(await verifyPin(pin, op.pinHash))) {
-      const count = (f && f.until > this.now() ? f.count : 0) + 1;
-      this.pinFailures.set(op.id, { count, until: this.now() + PIN_LOCKOUT_MS });
+      this.pinGuard.failed(admission.pool, connection);
       fail('unauthenticated', 'badge or PIN not recognised');
     }
-    this.pinFailures.delete(op.id);
+    this.pinGuard.succeeded(op.id, connection);
   }
 
-  private async login(p: ParsedParams<'session.login'>): Promise<SessionInfo> {
+  private async login(p: ParsedParams<'session.login'>, connection: string): Promise<SessionInfo> {
     const op = this.operatorFromBadge(p.badge);
     if (!op) fail('unauthenticated', 'badge or PIN not recognised');
-    await this.checkPin(op, p.pin);
+    await this.checkPin(op, p.pin, connection);
     if (!op.roles.includes('admin') && !op.departments.includes(this.station.department)) {
       fail('unauthenticated', `${op.name} does not work at ${this.station.department}`);
     }
@@ -373,10 +383,10 @@ export class StationCore {
     return this.session;
   }
 
-  private async checkSupervisor(badge: string, pin: string): Promise<Operator> {
+  private async checkSupervisor(badge: string, pin: string, connection: string): Promise<Operator> {
     const op = this.operatorFromBadge(badge);
     if (!op) fail('unauthenticated', 'supervisor badge or PIN not recognised');
-    await this.checkPin(op, pin);
+    await this.checkPin(op, pin, connection);
     if (!canSupervise(op, this.station.department)) fail('unauthenticated', `${op.name} is not a supervisor of ${this.station.department}`);
     return op;
   }

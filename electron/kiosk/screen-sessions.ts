@@ -5,7 +5,7 @@
  * Why a token on top of the Host and Origin checks: it ties every socket to a screen the server handed a token to
  * through a request that passed both checks, so a socket cannot be opened by anything that cannot read that
  * answer (another site's page: no CORS grant; a rebinding page: wrong Host). And it gives the station core a stable
- * identity per screen (`screen-<n>`) that survives the screen's reconnects, which the PIN guard slows down by.
+ * identity per screen (`screen-<random>-<n>`) that survives the screen's reconnects, which the PIN guard slows down by.
  * It is not a password: any local process that can speak HTTP to 127.0.0.1 can get one, like it can read the
  * station files; the kiosk's defence against local processes is the operating system account, not this token.
  *
@@ -35,6 +35,8 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 export class ScreenSessions {
   private readonly byHash = new Map<string, ScreenSession>();
   private next = 1;
+  /** Ids stay distinct across kiosk servers of one core (a restarted server must not inherit a screen's trust). */
+  private readonly prefix = randomBytes(4).toString('hex');
   private readonly now: () => number;
   private readonly idleMs: number;
   private readonly max: number;
@@ -50,7 +52,7 @@ export class ScreenSessions {
     this.expire();
     if (this.byHash.size >= this.max && !this.dropLongestIdle()) return undefined;
     const token = randomBytes(32).toString('base64url');
-    const session: ScreenSession = { id: `screen-${this.next++}`, openSockets: 0, lastActiveMs: this.now() };
+    const session: ScreenSession = { id: `screen-${this.prefix}-${this.next++}`, openSockets: 0, lastActiveMs: this.now() };
     this.byHash.set(hashToken(token), session);
     return { token, session };
   }

@@ -219,3 +219,39 @@ describe('kiosk transport: who may drive the station', () => {
     expect(status).toBe(400);
   });
 });
+
+describe('kiosk transport: PIN guessing from other screens', () => {
+  it('the supervisor releases a halted line on the station screen while other screens hammer their badge', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const core = await openTestStation('finishing', t.dir, [M]);
+    cleanups.push(() => core.close());
+    const server = await startKioskServer(core);
+    cleanups.push(() => server.close());
+    const open = async () => {
+      const c = connectKiosk(socketUrl(server), WebSocket as unknown as WsConstructor);
+      cleanups.push(() => c.close());
+      await whenConnected(c);
+      return c;
+    };
+    const screen = await open();
+    await screen.call('session.login', { badge: badgeOf('finishing'), pin: TEST_PIN });
+    const det = await core.recordDevice({ type: 'md.detection', payload: { lineId: 'LN-FIN-1', deviceId: 'MD01', metal: 'fe' } });
+    const release = { haltId: det.eventId, disposition: 'metal_found' as const, correctiveAction: 'fragment removed, piece destroyed', supervisorBadge: badgeOf('finishing', true) };
+    const guess = (c: Awaited<ReturnType<typeof open>>) => c.call('line.release', { ...release, supervisorPin: '000000' }).then(() => 'released', (e: StationCallError) => e.message);
+    // One screen hammering, then a new screen (a new session token) for every further guess.
+    const hammer = await open();
+    const answers: string[] = [];
+    for (let i = 0; i < 25; i++) answers.push(await guess(hammer));
+    for (let i = 0; i < 12; i++) {
+      const fresh = await open();
+      answers.push(await guess(fresh));
+      fresh.close();
+    }
+    expect(answers).not.toContain('released');
+    expect(answers.filter((m) => /not recognised/.test(m)).length).toBeLessThanOrEqual(10);
+    await screen.call('line.release', { ...release, supervisorPin: TEST_PIN });
+    expect(core.view().line?.halt).toBeNull();
+  });
+});
+
