@@ -1,8 +1,13 @@
 /**
  * `npm start` brings up a working floor: the sync server on PGlite, five enrolled stations that sync, and the
  * finishing station's simulated metal detector verified at start-up. Driven through the stations' own APIs.
+ * While it runs, a second `npm start` on the same folder, and one on a busy port, stop with one line and change
+ * nothing; the floor's folders and files are owner-only.
  */
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,6 +33,58 @@ async function eventually<T>(get: () => T | undefined | Promise<T | undefined>, 
   }
 }
 
+function startFloor(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/floor.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', QSF_FLOOR_PASS_MS: '500', LOG_LEVEL: 'error', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  cleanups.push(() => child.exitCode === null && child.kill('SIGKILL'));
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  createInterface({ input: child.stdout }).on('line', (l) => stdout.push(l));
+  createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  /** Its exit code, or 'started' if it came up (and is left running for the cleanup to kill). */
+  const outcome = new Promise<number | null | 'started'>((r) => {
+    void exited.then(r);
+    const timer = setInterval(() => stdout.some((l) => l.includes('is running')) && r('started'), 100);
+    void exited.finally(() => clearInterval(timer));
+    cleanups.push(() => clearInterval(timer));
+  });
+  return { child, stdout, stderr, exited, outcome };
+}
+
+/** The floor folder's own files (not the busy PGlite and station folders): inode, size, mtime, mode. */
+function topLevel(dir: string): string[] {
+  return [
+    `. ${statSync(dir).mtimeMs}`,
+    ...readdirSync(dir).map((n) => {
+      const st = statSync(join(dir, n));
+      return st.isDirectory() ? `${n}/ ${st.ino}` : `${n} ${st.ino} ${st.size} ${st.mtimeMs} ${st.mode.toString(8)}`;
+    }),
+  ].sort();
+}
+
+/**
+ * Every mode under `dir` that is not owner-only (directories 0700, files 0600). Inside PGlite's folder only the
+ * folder itself is checked: PGlite makes the files it adds while running 0666 (its folder, 0700, keeps others out).
+ */
+function notPrivate(dir: string): string[] {
+  const bad: string[] = [];
+  const walk = (d: string) => {
+    if ((statSync(d).mode & 0o777) !== 0o700) bad.push(`${d} ${(statSync(d).mode & 0o777).toString(8)}`);
+    if (d.endsWith('/pglite')) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && (statSync(p).mode & 0o777) !== 0o600) bad.push(`${p} ${(statSync(p).mode & 0o777).toString(8)}`);
+    }
+  };
+  walk(dir);
+  return bad;
+}
+
 describe('npm start', () => {
   it('runs a floor whose stations sync through the server and whose detector is verified', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/floor.ts'], {
@@ -36,6 +93,7 @@ describe('npm start', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     cleanups.push(() => child.exitCode === null && child.kill('SIGKILL'));
+    let credentials = '';
     const stderr: string[] = [];
     child.stderr.on('data', (d: Buffer) => stderr.push(String(d)));
     const urls = new Map<string, string>();
@@ -48,6 +106,7 @@ describe('npm start', () => {
         const sv = /sync server\s+(http:\S+)/.exec(line);
         if (sv) server = sv[1] as string;
         if (line.includes('operators')) {
+          credentials = line;
           clearTimeout(timer);
           resolve();
         }
@@ -56,6 +115,36 @@ describe('npm start', () => {
     });
     expect([...urls.keys()].sort()).toEqual(['ST-CUT-1', 'ST-EMB-1', 'ST-FIN-1', 'ST-PCK-1', 'ST-SEW-1']);
     expect((await fetch(`${server}/health`)).ok).toBe(true);
+    expect(credentials).toContain('supervisors B:OP-CUTSV … B:OP-PCKSV, PIN 246802');
+
+    // A second `npm start` on the same folder (issue 10: it used to run a second core on every station, both writing
+    // seq 12 at cutting): one line naming this floor's process, a non-zero exit, nothing changed in the folder.
+    const before = topLevel(t.dir);
+    const port = new URL(server).port;
+    const fresh = `${t.dir}-busy-port`;
+    cleanups.push(() => rmSync(fresh, { recursive: true, force: true }));
+    // Both start now (they share the start-up time); the busy port one is checked below.
+    const second = startFloor({ QSF_FLOOR_DIR: t.dir });
+    const busy = startFloor({ QSF_FLOOR_DIR: fresh, PORT: port });
+    const secondEnded = await second.outcome;
+    expect(secondEnded, 'a second floor on the same folder').not.toBe('started');
+    expect(secondEnded).not.toBe(0);
+    expect(second.stderr).toHaveLength(1);
+    expect(second.stderr[0]).toContain(`${t.dir} is in use by npm start (floor) (pid ${child.pid as number} on host ${hostname()} since `);
+    expect(topLevel(t.dir)).toEqual(before);
+    for (const st of ['st-cut-1', 'st-emb-1', 'st-sew-1', 'st-fin-1', 'st-pck-1', 'pglite']) {
+      expect(JSON.parse(readFileSync(join(t.dir, st, 'writer.lock'), 'utf8'))).toMatchObject({ pid: child.pid });
+    }
+
+    // A start on a port in use: one line, a non-zero exit, and no folder made.
+    const busyEnded = await busy.outcome;
+    expect(busyEnded, 'a floor on a busy port').not.toBe('started');
+    expect(busyEnded).not.toBe(0);
+    expect(busy.stderr).toEqual([`port ${port} is in use: stop the other floor (or whatever listens there) or set PORT= (PORT=0 takes any free port)`]);
+    expect(existsSync(fresh)).toBe(false);
+
+    // Secrets at rest: every folder 0700 and every file 0600 (PIN hashes, keys, tokens, the admin token).
+    expect(notPrivate(t.dir)).toEqual([]);
 
     const clients = new Map<string, KioskClient>();
     for (const [id, url] of urls) {
@@ -89,11 +178,16 @@ describe('npm start', () => {
     }, 'the detector connected');
     await eventually(async () => ((await fin.call('view.get', {})).line?.verification.status === 'ok' ? true : undefined), 'start-up verification');
 
+    // The printed supervisor PIN is the roster's.
+    const pck = clients.get('ST-PCK-1') as KioskClient;
+    const supervisorPin = /supervisors .*PIN (\d+)/.exec(credentials)?.[1] ?? '';
+    await eventually(async () => pck.call('session.login', { badge: 'B:OP-PCKSV', pin: supervisorPin }).then((s) => s, () => undefined), 'supervisor login with the printed PIN');
+
     const metrics = await (await fetch(`${server}/metrics`)).text();
     expect(Number(/qsf_events_applied_total (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(3);
 
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     expect(code).toBe(0);
-  }, 120_000);
+  }, 180_000);
 });
