@@ -151,9 +151,17 @@ describe('kiosk server under fuzzed input', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
-          fc.record({ method: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'OPTIONS', 'BREW'), path: pathArb, host: fc.oneof(fc.constant(null), headerValue) }).map(
-            (r) => `${r.method} ${r.path} HTTP/1.1\r\n${r.host === null ? `Host: ${hostHeader()}` : `Host: ${r.host}`}\r\n\r\n`,
-          ),
+          fc
+            .record({
+              method: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'OPTIONS', 'BREW'),
+              path: fc.oneof(fc.constant('/api/session'), fc.constant('/health'), pathArb),
+              host: fc.oneof(fc.constant(null), headerValue),
+              origin: fc.oneof(fc.constant(null), fc.constant('own'), fc.constant('app://station'), headerValue),
+            })
+            .map((r) => {
+              const origin = r.origin === null ? '' : `Origin: ${r.origin === 'own' ? server.origin : r.origin}\r\n`;
+              return `${r.method} ${r.path} HTTP/1.1\r\nHost: ${r.host ?? hostHeader()}\r\n${origin}\r\n`;
+            }),
           fc.uint8Array({ minLength: 1, maxLength: 2048 }),
           fc.string({ maxLength: 300 }),
         ),

@@ -26,6 +26,9 @@ export async function runStation(env: NodeJS.ProcessEnv = process.env, parts: Ru
     host: config.host,
     port: config.port,
     ...(env.QSF_SCREEN_DIR ? { staticDir: env.QSF_SCREEN_DIR } : {}),
+    // Names a kiosk terminal elsewhere reaches this PC by (with QSF_HOST set to listen beyond 127.0.0.1): the
+    // kiosk refuses any Host it does not know (DNS rebinding), so they must be listed. Comma-separated.
+    ...(env.QSF_KIOSK_HOSTS ? { allowedHosts: env.QSF_KIOSK_HOSTS.split(',').map((h) => h.trim()).filter(Boolean) } : {}),
     log: (msg, extra) => console.error(JSON.stringify({ level: 'error', msg, ...extra })),
   });
   return {
