@@ -4,7 +4,7 @@
  * request at the boundary and the client's `call(name, params)` is typed by the same table.
  */
 import { z } from 'zod';
-import type { AlertDoc, HoldDoc, LineDoc, TransferDoc, WorkOrderDoc } from './docs';
+import type { AlertDoc, ConflictDoc, HoldDoc, LineDoc, TransferDoc, WorkOrderDoc } from './docs';
 import { ActionSchema, type Action } from './events';
 import { Uuid } from './ids';
 import { Count, Department, OperatorId, Quantity, Role, WorkOrderId } from './master';
@@ -78,6 +78,16 @@ export const COMMANDS = {
       allFragmentsFound: z.boolean(),
       needleExchanged: z.boolean(),
       piecesInProcess: Count,
+      eventId: Uuid.optional(),
+    }),
+    result: Ack,
+  },
+  /** QT-09: a supervisor settles a competing claim (void it, or apply it once the sender's output covers it). */
+  'conflict.resolve': {
+    params: SupervisorCredential.extend({
+      conflictId: Uuid,
+      decision: z.enum(['void', 'apply']),
+      note: z.string().trim().min(5).max(1000),
       eventId: Uuid.optional(),
     }),
     result: Ack,
@@ -157,6 +167,8 @@ export interface StationView {
   alerts: AlertDoc[];
   holds: HoldDoc[];
   refused: RefusedEventView[];
+  /** QT-09 conflicts this department is a side of, still waiting or open (both departments see them). */
+  conflicts: ConflictDoc[];
   pendingEvents: number;
   lastSeq: number;
 }

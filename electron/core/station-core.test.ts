@@ -314,4 +314,35 @@ describe('station core: PIN guessing is bounded without a lock-out weapon (issue
     c.advance(1_000);
     expect((await core.call('session.login', { badge: badgeOf('finishing'), pin: TEST_PIN }, mistyper)).operatorId).toBe('OP-FIN1');
   });
+
+  it('shows a QT-09 conflict its department is a side of, and only a supervisor settles it', async () => {
+    const { core } = await station('sewing');
+    const SEW = workOrderIdFor(M.id, 'sewing');
+    const FIN = workOrderIdFor(M.id, 'finishing');
+    const transferId = '01936f5e-0000-7000-8000-000000000001';
+    const transfer = {
+      kind: 'transfer', id: transferId, moId: M.id, workOrderId: SEW, toWorkOrderId: FIN, articleCode: M.articleCode, quantity: 10, from: 'sewing', to: 'finishing',
+      receivingDepartment: 'finishing', fromStationId: 'ST-SEW-2', status: 'disputed', senderDebited: false, createdEventId: null, createdBy: null, createdAt: null,
+      countedQty: null, discrepancyReason: null, acceptedEventId: null, acceptedBy: null, acceptedStationId: null, acceptedAt: null, slip: null,
+    };
+    const conflict = {
+      kind: 'conflict', id: transferId, type: 'competing_claim', moId: M.id, workOrderId: SEW, toWorkOrderId: FIN, quantity: 10, from: 'sewing', receivingDepartment: 'finishing',
+      claim: { eventId: '01936f5e-0000-7000-8000-000000000002', type: 'transfer.created', stationId: 'ST-SEW-2', operatorId: 'OP-SEW1', at: '0000000000000:00000:ST-SEW-2', fromStationId: 'ST-SEW-2' },
+      holders: [], readyAtClaim: 0, parked: [], status: 'open', resolution: null, raisedAt: '0000000000000:00000:ST-SEW-2',
+    };
+    await core.seedDocuments([{ kind: 'transfer', id: transferId, body: transfer }, { kind: 'conflict', id: transferId, body: conflict }]);
+    expect(core.view().conflicts.map((c) => c.id)).toEqual([transferId]);
+    await core.call('session.login', { badge: badgeOf('sewing'), pin: TEST_PIN });
+    const settle = { conflictId: transferId, decision: 'void' as const, note: 'the same pieces were on two slips' };
+    // Not through action.record, not with an operator's badge.
+    const direct = await failure(core.call('action.record', { action: { type: 'conflict.resolved', payload: { ...settle, supervisorId: 'OP-SEWSV' } } }));
+    expect(direct.code).toBe('bad_request');
+    const asOperator = await failure(core.call('conflict.resolve', { ...settle, supervisorBadge: badgeOf('sewing'), supervisorPin: TEST_PIN }));
+    expect(asOperator.code).toBe('unauthenticated');
+    expect(core.view().conflicts).toHaveLength(1);
+    await core.call('conflict.resolve', { ...settle, supervisorBadge: badgeOf('sewing', true), supervisorPin: TEST_PIN });
+    expect(core.view().conflicts).toEqual([]);
+    expect(core.state.transfer[transferId]?.status).toBe('void');
+    expect(core.state.conflict[transferId]?.resolution).toMatchObject({ decision: 'void', by: 'OP-SEWSV' });
+  });
 });

@@ -85,6 +85,7 @@ const DEDICATED_COMMAND: Partial<Record<Action['type'], string>> = {
   'line.released': 'line.release (supervisor badge + PIN)',
   'hold.released': 'hold.release (supervisor badge + PIN)',
   'needle.broken': 'needle.report (supervisor badge + PIN)',
+  'conflict.resolved': 'conflict.resolve (supervisor badge + PIN)',
   'transfer.created': 'transfer.create (prints the signed slip)',
   'transfer.accepted': 'transfer.accept (checks the slip)',
   'transfer.discrepancy': 'transfer.accept with a discrepancy reason',
@@ -235,6 +236,14 @@ export class StationCore {
             payload: { lineId: this.station.lineId, machineId: q.machineId, workOrderId: q.workOrderId, allFragmentsFound: q.allFragmentsFound, needleExchanged: q.needleExchanged, supervisorId: sup.id, piecesInProcess: q.piecesInProcess },
           },
           { eventId: q.eventId, operatorId },
+        );
+      }
+      case 'conflict.resolve': {
+        const q = p as ParsedParams<'conflict.resolve'>;
+        const sup = await this.checkSupervisor(q.supervisorBadge, q.supervisorPin, connection);
+        return this.record(
+          { type: 'conflict.resolved', payload: { conflictId: q.conflictId, decision: q.decision, supervisorId: sup.id, note: q.note } },
+          { eventId: q.eventId, operatorId: this.session?.operatorId ?? sup.id },
         );
       }
       case 'view.get':
@@ -615,6 +624,7 @@ export class StationCore {
       alerts: Object.values(s.alert).filter((a) => a.status === 'open' && (a.lineId === null || a.lineId === this.station.lineId)),
       holds: Object.values(s.hold).filter((h) => h.status === 'open' && h.lineId === this.station.lineId),
       refused: refusals,
+      conflicts: Object.values(s.conflict).filter((c) => c.status !== 'resolved' && (c.from === dept || c.receivingDepartment === dept)),
       pendingEvents: this.local.pendingCount,
       lastSeq: this.lastSeq,
     };
