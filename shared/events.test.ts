@@ -108,6 +108,7 @@ const SAMPLES: { [T in EventType]: PayloadOf<T> } = {
     trigger: 'hourly',
     result: 'pass',
     pieces: [{ metal: 'fe', sizeMm: 1.0, pieceId: 'TP-FE-1', detected: true }],
+    requiredMetals: ['fe'],
   },
   'md.verificationOverdue': { lineId: 'LN-FIN-1', deviceId: 'MD01', dueAtMs: 1767229200000 },
   'md.fault': { lineId: 'LN-FIN-1', deviceId: 'MD01', bits: 0x0004, description: 'belt motor overload', suspectedDetection: false },
@@ -144,6 +145,8 @@ const OPTIONAL: Partial<Record<EventType, readonly string[]>> = {
   'finishing.physicalQc': ['defectReason'],
   'md.detection': ['workOrderId', 'messageNo'],
   'md.fault': ['suspectedDetection'],
+  /** Stations before the field existed did not send it: their runs stay readable (the rules then require Fe). */
+  'md.verification': ['requiredMetals'],
 };
 
 type Json = Record<string, unknown>;
@@ -420,6 +423,8 @@ describe('hard cases', () => {
     expectRejectedAt(parseEvent(withPayloadField('md.verification', 'pieces', unknownMetal)), 'payload.pieces.0.metal');
     const tooBig = [{ metal: 'fe', sizeMm: 25, pieceId: 'TP1', detected: true }];
     expectRejectedAt(parseEvent(withPayloadField('md.verification', 'pieces', tooBig)), 'payload.pieces.0.sizeMm');
+    expectRejectedAt(parseEvent(withPayloadField('md.verification', 'requiredMetals', [])), 'payload.requiredMetals');
+    expectRejectedAt(parseEvent(withPayloadField('md.verification', 'requiredMetals', ['fe', 'unknown'])), 'payload.requiredMetals.1');
   });
 
   it('nested arrays and the slip copy name the nested path', () => {

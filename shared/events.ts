@@ -30,6 +30,19 @@ export const Metal = z.enum(['fe', 'nonfe', 'stainless', 'unknown']);
 export const SewingStage = z.enum(['assembly', 'labelling', 'back_loop']);
 export const FinishingStep = z.enum(['stuffing', 'closing', 'grooming']);
 export const VerificationTrigger = z.enum(['startup', 'hourly', 'lot_start', 'lot_end', 'end_of_day', 'power_on', 'manual']);
+export type VerificationTrigger = z.infer<typeof VerificationTrigger>;
+/** The metals a certified test piece is made of (a detector may report `unknown`; a test piece never is). */
+export const TestMetal = Metal.exclude(['unknown']);
+export type TestMetal = z.infer<typeof TestMetal>;
+/** Certified test pieces are small spheres; anything larger proves nothing about the detector's sensitivity. */
+export const MAX_CERTIFIED_PIECE_MM = 20;
+export const TestPiece = z.object({
+  metal: TestMetal,
+  sizeMm: z.number().positive().max(MAX_CERTIFIED_PIECE_MM),
+  pieceId: z.string().min(1).max(40),
+  detected: z.boolean(),
+});
+export type TestPiece = z.infer<typeof TestPiece>;
 const DeviceId = z.string().min(1).max(40);
 
 
@@ -151,16 +164,12 @@ export const PAYLOADS = {
     deviceId: DeviceId,
     trigger: VerificationTrigger,
     result: z.enum(['pass', 'fail']),
-    pieces: z
-      .array(
-        z.object({
-          metal: Metal.exclude(['unknown']),
-          sizeMm: z.number().positive().max(20),
-          pieceId: z.string().min(1).max(40),
-          detected: z.boolean(),
-        }),
-      )
-      .min(1, 'a verification tests at least one certified piece'),
+    pieces: z.array(TestPiece).min(1, 'a verification tests at least one certified piece'),
+    /**
+     * The metals this device's run had to include (its configuration). The rules add the floor minimum
+     * (shared/rules/verification.ts) whatever this says; absent in events from stations that did not send it.
+     */
+    requiredMetals: z.array(TestMetal).min(1).max(TestMetal.options.length).optional(),
   }),
   'md.verificationOverdue': z.object({ lineId: LineId, deviceId: DeviceId, dueAtMs: z.number().int().nonnegative() }),
   'md.fault': z.object({

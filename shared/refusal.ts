@@ -36,6 +36,8 @@ export const REFUSAL_CODES = [
   'wrong_step',
   'checklist_incomplete',
   'verification_inconsistent',
+  /** A verification recorded as passed that did not test every required metal (shared/rules/verification.ts). */
+  'verification_incomplete',
   'unknown_hold',
   'hold_not_open',
   'hold_results_mismatch',

@@ -142,6 +142,17 @@ describe('hardware bridge: frames to events', () => {
     expect((ofType(r, 'md.verification')[0] as EventOf<'md.verification'>).payload.pieces).toEqual([{ metal: 'fe', sizeMm: 1.2, pieceId: 'CERT-FE-7', detected: true }]);
   });
 
+  it('a device config may add metals to the floor minimum but not drop Fe: the run waits for Fe and records what it required', async () => {
+    const r = await rig(framed('MD01', { verification: { requiredMetals: ['stainless'] } }));
+    const sim = new FramedDetectorSimulator('MD01');
+    const path = r.bridge.health()[0]?.connection.path as string;
+    await r.send(path, sim.encode(verify('stainless')));
+    expect(ofType(r, 'md.verification')).toHaveLength(0);
+    await r.send(path, sim.encode(verify('fe')));
+    expect((ofType(r, 'md.verification')[0] as EventOf<'md.verification'>).payload).toMatchObject({ result: 'pass', requiredMetals: ['fe', 'stainless'] });
+    expect(r.core.view().line?.verification.status).toBe('ok');
+  });
+
   it('faults (also cleared), gaps and a suspected detection become md.fault; counters and noise stay in health', async () => {
     const r = await rig((p) => [
       { driver: 'framed-detector', deviceId: 'MD01', path: p[0] },

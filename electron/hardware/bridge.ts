@@ -24,10 +24,11 @@
  */
 import type { z } from 'zod';
 import type { DeviceHealthView } from '../../shared/api';
-import { ActionSchema, describeIssues, type Action, type VerificationTrigger } from '../../shared/events';
+import { ActionSchema, describeIssues, type Action, type TestMetal, type TestPiece, type VerificationTrigger } from '../../shared/events';
 import { hlcWallTime } from '../../shared/hlc';
 import { VERIFICATION_INTERVAL_MS, verificationOverdue } from '../../shared/rules/detector';
-import { DeviceConfig, type DeviceConfigInput, type TestMetal } from '../core/config';
+import { certifiedPiece, completeRun, runTrigger, testPieceOf, untestedMetals } from '../../shared/rules/verification';
+import { DeviceConfig, type DeviceConfigInput } from '../core/config';
 import { CommandFailure, type StationCore } from '../core/station-core';
 import type { DeviceFamily, DeviceFrame, Driver, VerificationFrame } from './driver';
 import { FramedDetectorConfigSchema, createFramedDetector } from './framed-detector';
@@ -42,8 +43,6 @@ import {
   type SerialBinding,
 } from './ports';
 import { ScannerConfigSchema, createScanner } from './scanner';
-
-type Trigger = z.infer<typeof VerificationTrigger>;
 
 export interface HardwareBridgeOptions {
   /** Serial binding (default: the native one); tests pass a `MockSerialBus` binding. */
@@ -86,13 +85,8 @@ export interface HardwareBridge {
   checkVerification(): Promise<void>;
 }
 
-/** Usual certified test-piece sizes, used when neither the detector nor the config gives a piece's size. */
-export const DEFAULT_TEST_PIECE_MM: Readonly<Record<TestMetal, number>> = { fe: 1.0, nonfe: 1.5, stainless: 2.0 };
-
-type Piece = { metal: TestMetal; sizeMm: number; pieceId: string; detected: boolean };
-
 interface Run {
-  pieces: Piece[];
+  pieces: TestPiece[];
   seen: Set<TestMetal>;
   startedAt: number;
   timer: ReturnType<typeof setTimeout>;
@@ -319,41 +313,23 @@ export function startHardwareBridge(core: StationCore, devices: readonly DeviceC
 
   // ---- verification runs ----------------------------------------------------------------------------------------
 
-  function triggerFor(ch: Channel): Trigger {
-    if (ch.powerOnPending) return 'power_on';
-    if (!startupRunDone) return 'startup';
-    if (occupant() !== occupantAtLastPass) return 'lot_start';
-    return 'hourly';
+  function triggerFor(ch: Channel): VerificationTrigger {
+    return runTrigger({ powerOnPending: ch.powerOnPending, startupRunDone, lotChanged: occupant() !== occupantAtLastPass });
   }
 
-  /** The configured certified piece of a metal (size and id), else the usual size and an id naming the device. */
-  function certifiedPiece(ch: Channel, metal: TestMetal): { metal: TestMetal; sizeMm: number; pieceId: string } {
-    const certified = ch.config.verification.testPieces.find((p) => p.metal === metal);
-    return certified ?? { metal, sizeMm: DEFAULT_TEST_PIECE_MM[metal], pieceId: clip(`${ch.deviceId}-${metal}`, 40) };
-  }
-
-  function pieceOf(ch: Channel, frame: VerificationFrame & { metal: TestMetal }): Piece | string {
-    const certified = certifiedPiece(ch, frame.metal);
-    const sizeMm = frame.sizeMm ?? certified.sizeMm;
-    if (sizeMm > 20) return `test piece ${frame.pieceId ?? frame.metal} of ${sizeMm} mm is not a certified piece (max 20 mm): ignored`;
-    const pieceId = clip(frame.pieceId ?? certified.pieceId, 40);
-    return { metal: frame.metal, sizeMm, pieceId, detected: frame.result === 'pass' };
-  }
+  const certifiedOf = (ch: Channel) => (metal: TestMetal) => certifiedPiece(metal, ch.deviceId, ch.config.verification.testPieces);
 
   async function finishRun(ch: Channel, run: Run, why: 'complete' | 'timeout' | 'interrupted'): Promise<void> {
     if (ch.run !== run) return;
     clearTimeout(run.timer);
     ch.run = null;
-    const missing = ch.config.verification.requiredMetals.filter((m) => !run.seen.has(m));
-    // A required metal never tested was not shown to be detected: it goes into the record as a piece not detected,
-    // marked NOT-TESTED, so the run fails and the rules (result pass iff every piece detected) agree with it.
-    const pieces = [...run.pieces, ...missing.map((metal): Piece => ({ ...certifiedPiece(ch, metal), pieceId: `NOT-TESTED-${metal}`, detected: false }))];
-    const result = pieces.every((p) => p.detected) ? 'pass' : 'fail';
+    const { requiredMetals } = ch.config.verification;
+    const { pieces, result, missing, required } = completeRun(requiredMetals, run.pieces, certifiedOf(ch));
     if (missing.length) {
       ch.lastProblem = `verification run ${why === 'timeout' ? 'timed out' : 'interrupted'} without ${missing.join(', ')}: recorded as failed`;
     }
     const trigger = triggerFor(ch);
-    const outcome = await record(ch, { type: 'md.verification', payload: { lineId, deviceId: ch.deviceId, trigger, result, pieces } });
+    const outcome = await record(ch, { type: 'md.verification', payload: { lineId, deviceId: ch.deviceId, trigger, result, pieces, requiredMetals: required } });
     if (outcome !== 'ok') return;
     startupRunDone = true;
     ch.powerOnPending = false;
@@ -365,9 +341,10 @@ export function startHardwareBridge(core: StationCore, devices: readonly DeviceC
       ch.lastProblem = `verification piece of unknown metal ${frame.pieceId ?? ''} ignored`.trimEnd();
       return;
     }
-    const piece = pieceOf(ch, { ...frame, metal: frame.metal });
-    if (typeof piece === 'string') {
-      ch.lastProblem = piece;
+    const reading = { metal: frame.metal, sizeMm: frame.sizeMm, pieceId: frame.pieceId, detected: frame.result === 'pass' };
+    const piece = testPieceOf(reading, certifiedOf(ch)(frame.metal));
+    if ('ignored' in piece) {
+      ch.lastProblem = piece.ignored;
       return;
     }
     let run = ch.run;
@@ -380,7 +357,7 @@ export function startHardwareBridge(core: StationCore, devices: readonly DeviceC
     }
     run.pieces.push(piece);
     run.seen.add(piece.metal);
-    if (ch.config.verification.requiredMetals.every((m) => run.seen.has(m))) await finishRun(ch, run, 'complete');
+    if (untestedMetals(ch.config.verification.requiredMetals, run.pieces).length === 0) await finishRun(ch, run, 'complete');
   }
 
   // ---- frames ---------------------------------------------------------------------------------------------------

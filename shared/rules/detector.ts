@@ -4,6 +4,7 @@ import { hlcWallTime } from '../hlc';
 import { advance, piecesAt, scrapAt, scrapLatest } from './pipeline';
 import { enterLine } from './line';
 import { refuse, type Tx } from './tx';
+import { checkRecordedRun } from './verification';
 
 /** Verification is due at least hourly (DOMAIN.md, "Verification"). */
 export const VERIFICATION_INTERVAL_MS = 60 * 60 * 1000;
@@ -106,12 +107,13 @@ export function recordDetection(tx: Tx, e: EventOf<'md.detection'>): void {
   );
 }
 
-/** A verification run with certified test pieces. It passes only if every piece was detected. */
+/**
+ * A verification run with certified test pieces. It passes only if every required metal was tested and every piece
+ * detected (judged by shared/rules/verification.ts, the same judgement the bridge built the run with).
+ */
 export function recordVerification(tx: Tx, e: EventOf<'md.verification'>): void {
-  const allDetected = e.payload.pieces.every((p) => p.detected);
-  if ((e.payload.result === 'pass') !== allDetected) {
-    refuse('verification_inconsistent', `result ${e.payload.result} but ${allDetected ? 'every' : 'not every'} test piece was detected`);
-  }
+  const refusal = checkRecordedRun(e.payload);
+  if (refusal) refuse(refusal.code, refusal.message);
   let line = tx.line(e.payload.lineId);
   if (e.payload.result === 'pass') {
     tx.put({ ...line, verification: { status: 'ok', lastPassAt: e.hlc, lastPassEventId: e.id }, sinceLastPass: {}, openHoldId: null });
