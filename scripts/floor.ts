@@ -24,6 +24,7 @@ import { startSync } from '../electron/sync';
 import { runStation, type RuntimePart, type StationRuntime } from '../electron/kiosk/run';
 import { buildApp } from '../sync-server/app';
 import { openDb, type Db } from '../sync-server/db';
+import { describeListenError } from '../sync-server/http/port';
 import { floorDevices } from './floor-devices';
 
 /** Short department codes in ids (ST-CUT-1, OP-SEW1): master data's own. */
@@ -57,17 +58,21 @@ function stopWith(message: string): never {
   process.exit(1);
 }
 
-function portInUse(p: number): string {
-  return `port ${p} is in use: stop the other floor (or whatever listens there) or set PORT= (PORT=0 takes any free port)`;
+/** The one line for a listen that failed: a busy port most likely (another floor), else the server's own words. */
+function listenProblem(err: unknown): string {
+  if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    return `port ${port} is in use: stop the other floor (or whatever listens there) or set PORT= (PORT=0 takes any free port)`;
+  }
+  return describeListenError(err, port, HOST);
 }
 
-/** Whether `p` can be listened on now (asked by listening and closing at once; 0 always can). */
-function portFree(p: number): Promise<boolean> {
-  if (p === 0) return Promise.resolve(true);
-  return new Promise((done, fail) => {
+/** Why the server could not listen on `port` now (asked by listening and closing at once), or null; 0 always can. */
+function portProblem(): Promise<string | null> {
+  if (port === 0) return Promise.resolve(null);
+  return new Promise((done) => {
     const probe = createServer();
-    probe.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? done(false) : fail(err)));
-    probe.listen({ host: HOST, port: p, exclusive: true }, () => probe.close(() => done(true)));
+    probe.once('error', (err) => done(listenProblem(err)));
+    probe.listen({ host: HOST, port, exclusive: true }, () => probe.close(() => done(null)));
   });
 }
 
@@ -95,7 +100,8 @@ function readSeeded(file: string): Seeded | null {
 async function main(): Promise<void> {
   // Both checks read only: a floor that cannot start makes no folder and changes nothing in one.
   assertDirFree(dir);
-  if (!(await portFree(port))) stopWith(portInUse(port));
+  const problem = await portProblem();
+  if (problem) stopWith(problem);
   const existed = existsSync(dir);
   const lock = lockDir(dir, { purpose: 'npm start (floor)' });
   makePrivateDir(dir);
@@ -112,7 +118,8 @@ async function main(): Promise<void> {
     await db?.close().catch(() => undefined);
     lock.release();
     if (!existed) rmSync(dir, { recursive: true, force: true });
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') stopWith(portInUse(port));
+    // A failed listen is one line; the database's own failures keep their stack (they are not a setting).
+    if ((err as NodeJS.ErrnoException).syscall === 'listen') stopWith(listenProblem(err));
     throw err;
   }
   const openedDb = db;
