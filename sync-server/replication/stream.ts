@@ -159,12 +159,12 @@ export class StreamHub {
     this.admit(request, station);
     reply.hijack();
     const res = reply.raw;
-    // Connection: close, so a stream that ends (replaced, revoked, shutdown) frees its socket at once instead of
-    // idling in keep-alive: a client churning streams cannot pile up sockets that way.
-    res.shouldKeepAlive = false;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
+      // Stated, not left to Node: Node's own keep-alive (with its Keep-Alive: timeout hint) or Connection: close
+      // left stations' connections open through app.close() (tests/integration/clock-skew.test.ts hung in afterAll).
+      connection: 'keep-alive',
       'x-accel-buffering': 'no', // proxies (nginx) must not buffer a live stream
     });
     let closed = false;
