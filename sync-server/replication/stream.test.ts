@@ -38,6 +38,13 @@ describe(`live stream (${isPg ? 'pg' : 'pglite'})`, () => {
     expect(res.status).toBe(401);
   });
 
+  it('HEAD /api/stream is answered at once (404), holding no stream', async () => {
+    const st = await enrollStation(app, 'ST-HEAD-1', 'cutting');
+    const res = await fetch(`${base}/api/stream`, { method: 'HEAD', headers: st.auth, signal: AbortSignal.timeout(3_000) });
+    expect(res.status).toBe(404);
+    expect(hub(app).openFor('ST-HEAD-1')).toBe(0);
+  });
+
   it('sends RESYNC on connect, then only relevant changes, and closes at once on revocation', async () => {
     const st = await enrollStation(app, 'ST-SEW-1', 'sewing');
     const stream = await openStream(base, st.token);

@@ -216,7 +216,9 @@ export class StreamHub {
 }
 
 export function registerStreamRoute(app: FastifyInstance, hub: StreamHub): void {
-  app.get('/api/stream', { preHandler: app.authenticateStation }, async (request, reply) => {
+  // No HEAD twin: a HEAD answer has no body, so Node never sends the hijacked stream's headers, and the request
+  // held a stream slot without an answer until the client gave up (found by sync-server/fuzz.test.ts).
+  app.get('/api/stream', { preHandler: app.authenticateStation, exposeHeadRoute: false }, async (request, reply) => {
     hub.open(request, reply, request.station!);
   });
 }
