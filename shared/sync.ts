@@ -2,7 +2,7 @@
  * The sync contract between a station and the server (docs/sync-protocol.md explains it):
  *   push  POST /api/push  {events}            -> PushResponse   (events up: insert-only, idempotent by id)
  *   pull  GET  /api/pull?checkpoint=&limit=   -> PullResponse   (documents down, commit-ordered checkpoint)
- *   live  GET  /api/stream (SSE)              -> "RESYNC" | {type:'change'} | {type:'revoked'}
+ *   live  GET  /api/stream (SSE)              -> StreamMessage ("RESYNC" | {type:'change'} | {type:'revoked'})
  */
 import { z } from 'zod';
 import type { Doc } from './docs';
@@ -81,28 +81,70 @@ export const Heartbeat = z.object({
 });
 export type Heartbeat = z.infer<typeof Heartbeat>;
 
+/** A change number: every document written by one server transaction shares it; checkpoints are change numbers. */
+export const Checkpoint = z.object({ version: z.number().int().nonnegative() });
+export type Checkpoint = z.infer<typeof Checkpoint>;
+
+/** GET /api/pull's query (strings on the wire, hence coerced). */
+export const PullQuery = z.object({
+  /** Last checkpoint.version received; omit for "from the beginning". */
+  checkpoint: z.coerce.number().int().nonnegative().optional(),
+  /** Target batch size; a batch is extended to the end of its last transaction, so it may be larger. */
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+export type PullQuery = z.infer<typeof PullQuery>;
+
+/**
+ * A pulled document: `{kind,id,body,deleted,version}`. The body is only an object here; its shape per kind is
+ * checked by the station at the boundary (`parsePulledBody` in docs.ts), so one bad document cannot refuse a batch.
+ */
 export const PulledDocument = z.object({
-  kind: z.string(),
-  id: z.string(),
-  body: z.record(z.string(), z.unknown()),
+  kind: z.string().min(1),
+  id: z.string().min(1),
+  /** null: a deleted document's body may be gone. */
+  body: z.record(z.string(), z.unknown()).nullable(),
   deleted: z.boolean(),
   version: z.number().int(),
 });
+export type PulledDocument = z.infer<typeof PulledDocument>;
+
 export const PullResponse = z.object({
   documents: z.array(PulledDocument),
-  checkpoint: z.object({ version: z.number().int().nonnegative() }),
+  checkpoint: Checkpoint,
+  /**
+   * The server's latest change number. Change numbers only grow, so a station whose checkpoint is above it knows the
+   * server's database went back (restored from a backup, failed over to a replica that had not seen everything).
+   */
+  head: z.number().int().nonnegative(),
 });
 export type PullResponse = z.infer<typeof PullResponse>;
+
+/**
+ * GET /api/stream (SSE) `data:` payloads (JSON). 'RESYNC' is sent on connect (and after the server may have missed
+ * notifications): a checkpoint pull follows. A 'change' says "something you may see changed up to this checkpoint":
+ * the client pulls. 'revoked' precedes the server closing the stream for good: stop reconnecting.
+ */
+export const StreamMessage = z.union([
+  z.literal('RESYNC'),
+  z.object({ type: z.literal('change'), checkpoint: Checkpoint }),
+  z.object({ type: z.literal('revoked') }),
+]);
+export type StreamMessage = z.infer<typeof StreamMessage>;
 
 /** Kinds of documents besides the floor state. */
 export const REFUSAL_KIND = 'refusal';
 export const STATION_PROGRESS_KIND = 'stationProgress';
 
+/** Who may pull a document: a document carries tokens, a station pulls what matches `scopeTokensFor` it. */
 export const scopeToken = {
   all: 'all',
   dept: (d: string) => `dept:${d}`,
   station: (id: string) => `station:${id}`,
 } as const;
+
+export function scopeTokensFor(station: { id: string; department: string }): string[] {
+  return [scopeToken.all, scopeToken.dept(station.department), scopeToken.station(station.id)];
+}
 
 /**
  * Which stations pull a floor document: the departments that work with it. Alerts and holds go to everyone (the

@@ -6,13 +6,13 @@ import {
   EventConflict,
   parseChangeNotification,
   pullDocuments,
-  scope,
   writeDocuments,
   writeTx,
   type Checkpoint,
   type EventInsert,
   type PulledDocument,
 } from './changes';
+import { scopeToken } from '../shared/sync';
 import { migrate } from './db/migrate';
 import { createTestDb, type TestDb } from './db/testing';
 
@@ -40,19 +40,19 @@ describe(`changes (${isPg ? 'pg' : 'pglite'})`, () => {
   it('stamps one version per transaction and pulls by scope from a checkpoint', async () => {
     const a = await writeTx(t.db, (q) =>
       writeDocuments(q, [
-        { kind: 'wo', id: 'scoped-1', body: { n: 1 }, scope: [scope.dept('sewing')] },
-        { kind: 'wo', id: 'scoped-2', body: { n: 2 }, scope: [scope.dept('cutting')] },
-        { kind: 'cfg', id: 'scoped-3', body: { n: 3 }, scope: [scope.all] },
+        { kind: 'wo', id: 'scoped-1', body: { n: 1 }, scope: [scopeToken.dept('sewing')] },
+        { kind: 'wo', id: 'scoped-2', body: { n: 2 }, scope: [scopeToken.dept('cutting')] },
+        { kind: 'cfg', id: 'scoped-3', body: { n: 3 }, scope: [scopeToken.all] },
       ]),
     );
     expect(a.version).toBeGreaterThan(0);
     const b = await writeTx(t.db, (q) =>
-      writeDocuments(q, [{ kind: 'wo', id: 'scoped-1', body: { n: 10 }, scope: [scope.dept('sewing')], deleted: true }]),
+      writeDocuments(q, [{ kind: 'wo', id: 'scoped-1', body: { n: 10 }, scope: [scopeToken.dept('sewing')], deleted: true }]),
     );
     expect(b.version).toBe(a.version! + 1);
 
     const sewing = await pullDocuments(t.db, {
-      scopeTokens: [scope.all, scope.dept('sewing'), scope.station('ST-SEW-1')],
+      scopeTokens: [scopeToken.all, scopeToken.dept('sewing'), scopeToken.station('ST-SEW-1')],
       checkpoint: { version: a.version! - 1 },
       limit: 100,
     });
@@ -182,7 +182,7 @@ describe(`changes (${isPg ? 'pg' : 'pglite'})`, () => {
           [seq],
         );
       }
-      await writeDocuments(q, [{ kind: 'k', id: 'ev-doc', body: {}, scope: [scope.station('ST-EV')] }]);
+      await writeDocuments(q, [{ kind: 'k', id: 'ev-doc', body: {}, scope: [scopeToken.station('ST-EV')] }]);
     });
     expect(res.events).toBe(2);
     const evs = await t.db.query<{ seq: number; server_seq: number }>(

@@ -15,20 +15,18 @@
  * pull knows where a transaction ends: batches are cut only between versions, never inside one.
  */
 import { z } from 'zod';
+import type { Checkpoint, PulledDocument } from '../shared/sync';
 import type { Db, Queryable } from './db/types';
+
+export type { Checkpoint, PulledDocument };
 
 export const CHANGES_CHANNEL = 'qsf_changes';
 
-/** Scope tokens: who may pull a document. */
-export const scope = {
-  all: 'all',
-  dept: (department: string) => `dept:${department}`,
-  station: (stationId: string) => `station:${stationId}`,
-} as const;
-
-export function scopeTokensFor(station: { id: string; department: string }): string[] {
-  return [scope.all, scope.dept(station.department), scope.station(station.id)];
-}
+/**
+ * Scope tokens are shared/sync.ts' `scopeToken`; this name stays only until floor/apply.ts, store.ts and
+ * enrollment/routes.ts import that one (their owners' change).
+ */
+export { scopeToken as scope } from '../shared/sync';
 
 export interface DocumentWrite {
   kind: string;
@@ -38,20 +36,6 @@ export interface DocumentWrite {
   scope: string[];
   deleted?: boolean;
 }
-
-export interface PulledDocument {
-  kind: string;
-  id: string;
-  body: unknown;
-  deleted: boolean;
-  version: number;
-}
-
-export interface Checkpoint {
-  version: number;
-}
-
-export const checkpointSchema = z.object({ version: z.number().int().nonnegative() });
 
 /**
  * Upserts documents with the "pending" version 0; assignVersions() stamps them before commit (and a deferred
@@ -276,7 +260,8 @@ export interface PullResult {
 export async function pullDocuments(q: Queryable, req: PullRequest): Promise<PullResult> {
   const from = req.checkpoint?.version ?? 0;
   const limit = Math.max(1, Math.floor(req.limit));
-  const rows = await q.query<{ kind: string; id: string; body: unknown; deleted: boolean; version: number }>(
+  // Bodies are jsonb objects written by writeDocuments (the pull route's response schema checks them).
+  const rows = await q.query<PulledDocument>(
     `WITH cutoff AS (
        SELECT version FROM documents
        WHERE version > $1 AND scope && $2::text[]

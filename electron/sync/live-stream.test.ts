@@ -1,7 +1,8 @@
 import { STATION_TOKEN_REJECTED } from '../../shared/sync';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, type Fetch } from './http';
-import { LiveStream, parseFrame, type StreamMessage } from './live-stream';
+import type { StreamMessage } from '../../shared/sync';
+import { LiveStream, parseFrame } from './live-stream';
 
 /** An SSE response that sends `frames`, then ends (or stays open when `hold`). */
 function sse(frames: string[], hold = false): Response {

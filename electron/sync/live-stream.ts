@@ -5,17 +5,9 @@
  * A connection that stays silent longer than `idleTimeoutMs` (the server sends a heartbeat comment every 25 s) is
  * treated as dead: half-open TCP connections after a switch reboot otherwise hang forever.
  */
-import { z } from 'zod';
-import { STATION_TOKEN_REJECTED } from '../../shared/sync';
+import { STATION_TOKEN_REJECTED, StreamMessage } from '../../shared/sync';
 import { backoffDelay, describeNetworkError, errorCodeOf, SyncHttpError, type Fetch } from './http';
 
-/** `data:` payloads of /api/stream (sync-server/replication/wire.ts: the server's side of the same contract). */
-export const StreamMessage = z.union([
-  z.literal('RESYNC'),
-  z.object({ type: z.literal('change'), checkpoint: z.object({ version: z.number().int().nonnegative() }) }),
-  z.object({ type: z.literal('revoked') }),
-]);
-export type StreamMessage = z.infer<typeof StreamMessage>;
 
 export interface LiveStreamOptions {
   url: string;

@@ -20,9 +20,8 @@
 import { Subject, type Subscription } from 'rxjs';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import type { WithDeleted } from 'rxdb';
-import { z } from 'zod';
 import type { SyncState, SyncStatus } from '../../shared/api';
-import { STATION_PROGRESS_KIND } from '../../shared/sync';
+import { PullResponse, STATION_PROGRESS_KIND, type Checkpoint, type PulledDocument } from '../../shared/sync';
 import type { StationCore } from '../core/station-core';
 import type { StoredDocument, StoredEvent } from '../store/station-db';
 import { ensureEnrolled, EnrollmentError, retireToken } from './enroll';
@@ -70,25 +69,10 @@ export interface SyncClient {
   readonly pushStats: Readonly<EventPusher['stats']> | null;
 }
 
-/** A pulled document: the server's `{kind,id,body,deleted,version}`. */
-const PulledDocument = z.object({
-  kind: z.string().min(1),
-  id: z.string().min(1),
-  body: z.record(z.string(), z.unknown()).nullable(),
-  deleted: z.boolean(),
-  version: z.number().int(),
-});
-const PullAnswer = z.object({
-  documents: z.array(PulledDocument),
-  checkpoint: z.object({ version: z.number().int().nonnegative() }),
-  /** The server's latest change number (a server without it: no rewind detection). */
-  head: z.number().int().nonnegative().optional(),
-});
-export interface PullCheckpoint {
-  version: number;
-}
+/** RxDB's checkpoint for the documents replication: the server's change number (shared/sync.ts' Checkpoint). */
+export type PullCheckpoint = Checkpoint;
 
-export function toStoredDocument(d: z.infer<typeof PulledDocument>): WithDeleted<StoredDocument> {
+export function toStoredDocument(d: PulledDocument): WithDeleted<StoredDocument> {
   return { key: `${d.kind}:${d.id}`, kind: d.kind, id: d.id, body: d.body ?? {}, _deleted: d.deleted };
 }
 
@@ -104,7 +88,7 @@ const DEFAULTS = {
   maxCycleDocuments: 50_000,
 };
 
-type Pulled = z.infer<typeof PulledDocument>;
+type Pulled = PulledDocument;
 
 /** A pull cycle being gathered: from RxDB's checkpoint `from`, fetched up to `at`, the latest version of each document. */
 interface PullCycle {
@@ -371,7 +355,7 @@ class Client implements SyncClient {
     const maxDocs = Math.max(batchSize, this.opts.maxCycleDocuments ?? DEFAULTS.maxCycleDocuments);
     for (;;) {
       const res = await this.pullBatch(token, cycle.at, batchSize);
-      if (res.head !== undefined && cycle.at && res.head < cycle.at.version) {
+      if (cycle.at && res.head < cycle.at.version) {
         // Change numbers only grow: the server's database went back (restored from a backup, or failed over to a
         // replica that had not seen everything). What came after its restore point is gone there. Pull everything
         // again (this cycle, from the start). The re-pulled stationProgress is below the station's: the core takes
@@ -468,7 +452,7 @@ class Client implements SyncClient {
   private async pullBatch(token: string, checkpoint: PullCheckpoint | undefined, batchSize: number) {
     const q = new URLSearchParams({ limit: String(batchSize) });
     if (checkpoint) q.set('checkpoint', String(checkpoint.version));
-    const res = await requestJson(this.fetchFn, joinUrl(this.serverUrl, `/api/pull?${q.toString()}`), PullAnswer, {
+    const res = await requestJson(this.fetchFn, joinUrl(this.serverUrl, `/api/pull?${q.toString()}`), PullResponse, {
       token,
       signal: this.abort.signal,
       timeoutMs: this.opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,

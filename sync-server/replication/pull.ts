@@ -1,15 +1,15 @@
 import type { FastifyInstance } from 'fastify';
-import { headVersion, pullDocuments, scopeTokensFor } from '../changes';
+import { PullQuery, PullResponse, scopeTokensFor } from '../../shared/sync';
+import { headVersion, pullDocuments } from '../changes';
 import { route } from '../http/route';
-import { pullQuerySchema, pullResponseSchema } from './wire';
 
 export function registerPullRoute(app: FastifyInstance): void {
   route(app, {
     method: 'GET',
     url: '/api/pull',
     preHandler: app.authenticateStation,
-    querystring: pullQuerySchema,
-    response: pullResponseSchema,
+    querystring: PullQuery,
+    response: PullResponse,
     async handler({ query, request }) {
       const station = request.station!;
       const result = await pullDocuments(app.db, {

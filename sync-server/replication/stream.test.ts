@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app';
-import { scope, writeDocuments, writeTx } from '../changes';
+import { scopeToken, type StreamMessage } from '../../shared/sync';
+import { writeDocuments, writeTx } from '../changes';
 import type { Db } from '../db/types';
 import { createTestDb, type TestDb } from '../db/testing';
 import { enrollStation, openStream, TEST_ADMIN_TOKEN } from '../testing';
 import { DEFAULT_STREAM_LIMITS, type StreamHub } from './stream';
-import type { StreamMessage } from './wire';
 
 const isPg = !!process.env.TEST_DATABASE_URL;
 const hub = (a: FastifyInstance): StreamHub => a.streams;
@@ -52,11 +52,11 @@ describe(`live stream (${isPg ? 'pg' : 'pglite'})`, () => {
     expect(stream.messages[0]).toBe('RESYNC');
     expect(app.metrics.connectedStations.get()).toBe(1);
 
-    const other = await write(t.db, 'WO-CUT', [scope.dept('cutting')]);
-    const mine = await write(t.db, 'WO-SEW', [scope.dept('sewing')]);
+    const other = await write(t.db, 'WO-CUT', [scopeToken.dept('cutting')]);
+    const mine = await write(t.db, 'WO-SEW', [scopeToken.dept('sewing')]);
     await stream.waitFor(isChange(mine));
     expect(stream.messages.some(isChange(other))).toBe(false);
-    const direct = await write(t.db, 'WO-DIRECT', [scope.station('ST-SEW-1')]);
+    const direct = await write(t.db, 'WO-DIRECT', [scopeToken.station('ST-SEW-1')]);
     await stream.waitFor(isChange(direct));
 
     const res = await app.inject({ method: 'POST', url: '/api/stations/ST-SEW-1/revoke', headers: admin });
@@ -95,7 +95,7 @@ describe(`live stream (${isPg ? 'pg' : 'pglite'})`, () => {
     await Promise.all(streams.slice(0, 20 - max).map((s) => s.ended));
     expect(hub(app).openFor('ST-MANY-1')).toBe(max);
     expect(app.metrics.streamsReplaced.get()).toBeGreaterThanOrEqual(20 - max);
-    const v = await write(t.db, 'WO-MANY', [scope.dept('cutting')]);
+    const v = await write(t.db, 'WO-MANY', [scopeToken.dept('cutting')]);
     for (const s of streams.slice(20 - max)) await s.waitFor(isChange(v));
     for (const s of streams) s.close();
     await expect.poll(() => hub(app).openFor('ST-MANY-1')).toBe(0);
@@ -150,9 +150,9 @@ describe(`live stream (${isPg ? 'pg' : 'pglite'})`, () => {
       await onA.waitFor((m) => m === 'RESYNC');
 
       // A change committed through A's pool reaches B's stream, and vice versa.
-      const v1 = await write(t.db, 'WO-A', [scope.dept('sewing')]);
+      const v1 = await write(t.db, 'WO-A', [scopeToken.dept('sewing')]);
       await onB.waitFor(isChange(v1));
-      const v2 = await write(dbB, 'WO-B', [scope.dept('sewing')]);
+      const v2 = await write(dbB, 'WO-B', [scopeToken.dept('sewing')]);
       await onA.waitFor(isChange(v2));
 
       // Pulling from B returns what A wrote.

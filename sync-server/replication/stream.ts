@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CHANGES_CHANNEL, isRelevant, parseChangeNotification, scopeTokensFor } from '../changes';
+import { scopeTokensFor, type StreamMessage } from '../../shared/sync';
+import { CHANGES_CHANNEL, isRelevant, parseChangeNotification } from '../changes';
 import type { Db, Unsubscribe } from '../db/types';
 import type { AuthenticatedStation } from '../enrollment/auth';
 import type { StationRevocations } from '../enrollment/revocation';
 import { HttpError } from '../http/route';
 import type { Metrics } from '../metrics';
-import type { StreamMessage } from './wire';
 
 export interface StreamLimits {
   /** SSE heartbeat comment interval. */
