@@ -296,7 +296,9 @@ const aimed: fc.Arbitrary<Case> = fc.oneof(
   fc.record({ method: fc.constant('POST'), path: fc.constant('/api/operators'), type: fc.constant('application/json'), auth: fc.constant<Auth>('admin'), body: json(operatorBody) }),
   fc.record({ method: fc.constant('POST'), path: fc.constant('/api/manufacturing-orders'), type: fc.constant('application/json'), auth: fc.constant<Auth>('admin'), body: json(moBody) }),
   fc.record({ method: fc.constant('GET'), path: query.map((q) => `/api/pull${q}`), type: fc.constant(''), auth: fc.constant<Auth>('station') }),
-  fc.record({ method: fc.constant('GET'), path: fc.constantFrom('/api/stream', '/health', '/metrics'), type: fc.constant(''), auth: authorization }),
+  fc.record({ method: fc.constantFrom('GET', 'HEAD'), path: fc.constantFrom('/api/stream', '/health', '/metrics'), type: fc.constant(''), auth: authorization }),
+  // A HEAD on the live stream once held a stream slot and never answered.
+  fc.record({ method: fc.constantFrom('GET', 'HEAD', 'OPTIONS'), path: fc.constant('/api/stream'), type: fc.constant(''), auth: fc.constant<Auth>('station') }),
   fc.record({ method: fc.constant('GET'), path: param('ST-CUT-3').map((p) => `/api/stations/${p}/public-key`), type: fc.constant(''), auth: fc.constant<Auth>('station') }),
   fc.record({ method: fc.constant('POST'), path: param('ST-CUT-3').map((p) => `/api/stations/${p}/revoke`), type: fc.constant(''), auth: fc.constant<Auth>('admin') }),
 );
