@@ -26,9 +26,10 @@ export const SessionInfo = z.object({
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
 export const COMMANDS = {
-  /** Badge + PIN, checked offline against the roster. */
-  'session.login': { params: z.object({ badge: Badge, pin: PinText }), result: SessionInfo },
-  'session.logout': { params: z.object({}), result: z.object({ ok: z.literal(true) }) },
+  /** Badge + PIN, checked offline against the roster; `ack`: the recorded operator.login (like every recorded event). */
+  'session.login': { params: z.object({ badge: Badge, pin: PinText }), result: SessionInfo.extend({ ack: Ack }) },
+  /** `ack`: the recorded operator.logout; null when nobody was logged in (nothing recorded). */
+  'session.logout': { params: z.object({}), result: z.object({ ok: z.literal(true), ack: Ack.nullable() }) },
   /**
    * Any station action from the event catalogue. `eventId` makes a retry idempotent: the same id answers with the
    * original acknowledgement instead of recording twice.

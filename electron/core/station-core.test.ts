@@ -46,6 +46,19 @@ describe('station core', () => {
     expect(core.state.workOrder[CUT]?.stageQty.cut).toBe(5);
   });
 
+  it('login and logout answer with the ack of the event they recorded (logout without a session records nothing)', async () => {
+    const { core } = await station('cutting');
+    expect(await core.call('session.logout', {})).toEqual({ ok: true, ack: null });
+    const s = await core.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });
+    expect(s.ack.seq).toBe(1);
+    const login = await core.db.events.findOne(s.ack.eventId).exec();
+    expect(login?.type).toBe('operator.login');
+    const out = await core.call('session.logout', {});
+    expect(out.ack?.seq).toBe(2);
+    expect((await core.db.events.findOne(out.ack?.eventId ?? '').exec())?.type).toBe('operator.logout');
+    expect(core.lastSequence).toBe(2);
+  });
+
   it('bad input gets a clear error naming the field and records nothing', async () => {
     const { core } = await station('cutting');
     await core.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });

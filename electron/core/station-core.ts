@@ -357,26 +357,25 @@ export class StationCore {
     this.pinGuard.succeeded(op.id, connection);
   }
 
-  private async login(p: ParsedParams<'session.login'>, connection: string): Promise<SessionInfo> {
+  private async login(p: ParsedParams<'session.login'>, connection: string): Promise<CommandResult<'session.login'>> {
     const op = this.operatorFromBadge(p.badge);
     if (!op) fail('unauthenticated', 'badge or PIN not recognised');
     await this.checkPin(op, p.pin, connection);
     if (!op.roles.includes('admin') && !op.departments.includes(this.station.department)) {
       fail('unauthenticated', `${op.name} does not work at ${this.station.department}`);
     }
-    await this.record({ type: 'operator.login', payload: { method: 'badge_pin' } }, { operatorId: op.id });
+    const ack = await this.record({ type: 'operator.login', payload: { method: 'badge_pin' } }, { operatorId: op.id });
     this.session = { operatorId: op.id, name: op.name, roles: op.roles, lastActiveMs: this.now() };
     this.scheduleView();
-    return { operatorId: op.id, name: op.name, roles: op.roles };
+    return { operatorId: op.id, name: op.name, roles: op.roles, ack };
   }
 
-  private async logout(reason: 'manual' | 'timeout' = 'manual'): Promise<{ ok: true }> {
-    if (this.session) {
-      await this.record({ type: 'operator.logout', payload: { reason } }, { operatorId: this.session.operatorId });
-      this.session = null;
-      this.scheduleView();
-    }
-    return { ok: true };
+  private async logout(reason: 'manual' | 'timeout' = 'manual'): Promise<CommandResult<'session.logout'>> {
+    if (!this.session) return { ok: true, ack: null };
+    const ack = await this.record({ type: 'operator.logout', payload: { reason } }, { operatorId: this.session.operatorId });
+    this.session = null;
+    this.scheduleView();
+    return { ok: true, ack };
   }
 
   private expireIdleSession(): void {
