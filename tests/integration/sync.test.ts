@@ -254,7 +254,11 @@ describe(`station sync (${DB_KIND})`, () => {
     expect(scanned).toMatchObject({ kind: 'transferSlip', verified: true, transferId, quantity: 40 });
     await emb.core.call('transfer.accept', { slip, countedQty: 40 });
     await emb.sync.awaitInSync();
-    expect(await serverDoc<TransferDoc>('transfer', transferId)).toMatchObject({ status: 'accepted', createdEventId: null });
+    // The cut pieces have not reached the server yet: nothing is counted without the sender's LOCK (QT-09
+    // conservation); the acceptance waits in a conflict document until cutting's events arrive.
+    expect(await serverDoc<TransferDoc>('transfer', transferId)).toMatchObject({ status: 'awaiting_lock', createdEventId: null });
+    expect(await serverDoc<WorkOrderDoc>('workOrder', W('embroidery'))).toMatchObject({ receivedQty: 0 });
+    await eventually(() => expect(emb.core.view().conflicts.map((c) => [c.id, c.status])).toEqual([[transferId, 'waiting']]));
 
     cut.net.heal();
     await cut.sync.awaitInSync(20_000);
@@ -275,6 +279,9 @@ describe(`station sync (${DB_KIND})`, () => {
     }
     expect(cut.core.state.workOrder[W('cutting')]).toEqual(woCut);
     expect(emb.core.state.workOrder[W('embroidery')]).toEqual(woEmb);
+    // The LOCK settled the waiting acceptance by itself: no supervisor needed.
+    expect(await serverDoc('conflict', transferId)).toMatchObject({ status: 'resolved', resolution: { decision: 'locked', notReplayed: [] } });
+    expect(emb.core.view().conflicts).toEqual([]);
   });
 
   it('two stations accept the same transfer while partitioned: one wins, the loser sees the refusal, counts never double', async () => {
