@@ -181,12 +181,9 @@ async function main(): Promise<void> {
     runtimes.push(await runStation(env, parts));
   }
 
-  console.log(`\nQuty Shop Floor is running (data in ${dir})`);
-  console.log(`  sync server   ${serverUrl}   (health ${serverUrl}/health, metrics ${serverUrl}/metrics)`);
-  for (const rt of runtimes) console.log(`  ${rt.core.station.id.padEnd(12)}  station API ws${rt.url.slice(4)}/api`);
-  console.log(`  operators     B:OP-CUT1 … B:OP-PCK1, PIN ${seeded.operatorPin};  supervisors B:OP-CUTSV … B:OP-PCKSV, PIN ${seeded.supervisorPin}`);
-  console.log('  dashboard     not built yet (see README)\n');
-
+  // Handlers before the lines that say the floor is up: whoever reads them may stop it at once, and a SIGTERM that
+  // finds no handler kills the process outright (no clean close; the locks are then left for the next start to take
+  // over as stale).
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -199,6 +196,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+
+  console.log(`\nQuty Shop Floor is running (data in ${dir})`);
+  console.log(`  sync server   ${serverUrl}   (health ${serverUrl}/health, metrics ${serverUrl}/metrics)`);
+  for (const rt of runtimes) console.log(`  ${rt.core.station.id.padEnd(12)}  station API ws${rt.url.slice(4)}/api`);
+  console.log(`  operators     B:OP-CUT1 … B:OP-PCK1, PIN ${seeded.operatorPin};  supervisors B:OP-CUTSV … B:OP-PCKSV, PIN ${seeded.supervisorPin}`);
+  console.log('  dashboard     not built yet (see README)\n');
 }
 
 void main().catch((err: unknown) => {

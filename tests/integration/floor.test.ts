@@ -189,5 +189,9 @@ describe('npm start', () => {
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => child.once('exit', r));
     expect(code).toBe(0);
+    // A clean stop releases every folder it held.
+    for (const held of ['.', 'st-cut-1', 'st-emb-1', 'st-sew-1', 'st-fin-1', 'st-pck-1', 'pglite']) {
+      expect(existsSync(join(t.dir, held, 'writer.lock')), held).toBe(false);
+    }
   }, 180_000);
 });
