@@ -135,6 +135,8 @@ export interface SyncStatus {
   lastPushAt: string | null;
   lastPullAt: string | null;
   lastError: string | null;
+  /** Pulled documents that did not parse: kept out of the station's state (the station's log says why). */
+  untrustedDocuments?: number;
 }
 
 export interface DeviceHealthView {

@@ -1,5 +1,6 @@
-import type { Department, Place, RouteId } from './master';
-import type { FloorEvent, SlipCopy } from './events';
+import { z } from 'zod';
+import { Department, Operator, Place, RouteId, Station } from './master';
+import { PAYLOADS, parseEvent, SlipCopy, type EventType, type FloorEvent } from './events';
 
 /**
  * The authoritative documents. The server computes them from events with the shared reducer and replicates them
@@ -297,3 +298,190 @@ export function newLineDoc(id: string, department: Department): LineDoc {
     faults: 0,
   };
 }
+
+// ---- schemas: what a station accepts from a pull (each checked against its TypeScript type above) ----------------
+// Loose objects: a field this version does not know (a newer server's, or one a reducer carries along, like a work
+// order's route `from`/`to`) is kept as it came, so parsing never changes what the station holds, only whether.
+
+const Qty = z.number();
+const PerWorkOrder = z.record(z.string(), z.number());
+const Iso = z.string();
+/** A parked event, parsed as the server would (parseEvent: the union's inferred type is wider than FloorEvent). */
+const ParkedEvent = z.unknown().transform((v, ctx): FloorEvent => {
+  const r = parseEvent(v);
+  if (r.ok) return r.value;
+  ctx.addIssue({ code: 'custom', message: r.error });
+  return z.NEVER;
+});
+const EventTypeName = z.custom<EventType>((v) => typeof v === 'string' && Object.hasOwn(PAYLOADS, v), 'an event type this version knows');
+
+export const WorkOrderDocSchema: z.ZodType<WorkOrderDoc> = z.looseObject({
+  kind: z.literal('workOrder'),
+  id: z.string(),
+  moId: z.string(),
+  place: Place,
+  articleCode: z.string(),
+  route: RouteId,
+  destination: z.string(),
+  shipWeek: z.string(),
+  plannedQty: Qty,
+  status: z.enum(['open', 'received', 'closed']),
+  receivedQty: Qty,
+  stageQty: PerWorkOrder,
+  producedQty: Qty,
+  scrappedQty: Qty,
+  inputScrapQty: Qty,
+  reworkQty: Qty,
+  qc: z.record(z.string(), z.looseObject({ pass: Qty, rework: Qty, scrap: Qty })),
+  sentQty: Qty,
+  heldQty: Qty,
+  shortageQty: Qty,
+  surplusQty: Qty,
+  cartons: z.array(z.string()),
+  finalInspection: z.enum(['pending', 'pass', 'fail']),
+  transfersOut: z.array(z.string()).optional(),
+  disputes: z.array(z.string()).optional(),
+});
+
+const TransferStatus = z.enum(['locked', 'accepted', 'discrepancy', 'awaiting_lock', 'disputed', 'void']);
+
+export const TransferDocSchema: z.ZodType<TransferDoc> = z.looseObject({
+  kind: z.literal('transfer'),
+  id: z.string(),
+  moId: z.string(),
+  workOrderId: z.string(),
+  toWorkOrderId: z.string(),
+  articleCode: z.string(),
+  quantity: Qty,
+  from: Place,
+  to: Place,
+  receivingDepartment: Department,
+  fromStationId: z.string(),
+  status: TransferStatus,
+  senderDebited: z.boolean().optional(),
+  createdEventId: z.string().nullable(),
+  createdBy: z.string().nullable(),
+  createdAt: Iso.nullable(),
+  countedQty: Qty.nullable(),
+  discrepancyReason: z.string().nullable(),
+  acceptedEventId: z.string().nullable(),
+  acceptedBy: z.string().nullable(),
+  acceptedStationId: z.string().nullable(),
+  acceptedAt: Iso.nullable(),
+  slip: SlipCopy.nullable(),
+});
+
+export const LineDocSchema: z.ZodType<LineDoc> = z.looseObject({
+  kind: z.literal('line'),
+  id: z.string(),
+  department: Department,
+  occupant: z.looseObject({ articleCode: z.string(), destination: z.string(), workOrderId: z.string() }).nullable(),
+  lastClearance: z.looseObject({ step: z.number(), eventId: z.string(), by: z.string().nullable(), at: Iso }).nullable(),
+  halt: z
+    .object({
+      haltId: z.string(),
+      cause: z.enum(['detection', 'suspected_detection', 'manual']),
+      since: Iso,
+      eventId: z.string(),
+      detections: z.number(),
+      metal: z.string().nullable(),
+      reason: z.string().nullable(),
+    })
+    .nullable(),
+  verification: z.looseObject({ status: z.enum(['ok', 'due', 'failed']), lastPassAt: Iso.nullable(), lastPassEventId: z.string().nullable() }),
+  sinceLastPass: PerWorkOrder,
+  openHoldId: z.string().nullable(),
+  rejects: z.number(),
+  faults: z.number(),
+});
+
+export const HoldDocSchema: z.ZodType<HoldDoc> = z.looseObject({
+  kind: z.literal('hold'),
+  id: z.string(),
+  lineId: z.string(),
+  reason: z.enum(['verification_failed', 'verification_overdue', 'needle_fragments_missing']),
+  items: PerWorkOrder,
+  status: z.enum(['open', 'released']),
+  createdEventId: z.string(),
+  createdAt: Iso,
+  releasedBy: z.string().nullable(),
+  releasedEventId: z.string().nullable(),
+});
+
+export const AlertDocSchema: z.ZodType<AlertDoc> = z.looseObject({
+  kind: z.literal('alert'),
+  id: z.string(),
+  severity: z.enum(['P1', 'P2', 'P3']),
+  type: z.enum(['metal_detection', 'manual_halt', 'shortage', 'verification_failed', 'verification_overdue', 'needle_fragments_missing', 'detector_fault']),
+  lineId: z.string().nullable(),
+  workOrderId: z.string().nullable(),
+  message: z.string(),
+  status: z.enum(['open', 'closed']),
+  raisedEventId: z.string(),
+  raisedAt: Iso,
+  closedEventId: z.string().nullable(),
+});
+
+export const ConflictDocSchema: z.ZodType<ConflictDoc> = z.looseObject({
+  kind: z.literal('conflict'),
+  id: z.string(),
+  type: z.enum(['awaiting_lock', 'competing_claim']),
+  moId: z.string(),
+  workOrderId: z.string(),
+  toWorkOrderId: z.string(),
+  quantity: Qty,
+  from: Place,
+  receivingDepartment: Department,
+  claim: z.looseObject({ eventId: z.string(), type: EventTypeName, stationId: z.string(), operatorId: z.string().nullable(), at: Iso, fromStationId: z.string() }),
+  holders: z.array(z.looseObject({ transferId: z.string(), fromStationId: z.string(), quantity: Qty, status: TransferStatus, acceptedStationId: z.string().nullable() })),
+  readyAtClaim: Qty.nullable(),
+  parked: z.array(ParkedEvent),
+  status: z.enum(['waiting', 'open', 'resolved']),
+  resolution: z
+    .object({
+      decision: z.enum(['void', 'apply', 'locked']),
+      by: z.string().nullable(),
+      eventId: z.string(),
+      at: Iso,
+      note: z.string(),
+      notReplayed: z.array(z.looseObject({ eventId: z.string(), code: z.string(), message: z.string() })),
+    })
+    .nullable(),
+  raisedAt: Iso,
+});
+
+/** Floor documents by kind: `FLOOR_DOC_SCHEMAS[kind]` parses a pulled body of that kind. */
+export const FLOOR_DOC_SCHEMAS: { readonly [K in DocKind]: z.ZodType<DocOf<K>> } = {
+  workOrder: WorkOrderDocSchema,
+  transfer: TransferDocSchema,
+  line: LineDocSchema,
+  hold: HoldDocSchema,
+  alert: AlertDocSchema,
+  conflict: ConflictDocSchema,
+};
+
+/** The server's progress for one station: its events up to `lastAppliedSeq` are inside the documents. */
+export const StationProgressDoc = z.looseObject({ stationId: z.string(), lastAppliedSeq: z.number().int().nonnegative() });
+export type StationProgressDoc = z.infer<typeof StationProgressDoc>;
+
+/** A station's public key (every station holds every key, to verify transfer slips offline). */
+export const StationKeyDoc = z.looseObject({
+  stationId: z.string(),
+  /** The server writes it; the station only needs the key and its revocation. */
+  department: z.string().optional(),
+  publicKey: z.string().min(1),
+  /** ISO time; slips signed by a revoked station are not trusted for anything after it. */
+  revokedAt: Iso.nullable().optional(),
+});
+export type StationKeyDoc = z.infer<typeof StationKeyDoc>;
+
+/**
+ * Bodies of the documents that are not floor state, by kind. A kind not listed here (a newer server's) is kept as it
+ * came: nothing on this station reads it.
+ */
+export const OTHER_DOC_SCHEMAS: Readonly<Record<string, z.ZodType<Record<string, unknown>>>> = {
+  operator: Operator,
+  station: Station,
+  stationProgress: StationProgressDoc,
+  stationKey: StationKeyDoc,
+};

@@ -4,8 +4,8 @@
  * that seq are already inside the pulled documents, so they are never counted twice, and events after it are
  * re-applied on top, so nothing the operator recorded vanishes while it travels.
  */
-import { emptyState, FLOOR_DOC_KINDS, writeChanges, type Doc, type DocKind, type FloorState } from '../../shared/docs';
-import { EVENT_SCHEMA_VERSION, PAYLOADS, parseEvent, type FloorEvent } from '../../shared/events';
+import { emptyState, FLOOR_DOC_KINDS, FLOOR_DOC_SCHEMAS, OTHER_DOC_SCHEMAS, writeChanges, type Doc, type DocKind, type FloorState } from '../../shared/docs';
+import { describeIssues, EVENT_SCHEMA_VERSION, PAYLOADS, parseEvent, type FloorEvent } from '../../shared/events';
 import { Operator, Station, masterData, type MasterData } from '../../shared/master';
 import { decide } from '../../shared/reducer';
 import { stateReader } from '../../shared/docs';
@@ -58,6 +58,40 @@ export class LocalState {
     this.master = masterData({ stations: [ownStation] });
   }
 
+  /**
+   * Pulled documents whose body did not parse (`kind:id` → why): never applied (the last version that parsed, if any,
+   * stays), reported through `onUntrusted` and counted in the sync status. A later version that parses clears it.
+   */
+  readonly untrusted = new Map<string, string>();
+  onUntrusted: (key: string, reason: string) => void = () => undefined;
+
+  /** The body of a pulled document as its kind's schema reads it, or undefined (recorded as untrusted). */
+  private parseBody(d: StoredDocument): { floor: Doc } | { other: Record<string, unknown> } | undefined {
+    const key = `${d.kind}:${d.id}`;
+    let parsed: { floor: Doc } | { other: Record<string, unknown> };
+    let reason: string | null = null;
+    if (FLOOR_KINDS.has(d.kind)) {
+      const r = FLOOR_DOC_SCHEMAS[d.kind as DocKind].safeParse(d.body);
+      if (!r.success) reason = describeIssues(r.error);
+      else if (r.data.id !== d.id) reason = `its body's id ${r.data.id} is not the document's`;
+      parsed = { floor: r.data as Doc };
+    } else if (Object.hasOwn(OTHER_DOC_SCHEMAS, d.kind)) {
+      const r = OTHER_DOC_SCHEMAS[d.kind]!.safeParse(d.body);
+      if (!r.success) reason = describeIssues(r.error);
+      parsed = { other: r.data as Record<string, unknown> };
+    } else {
+      // A kind this version has no schema for (a newer server's) is kept as it came: nothing here reads it.
+      parsed = { other: d.body };
+    }
+    if (reason === null) {
+      this.untrusted.delete(key);
+      return parsed;
+    }
+    if (this.untrusted.get(key) !== reason) this.onUntrusted(key, reason);
+    this.untrusted.set(key, reason);
+    return undefined;
+  }
+
   /** Pulled documents held back until their pull cycle reaches the server's head (see `stageDocuments`). */
   private staged: { docs: StoredDocument[]; deleted: string[] } = { docs: [], deleted: [] };
 
@@ -85,20 +119,23 @@ export class LocalState {
     const floorChanges: Doc[] = [];
     let masterChanged = false;
     for (const d of docs) {
-      if (FLOOR_KINDS.has(d.kind)) {
-        floorChanges.push(d.body as unknown as Doc);
+      const parsed = this.parseBody(d);
+      if (!parsed) continue;
+      if ('floor' in parsed) {
+        floorChanges.push(parsed.floor);
       } else {
         let m = this.other.get(d.kind);
         if (!m) this.other.set(d.kind, (m = new Map()));
-        m.set(d.id, d.body);
+        m.set(d.id, parsed.other);
         if (d.kind === 'operator' || d.kind === 'station') masterChanged = true;
         if (d.kind === 'stationProgress' && d.id === this.ownStation.id) {
-          const seq = Number(d.body.lastAppliedSeq);
+          const seq = Number(parsed.other.lastAppliedSeq);
           if (Number.isFinite(seq) && seq > this.appliedSeq) this.appliedSeq = seq;
         }
       }
     }
     for (const key of deletedKeys) {
+      this.untrusted.delete(key);
       const i = key.indexOf(':');
       const kind = key.slice(0, i);
       const id = key.slice(i + 1);

@@ -64,7 +64,11 @@ export interface StationCoreOptions {
   /** Wall clock for the HLC (tests skew it). */
   now?: () => number;
   devMode?: boolean;
+  /** Where the core reports what it does not trust (a pulled document that does not parse); default stderr, JSON. */
+  log?: (msg: string, extra: Record<string, unknown>) => void;
 }
+
+const logToStderr = (msg: string, extra: Record<string, unknown>): void => console.error(JSON.stringify({ level: 'warn', msg, ...extra }));
 
 /** Who is calling: a transport's own name for the caller (kiosk screen session, IPC sender). */
 export interface CallContext {
@@ -141,6 +145,8 @@ export class StationCore {
     const keys = await loadOrCreateStationKeys(config.dataDir);
     const station: Station = { id: config.stationId, department: config.department, lineId: config.lineId, name: config.name };
     const local = new LocalState(station);
+    const log = options.log ?? logToStderr;
+    local.onUntrusted = (key, reason) => log('pulled document not trusted: its body does not parse', { document: key, reason });
 
     const docs = await opened.rx.documents.find().exec();
     local.applyDocuments(docs.map((d) => d.toJSON() as StoredDocument));
@@ -531,7 +537,9 @@ export class StationCore {
         this.local.stageDocuments(docs, deletedKeys);
         return false;
       }
+      const untrustedBefore = this.local.untrusted.size;
       this.local.applyDocuments(docs, deletedKeys);
+      if (this.local.untrusted.size !== untrustedBefore) this.setSyncStatus(this.syncStatus);
       const progress = this.local.pulledProgress();
       const rewound = progress !== null && progress < this.local.appliedSeq;
       if (rewound) {
@@ -554,7 +562,14 @@ export class StationCore {
 
   setSyncStatus(status: SyncStatus): void {
     this.syncStatus = status;
-    for (const l of this.listeners.sync) l(status);
+    const shown = this.currentSyncStatus();
+    for (const l of this.listeners.sync) l(shown);
+  }
+
+  /** The sync client's status with what only the core knows: how many pulled documents it does not trust. */
+  private currentSyncStatus(): SyncStatus {
+    const untrusted = this.local.untrusted.size;
+    return untrusted === 0 ? this.syncStatus : { ...this.syncStatus, untrustedDocuments: untrusted };
   }
 
   /** A serial scanner read a code: classify it as `scan.submit` does and push it to the screen (`scan` topic). */
@@ -631,7 +646,7 @@ export class StationCore {
 
   private topicData<T extends Topic>(topic: T): TopicData[T] {
     // Only the asked topic is computed: a sync or hardware subscriber does not pay for a whole view.
-    const data: { [K in Topic]: () => TopicData[K] } = { view: () => this.view(), sync: () => this.syncStatus, hardware: () => this.hardware, scan: () => null };
+    const data: { [K in Topic]: () => TopicData[K] } = { view: () => this.view(), sync: () => this.currentSyncStatus(), hardware: () => this.hardware, scan: () => null };
     return data[topic]();
   }
 
