@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** Why a rule refused an event. Codes are stable (the UI translates them); `message` gives the specifics. */
 export const REFUSAL_CODES = [
   'unknown_station',
@@ -60,3 +62,22 @@ export interface Refusal {
 export function refusal(code: RefusalCode, message: string): Refusal {
   return { code, message };
 }
+
+/**
+ * The body of a 'refusal' document (kind REFUSAL_KIND in sync.ts): the server writes one for every event it refuses,
+ * scoped to the station that recorded it, which lists it on its screen. The server builds it with this type and the
+ * station parses what it pulls with this schema. `code` is any string, not the enum: a station must still show a
+ * refusal whose code a newer server added.
+ */
+export const RefusalDocument = z.object({
+  eventId: z.string(),
+  seq: z.number().int().positive(),
+  /** The event's type, '' when the event did not carry a usable one (invalid_event). */
+  type: z.string(),
+  code: z.string(),
+  message: z.string(),
+  stationId: z.string(),
+  /** The event's HLC, '' when it did not carry a usable one (invalid_event). */
+  hlc: z.string(),
+});
+export type RefusalDocument = z.infer<typeof RefusalDocument>;

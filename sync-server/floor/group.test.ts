@@ -15,7 +15,9 @@ import { STATION_TOKEN_REJECTED, type PushResponse } from '../../shared/sync';
 import { buildApp } from '../app';
 import { createTestDb, type TestDb } from '../db/testing';
 import { enrollStation, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
-import { parseBatch, PushError, type ApplyBatchResult, type DecideFn } from './apply';
+import type { ApplyBatchResult, DecideFn } from './apply';
+import { parseBatch } from './parse-batch';
+import { PushError } from './push-error';
 import { IngestQueue } from './ingest-queue';
 import { MasterCache } from './master';
 

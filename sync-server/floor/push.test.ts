@@ -5,6 +5,7 @@ import { importPrivateKeyPkcs8, signTransferSlip } from '../../shared/barcode';
 import { uuidv7 } from '../../shared/ids';
 import { workOrderIdFor, type Department } from '../../shared/master';
 import { EventFactory, lineOf, mo, operatorOf, stationOf, supervisorOf } from '../../shared/testing/fixtures';
+import { RefusalDocument } from '../../shared/refusal';
 import type { PullResponse, PushResponse } from '../../shared/sync';
 import { buildApp } from '../app';
 import { createTestDb, type TestDb } from '../db/testing';
@@ -188,6 +189,8 @@ describe(`push: an event the server cannot parse is kept, refused, and does not 
     expect(pulled.statusCode).toBe(200);
     const refusal = pulled.json<PullResponse>().documents.find((d) => d.kind === 'refusal' && d.id === b.id);
     expect(refusal?.body).toMatchObject({ eventId: b.id, seq: b.seq, type: 'cutting.output', code: 'invalid_event', stationId: 'ST-CUT-1' });
+    // What the station parses it with (shared/refusal.ts): the server's document satisfies it.
+    expect(RefusalDocument.safeParse(refusal?.body).success).toBe(true);
 
     // The same batch again (the station retrying after a lost answer): the same answers, as duplicates.
     const again = await push('ST-CUT-1', [a, malformed, c]);
