@@ -86,13 +86,7 @@ const app = await buildApp({
   log.error({ err }, 'start failed');
   return abandon(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
 });
-try {
-  await app.listen({ port: env.PORT, host: env.HOST });
-} catch (err) {
-  // The port was free a moment ago and another process took it meanwhile.
-  await abandon(describeListenError(err, env.PORT, env.HOST), app);
-}
-
+// Handlers before listening: a stop that arrives the moment the server answers still closes it cleanly.
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
@@ -104,3 +98,9 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+try {
+  await app.listen({ port: env.PORT, host: env.HOST });
+} catch (err) {
+  // The port was free a moment ago and another process took it meanwhile.
+  await abandon(describeListenError(err, env.PORT, env.HOST), app);
+}

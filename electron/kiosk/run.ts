@@ -4,6 +4,7 @@
  *   QSF_CONFIG=station.json npx tsx electron/kiosk/run.ts
  *   QSF_STATION_ID=ST-SEW-1 QSF_DEPARTMENT=sewing QSF_LINE_ID=LN-SEW-1 QSF_DATA_DIR=.data/st-sew-1 npx tsx electron/kiosk/run.ts
  */
+import { DirInUseError } from '../../shared/node/dir-lock';
 import { ConfigError, loadStationConfig } from '../core/config';
 import { StationCore } from '../core/station-core';
 import { startKioskServer } from './server';
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     const optional = await loadOptionalParts();
     parts.push(...optional);
     const rt = await runStation(process.env, parts);
-    process.stdout.write(`READY ${JSON.stringify({ url: rt.url, station: rt.core.station.id, lastSeq: rt.core.lastSequence })}\n`);
+    // Handlers before READY: whoever starts us may stop us the moment it reads that line.
     let stopping = false;
     const stop = () => {
       if (stopping) return;
@@ -60,10 +61,15 @@ async function main(): Promise<void> {
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    process.stdout.write(`READY ${JSON.stringify({ url: rt.url, station: rt.core.station.id, lastSeq: rt.core.lastSequence })}\n`);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
       process.exit(2);
+    }
+    if (err instanceof DirInUseError) {
+      console.error(err.message); // one line naming the holder; nothing was touched
+      process.exit(3);
     }
     throw err;
   }
