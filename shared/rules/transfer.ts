@@ -6,6 +6,16 @@ import { readyToSend } from './pipeline';
 import { enterLine } from './line';
 import { refuse, type Tx } from './tx';
 
+/** A transfer in transit: nobody has counted it yet. */
+const NOT_YET_ACCEPTED = {
+  countedQty: null,
+  discrepancyReason: null,
+  acceptedEventId: null,
+  acceptedBy: null,
+  acceptedStationId: null,
+  acceptedAt: null,
+} as const;
+
 /** QT-09 LOCK: the sender creates the transfer; its quantity leaves the sender's WIP and cannot be sent twice. */
 export function lockTransfer(tx: Tx, e: EventOf<'transfer.created'>, decide: Decide): void {
   const p = e.payload;
@@ -68,12 +78,7 @@ export function lockTransfer(tx: Tx, e: EventOf<'transfer.created'>, decide: Dec
     createdEventId: e.id,
     createdBy: e.operatorId,
     createdAt: e.hlc,
-    countedQty: null,
-    discrepancyReason: null,
-    acceptedEventId: null,
-    acceptedBy: null,
-    acceptedStationId: null,
-    acceptedAt: null,
+    ...NOT_YET_ACCEPTED,
     slip: null,
   }, e);
 }
@@ -141,12 +146,7 @@ function transferFromSlip(tx: Tx, transferId: string, slip: SlipCopy, receiverWo
     createdEventId: null,
     createdBy: null,
     createdAt: null,
-    countedQty: null,
-    discrepancyReason: null,
-    acceptedEventId: null,
-    acceptedBy: null,
-    acceptedStationId: null,
-    acceptedAt: null,
+    ...NOT_YET_ACCEPTED,
     slip,
   };
 }
