@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Department, Operator, Place, RouteId, Station } from './master';
 import { PAYLOADS, parseEvent, SlipCopy, type EventType, type FloorEvent } from './events';
+import { RefusalDocument } from './refusal';
 
 /**
  * The authoritative documents. The server computes them from events with the shared reducer and replicates them
@@ -484,4 +485,5 @@ export const OTHER_DOC_SCHEMAS: Readonly<Record<string, z.ZodType<Record<string,
   station: Station,
   stationProgress: StationProgressDoc,
   stationKey: StationKeyDoc,
+  refusal: RefusalDocument,
 };

@@ -14,14 +14,6 @@ import type { StoredDocument } from '../store/station-db';
 
 const FLOOR_KINDS: ReadonlySet<string> = new Set<string>(FLOOR_DOC_KINDS);
 
-export interface RefusalDoc {
-  eventId: string;
-  seq: number;
-  type: string;
-  code: string;
-  message: string;
-}
-
 /** An own event as read from the event log: a FloorEvent when this version recorded it (see `setPending`). */
 export interface LoggedEvent {
   id: string;

@@ -3,6 +3,7 @@
  * commits one event per command durably before answering, and tells subscribers after the commit.
  * Plain Node: no Electron import (Electron main runs it in a utility process; kiosk and tests run it headless).
  */
+import { RefusalDocument } from '../../shared/refusal';
 import { readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
@@ -621,13 +622,11 @@ export class StationCore {
   view(): StationView {
     const s = this.local.state;
     const dept = this.station.department;
-    const refusals = [...this.local.otherDocs('refusal').values()].map((b) => ({
-      eventId: String(b.eventId),
-      seq: Number(b.seq),
-      type: String(b.type),
-      code: String(b.code),
-      message: String(b.message),
-    }));
+    // Parsed when pulled (LocalState): this only gives the body its type again; refusals are few.
+    const refusals = [...this.local.otherDocs('refusal').values()].flatMap((b) => {
+      const r = RefusalDocument.safeParse(b);
+      return r.success ? [{ eventId: r.data.eventId, seq: r.data.seq, type: r.data.type, code: r.data.code, message: r.data.message }] : [];
+    });
     return {
       station: { ...this.station },
       operator: this.session ? { operatorId: this.session.operatorId, name: this.session.name, roles: this.session.roles } : null,
