@@ -67,7 +67,7 @@ export const COMMANDS = {
   'hold.release': {
     params: SupervisorCredential.extend({
       holdId: Uuid,
-      results: z.array(z.object({ workOrderId: WorkOrderId, passedQty: Count, rejectedQty: Count })).min(1),
+      results: z.array(z.object({ workOrderId: WorkOrderId, passedQty: Count, rejectedQty: Count })).min(1).max(200),
       eventId: Uuid.optional(),
     }),
     result: Ack,

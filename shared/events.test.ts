@@ -533,3 +533,14 @@ describe('makeEvent', () => {
     expect(eventWallMs(e)).toBe(1767225600000);
   });
 });
+
+describe('bounded lists (a station cannot push an unbounded array)', () => {
+  it('refuses a verification run of more than 50 test pieces and a hold release of more than 200 work orders', () => {
+    const piece = (SAMPLES['md.verification'].pieces as unknown[])[0];
+    expect(parseEvent(withPayloadField('md.verification', 'pieces', Array.from({ length: 50 }, () => piece))).ok).toBe(true);
+    expectRejectedAt(parseEvent(withPayloadField('md.verification', 'pieces', Array.from({ length: 51 }, () => piece))), 'payload.pieces');
+    const result = (SAMPLES['hold.released'].results as unknown[])[0];
+    expect(parseEvent(withPayloadField('hold.released', 'results', Array.from({ length: 200 }, () => result))).ok).toBe(true);
+    expectRejectedAt(parseEvent(withPayloadField('hold.released', 'results', Array.from({ length: 201 }, () => result))), 'payload.results');
+  });
+});

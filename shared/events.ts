@@ -164,7 +164,7 @@ export const PAYLOADS = {
     deviceId: DeviceId,
     trigger: VerificationTrigger,
     result: z.enum(['pass', 'fail']),
-    pieces: z.array(TestPiece).min(1, 'a verification tests at least one certified piece'),
+    pieces: z.array(TestPiece).min(1, 'a verification tests at least one certified piece').max(50),
     /**
      * The metals this device's run had to include (its configuration). The rules add the floor minimum
      * (shared/rules/verification.ts) whatever this says; absent in events from stations that did not send it.
@@ -192,7 +192,7 @@ export const PAYLOADS = {
   'hold.released': z.object({
     holdId: Uuid,
     supervisorId: OperatorId,
-    results: z.array(z.object({ workOrderId: WorkOrderId, passedQty: Count, rejectedQty: Count })).min(1),
+    results: z.array(z.object({ workOrderId: WorkOrderId, passedQty: Count, rejectedQty: Count })).min(1).max(200),
   }),
   'needle.broken': z.object({
     lineId: LineId,

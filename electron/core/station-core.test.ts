@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { workOrderIdFor } from '../../shared/master';
@@ -357,5 +357,17 @@ describe('station core: PIN guessing is bounded without a lock-out weapon (issue
     expect(core.view().conflicts).toEqual([]);
     expect(core.state.transfer[transferId]?.status).toBe('void');
     expect(core.state.conflict[transferId]?.resolution).toMatchObject({ decision: 'void', by: 'OP-SEWSV' });
+  });
+
+  it('a failed open (a damaged seed file) leaves nothing held: the same directory opens again in this process', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const seedFile = join(t.dir, 'seed.json');
+    writeFileSync(seedFile, JSON.stringify({ documents: [{ kind: '', id: 'x', body: {} }] }));
+    await expect(StationCore.open(stationConfig('cutting', t.dir, { seedFile }))).rejects.toThrow(/seed file/);
+    // Before: the database and the data directory's writer lock stayed held, so this second open was refused.
+    const core = await StationCore.open(stationConfig('cutting', t.dir));
+    cleanups.push(() => core.close());
+    expect(core.lastSequence).toBe(0);
   });
 });

@@ -143,41 +143,48 @@ export class StationCore {
   static async open(config: StationConfig, options: StationCoreOptions = {}): Promise<StationCore> {
     const now = options.now ?? Date.now;
     const opened = await openStationDb({ dataDir: config.dataDir, stationId: config.stationId, devMode: options.devMode ?? false });
-    const keys = await loadOrCreateStationKeys(config.dataDir);
-    const station: Station = { id: config.stationId, department: config.department, lineId: config.lineId, name: config.name };
-    const local = new LocalState(station);
-    const log = options.log ?? logToStderr;
-    local.onUntrusted = (key, reason) => log('pulled document not trusted: its body does not parse', { document: key, reason });
+    // A later step that fails (a damaged key or seed file) closes the database again, which also releases the data
+    // directory: nothing outlives a failed open in this process.
+    try {
+      const keys = await loadOrCreateStationKeys(config.dataDir);
+      const station: Station = { id: config.stationId, department: config.department, lineId: config.lineId, name: config.name };
+      const local = new LocalState(station);
+      const log = options.log ?? logToStderr;
+      local.onUntrusted = (key, reason) => log('pulled document not trusted: its body does not parse', { document: key, reason });
 
-    const docs = await opened.rx.documents.find().exec();
-    local.applyDocuments(docs.map((d) => d.toJSON() as StoredDocument));
-    if (config.seedFile && docs.length === 0) {
-      const seed = SeedFile.safeParse(JSON.parse(readFileSync(config.seedFile, 'utf8')));
-      if (!seed.success) throw new Error(`seed file ${config.seedFile}: ${describeIssues(seed.error)}`);
-      const rows = seed.data.documents.map((d) => ({ key: `${d.kind}:${d.id}`, kind: d.kind, id: d.id, body: d.body }));
-      await opened.rx.documents.bulkUpsert(rows);
-      local.applyDocuments(rows);
+      const docs = await opened.rx.documents.find().exec();
+      local.applyDocuments(docs.map((d) => d.toJSON() as StoredDocument));
+      if (config.seedFile && docs.length === 0) {
+        const seed = SeedFile.safeParse(JSON.parse(readFileSync(config.seedFile, 'utf8')));
+        if (!seed.success) throw new Error(`seed file ${config.seedFile}: ${describeIssues(seed.error)}`);
+        const rows = seed.data.documents.map((d) => ({ key: `${d.kind}:${d.id}`, kind: d.kind, id: d.id, body: d.body }));
+        await opened.rx.documents.bulkUpsert(rows);
+        local.applyDocuments(rows);
+      }
+      // Only events after the server's progress are pending.
+      const pending = await eventsAfter(opened.rx, local.appliedSeq);
+      local.setPending(pending);
+      // The newest own event: the last pending one, else the one the server applied last (an index lookup, not a
+      // sort over every event the station ever recorded); a full query only if that one is missing locally.
+      let lastEvent: FloorEvent | undefined = pending[pending.length - 1];
+      if (!lastEvent && local.appliedSeq > 0) {
+        const at = await opened.rx.events.findOne({ selector: { seq: local.appliedSeq } }).exec();
+        lastEvent = at ? (at.toJSON() as FloorEvent) : undefined;
+      }
+      if (!lastEvent) {
+        const last = await opened.rx.events.findOne({ selector: {}, sort: [{ seq: 'desc' }] }).exec();
+        lastEvent = last ? (last.toJSON() as FloorEvent) : undefined;
+      }
+      // The HLC resumes above the last event it stamped, even if the wall clock was set back meanwhile.
+      const hlc = createHlc(config.stationId, now, 60_000, lastEvent ? { initial: lastEvent.hlc } : {});
+      const pinGuard = PinGuard.load(config.dataDir, { now });
+      const core = new StationCore(config, opened.rx, opened.sqlite, opened.schemaVersion, keys, local, hlc, now, pinGuard);
+      core.lastSeq = lastEvent?.seq ?? 0;
+      return core;
+    } catch (err) {
+      await opened.rx.close().catch(() => undefined);
+      throw err;
     }
-    // Only events after the server's progress are pending.
-    const pending = await eventsAfter(opened.rx, local.appliedSeq);
-    local.setPending(pending);
-    // The newest own event: the last pending one, else the one the server applied last (an index lookup, not a
-    // sort over every event the station ever recorded); a full query only if that one is missing locally.
-    let lastEvent: FloorEvent | undefined = pending[pending.length - 1];
-    if (!lastEvent && local.appliedSeq > 0) {
-      const at = await opened.rx.events.findOne({ selector: { seq: local.appliedSeq } }).exec();
-      lastEvent = at ? (at.toJSON() as FloorEvent) : undefined;
-    }
-    if (!lastEvent) {
-      const last = await opened.rx.events.findOne({ selector: {}, sort: [{ seq: 'desc' }] }).exec();
-      lastEvent = last ? (last.toJSON() as FloorEvent) : undefined;
-    }
-    // The HLC resumes above the last event it stamped, even if the wall clock was set back meanwhile.
-    const hlc = createHlc(config.stationId, now, 60_000, lastEvent ? { initial: lastEvent.hlc } : {});
-    const pinGuard = PinGuard.load(config.dataDir, { now });
-    const core = new StationCore(config, opened.rx, opened.sqlite, opened.schemaVersion, keys, local, hlc, now, pinGuard);
-    core.lastSeq = lastEvent?.seq ?? 0;
-    return core;
   }
 
   // ---- the typed API -------------------------------------------------------------------------------------------
