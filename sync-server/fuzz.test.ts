@@ -20,7 +20,7 @@ import { EventFactory, lineOf, mo, operatorOf } from '../shared/testing/fixtures
 import { buildApp } from './app';
 import { createTestDb, type TestDb } from './db/testing';
 import { errorBodySchema } from './http/route';
-import { enrollStation, TEST_ADMIN_TOKEN, type EnrolledStation } from './testing';
+import { enrollStation, seedOperatorAndOrder, TEST_ADMIN_TOKEN, type EnrolledStation } from './testing';
 
 const RUNS = Number(process.env.FC_RUNS ?? 250);
 const SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
@@ -55,15 +55,7 @@ beforeAll(async () => {
   clean = await enrollStation(app, 'ST-CUT-1', 'cutting');
   fuzzed = await enrollStation(app, 'ST-CUT-2', 'cutting');
   victim = await enrollStation(app, 'ST-CUT-3', 'cutting');
-  const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
-  const op = await app.inject({
-    method: 'POST',
-    url: '/api/operators',
-    headers: admin,
-    payload: { id: operatorOf('cutting'), name: 'cutter', roles: ['operator'], departments: ['cutting'], pin: '135790' },
-  });
-  expect(op.statusCode).toBe(201);
-  expect((await app.inject({ method: 'POST', url: '/api/manufacturing-orders', headers: admin, payload: M })).statusCode).toBe(201);
+  await seedOperatorAndOrder(app, { id: operatorOf('cutting'), name: 'cutter', roles: ['operator'], departments: ['cutting'], pin: '135790' }, M);
 });
 
 afterAll(async () => {

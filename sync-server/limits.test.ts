@@ -10,7 +10,7 @@ import { EventFactory, lineOf, mo, operatorOf } from '../shared/testing/fixtures
 import { buildApp } from './app';
 import { createTestDb, type TestDb } from './db/testing';
 import { MAX_JSON_DEPTH } from './http/body';
-import { enrollStation, TEST_ADMIN_TOKEN, type EnrolledStation } from './testing';
+import { enrollStation, seedOperatorAndOrder, TEST_ADMIN_TOKEN, type EnrolledStation } from './testing';
 
 let t: TestDb;
 let app: FastifyInstance;
@@ -25,14 +25,7 @@ beforeAll(async () => {
   app = await buildApp({ db: t.db, adminToken: TEST_ADMIN_TOKEN });
   cutter = await enrollStation(app, 'ST-CUT-1', 'cutting');
   sewer = await enrollStation(app, 'ST-SEW-1', 'sewing');
-  const op = await app.inject({
-    method: 'POST',
-    url: '/api/operators',
-    headers: admin,
-    payload: { id: operatorOf('cutting'), name: 'cutter', roles: ['operator'], departments: ['cutting'], pin: '135790' },
-  });
-  expect(op.statusCode).toBe(201);
-  expect((await app.inject({ method: 'POST', url: '/api/manufacturing-orders', headers: admin, payload: M })).statusCode).toBe(201);
+  await seedOperatorAndOrder(app, { id: operatorOf('cutting'), name: 'cutter', roles: ['operator'], departments: ['cutting'], pin: '135790' }, M);
 });
 afterAll(async () => {
   await app?.close();

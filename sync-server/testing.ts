@@ -44,6 +44,20 @@ export async function enrollStation(
   return { id: stationId, department, token, publicKey: jwk.x, privateKey, auth: { authorization: `Bearer ${token}` } };
 }
 
+/** The office adds a floor operator and a manufacturing order with the admin token (test set-up; fails loudly). */
+export async function seedOperatorAndOrder(
+  app: FastifyInstance,
+  operator: { id: string; name: string; roles: string[]; departments: string[]; pin: string },
+  order: unknown,
+  adminToken: string = TEST_ADMIN_TOKEN,
+): Promise<void> {
+  const headers = { authorization: `Bearer ${adminToken}` };
+  for (const [url, payload] of [['/api/operators', operator], ['/api/manufacturing-orders', order]] as const) {
+    const res = await app.inject({ method: 'POST', url, headers, payload: payload as Record<string, unknown> });
+    if (res.statusCode !== 201) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
+  }
+}
+
 export interface TestStream {
   messages: StreamMessage[];
   /** Resolves with the first message (from the start of the stream) matching `pred`. */
