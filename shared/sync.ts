@@ -134,6 +134,7 @@ export type StreamMessage = z.infer<typeof StreamMessage>;
 /** Kinds of documents besides the floor state. */
 export const REFUSAL_KIND = 'refusal';
 export const STATION_PROGRESS_KIND = 'stationProgress';
+export const STATION_KEY_KIND = 'stationKey';
 
 /** Who may pull a document: a document carries tokens, a station pulls what matches `scopeTokensFor` it. */
 export const scopeToken = {

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app';
-import { scope, writeDocuments, writeTx } from './changes';
+import { writeDocuments, writeTx } from './changes';
+import { scopeToken } from '../shared/sync';
 import { createTestDb, type TestDb } from './db/testing';
 import { enrollStation, TEST_ADMIN_TOKEN } from './testing';
 
@@ -228,10 +229,10 @@ describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     await enrollStation(app, 'ST-CUT-1', 'cutting');
     await writeTx(t.db, (q) =>
       writeDocuments(q, [
-        { kind: 'workOrder', id: 'WO-S', body: { dept: 'sewing' }, scope: [scope.dept('sewing')] },
-        { kind: 'workOrder', id: 'WO-C', body: { dept: 'cutting' }, scope: [scope.dept('cutting')] },
-        { kind: 'transfer', id: 'TR-1', body: {}, scope: [scope.station('ST-SEW-2'), scope.station('ST-CUT-1')] },
-        { kind: 'transfer', id: 'TR-2', body: {}, scope: [scope.station('ST-CUT-1')] },
+        { kind: 'workOrder', id: 'WO-S', body: { dept: 'sewing' }, scope: [scopeToken.dept('sewing')] },
+        { kind: 'workOrder', id: 'WO-C', body: { dept: 'cutting' }, scope: [scopeToken.dept('cutting')] },
+        { kind: 'transfer', id: 'TR-1', body: {}, scope: [scopeToken.station('ST-SEW-2'), scopeToken.station('ST-CUT-1')] },
+        { kind: 'transfer', id: 'TR-2', body: {}, scope: [scopeToken.station('ST-CUT-1')] },
       ]),
     );
     const res = await app.inject({ method: 'GET', url: '/api/pull?limit=1000', headers: sew.auth });

@@ -22,12 +22,6 @@ export type { Checkpoint, PulledDocument };
 
 export const CHANGES_CHANNEL = 'qsf_changes';
 
-/**
- * Scope tokens are shared/sync.ts' `scopeToken`; this name stays only until floor/apply.ts, store.ts and
- * enrollment/routes.ts import that one (their owners' change).
- */
-export { scopeToken as scope } from '../shared/sync';
-
 export interface DocumentWrite {
   kind: string;
   id: string;

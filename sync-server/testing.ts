@@ -3,7 +3,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
 import { createTestDb, type TestDb } from './db/testing';
-import { streamMessageSchema, type StreamMessage } from './replication/wire';
+import { StreamMessage } from '../shared/sync';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -90,7 +90,7 @@ export async function openStream(baseUrl: string, token: string): Promise<TestSt
           const frame = buf.slice(0, i);
           buf = buf.slice(i + 2);
           for (const line of frame.split('\n')) {
-            if (line.startsWith('data: ')) messages.push(streamMessageSchema.parse(JSON.parse(line.slice(6))));
+            if (line.startsWith('data: ')) messages.push(StreamMessage.parse(JSON.parse(line.slice(6))));
           }
           for (const w of waiters) w();
         }

@@ -4,10 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { describeIssues } from '../../shared/events';
+import { describeIssues, TestMetal } from '../../shared/events';
 import { Department, LineId, StationId } from '../../shared/master';
-
-const TestMetal = z.enum(['fe', 'nonfe', 'stainless']);
 
 export const DeviceConfig = z.discriminatedUnion('driver', [
   z.object({
@@ -34,7 +32,6 @@ export const DeviceConfig = z.discriminatedUnion('driver', [
       .prefault({}),
   }),
 ]);
-export type TestMetal = z.infer<typeof TestMetal>;
 export type DeviceConfig = z.infer<typeof DeviceConfig>;
 export type DeviceConfigInput = z.input<typeof DeviceConfig>;
 

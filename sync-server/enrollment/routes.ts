@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { StationKeyDoc } from '../../shared/docs';
 import { LineId } from '../../shared/master';
-import { storableText } from '../../shared/sync';
-import { scope, writeDocuments, writeTx, type DocumentWrite } from '../changes';
+import { scopeToken, STATION_KEY_KIND, storableText } from '../../shared/sync';
+import { writeDocuments, writeTx, type DocumentWrite } from '../changes';
 import { HttpError, route } from '../http/route';
 import { REVOKED_CHANNEL } from './revocation';
 import { hashCode, isEd25519PublicKey, newEnrollmentCode, newStationToken, sha256Hex } from './secrets';
@@ -12,24 +13,15 @@ export const stationIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63
 export const departmentSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, _ - (max 64)');
 const publicKeySchema = z.string().refine(isEd25519PublicKey, 'must be a base64url raw Ed25519 public key (32 bytes)');
 
-export const STATION_KEY_KIND = 'stationKey';
-
 /** ST-SEW-1 runs LN-SEW-1 unless the code says otherwise. */
 export function defaultLineId(stationId: string): string {
   return `LN-${stationId.replace(/^ST-/, '').toUpperCase()}`;
 }
 
-export interface StationKeyBody {
-  stationId: string;
-  department: string;
-  publicKey: string;
-  /** ISO time; slips signed by a revoked station should not be trusted for anything after it. */
-  revokedAt: string | null;
-}
-
-function stationKeyDoc(body: StationKeyBody): DocumentWrite {
+/** The server writes every field of shared's StationKeyDoc (department and revokedAt included). */
+function stationKeyDoc(body: Required<StationKeyDoc>): DocumentWrite {
   // Every station needs every key to verify transfer slips offline, hence scope 'all'.
-  return { kind: STATION_KEY_KIND, id: body.stationId, body, scope: [scope.all] };
+  return { kind: STATION_KEY_KIND, id: body.stationId, body, scope: [scopeToken.all] };
 }
 
 const DAY_MINUTES = 24 * 60;
@@ -93,7 +85,7 @@ export function registerEnrollmentRoutes(app: FastifyInstance): void {
         await writeDocuments(q, [
           stationKeyDoc({ stationId: body.stationId, department: code.department, publicKey: body.publicKey, revokedAt: null }),
           // The station as master data: the shared rules check who works where (scope 'all': every station and server).
-          { kind: 'station', id: body.stationId, body: { id: body.stationId, department: code.department, name: code.name ?? body.stationId, lineId }, scope: [scope.all] },
+          { kind: 'station', id: body.stationId, body: { id: body.stationId, department: code.department, name: code.name ?? body.stationId, lineId }, scope: [scopeToken.all] },
         ]);
         return code;
       });

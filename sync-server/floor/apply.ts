@@ -17,11 +17,12 @@
  *   4 + 5. write documents, progress and stations, insert the events with their server_seq, COMMIT.
  * A failed group is retried or applied one request at a time (group-retry.ts), so only a faulty request fails.
  */
-import { floorDocScope, REFUSAL_KIND, STATION_PROGRESS_KIND, STATION_TOKEN_REJECTED, type PushOutcome } from '../../shared/sync';
+import { floorDocScope, REFUSAL_KIND, scopeToken, STATION_PROGRESS_KIND, STATION_TOKEN_REJECTED, type PushOutcome } from '../../shared/sync';
 import { decide as sharedDecide, type Decision } from '../../shared/reducer';
 import { refusal as makeRefusal, type Refusal, type RefusalDocument } from '../../shared/refusal';
+import type { StationProgressDoc } from '../../shared/docs';
 import type { MasterData } from '../../shared/master';
-import { EventConflict, scope, type DocumentWrite, type EventInsert } from '../changes';
+import { EventConflict, type DocumentWrite, type EventInsert } from '../changes';
 import type { Db, Queryable } from '../db/types';
 import { DocOverlay } from './doc-overlay';
 import { afterFailure, writeConflict } from './group-retry';
@@ -62,12 +63,6 @@ export interface ApplyOptions {
    * next group then (pipelining). May be called more than once (retries, one-by-one fallback).
    */
   onWriting?: () => void;
-}
-
-/** The body of a `stationProgress` document: the last seq of the station the server processed (applied or refused). */
-interface StationProgressBody {
-  stationId: string;
-  lastAppliedSeq: number;
 }
 
 /** One request's batch in its own transaction (a group of one). */
@@ -175,7 +170,7 @@ class GroupChanges {
       } else {
         this.events.push({ id, stationId, seq, hlc, operatorId, type, payload, v, status: 'refused', refusal: d.refusal });
         const body: RefusalDocument = { eventId: id, seq, type, code: d.refusal.code, message: d.refusal.message, stationId, hlc };
-        this.refusals.set(id, { kind: REFUSAL_KIND, id, body, scope: [scope.station(stationId)] });
+        this.refusals.set(id, { kind: REFUSAL_KIND, id, body, scope: [scopeToken.station(stationId)] });
         refused++;
       }
       const refusal = d.ok ? null : d.refusal;
@@ -217,8 +212,8 @@ class GroupChanges {
     documents.push(...this.refusals.values());
     const stations = [...this.pushed].map(([stationId, { skew }]) => ({ stationId, lastAppliedSeq: this.read.progress.get(stationId) ?? 0, clockSkewMs: skew }));
     for (const { stationId, lastAppliedSeq } of stations) {
-      const body: StationProgressBody = { stationId, lastAppliedSeq };
-      documents.push({ kind: STATION_PROGRESS_KIND, id: stationId, body, scope: [scope.station(stationId)] });
+      const body: StationProgressDoc = { stationId, lastAppliedSeq };
+      documents.push({ kind: STATION_PROGRESS_KIND, id: stationId, body, scope: [scopeToken.station(stationId)] });
     }
     return { documents, stations, events: this.events };
   }
