@@ -248,13 +248,17 @@ export type FloorEvent = { [T in EventType]: EventOf<T> }[EventType];
 
 /** A station action before the envelope is stamped: what a command produces. */
 export type Action = { [T in EventType]: { type: T; payload: PayloadOf<T> } }[EventType];
+/**
+ * Any action, parsed by its type's payload schema. Built from PAYLOADS, so its output is exactly `Action`; zod cannot
+ * infer that through the mapped tuple, so the type is stated once here and every caller gets an `Action` uncast.
+ */
 export const ActionSchema = z.discriminatedUnion(
   'type',
   EVENT_TYPES.map((t) => z.object({ type: z.literal(t), payload: PAYLOADS[t] })) as unknown as [
     z.ZodObject<{ type: z.ZodLiteral<EventType>; payload: z.ZodType }>,
     ...z.ZodObject<{ type: z.ZodLiteral<EventType>; payload: z.ZodType }>[],
   ],
-);
+) as unknown as z.ZodType<Action>;
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 

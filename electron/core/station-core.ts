@@ -3,22 +3,12 @@
  * commits one event per command durably before answering, and tells subscribers after the commit.
  * Plain Node: no Electron import (Electron main runs it in a utility process; kiosk and tests run it headless).
  */
-import { RefusalDocument } from '../../shared/refusal';
 import { readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import {
-  classifyScan,
-  decodeBadge,
-  importPublicKeyRaw,
-  signTransferSlip,
-  verifyTransferSlip,
-  type TransferSlipFields,
-} from '../../shared/barcode';
-import {
   COMMANDS,
   type Ack,
-  type CommandError,
   type CommandName,
   type CommandResult,
   type ParsedParams,
@@ -31,31 +21,26 @@ import {
   type DeviceHealthView,
   type DeviceScanView,
 } from '../../shared/api';
+import { decodeBadge, importPublicKeyRaw, signTransferSlip } from '../../shared/barcode';
 import type { Doc } from '../../shared/docs';
 import { stateReader } from '../../shared/docs';
-import { describeIssues, lineOf, makeEvent, type Action, type FloorEvent, type SlipCopy } from '../../shared/events';
+import { describeIssues, lineOf, makeEvent, type Action, type FloorEvent } from '../../shared/events';
 import { createHlc, type Hlc } from '../../shared/hlc';
 import { uuidv7 } from '../../shared/ids';
-import { canSupervise, nextPlace, receivingDepartment, workOrderIdFor, type Operator, type Station } from '../../shared/master';
+import { canSupervise, type Operator, type Station } from '../../shared/master';
 import { decide } from '../../shared/reducer';
+import { RefusalDocument } from '../../shared/refusal';
 import { verifyPin } from '../../shared/security/pin';
 import { openStationDb, type StationDatabase, type StoredDocument } from '../store/station-db';
+import { commandHandlers, fail, interpretScan, type CommandHost } from './commands';
+import type { CommandHandlers } from './commands/host';
 import type { StationConfig } from './config';
 import { loadOrCreateStationKeys, type StationKeys } from './keys';
 import { LocalState } from './local-state';
 import { PinGuard } from './pin-guard';
 import { SerialQueue } from './serial-queue';
 
-/** A command failed: nothing was recorded. */
-export class CommandFailure extends Error {
-  constructor(readonly error: CommandError) {
-    super(error.message);
-  }
-}
-
-function fail(code: CommandError['code'], message: string, refusal?: CommandError['refusal']): never {
-  throw new CommandFailure(refusal ? { code, message, refusal } : { code, message });
-}
+export { CommandFailure } from './commands';
 
 const SeedFile = z.object({
   documents: z.array(z.object({ kind: z.string().min(1).max(30), id: z.string().min(1).max(100), body: z.record(z.string(), z.unknown()) })),
@@ -81,29 +66,6 @@ type Listener<T extends Topic> = (data: TopicData[T]) => void;
 /** Told synchronously after each own event is committed and applied (benchmarks, the sync client). */
 export type CommitListener = (event: FloorEvent, changes: readonly Doc[]) => void;
 
-/**
- * Actions that only a dedicated command may record: those that need a supervisor's own badge + PIN, a signed or
- * verified transfer slip, a login, or that only a device reports. `action.record` refuses them, so an operator's
- * screen can never forge a release, a sign-off, a handover or a detector reading.
- */
-const DEDICATED_COMMAND: Partial<Record<Action['type'], string>> = {
-  'line.released': 'line.release (supervisor badge + PIN)',
-  'hold.released': 'hold.release (supervisor badge + PIN)',
-  'needle.broken': 'needle.report (supervisor badge + PIN)',
-  'conflict.resolved': 'conflict.resolve (supervisor badge + PIN)',
-  'transfer.created': 'transfer.create (prints the signed slip)',
-  'transfer.accepted': 'transfer.accept (checks the slip)',
-  'transfer.discrepancy': 'transfer.accept with a discrepancy reason',
-  'operator.login': 'session.login',
-  'operator.logout': 'session.logout',
-  'md.pass': 'the metal detector',
-  'md.detection': 'the metal detector',
-  'md.verification': 'the metal detector (test-piece run)',
-  'md.verificationOverdue': 'the verification timer',
-  'md.fault': 'the metal detector',
-  'md.powerOn': 'the metal detector',
-};
-
 /** The caller of `call()` without a context (tests, the hardware bridge, anything in this process). */
 const IN_PROCESS = 'in-process';
 
@@ -124,6 +86,9 @@ export class StationCore {
   private closed = false;
   private syncStatus: SyncStatus = { state: 'disabled', backlog: 0, lastPushAt: null, lastPullAt: null, lastError: null };
   private hardware: DeviceHealthView[] = [];
+  private readonly host: CommandHost;
+  /** One handler per command of the table, registered per area (./commands). */
+  private readonly handlers: CommandHandlers;
 
   private constructor(
     readonly config: StationConfig,
@@ -138,6 +103,36 @@ export class StationCore {
     private readonly pinGuard: PinGuard,
   ) {
     this.station = { id: config.stationId, department: config.department, lineId: config.lineId, name: config.name };
+    this.host = this.commandHost();
+    this.handlers = commandHandlers(this.host);
+  }
+
+  /** What the command handlers (./commands) may use of this core. */
+  private commandHost(): CommandHost {
+    const local = this.local;
+    return {
+      station: this.station,
+      get state() {
+        return local.state;
+      },
+      get master() {
+        return local.master;
+      },
+      now: this.now,
+      record: (action, opts) => this.record(action, opts),
+      ownEvent: async (eventId) => {
+        const e = await this.db.events.findOne(eventId).exec();
+        return e ? (e.toJSON() as FloorEvent) : undefined;
+      },
+      requireSession: () => this.requireSession(),
+      sessionOperatorId: () => this.session?.operatorId ?? null,
+      login: (p, connection) => this.login(p, connection),
+      logout: () => this.logout(),
+      checkSupervisor: (badge, pin, connection) => this.checkSupervisor(badge, pin, connection),
+      signSlip: (fields) => signTransferSlip(fields, this.keys.privateKey),
+      publicKeyOf: (stationId) => this.publicKeyOf(stationId),
+      view: () => this.view(),
+    };
   }
 
   static async open(config: StationConfig, options: StationCoreOptions = {}): Promise<StationCore> {
@@ -200,71 +195,13 @@ export class StationCore {
     if (!parsed.success) fail('bad_request', describeIssues(parsed.error));
     const params = parsed.data as ParsedParams<C>;
     const connection = ctx.connection ?? IN_PROCESS;
-    return this.queue.run(() => this.run(name, params, connection)) as Promise<CommandResult<C>>;
+    return this.queue.run(() => this.run(name, params, connection));
   }
 
-  private async run<C extends CommandName>(name: C, p: ParsedParams<C>, connection: string): Promise<unknown> {
+  private async run<C extends CommandName>(name: C, p: ParsedParams<C>, connection: string): Promise<CommandResult<C>> {
     if (this.closed) fail('internal', 'station core is closed');
     this.expireIdleSession();
-    switch (name) {
-      case 'session.login':
-        return this.login(p as ParsedParams<'session.login'>, connection);
-      case 'session.logout':
-        return this.logout();
-      case 'action.record': {
-        const q = p as ParsedParams<'action.record'>;
-        const action = q.action as Action;
-        const dedicated = DEDICATED_COMMAND[action.type];
-        if (dedicated) fail('bad_request', `${action.type} is not recorded directly: use ${dedicated}`);
-        return this.record(action, { eventId: q.eventId, operatorId: this.requireSession().operatorId });
-      }
-      case 'scan.submit':
-        return this.scan(p as ParsedParams<'scan.submit'>);
-      case 'transfer.create':
-        return this.createTransfer(p as ParsedParams<'transfer.create'>);
-      case 'transfer.accept':
-        return this.acceptTransfer(p as ParsedParams<'transfer.accept'>);
-      case 'line.release': {
-        const q = p as ParsedParams<'line.release'>;
-        const sup = await this.checkSupervisor(q.supervisorBadge, q.supervisorPin, connection);
-        return this.record(
-          { type: 'line.released', payload: { lineId: this.station.lineId, haltId: q.haltId, supervisorId: sup.id, disposition: q.disposition, correctiveAction: q.correctiveAction } },
-          { eventId: q.eventId, operatorId: this.session?.operatorId ?? sup.id },
-        );
-      }
-      case 'hold.release': {
-        const q = p as ParsedParams<'hold.release'>;
-        const sup = await this.checkSupervisor(q.supervisorBadge, q.supervisorPin, connection);
-        return this.record(
-          { type: 'hold.released', payload: { holdId: q.holdId, supervisorId: sup.id, results: q.results } },
-          { eventId: q.eventId, operatorId: this.session?.operatorId ?? sup.id },
-        );
-      }
-      case 'needle.report': {
-        const q = p as ParsedParams<'needle.report'>;
-        const operatorId = this.requireSession().operatorId;
-        const sup = await this.checkSupervisor(q.supervisorBadge, q.supervisorPin, connection);
-        return this.record(
-          {
-            type: 'needle.broken',
-            payload: { lineId: this.station.lineId, machineId: q.machineId, workOrderId: q.workOrderId, allFragmentsFound: q.allFragmentsFound, needleExchanged: q.needleExchanged, supervisorId: sup.id, piecesInProcess: q.piecesInProcess },
-          },
-          { eventId: q.eventId, operatorId },
-        );
-      }
-      case 'conflict.resolve': {
-        const q = p as ParsedParams<'conflict.resolve'>;
-        const sup = await this.checkSupervisor(q.supervisorBadge, q.supervisorPin, connection);
-        return this.record(
-          { type: 'conflict.resolved', payload: { conflictId: q.conflictId, decision: q.decision, supervisorId: sup.id, note: q.note } },
-          { eventId: q.eventId, operatorId: this.session?.operatorId ?? sup.id },
-        );
-      }
-      case 'view.get':
-        return this.view();
-      default:
-        fail('not_found', `unknown command ${String(name)}`);
-    }
+    return this.handlers[name](p, { connection });
   }
 
   subscribe<T extends Topic>(topic: T, listener: Listener<T>): () => void {
@@ -413,121 +350,12 @@ export class StationCore {
     return op;
   }
 
-  // ---- transfers (QT-09) -------------------------------------------------------------------------------------------
-
-  private async createTransfer(p: ParsedParams<'transfer.create'>): Promise<CommandResult<'transfer.create'>> {
-    const operatorId = this.requireSession().operatorId;
-    if (p.eventId) {
-      // A retry: answer with the transfer that was created (and its slip), never with a new one.
-      const existing = await this.db.events.findOne(p.eventId).exec();
-      if (existing) {
-        const e = existing.toJSON() as FloorEvent;
-        if (e.type !== 'transfer.created') fail('bad_request', `event ${p.eventId} is not a transfer`);
-        const q = e.payload;
-        const slip = await signTransferSlip(
-          { transferId: q.transferId, workOrderId: q.workOrderId, toWorkOrderId: q.toWorkOrderId, articleCode: q.articleCode, quantity: q.quantity, from: q.from, to: q.to, fromStationId: this.station.id },
-          this.keys.privateKey,
-        );
-        return { ack: { eventId: e.id, seq: e.seq }, transferId: q.transferId, slip };
-      }
-    }
-    const wo = this.local.state.workOrder[p.workOrderId];
-    if (!wo) fail('not_found', `work order ${p.workOrderId} is not known at this station`);
-    const to = nextPlace(wo.route, wo.place);
-    const receiver = to ? receivingDepartment(wo.route, to) : undefined;
-    if (!to || !receiver) fail('refused', `${wo.id} is at the end of its route`, 'not_next_on_route');
-    const transferId = uuidv7(this.now);
-    const toWorkOrderId = workOrderIdFor(wo.moId, receiver);
-    const fields: TransferSlipFields = {
-      transferId,
-      workOrderId: wo.id,
-      toWorkOrderId,
-      articleCode: wo.articleCode,
-      quantity: p.quantity,
-      from: wo.place,
-      to,
-      fromStationId: this.station.id,
-    };
-    const slip = await signTransferSlip(fields, this.keys.privateKey);
-    const ack = await this.record(
-      { type: 'transfer.created', payload: { transferId, workOrderId: wo.id, toWorkOrderId, articleCode: wo.articleCode, quantity: p.quantity, from: wo.place, to, lineId: this.station.lineId } },
-      { eventId: p.eventId, operatorId },
-    );
-    return { ack, transferId, slip };
-  }
-
   private async publicKeyOf(stationId: string): Promise<CryptoKey | undefined> {
     if (stationId === this.station.id) return this.keys.publicKey;
     const doc = this.local.otherDocs('stationKey').get(stationId);
     // A revoked station's slips are not trusted.
     const raw = doc && typeof doc.publicKey === 'string' && !doc.revokedAt ? doc.publicKey : undefined;
     return raw ? importPublicKeyRaw(raw) : undefined;
-  }
-
-  private async acceptTransfer(p: ParsedParams<'transfer.accept'>): Promise<Ack> {
-    const operatorId = this.requireSession().operatorId;
-    let transferId = p.transferId;
-    let workOrderId: string;
-    let toWorkOrderId: string;
-    let slipCopy: SlipCopy | undefined;
-    const known = transferId ? this.local.state.transfer[transferId] : undefined;
-    if (known) {
-      workOrderId = known.workOrderId;
-      toWorkOrderId = known.toWorkOrderId;
-    } else {
-      if (!p.slip) fail('not_found', `transfer ${transferId ?? ''} is not known here yet: scan its slip`);
-      const v = await verifyTransferSlip(p.slip, (id) => this.publicKeyOf(id));
-      if (!v.ok) fail('refused', `transfer slip rejected (${v.reason}): ${v.message}`, 'slip_mismatch');
-      const s = v.slip;
-      if (transferId && transferId !== s.transferId) fail('bad_request', 'the slip is for another transfer');
-      transferId = s.transferId;
-      workOrderId = s.workOrderId;
-      toWorkOrderId = s.toWorkOrderId;
-      if (!this.local.state.transfer[transferId]) {
-        const { transferId: _id, ...signed } = s;
-        slipCopy = { ...signed, payload: p.slip };
-      }
-    }
-    const base = { transferId: transferId as string, workOrderId, toWorkOrderId, lineId: this.station.lineId, ...(slipCopy ? { slip: slipCopy } : {}) };
-    const action: Action = p.discrepancyReason
-      ? { type: 'transfer.discrepancy', payload: { ...base, countedQty: p.countedQty, reason: p.discrepancyReason } }
-      : { type: 'transfer.accepted', payload: { ...base, countedQty: p.countedQty } };
-    if (action.type === 'transfer.accepted' && p.countedQty === 0) fail('bad_request', 'counted 0: record a discrepancy with a reason');
-    return this.record(action, { eventId: p.eventId, operatorId });
-  }
-
-  // ---- scans -------------------------------------------------------------------------------------------------------
-
-  private async scan(p: ParsedParams<'scan.submit'>): Promise<ScanOutcome> {
-    const r = classifyScan(p.symbology ? { data: p.data, symbology: p.symbology } : { data: p.data });
-    switch (r.kind) {
-      case 'badge':
-        return { kind: 'badge', operatorId: r.operatorId, known: this.local.master.operators.has(r.operatorId) };
-      case 'spk':
-        return { kind: 'spk', workOrderId: r.workOrderId, known: r.workOrderId in this.local.state.workOrder };
-      case 'transferSlip': {
-        const v = await verifyTransferSlip(r.payload, (id) => this.publicKeyOf(id));
-        if (!v.ok) {
-          return {
-            kind: 'transferSlip',
-            verified: false,
-            reason: v.reason,
-            message:
-              v.reason === 'unknown_station'
-                ? { en: 'This slip comes from a station this one does not know yet. Sync, then scan again.', id: 'Slip ini dari stasiun yang belum dikenal. Sinkronkan, lalu pindai lagi.' }
-                : { en: `This slip cannot be trusted (${v.message}).`, id: `Slip ini tidak dapat dipercaya (${v.message}).` },
-          };
-        }
-        const s = v.slip;
-        return { kind: 'transferSlip', verified: true, transferId: s.transferId, workOrderId: s.workOrderId, quantity: s.quantity, fromStationId: s.fromStationId, slip: r.payload };
-      }
-      case 'carton':
-        return { kind: 'carton', sscc: r.sscc };
-      case 'gs1':
-        return { kind: 'unknown', message: { en: 'A GS1 label that is not a carton here.', id: 'Label GS1 yang bukan karton di sini.' } };
-      case 'unknown':
-        return { kind: 'unknown', message: r.message };
-    }
   }
 
   // ---- documents from the server -----------------------------------------------------------------------------------
@@ -582,7 +410,7 @@ export class StationCore {
 
   /** A serial scanner read a code: classify it as `scan.submit` does and push it to the screen (`scan` topic). */
   async deviceScan(deviceId: string, scan: { data: string; symbology: string | null }): Promise<ScanOutcome> {
-    const outcome = await this.scan(scan.symbology ? { data: scan.data, symbology: scan.symbology } : { data: scan.data });
+    const outcome = await interpretScan(this.host, scan.symbology ? { data: scan.data, symbology: scan.symbology } : { data: scan.data });
     const view: DeviceScanView = { deviceId, data: scan.data, symbology: scan.symbology, at: new Date(this.now()).toISOString(), outcome };
     for (const l of this.listeners.scan) l(view);
     return outcome;
