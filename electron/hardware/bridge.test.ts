@@ -4,7 +4,7 @@ import type { EventOf } from '../../shared/events';
 import type { DeviceConfigInput } from '../core/config';
 import { TEST_PIN, tempDir } from '../core/testing';
 import { startHardwareBridge, type HardwareBridge, type HardwareBridgeOptions } from './bridge';
-import { FIN_LINE, openFinishingStation, until, type FinishingStation } from './bridge-testing';
+import { FIN_LINE, openFinishingStation, until, type FinishingStation } from './testing/bridge';
 import { MockSerialBus } from './mock-bus';
 import { FramedDetectorSimulator, encodeLine, encodeScan, type DetectorEvent } from './simulator';
 

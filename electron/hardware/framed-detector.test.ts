@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DetectorFrameSchema } from './driver';
 import { createFramedDetector, xorChecksum } from './framed-detector';
 import { FramedDetectorSimulator, encodeFramed, encodeFramedPayloadBytes, type FramedMessage } from './simulator';
-import { errors, events, feed } from './test-helpers';
+import { errors, events, feed } from './testing/drivers';
 
 const T = '2026-11-21T10:00:00';
 const sim = () => new FramedDetectorSimulator('MD02', () => T);

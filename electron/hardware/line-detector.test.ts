@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DetectorFrameSchema } from './driver';
 import { createLineDetector } from './line-detector';
 import { encodeLine } from './simulator';
-import { errors, events, feed } from './test-helpers';
+import { errors, events, feed } from './testing/drivers';
 
 const SAMPLE =
   'MD01,FAIL,FE,2026-11-21T10:00:00\r\n' +

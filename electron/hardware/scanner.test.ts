@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ScannerFrameSchema } from './driver';
 import { createScanner, splitAimPrefix } from './scanner';
 import { encodeScan } from './simulator';
-import { feed } from './test-helpers';
+import { feed } from './testing/drivers';
 
 const SSCC = ']C1' + '00' + '376104250021234569' + '\x1d' + '10LOT42';
 

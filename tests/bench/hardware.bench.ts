@@ -18,7 +18,7 @@ import { createLineDetector } from '../../electron/hardware/line-detector';
 import { createScanner } from '../../electron/hardware/scanner';
 import { TEST_PIN, badgeOf, tempDir } from '../../electron/core/testing';
 import { startHardwareBridge } from '../../electron/hardware/bridge';
-import { openFinishingStation, until } from '../../electron/hardware/bridge-testing';
+import { openFinishingStation, until } from '../../electron/hardware/testing/bridge';
 import {
   FramedDetectorSimulator,
   MockSerialBus,

@@ -5,7 +5,7 @@ import type { EventOf, FloorEvent } from '../../shared/events';
 import type { DeviceConfigInput } from '../../electron/core/config';
 import { TEST_PIN, badgeOf, tempDir } from '../../electron/core/testing';
 import { startHardwareBridge, type HardwareBridge } from '../../electron/hardware/bridge';
-import { FIN_LINE, openFinishingStation, seededRandom, until, type FinishingStation } from '../../electron/hardware/bridge-testing';
+import { FIN_LINE, openFinishingStation, seededRandom, until, type FinishingStation } from '../../electron/hardware/testing/bridge';
 import {
   FramedDetectorSimulator,
   garbage,

@@ -24,7 +24,7 @@ import {
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import type { Subscription } from 'rxjs';
 import { getRxStorageSqlite } from './storage';
-import { partSchema, type Part } from './test-helpers';
+import { partSchema, type Part } from './testing';
 
 export type PartFields = Omit<Part, 'id'>;
 export type RevMode = 'right' | 'wrong' | 'none';

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fillWithDefaultSettings, normalizeMangoQuery, prepareQuery, type BulkWriteRow, type RxDocumentData } from 'rxdb';
 import { TableCache } from './document-cache';
 import { getRxStorageSqlite, getSqliteDatabase, type RxStorageInstanceSqlite } from './index';
-import { makeTempDir, partSchema, type Part } from './test-helpers';
+import { makeTempDir, partSchema, type Part } from './testing';
 
 const schema = fillWithDefaultSettings(partSchema);
 const tmp = makeTempDir('rxsqlite-cache-');

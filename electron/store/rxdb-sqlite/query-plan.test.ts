@@ -9,7 +9,7 @@ import {
   type RxDocumentData,
 } from 'rxdb';
 import { getRxStorageSqlite, getSqliteDatabase, RxStorageInstanceSqlite, toSortableText } from './index';
-import { partSchema, type Part } from './test-helpers';
+import { partSchema, type Part } from './testing';
 
 const schema = fillWithDefaultSettings(partSchema);
 

@@ -4,7 +4,7 @@ import { RxDBDevModePlugin } from 'rxdb/plugins/dev-mode';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import { firstValueFrom, filter } from 'rxjs';
 import { getRxStorageSqlite, getSqliteDatabase, listSqliteCollections } from './index';
-import { makeTempDir, partSchema, type Part } from './test-helpers';
+import { makeTempDir, partSchema, type Part } from './testing';
 
 addRxPlugin(RxDBDevModePlugin);
 

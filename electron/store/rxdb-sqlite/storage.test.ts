@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fillWithDefaultSettings, now, type BulkWriteRow, type RxDocumentData } from 'rxdb';
 import { getRxStorageSqlite, getSqliteDatabase, type RxStorageInstanceSqlite } from './index';
-import { makeTempDir, partSchema, type Part } from './test-helpers';
+import { makeTempDir, partSchema, type Part } from './testing';
 
 const schema = fillWithDefaultSettings(partSchema);
 const tmp = makeTempDir('rxsqlite-storage-');

@@ -3,12 +3,12 @@
  * order on its line (seeded as pulled documents: pieces received and groomed, so `md.pass` is allowed), and small
  * waiting helpers.
  */
-import { newLineDoc, type LineDoc, type WorkOrderDoc } from '../../shared/docs';
-import type { FloorEvent } from '../../shared/events';
-import { workOrderIdFor } from '../../shared/master';
-import { mo } from '../../shared/testing/fixtures';
-import type { StationCore, StationCoreOptions } from '../core/station-core';
-import { openTestStation } from '../core/testing';
+import { newLineDoc, type LineDoc, type WorkOrderDoc } from '../../../shared/docs';
+import type { FloorEvent } from '../../../shared/events';
+import { workOrderIdFor } from '../../../shared/master';
+import { mo } from '../../../shared/testing/fixtures';
+import type { StationCore, StationCoreOptions } from '../../core/station-core';
+import { openTestStation } from '../../core/testing';
 
 export const FIN_LINE = 'LN-FIN-1';
 

@@ -1,4 +1,5 @@
-import type { DeviceFrame, Driver } from './driver';
+/** Test helpers for the serial drivers: bytes fed as separate reads, frames sorted into events and errors. */
+import type { DeviceFrame, Driver } from '../driver';
 
 /** Feeds chunks one by one (as separate reads) and collects every frame. */
 export function feed<F extends DeviceFrame>(driver: Driver<F>, ...chunks: (Uint8Array | string)[]): F[] {
