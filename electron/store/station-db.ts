@@ -30,11 +30,36 @@ export interface StoredDocument {
   body: Record<string, unknown>;
 }
 
-const eventSchema: RxJsonSchema<StoredEvent> = {
-  version: 0,
-  primaryKey: 'id',
-  type: 'object',
-  properties: {
+/** One field of an RxDB JSON schema, as the station's collections use them. */
+interface RxField {
+  type: string | string[];
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  multipleOf?: number;
+}
+
+/** A field for each of T's: a field T gains or loses does not compile until it is stored. */
+type RxFields<T> = { readonly [K in keyof T]-?: RxField };
+
+/**
+ * A collection whose documents have every field. Version 0 is what stations hold on disk: RxDB refuses to open a
+ * collection whose schema changed (DB6) unless `version` goes up with a migration strategy, so a field, a bound or
+ * the order of the fields changes nothing without one (station-db.test.ts pins both schemas).
+ */
+function allRequired<T>(primaryKey: keyof T & string, properties: RxFields<T>, indexes: (keyof T & string)[]): RxJsonSchema<T> {
+  return { version: 0, primaryKey, type: 'object', properties, required: Object.keys(properties), indexes } as unknown as RxJsonSchema<T>;
+}
+
+/**
+ * The envelope's fields (EventEnvelope in shared/events.ts) plus `type` and `payload`. The bounds are storage bounds,
+ * at least what the envelope accepts (RxDB needs a maxLength on the primary key and a range on an indexed number);
+ * station-db.test.ts checks the fields, types and bounds against the zod envelope. `type` keeps a maxLength rather
+ * than an enum of EVENT_TYPES: an enum would change the stored schema.
+ */
+export const eventSchema = allRequired<StoredEvent>(
+  'id',
+  {
     id: { type: 'string', maxLength: 36 },
     stationId: { type: 'string', maxLength: 40 },
     seq: { type: 'integer', minimum: 1, maximum: 1e12, multipleOf: 1 },
@@ -44,23 +69,14 @@ const eventSchema: RxJsonSchema<StoredEvent> = {
     payload: { type: 'object' },
     v: { type: 'integer' },
   },
-  required: ['id', 'stationId', 'seq', 'hlc', 'operatorId', 'type', 'payload', 'v'],
-  indexes: ['seq'],
-} as unknown as RxJsonSchema<StoredEvent>;
+  ['seq'],
+);
 
-const documentSchema: RxJsonSchema<StoredDocument> = {
-  version: 0,
-  primaryKey: 'key',
-  type: 'object',
-  properties: {
-    key: { type: 'string', maxLength: 140 },
-    kind: { type: 'string', maxLength: 30 },
-    id: { type: 'string', maxLength: 100 },
-    body: { type: 'object' },
-  },
-  required: ['key', 'kind', 'id', 'body'],
-  indexes: ['kind'],
-};
+export const documentSchema = allRequired<StoredDocument>(
+  'key',
+  { key: { type: 'string', maxLength: 140 }, kind: { type: 'string', maxLength: 30 }, id: { type: 'string', maxLength: 100 }, body: { type: 'object' } },
+  ['kind'],
+);
 
 export type StationCollections = {
   events: RxCollection<StoredEvent>;
