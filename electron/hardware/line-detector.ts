@@ -1,20 +1,17 @@
 import { z } from 'zod';
 import {
   DEFAULT_FAULT_BITS,
-  LineSplitter,
   TerminatorSchema,
   describeFaultBits,
-  emptyHealth,
-  printable,
   type DetectionFrame,
   type DetectorFrame,
   type Driver,
-  type DriverHealth,
   type FaultFrame,
   type Metal,
   type PassFrame,
   type PowerOnFrame,
 } from './driver';
+import { LineDriver } from './line-driver';
 
 /**
  * Metal detectors that send one ASCII line per event, e.g.
@@ -127,21 +124,31 @@ function counterAt(fields: string[], pos: number | undefined, name: string): num
   return Number(v);
 }
 
-export class LineDetectorDriver implements Driver<DetectorFrame> {
+/** Sets the reject and pack counters a pass or detection line carries, when present (no `undefined` keys). */
+function withCounters<T extends { rejectCount?: number; packCount?: number }>(
+  frame: T,
+  fields: string[],
+  at: { rejectCount?: number | undefined; packCount?: number | undefined },
+): T {
+  const rejectCount = counterAt(fields, at.rejectCount, 'reject counter');
+  const packCount = counterAt(fields, at.packCount, 'pack counter');
+  if (rejectCount !== undefined) frame.rejectCount = rejectCount;
+  if (packCount !== undefined) frame.packCount = packCount;
+  return frame;
+}
+
+export class LineDetectorDriver extends LineDriver<DetectorFrame> implements Driver<DetectorFrame> {
   readonly family = 'line-detector' as const;
   readonly config: LineDetectorConfig;
-  private readonly splitter: LineSplitter;
-  private readonly stats: DriverHealth = emptyHealth();
   private readonly keywordToKind = new Map<string, EventKind>();
   private readonly metalWords = new Map<string, Metal>();
   private readonly faultTable: Record<number, string>;
-  private out: DetectorFrame[] = [];
-  private rejectedBytes = 0;
   private lastGoodId = '';
 
   constructor(config: LineDetectorConfigInput = {}) {
-    this.config = LineDetectorConfigSchema.parse(config);
-    this.splitter = new LineSplitter(this.config.maxLineLength, this.config.terminator);
+    const parsed = LineDetectorConfigSchema.parse(config);
+    super(parsed.maxLineLength, parsed.terminator, 'line');
+    this.config = parsed;
     const k = this.config.keywords;
     for (const kind of ['pass', 'detection', 'verification', 'fault', 'powerOn'] as const) {
       for (const w of k[kind]) this.keywordToKind.set(w.toUpperCase(), kind);
@@ -153,39 +160,7 @@ export class LineDetectorDriver implements Driver<DetectorFrame> {
     for (const [bit, text] of Object.entries(this.config.faultBits ?? {})) this.faultTable[Number(bit)] = text;
   }
 
-  push(chunk: Uint8Array): DetectorFrame[] {
-    this.out = [];
-    this.stats.bytesIn += chunk.length;
-    this.splitter.push(chunk, this.sink);
-    this.stats.droppedBytes = this.splitter.dropped + this.rejectedBytes;
-    this.stats.bufferedBytes = this.splitter.buffered;
-    return this.out;
-  }
-
-  resetStream(): void {
-    this.splitter.reset();
-    this.stats.bufferedBytes = 0;
-  }
-
-  health(): DriverHealth {
-    return { ...this.stats };
-  }
-
-  private readonly sink = {
-    line: (bytes: Buffer, printableAscii: boolean) => this.onLine(bytes, printableAscii),
-    overflow: (head: Uint8Array) =>
-      this.error(`line longer than ${this.config.maxLineLength} bytes dropped`, head, undefined),
-  };
-
-  private error(reason: string, raw: Uint8Array, suspected: 'detection' | undefined): void {
-    this.stats.errors++;
-    this.stats.lastError = reason;
-    const frame: DetectorFrame = { kind: 'error', reason, raw: printable(raw) };
-    if (suspected) frame.suspected = suspected;
-    this.out.push(frame);
-  }
-
-  private onLine(bytes: Buffer, printableAscii: boolean): void {
+  protected onLine(bytes: Buffer, printableAscii: boolean): void {
     let kind: EventKind | undefined;
     try {
       if (!printableAscii) {
@@ -210,9 +185,8 @@ export class LineDetectorDriver implements Driver<DetectorFrame> {
     } catch (err) {
       // Only LineError is expected; anything else is a parser bug, still reported rather than thrown at the core.
       const reason = err instanceof LineError ? err.message : `parser failure: ${String(err)}`;
-      this.rejectedBytes += bytes.length;
       const suspected = kind === 'detection' || (kind === undefined && this.looksLikeDetection(bytes));
-      this.error(reason, bytes, suspected ? 'detection' : undefined);
+      this.reject(reason, bytes, suspected ? 'detection' : undefined);
     }
   }
 
@@ -238,24 +212,14 @@ export class LineDetectorDriver implements Driver<DetectorFrame> {
     if (!kind) throw new LineError('unknown event keyword');
     const f = this.config.fields;
     switch (kind) {
-      case 'pass': {
-        const frame = withOptional<PassFrame>({ kind: 'pass', deviceId }, timeAt(fields, f.pass.time));
-        const rejectCount = counterAt(fields, f.pass.rejectCount, 'reject counter');
-        const packCount = counterAt(fields, f.pass.packCount, 'pack counter');
-        if (rejectCount !== undefined) frame.rejectCount = rejectCount;
-        if (packCount !== undefined) frame.packCount = packCount;
-        return frame;
-      }
+      case 'pass':
+        return withCounters(withOptional<PassFrame>({ kind: 'pass', deviceId }, timeAt(fields, f.pass.time)), fields, f.pass);
       case 'detection': {
         // A reject with an unreadable metal code is still a reject: it becomes 'unknown', never dropped.
         const code = fieldAt(fields, f.detection.metal);
         const metal = code === undefined ? 'unknown' : this.metal(code);
         const frame = withOptional<DetectionFrame>({ kind: 'detection', metal, deviceId }, timeAt(fields, f.detection.time));
-        const rejectCount = counterAt(fields, f.detection.rejectCount, 'reject counter');
-        const packCount = counterAt(fields, f.detection.packCount, 'pack counter');
-        if (rejectCount !== undefined) frame.rejectCount = rejectCount;
-        if (packCount !== undefined) frame.packCount = packCount;
-        return frame;
+        return withCounters(frame, fields, f.detection);
       }
       case 'verification': {
         const v = f.verification;

@@ -1,13 +1,6 @@
 import { z } from 'zod';
-import {
-  LineSplitter,
-  TerminatorSchema,
-  emptyHealth,
-  printable,
-  type Driver,
-  type DriverHealth,
-  type ScannerFrame,
-} from './driver';
+import { TerminatorSchema, type Driver, type ScannerFrame } from './driver';
+import { LineDriver } from './line-driver';
 
 /**
  * Barcode scanners in serial (COM) mode: one scan per line, ended by CR, LF or CRLF (default: any of them, with a
@@ -41,55 +34,22 @@ function allowedControl(b: number): boolean {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-export class ScannerDriver implements Driver<ScannerFrame> {
+export class ScannerDriver extends LineDriver<ScannerFrame> implements Driver<ScannerFrame> {
   readonly family = 'scanner' as const;
   readonly config: ScannerConfig;
-  private readonly splitter: LineSplitter;
-  private readonly stats: DriverHealth = emptyHealth();
-  private rejectedBytes = 0;
-  private out: ScannerFrame[] = [];
 
   constructor(config: ScannerConfigInput = {}) {
-    this.config = ScannerConfigSchema.parse(config);
-    this.splitter = new LineSplitter(this.config.maxLength, this.config.terminator);
+    const parsed = ScannerConfigSchema.parse(config);
+    super(parsed.maxLength, parsed.terminator, 'scan');
+    this.config = parsed;
   }
 
-  push(chunk: Uint8Array): ScannerFrame[] {
-    this.out = [];
-    this.stats.bytesIn += chunk.length;
-    this.splitter.push(chunk, this.sink);
-    this.stats.droppedBytes = this.splitter.dropped + this.rejectedBytes;
-    this.stats.bufferedBytes = this.splitter.buffered;
-    return this.out;
-  }
-
-  resetStream(): void {
-    this.splitter.reset();
-    this.stats.bufferedBytes = 0;
-  }
-
-  health(): DriverHealth {
-    return { ...this.stats };
-  }
-
-  private readonly sink = {
-    line: (bytes: Buffer, printableAscii: boolean) => this.onLine(bytes, printableAscii),
-    overflow: (head: Uint8Array) => this.error(`scan longer than ${this.config.maxLength} bytes dropped`, head),
-  };
-
-  private error(reason: string, raw: Uint8Array): void {
-    this.stats.errors++;
-    this.stats.lastError = reason;
-    this.out.push({ kind: 'error', reason, raw: printable(raw) });
-  }
-
-  private onLine(bytes: Buffer, printableAscii: boolean): void {
+  protected onLine(bytes: Buffer, printableAscii: boolean): void {
     // Only lines with a control or non-ASCII byte need the closer look (GS is allowed; UTF-8 is decoded below).
     for (let i = 0; !printableAscii && i < bytes.length; i++) {
       const b = bytes[i] as number;
       if ((b < 0x20 && !allowedControl(b)) || b === 0x7f) {
-        this.rejectedBytes += bytes.length;
-        this.error(`control byte 0x${b.toString(16).padStart(2, '0')} in scan`, bytes);
+        this.reject(`control byte 0x${b.toString(16).padStart(2, '0')} in scan`, bytes);
         return;
       }
     }
@@ -98,14 +58,12 @@ export class ScannerDriver implements Driver<ScannerFrame> {
       text = printableAscii ? bytes.toString('latin1') : decoder.decode(bytes);
     } catch {
       // A garbled byte on the wire: better no scan than a wrong one.
-      this.rejectedBytes += bytes.length;
-      this.error('scan is not valid UTF-8', bytes);
+      this.reject('scan is not valid UTF-8', bytes);
       return;
     }
     const { symbology, data } = splitAimPrefix(text);
     if (data.length === 0) {
-      this.rejectedBytes += bytes.length;
-      this.error('symbology identifier without data', bytes);
+      this.reject('symbology identifier without data', bytes);
       return;
     }
     this.stats.frames++;
