@@ -33,19 +33,10 @@ export async function createTestDb(env: { TEST_DATABASE_URL?: string } = process
     };
   }
 
-  const name = `qsf_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(base);
-  url.pathname = `/${name}`;
+  const scratch = await createScratchDatabase(base, 'qsf_test');
   const opened: Db[] = [];
   const open = async (): Promise<Db> => {
-    const db = createPgDb({ connectionString: url.toString(), max: 10 });
+    const db = createPgDb({ connectionString: scratch.url, max: 10 });
     opened.push(db);
     return db;
   };
@@ -53,17 +44,41 @@ export async function createTestDb(env: { TEST_DATABASE_URL?: string } = process
   return {
     db,
     kind: 'pg',
-    url: url.toString(),
+    url: scratch.url,
     openAnother: open,
     async cleanup() {
       await Promise.all(opened.map((d) => d.close().catch(() => undefined)));
-      const drop = new pg.Client({ connectionString: base });
-      await drop.connect();
-      try {
-        await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await drop.end();
-      }
+      await scratch.drop();
     },
   };
+}
+
+/** A fresh, empty database on a PostgreSQL server, so test files and benchmark phases can run side by side. */
+export interface ScratchDatabase {
+  /** `<prefix>_<12 random hex digits>` */
+  name: string;
+  /** The server's URL with this database. */
+  url: string;
+  /** Drops it, connections still open included (FORCE). */
+  drop(): Promise<void>;
+}
+
+/** `CREATE DATABASE <prefix>_<random>` on the server at `base` (a URL to any database on it). */
+export async function createScratchDatabase(base: string, prefix: string): Promise<ScratchDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  await onServer(base, `CREATE DATABASE ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString(), drop: () => onServer(base, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** One statement on a connection of its own, closed after. */
+async function onServer(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }

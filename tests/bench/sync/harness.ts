@@ -6,10 +6,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { z } from 'zod';
 import { PLACE_CODE, type Department, type ManufacturingOrder } from '../../../shared/master';
 import { createPgDb } from '../../../sync-server/db/pg';
+import { createScratchDatabase } from '../../../sync-server/db/testing';
 import type { Db } from '../../../sync-server/db/types';
 import { meetsGoal, type BenchResult } from '../bench-format';
 
@@ -43,30 +43,15 @@ export interface BenchDatabase {
 
 /** `CREATE DATABASE qsf_bench_<random>` on the base server; drop() closes the pool and drops it (FORCE). */
 export async function createBenchDatabase(base = pgBaseUrl(), poolMax = 10): Promise<BenchDatabase> {
-  const name = `qsf_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const db = createPgDb({ connectionString: url.toString(), max: poolMax });
+  const scratch = await createScratchDatabase(base, 'qsf_bench');
+  const db = createPgDb({ connectionString: scratch.url, max: poolMax });
   return {
-    name,
-    url: url.toString(),
+    name: scratch.name,
+    url: scratch.url,
     db,
     async drop() {
       await db.close().catch(() => undefined);
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
+      await scratch.drop();
     },
   };
 }
