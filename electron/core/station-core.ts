@@ -24,6 +24,7 @@ import {
 import { decodeBadge, importPublicKeyRaw, signTransferSlip } from '../../shared/barcode';
 import type { Doc } from '../../shared/docs';
 import { stateReader } from '../../shared/docs';
+import type { FloorState, LineDoc } from '../../shared/docs';
 import { describeIssues, lineOf, makeEvent, type Action, type FloorEvent } from '../../shared/events';
 import { createHlc, type Hlc } from '../../shared/hlc';
 import { uuidv7 } from '../../shared/ids';
@@ -38,6 +39,8 @@ import type { StationConfig } from './config';
 import { loadOrCreateStationKeys, type StationKeys } from './keys';
 import { LocalState } from './local-state';
 import { PinGuard } from './pin-guard';
+import type { PulledDocuments, ReplicationCollections, StationHardwarePort, StationSyncPort } from './ports';
+import { writePulledDocuments } from './pulled-documents';
 import { SerialQueue } from './serial-queue';
 
 export { CommandFailure } from './commands';
@@ -69,13 +72,13 @@ export type CommitListener = (event: FloorEvent, changes: readonly Doc[]) => voi
 /** The caller of `call()` without a context (tests, the hardware bridge, anything in this process). */
 const IN_PROCESS = 'in-process';
 
-/** Own events after `seq`, in seq order: an index range on seq, not a scan of every event. */
-async function eventsAfter(db: StationDatabase, seq: number): Promise<FloorEvent[]> {
-  const docs = await db.events.find({ selector: { seq: { $gt: seq } }, sort: [{ seq: 'asc' }] }).exec();
+/** Own events after `seq`, in seq order (at most `limit`): an index range on seq, not a scan of every event. */
+async function eventsAfter(db: StationDatabase, seq: number, limit?: number): Promise<FloorEvent[]> {
+  const docs = await db.events.find({ selector: { seq: { $gt: seq } }, sort: [{ seq: 'asc' }], ...(limit === undefined ? {} : { limit }) }).exec();
   return docs.map((d) => d.toJSON() as FloorEvent);
 }
 
-export class StationCore {
+export class StationCore implements StationSyncPort, StationHardwarePort {
   readonly station: Station;
   private session: (SessionInfo & { lastActiveMs: number }) | null = null;
   private readonly queue = new SerialQueue();
@@ -361,15 +364,26 @@ export class StationCore {
   // ---- documents from the server -----------------------------------------------------------------------------------
 
   /**
-   * Pulled documents, on disk (written by the replication): into local state (or held back, `hold`, until their pull cycle reaches the head).
+   * Pulled documents (the sync client's pull handler), in the command queue: written to the documents collection in
+   * one transaction (those not already stored as pulled), then applied to local state, or held back (`hold`) until
+   * their pull cycle reaches the server's head. The core is the one writer of its store: RxDB's replication, handed the
+   * same documents afterwards, finds them stored and writes only its checkpoint (pulled-documents.ts).
    * Resolves true if they took this station's progress BACK: the server's progress only grows unless its database
    * went back (restored from a backup, failed over; the sync client then pulls everything again). The core then
    * counts again, as pending, every own event after that progress (read from the event log), so state stays
    * documents + what the server does not have; the caller must push those events again.
    */
-  documentsChanged(docs: readonly StoredDocument[], deletedKeys: readonly string[] = [], opts: { hold?: boolean } = {}): Promise<boolean> {
+  applyPulled(pulled: PulledDocuments): Promise<boolean> {
     return this.queue.run(async () => {
-      if (opts.hold) {
+      if (this.closed) throw new Error('station core is closed: pulled documents not written');
+      await writePulledDocuments(this.db.documents, pulled.documents);
+      const docs: StoredDocument[] = [];
+      const deletedKeys: string[] = [];
+      for (const d of pulled.documents) {
+        if (d._deleted) deletedKeys.push(d.key);
+        else docs.push({ key: d.key, kind: d.kind, id: d.id, body: d.body });
+      }
+      if (pulled.hold) {
         this.local.stageDocuments(docs, deletedKeys);
         return false;
       }
@@ -450,7 +464,26 @@ export class StationCore {
     return this.local.pendingEvents();
   }
 
-  get state() {
+  /** Own events after `seq` in seq order, at most `limit` of them, from the event log (the sync client pushes these). */
+  eventsAfter(seq: number, limit?: number): Promise<FloorEvent[]> {
+    return eventsAfter(this.db, seq, limit);
+  }
+
+  /** A line as local state shows it (pulled + own pending events): what the hardware bridge reads of the floor. */
+  lineStatus(lineId: string): LineDoc | undefined {
+    return this.local.state.line[lineId];
+  }
+
+  /**
+   * The collections RxDB's replications run on (ports.ts, `ReplicationCollections`), for the sync client's
+   * `replicateRxCollection` calls only: it writes to neither (pulled documents come in through `applyPulled`).
+   */
+  replicationCollections(): ReplicationCollections {
+    return { events: this.db.events, documents: this.db.documents };
+  }
+
+  /** Local state, read-only (tests and benchmarks read it; neighbours use the narrow methods above). */
+  get state(): Readonly<FloorState> {
     return this.local.state;
   }
 

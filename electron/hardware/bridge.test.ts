@@ -98,7 +98,7 @@ describe('hardware bridge: frames to events', () => {
     expect(runs()[2]?.payload.trigger).toBe('power_on');
 
     // Another lot on the line (as a clearance and the next lot's first piece would leave it).
-    const line = r.core.state.line[FIN_LINE];
+    const line = r.core.lineStatus(FIN_LINE);
     if (!line?.occupant) throw new Error('fixture: no occupant');
     await r.core.seedDocuments([{ kind: 'line', id: FIN_LINE, body: { ...line, occupant: { ...line.occupant, workOrderId: 'FIN-OTHER-LOT' } } }]);
     await r.send(path, ...fullRun(sim));
@@ -180,7 +180,7 @@ describe('hardware bridge: frames to events', () => {
 
   it('passes with no work order on the line are not recorded, and health says so', async () => {
     const r = await rig((p) => [{ driver: 'line-detector', deviceId: 'MD01', path: p[0] }]);
-    const line = r.core.state.line[FIN_LINE];
+    const line = r.core.lineStatus(FIN_LINE);
     await r.core.seedDocuments([{ kind: 'line', id: FIN_LINE, body: { ...line, occupant: null } }]);
     const seen: (string | null)[] = [];
     r.core.subscribe('hardware', (h) => seen.push(h[0]?.message ?? null));

@@ -10,7 +10,7 @@
  * once per overdue period when the line's last passing verification is older than the hourly interval.
  */
 import type { z } from 'zod';
-import type { StationCore } from '../core/station-core';
+import type { StationHardwarePort } from '../core/ports';
 import type { DeviceConfigInput } from '../core/config';
 import { DeviceTally, HealthPublisher, deviceHealth, type BridgeDeviceHealth } from './device-health';
 import { DeviceQueue } from './device-queue';
@@ -45,9 +45,6 @@ export interface HardwareBridge {
   checkVerification(): Promise<void>;
 }
 
-/** What the bridge uses of the station core. */
-export type BridgeCore = Pick<StationCore, 'station' | 'config' | 'state' | 'recordDevice' | 'latchLine' | 'unlatchLine' | 'isClosed' | 'deviceScan' | 'setHardware'>;
-
 /** One configured device with everything that handles its frames. */
 interface Device {
   deviceId: string;
@@ -64,14 +61,14 @@ interface Device {
  * Starts one connection per configured device and feeds the station core. Throws at once on a device config the
  * drivers cannot use (so a bad config stops the station at start, naming the device); never throws afterwards.
  */
-export function startHardwareBridge(core: BridgeCore, devices: readonly DeviceConfigInput[], opts: HardwareBridgeOptions = {}): HardwareBridge {
+export function startHardwareBridge(core: StationHardwarePort, devices: readonly DeviceConfigInput[], opts: HardwareBridgeOptions = {}): HardwareBridge {
   const now = opts.now ?? Date.now;
   const lineId = core.station.lineId;
   const log = opts.log ?? (() => {});
   const configs = parseDevices(devices);
   let stopped = false;
 
-  const line = () => core.state.line[lineId];
+  const line = () => core.lineStatus(lineId);
   const occupant = (): string | null => line()?.occupant?.workOrderId ?? null;
   const history = new LineRunHistory(occupant);
 

@@ -12,7 +12,8 @@
  * A refusal by the rules (e.g. md.pass on a halted line) is counted in health; nothing is retried but a detection.
  */
 import { ActionSchema, describeIssues, type Action } from '../../shared/events';
-import { CommandFailure, type StationCore } from '../core/station-core';
+import type { StationHardwarePort } from '../core/ports';
+import { CommandFailure } from '../core/station-core';
 import type { DeviceTally } from './device-health';
 import type { DeviceFrame, GapFrame } from './driver';
 import type { VerificationRun } from './verification-run';
@@ -20,7 +21,7 @@ import type { VerificationRun } from './verification-run';
 export type RecordOutcome = 'ok' | 'refused' | 'failed';
 
 /** What of the station core the recorder uses. */
-export type RecordingCore = Pick<StationCore, 'recordDevice' | 'latchLine' | 'unlatchLine' | 'isClosed' | 'deviceScan'>;
+export type RecordingCore = Pick<StationHardwarePort, 'recordDevice' | 'latchLine' | 'unlatchLine' | 'isClosed' | 'deviceScan'>;
 
 const MAX_DESCRIPTION = 200;
 const clip = (s: string, n: number): string => (s.length > n ? s.slice(0, n - 1) + '…' : s);

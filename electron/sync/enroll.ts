@@ -7,7 +7,7 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { makePrivateFile, writePrivateFileAtomic } from '../../shared/node/private-files';
-import type { StationCore } from '../core/station-core';
+import type { StationSyncPort } from '../core/ports';
 import { joinUrl, requestJson, SyncHttpError, type Fetch } from './http';
 
 export const TOKEN_FILE = 'sync-token.json';
@@ -79,7 +79,7 @@ export interface EnrollOptions {
  * The station's token: from the data dir, or by enrolling with `config.enrollmentCode` (POST /api/enroll with the
  * station id and the station's public key, which the server hands to every station to verify transfer slips).
  */
-export async function ensureEnrolled(core: StationCore, opts: EnrollOptions = {}): Promise<string> {
+export async function ensureEnrolled(core: Pick<StationSyncPort, 'config' | 'keys'>, opts: EnrollOptions = {}): Promise<string> {
   const { dataDir, stationId } = core.config;
   const existing = readToken(dataDir, stationId);
   if (existing) return existing.token;

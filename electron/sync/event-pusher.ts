@@ -18,11 +18,14 @@
  */
 import type { FloorEvent } from '../../shared/events';
 import { MAX_PUSH_BATCH, PushResponse } from '../../shared/sync';
-import type { StationCore } from '../core/station-core';
+import type { StationSyncPort } from '../core/ports';
 import { joinUrl, requestJson, SyncHttpError, type Fetch } from './http';
 
+/** What the pusher reads of the station core. */
+export type PusherCore = Pick<StationSyncPort, 'appliedSeq' | 'lastSequence' | 'wallClockMs' | 'eventsAfter'>;
+
 export interface EventPusherOptions {
-  core: StationCore;
+  core: PusherCore;
   serverUrl: string;
   token: string;
   fetch: Fetch;
@@ -121,10 +124,7 @@ export class EventPusher {
 
   /** Own events from..to from the event log (by the seq index), checked to be contiguous. */
   private async readEvents(from: number, to: number): Promise<FloorEvent[]> {
-    const docs = await this.opts.core.db.events
-      .find({ selector: { seq: { $gte: from, $lte: to } }, sort: [{ seq: 'asc' }] })
-      .exec();
-    const events = docs.map((d) => envelope(d.toJSON() as FloorEvent));
+    const events = (await this.opts.core.eventsAfter(from - 1, to - from + 1)).map(envelope);
     events.forEach((e, i) => {
       if (e.seq !== from + i) throw new Error(`the station's event log has no seq ${from + i} (found ${e.seq}): cannot push in order`);
     });

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { StationCore } from '../core/station-core';
-import { startHeartbeat } from './heartbeat';
+import { startHeartbeat, type HeartbeatOptions } from './heartbeat';
 import type { Fetch } from './http';
 
 /** Just what the heartbeat reads of a station core. */
-const core = {
+const core: HeartbeatOptions['core'] = {
   wallClockMs: () => Date.now(),
   pendingCount: 0,
   hardwareHealth: () => [],
   subscribe: () => () => undefined,
-} as unknown as StationCore;
+};
 
 describe('heartbeat', () => {
   it('retries a failed beat within seconds, not a whole interval later', async () => {

@@ -7,11 +7,11 @@
  */
 import { z } from 'zod';
 import type { Heartbeat } from '../../shared/sync';
-import type { StationCore } from '../core/station-core';
+import type { StationSyncPort } from '../core/ports';
 import { backoffDelay, joinUrl, requestJson, type Fetch } from './http';
 
 export interface HeartbeatOptions {
-  core: StationCore;
+  core: Pick<StationSyncPort, 'wallClockMs' | 'pendingCount' | 'hardwareHealth' | 'subscribe'>;
   serverUrl: string;
   token: string;
   fetch: Fetch;

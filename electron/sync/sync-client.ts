@@ -7,22 +7,24 @@
  * Two replications, not one: RxDB delays a replication's pull while its push is active, and a push may be stuck
  * retrying (server refusing a batch, network flapping) for a long time; documents must keep flowing meanwhile.
  *
- * Pulled documents reach the core from the documents collection's storage change stream, i.e. AFTER RxDB committed
- * them to SQLite, one bulk per write. Not from `pull.modifier`: that runs per document and before the write (a write
- * RxDB may still skip or fail), so the core would rebase on documents that are not on disk, and could take the
- * `stationProgress` document without the work orders of the same server transaction (pending events dropped before
- * their effect arrived: counts would dip). A server transaction's documents share one version, the pull never cuts
- * inside a version, and RxDB writes what the pull handler returns in one bulkWrite; the handler returns a whole pull
- * cycle (see `pull`), so progress and the documents it accounts for arrive in one `documentsChanged` call, and are on
- * disk together. The core advances `appliedSeq` only from that pulled progress (never from a
- * push answer), which is what keeps counts from doubling or vanishing.
+ * The core is the one writer of its store. Pulled documents reach it through the pull handler: the handler gathers a
+ * whole pull cycle (every batch from RxDB's checkpoint to the server's head, see `pull`) and hands it to
+ * `core.applyPulled`, which, in the core's command queue, writes it to the documents collection in one bulkWrite (one
+ * SQLite transaction) and applies it to local state; only then does the handler return the same documents and the
+ * checkpoint to RxDB. RxDB's downstream finds every document already stored as it would write it (its conflict
+ * handler's `isEqual`) and writes nothing but its checkpoint (a pull-only replication keeps no per-document meta; see
+ * core/pulled-documents.ts, and pull-cycle.test.ts, which counts one write per document per pull). A crash between
+ * the core's write and RxDB's checkpoint pulls the cycle again; the core finds it stored and writes nothing.
+ * A server transaction's documents share one version and the pull never cuts inside a version, so progress and the
+ * documents it accounts for arrive in one `applyPulled` call and are on disk together. The core advances `appliedSeq`
+ * only from that pulled progress (never from a push answer), which is what keeps counts from doubling or vanishing.
  */
 import { Subject, type Subscription } from 'rxjs';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import type { WithDeleted } from 'rxdb';
 import type { SyncState, SyncStatus } from '../../shared/api';
 import { PullResponse, STATION_PROGRESS_KIND, type Checkpoint, type PulledDocument } from '../../shared/sync';
-import type { StationCore } from '../core/station-core';
+import type { StationSyncPort } from '../core/ports';
 import type { StoredDocument, StoredEvent } from '../store/station-db';
 import { ensureEnrolled, EnrollmentError, retireToken } from './enroll';
 import { EventPusher } from './event-pusher';
@@ -90,6 +92,13 @@ const DEFAULTS = {
 
 type Pulled = PulledDocument;
 
+/** The core did not take a pulled cycle (closed, or its write failed): RxDB retries the pull from the same checkpoint. */
+class PullApplyError extends Error {
+  constructor(cause: unknown) {
+    super(`applying pulled documents: ${errorMessage(cause)}`, { cause });
+  }
+}
+
 /** A pull cycle being gathered: from RxDB's checkpoint `from`, fetched up to `at`, the latest version of each document. */
 interface PullCycle {
   from: number | null;
@@ -110,7 +119,7 @@ class Client implements SyncClient {
   private pusher: EventPusher | null = null;
   private stream: LiveStream | null = null;
   private readonly started: Promise<void>;
-  /** documentsChanged calls, in order. */
+  /** The pull handler in flight (its cycle is applied by the core before it returns). */
   private applying: Promise<void> = Promise.resolve();
 
   // status inputs
@@ -138,7 +147,7 @@ class Client implements SyncClient {
   private lastEmitted = '';
 
   constructor(
-    private readonly core: StationCore,
+    private readonly core: StationSyncPort,
     private readonly serverUrl: string,
     private readonly opts: SyncOptions,
   ) {
@@ -186,36 +195,11 @@ class Client implements SyncClient {
     const pusher = this.pusher;
     const stopHeartbeat = startHeartbeat({ ...server, intervalMs: o.heartbeatMs ?? DEFAULTS.heartbeatMs });
     this.unsubs.push(stopHeartbeat);
-
-    // Pulled documents → the core, after they are on disk (see the module comment).
-    this.subs.push(
-      this.core.db.documents.storageInstance.changeStream().subscribe((bulk) => {
-        const docs: StoredDocument[] = [];
-        const deleted: string[] = [];
-        for (const ev of bulk.events) {
-          const d = ev.documentData;
-          if (ev.operation === 'DELETE' || d._deleted) deleted.push(ev.documentId);
-          else docs.push({ key: d.key, kind: d.kind, id: d.id, body: d.body });
-        }
-        // A full batch means more of this pull cycle follows: hold it back until the cycle reaches the head.
-        const hold = this.pullMore;
-        this.applying = this.applying
-          .then(() => this.core.documentsChanged(docs, deleted, { hold }))
-          .then((rewound) => (hold ? undefined : this.cycleApplied(rewound)))
-          .then(
-            () => this.emitStatus(),
-            (err: unknown) => {
-              // The core is closed (shutdown order) or failed: the documents are on disk and load at next open.
-              this.otherError = `applying pulled documents: ${errorMessage(err)}`;
-              this.emitStatus();
-            },
-          );
-      }),
-    );
+    const collections = this.core.replicationCollections();
 
     this.eventsRep = replicateRxCollection<StoredEvent, unknown>({
       replicationIdentifier: `qsf-events-push:${this.serverUrl}${suffix}`,
-      collection: this.core.db.events,
+      collection: collections.events,
       live: true,
       retryTime,
       waitForLeadership: false,
@@ -235,7 +219,7 @@ class Client implements SyncClient {
 
     this.documentsRep = replicateRxCollection<StoredDocument, PullCheckpoint>({
       replicationIdentifier: `qsf-documents-pull:${this.serverUrl}${suffix}`,
-      collection: this.core.db.documents,
+      collection: collections.documents,
       live: true,
       retryTime,
       waitForLeadership: false,
@@ -243,13 +227,18 @@ class Client implements SyncClient {
       pull: {
         batchSize: o.pullBatchSize ?? DEFAULTS.pullBatchSize,
         stream$: this.resync$.asObservable(),
-        handler: async (checkpoint, batchSize) => {
-          try {
-            return await this.pull(token, checkpoint, batchSize);
-          } catch (err) {
-            this.onRequestError('pull', err);
+        handler: (checkpoint, batchSize) => {
+          const run = this.pull(token, checkpoint, batchSize).catch((err: unknown) => {
+            // A failed apply is already in the status (otherError); a failed request is reported here.
+            if (!(err instanceof PullApplyError)) this.onRequestError('pull', err);
             throw err;
-          }
+          });
+          // stop() waits for a pull in flight: its documents are applied by the core, or not at all.
+          this.applying = run.then(
+            () => undefined,
+            () => undefined,
+          );
+          return run;
         },
       },
     });
@@ -341,11 +330,12 @@ class Client implements SyncClient {
   }
 
   /**
-   * RxDB's pull handler: the whole cycle from `checkpoint` to the server's head, fetched batch by batch and returned
-   * at once, so RxDB writes it in one bulkWrite (one SQLite transaction). A station stopped in the middle of a
-   * catch-up therefore reopens on its last complete cycle, never on documents that moved past the `stationProgress`
-   * accounting for them (its pending events would count twice). A failed request throws (RxDB retries after
-   * `retryTimeMs`) and keeps what was gathered: the retry, from the same checkpoint, resumes where it failed.
+   * RxDB's pull handler: the whole cycle from `checkpoint` to the server's head, fetched batch by batch, then written
+   * and applied by the core at once (`applyPulled`: one SQLite transaction) and returned to RxDB, which then stores
+   * only its checkpoint. A station stopped in the middle of a catch-up therefore reopens on its last complete cycle,
+   * never on documents that moved past the `stationProgress` accounting for them (its pending events would count
+   * twice). A failed request or apply throws (RxDB retries after `retryTimeMs`) and keeps what was gathered: the
+   * retry, from the same checkpoint, resumes where it failed.
    */
   private async pull(token: string, checkpoint: PullCheckpoint | undefined, batchSize: number) {
     const from = checkpoint?.version ?? null;
@@ -395,17 +385,24 @@ class Client implements SyncClient {
         });
       }
     }
-    if (cycle.docs.size === 0) {
-      // The head, and nothing to write: apply what earlier parts of this cycle held back (a cycle over maxDocs).
-      this.applying = this.applying
-        .then(() => this.core.documentsChanged([], [], { hold: false }))
-        .then((rewound) => this.cycleApplied(rewound))
-        .catch((err: unknown) => {
-          this.otherError = `applying pulled documents: ${errorMessage(err)}`;
-          this.emitStatus();
-        });
+    // The core writes the cycle (one transaction) and applies it; RxDB, handed the same documents, finds them stored
+    // and writes only its checkpoint. A part that does not reach the head is held back by the core.
+    if (this.stopped) throw new SyncHttpError(0, 'network', 'sync stopped');
+    const documents = [...cycle.docs.values()].map(toStoredDocument);
+    const hold = this.pullMore;
+    let rewound: boolean;
+    try {
+      rewound = await this.core.applyPulled({ documents, hold });
+    } catch (err) {
+      // The core is closed (shutdown order) or its write failed: RxDB retries this pull from the same checkpoint.
+      this.cycle = cycle;
+      this.otherError = `applying pulled documents: ${errorMessage(err)}`;
+      this.emitStatus();
+      throw new PullApplyError(err);
     }
+    if (!hold) this.cycleApplied(rewound);
     this.emitStatus();
+    return { documents, checkpoint: cycle.at ?? { version: 0 } };
     return { documents: [...cycle.docs.values()].map(toStoredDocument), checkpoint: cycle.at ?? { version: 0 } };
   }
 
@@ -568,7 +565,7 @@ class Client implements SyncClient {
  * replications and the live stream until stop() (or until the server revokes the station). Never throws: problems
  * show in status() and the core's 'sync' topic.
  */
-export function startSync(core: StationCore, opts: SyncOptions = {}): SyncClient {
+export function startSync(core: StationSyncPort, opts: SyncOptions = {}): SyncClient {
   const serverUrl = opts.serverUrl ?? core.config.serverUrl;
   if (!serverUrl) {
     const status: SyncStatus = { state: 'disabled', backlog: core.pendingCount, lastPushAt: null, lastPullAt: null, lastError: 'no sync server configured' };

@@ -10,6 +10,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { workOrderIdFor } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
+import { PULL_WRITE_CONTEXT } from '../../electron/core/pulled-documents';
 import { StationCore } from '../../electron/core/station-core';
 import { TEST_PIN, stationConfig, tempDir } from '../../electron/core/testing';
 import { startSync, type Fetch } from '../../electron/sync';
@@ -26,7 +27,7 @@ afterAll(async () => {
  * A cutting station with two work orders, in sync; then its pulls are cut off while it records 10 pieces on each and
  * the server applies them (three pushes). Pulls are still cut off when this returns.
  */
-async function stationBehindTheServer(maxCycleDocuments?: number) {
+async function stationBehindTheServer(maxCycleDocuments?: number, onOpen: (core: StationCore) => void = () => undefined) {
   if (server) await server.close();
   server = await startTestServer();
     const { base, adminPost: post } = server;
@@ -57,6 +58,7 @@ async function stationBehindTheServer(maxCycleDocuments?: number) {
     cleanups.push(tmp.cleanup);
     const config = stationConfig('cutting', tmp.dir, { serverUrl: base, enrollmentCode: String(code) });
     const core = await StationCore.open(config);
+    onOpen(core);
     const watched = watchCounts(core, W1, W2);
     const sync = startSync(core, { retryTimeMs: 100, reconnect: { initialMs: 50, maxMs: 200 }, fetch: gated, pullBatchSize: 1, pushBatchSize: 1, maxCycleDocuments });
     await sync.awaitInSync(30_000);
@@ -79,17 +81,34 @@ async function stationBehindTheServer(maxCycleDocuments?: number) {
     return { core, sync, gate, seen: watched.seen, config, W1, W2, gated };
 }
 
-/** Records both work orders' cut quantity after every documentsChanged. */
+/** Records both work orders' cut quantity after every applyPulled (each pulled cycle, or part of one). */
 function watchCounts(core: StationCore, W1: string, W2: string) {
   const seen: [number | undefined, number | undefined][] = [];
   core.subscribe('view', () => undefined); // keep views flowing
-  const original = core.documentsChanged.bind(core);
-  core.documentsChanged = async (...args: Parameters<StationCore['documentsChanged']>) => {
+  const original = core.applyPulled.bind(core);
+  core.applyPulled = async (...args: Parameters<StationCore['applyPulled']>) => {
     const rewound = await original(...args);
     seen.push([core.state.workOrder[W1]?.stageQty.cut, core.state.workOrder[W2]?.stageQty.cut]);
     return rewound;
   };
   return { seen };
+}
+
+/** Every write to the station's documents collection: its context and the keys it wrote. */
+function watchWrites(core: StationCore) {
+  const writes: { context: string; keys: string[] }[] = [];
+  const sub = core
+    .replicationCollections()
+    .documents.storageInstance.changeStream()
+    .subscribe((bulk) => writes.push({ context: bulk.context, keys: bulk.events.map((e) => e.documentId) }));
+  cleanups.push(() => sub.unsubscribe());
+  /** How often each key was written since `from` (an index into `writes`). */
+  const perKey = (from = 0) => {
+    const n = new Map<string, number>();
+    for (const w of writes.slice(from)) for (const k of w.keys) n.set(k, (n.get(k) ?? 0) + 1);
+    return n;
+  };
+  return { writes, perKey };
 }
 
 const cuts = (core: StationCore, W1: string, W2: string) => [core.state.workOrder[W1]?.stageQty.cut, core.state.workOrder[W2]?.stageQty.cut];
@@ -110,6 +129,42 @@ describe('pull cycles', () => {
     expect(core.pendingCount).toBe(0);
     await sync.stop();
     await core.close(); // the next test opens a station of the same id in this process
+  }, 90_000);
+
+  it('each pulled document is written to the documents collection once per pull, by the core; a re-pull of what the station has writes nothing', async () => {
+    let watched: ReturnType<typeof watchWrites> | undefined;
+    const { core, sync, gate, W1, W2, gated } = await stationBehindTheServer(undefined, (c) => (watched = watchWrites(c)));
+    cleanups.push(() => core.close(), () => sync.stop());
+    if (!watched) throw new Error('not watching');
+    const { writes, perKey } = watched;
+    // The first sync: roster, station, keys, work orders, progress; every one written once.
+    expect(writes.length).toBeGreaterThan(0);
+    expect([...perKey().values()].every((n) => n === 1)).toBe(true);
+    expect(perKey().get(`workOrder:${W1}`)).toBe(1);
+
+    // The catch-up (three server transactions, pulled one document per batch): what changed is written once more.
+    const before = writes.length;
+    gate.pullsBlocked = false;
+    await sync.awaitInSync(30_000);
+    expect(gate.pullsAnswered).toBeGreaterThan(2);
+    const caughtUp = perKey(before);
+    expect(caughtUp.get(`workOrder:${W1}`)).toBe(1);
+    expect(caughtUp.get(`workOrder:${W2}`)).toBe(1);
+    expect(caughtUp.get('stationProgress:ST-CUT-1')).toBe(1);
+    expect([...caughtUp.values()].every((n) => n === 1)).toBe(true);
+
+    // A new replication (empty checkpoint) pulls everything again: all of it is stored as pulled, nothing is written.
+    await sync.stop();
+    const settled = writes.length;
+    const again = startSync(core, { retryTimeMs: 100, reconnect: { initialMs: 50, maxMs: 200 }, fetch: gated, replicationSuffix: ':again' });
+    cleanups.push(() => again.stop());
+    await again.awaitInSync(30_000);
+    expect(writes.slice(settled)).toEqual([]);
+    // Every write was the core's (none by RxDB's replication).
+    expect(new Set(writes.map((w) => w.context))).toEqual(new Set([PULL_WRITE_CONTEXT]));
+    expect(cuts(core, W1, W2)).toEqual([10, 10]);
+    await again.stop();
+    await core.close();
   }, 90_000);
 
   it('a station stopped in the middle of a catch-up reopens on its last complete cycle, then finishes it', async () => {

@@ -74,8 +74,8 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('a server restored from a backup
     const seen: (number | undefined)[] = [];
     let rewinds = 0;
     core.subscribe('view', () => undefined);
-    const original = core.documentsChanged.bind(core);
-    core.documentsChanged = async (...args: Parameters<StationCore['documentsChanged']>) => {
+    const original = core.applyPulled.bind(core);
+    core.applyPulled = async (...args: Parameters<StationCore['applyPulled']>) => {
       const rewound = await original(...args);
       seen.push(core.state.workOrder[W]?.stageQty.cut);
       if (rewound) rewinds++;

@@ -1,0 +1,88 @@
+/**
+ * What the station core's neighbours in the same process may use of it, and nothing more. The core owns every write
+ * to its store (one writer: its command queue); sync and the hardware bridge read through narrow methods and hand
+ * their writes to the core, which runs them in that queue.
+ *
+ *   StationSyncPort      the sync client (sync-client.ts and its parts: enroll, event pusher, heartbeat, pull cycle)
+ *   StationHardwarePort  the hardware bridge (bridge.ts, recorder.ts)
+ *
+ * `StationCore` implements both; tests may hand either side a small fake instead.
+ */
+import type { RxCollection, WithDeleted } from 'rxdb';
+import type { Ack, DeviceHealthView, ScanOutcome, SyncStatus } from '../../shared/api';
+import type { LineDoc } from '../../shared/docs';
+import type { Action, FloorEvent } from '../../shared/events';
+import type { Station } from '../../shared/master';
+import type { StoredDocument, StoredEvent } from '../store/station-db';
+import type { StationConfig } from './config';
+import type { StationKeys } from './keys';
+
+/** Documents of one pull, handed to the core to write and apply (`StationCore.applyPulled`). */
+export interface PulledDocuments {
+  /**
+   * The latest version of each pulled document (`key` = `kind:id`), `_deleted` when the server deleted it. Written
+   * exactly as given (a deleted one as a tombstone with the given body), so RxDB's replication, which is handed the same
+   * documents, finds them already stored and writes only its checkpoint.
+   */
+  documents: readonly WithDeleted<StoredDocument>[];
+  /**
+   * Not the last part of its pull cycle: written, but held back from local state until the part that reaches the
+   * server's head (see `LocalState.stageDocuments`).
+   */
+  hold?: boolean;
+}
+
+/**
+ * The collections RxDB's `replicateRxCollection` runs on, and for nothing else: `events` is the push replication's
+ * source (RxDB reads it and keeps its own checkpoint); `documents` is the pull replication's fork, where RxDB only
+ * stores its checkpoint, because the core has already written what the pull handler returns (`applyPulled`).
+ */
+export interface ReplicationCollections {
+  events: RxCollection<StoredEvent>;
+  documents: RxCollection<StoredDocument>;
+}
+
+/** What the sync client may use of the station core. */
+export interface StationSyncPort {
+  readonly station: Station;
+  readonly config: Pick<StationConfig, 'stationId' | 'dataDir' | 'serverUrl' | 'enrollmentCode'>;
+  readonly keys: Pick<StationKeys, 'publicKeyRaw'>;
+  /** Own events whose effect the pulled documents do not contain yet (the backlog). */
+  readonly pendingCount: number;
+  /** The server's progress for this station, as pulled (`stationProgress`). */
+  readonly appliedSeq: number;
+  /** The newest own event's seq. */
+  readonly lastSequence: number;
+  /** Own events after `seq` in seq order, at most `limit` of them: read from the event log (read-only). */
+  eventsAfter(seq: number, limit?: number): Promise<FloorEvent[]>;
+  /**
+   * In the core's queue: writes the pulled documents to the documents collection (one transaction) and applies what
+   * changed to local state. Resolves true if this station's progress went back (the server's database did): the own
+   * events after it are pending again and must be pushed again.
+   */
+  applyPulled(pulled: PulledDocuments): Promise<boolean>;
+  /** The replications' collections (see `ReplicationCollections`): the sync client writes to neither. */
+  replicationCollections(): ReplicationCollections;
+  /** Told after every own event is committed (the status' backlog follows it). */
+  onCommit(listener: () => void): () => void;
+  setSyncStatus(status: SyncStatus): void;
+  /** This station's wall clock (what its HLC reads), for the server to measure skew. */
+  wallClockMs(): number;
+  hardwareHealth(): DeviceHealthView[];
+  subscribe(topic: 'hardware', listener: (devices: DeviceHealthView[]) => void): () => void;
+}
+
+/** What the hardware bridge may use of the station core. */
+export interface StationHardwarePort {
+  readonly station: Station;
+  readonly config: Pick<StationConfig, 'verificationCheckMs'>;
+  readonly isClosed: boolean;
+  /** A line as local state shows it (pulled + own pending events), or undefined if this station has none of it. */
+  lineStatus(lineId: string): LineDoc | undefined;
+  /** Device events (detector, verification timer) enter the same queue as operator commands. */
+  recordDevice(action: Action): Promise<Ack>;
+  latchLine(lineId: string, reason: string): void;
+  unlatchLine(lineId: string): void;
+  deviceScan(deviceId: string, scan: { data: string; symbology: string | null }): Promise<ScanOutcome>;
+  setHardware(health: DeviceHealthView[]): void;
+}
