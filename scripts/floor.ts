@@ -25,6 +25,7 @@ import { runStation, type RuntimePart, type StationRuntime } from '../electron/k
 import { buildApp } from '../sync-server/app';
 import { openDb, type Db } from '../sync-server/db';
 import { describeListenError } from '../sync-server/http/port';
+import { ensureStationScreen } from '../renderer/build';
 import { floorDevices } from './floor-devices';
 
 /** Short department codes in ids (ST-CUT-1, OP-SEW1): master data's own. */
@@ -153,6 +154,7 @@ async function main(): Promise<void> {
     writePrivateFileAtomic(seededFile, JSON.stringify(seeded));
   }
 
+  const screenDir = await ensureStationScreen((line) => console.log(line));
   const runtimes: StationRuntime[] = [];
   for (const d of DEPARTMENTS) {
     const stationId = `ST-${CODE[d]}-1`;
@@ -166,6 +168,7 @@ async function main(): Promise<void> {
       QSF_DATA_DIR: dataDir,
       QSF_SERVER_URL: serverUrl,
       QSF_PORT: '0',
+      QSF_SCREEN_DIR: screenDir,
     };
     if (!existsSync(join(dataDir, 'sync-token.json'))) {
       const issued = await post('/api/enrollment-codes', { stationId, department: d, lineId });
@@ -199,7 +202,7 @@ async function main(): Promise<void> {
 
   console.log(`\nQuty Shop Floor is running (data in ${dir})`);
   console.log(`  sync server   ${serverUrl}   (health ${serverUrl}/health, metrics ${serverUrl}/metrics)`);
-  for (const rt of runtimes) console.log(`  ${rt.core.station.id.padEnd(12)}  station API ws${rt.url.slice(4)}/api`);
+  for (const rt of runtimes) console.log(`  ${rt.core.station.id.padEnd(12)}  screen ${rt.url}/   (station API ws${rt.url.slice(4)}/api)`);
   console.log(`  operators     B:OP-CUT1 … B:OP-PCK1, PIN ${seeded.operatorPin};  supervisors B:OP-CUTSV … B:OP-PCKSV, PIN ${seeded.supervisorPin}`);
   console.log('  dashboard     not built yet (see README)\n');
 }

@@ -4,10 +4,20 @@
  *   QSF_CONFIG=station.json npx tsx electron/kiosk/run.ts
  *   QSF_STATION_ID=ST-SEW-1 QSF_DEPARTMENT=sewing QSF_LINE_ID=LN-SEW-1 QSF_DATA_DIR=.data/st-sew-1 npx tsx electron/kiosk/run.ts
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { DirInUseError } from '../../shared/node/dir-lock';
 import { ConfigError, loadStationConfig } from '../core/config';
 import { StationCore } from '../core/station-core';
 import { startKioskServer } from './server';
+
+/** The built station screen (`npm run build:screens`), served when QSF_SCREEN_DIR does not name another. */
+const BUILT_SCREEN = fileURLToPath(new URL('../../dist/renderer/station', import.meta.url));
+
+function screenDir(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.QSF_SCREEN_DIR) return env.QSF_SCREEN_DIR;
+  return existsSync(BUILT_SCREEN) ? BUILT_SCREEN : undefined;
+}
 
 export interface StationRuntime {
   core: StationCore;
@@ -23,10 +33,11 @@ export async function runStation(env: NodeJS.ProcessEnv = process.env, parts: Ru
   const core = await StationCore.open(config);
   const started: { stop(): Promise<void> | void }[] = [];
   for (const part of parts) started.push(await part(core));
+  const staticDir = screenDir(env);
   const kiosk = await startKioskServer(core, {
     host: config.host,
     port: config.port,
-    ...(env.QSF_SCREEN_DIR ? { staticDir: env.QSF_SCREEN_DIR } : {}),
+    ...(staticDir ? { staticDir } : {}),
     // Names a kiosk terminal elsewhere reaches this PC by (with QSF_HOST set to listen beyond 127.0.0.1): the
     // kiosk refuses any Host it does not know (DNS rebinding), so they must be listed. Comma-separated.
     ...(env.QSF_KIOSK_HOSTS ? { allowedHosts: env.QSF_KIOSK_HOSTS.split(',').map((h) => h.trim()).filter(Boolean) } : {}),

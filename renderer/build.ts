@@ -1,0 +1,47 @@
+/**
+ * Builds the screens with Vite when their build is missing or older than their sources (`npm start` and the browser
+ * tests call this; `npm run build:screens` always builds). Node only: never imported by a screen.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const STATION_SCREEN_DIR = join(ROOT, 'dist', 'renderer', 'station');
+const STATION_CONFIG = join(ROOT, 'renderer', 'station', 'vite.config.ts');
+/** What the station screen is built from: a change in any of these rebuilds it. */
+const SOURCES = ['renderer', 'shared', join('electron', 'hardware', 'wedge.ts')].map((p) => join(ROOT, p));
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = 0;
+  for (const entry of readdirSync(path)) {
+    if (entry === 'node_modules' || entry.endsWith('.test.ts')) continue;
+    newest = Math.max(newest, newestMtime(join(path, entry)));
+  }
+  return newest;
+}
+
+export function stationScreenIsCurrent(): boolean {
+  const index = join(STATION_SCREEN_DIR, 'index.html');
+  if (!existsSync(index)) return false;
+  const built = statSync(index).mtimeMs;
+  return SOURCES.every((s) => newestMtime(s) <= built);
+}
+
+/** The station screen's build folder, built first if needed. `log` hears one line when it builds. */
+export async function ensureStationScreen(log: (line: string) => void = () => undefined): Promise<string> {
+  if (!stationScreenIsCurrent()) {
+    log('building the station screen (vite)…');
+    const { build } = await import('vite');
+    await build({ configFile: STATION_CONFIG, logLevel: 'warn' });
+  }
+  return STATION_SCREEN_DIR;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { build } = await import('vite');
+  await build({ configFile: STATION_CONFIG });
+}

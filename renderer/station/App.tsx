@@ -1,0 +1,66 @@
+import { useEffect } from 'react';
+import { useScreen, useStation, useT } from './context';
+import { Attention } from './components/Floor';
+import { Halt } from './components/Halt';
+import { Header } from './components/Header';
+import { Incoming } from './components/Incoming';
+import { Login } from './components/Login';
+import { NoticeLine } from './components/NoticeLine';
+import { ScanBar } from './components/ScanBar';
+import { Slip } from './components/Slip';
+import { WorkOrders } from './components/WorkOrders';
+import { listenForWedgeScans } from './wedge-input';
+
+export function App() {
+  const screen = useScreen();
+  const connected = useStation((s) => s.connected);
+  const view = useStation((s) => s.view);
+  const slip = useStation((s) => s.printedSlip);
+  const lang = useStation((s) => s.lang);
+  const { t } = useT();
+  useEffect(() => listenForWedgeScans(window, (data, symbology) => void screen.submitScan(data, symbology)), [screen]);
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
+
+  if (!view) {
+    return (
+      <main className="boot" aria-busy="true">
+        <div className="spinner" role="progressbar" aria-label={t('coreDown')} />
+        <p>{t('coreDown')}</p>
+      </main>
+    );
+  }
+  return (
+    <div className="app">
+      <Header />
+      {!connected ? (
+        <div className="banner banner-error" role="alert" data-testid="core-down">
+          {t('coreDown')}
+        </div>
+      ) : null}
+      <NoticeLine />
+      {view.operator ? (
+        <main className="main">
+          <ScanBar />
+          {slip ? (
+            <Slip />
+          ) : (
+            <div className="columns">
+              <div className="col-main">
+                <WorkOrders />
+              </div>
+              <div className="col-side">
+                {view.station.department !== 'cutting' ? <Incoming /> : null}
+                <Attention />
+              </div>
+            </div>
+          )}
+        </main>
+      ) : (
+        <Login />
+      )}
+      <Halt />
+    </div>
+  );
+}

@@ -1,0 +1,99 @@
+import type { WorkOrderDoc } from '../../../shared/docs';
+import { PIPELINE, readyToSend, stageCount } from '../../../shared/rules/pipeline';
+import { DEPARTMENT_FORMS } from '../flows';
+import { STAGE } from '../messages';
+import { useScreen, useStation, useT } from '../context';
+import { ActionForm } from './ActionForm';
+import { Handover } from './Handover';
+
+/** A card per SPK at this station; opening one (a tap or scanning its SPK) shows its department's forms. */
+export function WorkOrders() {
+  const screen = useScreen();
+  const view = useStation((s) => s.view);
+  const openId = useStation((s) => s.openWorkOrderId);
+  const { t } = useT();
+  if (!view) return null;
+  const open = openId ? view.workOrders.find((w) => w.id === openId) : undefined;
+  if (open) {
+    const dept = view.station.department;
+    return (
+      <section className="work-order" data-testid={`wo-${open.id}`}>
+        <div className="row">
+          <button type="button" className="btn btn-secondary" data-testid="wo-back" onClick={() => screen.store.setState({ openWorkOrderId: null })}>
+            ← {t('back')}
+          </button>
+          <h2>
+            {open.id} · {open.articleCode}
+          </h2>
+        </div>
+        <Progress wo={open} />
+        <div className="forms">
+          {DEPARTMENT_FORMS[dept].map((f) => (
+            <ActionForm key={`${open.id}:${f.key}`} form={f} wo={open} />
+          ))}
+          {dept !== 'packing' ? <Handover wo={open} /> : null}
+        </div>
+      </section>
+    );
+  }
+  return (
+    <section aria-label={t('workOrders')}>
+      <h2>{t('workOrders')}</h2>
+      {view.workOrders.length === 0 ? <p className="empty">{t('noWorkOrders')}</p> : null}
+      <div className="cards">
+        {view.workOrders.map((wo) => (
+          <button key={wo.id} type="button" className="card wo-card" data-testid={`wo-card-${wo.id}`} onClick={() => screen.store.setState({ openWorkOrderId: wo.id, notice: null })}>
+            <div className="wo-id">{wo.id}</div>
+            <div className="wo-article">{wo.articleCode}</div>
+            <Progress wo={wo} />
+            <div className="wo-meta">
+              {t('destination')} {wo.destination} · {t('shipWeek')} {wo.shipWeek}
+            </div>
+          </button>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+/** Where the SPK's pieces are: each stage's count, what is ready to hand over, sent, held. */
+function Progress({ wo }: { wo: WorkOrderDoc }) {
+  const { t, tb } = useT();
+  const stages = PIPELINE[wo.place];
+  const last = stages[stages.length - 1];
+  const done = last ? stageCount(wo, last) : 0;
+  const pct = wo.plannedQty > 0 ? Math.min(100, Math.round((done / wo.plannedQty) * 100)) : 0;
+  return (
+    <div className="progress-block">
+      <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={wo.plannedQty} aria-valuenow={done} aria-label={`${wo.id} ${done}/${wo.plannedQty}`}>
+        <div className="bar-fill" style={{ width: `${pct}%` }} />
+      </div>
+      <div className="wo-numbers">
+        <span>
+          {t('planned')} <strong>{wo.plannedQty}</strong>
+        </span>
+        {wo.place !== 'cutting' ? (
+          <span>
+            {t('received')} <strong data-testid="received">{wo.receivedQty}</strong>
+          </span>
+        ) : null}
+        {stages.map((st) => (
+          <span key={st}>
+            {STAGE[st] ? tb(STAGE[st]) : st} <strong data-testid={`stage-${st}`}>{stageCount(wo, st)}</strong>
+          </span>
+        ))}
+        <span>
+          {t('produced')} <strong data-testid="ready">{readyToSend(wo)}</strong>
+        </span>
+        <span>
+          {t('sent')} <strong>{wo.sentQty}</strong>
+        </span>
+        {wo.heldQty > 0 ? (
+          <span className="warn">
+            {t('held')} <strong>{wo.heldQty}</strong>
+          </span>
+        ) : null}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,150 @@
+/**
+ * What an operator records at each department, as forms: the fields asked for and the action they build. Pure (no
+ * React), so the rules of each form are tested on their own; the screen renders any of them with one component.
+ * The station core parses and judges the action with the shared rules; a form only gathers it.
+ */
+import type { Bilingual } from '../../shared/api';
+import type { WorkOrderDoc } from '../../shared/docs';
+import type { Action } from '../../shared/events';
+import type { Department } from '../../shared/master';
+import { UI, type UiKey } from './messages';
+
+export type FieldSpec =
+  | { name: string; label: UiKey; kind: 'count'; min: number }
+  | { name: string; label: UiKey; kind: 'text'; optional?: boolean; initial?: (wo: WorkOrderDoc) => string }
+  | { name: string; label: UiKey; kind: 'choice'; options: readonly { value: string; label: Bilingual }[] };
+
+export interface FormSpec {
+  key: string;
+  title: UiKey;
+  fields: readonly FieldSpec[];
+  build(wo: WorkOrderDoc, lineId: string, v: Readonly<Record<string, string>>): Action;
+}
+
+const n = (v: Readonly<Record<string, string>>, name: string): number => Number(v[name] ?? '');
+const s = (v: Readonly<Record<string, string>>, name: string): string => (v[name] ?? '').trim();
+/** An optional text: absent when left empty (the rules then ask for it when it is needed). */
+const optional = <K extends string>(key: K, value: string): { [P in K]?: string } => (value ? ({ [key]: value } as { [P in K]: string }) : {});
+
+const label = (en: string, id: string): Bilingual => ({ en, id });
+const QC_RESULTS = [
+  { value: 'pass', label: UI.pass },
+  { value: 'rework', label: UI.rework },
+  { value: 'scrap', label: UI.scrap },
+] as const;
+const SEWING_STAGES = [
+  { value: 'assembly', label: label('Assembly', 'Perakitan') },
+  { value: 'labelling', label: label('Labelling (destination label)', 'Pelabelan (label tujuan)') },
+  { value: 'back_loop', label: label('Back loop', 'Jahit belakang') },
+] as const;
+const FINISHING_STEPS = [
+  { value: 'stuffing', label: label('Stuffing', 'Pengisian') },
+  { value: 'closing', label: label('Closing', 'Penutupan') },
+  { value: 'grooming', label: label('Grooming', 'Perapian') },
+] as const;
+
+type OneOf<T extends readonly { value: string }[]> = T[number]['value'];
+const pick = <T extends readonly { value: string }[]>(options: T, value: string | undefined): OneOf<T> => {
+  const found = options.find((o) => o.value === value) ?? options[0];
+  if (!found) throw new Error('a choice needs options');
+  return found.value;
+};
+
+const output = (title: UiKey, fields: readonly FieldSpec[], build: FormSpec['build']): FormSpec => ({ key: title, title, fields, build });
+
+export const DEPARTMENT_FORMS: Record<Department, readonly FormSpec[]> = {
+  cutting: [
+    output(
+      'output',
+      [
+        { name: 'part', label: 'part', kind: 'text', initial: () => 'body' },
+        { name: 'size', label: 'size', kind: 'text', initial: () => 'M' },
+        { name: 'goodQty', label: 'good', kind: 'count', min: 1 },
+      ],
+      (wo, lineId, v) => ({ type: 'cutting.output', payload: { workOrderId: wo.id, lineId, part: s(v, 'part'), size: s(v, 'size'), goodQty: n(v, 'goodQty') } }),
+    ),
+  ],
+  embroidery: [
+    output(
+      'output',
+      [
+        { name: 'goodQty', label: 'good', kind: 'count', min: 0 },
+        { name: 'defectQty', label: 'defect', kind: 'count', min: 0 },
+        { name: 'defectReason', label: 'defectReason', kind: 'text', optional: true },
+      ],
+      (wo, lineId, v) => ({
+        type: 'embroidery.output',
+        payload: { workOrderId: wo.id, lineId, goodQty: n(v, 'goodQty'), defectQty: n(v, 'defectQty'), ...optional('defectReason', s(v, 'defectReason')) },
+      }),
+    ),
+  ],
+  sewing: [
+    output(
+      'output',
+      [
+        { name: 'stage', label: 'stage', kind: 'choice', options: SEWING_STAGES },
+        { name: 'goodQty', label: 'good', kind: 'count', min: 1 },
+        { name: 'destinationLabel', label: 'destination', kind: 'text', optional: true, initial: (wo) => wo.destination },
+      ],
+      (wo, lineId, v) => {
+        const stage = pick(SEWING_STAGES, v.stage);
+        // The destination label is sewn in at labelling (step 330) and checked against the order there only.
+        const labelled = stage === 'labelling' ? optional('destinationLabel', s(v, 'destinationLabel')) : {};
+        return { type: 'sewing.stage', payload: { workOrderId: wo.id, lineId, stage, goodQty: n(v, 'goodQty'), ...labelled } };
+      },
+    ),
+    output(
+      'inlineQc',
+      [
+        { name: 'stage', label: 'stage', kind: 'choice', options: SEWING_STAGES },
+        { name: 'result', label: 'result', kind: 'choice', options: QC_RESULTS },
+        { name: 'qty', label: 'quantity', kind: 'count', min: 1 },
+        { name: 'defectReason', label: 'defectReason', kind: 'text', optional: true },
+      ],
+      (wo, lineId, v) => ({
+        type: 'qc.inline',
+        payload: { workOrderId: wo.id, lineId, stage: pick(SEWING_STAGES, v.stage), result: pick(QC_RESULTS, v.result), qty: n(v, 'qty'), ...optional('defectReason', s(v, 'defectReason')) },
+      }),
+    ),
+  ],
+  finishing: [
+    output(
+      'output',
+      [
+        { name: 'step', label: 'step', kind: 'choice', options: FINISHING_STEPS },
+        { name: 'qty', label: 'quantity', kind: 'count', min: 1 },
+      ],
+      (wo, lineId, v) => ({ type: 'finishing.step', payload: { workOrderId: wo.id, lineId, step: pick(FINISHING_STEPS, v.step), qty: n(v, 'qty') } }),
+    ),
+    output(
+      'inlineQc',
+      [
+        { name: 'result', label: 'result', kind: 'choice', options: QC_RESULTS },
+        { name: 'qty', label: 'quantity', kind: 'count', min: 1 },
+        { name: 'defectReason', label: 'defectReason', kind: 'text', optional: true },
+      ],
+      (wo, lineId, v) => ({
+        type: 'finishing.physicalQc',
+        payload: { workOrderId: wo.id, lineId, result: pick(QC_RESULTS, v.result), qty: n(v, 'qty'), ...optional('defectReason', s(v, 'defectReason')) },
+      }),
+    ),
+  ],
+  packing: [
+    output(
+      'output',
+      [{ name: 'qty', label: 'quantity', kind: 'count', min: 1 }],
+      (wo, _lineId, v) => ({ type: 'packing.sorted', payload: { workOrderId: wo.id, destination: wo.destination, shipWeek: wo.shipWeek, qty: n(v, 'qty') } }),
+    ),
+  ],
+};
+
+/** Empty values for a form, with the defaults its fields propose for this SPK. */
+export function initialValues(form: FormSpec, wo: WorkOrderDoc): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const f of form.fields) {
+    if (f.kind === 'choice') values[f.name] = f.options[0]?.value ?? '';
+    else if (f.kind === 'text') values[f.name] = f.initial ? f.initial(wo) : '';
+    else values[f.name] = '';
+  }
+  return values;
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { CommandName, CommandParams, CommandResult, Topic, TopicData } from '../../shared/api';
+import { REFUSAL_TEXT } from '../../shared/messages/refusals';
+import { createStationScreen, type StationTransport } from './store';
+
+/** A transport whose calls the test answers by hand (unit test of the store alone). */
+function fakeTransport() {
+  const calls: { name: string; params: unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  const listeners = new Map<Topic, (d: unknown) => void>();
+  const transport: StationTransport = {
+    call<C extends CommandName>(name: C, params: CommandParams<C>): Promise<CommandResult<C>> {
+      return new Promise((resolve, reject) => calls.push({ name, params, resolve: resolve as (v: unknown) => void, reject }));
+    },
+    subscribe<T extends Topic>(topic: T, listener: (data: TopicData[T]) => void) {
+      listeners.set(topic, listener as (d: unknown) => void);
+      return () => listeners.delete(topic);
+    },
+    onConnection: () => () => undefined,
+  };
+  return { transport, calls, push: <T extends Topic>(topic: T, data: TopicData[T]) => listeners.get(topic)?.(data) };
+}
+
+const memoryStorage = () => {
+  const m = new Map<string, string>();
+  return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) };
+};
+
+describe('station screen store', () => {
+  it('a second tap while a command runs sends nothing (no double record)', async () => {
+    const f = fakeTransport();
+    const screen = createStationScreen(f.transport, null);
+    const first = screen.run('session.logout', {});
+    const second = await screen.run('session.logout', {});
+    expect(second).toBeUndefined();
+    expect(f.calls).toHaveLength(1);
+    f.calls[0]!.resolve({ ok: true, ack: null });
+    expect(await first).toEqual({ ok: true, ack: null });
+    expect(screen.store.getState().busy).toBe(false);
+    void screen.run('session.logout', {});
+    expect(f.calls).toHaveLength(2);
+  });
+
+  it("a refusal becomes the refusal's sentence in both languages, the core's words kept as the detail, next to its field", async () => {
+    const f = fakeTransport();
+    const screen = createStationScreen(f.transport, null);
+    const p = screen.run('session.logout', {}, { field: 'form-output' });
+    f.calls[0]!.reject({ error: { code: 'refused', message: 'LN-SEW-1 is halted since …', refusal: 'line_halted' } });
+    expect(await p).toBeUndefined();
+    expect(screen.store.getState().notice).toEqual({ tone: 'error', text: REFUSAL_TEXT.line_halted, detail: 'LN-SEW-1 is halted since …', field: 'form-output' });
+  });
+
+  it('the language is kept per station (storage) and Indonesian by default', () => {
+    const storage = memoryStorage();
+    const f = fakeTransport();
+    expect(createStationScreen(f.transport, storage).store.getState().lang).toBe('id');
+    createStationScreen(f.transport, storage).setLang('en');
+    expect(createStationScreen(f.transport, storage).store.getState().lang).toBe('en');
+  });
+
+  it('a scanned SPK opens only when it is at this station; an unknown code says so', async () => {
+    const f = fakeTransport();
+    const screen = createStationScreen(f.transport, null);
+    const scan = screen.submitScan('SPK:MO-2026-0001-SEW');
+    f.calls[0]!.resolve({ kind: 'spk', workOrderId: 'MO-2026-0001-SEW', known: true });
+    await scan;
+    // Known to the core but not in this screen's view (not at this station): not opened.
+    expect(screen.store.getState().openWorkOrderId).toBeNull();
+    expect(screen.store.getState().notice?.field).toBe('scan');
+    expect(screen.store.getState().notice?.tone).toBe('error');
+  });
+});

@@ -1,0 +1,179 @@
+/**
+ * The station screen's state (zustand): what the core pushes (view, sync, devices, scans) and what this screen
+ * adds (language, the open SPK, the last message, a printed slip). Every command goes through `run`, which marks the
+ * screen busy (a double tap does not record twice: the second is ignored while the first runs) and turns a failure
+ * into a message in the operator's language.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { Bilingual, CommandName, CommandParams, CommandResult, DeviceHealthView, StationApi, StationView, SyncStatus } from '../../shared/api';
+import { refusalText } from '../../shared/messages/refusals';
+import { UI, format, type Lang, type UiKey } from './messages';
+
+/** The one interface the screen speaks: the kiosk WebSocket today, Electron IPC (preload) later. */
+export interface StationTransport extends StationApi {
+  onConnection(listener: (connected: boolean) => void): () => void;
+}
+
+export interface Notice {
+  tone: 'ok' | 'error' | 'info';
+  text: Bilingual;
+  /** The core's own words (English, with the numbers), shown small under the sentence. */
+  detail?: string;
+  /** Which part of the screen it concerns, so it is shown next to that field. */
+  field?: string;
+}
+
+export interface PrintedSlip {
+  transferId: string;
+  slip: string;
+  workOrderId: string;
+  articleCode: string;
+  quantity: number;
+  from: string;
+  to: string;
+  at: string;
+}
+
+export interface StationScreenState {
+  connected: boolean;
+  view: StationView | null;
+  sync: SyncStatus | null;
+  /** When the sync state last changed (the header says "offline since …"). */
+  syncSince: string | null;
+  hardware: DeviceHealthView[];
+  lang: Lang;
+  openWorkOrderId: string | null;
+  busy: boolean;
+  notice: Notice | null;
+  printedSlip: PrintedSlip | null;
+  /** A verified slip scanned here, waiting for its count. */
+  scannedSlip: { slip: string; transferId: string; workOrderId: string; quantity: number } | null;
+  scannedBadge: string | null;
+}
+
+const LANG_KEY = 'qsf.station.lang';
+
+export function text(key: UiKey, vars?: Record<string, string | number>): Bilingual {
+  const t = UI[key];
+  return vars ? { en: format(t.en, vars), id: format(t.id, vars) } : t;
+}
+
+export interface StationScreen {
+  store: StoreApi<StationScreenState>;
+  /** Runs one command; resolves with its result, or undefined when it failed (the notice says why) or was a double tap. */
+  run<C extends CommandName>(name: C, params: CommandParams<C>, opts?: { field?: string; ok?: Bilingual }): Promise<CommandResult<C> | undefined>;
+  setLang(lang: Lang): void;
+  submitScan(data: string, symbology?: string | null): Promise<void>;
+  dispose(): void;
+}
+
+interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+function errorNotice(err: unknown, field?: string): Notice {
+  const e = err as { error?: { code?: string; message?: string; refusal?: string } };
+  const code = e.error?.refusal;
+  const message = e.error?.message ?? (err instanceof Error ? err.message : String(err));
+  const en = code ? refusalText(code, 'en') : undefined;
+  const id = code ? refusalText(code, 'id') : undefined;
+  const base: Notice = en && id ? { tone: 'error', text: { en, id }, detail: message } : { tone: 'error', text: { en: message, id: message } };
+  return field ? { ...base, field } : base;
+}
+
+export function createStationScreen(transport: StationTransport, storage: StorageLike | null): StationScreen {
+  const saved = storage?.getItem(LANG_KEY);
+  const store = createStore<StationScreenState>(() => ({
+    connected: false,
+    view: null,
+    sync: null,
+    syncSince: null,
+    hardware: [],
+    lang: saved === 'en' || saved === 'id' ? saved : 'id',
+    openWorkOrderId: null,
+    busy: false,
+    notice: null,
+    printedSlip: null,
+    scannedSlip: null,
+    scannedBadge: null,
+  }));
+  const set = store.setState;
+  const unsubs = [
+    transport.onConnection((connected) => set({ connected })),
+    transport.subscribe('view', (view) => {
+      // Logged out (idle or by hand): nothing of the last operator's work stays on screen.
+      const loggedOut = store.getState().view?.operator && !view.operator;
+      set(loggedOut ? { view, openWorkOrderId: null, printedSlip: null, scannedSlip: null } : { view });
+    }),
+    transport.subscribe('sync', (sync) => {
+      const before = store.getState().sync?.state;
+      set(before === sync.state ? { sync } : { sync, syncSince: new Date().toISOString() });
+    }),
+    transport.subscribe('hardware', (hardware) => set({ hardware })),
+    transport.subscribe('scan', (scan) => {
+      if (scan) void applyScan(scan.outcome);
+    }),
+  ];
+
+  async function run<C extends CommandName>(name: C, params: CommandParams<C>, opts: { field?: string; ok?: Bilingual } = {}): Promise<CommandResult<C> | undefined> {
+    if (store.getState().busy) return undefined;
+    set({ busy: true });
+    try {
+      const result = await transport.call(name, params);
+      set({ notice: opts.ok ? { tone: 'ok', text: opts.ok, ...(opts.field ? { field: opts.field } : {}) } : null });
+      return result;
+    } catch (err) {
+      set({ notice: errorNotice(err, opts.field) });
+      return undefined;
+    } finally {
+      set({ busy: false });
+    }
+  }
+
+  async function applyScan(outcome: CommandResult<'scan.submit'>): Promise<void> {
+    switch (outcome.kind) {
+      case 'badge':
+        set({ scannedBadge: outcome.operatorId, notice: { tone: 'info', text: text('badgeScanned'), field: 'login' } });
+        return;
+      case 'spk':
+        if (outcome.known && store.getState().view?.workOrders.some((w) => w.id === outcome.workOrderId)) set({ openWorkOrderId: outcome.workOrderId, notice: null });
+        else set({ notice: { tone: 'error', text: text('unknownSpk', { wo: outcome.workOrderId }), field: 'scan' } });
+        return;
+      case 'transferSlip':
+        if (!outcome.verified) {
+          set({ scannedSlip: null, notice: { tone: 'error', text: outcome.message, field: 'incoming' } });
+          return;
+        }
+        set({
+          scannedSlip: { slip: outcome.slip, transferId: outcome.transferId, workOrderId: outcome.workOrderId, quantity: outcome.quantity },
+          notice: { tone: 'info', text: text('slipRead', { qty: outcome.quantity, wo: outcome.workOrderId }), field: 'incoming' },
+        });
+        return;
+      case 'carton':
+        set({ notice: { tone: 'info', text: text('cartonScanned', { sscc: outcome.sscc }), field: 'scan' } });
+        return;
+      case 'unknown':
+        set({ notice: { tone: 'error', text: outcome.message, field: 'scan' } });
+        return;
+    }
+  }
+
+  async function submitScan(data: string, symbology?: string | null): Promise<void> {
+    const outcome = await run('scan.submit', symbology ? { data, symbology } : { data }, { field: 'scan' });
+    if (outcome) await applyScan(outcome);
+  }
+
+  return {
+    store,
+    run,
+    submitScan,
+    setLang(lang) {
+      storage?.setItem(LANG_KEY, lang);
+      set({ lang });
+    },
+    dispose() {
+      for (const u of unsubs) u();
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * The station screen in Debian's Chromium, against real station cores syncing with a real server: log in by badge
+ * and touch keypad, in both languages; cutting records output and hands over with a printed slip; sewing accepts by
+ * scanning the slip with a keyboard-wedge burst; bad scans change nothing; a double tap records once; a halted line
+ * shows full-screen HALT (also after a reload) until a supervisor releases it.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workOrderIdFor } from '../../shared/master';
+import { mo } from '../../shared/testing/fixtures';
+import { TEST_PIN } from '../../electron/core/testing';
+import { startTestServer, type ListeningTestServer } from '../../sync-server/testing';
+import { launchChromium, loginOnScreen, screenshot, startScreenStation, wedgeScan, type ScreenStation } from './testing';
+
+const ORDER = mo(1, { route: 'R2', quantity: 40 });
+const CUT_WO = workOrderIdFor(ORDER.id, 'cutting');
+const SEW_WO = workOrderIdFor(ORDER.id, 'sewing');
+
+let server: ListeningTestServer;
+let browser: Browser;
+let cutting: ScreenStation;
+let sewing: ScreenStation;
+/** The slip cutting printed (the forged-slip test changes one character of it). */
+let printedSlip = '';
+
+beforeAll(async () => {
+  server = await startTestServer();
+  await server.adminPost('/api/operators', { id: 'OP-CUT1', name: 'Siti (cutting)', roles: ['operator'], departments: ['cutting'], pin: TEST_PIN });
+  await server.adminPost('/api/operators', { id: 'OP-SEW1', name: 'Dewi (sewing)', roles: ['operator'], departments: ['sewing'], pin: TEST_PIN });
+  await server.adminPost('/api/operators', { id: 'OP-SEWSV', name: 'Budi (sewing supervisor)', roles: ['supervisor'], departments: ['sewing'], pin: TEST_PIN });
+  await server.adminPost('/api/manufacturing-orders', ORDER);
+  cutting = await startScreenStation(server, 'cutting');
+  sewing = await startScreenStation(server, 'sewing');
+  await Promise.all([cutting.sync.awaitInSync(20_000), sewing.sync.awaitInSync(20_000)]);
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await cutting?.stop();
+  await sewing?.stop();
+  await server?.close();
+});
+
+async function openScreen(station: ScreenStation): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`${station.url}/`);
+  await page.getByTestId('station-name').waitFor();
+  return page;
+}
+
+describe('station screen', () => {
+  it('cutting → sewing: output, handover with a printed slip, accepted by scanning it; in both languages', { timeout: 90_000 }, async () => {
+    const cut = await openScreen(cutting);
+    // Indonesian first (the floor's language), switchable and kept per station.
+    await expect.poll(() => cut.getByRole('heading', { level: 1 }).textContent()).toBe('Pindai badge Anda, lalu masukkan PIN');
+    await cut.getByTestId('lang').click();
+    await expect.poll(() => cut.getByRole('heading', { level: 1 }).textContent()).toBe('Scan your badge, then enter your PIN');
+    await screenshot(cut, 'login-en');
+
+    // A wrong PIN is refused in the operator's language, and nobody is logged in.
+    await loginOnScreen(cut, 'B:OP-CUT1', '999999');
+    await cut.getByTestId('notice-login').waitFor();
+    expect(await cut.getByTestId('operator-name').textContent()).toBe('nobody logged in');
+
+    await loginOnScreen(cut, 'B:OP-CUT1', TEST_PIN);
+    await expect.poll(() => cut.getByTestId('operator-name').textContent()).toBe('Siti (cutting)');
+    expect(await cut.getByTestId('sync-state').getAttribute('data-state')).toMatch(/online|syncing/);
+
+    await cut.getByTestId(`wo-card-${CUT_WO}`).click();
+    await cut.getByTestId('form-output-goodQty').fill('40');
+    const before = cutting.core.lastSequence;
+    // A double tap records once: the screen is busy during the first, and both carry the same event id.
+    await cut.getByTestId('form-output-submit').dblclick();
+    await cut.getByTestId('notice-form-output').getByText('Recorded').waitFor();
+    expect(cutting.core.lastSequence).toBe(before + 1);
+    await expect.poll(() => cut.getByTestId('ready-qty').textContent()).toBe('40');
+    expect(await cut.getByTestId('stage-cut').textContent()).toBe('40');
+    await screenshot(cut, 'cutting');
+
+    await cut.getByTestId('handover-qty').fill('40');
+    await cut.getByTestId('handover-submit').click();
+    await cut.getByTestId('slip').waitFor();
+    expect(await cut.getByTestId('slip-qty').textContent()).toBe('40');
+    const slip = (await cut.getByTestId('slip-code').textContent())?.trim() ?? '';
+    expect(slip.length).toBeGreaterThan(20);
+    printedSlip = slip;
+    await screenshot(cut, 'cutting-slip');
+    const transferId = (await cut.getByTestId('slip-transfer').textContent())?.trim() ?? '';
+    expect(cutting.core.state.transfer[transferId]?.quantity).toBe(40);
+
+    // Sewing, in Indonesian: scan the slip with a keyboard-wedge burst, accept the count.
+    const sew = await openScreen(sewing);
+    await loginOnScreen(sew, 'B:OP-SEW1', TEST_PIN);
+    await expect.poll(() => sew.getByTestId('operator-name').textContent()).toBe('Dewi (sewing)');
+    await wedgeScan(sew, slip);
+    const card = sew.getByTestId(`accept-${transferId}`);
+    await card.waitFor();
+    expect(await card.getByTestId('accept-counted').inputValue()).toBe('40');
+    await card.getByTestId('accept-submit').click();
+    await sew.getByTestId('notice-incoming').getByText('Diterima 40 potong').waitFor();
+    await expect.poll(() => sewing.core.state.workOrder[SEW_WO]?.receivedQty).toBe(40);
+    await screenshot(sew, 'sewing');
+
+    // Both stations converge through the server: the backlog returns to 0 and the header says so.
+    await Promise.all([cutting.sync.awaitInSync(20_000), sewing.sync.awaitInSync(20_000)]);
+    await expect.poll(() => sew.getByTestId('unsent').textContent()).toContain('0');
+    await expect.poll(() => cut.getByTestId('unsent').textContent()).toContain('0');
+    await cut.close();
+    await sew.close();
+  });
+
+  it('bad scans say what is wrong and record nothing', { timeout: 60_000 }, async () => {
+    const sew = await openScreen(sewing);
+    if ((await sew.getByTestId('operator-name').textContent()) !== 'Dewi (sewing)') await loginOnScreen(sew, 'B:OP-SEW1', TEST_PIN);
+    const before = sewing.core.lastSequence;
+    await wedgeScan(sew, 'HELLO-THIS-IS-NOT-A-CODE');
+    await sew.getByTestId('notice-scan').waitFor();
+    expect(await sew.getByTestId('notice-scan').textContent()).not.toBe('');
+    // A forged slip: the printed one with its quantity raised (the signature no longer matches), typed by hand.
+    expect(printedSlip).toContain('40');
+    const forged = printedSlip.replace('40', '48');
+    await sew.getByTestId('scan-input').fill(forged);
+    await sew.getByTestId('scan-submit').click();
+    await sew.getByTestId('notice-incoming').getByText(/tidak dapat dipercaya|cannot be trusted/).waitFor();
+    expect(await sew.locator('[data-testid^="accept-"][data-testid$="-submit"]').count()).toBe(0);
+    expect(sewing.core.lastSequence).toBe(before);
+    await sew.close();
+  });
+
+  it('a halted line shows HALT full-screen, also after a reload, until a supervisor releases it', { timeout: 60_000 }, async () => {
+    const sew = await openScreen(sewing);
+    if ((await sew.getByTestId('operator-name').textContent()) !== 'Dewi (sewing)') await loginOnScreen(sew, 'B:OP-SEW1', TEST_PIN);
+    await sewing.core.call('action.record', { action: { type: 'line.halted', payload: { lineId: 'LN-SEW-1', reason: 'broken needle tip missing' } } });
+    await sew.getByTestId('halt').waitFor();
+    await screenshot(sew, 'halt');
+    await sew.reload();
+    await sew.getByTestId('halt').waitFor();
+
+    // A wrong PIN does not release it; the supervisor's does, with a disposition and a corrective action.
+    await sew.getByTestId('halt-badge').fill('B:OP-SEWSV');
+    await sew.getByTestId('halt-pin').fill('999999');
+    await sew.getByTestId('halt-action').fill('needle replaced, fragments found');
+    await sew.getByTestId('halt-disposition-no_fault_found').click();
+    await sew.getByTestId('halt-release').click();
+    await sew.getByTestId('notice-halt').waitFor();
+    expect(sewing.core.state.line['LN-SEW-1']?.halt).not.toBeNull();
+
+    await sew.getByTestId('halt-pin').fill(TEST_PIN);
+    await sew.getByTestId('halt-release').click();
+    await sew.getByTestId('halt').waitFor({ state: 'detached' });
+    expect(sewing.core.state.line['LN-SEW-1']?.halt).toBeNull();
+    await sew.close();
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * Browser tests' set-up: Debian's Chromium driven by playwright-core (Playwright's own browser download does not
+ * work here), a real sync server (real PostgreSQL with TEST_DATABASE_URL, else PGlite) and real station cores, each
+ * serving the built station screen on its kiosk port, enrolled and syncing like a station on the floor.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Department } from '../../shared/master';
+import { PLACE_CODE } from '../../shared/master';
+import { StationCore } from '../../electron/core/station-core';
+import { stationConfig, tempDir } from '../../electron/core/testing';
+import { startKioskServer } from '../../electron/kiosk/server';
+import { startSync, type SyncClient } from '../../electron/sync';
+import { ensureStationScreen } from '../../renderer/build';
+import type { ListeningTestServer } from '../../sync-server/testing';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Screenshots the README shows, kept as test artifacts. */
+export const SCREENSHOT_DIR = join(process.cwd(), 'test-results', 'screens');
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface ScreenStation {
+  core: StationCore;
+  sync: SyncClient;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A station core enrolled with the server, syncing, serving the built station screen. */
+export async function startScreenStation(server: ListeningTestServer, department: Department): Promise<ScreenStation> {
+  const staticDir = await ensureStationScreen();
+  const stationId = `ST-${PLACE_CODE[department]}-1`;
+  const lineId = `LN-${PLACE_CODE[department]}-1`;
+  const issued = await server.adminPost('/api/enrollment-codes', { stationId, department, lineId });
+  const tmp = tempDir(`qsf-screen-${department}-`);
+  const core = await StationCore.open(stationConfig(department, tmp.dir, { serverUrl: server.base, enrollmentCode: String(issued.code) }), { devMode: true });
+  const sync = startSync(core, { retryTimeMs: 200, reconnect: { initialMs: 100, maxMs: 1_000 }, heartbeatMs: 60_000 });
+  const kiosk = await startKioskServer(core, { port: 0, staticDir });
+  return {
+    core,
+    sync,
+    url: kiosk.url,
+    async stop() {
+      await kiosk.close();
+      await sync.stop();
+      await core.close();
+      tmp.cleanup();
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Types like a keyboard-wedge scanner: a burst of keydown events into whatever has focus, then Enter. Dispatched
+ * inside the page, because Playwright's own typing makes a round trip per key (15–30 ms apart here, as slow as a
+ * quick typist); a scanner sends a key every 1–15 ms.
+ */
+export async function wedgeScan(page: Page, code: string): Promise<void> {
+  await page.evaluate((keys) => {
+    const target = document.activeElement ?? document.body;
+    for (const key of keys) target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+  }, [...code, 'Enter']);
+}
+
+/** Logs in on the screen: badge typed, PIN on the touch keypad. */
+export async function loginOnScreen(page: Page, badge: string, pin: string): Promise<void> {
+  await page.getByTestId('badge').fill(badge);
+  const keypad = page.getByTestId('pin-keypad');
+  for (const d of pin) await keypad.getByRole('button', { name: d, exact: true }).click();
+  await page.getByTestId('login').click();
+}
