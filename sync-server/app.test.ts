@@ -1,31 +1,20 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from './app';
 import { writeDocuments, writeTx } from './changes';
 import { scopeToken } from '../shared/sync';
-import { createTestDb, type TestDb } from './db/testing';
-import { enrollStation, TEST_ADMIN_TOKEN } from './testing';
+import { createTestDb } from './db/testing';
+import { appForFile, enrollStation, TEST_ADMIN_TOKEN } from './testing';
 
-let t: TestDb;
-let app: FastifyInstance;
+const server = appForFile();
 const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
-
-beforeAll(async () => {
-  t = await createTestDb();
-  app = await buildApp({ db: t.db, adminToken: TEST_ADMIN_TOKEN });
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.cleanup();
-});
 
 describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
   it('GET /health says only up/down to anyone; the admin token gets the details', async () => {
-    const res = await app.inject({ method: 'GET', url: '/health' });
+    const res = await server.app.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ ok: true });
 
-    const detailed = await app.inject({ method: 'GET', url: '/health', headers: admin });
+    const detailed = await server.app.inject({ method: 'GET', url: '/health', headers: admin });
     expect(detailed.statusCode).toBe(200);
     const body = detailed.json<{ ok: boolean; status: string; version: string; db: { reachable: boolean; schema: number }; streams: { max: number } }>();
     expect(body.ok).toBe(true);
@@ -36,7 +25,7 @@ describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     expect(body.streams.max).toBeGreaterThan(0);
 
     // A wrong token is told so, not quietly given less.
-    const wrong = await app.inject({ method: 'GET', url: '/health', headers: { authorization: 'Bearer not-the-admin-token' } });
+    const wrong = await server.app.inject({ method: 'GET', url: '/health', headers: { authorization: 'Bearer not-the-admin-token' } });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json<{ error: string }>().error).toBe('unauthorized');
   });
@@ -68,8 +57,8 @@ describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
   });
 
   it('GET /metrics speaks Prometheus text format', async () => {
-    app.metrics.pushes.inc();
-    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    server.app.metrics.pushes.inc();
+    const res = await server.app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(res.body).toContain('# TYPE qsf_pushes_total counter\nqsf_pushes_total 1');
@@ -80,16 +69,16 @@ describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
 
   it('GET /metrics without METRICS_TOKEN answers only this machine', async () => {
     for (const remoteAddress of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) {
-      expect((await app.inject({ method: 'GET', url: '/metrics', remoteAddress })).statusCode, remoteAddress).toBe(200);
+      expect((await server.app.inject({ method: 'GET', url: '/metrics', remoteAddress })).statusCode, remoteAddress).toBe(200);
     }
     for (const remoteAddress of ['10.0.0.7', '192.168.1.20', '::ffff:10.0.0.7', 'fe80::1']) {
-      const res = await app.inject({ method: 'GET', url: '/metrics', remoteAddress });
+      const res = await server.app.inject({ method: 'GET', url: '/metrics', remoteAddress });
       expect(res.statusCode, remoteAddress).toBe(403);
       expect(res.json<{ error: string }>().error).toBe('metrics_local_only');
       expect(res.body).not.toContain('qsf_');
     }
     // The office's admin token reads them from anywhere.
-    expect((await app.inject({ method: 'GET', url: '/metrics', remoteAddress: '10.0.0.7', headers: admin })).statusCode).toBe(200);
+    expect((await server.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '10.0.0.7', headers: admin })).statusCode).toBe(200);
   });
 
   it('GET /metrics with METRICS_TOKEN needs the bearer token from everyone, loopback included', async () => {
@@ -118,8 +107,8 @@ describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
   });
 
   it('malformed JSON is a 400 and changes nothing', async () => {
-    const before = await t.db.query('SELECT count(*)::int AS n FROM enrollment_codes');
-    const res = await app.inject({
+    const before = await server.db.query('SELECT count(*)::int AS n FROM enrollment_codes');
+    const res = await server.app.inject({
       method: 'POST',
       url: '/api/enrollment-codes',
       headers: { ...admin, 'content-type': 'application/json' },
@@ -127,11 +116,11 @@ describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.json<{ error: string }>().error).toBeTruthy();
-    expect(await t.db.query('SELECT count(*)::int AS n FROM enrollment_codes')).toEqual(before);
+    expect(await server.db.query('SELECT count(*)::int AS n FROM enrollment_codes')).toEqual(before);
   });
 
   it('a schema violation is a 400 naming the field', async () => {
-    const res = await app.inject({
+    const res = await server.app.inject({
       method: 'POST',
       url: '/api/enrollment-codes',
       headers: admin,
@@ -144,9 +133,9 @@ describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
   });
 
   it('admin routes need the admin token', async () => {
-    const none = await app.inject({ method: 'POST', url: '/api/enrollment-codes', payload: { stationId: 'X', department: 'x' } });
+    const none = await server.app.inject({ method: 'POST', url: '/api/enrollment-codes', payload: { stationId: 'X', department: 'x' } });
     expect(none.statusCode).toBe(401);
-    const wrong = await app.inject({
+    const wrong = await server.app.inject({
       method: 'POST',
       url: '/api/enrollment-codes',
       headers: { authorization: 'Bearer nope' },
@@ -156,7 +145,7 @@ describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
   });
 
   it('enrolls a station once per code; the token authenticates until revoked', async () => {
-    const issued = await app.inject({
+    const issued = await server.app.inject({
       method: 'POST',
       url: '/api/enrollment-codes',
       headers: admin,
@@ -165,11 +154,11 @@ describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     expect(issued.statusCode).toBe(201);
     const { code } = issued.json<{ code: string }>();
     expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
-    const stored = await t.db.query<{ code_hash: string }>('SELECT code_hash FROM enrollment_codes');
+    const stored = await server.db.query<{ code_hash: string }>('SELECT code_hash FROM enrollment_codes');
     expect(JSON.stringify(stored)).not.toContain(code.replace(/-/g, ''));
 
     const key = 'O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik';
-    const badKey = await app.inject({
+    const badKey = await server.app.inject({
       method: 'POST',
       url: '/api/enroll',
       payload: { code, stationId: 'ST-SEW-1', publicKey: 'not-a-key' },
@@ -177,10 +166,10 @@ describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     expect(badKey.statusCode).toBe(400);
     expect(badKey.json<{ issues: { path: string }[] }>().issues[0]?.path).toBe('body.publicKey');
 
-    const wrongStation = await app.inject({ method: 'POST', url: '/api/enroll', payload: { code, stationId: 'ST-OTHER', publicKey: key } });
+    const wrongStation = await server.app.inject({ method: 'POST', url: '/api/enroll', payload: { code, stationId: 'ST-OTHER', publicKey: key } });
     expect(wrongStation.statusCode).toBe(403);
 
-    const ok = await app.inject({
+    const ok = await server.app.inject({
       method: 'POST',
       url: '/api/enroll',
       payload: { code: code.toLowerCase().replace(/-/g, ' '), stationId: 'ST-SEW-1', publicKey: key },
@@ -188,35 +177,35 @@ describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     expect(ok.statusCode).toBe(200);
     const { token, department } = ok.json<{ token: string; department: string }>();
     expect(department).toBe('sewing');
-    const [row] = await t.db.query<{ token_hash: string }>(`SELECT token_hash FROM stations WHERE id = 'ST-SEW-1'`);
+    const [row] = await server.db.query<{ token_hash: string }>(`SELECT token_hash FROM stations WHERE id = 'ST-SEW-1'`);
     expect(row?.token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(row?.token_hash).not.toBe(token);
 
-    const again = await app.inject({ method: 'POST', url: '/api/enroll', payload: { code, stationId: 'ST-SEW-1', publicKey: key } });
+    const again = await server.app.inject({ method: 'POST', url: '/api/enroll', payload: { code, stationId: 'ST-SEW-1', publicKey: key } });
     expect(again.statusCode).toBe(403);
 
     const auth = { authorization: `Bearer ${token}` };
-    const pk = await app.inject({ method: 'GET', url: '/api/stations/ST-SEW-1/public-key', headers: auth });
+    const pk = await server.app.inject({ method: 'GET', url: '/api/stations/ST-SEW-1/public-key', headers: auth });
     expect(pk.json()).toEqual({ stationId: 'ST-SEW-1', department: 'sewing', publicKey: key, revokedAt: null });
-    expect((await app.inject({ method: 'GET', url: '/api/stations/ST-SEW-1/public-key' })).statusCode).toBe(401);
+    expect((await server.app.inject({ method: 'GET', url: '/api/stations/ST-SEW-1/public-key' })).statusCode).toBe(401);
 
-    const revoked = await app.inject({ method: 'POST', url: '/api/stations/ST-SEW-1/revoke', headers: admin });
+    const revoked = await server.app.inject({ method: 'POST', url: '/api/stations/ST-SEW-1/revoke', headers: admin });
     expect(revoked.statusCode).toBe(200);
-    const after = await app.inject({ method: 'GET', url: '/api/pull', headers: auth });
+    const after = await server.app.inject({ method: 'GET', url: '/api/pull', headers: auth });
     expect(after.statusCode).toBe(401);
-    expect((await app.inject({ method: 'POST', url: '/api/stations/NOPE/revoke', headers: admin })).statusCode).toBe(404);
+    expect((await server.app.inject({ method: 'POST', url: '/api/stations/NOPE/revoke', headers: admin })).statusCode).toBe(404);
   });
 
   it('refuses an expired code', async () => {
-    const issued = await app.inject({
+    const issued = await server.app.inject({
       method: 'POST',
       url: '/api/enrollment-codes',
       headers: admin,
       payload: { stationId: 'ST-EXP', department: 'sewing', ttlMinutes: 1 },
     });
     const { code } = issued.json<{ code: string }>();
-    await t.db.query(`UPDATE enrollment_codes SET expires_at = now() - interval '1 second' WHERE station_id = 'ST-EXP'`);
-    const res = await app.inject({
+    await server.db.query(`UPDATE enrollment_codes SET expires_at = now() - interval '1 second' WHERE station_id = 'ST-EXP'`);
+    const res = await server.app.inject({
       method: 'POST',
       url: '/api/enroll',
       payload: { code, stationId: 'ST-EXP', publicKey: 'O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik' },
@@ -225,9 +214,9 @@ describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
   });
 
   it('pull returns only what the station may see, in checkpointed batches, with station keys', async () => {
-    const sew = await enrollStation(app, 'ST-SEW-2', 'sewing');
-    await enrollStation(app, 'ST-CUT-1', 'cutting');
-    await writeTx(t.db, (q) =>
+    const sew = await enrollStation(server.app, 'ST-SEW-2', 'sewing');
+    await enrollStation(server.app, 'ST-CUT-1', 'cutting');
+    await writeTx(server.db, (q) =>
       writeDocuments(q, [
         { kind: 'workOrder', id: 'WO-S', body: { dept: 'sewing' }, scope: [scopeToken.dept('sewing')] },
         { kind: 'workOrder', id: 'WO-C', body: { dept: 'cutting' }, scope: [scopeToken.dept('cutting')] },
@@ -235,7 +224,7 @@ describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
         { kind: 'transfer', id: 'TR-2', body: {}, scope: [scopeToken.station('ST-CUT-1')] },
       ]),
     );
-    const res = await app.inject({ method: 'GET', url: '/api/pull?limit=1000', headers: sew.auth });
+    const res = await server.app.inject({ method: 'GET', url: '/api/pull?limit=1000', headers: sew.auth });
     expect(res.statusCode).toBe(200);
     const body = res.json<{ documents: { kind: string; id: string; body: { publicKey?: string } }[]; checkpoint: { version: number } }>();
     const ids = body.documents.map((d) => `${d.kind}/${d.id}`);
@@ -244,19 +233,19 @@ describe(`app (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     expect(ids).not.toContain('transfer/TR-2');
     expect(body.documents.find((d) => d.id === 'ST-CUT-1' && d.kind === 'stationKey')?.body.publicKey).toBeTruthy();
 
-    const next = await app.inject({ method: 'GET', url: `/api/pull?checkpoint=${body.checkpoint.version}`, headers: sew.auth });
+    const next = await server.app.inject({ method: 'GET', url: `/api/pull?checkpoint=${body.checkpoint.version}`, headers: sew.auth });
     const nextBody = next.json<{ documents: unknown[]; checkpoint: { version: number }; head: number }>();
     expect(nextBody).toEqual({ documents: [], checkpoint: body.checkpoint, head: nextBody.head });
     // The server's latest change number, never below what it handed out (stations detect a restored database by it).
     expect(nextBody.head).toBeGreaterThanOrEqual(body.checkpoint.version);
 
-    const bad = await app.inject({ method: 'GET', url: '/api/pull?checkpoint=-1&limit=abc', headers: sew.auth });
+    const bad = await server.app.inject({ method: 'GET', url: '/api/pull?checkpoint=-1&limit=abc', headers: sew.auth });
     expect(bad.statusCode).toBe(400);
     expect(bad.json<{ issues: { path: string }[] }>().issues.map((i) => i.path).sort()).toEqual(['query.checkpoint', 'query.limit']);
   });
 
   it('answers unknown routes with the error shape', async () => {
-    const res = await app.inject({ method: 'GET', url: '/nope' });
+    const res = await server.app.inject({ method: 'GET', url: '/nope' });
     expect(res.statusCode).toBe(404);
     expect(res.json<{ error: string }>().error).toBe('not_found');
   });

@@ -11,16 +11,13 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
-import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FloorEvent } from '../shared/events';
 import { workOrderIdFor } from '../shared/master';
-import { EventFactory, lineOf, mo, operatorOf } from '../shared/testing/fixtures';
-import { buildApp } from './app';
-import { createTestDb, type TestDb } from './db/testing';
+import { cuttingOutput, EventFactory, mo, operatorOf } from '../shared/testing/fixtures';
 import { errorBodySchema } from './http/route';
-import { enrollStation, seedOperatorAndOrder, TEST_ADMIN_TOKEN, type EnrolledStation } from './testing';
+import { appForFile, enrollStation, seedOperatorAndOrder, TEST_ADMIN_TOKEN, type EnrolledStation } from './testing';
 
 const RUNS = Number(process.env.FC_RUNS ?? 250);
 const SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
@@ -29,8 +26,15 @@ const params = (numRuns: number) => ({ numRuns, ...(SEED === undefined ? {} : { 
 const M = mo(1, { route: 'R1', quantity: 100 });
 const f = new EventFactory(() => Date.now());
 
-let t: TestDb;
-let app: FastifyInstance;
+const errorLogs: string[] = [];
+// Anything the server logs at error level or above is a failure to handle input (5xx, a hijacked stream error).
+const sink = new Writable({
+  write(chunk: Buffer, _enc, cb) {
+    errorLogs.push(chunk.toString('utf8').slice(0, 2000));
+    cb();
+  },
+});
+const server = appForFile({ loggerInstance: pino({ level: 'error' }, sink), heartbeatMs: 1_000 });
 let port: number;
 /** Kept out of the fuzzing: its valid push at the end proves the server still works. */
 let clean: EnrolledStation;
@@ -38,36 +42,17 @@ let clean: EnrolledStation;
 let fuzzed: EnrolledStation;
 /** The one station the fuzzed admin requests may revoke (revoking `fuzzed` would leave its pushes untested). */
 let victim: EnrolledStation;
-const errorLogs: string[] = [];
 
 beforeAll(async () => {
-  t = await createTestDb();
-  // Anything the server logs at error level or above is a failure to handle input (5xx, a hijacked stream error).
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      errorLogs.push(chunk.toString('utf8').slice(0, 2000));
-      cb();
-    },
-  });
-  app = await buildApp({ db: t.db, adminToken: TEST_ADMIN_TOKEN, loggerInstance: pino({ level: 'error' }, sink), heartbeatMs: 1_000 });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  port = (app.server.address() as { port: number }).port;
-  clean = await enrollStation(app, 'ST-CUT-1', 'cutting');
-  fuzzed = await enrollStation(app, 'ST-CUT-2', 'cutting');
-  victim = await enrollStation(app, 'ST-CUT-3', 'cutting');
-  await seedOperatorAndOrder(app, { id: operatorOf('cutting'), name: 'cutter', roles: ['operator'], departments: ['cutting'], pin: '135790' }, M);
+  await server.app.listen({ port: 0, host: '127.0.0.1' });
+  port = (server.app.server.address() as { port: number }).port;
+  clean = await enrollStation(server.app, 'ST-CUT-1', 'cutting');
+  fuzzed = await enrollStation(server.app, 'ST-CUT-2', 'cutting');
+  victim = await enrollStation(server.app, 'ST-CUT-3', 'cutting');
+  await seedOperatorAndOrder(server.app, { id: operatorOf('cutting'), name: 'cutter', roles: ['operator'], departments: ['cutting'], pin: '135790' }, M);
 });
 
-afterAll(async () => {
-  await app?.close();
-  await t?.cleanup();
-});
-
-const cut = (stationId: string, qty: number): FloorEvent =>
-  f.event(stationId, operatorOf('cutting'), {
-    type: 'cutting.output',
-    payload: { workOrderId: workOrderIdFor(M.id, 'cutting'), lineId: lineOf('cutting'), size: 'M', part: 'body', goodQty: qty },
-  });
+const cut = (stationId: string, qty: number): FloorEvent => f.event(stationId, operatorOf('cutting'), cuttingOutput(workOrderIdFor(M.id, 'cutting'), qty));
 
 interface Answer {
   status: number;

@@ -1,8 +1,10 @@
-/** Helpers for tests that need enrolled stations and live streams (also for the push route's tests). */
+/** Helpers for the server's tests: an app per test file, enrolled stations, pushes, stored documents, live streams. */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app';
+import { afterAll, beforeAll } from 'vitest';
+import { buildApp, type BuildAppOptions } from './app';
 import { createTestDb, type TestDb } from './db/testing';
+import type { Db } from './db/types';
 import { StreamMessage } from '../shared/sync';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -154,4 +156,52 @@ export async function startTestServer(): Promise<ListeningTestServer> {
       await db.cleanup();
     },
   };
+}
+
+export interface FileApp {
+  /** The file's app (inject requests); built before the file's own beforeAll hooks run. */
+  readonly app: FastifyInstance;
+  /** Its database. */
+  readonly db: Db;
+}
+
+/**
+ * A fresh test database and an app on it (admin token TEST_ADMIN_TOKEN) for the calling test file: built in a
+ * beforeAll registered by this call, closed in an afterAll. Read `app` and `db` in hooks and tests, not at load.
+ */
+export function appForFile(options: Omit<BuildAppOptions, 'db' | 'adminToken'> = {}): FileApp {
+  let t: TestDb | undefined;
+  let app: FastifyInstance | undefined;
+  beforeAll(async () => {
+    t = await createTestDb();
+    app = await buildApp({ db: t.db, adminToken: TEST_ADMIN_TOKEN, ...options });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await t?.cleanup();
+  });
+  const built = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('appForFile: the app is built in beforeAll; read it in hooks and tests');
+    return value;
+  };
+  return {
+    get app() {
+      return built(app);
+    },
+    get db() {
+      return built(t).db;
+    },
+  };
+}
+
+/** POST /api/push of `events` as an enrolled station; the answer is the caller's to check. */
+export function pushAs(app: FastifyInstance, station: EnrolledStation | undefined, events: readonly unknown[]) {
+  if (!station) throw new Error('pushAs: no such enrolled station');
+  return app.inject({ method: 'POST', url: '/api/push', headers: station.auth, payload: { events } });
+}
+
+/** The body of a stored document, undefined when there is none. */
+export async function storedBody<T>(db: Db, kind: string, id: string): Promise<T | undefined> {
+  const [row] = await db.query<{ body: T }>('SELECT body FROM documents WHERE kind = $1 AND id = $2', [kind, id]);
+  return row?.body;
 }

@@ -60,6 +60,12 @@ export function stateWithOrders(mos: readonly ManufacturingOrder[], base: FloorS
   return withChanges(base, mos.flatMap((m) => fanOut(m).map((wo) => newWorkOrderDoc(wo))));
 }
 
+/** Cutting reports `goodQty` bodies in size M for a work order (on the cutting department's first line unless told). */
+export const cuttingOutput = (workOrderId: string, goodQty: number, lineId: string = lineOf('cutting')): Action => ({
+  type: 'cutting.output',
+  payload: { workOrderId, lineId, size: 'M', part: 'body', goodQty },
+});
+
 /** Builds events like a station does: ids UUIDv7, seq per station, HLC per station. */
 export class EventFactory {
   private readonly seqs = new Map<string, number>();

@@ -3,8 +3,7 @@
  * finishing accepting one of them from its signed slip, in both arrival orders the walk found counting double.
  * After every push the server's documents are conserved (sent = what the transfers took, received = what was counted).
  */
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConflictDoc, TransferDoc, WorkOrderDoc } from '../../shared/docs';
 import type { FloorEvent, SlipCopy } from '../../shared/events';
 import { importPrivateKeyPkcs8, signTransferSlip } from '../../shared/barcode';
@@ -13,43 +12,32 @@ import { workOrderIdFor, type Department, type ManufacturingOrder } from '../../
 import type { PullResponse, PushResponse } from '../../shared/sync';
 import { expectConserved } from '../../shared/testing/conservation';
 import { EventFactory, lineOf, mo, operatorOf } from '../../shared/testing/fixtures';
-import { buildApp } from '../app';
-import { createTestDb, type TestDb } from '../db/testing';
-import { enrollStation, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
+import { appForFile, enrollStation, pushAs, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
 
-let t: TestDb;
-let app: FastifyInstance;
+const server = appForFile();
 const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 const stations = new Map<string, EnrolledStation>();
 const f = new EventFactory(() => Date.now());
 
 beforeAll(async () => {
-  t = await createTestDb();
-  app = await buildApp({ db: t.db, adminToken: TEST_ADMIN_TOKEN });
   for (const [id, d] of [['ST-CUT-1', 'cutting'], ['ST-SEW-1', 'sewing'], ['ST-SEW-2', 'sewing'], ['ST-FIN-1', 'finishing']] as const) {
-    stations.set(id, await enrollStation(app, id, d));
+    stations.set(id, await enrollStation(server.app, id, d));
   }
   for (const d of ['cutting', 'sewing', 'finishing'] as const) {
-    const op = await app.inject({ method: 'POST', url: '/api/operators', headers: admin, payload: { id: operatorOf(d), name: `${d} op`, roles: ['operator'], departments: [d], pin: '1357' } });
+    const op = await server.app.inject({ method: 'POST', url: '/api/operators', headers: admin, payload: { id: operatorOf(d), name: `${d} op`, roles: ['operator'], departments: [d], pin: '1357' } });
     expect(op.statusCode).toBe(201);
   }
 });
-afterAll(async () => {
-  await app?.close();
-  await t?.cleanup();
-});
 
 async function push(stationId: string, events: FloorEvent[]): Promise<PushResponse> {
-  const s = stations.get(stationId);
-  if (!s) throw new Error(stationId);
-  const res = await app.inject({ method: 'POST', url: '/api/push', headers: s.auth, payload: { events } });
+  const res = await pushAs(server.app, stations.get(stationId), events);
   expect(res.statusCode, res.body).toBe(200);
   return res.json<PushResponse>();
 }
 
 /** The server's floor documents, checked for conservation after every push. */
 async function serverFloor(): Promise<{ workOrder: Record<string, WorkOrderDoc>; transfer: Record<string, TransferDoc>; conflict: Record<string, ConflictDoc> }> {
-  const rows = await t.db.query<{ kind: string; id: string; body: WorkOrderDoc | TransferDoc | ConflictDoc }>(
+  const rows = await server.db.query<{ kind: string; id: string; body: WorkOrderDoc | TransferDoc | ConflictDoc }>(
     "SELECT kind, id, body FROM documents WHERE kind IN ('workOrder', 'transfer', 'conflict') AND NOT deleted",
   );
   const floor = { workOrder: {} as Record<string, WorkOrderDoc>, transfer: {} as Record<string, TransferDoc>, conflict: {} as Record<string, ConflictDoc> };
@@ -68,7 +56,7 @@ let moNumber = 10;
 async function tenReadyAtSewing(): Promise<{ m: ManufacturingOrder; W: (d: Department) => string }> {
   const m = mo(moNumber++, { route: 'R2', quantity: 100 });
   const W = (d: Department) => workOrderIdFor(m.id, d);
-  expect((await app.inject({ method: 'POST', url: '/api/manufacturing-orders', headers: admin, payload: m })).statusCode).toBe(201);
+  expect((await server.app.inject({ method: 'POST', url: '/api/manufacturing-orders', headers: admin, payload: m })).statusCode).toBe(201);
   const toSewing = uuidv7();
   const cut = [
     f.event('ST-CUT-1', operatorOf('cutting'), { type: 'cutting.output', payload: { workOrderId: W('cutting'), lineId: lineOf('cutting'), size: 'M', part: 'body', goodQty: 10 } }),
@@ -114,7 +102,7 @@ const statuses = (r: PushResponse) => r.results.map((x) => (x.refusal ? `${x.sta
 async function pulledConflicts(stationId: string): Promise<string[]> {
   const s = stations.get(stationId);
   if (!s) throw new Error(stationId);
-  const res = await app.inject({ method: 'GET', url: '/api/pull?checkpoint=0&limit=1000', headers: s.auth });
+  const res = await server.app.inject({ method: 'GET', url: '/api/pull?checkpoint=0&limit=1000', headers: s.auth });
   return res.json<PullResponse>().documents.filter((d) => d.kind === 'conflict').map((d) => d.id);
 }
 

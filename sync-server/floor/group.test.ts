@@ -4,25 +4,21 @@
  * rule that throws). Every request must get exactly the answer it would get alone, and the documents must add up.
  * Runs on PGlite, and on PostgreSQL with TEST_DATABASE_URL.
  */
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FloorEvent } from '../../shared/events';
 import { uuidv7 } from '../../shared/ids';
 import { workOrderIdFor, type Department } from '../../shared/master';
 import { decide } from '../../shared/reducer';
-import { EventFactory, mo, operatorOf } from '../../shared/testing/fixtures';
+import { cuttingOutput, EventFactory, mo, operatorOf } from '../../shared/testing/fixtures';
 import { STATION_TOKEN_REJECTED, type PushResponse } from '../../shared/sync';
-import { buildApp } from '../app';
-import { createTestDb, type TestDb } from '../db/testing';
-import { enrollStation, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
+import { appForFile, enrollStation, pushAs, storedBody, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
 import type { ApplyBatchResult, DecideFn } from './apply';
 import { parseBatch } from './parse-batch';
 import { PushError } from './push-error';
 import { IngestQueue } from './ingest-queue';
 import { MasterCache } from './master';
 
-let t: TestDb;
-let app: FastifyInstance;
+const server = appForFile();
 const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 const stations = new Map<string, EnrolledStation>();
 const M = mo(7, { route: 'R1', quantity: 100_000 });
@@ -33,38 +29,19 @@ const cutter = (n: number) => `ST-CUT-${n}`;
 const lineOfStation = (id: string) => `LN-${id.replace(/^ST-/, '')}`;
 
 beforeAll(async () => {
-  t = await createTestDb();
-  app = await buildApp({ db: t.db, adminToken: TEST_ADMIN_TOKEN });
   for (const d of ['cutting', 'embroidery'] as const) {
-    const op = await app.inject({ method: 'POST', url: '/api/operators', headers: admin, payload: { id: operatorOf(d), name: `${d} op`, roles: ['operator'], departments: [d], pin: '1357' } });
+    const op = await server.app.inject({ method: 'POST', url: '/api/operators', headers: admin, payload: { id: operatorOf(d), name: `${d} op`, roles: ['operator'], departments: [d], pin: '1357' } });
     expect(op.statusCode).toBe(201);
   }
-  for (let n = 1; n <= CUTTERS; n++) stations.set(cutter(n), await enrollStation(app, cutter(n), 'cutting'));
-  for (const id of ['ST-EMB-1', 'ST-EMB-2']) stations.set(id, await enrollStation(app, id, 'embroidery'));
-  const created = await app.inject({ method: 'POST', url: '/api/manufacturing-orders', headers: admin, payload: M });
+  for (let n = 1; n <= CUTTERS; n++) stations.set(cutter(n), await enrollStation(server.app, cutter(n), 'cutting'));
+  for (const id of ['ST-EMB-1', 'ST-EMB-2']) stations.set(id, await enrollStation(server.app, id, 'embroidery'));
+  const created = await server.app.inject({ method: 'POST', url: '/api/manufacturing-orders', headers: admin, payload: M });
   expect(created.statusCode).toBe(201);
 }, 120_000);
-afterAll(async () => {
-  await app?.close();
-  await t?.cleanup();
-});
 
-async function push(stationId: string, events: readonly unknown[]) {
-  const s = stations.get(stationId);
-  if (!s) throw new Error(stationId);
-  return app.inject({ method: 'POST', url: '/api/push', headers: s.auth, payload: { events } });
-}
-
-async function doc<T>(kind: string, id: string): Promise<T | undefined> {
-  const [row] = await t.db.query<{ body: T }>('SELECT body FROM documents WHERE kind = $1 AND id = $2', [kind, id]);
-  return row?.body;
-}
-
-const cut = (stationId: string, goodQty = 1): FloorEvent =>
-  f.event(stationId, operatorOf('cutting'), {
-    type: 'cutting.output',
-    payload: { workOrderId: W('cutting'), lineId: lineOfStation(stationId), size: 'M', part: 'body', goodQty },
-  });
+const push = (stationId: string, events: readonly unknown[]) => pushAs(server.app, stations.get(stationId), events);
+const doc = <T>(kind: string, id: string) => storedBody<T>(server.db, kind, id);
+const cut = (stationId: string, goodQty = 1): FloorEvent => f.event(stationId, operatorOf('cutting'), cuttingOutput(W('cutting'), goodQty, lineOfStation(stationId)));
 
 const createTransfer = (transferId: string, quantity: number): FloorEvent =>
   f.event(cutter(1), operatorOf('cutting'), {
@@ -125,15 +102,15 @@ describe(`push group commit (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})
     expect((await doc<{ stageQty: { cut: number } }>('workOrder', W('cutting')))?.stageQty.cut).toBe(expected.cut);
     for (const id of ids) {
       expect(await doc('stationProgress', id)).toEqual({ stationId: id, lastAppliedSeq: expected.lastSeq.get(id) });
-      const [n] = await t.db.query<{ n: number; max: number }>('SELECT count(*)::int AS n, max(seq)::int AS max FROM events WHERE station_id = $1', [id]);
+      const [n] = await server.db.query<{ n: number; max: number }>('SELECT count(*)::int AS n, max(seq)::int AS max FROM events WHERE station_id = $1', [id]);
       expect(n).toEqual({ n: expected.lastSeq.get(id), max: expected.lastSeq.get(id) });
     }
     // Every event numbered once, and a station's events in its seq order.
-    const [numbers] = await t.db.query<{ n: number; distinct: number; nulls: number }>(
+    const [numbers] = await server.db.query<{ n: number; distinct: number; nulls: number }>(
       'SELECT count(*)::int AS n, count(DISTINCT server_seq)::int AS distinct, count(*) FILTER (WHERE server_seq IS NULL)::int AS nulls FROM events',
     );
     expect(numbers).toEqual({ n: numbers!.n, distinct: numbers!.n, nulls: 0 });
-    const [misordered] = await t.db.query<{ n: number }>(
+    const [misordered] = await server.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM events a JOIN events b ON a.station_id = b.station_id AND a.seq < b.seq AND a.server_seq > b.server_seq`,
     );
     expect(misordered?.n).toBe(0);
@@ -167,7 +144,7 @@ describe(`push group commit (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})
   it('one group holding every kind of outcome: each request gets exactly its own answer', async () => {
     const master = new MasterCache();
     const groups: { requests: number; events: number }[] = [];
-    const q = new IngestQueue(t.db, master, { onGroup: (g) => groups.push(g) });
+    const q = new IngestQueue(server.db, master, { onGroup: (g) => groups.push(g) });
     const submit = (stationId: string, events: readonly FloorEvent[]) =>
       q.submit({ stationId, events: parseBatch(stationId, events) }).then(
         (value) => ({ ok: true as const, value }),
@@ -179,7 +156,7 @@ describe(`push group commit (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})
     const lock = createTransfer(transferId, 10);
     expect((await push(cutter(1), [lock])).json<PushResponse>().results[0]?.status).toBe('applied');
     applied(cutter(1), [lock]);
-    const revoked = await app.inject({ method: 'POST', url: `/api/stations/${cutter(CUTTERS)}/revoke`, headers: admin });
+    const revoked = await server.app.inject({ method: 'POST', url: `/api/stations/${cutter(CUTTERS)}/revoke`, headers: admin });
     expect(revoked.statusCode).toBe(200);
 
     const s2a = [cut(cutter(2)), cut(cutter(2))];
@@ -233,14 +210,14 @@ describe(`push group commit (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})
     expected.received += 10;
 
     // Nothing of the refused requests was stored; the refused event is, with its reason and refusal document.
-    const stored = await t.db.query<{ id: string }>('SELECT id::text AS id FROM events WHERE id = ANY($1::uuid[])', [[gapB.id, conflict.id, fromRevoked.id]]);
+    const stored = await server.db.query<{ id: string }>('SELECT id::text AS id FROM events WHERE id = ANY($1::uuid[])', [[gapB.id, conflict.id, fromRevoked.id]]);
     expect(stored).toEqual([]);
     expect(await doc('refusal', tooMuch.id)).toMatchObject({ code: 'exceeds_planned', stationId: cutter(6) });
     expect(await doc('refusal', acceptLate.id)).toMatchObject({ code: 'transfer_already_accepted', stationId: 'ST-EMB-1' });
     expect((await doc<{ receivedQty: number }>('workOrder', W('embroidery')))?.receivedQty).toBe(expected.received);
     expect((await doc<{ stageQty: { cut: number } }>('workOrder', W('cutting')))?.stageQty.cut).toBe(expected.cut);
     // The whole group is one transaction: the documents it wrote share one version, progress documents included.
-    const versions = await t.db.query<{ version: number }>(
+    const versions = await server.db.query<{ version: number }>(
       `SELECT DISTINCT version FROM documents WHERE (kind = 'stationProgress' AND id = ANY($1::text[])) OR (kind = 'refusal' AND id = ANY($2::text[]))`,
       [[cutter(2), 'ST-EMB-1', 'ST-EMB-2', cutter(6)], [tooMuch.id, acceptLate.id]],
     );
@@ -258,7 +235,7 @@ describe(`push group commit (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})
       return decide(reader, e, m);
     };
     const groups: { requests: number }[] = [];
-    const q = new IngestQueue(t.db, new MasterCache(), { decide: faulty, onGroup: (g) => groups.push(g) });
+    const q = new IngestQueue(server.db, new MasterCache(), { decide: faulty, onGroup: (g) => groups.push(g) });
     const settle = (p: Promise<ApplyBatchResult>) => p.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
 
     const first = cut(cutter(10));
@@ -279,7 +256,7 @@ describe(`push group commit (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})
     applied(cutter(10), [first], 1);
     applied(cutter(12), fine, 2);
     expect((await doc<{ stageQty: { cut: number } }>('workOrder', W('cutting')))?.stageQty.cut).toBe(expected.cut);
-    const rows = await t.db.query<{ station_id: string; seq: number }>(
+    const rows = await server.db.query<{ station_id: string; seq: number }>(
       'SELECT station_id, seq FROM events WHERE id = ANY($1::uuid[]) OR (station_id, seq) IN (($2, $3), ($4, $5))',
       [[first.id, bug.id], cutter(9), bug.seq, cutter(11), sameId.seq],
     );

@@ -3,29 +3,16 @@
  * a halted line (supervisor, admin) 6-8 digits. A refused PIN is a 400 naming `body.pin` and saying why; nothing is
  * stored.
  */
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../app';
-import { createTestDb, type TestDb } from '../db/testing';
-import { TEST_ADMIN_TOKEN } from '../testing';
+import { describe, expect, it } from 'vitest';
+import { appForFile, TEST_ADMIN_TOKEN } from '../testing';
 
-let t: TestDb;
-let app: FastifyInstance;
+const server = appForFile();
 const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
-beforeAll(async () => {
-  t = await createTestDb();
-  app = await buildApp({ db: t.db, adminToken: TEST_ADMIN_TOKEN });
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.cleanup();
-});
-
 const create = (id: string, roles: string[], pin: string) =>
-  app.inject({ method: 'POST', url: '/api/operators', headers: admin, payload: { id, name: id, roles, departments: ['finishing'], pin } });
+  server.app.inject({ method: 'POST', url: '/api/operators', headers: admin, payload: { id, name: id, roles, departments: ['finishing'], pin } });
 
-const stored = async (id: string) => (await t.db.query("SELECT 1 FROM documents WHERE kind = 'operator' AND id = $1", [id])).length;
+const stored = async (id: string) => (await server.db.query("SELECT 1 FROM documents WHERE kind = 'operator' AND id = $1", [id])).length;
 
 describe('POST /api/operators: PIN rules', () => {
   it('refuses a supervisor with a 4-digit PIN, saying why, and stores nothing', async () => {

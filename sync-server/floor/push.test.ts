@@ -1,18 +1,14 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FloorEvent } from '../../shared/events';
 import { importPrivateKeyPkcs8, signTransferSlip } from '../../shared/barcode';
 import { uuidv7 } from '../../shared/ids';
 import { workOrderIdFor, type Department } from '../../shared/master';
-import { EventFactory, lineOf, mo, operatorOf, stationOf, supervisorOf } from '../../shared/testing/fixtures';
+import { cuttingOutput, EventFactory, lineOf, mo, operatorOf, stationOf, supervisorOf } from '../../shared/testing/fixtures';
 import { RefusalDocument } from '../../shared/refusal';
 import type { PullResponse, PushResponse } from '../../shared/sync';
-import { buildApp } from '../app';
-import { createTestDb, type TestDb } from '../db/testing';
-import { enrollStation, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
+import { appForFile, enrollStation, pushAs, storedBody, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
 
-let t: TestDb;
-let app: FastifyInstance;
+const server = appForFile();
 const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 const stations = new Map<string, EnrolledStation>();
 const M = mo(1, { route: 'R1', quantity: 100 });
@@ -20,37 +16,21 @@ const W = (d: Department | 'subcon') => workOrderIdFor(M.id, d);
 const f = new EventFactory(() => Date.now());
 
 beforeAll(async () => {
-  t = await createTestDb();
-  app = await buildApp({ db: t.db, adminToken: TEST_ADMIN_TOKEN });
   for (const [d, code] of [['cutting', 'CUT'], ['embroidery', 'EMB'], ['sewing', 'SEW']] as const) {
-    stations.set(stationOf(d), await enrollStation(app, `ST-${code}-1`, d));
-    const op = await app.inject({ method: 'POST', url: '/api/operators', headers: admin, payload: { id: operatorOf(d), name: `${d} op`, roles: ['operator'], departments: [d], pin: '1357' } });
+    stations.set(stationOf(d), await enrollStation(server.app, `ST-${code}-1`, d));
+    const op = await server.app.inject({ method: 'POST', url: '/api/operators', headers: admin, payload: { id: operatorOf(d), name: `${d} op`, roles: ['operator'], departments: [d], pin: '1357' } });
     expect(op.statusCode).toBe(201);
   }
-  stations.set('ST-EMB-2', await enrollStation(app, 'ST-EMB-2', 'embroidery'));
-  const sup = await app.inject({ method: 'POST', url: '/api/operators', headers: admin, payload: { id: supervisorOf('embroidery'), name: 'sup', roles: ['supervisor'], departments: ['embroidery'], pin: '246802' } });
+  stations.set('ST-EMB-2', await enrollStation(server.app, 'ST-EMB-2', 'embroidery'));
+  const sup = await server.app.inject({ method: 'POST', url: '/api/operators', headers: admin, payload: { id: supervisorOf('embroidery'), name: 'sup', roles: ['supervisor'], departments: ['embroidery'], pin: '246802' } });
   expect(sup.statusCode).toBe(201);
-  const created = await app.inject({ method: 'POST', url: '/api/manufacturing-orders', headers: admin, payload: M });
+  const created = await server.app.inject({ method: 'POST', url: '/api/manufacturing-orders', headers: admin, payload: M });
   expect(created.statusCode).toBe(201);
 });
-afterAll(async () => {
-  await app?.close();
-  await t?.cleanup();
-});
 
-async function push(stationId: string, events: unknown[]) {
-  const s = stations.get(stationId);
-  if (!s) throw new Error(stationId);
-  return app.inject({ method: 'POST', url: '/api/push', headers: s.auth, payload: { events } });
-}
-
-async function doc<T>(kind: string, id: string): Promise<T | undefined> {
-  const [row] = await t.db.query<{ body: T }>('SELECT body FROM documents WHERE kind = $1 AND id = $2', [kind, id]);
-  return row?.body;
-}
-
-const cut = (qty: number): FloorEvent =>
-  f.event('ST-CUT-1', operatorOf('cutting'), { type: 'cutting.output', payload: { workOrderId: W('cutting'), lineId: lineOf('cutting'), size: 'M', part: 'body', goodQty: qty } });
+const push = (stationId: string, events: unknown[]) => pushAs(server.app, stations.get(stationId), events);
+const doc = <T>(kind: string, id: string) => storedBody<T>(server.db, kind, id);
+const cut = (qty: number): FloorEvent => f.event('ST-CUT-1', operatorOf('cutting'), cuttingOutput(W('cutting'), qty));
 
 describe(`push (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
   it('applies events with the shared rules, idempotently, and keeps refusals with their reason', async () => {
@@ -65,7 +45,7 @@ describe(`push (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     expect(body.lastAppliedSeq).toBe(c.seq);
     expect((await doc<{ stageQty: { cut: number } }>('workOrder', W('cutting')))?.stageQty.cut).toBe(100);
     // The refused event is stored with its reason, and a refusal document goes back to the station.
-    const [stored] = await t.db.query<{ status: string; refusal: { code: string } }>('SELECT status, refusal FROM events WHERE id = $1', [b.id]);
+    const [stored] = await server.db.query<{ status: string; refusal: { code: string } }>('SELECT status, refusal FROM events WHERE id = $1', [b.id]);
     expect(stored).toMatchObject({ status: 'refused', refusal: { code: 'exceeds_planned' } });
     expect(await doc('refusal', b.id)).toMatchObject({ code: 'exceeds_planned', seq: b.seq });
 
@@ -91,7 +71,7 @@ describe(`push (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     const r3 = await push('ST-CUT-1', [afterGap]);
     expect(r3.statusCode).toBe(409);
     expect(r3.json<{ error: string }>().error).toBe('seq_gap');
-    const [n] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE id = ANY($1::uuid[])', [[afterGap.id, foreign.id]]);
+    const [n] = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE id = ANY($1::uuid[])', [[afterGap.id, foreign.id]]);
     expect(n?.n).toBe(0);
     // Re-pushing from the gap works (the skipped one is refused: the SPK is fully cut).
     const r4 = (await push('ST-CUT-1', [skipped, afterGap])).json<PushResponse>();
@@ -122,8 +102,7 @@ describe(`push (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
 describe(`push: an event the server cannot parse is kept, refused, and does not block the station (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
   const M2 = mo(2, { route: 'R1', quantity: 100 });
   const W2 = workOrderIdFor(M2.id, 'cutting');
-  const cut2 = (qty: number): FloorEvent =>
-    f.event('ST-CUT-1', operatorOf('cutting'), { type: 'cutting.output', payload: { workOrderId: W2, lineId: lineOf('cutting'), size: 'M', part: 'body', goodQty: qty } });
+  const cut2 = (qty: number): FloorEvent => f.event('ST-CUT-1', operatorOf('cutting'), cuttingOutput(W2, qty));
   const cutQty = async () => (await doc<{ stageQty: { cut: number } }>('workOrder', W2))?.stageQty.cut;
   const progress = async () => (await doc<{ lastAppliedSeq: number }>('stationProgress', 'ST-CUT-1'))?.lastAppliedSeq;
   type StoredRow = {
@@ -138,7 +117,7 @@ describe(`push: an event the server cannot parse is kept, refused, and does not 
     payload: unknown;
   };
   const stored = async (id: string) => {
-    const [row] = await t.db.query<StoredRow>(
+    const [row] = await server.db.query<StoredRow>(
       'SELECT seq::int AS seq, server_seq::int AS server_seq, status, refusal, type, hlc, operator_id, v, payload FROM events WHERE id = $1',
       [id],
     );
@@ -146,7 +125,7 @@ describe(`push: an event the server cannot parse is kept, refused, and does not 
   };
 
   beforeAll(async () => {
-    const created = await app.inject({ method: 'POST', url: '/api/manufacturing-orders', headers: admin, payload: M2 });
+    const created = await server.app.inject({ method: 'POST', url: '/api/manufacturing-orders', headers: admin, payload: M2 });
     expect(created.statusCode).toBe(201);
   });
 
@@ -185,7 +164,7 @@ describe(`push: an event the server cannot parse is kept, refused, and does not 
     expect(rc?.server_seq).toBeGreaterThan(row?.server_seq ?? Infinity);
 
     // The refusal goes back to the station in its pull, as for any refused event.
-    const pulled = await app.inject({ method: 'GET', url: '/api/pull?limit=1000', headers: stations.get('ST-CUT-1')?.auth });
+    const pulled = await server.app.inject({ method: 'GET', url: '/api/pull?limit=1000', headers: stations.get('ST-CUT-1')?.auth });
     expect(pulled.statusCode).toBe(200);
     const refusal = pulled.json<PullResponse>().documents.find((d) => d.kind === 'refusal' && d.id === b.id);
     expect(refusal?.body).toMatchObject({ eventId: b.id, seq: b.seq, type: 'cutting.output', code: 'invalid_event', stationId: 'ST-CUT-1' });
@@ -200,7 +179,7 @@ describe(`push: an event the server cannot parse is kept, refused, and does not 
       lastAppliedSeq: c.seq,
     });
     expect(await cutQty()).toBe(40);
-    const [n] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE id = ANY($1::uuid[])', [[a.id, b.id, c.id]]);
+    const [n] = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE id = ANY($1::uuid[])', [[a.id, b.id, c.id]]);
     expect(n?.n).toBe(3);
   });
 
@@ -266,7 +245,7 @@ describe(`push: an event the server cannot parse is kept, refused, and does not 
     const foreign = await push('ST-CUT-1', [ok, { ...next, stationId: 'ST-SEW-1', type: 'nope' }]);
     expect(foreign.statusCode).toBe(403);
     expect(foreign.json<{ error: string }>().error).toBe('wrong_station');
-    const [n] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE id = ANY($1::uuid[])', [[ok.id, next.id]]);
+    const [n] = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE id = ANY($1::uuid[])', [[ok.id, next.id]]);
     expect(n?.n).toBe(0);
     expect({ progress: await progress(), qty: await cutQty() }).toEqual(before);
     // Nothing of those requests took a seq: the same events, well-formed, apply.
@@ -309,27 +288,27 @@ describe(`push: transfer slips are re-verified by the server (${process.env.TEST
       ['applied', null],
     ]);
     expect((await doc<{ receivedQty: number }>('workOrder', W('embroidery')))?.receivedQty).toBe(before + 6);
-    const [stored] = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE id = ANY($1::uuid[]) AND status = 'refused'", [[forged.id, alteredEvent.id]]);
+    const [stored] = await server.db.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE id = ANY($1::uuid[]) AND status = 'refused'", [[forged.id, alteredEvent.id]]);
     expect(stored?.n).toBe(2);
   });
 });
 
 describe('station credentials are cached, never past a revocation', () => {
   it('a token that just worked is refused right after its station is revoked', async () => {
-    const s = await enrollStation(app, 'ST-PCK-9', 'packing');
-    const ok = await app.inject({ method: 'POST', url: '/api/heartbeat', headers: s.auth, payload: { stationTime: Date.now(), backlog: 0, devices: [] } });
+    const s = await enrollStation(server.app, 'ST-PCK-9', 'packing');
+    const ok = await server.app.inject({ method: 'POST', url: '/api/heartbeat', headers: s.auth, payload: { stationTime: Date.now(), backlog: 0, devices: [] } });
     expect(ok.statusCode).toBe(200);
-    const revoked = await app.inject({ method: 'POST', url: '/api/stations/ST-PCK-9/revoke', headers: admin });
+    const revoked = await server.app.inject({ method: 'POST', url: '/api/stations/ST-PCK-9/revoke', headers: admin });
     expect(revoked.statusCode).toBe(200);
-    const after = await app.inject({ method: 'POST', url: '/api/heartbeat', headers: s.auth, payload: { stationTime: Date.now(), backlog: 0, devices: [] } });
+    const after = await server.app.inject({ method: 'POST', url: '/api/heartbeat', headers: s.auth, payload: { stationTime: Date.now(), backlog: 0, devices: [] } });
     expect(after.statusCode).toBe(401);
   });
 
   it('a re-enrolled station: the replaced token stops working at once on this server', async () => {
-    const first = await enrollStation(app, 'ST-PCK-8', 'packing');
-    expect((await app.inject({ method: 'POST', url: '/api/heartbeat', headers: first.auth, payload: { stationTime: Date.now(), backlog: 0, devices: [] } })).statusCode).toBe(200);
-    const second = await enrollStation(app, 'ST-PCK-8', 'packing');
-    expect((await app.inject({ method: 'POST', url: '/api/heartbeat', headers: first.auth, payload: { stationTime: Date.now(), backlog: 0, devices: [] } })).statusCode).toBe(401);
-    expect((await app.inject({ method: 'POST', url: '/api/heartbeat', headers: second.auth, payload: { stationTime: Date.now(), backlog: 0, devices: [] } })).statusCode).toBe(200);
+    const first = await enrollStation(server.app, 'ST-PCK-8', 'packing');
+    expect((await server.app.inject({ method: 'POST', url: '/api/heartbeat', headers: first.auth, payload: { stationTime: Date.now(), backlog: 0, devices: [] } })).statusCode).toBe(200);
+    const second = await enrollStation(server.app, 'ST-PCK-8', 'packing');
+    expect((await server.app.inject({ method: 'POST', url: '/api/heartbeat', headers: first.auth, payload: { stationTime: Date.now(), backlog: 0, devices: [] } })).statusCode).toBe(401);
+    expect((await server.app.inject({ method: 'POST', url: '/api/heartbeat', headers: second.auth, payload: { stationTime: Date.now(), backlog: 0, devices: [] } })).statusCode).toBe(200);
   });
 });

@@ -3,30 +3,20 @@
  * station's bridge builds it with (shared/rules/verification.ts), so a "pass" that skipped a required metal is kept,
  * refused, and never marks the line's detector as verified, whether the run names its required metals or not.
  */
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { LineDoc } from '../../shared/docs';
 import type { FloorEvent, PayloadOf, TestMetal } from '../../shared/events';
 import type { PushResponse } from '../../shared/sync';
 import { EventFactory, lineOf } from '../../shared/testing/fixtures';
-import { buildApp } from '../app';
-import { createTestDb, type TestDb } from '../db/testing';
-import { enrollStation, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
+import { appForFile, enrollStation, pushAs, type EnrolledStation } from '../testing';
 
-let t: TestDb;
-let app: FastifyInstance;
+const server = appForFile();
 let finishing: EnrolledStation;
 const f = new EventFactory(() => Date.now());
 const LINE = lineOf('finishing');
 
 beforeAll(async () => {
-  t = await createTestDb();
-  app = await buildApp({ db: t.db, adminToken: TEST_ADMIN_TOKEN });
-  finishing = await enrollStation(app, 'ST-FIN-1', 'finishing');
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.cleanup();
+  finishing = await enrollStation(server.app, 'ST-FIN-1', 'finishing');
 });
 
 /** A run the detector reported with nobody logged in: one detected piece per metal in `tested`. */
@@ -43,13 +33,13 @@ function run(result: 'pass' | 'fail', tested: TestMetal[], requiredMetals?: Test
 }
 
 async function push(events: FloorEvent[]): Promise<string[]> {
-  const res = await app.inject({ method: 'POST', url: '/api/push', headers: finishing.auth, payload: { events } });
+  const res = await pushAs(server.app, finishing, events);
   expect(res.statusCode, res.body).toBe(200);
   return res.json<PushResponse>().results.map((r) => (r.refusal ? `${r.status}:${r.refusal.code}` : r.status));
 }
 
 async function detectorStatus(): Promise<string> {
-  const [row] = await t.db.query<{ body: LineDoc }>("SELECT body FROM documents WHERE kind = 'line' AND id = $1", [LINE]);
+  const [row] = await server.db.query<{ body: LineDoc }>("SELECT body FROM documents WHERE kind = 'line' AND id = $1", [LINE]);
   return row?.body.verification.status ?? 'never verified';
 }
 
