@@ -15,7 +15,7 @@ import { floorDocScope } from '../../../shared/sync';
 import { writeDocuments, writeTx } from '../../../sync-server/changes';
 import type { SyncOptions } from '../../../electron/sync';
 import type { BenchResult } from '../bench-format';
-import { createBenchDatabase, createOperators, createOrder, mapLimit, result, startServerProcess } from './harness';
+import { createOperators, createOrder, mapLimit, result, withBenchServer } from './harness';
 import { login, openRealStation, recordCut } from './stations';
 
 export interface CatchUpOptions {
@@ -35,52 +35,50 @@ export async function runCatchUp(opts: CatchUpOptions = {}): Promise<BenchResult
   const nDocs = opts.documents ?? 20_000;
   const perTx = opts.docsPerTx ?? 20;
   const log = opts.log ?? (() => undefined);
-  const bdb = await createBenchDatabase();
-  const server = await startServerProcess(bdb.url);
-  const M = mo(7001, { route: 'R2', quantity: 1_000_000 });
-  const WO = workOrderIdFor(M.id, 'cutting');
-  const st = await openRealStation(server.baseUrl, 'cutting', 1);
-  try {
-    await createOperators(server.baseUrl, ['cutting']);
-    await createOrder(server.baseUrl, M);
-    st.startSync();
-    await st.sync?.awaitInSync(60_000);
-    await login(st, 'cutting');
-    await st.sync?.awaitInSync(60_000);
-    await st.sync?.stop();
+  return withBenchServer(async ({ bdb, server }) => {
+    const M = mo(7001, { route: 'R2', quantity: 1_000_000 });
+    const WO = workOrderIdFor(M.id, 'cutting');
+    const st = await openRealStation(server.baseUrl, 'cutting', 1);
+    try {
+      await createOperators(server.baseUrl, ['cutting']);
+      await createOrder(server.baseUrl, M);
+      st.startSync();
+      await st.sync?.awaitInSync(60_000);
+      await login(st, 'cutting');
+      await st.sync?.awaitInSync(60_000);
+      await st.sync?.stop();
 
-    log(`catch-up: station offline records ${nEvents} events; office writes ${nDocs} documents`);
-    for (let i = 0; i < nEvents; i++) await recordCut(st, WO, 1);
-    if (st.core.pendingCount !== nEvents) throw new Error(`expected ${nEvents} pending, got ${st.core.pendingCount}`);
-    const txs = Array.from({ length: Math.ceil(nDocs / perTx) }, (_, t) => t);
-    await mapLimit(txs, 4, (t) =>
-      writeTx(bdb.db, (q) =>
-        writeDocuments(
-          q,
-          Array.from({ length: Math.min(perTx, nDocs - t * perTx) }, (_, k) => {
-            const m = mo(100_000 + t * perTx + k, { route: 'R2', quantity: 500 });
-            const wo = newWorkOrderDoc(fanOut(m)[0]!);
-            return { kind: wo.kind, id: wo.id, body: wo, scope: floorDocScope(wo) };
-          }),
+      log(`catch-up: station offline records ${nEvents} events; office writes ${nDocs} documents`);
+      for (let i = 0; i < nEvents; i++) await recordCut(st, WO, 1);
+      if (st.core.pendingCount !== nEvents) throw new Error(`expected ${nEvents} pending, got ${st.core.pendingCount}`);
+      const txs = Array.from({ length: Math.ceil(nDocs / perTx) }, (_, t) => t);
+      await mapLimit(txs, 4, (t) =>
+        writeTx(bdb.db, (q) =>
+          writeDocuments(
+            q,
+            Array.from({ length: Math.min(perTx, nDocs - t * perTx) }, (_, k) => {
+              const m = mo(100_000 + t * perTx + k, { route: 'R2', quantity: 500 });
+              const wo = newWorkOrderDoc(fanOut(m)[0]!);
+              return { kind: wo.kind, id: wo.id, body: wo, scope: floorDocScope(wo) };
+            }),
+          ),
         ),
-      ),
-    );
+      );
 
-    log('catch-up: network back, syncing');
-    const t0 = performance.now();
-    st.startSync(opts.syncOptions);
-    await st.sync?.awaitInSync(120_000);
-    const ms = performance.now() - t0;
+      log('catch-up: network back, syncing');
+      const t0 = performance.now();
+      st.startSync(opts.syncOptions);
+      await st.sync?.awaitInSync(120_000);
+      const ms = performance.now() - t0;
 
-    const wos = Object.keys(st.core.state.workOrder).length;
-    const [stored] = await bdb.db.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE status = 'applied' AND type = 'cutting.output'");
-    if (wos < nDocs + 1) throw new Error(`station holds ${wos} work orders, expected ${nDocs + 1}`);
-    if (stored?.n !== nEvents) throw new Error(`server applied ${stored?.n} of ${nEvents} events`);
-    if (st.core.state.workOrder[WO]?.stageQty.cut !== nEvents) throw new Error('station count does not match the server');
-    return [result(`catch-up (real sync client): ${nEvents} events up + ${nDocs} documents down, to in sync${opts.label ?? ''}`, ms / 1000, 's', '< 5')];
-  } finally {
-    await st.close().catch(() => undefined);
-    await server.stop();
-    await bdb.drop();
-  }
+      const wos = Object.keys(st.core.state.workOrder).length;
+      const [stored] = await bdb.db.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE status = 'applied' AND type = 'cutting.output'");
+      if (wos < nDocs + 1) throw new Error(`station holds ${wos} work orders, expected ${nDocs + 1}`);
+      if (stored?.n !== nEvents) throw new Error(`server applied ${stored?.n} of ${nEvents} events`);
+      if (st.core.state.workOrder[WO]?.stageQty.cut !== nEvents) throw new Error('station count does not match the server');
+      return [result(`catch-up (real sync client): ${nEvents} events up + ${nDocs} documents down, to in sync${opts.label ?? ''}`, ms / 1000, 's', '< 5')];
+    } finally {
+      await st.close().catch(() => undefined);
+    }
+  });
 }

@@ -64,6 +64,24 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * A bench database and the server process on it for `run`; afterwards (also after a failure) the server stops and
+ * the database is dropped.
+ */
+export async function withBenchServer<T>(run: (env: { bdb: BenchDatabase; server: ServerProcess }) => Promise<T>): Promise<T> {
+  const bdb = await createBenchDatabase();
+  try {
+    const server = await startServerProcess(bdb.url);
+    try {
+      return await run({ bdb, server });
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await bdb.drop();
+  }
+}
+
 const FromChild = z.discriminatedUnion('type', [
   z.object({ type: z.literal('listening'), port: z.number() }),
   z.object({ type: z.literal('mem'), id: z.number(), heapUsed: z.number(), rss: z.number() }),

@@ -15,14 +15,13 @@ import type { BenchResult } from '../bench-format';
 import type { Db } from '../../../sync-server/db/types';
 import {
   BenchHttp,
-  createBenchDatabase,
   createOperators,
   createOrder,
   enrollStation,
   mapLimit,
   percentile,
   result,
-  startServerProcess,
+  withBenchServer,
   type BenchStation,
 } from './harness';
 
@@ -125,83 +124,81 @@ export async function runIngest(opts: IngestOptions = {}): Promise<BenchResult[]
   const perBatch = opts.perBatch ?? 50;
   const contendedBatches = opts.contendedBatches ?? 10;
   const log = opts.log ?? (() => undefined);
-  const bdb = await createBenchDatabase();
-  const server = await startServerProcess(bdb.url);
-  // One keep-alive socket per station, as a station's sync client keeps its connection.
-  const client = new BenchHttp(server.baseUrl, nStations);
-  try {
-    const { baseUrl } = server;
-    await createOperators(baseUrl, ['cutting']);
-    const stations = await mapLimit(
-      Array.from({ length: nStations }, (_, i) => i + 1),
-      8,
-      (n) => enrollStation(baseUrl, 'cutting', n),
-    );
-    const orders = stations.map((_, i) => mo(2000 + i, { route: 'R2', quantity: 1_000_000 }));
-    const shared = mo(2999, { route: 'R2', quantity: 1_000_000 });
-    await mapLimit([...orders, shared], 8, (m) => createOrder(baseUrl, m));
-
-    // Events for one warm-up batch + the timed batches per station, built and serialised before the clock starts.
-    const f = new EventFactory(() => Date.now());
-    const perStation = stations.map((s, i) =>
-      chunk(stationEvents(f, s, workOrderIdFor((orders[i] ?? shared).id, 'cutting'), (nBatches + 1) * perBatch, true), perBatch),
-    );
-    const warm = perStation.map((b) => b.slice(0, 1));
-    const timed = perStation.map((b) => b.slice(1));
-    const bodies = (bs: FloorEvent[][][]) => bs.map((batches) => batches.map((events) => JSON.stringify({ events })));
-
-    // Bare reference tables: the events table's shape, filled with the very same rows.
-    for (const t of ['bench_bare_a', 'bench_bare_b']) await bdb.db.exec(`CREATE TABLE ${t} (LIKE events INCLUDING ALL)`);
-    await bareInsertAll(bdb.db, 'bench_bare_a', warm);
-
-    log(`ingest: bare insert (before) ${nStations} writers x ${nBatches} x ${perBatch}`);
-    const bareBefore = await bareInsertAll(bdb.db, 'bench_bare_a', timed);
-
-    log('ingest: push warm-up');
-    const w = await pushAll(client, stations, bodies(warm), perBatch);
-    if (w.errors) throw new Error(`warm-up push had ${w.errors} errors`);
-    log(`ingest: push ${nStations} stations x ${nBatches} batches x ${perBatch} events`);
-    const run = await pushAll(client, stations, bodies(timed), perBatch);
-
-    log('ingest: bare insert (after)');
-    const bareAfter = await bareInsertAll(bdb.db, 'bench_bare_b', timed);
-
-    const expected = nStations * nBatches * perBatch;
-    const [stored] = await bdb.db.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE status = 'applied'");
-    if (run.errors || run.applied !== expected || stored?.n !== expected + nStations * perBatch) {
-      throw new Error(`ingest: ${run.errors} errors, ${run.applied}/${expected} applied, ${stored?.n} stored`);
-    }
-    if (bareBefore.rows !== expected || bareAfter.rows !== expected) throw new Error('bare insert lost rows');
-    const eps = expected / run.seconds;
-    // The reference is the mean of one bare run before and one after the pushes (load on the machine drifts).
-    const bareEps = (expected / bareBefore.seconds + expected / bareAfter.seconds) / 2;
-    log(`ingest: push ${eps.toFixed(0)} ev/s; bare ${(expected / bareBefore.seconds).toFixed(0)} / ${(expected / bareAfter.seconds).toFixed(0)} ev/s`);
-
-    const out: BenchResult[] = [
-      result(`ingest: ${nStations} stations x ${nBatches} batches x ${perBatch} events, own MO each`, eps, 'events/s', '> 0'),
-      result(`ingest push batch (${perBatch} events) round trip p99 (p50 ${percentile(run.latencies, 50).toFixed(1)} ms)`, percentile(run.latencies, 99), 'ms', '> 0'),
-      result(`ingest / bare multi-row INSERT (${bareEps.toFixed(0)} rows/s, same rows/batch/concurrency)`, eps / bareEps, 'x', '>= 0.5'),
-    ];
-
-    if (contendedBatches > 0) {
-      const wo = workOrderIdFor(shared.id, 'cutting');
-      const cont = stations.map((s) => chunk(stationEvents(f, s, wo, contendedBatches * perBatch, false), perBatch));
-      log(`ingest: contended, ${nStations} stations x ${contendedBatches} batches on one work order`);
-      const c = await pushAll(client, stations, bodies(cont), perBatch);
-      if (c.errors) throw new Error(`contended push had ${c.errors} errors`);
-      out.push(
-        result(
-          `ingest contended: ${nStations} stations x ${contendedBatches} x ${perBatch} on ONE work order (p99 batch ${percentile(c.latencies, 99).toFixed(0)} ms)`,
-          c.applied / c.seconds,
-          'events/s',
-          '> 0',
-        ),
+  return withBenchServer(async ({ bdb, server }) => {
+    // One keep-alive socket per station, as a station's sync client keeps its connection.
+    const client = new BenchHttp(server.baseUrl, nStations);
+    try {
+      const { baseUrl } = server;
+      await createOperators(baseUrl, ['cutting']);
+      const stations = await mapLimit(
+        Array.from({ length: nStations }, (_, i) => i + 1),
+        8,
+        (n) => enrollStation(baseUrl, 'cutting', n),
       );
+      const orders = stations.map((_, i) => mo(2000 + i, { route: 'R2', quantity: 1_000_000 }));
+      const shared = mo(2999, { route: 'R2', quantity: 1_000_000 });
+      await mapLimit([...orders, shared], 8, (m) => createOrder(baseUrl, m));
+
+      // Events for one warm-up batch + the timed batches per station, built and serialised before the clock starts.
+      const f = new EventFactory(() => Date.now());
+      const perStation = stations.map((s, i) =>
+        chunk(stationEvents(f, s, workOrderIdFor((orders[i] ?? shared).id, 'cutting'), (nBatches + 1) * perBatch, true), perBatch),
+      );
+      const warm = perStation.map((b) => b.slice(0, 1));
+      const timed = perStation.map((b) => b.slice(1));
+      const bodies = (bs: FloorEvent[][][]) => bs.map((batches) => batches.map((events) => JSON.stringify({ events })));
+
+      // Bare reference tables: the events table's shape, filled with the very same rows.
+      for (const t of ['bench_bare_a', 'bench_bare_b']) await bdb.db.exec(`CREATE TABLE ${t} (LIKE events INCLUDING ALL)`);
+      await bareInsertAll(bdb.db, 'bench_bare_a', warm);
+
+      log(`ingest: bare insert (before) ${nStations} writers x ${nBatches} x ${perBatch}`);
+      const bareBefore = await bareInsertAll(bdb.db, 'bench_bare_a', timed);
+
+      log('ingest: push warm-up');
+      const w = await pushAll(client, stations, bodies(warm), perBatch);
+      if (w.errors) throw new Error(`warm-up push had ${w.errors} errors`);
+      log(`ingest: push ${nStations} stations x ${nBatches} batches x ${perBatch} events`);
+      const run = await pushAll(client, stations, bodies(timed), perBatch);
+
+      log('ingest: bare insert (after)');
+      const bareAfter = await bareInsertAll(bdb.db, 'bench_bare_b', timed);
+
+      const expected = nStations * nBatches * perBatch;
+      const [stored] = await bdb.db.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE status = 'applied'");
+      if (run.errors || run.applied !== expected || stored?.n !== expected + nStations * perBatch) {
+        throw new Error(`ingest: ${run.errors} errors, ${run.applied}/${expected} applied, ${stored?.n} stored`);
+      }
+      if (bareBefore.rows !== expected || bareAfter.rows !== expected) throw new Error('bare insert lost rows');
+      const eps = expected / run.seconds;
+      // The reference is the mean of one bare run before and one after the pushes (load on the machine drifts).
+      const bareEps = (expected / bareBefore.seconds + expected / bareAfter.seconds) / 2;
+      log(`ingest: push ${eps.toFixed(0)} ev/s; bare ${(expected / bareBefore.seconds).toFixed(0)} / ${(expected / bareAfter.seconds).toFixed(0)} ev/s`);
+
+      const out: BenchResult[] = [
+        result(`ingest: ${nStations} stations x ${nBatches} batches x ${perBatch} events, own MO each`, eps, 'events/s', '> 0'),
+        result(`ingest push batch (${perBatch} events) round trip p99 (p50 ${percentile(run.latencies, 50).toFixed(1)} ms)`, percentile(run.latencies, 99), 'ms', '> 0'),
+        result(`ingest / bare multi-row INSERT (${bareEps.toFixed(0)} rows/s, same rows/batch/concurrency)`, eps / bareEps, 'x', '>= 0.5'),
+      ];
+
+      if (contendedBatches > 0) {
+        const wo = workOrderIdFor(shared.id, 'cutting');
+        const cont = stations.map((s) => chunk(stationEvents(f, s, wo, contendedBatches * perBatch, false), perBatch));
+        log(`ingest: contended, ${nStations} stations x ${contendedBatches} batches on one work order`);
+        const c = await pushAll(client, stations, bodies(cont), perBatch);
+        if (c.errors) throw new Error(`contended push had ${c.errors} errors`);
+        out.push(
+          result(
+            `ingest contended: ${nStations} stations x ${contendedBatches} x ${perBatch} on ONE work order (p99 batch ${percentile(c.latencies, 99).toFixed(0)} ms)`,
+            c.applied / c.seconds,
+            'events/s',
+            '> 0',
+          ),
+        );
+      }
+      return out;
+    } finally {
+      client.close();
     }
-    return out;
-  } finally {
-    client.close();
-    await server.stop();
-    await bdb.drop();
-  }
+  });
 }
