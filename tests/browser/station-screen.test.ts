@@ -10,7 +10,7 @@ import { workOrderIdFor } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
 import { TEST_PIN } from '../../electron/core/testing';
 import { startTestServer, type ListeningTestServer } from '../../sync-server/testing';
-import { launchChromium, loginOnScreen, screenshot, startScreenStation, wedgeScan, type ScreenStation } from './testing';
+import { launchChromium, loginOnScreen, screenshot, seriousA11yViolations, startScreenStation, wedgeScan, type ScreenStation } from './testing';
 
 const ORDER = mo(1, { route: 'R2', quantity: 40 });
 const CUT_WO = workOrderIdFor(ORDER.id, 'cutting');
@@ -43,10 +43,20 @@ afterAll(async () => {
 });
 
 async function openScreen(station: ScreenStation): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // A context per screen: what one screen keeps (its language) is its own, as on separate terminals.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
   await page.goto(`${station.url}/`);
   await page.getByTestId('station-name').waitFor();
   return page;
+}
+
+/** Sewing's operator is logged in on this screen (the core keeps one session for all its screens). */
+async function ensureLoggedIn(page: Page): Promise<void> {
+  await page.getByTestId('operator-name').waitFor();
+  if ((await page.getByTestId('operator-name').textContent()) !== 'Dewi (sewing)') await loginOnScreen(page, 'B:OP-SEW1', TEST_PIN);
+  await expect.poll(() => page.getByTestId('operator-name').textContent()).toBe('Dewi (sewing)');
+  await page.getByTestId('scan-input').waitFor();
 }
 
 describe('station screen', () => {
@@ -57,6 +67,7 @@ describe('station screen', () => {
     await cut.getByTestId('lang').click();
     await expect.poll(() => cut.getByRole('heading', { level: 1 }).textContent()).toBe('Scan your badge, then enter your PIN');
     await screenshot(cut, 'login-en');
+    expect(await seriousA11yViolations(cut)).toEqual([]);
 
     // A wrong PIN is refused in the operator's language, and nobody is logged in.
     await loginOnScreen(cut, 'B:OP-CUT1', '999999');
@@ -77,6 +88,7 @@ describe('station screen', () => {
     await expect.poll(() => cut.getByTestId('ready-qty').textContent()).toBe('40');
     expect(await cut.getByTestId('stage-cut').textContent()).toBe('40');
     await screenshot(cut, 'cutting');
+    expect(await seriousA11yViolations(cut)).toEqual([]);
 
     await cut.getByTestId('handover-qty').fill('40');
     await cut.getByTestId('handover-submit').click();
@@ -86,6 +98,7 @@ describe('station screen', () => {
     expect(slip.length).toBeGreaterThan(20);
     printedSlip = slip;
     await screenshot(cut, 'cutting-slip');
+    expect(await seriousA11yViolations(cut)).toEqual([]);
     const transferId = (await cut.getByTestId('slip-transfer').textContent())?.trim() ?? '';
     expect(cutting.core.state.transfer[transferId]?.quantity).toBe(40);
 
@@ -101,18 +114,19 @@ describe('station screen', () => {
     await sew.getByTestId('notice-incoming').getByText('Diterima 40 potong').waitFor();
     await expect.poll(() => sewing.core.state.workOrder[SEW_WO]?.receivedQty).toBe(40);
     await screenshot(sew, 'sewing');
+    expect(await seriousA11yViolations(sew)).toEqual([]);
 
     // Both stations converge through the server: the backlog returns to 0 and the header says so.
     await Promise.all([cutting.sync.awaitInSync(20_000), sewing.sync.awaitInSync(20_000)]);
     await expect.poll(() => sew.getByTestId('unsent').textContent()).toContain('0');
     await expect.poll(() => cut.getByTestId('unsent').textContent()).toContain('0');
-    await cut.close();
-    await sew.close();
+    await cut.context().close();
+    await sew.context().close();
   });
 
   it('bad scans say what is wrong and record nothing', { timeout: 60_000 }, async () => {
     const sew = await openScreen(sewing);
-    if ((await sew.getByTestId('operator-name').textContent()) !== 'Dewi (sewing)') await loginOnScreen(sew, 'B:OP-SEW1', TEST_PIN);
+    await ensureLoggedIn(sew);
     const before = sewing.core.lastSequence;
     await wedgeScan(sew, 'HELLO-THIS-IS-NOT-A-CODE');
     await sew.getByTestId('notice-scan').waitFor();
@@ -125,15 +139,16 @@ describe('station screen', () => {
     await sew.getByTestId('notice-incoming').getByText(/tidak dapat dipercaya|cannot be trusted/).waitFor();
     expect(await sew.locator('[data-testid^="accept-"][data-testid$="-submit"]').count()).toBe(0);
     expect(sewing.core.lastSequence).toBe(before);
-    await sew.close();
+    await sew.context().close();
   });
 
   it('a halted line shows HALT full-screen, also after a reload, until a supervisor releases it', { timeout: 60_000 }, async () => {
     const sew = await openScreen(sewing);
-    if ((await sew.getByTestId('operator-name').textContent()) !== 'Dewi (sewing)') await loginOnScreen(sew, 'B:OP-SEW1', TEST_PIN);
+    await ensureLoggedIn(sew);
     await sewing.core.call('action.record', { action: { type: 'line.halted', payload: { lineId: 'LN-SEW-1', reason: 'broken needle tip missing' } } });
     await sew.getByTestId('halt').waitFor();
     await screenshot(sew, 'halt');
+    expect(await seriousA11yViolations(sew)).toEqual([]);
     await sew.reload();
     await sew.getByTestId('halt').waitFor();
 
@@ -150,6 +165,6 @@ describe('station screen', () => {
     await sew.getByTestId('halt-release').click();
     await sew.getByTestId('halt').waitFor({ state: 'detached' });
     expect(sewing.core.state.line['LN-SEW-1']?.halt).toBeNull();
-    await sew.close();
+    await sew.context().close();
   });
 });

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Department } from '../../shared/master';
 import { PLACE_CODE } from '../../shared/master';
@@ -80,4 +81,12 @@ export async function loginOnScreen(page: Page, badge: string, pin: string): Pro
   const keypad = page.getByTestId('pin-keypad');
   for (const d of pin) await keypad.getByRole('button', { name: d, exact: true }).click();
   await page.getByTestId('login').click();
+}
+
+/** axe-core's serious and critical violations on the page as it is now, as `rule: targets` lines (empty: none). */
+export async function seriousA11yViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }

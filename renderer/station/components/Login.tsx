@@ -33,6 +33,7 @@ export function Login() {
       >
         <Credentials badge={badge} pin={pin} onBadge={setBadge} onPin={setPin} labels={{ badge: 'badge', pin: 'pin' }} testIds={{ badge: 'badge', pin: 'pin', keypad: 'pin-keypad' }} autoFocus />
         <NoticeLine field="login" />
+        <NoticeLine field="scan" />
         <button type="submit" className="btn btn-primary btn-wide" data-testid="login" disabled={busy || !badge || pin.length < 4}>
           {t('login')}
         </button>
