@@ -254,16 +254,10 @@ export function writeChanges(state: FloorState, changes: readonly Doc[]): void {
   for (const doc of changes) (state[doc.kind] as Record<string, Doc>)[doc.id] = doc;
 }
 
-export function newWorkOrderDoc(wo: {
-  id: string;
-  moId: string;
-  place: Place;
-  articleCode: string;
-  route: RouteId;
-  destination: string;
-  shipWeek: string;
-  plannedQty: number;
-}): WorkOrderDoc {
+/** A work order's document as it opens: its plan from the fan-out, nothing counted yet. */
+export function newWorkOrderDoc(
+  wo: Pick<WorkOrderDoc, 'id' | 'moId' | 'place' | 'articleCode' | 'route' | 'destination' | 'shipWeek' | 'plannedQty'>,
+): WorkOrderDoc {
   return {
     kind: 'workOrder',
     ...wo,
