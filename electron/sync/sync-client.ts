@@ -8,7 +8,7 @@
  * retrying (server refusing a batch, network flapping) for a long time; documents must keep flowing meanwhile.
  *
  * The core is the one writer of its store. Pulled documents reach it through the pull handler: the handler gathers a
- * whole pull cycle (every batch from RxDB's checkpoint to the server's head, see `pull`) and hands it to
+ * whole pull cycle (every batch from RxDB's checkpoint to the server's head, see pull-cycle.ts) and hands it to
  * `core.applyPulled`, which, in the core's command queue, writes it to the documents collection in one bulkWrite (one
  * SQLite transaction) and applies it to local state; only then does the handler return the same documents and the
  * checkpoint to RxDB. RxDB's downstream finds every document already stored as it would write it (its conflict
@@ -18,19 +18,27 @@
  * A server transaction's documents share one version and the pull never cuts inside a version, so progress and the
  * documents it accounts for arrive in one `applyPulled` call and are on disk together. The core advances `appliedSeq`
  * only from that pulled progress (never from a push answer), which is what keeps counts from doubling or vanishing.
+ *
+ * The client only uses the core's `StationSyncPort` (core/ports.ts). By idea:
+ *   sync-client.ts   this orchestrator: enrollment, the two replications, the live stream, stop, awaitInSync
+ *   pull-cycle.ts    gathering a pull cycle and having the core write and apply it (RxDB's pull handler)
+ *   event-pusher.ts  what RxDB's push handler sends (seq order, seq_gap recovery)
+ *   repush.ts        pushing again what RxDB counts as sent (after the server's data went back; once per session)
+ *   sync-status.ts   the status model (`status()`, published to the core's 'sync' topic on every change)
  */
 import { Subject, type Subscription } from 'rxjs';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
-import type { WithDeleted } from 'rxdb';
-import type { SyncState, SyncStatus } from '../../shared/api';
-import { PullResponse, STATION_PROGRESS_KIND, type Checkpoint, type PulledDocument } from '../../shared/sync';
+import type { SyncStatus } from '../../shared/api';
 import type { StationSyncPort } from '../core/ports';
 import type { StoredDocument, StoredEvent } from '../store/station-db';
 import { ensureEnrolled, EnrollmentError, retireToken } from './enroll';
 import { EventPusher } from './event-pusher';
-import { backoffDelay, errorMessage, joinUrl, requestJson, SyncHttpError, type Fetch } from './http';
+import { backoffDelay, errorMessage, joinUrl, SyncHttpError, type Fetch } from './http';
 import { startHeartbeat } from './heartbeat';
 import { LiveStream } from './live-stream';
+import { PullApplyError, PullCycles, type PullCheckpoint } from './pull-cycle';
+import { Repush } from './repush';
+import { SyncStatusModel, type SyncDirection } from './sync-status';
 
 export interface SyncOptions {
   /** Defaults to the station config's `serverUrl`. */
@@ -51,8 +59,8 @@ export interface SyncOptions {
   /** Appended to the replication identifiers (a new one = RxDB starts from empty checkpoints). */
   replicationSuffix?: string;
   /**
-   * A pull cycle (every batch from the checkpoint to the server's head) is gathered in memory and written in ONE
-   * bulkWrite, so the disk never holds half a cycle; a cycle larger than this is written in parts of about this size
+   * A pull cycle (every batch from the checkpoint to the server's head) is gathered in memory and written by the core
+   * in ONE bulkWrite, so the disk never holds half a cycle; a cycle larger than this is written in parts of about this size
    * (the running core holds them back until the head, but a crash in between leaves a partial cycle on disk).
    */
   maxCycleDocuments?: number;
@@ -71,13 +79,6 @@ export interface SyncClient {
   readonly pushStats: Readonly<EventPusher['stats']> | null;
 }
 
-/** RxDB's checkpoint for the documents replication: the server's change number (shared/sync.ts' Checkpoint). */
-export type PullCheckpoint = Checkpoint;
-
-export function toStoredDocument(d: PulledDocument): WithDeleted<StoredDocument> {
-  return { key: `${d.kind}:${d.id}`, kind: d.kind, id: d.id, body: d.body ?? {}, _deleted: d.deleted };
-}
-
 const DEFAULTS = {
   retryTimeMs: 5_000,
   reconnectInitialMs: 500,
@@ -90,22 +91,13 @@ const DEFAULTS = {
   maxCycleDocuments: 50_000,
 };
 
-type Pulled = PulledDocument;
-
-/** The core did not take a pulled cycle (closed, or its write failed): RxDB retries the pull from the same checkpoint. */
-class PullApplyError extends Error {
-  constructor(cause: unknown) {
-    super(`applying pulled documents: ${errorMessage(cause)}`, { cause });
-  }
-}
-
-/** A pull cycle being gathered: from RxDB's checkpoint `from`, fetched up to `at`, the latest version of each document. */
-interface PullCycle {
-  from: number | null;
-  at: PullCheckpoint | undefined;
-  docs: Map<string, Pulled>;
-  /** The server's database went back: this cycle restarted from the beginning. */
-  rewound?: boolean;
+/** What every request to the server needs. */
+interface ServerSession {
+  serverUrl: string;
+  token: string;
+  fetch: Fetch;
+  signal: AbortSignal;
+  requestTimeoutMs: number;
 }
 
 class Client implements SyncClient {
@@ -114,37 +106,15 @@ class Client implements SyncClient {
   private readonly subs: Subscription[] = [];
   private readonly unsubs: (() => void)[] = [];
   private readonly resync$ = new Subject<'RESYNC'>();
+  private readonly model: SyncStatusModel;
+  private readonly backoff: { initialMs: number; maxMs: number };
   private eventsRep: RxReplicationState<StoredEvent, unknown> | null = null;
   private documentsRep: RxReplicationState<StoredDocument, PullCheckpoint> | null = null;
   private pusher: EventPusher | null = null;
   private stream: LiveStream | null = null;
   private readonly started: Promise<void>;
-  /** The pull handler in flight (its cycle is applied by the core before it returns). */
-  private applying: Promise<void> = Promise.resolve();
-
-  // status inputs
-  private stopped = false;
-  /** The last pull batch was full: more of the same pull cycle follows. */
-  private pullMore = false;
-  /** The pull cycle being gathered; kept across a failed request, so a retry from the same checkpoint resumes it. */
-  private cycle: PullCycle | null = null;
-  /** ensurePushed is running; `repush`: what it is asked to do next. */
-  private repushing = false;
-  private repush: { forgetServer: boolean } | null = null;
-  /** No pull cycle applied yet in this session (the first one checks for events the server has not got). */
-  private firstCycle = true;
-  private fatalError: string | null = null;
-  private streamUp = false;
-  private everConnected = false;
-  private pushActive = false;
-  private pullActive = false;
-  private pushError: { message: string; network: boolean } | null = null;
-  private pullError: { message: string; network: boolean } | null = null;
-  private streamError: string | null = null;
-  private otherError: string | null = null;
-  private lastPushAt: string | null = null;
-  private lastPullAt: string | null = null;
-  private lastEmitted = '';
+  /** The pull handler in flight (its cycle is applied by the core before it returns, or not at all). */
+  private pulling: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly core: StationSyncPort,
@@ -152,6 +122,8 @@ class Client implements SyncClient {
     private readonly opts: SyncOptions,
   ) {
     this.fetchFn = opts.fetch ?? globalThis.fetch;
+    this.backoff = { initialMs: opts.reconnect?.initialMs ?? DEFAULTS.reconnectInitialMs, maxMs: opts.reconnect?.maxMs ?? DEFAULTS.reconnectMaxMs };
+    this.model = new SyncStatusModel(() => this.core.pendingCount);
     this.unsubs.push(this.core.onCommit(() => this.emitStatus()));
     this.emitStatus();
     this.started = this.start();
@@ -163,45 +135,58 @@ class Client implements SyncClient {
     return this.pusher?.stats ?? null;
   }
 
+  private get stopped(): boolean {
+    return this.model.isStopped;
+  }
+
   // ---- start-up ------------------------------------------------------------------------------------------------
 
   private async start(): Promise<void> {
     const token = await this.enroll();
     if (this.stopped) return;
     const o = this.opts;
-    const retryTime = o.retryTimeMs ?? DEFAULTS.retryTimeMs;
-    const suffix = o.replicationSuffix ?? '';
-
-    // What every request to the server needs.
-    const server = {
-      core: this.core,
+    const server: ServerSession = {
       serverUrl: this.serverUrl,
       token,
       fetch: this.fetchFn,
       signal: this.abort.signal,
       requestTimeoutMs: o.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
     };
-    this.pusher = new EventPusher({
+    this.unsubs.push(startHeartbeat({ ...server, core: this.core, intervalMs: o.heartbeatMs ?? DEFAULTS.heartbeatMs }));
+    const pusher = this.startPush(server);
+    const repush = new Repush({
+      pushAll: (opts) => pusher.pushAll(opts),
+      pendingCount: () => this.core.pendingCount,
+      failed: (err) => this.onRequestError('push', err),
+      sleep: (ms) => this.sleep(ms),
+      stopped: () => this.stopped,
+      backoff: this.backoff,
+    });
+    this.startPull(server, repush);
+    this.watchReplications();
+    this.startStream(token);
+  }
+
+  /** Events up: RxDB's push replication on the events collection decides when, the EventPusher what. */
+  private startPush(server: ServerSession): EventPusher {
+    const o = this.opts;
+    const pusher = new EventPusher({
       ...server,
+      core: this.core,
       batchSize: o.pushBatchSize ?? DEFAULTS.pushBatchSize,
       onPushed: () => {
-        this.lastPushAt = new Date().toISOString();
-        this.pushError = null;
+        this.model.answered('push');
         // The server answered: if the live stream is waiting out a backoff, try it now.
-        if (!this.streamUp) this.stream?.reconnectNow();
+        if (!this.model.isStreamUp) this.stream?.reconnectNow();
         this.emitStatus();
       },
     });
-    const pusher = this.pusher;
-    const stopHeartbeat = startHeartbeat({ ...server, intervalMs: o.heartbeatMs ?? DEFAULTS.heartbeatMs });
-    this.unsubs.push(stopHeartbeat);
-    const collections = this.core.replicationCollections();
-
+    this.pusher = pusher;
     this.eventsRep = replicateRxCollection<StoredEvent, unknown>({
-      replicationIdentifier: `qsf-events-push:${this.serverUrl}${suffix}`,
-      collection: collections.events,
+      replicationIdentifier: `qsf-events-push:${this.serverUrl}${o.replicationSuffix ?? ''}`,
+      collection: this.core.replicationCollections().events,
       live: true,
-      retryTime,
+      retryTime: o.retryTimeMs ?? DEFAULTS.retryTimeMs,
       waitForLeadership: false,
       autoStart: true,
       push: {
@@ -216,25 +201,39 @@ class Client implements SyncClient {
         },
       },
     });
+    return pusher;
+  }
 
+  /** Documents down: RxDB's pull replication on the documents collection, its handler a pull cycle (pull-cycle.ts). */
+  private startPull(server: ServerSession, repush: Repush): void {
+    const o = this.opts;
+    const cycles = new PullCycles({
+      ...server,
+      core: this.core,
+      maxCycleDocuments: o.maxCycleDocuments ?? DEFAULTS.maxCycleDocuments,
+      stopped: () => this.stopped,
+      answered: () => this.model.answered('pull'),
+      problem: (message) => this.model.setProblem(message),
+      changed: () => this.emitStatus(),
+      cycleApplied: (rewound) => repush.cycleApplied(rewound),
+    });
     this.documentsRep = replicateRxCollection<StoredDocument, PullCheckpoint>({
-      replicationIdentifier: `qsf-documents-pull:${this.serverUrl}${suffix}`,
-      collection: collections.documents,
+      replicationIdentifier: `qsf-documents-pull:${this.serverUrl}${o.replicationSuffix ?? ''}`,
+      collection: this.core.replicationCollections().documents,
       live: true,
-      retryTime,
+      retryTime: o.retryTimeMs ?? DEFAULTS.retryTimeMs,
       waitForLeadership: false,
       autoStart: true,
       pull: {
         batchSize: o.pullBatchSize ?? DEFAULTS.pullBatchSize,
         stream$: this.resync$.asObservable(),
         handler: (checkpoint, batchSize) => {
-          const run = this.pull(token, checkpoint, batchSize).catch((err: unknown) => {
-            // A failed apply is already in the status (otherError); a failed request is reported here.
+          const run = cycles.pull(checkpoint, batchSize).catch((err: unknown) => {
+            // A failed apply is already in the status; a failed request is reported here.
             if (!(err instanceof PullApplyError)) this.onRequestError('pull', err);
             throw err;
           });
-          // stop() waits for a pull in flight: its documents are applied by the core, or not at all.
-          this.applying = run.then(
+          this.pulling = run.then(
             () => undefined,
             () => undefined,
           );
@@ -242,39 +241,44 @@ class Client implements SyncClient {
         },
       },
     });
+  }
 
+  /** Both replications' activity and RxDB's own errors, into the status. */
+  private watchReplications(): void {
     for (const [rep, which] of [
       [this.eventsRep, 'push'],
       [this.documentsRep, 'pull'],
     ] as const) {
+      if (!rep) continue;
       this.subs.push(
         rep.active$.subscribe((active) => {
-          if (which === 'push') this.pushActive = active;
-          else this.pullActive = active;
+          this.model.setActive(which, active);
           this.emitStatus();
         }),
         rep.error$.subscribe((err) => {
           // Handler failures are already reported by onRequestError; these are RxDB's own (e.g. a local write failed).
           const handlerFailure = (err.code === 'RC_PUSH' || err.code === 'RC_PULL') && err.parameters.errors !== undefined;
           if (!handlerFailure) {
-            this.otherError = `${which}: ${err.message}`;
+            this.model.setProblem(`${which}: ${err.message}`);
             this.emitStatus();
           }
         }),
       );
     }
+  }
 
+  /** The live stream: every (re)connect and every message start a pull from the checkpoint. */
+  private startStream(token: string): void {
+    const o = this.opts;
     this.stream = new LiveStream({
       url: joinUrl(this.serverUrl, '/api/stream'),
       token,
       fetch: this.fetchFn,
-      initialBackoffMs: o.reconnect?.initialMs ?? DEFAULTS.reconnectInitialMs,
-      maxBackoffMs: o.reconnect?.maxMs ?? DEFAULTS.reconnectMaxMs,
+      initialBackoffMs: this.backoff.initialMs,
+      maxBackoffMs: this.backoff.maxMs,
       idleTimeoutMs: o.streamIdleTimeoutMs ?? DEFAULTS.streamIdleTimeoutMs,
       onOpen: () => {
-        this.streamUp = true;
-        this.everConnected = true;
-        this.streamError = null;
+        this.model.streamOpened();
         this.emitStatus();
         // The server's first message is RESYNC anyway; pulling on every (re)connect does not depend on it.
         this.resync$.next('RESYNC');
@@ -283,8 +287,7 @@ class Client implements SyncClient {
       // was down are caught up by the RESYNC the server sends first after a reconnect.
       onMessage: () => this.resync$.next('RESYNC'),
       onDown: (err, retryInMs) => {
-        this.streamUp = false;
-        this.streamError = `${err.message}; reconnecting in ${Math.round(retryInMs / 100) / 10} s`;
+        this.model.streamDown(`${err.message}; reconnecting in ${Math.round(retryInMs / 100) / 10} s`);
         this.emitStatus();
       },
       onRevoked: (reason) => this.revoked(reason),
@@ -300,19 +303,18 @@ class Client implements SyncClient {
       } catch (err) {
         if (this.stopped) throw err;
         if (err instanceof EnrollmentError && err.retryable) {
-          this.otherError = err.message;
-          this.pushError = { message: err.message, network: true };
+          this.model.setProblem(err.message);
+          this.model.requestFailed('push', err.message, true);
           this.emitStatus();
-          const o = this.opts;
-          await this.sleep(backoffDelay(attempt, o.reconnect?.initialMs ?? DEFAULTS.reconnectInitialMs, o.reconnect?.maxMs ?? DEFAULTS.reconnectMaxMs));
+          await this.sleep(backoffDelay(attempt, this.backoff.initialMs, this.backoff.maxMs));
           continue;
         }
-        this.fatalError = errorMessage(err);
+        this.model.failFatally(errorMessage(err));
         await this.shutdown(true);
         throw err;
       } finally {
-        this.otherError = null;
-        this.pushError = null;
+        this.model.setProblem(null);
+        this.model.clearRequestError('push');
       }
     }
   }
@@ -329,145 +331,13 @@ class Client implements SyncClient {
     });
   }
 
-  /**
-   * RxDB's pull handler: the whole cycle from `checkpoint` to the server's head, fetched batch by batch, then written
-   * and applied by the core at once (`applyPulled`: one SQLite transaction) and returned to RxDB, which then stores
-   * only its checkpoint. A station stopped in the middle of a catch-up therefore reopens on its last complete cycle,
-   * never on documents that moved past the `stationProgress` accounting for them (its pending events would count
-   * twice). A failed request or apply throws (RxDB retries after `retryTimeMs`) and keeps what was gathered: the
-   * retry, from the same checkpoint, resumes where it failed.
-   */
-  private async pull(token: string, checkpoint: PullCheckpoint | undefined, batchSize: number) {
-    const from = checkpoint?.version ?? null;
-    if (this.cycle?.from !== from) this.cycle = { from, at: checkpoint, docs: new Map() };
-    const cycle = this.cycle;
-    // At least one batch: a part smaller than a batch would make RxDB take it for the head.
-    const maxDocs = Math.max(batchSize, this.opts.maxCycleDocuments ?? DEFAULTS.maxCycleDocuments);
-    for (;;) {
-      const res = await this.pullBatch(token, cycle.at, batchSize);
-      if (cycle.at && res.head < cycle.at.version) {
-        // Change numbers only grow: the server's database went back (restored from a backup, or failed over to a
-        // replica that had not seen everything). What came after its restore point is gone there. Pull everything
-        // again (this cycle, from the start). The re-pulled stationProgress is below the station's: the core takes
-        // it back when it applies the cycle, and every own event after it is pushed again (cycleApplied).
-        this.otherError = `the server's data went back from change ${cycle.at.version} to ${res.head} (restored?): pulling everything again, then re-sending what it lost`;
-        this.emitStatus();
-        cycle.at = undefined;
-        cycle.docs.clear();
-        cycle.rewound = true;
-        continue;
-      }
-      for (const d of res.documents) {
-        // The latest version of a document wins (batches come in version order); re-inserted to keep that order.
-        const key = `${d.kind}:${d.id}`;
-        cycle.docs.delete(key);
-        cycle.docs.set(key, d);
-      }
-      cycle.at = res.checkpoint;
-      const head = res.documents.length < batchSize;
-      this.pullMore = !head;
-      if (head || cycle.docs.size >= maxDocs) break;
-      this.emitStatus();
-    }
-    this.cycle = null;
-    if (cycle.rewound) {
-      this.otherError = null;
-      // A server restored from before this station's first push has no progress for it: say so (0), so the core
-      // sees its progress go back and counts every own event as pending again.
-      const own = `${STATION_PROGRESS_KIND}:${this.core.station.id}`;
-      if (!cycle.docs.has(own) && cycle.at) {
-        cycle.docs.set(own, {
-          kind: STATION_PROGRESS_KIND,
-          id: this.core.station.id,
-          body: { stationId: this.core.station.id, lastAppliedSeq: 0 },
-          deleted: false,
-          version: cycle.at.version,
-        });
-      }
-    }
-    // The core writes the cycle (one transaction) and applies it; RxDB, handed the same documents, finds them stored
-    // and writes only its checkpoint. A part that does not reach the head is held back by the core.
-    if (this.stopped) throw new SyncHttpError(0, 'network', 'sync stopped');
-    const documents = [...cycle.docs.values()].map(toStoredDocument);
-    const hold = this.pullMore;
-    let rewound: boolean;
-    try {
-      rewound = await this.core.applyPulled({ documents, hold });
-    } catch (err) {
-      // The core is closed (shutdown order) or its write failed: RxDB retries this pull from the same checkpoint.
-      this.cycle = cycle;
-      this.otherError = `applying pulled documents: ${errorMessage(err)}`;
-      this.emitStatus();
-      throw new PullApplyError(err);
-    }
-    if (!hold) this.cycleApplied(rewound);
-    this.emitStatus();
-    return { documents, checkpoint: cycle.at ?? { version: 0 } };
-    return { documents: [...cycle.docs.values()].map(toStoredDocument), checkpoint: cycle.at ?? { version: 0 } };
-  }
-
-  /**
-   * A pull cycle is in the core. Push again what the server does not have when RxDB's push replication would not:
-   * after the core took the server's progress back (rewound), and once per session (a station stopped after a rewind
-   * but before its re-push reopens with events RxDB already counts as pushed).
-   */
-  private cycleApplied(rewound: boolean): void {
-    const first = this.firstCycle;
-    this.firstCycle = false;
-    if (rewound || (first && this.core.pendingCount > 0)) this.ensurePushed(rewound);
-  }
-
-  /** Every own event after the server's progress pushed, retried with backoff until done or stopped. */
-  private ensurePushed(forgetServer: boolean): void {
-    // While one runs, a request arriving (a rewind during the start-up re-push) runs once more after it.
-    this.repush = { forgetServer: forgetServer || (this.repush?.forgetServer ?? false) };
-    if (this.repushing || !this.pusher) return;
-    const pusher = this.pusher;
-    this.repushing = true;
-    void (async () => {
-      try {
-        while (this.repush && !this.stopped) {
-          const { forgetServer: forget } = this.repush;
-          this.repush = null;
-          for (let attempt = 0; !this.stopped; attempt++) {
-            try {
-              await pusher.pushAll({ forgetServer: forget });
-              break;
-            } catch (err) {
-              this.onRequestError('push', err);
-              const o = this.opts;
-              await this.sleep(backoffDelay(attempt, o.reconnect?.initialMs ?? DEFAULTS.reconnectInitialMs, o.reconnect?.maxMs ?? DEFAULTS.reconnectMaxMs));
-            }
-          }
-        }
-      } finally {
-        this.repushing = false;
-      }
-    })();
-  }
-
-  private async pullBatch(token: string, checkpoint: PullCheckpoint | undefined, batchSize: number) {
-    const q = new URLSearchParams({ limit: String(batchSize) });
-    if (checkpoint) q.set('checkpoint', String(checkpoint.version));
-    const res = await requestJson(this.fetchFn, joinUrl(this.serverUrl, `/api/pull?${q.toString()}`), PullResponse, {
-      token,
-      signal: this.abort.signal,
-      timeoutMs: this.opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
-    });
-    this.lastPullAt = new Date().toISOString();
-    this.pullError = null;
-    return res;
-  }
-
-  private onRequestError(which: 'push' | 'pull', err: unknown): void {
+  private onRequestError(which: SyncDirection, err: unknown): void {
     if (this.stopped) return;
     if (err instanceof SyncHttpError && err.isRevoked) {
       this.revoked(err.message);
       return;
     }
-    const e = { message: `${which}: ${errorMessage(err)}`, network: err instanceof SyncHttpError && (err.isNetwork || err.status >= 500) };
-    if (which === 'push') this.pushError = e;
-    else this.pullError = e;
+    this.model.requestFailed(which, `${which}: ${errorMessage(err)}`, err instanceof SyncHttpError && (err.isNetwork || err.status >= 500));
     this.emitStatus();
   }
 
@@ -475,7 +345,7 @@ class Client implements SyncClient {
 
   private revoked(reason: string): void {
     if (this.stopped) return;
-    this.fatalError = `station ${this.core.station.id} is not authorised on the server (${reason}): sync stopped; enroll it again with a new code`;
+    this.model.failFatally(`station ${this.core.station.id} is not authorised on the server (${reason}): sync stopped; enroll it again with a new code`);
     try {
       retireToken(this.core.config.dataDir);
     } catch {
@@ -489,15 +359,16 @@ class Client implements SyncClient {
   private async shutdown(keepStatusLive = false): Promise<void> {
     if (!keepStatusLive) for (const u of this.unsubs.splice(0)) u();
     if (this.stopped) return;
-    this.stopped = true;
+    this.model.stop();
     this.abort.abort();
     this.emitStatus();
     const stream = this.stream?.stop();
     for (const s of this.subs.splice(0)) s.unsubscribe();
     this.resync$.complete();
     await Promise.allSettled([stream, this.eventsRep?.cancel(), this.documentsRep?.cancel()]);
-    await this.applying;
-    this.lastEmitted = '';
+    // A pull in flight has its cycle applied by the core, or not at all, before stop() resolves.
+    await this.pulling;
+    this.model.republish();
     this.emitStatus();
   }
 
@@ -508,24 +379,12 @@ class Client implements SyncClient {
   // ---- status --------------------------------------------------------------------------------------------------
 
   status(): SyncStatus {
-    const backlog = this.core.pendingCount;
-    const networkDown = (this.pushError?.network ?? false) || (this.pullError?.network ?? false);
-    let state: SyncState;
-    if (this.stopped) state = 'disabled';
-    else if (networkDown || (!this.streamUp && this.everConnected)) state = 'offline';
-    else if (!this.streamUp) state = this.streamError ? 'offline' : 'connecting';
-    else if (this.pushActive || this.pullActive || backlog > 0) state = 'syncing';
-    else state = 'online';
-    const lastError = this.fatalError ?? this.pushError?.message ?? this.pullError?.message ?? this.otherError ?? this.streamError;
-    return { state, backlog, lastPushAt: this.lastPushAt, lastPullAt: this.lastPullAt, lastError };
+    return this.model.status();
   }
 
   private emitStatus(): void {
-    const s = this.status();
-    const key = JSON.stringify(s);
-    if (key === this.lastEmitted) return;
-    this.lastEmitted = key;
-    this.core.setSyncStatus(s);
+    const s = this.model.changed();
+    if (s) this.core.setSyncStatus(s);
   }
 
   // ---- waiting -------------------------------------------------------------------------------------------------
@@ -547,10 +406,10 @@ class Client implements SyncClient {
       if (this.stopped || !this.eventsRep || !this.documentsRep) throw new Error(`sync is stopped: ${this.status().lastError ?? 'stopped'}`);
       // Everything recorded so far is on the server …
       await within(this.eventsRep.awaitInSync());
-      // … and a pull started after that has seen the server's answer.
+      // … and a pull started after that has seen the server's answer, and the core has applied it.
       this.documentsRep.reSync();
       await within(this.documentsRep.awaitInSync());
-      await within(this.applying);
+      await within(this.pulling);
       if (this.core.pendingCount === 0) {
         this.emitStatus();
         return;
@@ -559,7 +418,6 @@ class Client implements SyncClient {
     }
   }
 }
-
 /**
  * Starts syncing this station with the server: enrolls if needed (the token is kept in the data dir), then runs both
  * replications and the live stream until stop() (or until the server revokes the station). Never throws: problems
