@@ -9,14 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workOrderIdFor } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
 import { TEST_PIN } from '../../electron/core/testing';
-import { startTestServer, type ListeningTestServer } from '../../sync-server/testing';
-import { launchChromium, loginOnScreen, screenshot, seriousA11yViolations, startScreenStation, wedgeScan, type ScreenStation } from './testing';
+import { launchChromium, loginOnScreen, screenshot, seriousA11yViolations, startFloorServer, startScreenStation, wedgeScan, type FloorServer, type ScreenStation } from './testing';
 
 const ORDER = mo(1, { route: 'R2', quantity: 40 });
 const CUT_WO = workOrderIdFor(ORDER.id, 'cutting');
 const SEW_WO = workOrderIdFor(ORDER.id, 'sewing');
+/** Worked while the server is down. */
+const OFFLINE_ORDER = mo(2, { route: 'R2', quantity: 20 });
 
-let server: ListeningTestServer;
+let server: FloorServer;
 let browser: Browser;
 let cutting: ScreenStation;
 let sewing: ScreenStation;
@@ -24,11 +25,12 @@ let sewing: ScreenStation;
 let printedSlip = '';
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startFloorServer();
   await server.adminPost('/api/operators', { id: 'OP-CUT1', name: 'Siti (cutting)', roles: ['operator'], departments: ['cutting'], pin: TEST_PIN });
   await server.adminPost('/api/operators', { id: 'OP-SEW1', name: 'Dewi (sewing)', roles: ['operator'], departments: ['sewing'], pin: TEST_PIN });
   await server.adminPost('/api/operators', { id: 'OP-SEWSV', name: 'Budi (sewing supervisor)', roles: ['supervisor'], departments: ['sewing'], pin: TEST_PIN });
   await server.adminPost('/api/manufacturing-orders', ORDER);
+  await server.adminPost('/api/manufacturing-orders', OFFLINE_ORDER);
   cutting = await startScreenStation(server, 'cutting');
   sewing = await startScreenStation(server, 'sewing');
   await Promise.all([cutting.sync.awaitInSync(20_000), sewing.sync.awaitInSync(20_000)]);
@@ -165,6 +167,50 @@ describe('station screen', () => {
     await sew.getByTestId('halt-release').click();
     await sew.getByTestId('halt').waitFor({ state: 'detached' });
     expect(sewing.core.state.line['LN-SEW-1']?.halt).toBeNull();
+    await sew.context().close();
+  });
+
+  it('with the server stopped: the header says offline, the backlog grows, work goes on; after the restart it converges', { timeout: 90_000 }, async () => {
+    const cut = await openScreen(cutting);
+    if ((await cut.getByTestId('operator-name').textContent()) !== 'Siti (cutting)') await loginOnScreen(cut, 'B:OP-CUT1', TEST_PIN);
+    await expect.poll(() => cut.getByTestId('operator-name').textContent()).toBe('Siti (cutting)');
+    const sew = await openScreen(sewing);
+    await ensureLoggedIn(sew);
+
+    await server.stop();
+    await expect.poll(() => cut.getByTestId('sync-state').getAttribute('data-state'), { timeout: 15_000 }).toBe('offline');
+    await expect.poll(() => sew.getByTestId('sync-state').getAttribute('data-state'), { timeout: 15_000 }).toBe('offline');
+    await screenshot(cut, 'cutting-offline');
+
+    const cutWo = workOrderIdFor(OFFLINE_ORDER.id, 'cutting');
+    await cut.getByTestId(`wo-card-${cutWo}`).click();
+    await cut.getByTestId('form-output-goodQty').fill('20');
+    await cut.getByTestId('form-output-submit').click();
+    await cut.getByTestId('notice-form-output').waitFor();
+    await expect.poll(() => cut.getByTestId('unsent').textContent()).toContain('1');
+    await cut.getByTestId('handover-qty').fill('20');
+    await cut.getByTestId('handover-submit').click();
+    await cut.getByTestId('slip').waitFor();
+    await expect.poll(() => cut.getByTestId('unsent').textContent()).toContain('2');
+    const slip = (await cut.getByTestId('slip-code').textContent())?.trim() ?? '';
+    const transferId = (await cut.getByTestId('slip-transfer').textContent())?.trim() ?? '';
+
+    // Sewing accepts from the slip alone: the transfer never reached it (the server is down).
+    expect(sewing.core.state.transfer[transferId]).toBeUndefined();
+    await wedgeScan(sew, slip);
+    await sew.getByTestId(`accept-${transferId}`).getByTestId('accept-submit').click();
+    await sew.getByTestId('notice-incoming').getByText('Diterima 20 potong').waitFor();
+    await expect.poll(() => sew.getByTestId('unsent').textContent()).toContain('1');
+
+    await server.start();
+    await Promise.all([cutting.sync.awaitInSync(30_000), sewing.sync.awaitInSync(30_000)]);
+    await expect.poll(() => cut.getByTestId('unsent').textContent(), { timeout: 10_000 }).toContain('0');
+    await expect.poll(() => sew.getByTestId('unsent').textContent(), { timeout: 10_000 }).toContain('0');
+    await expect.poll(() => cut.getByTestId('sync-state').getAttribute('data-state'), { timeout: 15_000 }).toBe('online');
+    // Converged through the server: the sender now sees its transfer accepted, counted once at sewing.
+    expect(cutting.core.state.transfer[transferId]?.status).toBe('accepted');
+    expect(sewing.core.state.workOrder[workOrderIdFor(OFFLINE_ORDER.id, 'sewing')]?.receivedQty).toBe(20);
+    await cut.context().close();
     await sew.context().close();
   });
 });

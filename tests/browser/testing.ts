@@ -14,7 +14,10 @@ import { stationConfig, tempDir } from '../../electron/core/testing';
 import { startKioskServer } from '../../electron/kiosk/server';
 import { startSync, type SyncClient } from '../../electron/sync';
 import { ensureStationScreen } from '../../renderer/build';
-import type { ListeningTestServer } from '../../sync-server/testing';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../sync-server/app';
+import { createTestDb, type TestDb } from '../../sync-server/db/testing';
+import { TEST_ADMIN_TOKEN } from '../../sync-server/testing';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots the README shows, kept as test artifacts. */
@@ -28,6 +31,60 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
+/**
+ * The sync server, which a test can stop and start again on the same port and database (a server restart: every
+ * station goes offline, then converges).
+ */
+export interface FloorServer {
+  base: string;
+  adminPost(path: string, body: unknown): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startFloorServer(): Promise<FloorServer> {
+  const db: TestDb = await createTestDb();
+  let app: FastifyInstance | null = null;
+  let port = 0;
+  const start = async () => {
+    app = await buildApp({ db: db.db, adminToken: TEST_ADMIN_TOKEN, heartbeatMs: 1_000 });
+    await app.listen({ host: '127.0.0.1', port });
+    port = (app.server.address() as { port: number }).port;
+  };
+  const stop = async () => {
+    const running = app;
+    if (!running) return;
+    app = null;
+    // Live streams and keep-alive sockets would hold close() open: cut them, as a server going down does.
+    const closing = running.close();
+    const kill = setInterval(() => running.server.closeAllConnections(), 100);
+    running.server.closeAllConnections();
+    try {
+      await closing;
+    } finally {
+      clearInterval(kill);
+    }
+  };
+  await start();
+  const base = `http://127.0.0.1:${port}`;
+  const headers = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  return {
+    base,
+    async adminPost(path, body) {
+      const res = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+      if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as Record<string, unknown>;
+    },
+    stop,
+    start,
+    async close() {
+      await stop();
+      await db.cleanup();
+    },
+  };
+}
+
 export interface ScreenStation {
   core: StationCore;
   sync: SyncClient;
@@ -36,7 +93,7 @@ export interface ScreenStation {
 }
 
 /** A station core enrolled with the server, syncing, serving the built station screen. */
-export async function startScreenStation(server: ListeningTestServer, department: Department): Promise<ScreenStation> {
+export async function startScreenStation(server: Pick<FloorServer, 'base' | 'adminPost'>, department: Department): Promise<ScreenStation> {
   const staticDir = await ensureStationScreen();
   const stationId = `ST-${PLACE_CODE[department]}-1`;
   const lineId = `LN-${PLACE_CODE[department]}-1`;
