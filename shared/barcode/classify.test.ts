@@ -4,6 +4,7 @@ import { encodeBadge } from './badge';
 import { classifyScan, type ScanResult } from './classify';
 import { GS, makeSscc } from './gs1';
 import { encodeSpkLabel } from './spk';
+import { SLIP_FIELDS } from './testing';
 import { generateStationKeyPair, signTransferSlip, verifyTransferSlip } from './transfer-slip';
 
 const SSCC = '106141411234567897';
@@ -14,19 +15,7 @@ let stationKey: CryptoKey;
 beforeAll(async () => {
   const kp = await generateStationKeyPair();
   stationKey = kp.publicKey;
-  slip = await signTransferSlip(
-    {
-      transferId: '019b76da-a800-7123-8456-0123456789ab',
-      workOrderId: 'MO-2026-0001-CUT',
-      toWorkOrderId: 'MO-2026-0001-SEW',
-      articleCode: 'QT-TEDDY-30',
-      quantity: 240,
-      from: 'cutting',
-      to: 'sewing',
-      fromStationId: 'ST-CUT-01',
-    },
-    kp.privateKey,
-  );
+  slip = await signTransferSlip(SLIP_FIELDS, kp.privateKey);
 });
 
 function unknown(r: ScanResult) {

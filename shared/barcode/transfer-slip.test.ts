@@ -15,17 +15,9 @@ import {
   verifyTransferSlip,
   type TransferSlipFields,
 } from './transfer-slip';
+import { SLIP_FIELDS } from './testing';
 
-const fields: TransferSlipFields = {
-  transferId: '019b76da-a800-7123-8456-0123456789ab',
-  workOrderId: 'MO-2026-0001-CUT',
-  toWorkOrderId: 'MO-2026-0001-SEW',
-  articleCode: 'QT-TEDDY-30',
-  quantity: 240,
-  from: 'cutting',
-  to: 'sewing',
-  fromStationId: 'ST-CUT-01',
-};
+const fields = SLIP_FIELDS;
 
 let cut: CryptoKeyPair;
 let other: CryptoKeyPair;
