@@ -199,40 +199,23 @@ export async function verifyTransferSlip(
   try {
     key = await publicKeyLookup(fields.fromStationId);
   } catch (e) {
-    return {
-      ok: false,
-      reason: 'unknown_station',
-      message: `transferSlip: could not look up the key of station ${fields.fromStationId}: ${errorText(e)}`,
-      field: 'fromStationId',
-    };
+    return refused('unknown_station', 'fromStationId', `could not look up the key of station ${fields.fromStationId}: ${errorText(e)}`);
   }
-  if (key === undefined) {
-    return {
-      ok: false,
-      reason: 'unknown_station',
-      message: `transferSlip: no public key known for station ${fields.fromStationId}`,
-      field: 'fromStationId',
-    };
-  }
+  if (key === undefined) return refused('unknown_station', 'fromStationId', `no public key known for station ${fields.fromStationId}`);
 
   try {
     const valid = await globalThis.crypto.subtle.verify(ED25519, key, signature, canonicalTransferSlip(fields));
     if (valid) return { ok: true, slip: fields };
-    return {
-      ok: false,
-      reason: 'bad_signature',
-      message: `transferSlip: signature does not match station ${fields.fromStationId} (slip altered or signed by another key)`,
-      field: 'signature',
-    };
+    return refused('bad_signature', 'signature', `signature does not match station ${fields.fromStationId} (slip altered or signed by another key)`);
   } catch (e) {
     // A key of the wrong algorithm or without the 'verify' usage: still not a valid slip, and never a crash.
-    return {
-      ok: false,
-      reason: 'bad_signature',
-      message: `transferSlip: could not verify with the key of station ${fields.fromStationId}: ${errorText(e)}`,
-      field: 'signature',
-    };
+    return refused('bad_signature', 'signature', `could not verify with the key of station ${fields.fromStationId}: ${errorText(e)}`);
   }
+}
+
+/** A slip that decoded but is not to be trusted: why, and which field says so. */
+function refused(reason: VerifyFailureReason, field: 'fromStationId' | 'signature', message: string): VerifyTransferSlipResult {
+  return { ok: false, reason, message: `transferSlip: ${message}`, field };
 }
 
 function errorText(e: unknown): string {
