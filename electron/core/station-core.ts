@@ -95,7 +95,8 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
 
   private constructor(
     readonly config: StationConfig,
-    readonly db: StationDatabase,
+    /** The core's own store: every write goes through its queue (commands, `applyPulled`, `seedDocuments`). */
+    private readonly db: StationDatabase,
     readonly sqlite: Database.Database,
     readonly schemaVersion: number,
     readonly keys: StationKeys,

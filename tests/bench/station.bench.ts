@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { workOrderIdFor } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
 import { StationCore } from '../../electron/core/station-core';
+import { openStationDb } from '../../electron/store/station-db';
 import { TEST_PIN, badgeOf, orderDocuments, rosterDocuments, stationConfig, tempDir } from '../../electron/core/testing';
 import { makeEvent } from '../../shared/events';
 import { createHlc } from '../../shared/hlc';
@@ -93,24 +94,33 @@ export async function runCommandLatency(n = 10_000): Promise<BenchResult[]> {
   }
 }
 
-/** Writes `total` events straight through RxDB, `pending` of them not yet applied by the server. */
+/**
+ * Writes `total` events straight into the station's database (a long-running station's log, far faster than as
+ * commands), `pending` of them not yet applied by the server.
+ */
 export async function buildLargeStation(dir: string, total: number, pending: number): Promise<void> {
-  const core = await seededCore(dir);
-  const clock = createHlc('ST-CUT-1');
-  const batch = 5000;
-  for (let start = 1; start <= total; start += batch) {
-    const rows = [];
-    for (let seq = start; seq < Math.min(total + 1, start + batch); seq++) {
-      rows.push(
-        makeEvent(
-          { id: uuidv7(), stationId: 'ST-CUT-1', seq, hlc: clock.send(), operatorId: 'OP-CUT1', v: 1 },
-          { type: 'cutting.output', payload: { workOrderId: WO, lineId: 'LN-CUT-1', size: 'M', part: 'body', goodQty: 1 } },
-        ),
-      );
+  await (await seededCore(dir)).close();
+  const { rx } = await openStationDb({ dataDir: dir, stationId: 'ST-CUT-1' });
+  try {
+    const clock = createHlc('ST-CUT-1');
+    const batch = 5000;
+    for (let start = 1; start <= total; start += batch) {
+      const rows = [];
+      for (let seq = start; seq < Math.min(total + 1, start + batch); seq++) {
+        rows.push(
+          makeEvent(
+            { id: uuidv7(), stationId: 'ST-CUT-1', seq, hlc: clock.send(), operatorId: 'OP-CUT1', v: 1 },
+            { type: 'cutting.output', payload: { workOrderId: WO, lineId: 'LN-CUT-1', size: 'M', part: 'body', goodQty: 1 } },
+          ),
+        );
+      }
+      await rx.events.bulkInsert(rows);
     }
-    await core.db.events.bulkInsert(rows);
+  } finally {
+    await rx.close();
   }
   // The server has applied all but the last `pending` events (its documents carry their effect).
+  const core = await StationCore.open(stationConfig('cutting', dir));
   const applied = total - pending;
   const wo = { ...(orderDocuments([M]).find((d) => d.id === WO)?.body ?? {}), stageQty: { cut: applied } };
   await core.seedDocuments([

@@ -359,7 +359,7 @@ describe('convergence under faults', () => {
       for (const s of stations) {
         expect(s.core.pendingCount, `${s.id} backlog after healing (seed ${seed})`).toBe(0);
         // Every event exactly once on the server, seqs 1..N.
-        const local = (await s.core.db.events.find({ selector: {}, sort: [{ seq: 'asc' }] }).exec()).map((d) => d.toJSON());
+        const local = await s.core.eventsAfter(0);
         const remote = await t.db.query<{ id: string; seq: number; status: string; refusal: { code: string } | null }>(
           'SELECT id::text AS id, seq, status, refusal FROM events WHERE station_id = $1 ORDER BY seq',
           [s.id],

@@ -66,7 +66,7 @@ describe('station core under kill -9', () => {
     const core = await StationCore.open(stationConfig('cutting', dataDir));
     try {
       expect(core.integrityCheck()).toBe('ok');
-      const events = (await core.db.events.find({ selector: {}, sort: [{ seq: 'asc' }] }).exec()).map((d) => d.toJSON());
+      const events = await core.eventsAfter(0);
       // Seqs 1..N with no gap and no repeat: nothing half-written, nothing twice.
       expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
       const ids = new Set(events.map((e) => e.id));
