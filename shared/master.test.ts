@@ -78,27 +78,34 @@ describe('routes', () => {
 describe('fanOut', () => {
   const base = mo(7, { quantity: 250, destination: 'US-DC2', shipWeek: '2026-W48', articleCode: 'BUNNY-25' });
 
-  it('R1: five work orders, cutting → embroidery → sewing → finishing → packing → FG warehouse', () => {
-    const wos = fanOut({ ...base, route: 'R1' });
-    expect(wos.map((w) => w.id)).toEqual(['MO-2026-0007-CUT', 'MO-2026-0007-EMB', 'MO-2026-0007-SEW', 'MO-2026-0007-FIN', 'MO-2026-0007-PCK']);
-    expect(wos.map((w) => [w.from, w.place, w.to])).toEqual([
-      [null, 'cutting', 'embroidery'],
-      ['cutting', 'embroidery', 'sewing'],
-      ['embroidery', 'sewing', 'finishing'],
-      ['sewing', 'finishing', 'packing'],
-      ['finishing', 'packing', 'fg_warehouse'],
-    ]);
-  });
-
-  it('R2: four work orders, cutting straight to sewing, no embroidery', () => {
-    const wos = fanOut({ ...base, route: 'R2' });
-    expect(wos.map((w) => w.id)).toEqual(['MO-2026-0007-CUT', 'MO-2026-0007-SEW', 'MO-2026-0007-FIN', 'MO-2026-0007-PCK']);
-    expect(wos.map((w) => [w.from, w.place, w.to])).toEqual([
-      [null, 'cutting', 'sewing'],
-      ['cutting', 'sewing', 'finishing'],
-      ['sewing', 'finishing', 'packing'],
-      ['finishing', 'packing', 'fg_warehouse'],
-    ]);
+  it.each([
+    [
+      'R1',
+      'five work orders, cutting → embroidery → sewing → finishing → packing → FG warehouse',
+      ['MO-2026-0007-CUT', 'MO-2026-0007-EMB', 'MO-2026-0007-SEW', 'MO-2026-0007-FIN', 'MO-2026-0007-PCK'],
+      [
+        [null, 'cutting', 'embroidery'],
+        ['cutting', 'embroidery', 'sewing'],
+        ['embroidery', 'sewing', 'finishing'],
+        ['sewing', 'finishing', 'packing'],
+        ['finishing', 'packing', 'fg_warehouse'],
+      ],
+    ],
+    [
+      'R2',
+      'four work orders, cutting straight to sewing, no embroidery',
+      ['MO-2026-0007-CUT', 'MO-2026-0007-SEW', 'MO-2026-0007-FIN', 'MO-2026-0007-PCK'],
+      [
+        [null, 'cutting', 'sewing'],
+        ['cutting', 'sewing', 'finishing'],
+        ['sewing', 'finishing', 'packing'],
+        ['finishing', 'packing', 'fg_warehouse'],
+      ],
+    ],
+  ] as const)('%s: %s', (route, _what, ids, hops) => {
+    const wos = fanOut({ ...base, route });
+    expect(wos.map((w) => w.id)).toEqual(ids);
+    expect(wos.map((w) => [w.from, w.place, w.to])).toEqual(hops);
   });
 
   it('R3: a SUB work order for the vendor between cutting and finishing', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Action } from './events';
 import { workOrderIdFor } from './master';
 import { Floor } from './testing/flow';
 import { lineOf, mo, operatorOf, supervisorOf } from './testing/fixtures';
@@ -172,33 +173,35 @@ describe('QT-09 transfers', () => {
     expect(floor.wo(m3.id, 'finishing').receivedQty).toBe(50);
   });
 
-  it('accepts offline from a slip before the LOCK arrives; the LOCK then joins it', () => {
+  /** Embroidery accepts 30 pieces offline from cutting's slip, before cutting's LOCK is known. */
+  function acceptedFromSlip(): { floor: Floor; transferId: string } {
     const floor = new Floor([M]);
     const transferId = uuidv7();
     const slip = { workOrderId: W('cutting'), toWorkOrderId: W('embroidery'), articleCode: M.articleCode, quantity: 30, from: 'cutting' as const, to: 'embroidery' as const, fromStationId: 'ST-CUT-1', payload: 'signed-slip' };
     floor.do('embroidery', { type: 'transfer.accepted', payload: { transferId, workOrderId: W('cutting'), toWorkOrderId: W('embroidery'), countedQty: 30, lineId: lineOf('embroidery'), slip } });
+    return { floor, transferId };
+  }
+  /** Cutting's LOCK of that transfer, for `quantity` pieces. */
+  const lock = (transferId: string, quantity: number): Action => ({
+    type: 'transfer.created',
+    payload: { transferId, workOrderId: W('cutting'), toWorkOrderId: W('embroidery'), articleCode: M.articleCode, quantity, from: 'cutting', to: 'embroidery', lineId: lineOf('cutting') },
+  });
+
+  it('accepts offline from a slip before the LOCK arrives; the LOCK then joins it', () => {
+    const { floor, transferId } = acceptedFromSlip();
     expect(floor.state.transfer[transferId]).toMatchObject({ status: 'accepted', createdEventId: null });
     expect(floor.wo(M.id, 'embroidery').receivedQty).toBe(30);
     floor.cut(M, 30);
-    floor.do('cutting', {
-      type: 'transfer.created',
-      payload: { transferId, workOrderId: W('cutting'), toWorkOrderId: W('embroidery'), articleCode: M.articleCode, quantity: 30, from: 'cutting', to: 'embroidery', lineId: lineOf('cutting') },
-    });
+    floor.do('cutting', lock(transferId, 30));
     expect(floor.state.transfer[transferId]?.status).toBe('accepted');
     expect(floor.state.transfer[transferId]?.createdEventId).not.toBeNull();
     expect(floor.wo(M.id, 'cutting').sentQty).toBe(30);
   });
 
   it('refuses a LOCK that contradicts the slip the receiver accepted', () => {
-    const floor = new Floor([M]);
-    const transferId = uuidv7();
-    const slip = { workOrderId: W('cutting'), toWorkOrderId: W('embroidery'), articleCode: M.articleCode, quantity: 30, from: 'cutting' as const, to: 'embroidery' as const, fromStationId: 'ST-CUT-1', payload: 'signed-slip' };
-    floor.do('embroidery', { type: 'transfer.accepted', payload: { transferId, workOrderId: W('cutting'), toWorkOrderId: W('embroidery'), countedQty: 30, lineId: lineOf('embroidery'), slip } });
+    const { floor, transferId } = acceptedFromSlip();
     floor.cut(M, 40);
-    const r = floor.try('cutting', {
-      type: 'transfer.created',
-      payload: { transferId, workOrderId: W('cutting'), toWorkOrderId: W('embroidery'), articleCode: M.articleCode, quantity: 40, from: 'cutting', to: 'embroidery', lineId: lineOf('cutting') },
-    });
+    const r = floor.try('cutting', lock(transferId, 40));
     expect(r.ok ? 'ok' : r.refusal.code).toBe('slip_mismatch');
   });
 
