@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** Why a rule refused an event. Codes are stable (the UI translates them); `message` gives the specifics. */
+/**
+ * Why a rule refused an event. Codes are stable (the UI translates them); `message` gives the specifics. The server's
+ * flags on applied events (PushOutcome.flag in sync.ts) take their codes from this list too, so they read the same.
+ */
 export const REFUSAL_CODES = [
   'unknown_station',
   'unknown_operator',
@@ -51,6 +54,12 @@ export const REFUSAL_CODES = [
    * newer station version). Its envelope (id, station, seq) was usable, so it is kept, refused, in seq order.
    */
   'invalid_event',
+  /** Not a rule's refusal: the event's HLC names another station's clock (the server refuses it; sync-protocol.md). */
+  'hlc_node_mismatch',
+  /** A flag, not a refusal: applied at the server's time, its HLC being far ahead of it (sync-protocol.md). */
+  'clock_ahead',
+  /** A flag, not a refusal: applied, its HLC reading before its station first enrolled (sync-protocol.md). */
+  'clock_before_enrollment',
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 

@@ -48,6 +48,11 @@ export const PushOutcome = z.object({
   /** applied: changed the documents. refused: kept with its reason. duplicate: already stored (same answer as before). */
   status: z.enum(['applied', 'refused', 'duplicate']),
   refusal: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /**
+   * Applied, but the server flagged it (its station's clock: `clock_ahead`, `clock_before_enrollment`); kept on the
+   * stored event. Absent from servers that never flag.
+   */
+  flag: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
 });
 export type PushOutcome = z.infer<typeof PushOutcome>;
 

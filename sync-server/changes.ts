@@ -78,6 +78,8 @@ export interface EventInsert {
   status: 'applied' | 'refused';
   /** Required when status is 'refused'. */
   refusal?: unknown;
+  /** The server's flag on an applied event (floor/clock-bounds.ts); absent or null when none. */
+  flag?: unknown;
 }
 
 export interface AssignVersionsOptions {
@@ -163,13 +165,13 @@ export async function assignVersions(q: Queryable, opts: AssignVersionsOptions =
          UPDATE events SET server_seq = (SELECT first_seq FROM c) + o.rn FROM o WHERE events.id = o.id
          RETURNING 1
        ), ins AS (
-         INSERT INTO events (id, station_id, seq, hlc, operator_id, type, payload, v, status, refusal, server_seq)
+         INSERT INTO events (id, station_id, seq, hlc, operator_id, type, payload, v, status, refusal, flag, server_seq)
          SELECT x.id, x."stationId", x.seq, x.hlc, x."operatorId", x.type, x.payload, x.v, x.status,
-                CASE WHEN x.status = 'refused' THEN x.refusal END,
+                CASE WHEN x.status = 'refused' THEN x.refusal END, x.flag,
                 (SELECT first_seq FROM c) + (SELECT n_pending FROM pending) + x.n
          FROM ROWS FROM (json_to_recordset($3::json)
-           AS (id uuid, "stationId" text, seq bigint, hlc text, "operatorId" text, type text, payload jsonb, v integer, status text, refusal jsonb))
-           WITH ORDINALITY AS x(id, "stationId", seq, hlc, "operatorId", type, payload, v, status, refusal, n)
+           AS (id uuid, "stationId" text, seq bigint, hlc text, "operatorId" text, type text, payload jsonb, v integer, status text, refusal jsonb, flag jsonb))
+           WITH ORDINALITY AS x(id, "stationId", seq, hlc, "operatorId", type, payload, v, status, refusal, flag, n)
          RETURNING 1
        ), n AS (
          SELECT (SELECT value FROM c) AS version,

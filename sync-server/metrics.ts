@@ -120,6 +120,7 @@ export class Metrics {
   readonly pulls = new Counter('qsf_pulls_total', 'Pull requests served');
   readonly eventsApplied = new Counter('qsf_events_applied_total', 'Events applied to the authoritative state');
   readonly eventsRefused = new Counter('qsf_events_refused_total', 'Events refused (kept with their reason)');
+  readonly eventsFlagged = new Counter('qsf_events_flagged_total', "Events applied but flagged for their station's clock (ahead of the server, before enrollment)");
   readonly connectedStations = new Gauge('qsf_connected_stations', 'Stations with an open live stream');
   readonly openStreams = new Gauge('qsf_open_streams', 'Live streams (GET /api/stream) open on this instance');
   readonly streamsRefused = new Counter('qsf_streams_refused_total', 'Live streams refused because this instance held its maximum');
@@ -163,6 +164,7 @@ export class Metrics {
     this.pulls,
     this.eventsApplied,
     this.eventsRefused,
+    this.eventsFlagged,
     this.connectedStations,
     this.openStreams,
     this.streamsRefused,

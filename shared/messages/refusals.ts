@@ -51,6 +51,9 @@ export const REFUSAL_TEXT: Record<RefusalCode, Bilingual> = {
   unknown_carton: { en: 'This carton is not known.', id: 'Karton ini tidak dikenal.' },
   not_ready: { en: 'Not ready yet.', id: 'Belum siap.' },
   invalid_event: { en: 'The server could not read this record (newer version?).', id: 'Server tidak dapat membaca catatan ini (versi lebih baru?).' },
+  hlc_node_mismatch: { en: 'This record carries another station’s clock: it was not counted.', id: 'Catatan ini membawa jam stasiun lain: tidak dihitung.' },
+  clock_ahead: { en: 'This station’s clock is ahead of the server: the record counts at the server’s time. Set the clock.', id: 'Jam stasiun ini lebih cepat dari server: catatan dihitung dengan waktu server. Atur jamnya.' },
+  clock_before_enrollment: { en: 'This record is dated before the station was enrolled: check the station’s clock.', id: 'Catatan ini bertanggal sebelum stasiun didaftarkan: periksa jam stasiun.' },
 };
 
 /** The refusal's sentence in `lang`, or undefined for a code this version does not know (a newer server's). */

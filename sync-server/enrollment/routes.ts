@@ -72,7 +72,8 @@ export function registerEnrollmentRoutes(app: FastifyInstance): void {
         );
         if (!code) return null;
         // Re-enrolling (replaced PC, or after a revocation) replaces key and token and lifts the revocation: an admin
-        // issued a fresh code for exactly this station.
+        // issued a fresh code for exactly this station. first_enrolled_at (default now()) stays the first one's: the
+        // push path flags events stamped before it (floor/clock-bounds.ts).
         await q.query(
           `INSERT INTO stations (id, department, name, token_hash, public_key, enrolled_at, revoked_at, line_id)
            VALUES ($1, $2, $3, $4, $5, now(), NULL, $6)

@@ -25,6 +25,7 @@ import type { MasterData } from '../../shared/master';
 import { EventConflict, type DocumentWrite, type EventInsert } from '../changes';
 import type { Db, Queryable } from '../db/types';
 import { DocOverlay } from './doc-overlay';
+import { judgeClock } from './clock-bounds';
 import { afterFailure, writeConflict } from './group-retry';
 import { keyOf, likelyKeys } from './likely-keys';
 import type { MasterCache } from './master';
@@ -38,6 +39,8 @@ export interface ApplyBatchResult {
   lastAppliedSeq: number;
   applied: number;
   refused: number;
+  /** Applied events the server flagged (clock-bounds.ts). */
+  flagged: number;
 }
 
 /** One push request, parsed (parseBatch: sorted by seq, all in the station's own name). */
@@ -48,6 +51,8 @@ export interface PushItem {
   clockSkewMs?: number;
   /** Events whose transfer slip failed the server's own check (slips.ts): stored refused with this reason. */
   untrustedSlips?: ReadonlyMap<string, Refusal>;
+  /** The server's time when the push arrived (ms; default: when it is applied): the bound on station clocks. */
+  receivedAtMs?: number;
 }
 
 export type PushItemOutcome = { ok: true; value: ApplyBatchResult } | { ok: false; error: unknown };
@@ -148,7 +153,8 @@ class GroupChanges {
 
   async apply(item: PushItem): Promise<PushItemOutcome> {
     const { stationId } = item;
-    if (!this.read.live.has(stationId)) {
+    const enrolledAtMs = this.read.live.get(stationId);
+    if (enrolledAtMs === undefined) {
       return { ok: false, error: new PushError(401, STATION_TOKEN_REJECTED, `station ${stationId} is unknown or revoked`) };
     }
     let stored = this.read.stored.get(stationId);
@@ -160,11 +166,16 @@ class GroupChanges {
     const results = [...verdict.duplicates];
     let applied = 0;
     let refused = 0;
+    let flagged = 0;
+    const receivedAtMs = item.receivedAtMs ?? Date.now();
     for (const e of verdict.fresh) {
-      const d = await this.decideEvent(item, e);
+      const { d, flag } = await this.decideEvent(item, e, enrolledAtMs, receivedAtMs);
       const { id, seq, hlc, operatorId, type, payload, v } = e;
+      // A flag goes with an applied event only (a refused one has its reason); absent, not null, when there is none.
+      const withFlag = d.ok && flag ? { flag } : {};
       if (d.ok) {
-        this.events.push({ id, stationId, seq, hlc, operatorId, type, payload, v, status: 'applied' });
+        this.events.push({ id, stationId, seq, hlc, operatorId, type, payload, v, status: 'applied', ...withFlag });
+        if (flag) flagged++;
         for (const doc of d.changes) this.changed.add(this.docs.put(doc));
         applied++;
       } else {
@@ -174,27 +185,31 @@ class GroupChanges {
         refused++;
       }
       const refusal = d.ok ? null : d.refusal;
-      results.push({ id, seq, status: d.ok ? 'applied' : 'refused', refusal });
-      stored.set(seq, { id, seq, status: d.ok ? 'applied' : 'refused', refusal });
+      results.push({ id, seq, status: d.ok ? 'applied' : 'refused', refusal, ...withFlag });
+      stored.set(seq, { id, seq, status: d.ok ? 'applied' : 'refused', refusal, ...withFlag });
       p = seq;
     }
     this.read.progress.set(stationId, p);
     this.pushed.set(stationId, { skew: item.clockSkewMs ?? this.pushed.get(stationId)?.skew ?? null });
-    return { ok: true, value: { results, lastAppliedSeq: p, applied, refused } };
+    return { ok: true, value: { results, lastAppliedSeq: p, applied, refused, flagged } };
   }
 
-  private async decideEvent(item: PushItem, e: PushedEvent): Promise<Exclude<Decision, { ok: 'need' }>> {
-    if (isUnparsed(e)) return { ok: false, refusal: makeRefusal('invalid_event', e.parseError) };
+  /** The decision, and the server's flag on the event's clock (clock-bounds.ts) if it applies. */
+  private async decideEvent(item: PushItem, e: PushedEvent, enrolledAtMs: number, receivedAtMs: number): Promise<{ d: Exclude<Decision, { ok: 'need' }>; flag: Refusal | null }> {
+    if (isUnparsed(e)) return { d: { ok: false, refusal: makeRefusal('invalid_event', e.parseError) }, flag: null };
+    const clock = judgeClock(e, enrolledAtMs, receivedAtMs);
+    if (!clock.ok) return { d: { ok: false, refusal: clock.refusal }, flag: null };
     const untrusted = item.untrustedSlips?.get(e.id);
-    if (untrusted) return { ok: false, refusal: untrusted };
-    let d = this.decide(this.docs, e, this.master, { recorded: true });
+    if (untrusted) return { d: { ok: false, refusal: untrusted }, flag: clock.flag };
+    const event = clock.decideAs;
+    let d = this.decide(this.docs, event, this.master, { recorded: true });
     for (let i = 0; d.ok === 'need' && i < 10; i++) {
       const missing = this.docs.missing(d.keys);
       if (missing.length > 0) this.docs.prime(missing, await lockAndReadDocuments(this.q, missing));
-      d = this.decide(this.docs, e, this.master, { recorded: true });
+      d = this.decide(this.docs, event, this.master, { recorded: true });
     }
     if (d.ok === 'need') throw new Error(`event ${e.id} kept needing documents`);
-    return d;
+    return { d, flag: clock.flag };
   }
 
   /**

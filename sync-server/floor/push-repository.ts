@@ -36,7 +36,7 @@ const splitKeys = (keys: readonly string[]) => ({
 });
 
 /** Step 1: the locks. */
-const LOCK_GROUP_SQL = `SELECT (SELECT array_agg(id) FROM (SELECT id FROM stations WHERE id = ANY($1::text[]) AND revoked_at IS NULL ORDER BY id FOR UPDATE) s) AS live,
+const LOCK_GROUP_SQL = `SELECT (SELECT json_agg(json_build_array(id, floor(extract(epoch FROM first_enrolled_at) * 1000)::bigint)) FROM (SELECT id, first_enrolled_at FROM stations WHERE id = ANY($1::text[]) AND revoked_at IS NULL ORDER BY id FOR UPDATE) s) AS live,
         (SELECT count(x) FROM (SELECT pg_advisory_xact_lock(h) AS x FROM (${KEY_HASHES('$2')}) h) l) AS locked`;
 
 /** Step 2: progress, duplicates, master version and documents, in one statement (so one snapshot, after the locks). */
@@ -44,7 +44,7 @@ const READ_SQL = `
 SELECT
   (SELECT coalesce(json_agg(json_build_array(station_id, last_applied_seq)), '[]'::json)
      FROM station_progress WHERE station_id = ANY($1::text[])) AS progress,
-  (SELECT coalesce(json_agg(json_build_object('stationId', e.station_id, 'id', e.id, 'seq', e.seq, 'status', e.status, 'refusal', e.refusal)), '[]'::json)
+  (SELECT coalesce(json_agg(json_build_object('stationId', e.station_id, 'id', e.id, 'seq', e.seq, 'status', e.status, 'refusal', e.refusal, 'flag', e.flag)), '[]'::json)
      FROM unnest($2::text[], $3::bigint[]) AS k(station_id, seq)
      JOIN station_progress p ON p.station_id = k.station_id AND k.seq <= p.last_applied_seq
      JOIN events e ON e.station_id = k.station_id AND e.seq = k.seq) AS stored,
@@ -99,8 +99,8 @@ export type DocRow = readonly [kind: string, id: string, body: Doc];
 
 /** What steps 1 and 2 found. */
 export interface GroupRead {
-  /** The group's stations that exist and are not revoked (their rows are locked). */
-  live: ReadonlySet<string>;
+  /** The group's stations that exist and are not revoked (their rows are locked), with their first enrollment (ms). */
+  live: ReadonlyMap<string, number>;
   /** Each station's last processed seq (absent: none yet). */
   progress: Map<string, number>;
   /** Stored events at the asked seqs at or below their station's progress, by station and seq. */
@@ -131,7 +131,7 @@ export async function lockAndReadGroup(
   keys: readonly string[],
   events: readonly { stationId: string; seq: number }[],
 ): Promise<GroupRead> {
-  const locking = q.query<{ live: string[] | null }>(LOCK_GROUP_SQL, [stationIds, keys]);
+  const locking = q.query<{ live: [string, number | string][] | null }>(LOCK_GROUP_SQL, [stationIds, keys]);
   const { kinds, ids } = splitKeys(keys);
   const reading = q.query<ReadRow & Record<string, unknown>>(READ_SQL, [stationIds, events.map((e) => e.stationId), events.map((e) => e.seq), kinds, ids]);
   const [[locked], [read]] = await inOrder(locking, reading);
@@ -140,10 +140,10 @@ export async function lockAndReadGroup(
   for (const s of read.stored) {
     let m = stored.get(s.stationId);
     if (!m) stored.set(s.stationId, (m = new Map()));
-    m.set(Number(s.seq), { id: s.id, seq: Number(s.seq), status: s.status, refusal: s.refusal });
+    m.set(Number(s.seq), { id: s.id, seq: Number(s.seq), status: s.status, refusal: s.refusal, flag: s.flag ?? null });
   }
   return {
-    live: new Set(locked?.live ?? []),
+    live: new Map((locked?.live ?? []).map(([id, enrolledAtMs]) => [id, Number(enrolledAtMs)])),
     progress: new Map(read.progress.map(([s, p]) => [s, Number(p)])),
     stored,
     masterVersion: Number(read.master_version ?? 0),

@@ -33,15 +33,17 @@ export function registerFloorRoutes(app: FastifyInstance): void {
       if (!station) throw new HttpError(401, 'unauthorized', 'station token required');
       app.metrics.pushes.inc();
       try {
+        const receivedAtMs = Date.now();
         const events = parseBatch(station.id, body.events);
         // Shown on the dashboard and in metrics; never used for ordering (the server orders by its own sequence).
         // Recorded on the station row (with last_push_at) in the same transaction as the push.
-        const clockSkewMs = body.stationTime === undefined ? undefined : body.stationTime - Date.now();
+        const clockSkewMs = body.stationTime === undefined ? undefined : body.stationTime - receivedAtMs;
         const untrustedSlips = await checkSlips(app.db, events.flatMap((e) => (isUnparsed(e) ? [] : [e])));
-        const r = await ingest.submit({ stationId: station.id, events, clockSkewMs, untrustedSlips });
+        const r = await ingest.submit({ stationId: station.id, events, clockSkewMs, untrustedSlips, receivedAtMs });
         if (clockSkewMs !== undefined) app.metrics.clockSkew.set(Math.round(clockSkewMs / 1000), { station: station.id });
         app.metrics.eventsApplied.inc(r.applied);
         app.metrics.eventsRefused.inc(r.refused);
+        app.metrics.eventsFlagged.inc(r.flagged);
         return { results: r.results, lastAppliedSeq: r.lastAppliedSeq };
       } catch (err) {
         if (err instanceof PushError) throw new HttpError(err.status, err.code, err.message);

@@ -12,6 +12,8 @@ export interface StoredEvent {
   seq: number;
   status: 'applied' | 'refused';
   refusal: { code: string; message: string } | null;
+  /** The server's flag on an applied event (clock-bounds.ts), null when none. */
+  flag?: { code: string; message: string } | null;
 }
 
 export type SeqVerdict<E> =
@@ -44,7 +46,7 @@ export function judgeSeqs<E extends { id: string; seq: number }>(
   for (const e of old) {
     const s = storedById.get(e.id);
     if (!s) return { ok: false, error: new PushError(409, 'seq_conflict', `seq ${e.seq} of ${stationId} is already taken by another event`) };
-    duplicates.push({ id: e.id, seq: e.seq, status: 'duplicate', refusal: s.status === 'refused' ? s.refusal : null });
+    duplicates.push({ id: e.id, seq: e.seq, status: 'duplicate', refusal: s.status === 'refused' ? s.refusal : null, ...(s.flag ? { flag: s.flag } : {}) });
   }
   const gapAt = fresh.findIndex((e, i) => e.seq !== progress + 1 + i);
   if (gapAt >= 0) {
