@@ -25,6 +25,27 @@ export function verificationOverdue(line: LineDoc, atMs: number): boolean {
   return atMs - hlcWallTime(line.verification.lastPassAt) > VERIFICATION_INTERVAL_MS;
 }
 
+/** The line's verification as the station screen shows it (wall times as ISO strings). */
+export interface VerificationStatus {
+  /** 'failed': the last run failed; 'due': none since start-up, power-on or a new lot, or the hour is up; else 'ok'. */
+  status: 'ok' | 'due' | 'failed';
+  lastPassAt: string | null;
+  /** When the hourly verification falls (or fell) due: the last pass + the interval; null before any pass. */
+  dueAt: string | null;
+}
+
+/**
+ * What the screen says at `atMs`: the stored status, except that an 'ok' whose hour is up already reads 'due' (the
+ * station's timer records `md.verificationOverdue` only at its next check; a pass through the detector is held already).
+ */
+export function verificationStatus(line: LineDoc | undefined, atMs: number): VerificationStatus {
+  const passMs = line?.verification.lastPassAt ? hlcWallTime(line.verification.lastPassAt) : null;
+  const shown = { lastPassAt: passMs === null ? null : new Date(passMs).toISOString(), dueAt: passMs === null ? null : new Date(passMs + VERIFICATION_INTERVAL_MS).toISOString() };
+  if (!line) return { status: 'due', ...shown };
+  if (line.verification.status === 'failed') return { status: 'failed', ...shown };
+  return { status: verificationOverdue(line, atMs) ? 'due' : 'ok', ...shown };
+}
+
 /** Put pieces on hold (adds to the line's open hold, or opens one). Returns the line with the hold open. */
 function holdPieces(tx: Tx, line: LineDoc, items: Record<string, number>, reason: HoldDoc['reason']): LineDoc {
   const entries = Object.entries(items).filter(([, n]) => n > 0);

@@ -84,6 +84,15 @@ describe('judging a run', () => {
     expect(runTrigger({ ...base, lotChanged: true, startupRunDone: false })).toBe('startup');
     expect(runTrigger({ ...base, lotChanged: true, startupRunDone: false, powerOnPending: true })).toBe('power_on');
   });
+
+  it('a run started from the station is recorded with the trigger its operator gave', () => {
+    const base = { powerOnPending: false, startupRunDone: true, lotChanged: false };
+    expect(runTrigger({ ...base, requested: 'lot_end' })).toBe('lot_end');
+    expect(runTrigger({ ...base, requested: 'end_of_day' })).toBe('end_of_day');
+    // The operator says why, whatever the bridge would have guessed (a power-on is recorded on its own as md.powerOn).
+    expect(runTrigger({ powerOnPending: true, startupRunDone: false, lotChanged: true, requested: 'manual' })).toBe('manual');
+    expect(runTrigger({ ...base, lotChanged: true, requested: undefined })).toBe('lot_start');
+  });
 });
 
 describe('the check a recorded run must pass', () => {

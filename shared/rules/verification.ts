@@ -134,10 +134,17 @@ export interface RunContext {
   startupRunDone: boolean;
   /** The work order on the line is not the one that was there at the last passing run. */
   lotChanged: boolean;
+  /** The trigger given when the run was started from the station (`verification.start`). */
+  requested?: VerificationTrigger | undefined;
 }
 
-/** Why a run was made (DOMAIN.md: start-up, after a power cut, start of each lot, hourly), most specific first. */
+/**
+ * Why a run was made (DOMAIN.md: start-up, after a power cut, start and end of each lot, hourly, end of day). A run
+ * started from the station is what its operator said it was; one the detector started is named from what the bridge
+ * saw, most specific first.
+ */
 export function runTrigger(c: RunContext): VerificationTrigger {
+  if (c.requested) return c.requested;
   if (c.powerOnPending) return 'power_on';
   if (!c.startupRunDone) return 'startup';
   if (c.lotChanged) return 'lot_start';
