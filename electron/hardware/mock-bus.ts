@@ -3,8 +3,8 @@ import type { PortInfo, SerialBinding } from './ports';
 
 /**
  * Serial devices without a pty: a binding built on `@serialport/binding-mock` that a `DeviceConnection` opens like
- * any port, plus what the mock lacks: the device writing bytes *to* the station (`emit`), a USB serial number to
- * find it by, and unplug/replug (a pending read fails the way a pulled USB adapter's does, so the stream reports a
+ * any port, plus what the mock lacks: the device writing bytes *to* the station (`emit`) and reading what the
+ * station writes to it (`onWrite`), a USB serial number to find it by, and unplug/replug (a pending read fails the way a pulled USB adapter's does, so the stream reports a
  * disconnect and the connection has to reopen).
  *
  * `MockBinding` keeps one process-wide port table, so give each bus its own paths.
@@ -56,7 +56,11 @@ class BusPort {
   private unplugged: (err: Error) => void = () => {};
   private readonly gone: Promise<never>;
 
-  constructor(readonly inner: InnerPort) {
+  constructor(
+    readonly inner: InnerPort,
+    /** Told of every write the station makes to this port (the device reading it). */
+    private readonly written: (bytes: Uint8Array) => void,
+  ) {
     this.gone = new Promise<never>((_, reject) => {
       this.unplugged = reject;
     });
@@ -80,7 +84,12 @@ class BusPort {
     return Promise.race([this.inner.read(buffer, offset, length), this.gone]);
   }
   write(buffer: Buffer) {
-    return Promise.race([this.inner.write(buffer), this.gone]);
+    return Promise.race([
+      this.inner.write(buffer).then(() => {
+        this.written(Uint8Array.from(buffer));
+      }),
+      this.gone,
+    ]);
   }
   update(options: Parameters<InnerPort['update']>[0]) {
     return this.inner.update(options);
@@ -106,6 +115,8 @@ interface BusDevice {
   info: PortInfo;
   plugged: boolean;
   open: BusPort | null;
+  /** Listeners for what the station writes to the device. */
+  readers: Set<(bytes: Uint8Array) => void>;
 }
 
 export class MockSerialBus {
@@ -117,7 +128,9 @@ export class MockSerialBus {
     open: async (options: OpenRequest) => {
       const device = this.devices.get(options.path);
       if (!device || !device.plugged) throw new Error(`ENOENT: no such device ${options.path}`);
-      const port = new BusPort(await MockBinding.open(options));
+      const port = new BusPort(await MockBinding.open(options), (bytes) => {
+        for (const read of device.readers) read(bytes);
+      });
       device.open = port;
       return port;
     },
@@ -137,6 +150,7 @@ export class MockSerialBus {
       },
       plugged: true,
       open: null,
+      readers: new Set(),
     });
   }
 
@@ -146,6 +160,14 @@ export class MockSerialBus {
     if (!port || !port.isOpen) return false;
     port.inner.emitData(Buffer.from(bytes));
     return true;
+  }
+
+  /** The device reads what the station writes to it (e.g. a test-mode request); returns the unsubscribe. */
+  onWrite(path: string, listener: (bytes: Uint8Array) => void): () => void {
+    const device = this.devices.get(path);
+    if (!device) throw new Error(`no device ${path} on this bus`);
+    device.readers.add(listener);
+    return () => device.readers.delete(listener);
   }
 
   isOpen(path: string): boolean {
@@ -167,7 +189,7 @@ export class MockSerialBus {
     if (newPath !== path) {
       this.devices.delete(path);
       MockBinding.createPort(newPath, { echo: false, record: false });
-      this.devices.set(newPath, { info: { ...device.info, path: newPath }, plugged: true, open: null });
+      this.devices.set(newPath, { info: { ...device.info, path: newPath }, plugged: true, open: null, readers: device.readers });
       return;
     }
     device.plugged = true;

@@ -230,6 +230,24 @@ export class DeviceConnection<F extends DeviceFrame = DeviceFrame> {
     void this.attempt();
   }
 
+  /**
+   * Sends bytes to the device (a request such as test mode). Rejects when the port is not open, the write fails, or it
+   * has not drained within `timeoutMs` (a stuck port must not stall whoever waits for it).
+   */
+  write(bytes: Uint8Array, timeoutMs = 2000): Promise<void> {
+    const port = this.port;
+    if (!port || !this.state.connected) return Promise.reject(new Error(`${this.name} is not connected`));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`writing to ${this.name} timed out`)), timeoutMs);
+      const done = (err?: Error | null) => {
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      };
+      port.write(Buffer.from(bytes), (err) => (err ? done(err) : port.drain((e) => done(e))));
+    });
+  }
+
   /** Closes the port and stops reopening. Resolves once the port is closed. */
   async stop(): Promise<void> {
     this.running = false;

@@ -1,6 +1,7 @@
 import { SerialPortStream } from '@serialport/stream';
 import { SerialPort } from 'serialport';
 import { ETX, FRAMED_METAL_CODES, STX, xorChecksum, type FramedMessageType } from './framed-detector';
+import { HostRequestReader } from './host-request';
 import type { Metal, Terminator } from './driver';
 import type { MockSerialBus } from './mock-bus';
 import type { SerialBinding } from './ports';
@@ -41,6 +42,13 @@ export type DetectorEvent =
   | { kind: 'fault'; bits: number }
   | { kind: 'powerOn' }
   | { kind: 'counters' };
+
+/** The certified test pieces a simulated detector runs when asked to verify (DOMAIN.md: Fe 1.0, non-Fe, stainless). */
+export const CERTIFIED_PIECES: readonly DetectorEvent[] = [
+  { kind: 'verification', metal: 'fe', sizeMm: 1.0, pieceId: 'TP-FE-10', result: 'pass' },
+  { kind: 'verification', metal: 'nonfe', sizeMm: 1.5, pieceId: 'TP-NFE-15', result: 'pass' },
+  { kind: 'verification', metal: 'stainless', sizeMm: 2.0, pieceId: 'TP-SS-20', result: 'pass' },
+];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Line detector (default layout of LineDetectorDriver)
@@ -132,6 +140,7 @@ export class FramedDetectorSimulator {
   /** Set after power-on until the next message is sent. */
   private resetPending = false;
   private last: Uint8Array | null = null;
+  private readonly requests = new HostRequestReader();
 
   constructor(
     readonly deviceId = 'MD02',
@@ -194,6 +203,15 @@ export class FramedDetectorSimulator {
     return bytes;
   }
 
+  /**
+   * Bytes the station wrote to this detector (host-request.ts): a verification request addressed to it is answered
+   * with a run of `pieces` (its certified ones), as messages to send back in order.
+   */
+  answer(written: Uint8Array, pieces: readonly DetectorEvent[] = CERTIFIED_PIECES): Uint8Array[] {
+    const asked = this.requests.push(written).filter((r) => r.deviceId === this.deviceId && r.command === 'VER');
+    return asked.flatMap(() => pieces.map((p) => this.encode(p)));
+  }
+
   /** The device resending its last message (same number): the driver must drop it. */
   repeatLast(): Uint8Array {
     return this.last ?? new Uint8Array(0);
@@ -250,8 +268,17 @@ export interface ByteSink {
   close(): Promise<void>;
 }
 
-/** Writes into a port path (one end of a pty pair, or a real port looped to the station) with the real binding. */
-export function openPortSink(path: string, options: { baudRate?: number; binding?: SerialBinding } = {}): Promise<ByteSink> {
+/** A sink on a real port that also reads what the station sends the device. */
+export interface DevicePort extends ByteSink {
+  /** Bytes the station wrote (e.g. a test-mode request); returns the unsubscribe. */
+  onData(listener: (bytes: Uint8Array) => void): () => void;
+}
+
+/**
+ * Writes into a port path (one end of a pty pair, or a real port looped to the station) with the real binding, and
+ * reads what the station writes back.
+ */
+export function openPortSink(path: string, options: { baudRate?: number; binding?: SerialBinding } = {}): Promise<DevicePort> {
   return new Promise((resolve, reject) => {
     const port = new SerialPortStream({
       binding: options.binding ?? SerialPort.binding,
@@ -272,6 +299,11 @@ export function openPortSink(path: string, options: { baudRate?: number; binding
             port.write(Buffer.from(bytes), (e) => (e ? rej(e) : port.drain((d) => (d ? rej(d) : res()))));
           }),
         close: () => new Promise<void>((res) => (port.isOpen ? port.close(() => res()) : res())),
+        onData: (listener) => {
+          const read = (chunk: Buffer) => listener(Uint8Array.from(chunk));
+          port.on('data', read);
+          return () => port.off('data', read);
+        },
       });
     });
   });
