@@ -1,7 +1,8 @@
 /**
  * Simulated devices for the demo floor, on in-process mock serial ports (no pty needed): every station has a
  * barcode scanner port; finishing has a framed metal detector that runs a verification with certified test pieces
- * at start-up and then reports a pass every few seconds. The bytes are the real protocol (electron/hardware), the
+ * at start-up and whenever the station asks for one (`verification.start`: it answers the test-mode request with
+ * its certified pieces), and reports a pass every few seconds. The bytes are the real protocol (electron/hardware), the
  * bridge and the station core treat them exactly as they would a device on a cable.
  *
  * QSF_FLOOR_PASS_MS     detector pass interval (default 4000; 0 = no passes)
@@ -12,7 +13,7 @@ import type { RuntimePart } from '../electron/kiosk/run';
 import type { DeviceConfigInput } from '../electron/core/config';
 import { startHardwareBridge } from '../electron/hardware/bridge';
 import { MockSerialBus } from '../electron/hardware/mock-bus';
-import { FramedDetectorSimulator } from '../electron/hardware/simulator';
+import { CERTIFIED_PIECES, FramedDetectorSimulator } from '../electron/hardware/simulator';
 
 /** Short department codes in ids (ST-CUT-1, OP-SEW1): master data's own. */
 const CODE: Readonly<Record<Department, string>> = PLACE_CODE;
@@ -30,16 +31,21 @@ export function floorDevices(department: Department): RuntimePart[] {
     }
     const bridge = startHardwareBridge(core, devices, { binding: bus.binding });
     const timers: ReturnType<typeof setInterval>[] = [];
+    const stops: (() => void)[] = [];
     if (department === 'finishing') {
       const sim = new FramedDetectorSimulator('MD01');
       const send = (e: Parameters<FramedDetectorSimulator['encode']>[0]) => bus.emit(detectorPath, sim.encode(e));
       // Start-up verification with the certified pieces, once the port is open.
       setTimeout(() => {
         send({ kind: 'powerOn' });
-        send({ kind: 'verification', metal: 'fe', sizeMm: 1.0, pieceId: 'TP-FE-10', result: 'pass' });
-        send({ kind: 'verification', metal: 'nonfe', sizeMm: 1.5, pieceId: 'TP-NFE-15', result: 'pass' });
-        send({ kind: 'verification', metal: 'stainless', sizeMm: 2.0, pieceId: 'TP-SS-20', result: 'pass' });
+        for (const piece of CERTIFIED_PIECES) send(piece);
       }, 1_000);
+      // A verification started at the station: the detector runs its certified pieces (a moment apart, as by hand).
+      const unsubscribe = bus.onWrite(detectorPath, (bytes) => {
+        const replies = sim.answer(bytes);
+        replies.forEach((reply, i) => timers.push(setTimeout(() => bus.emit(detectorPath, reply), 500 * (i + 1))));
+      });
+      stops.push(unsubscribe);
       const passMs = Number(process.env.QSF_FLOOR_PASS_MS ?? 4_000);
       if (passMs > 0) timers.push(setInterval(() => send({ kind: 'pass' }), passMs));
       const detectMs = Number(process.env.QSF_FLOOR_DETECT_MS ?? 0);
@@ -48,6 +54,7 @@ export function floorDevices(department: Department): RuntimePart[] {
     return {
       stop: async () => {
         for (const t of timers) clearInterval(t);
+        for (const s of stops) s();
         await bridge.stop();
       },
     };

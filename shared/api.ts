@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { AlertDoc, ConflictDoc, HoldDoc, LineDoc, TransferDoc, WorkOrderDoc } from './docs';
-import { ActionSchema, type Action } from './events';
+import { ActionSchema, TestMetal, VerificationTrigger, type Action } from './events';
 import { Uuid } from './ids';
 import { Count, Department, OperatorId, Quantity, Role, WorkOrderId } from './master';
 import type { RefusalCode } from './refusal';
@@ -93,6 +93,25 @@ export const COMMANDS = {
     }),
     result: Ack,
   },
+  /**
+   * An operator or QC inspector (logged in) starts a detector verification: the detector is asked for test mode (a
+   * detector that takes no requests waits for the pieces run through by hand), its test-piece reports make the run,
+   * recorded as md.verification with this trigger in the operator's name. `deviceId` may be left out when the
+   * station has one detector; a run already being collected is the answer (`alreadyRunning`), never a second one.
+   */
+  'verification.start': {
+    params: z.object({ trigger: VerificationTrigger, deviceId: z.string().min(1).max(40).optional() }),
+    result: z.object({
+      deviceId: z.string(),
+      trigger: VerificationTrigger,
+      startedAt: z.string(),
+      /** The metals the run must test (the floor minimum plus the detector's own). */
+      required: z.array(TestMetal),
+      alreadyRunning: z.boolean(),
+      /** `requested`: the detector was asked for test mode; `manual`: it takes no requests, run the pieces through. */
+      testMode: z.enum(['requested', 'manual']),
+    }),
+  },
   'view.get': { params: z.object({}), result: z.unknown() },
 } as const;
 
@@ -148,6 +167,33 @@ export interface DeviceHealthView {
   errors: number;
   reconnects: number;
   message: string | null;
+  /** A detector's verification run being collected (null: none; absent: not a detector). */
+  verificationRun?: VerificationRunView | null;
+}
+
+/** A detector's verification run being collected: started at the station (`verification.start`) or by the detector. */
+export interface VerificationRunView {
+  /** The trigger given at the station; null for a run the detector started (named when it is recorded). */
+  trigger: VerificationTrigger | null;
+  /** Who started it at the station; null when the detector did. */
+  requestedBy: string | null;
+  startedAt: string;
+  /** Metals tested so far and pieces read (0: waiting for the first test piece). */
+  metals: TestMetal[];
+  pieces: number;
+  /** The metals the run must test. */
+  required: TestMetal[];
+}
+
+/** The line's detector verification, for the station screen's detector panel (`shared/rules/detector.ts`). */
+export interface VerificationView {
+  /** 'due': none since start-up, power-on or a new lot, or the hour is up; 'failed': the last run failed; else 'ok'. */
+  status: 'ok' | 'due' | 'failed';
+  lastPassAt: string | null;
+  /** When the hourly verification falls (or fell) due; null before any pass. */
+  dueAt: string | null;
+  /** Runs being collected now, per detector. */
+  running: (VerificationRunView & { deviceId: string })[];
 }
 
 /** An own event the server refused: it stays visible with its reason (and on the supervisors' conflict queue). */
@@ -167,6 +213,8 @@ export interface StationView {
   incoming: TransferDoc[];
   outgoing: TransferDoc[];
   line: LineDoc | null;
+  /** The detector panel: null when no detector is connected to this station. */
+  verification: VerificationView | null;
   alerts: AlertDoc[];
   holds: HoldDoc[];
   refused: RefusedEventView[];

@@ -26,6 +26,8 @@ export const DeviceConfig = z.discriminatedUnion('driver', [
         requiredMetals: z.array(TestMetal).min(1).default(['fe', 'nonfe', 'stainless']),
         /** A run not complete this long after its first test piece is recorded as failed. */
         timeoutMs: z.number().int().positive().default(60_000),
+        /** A run started at the station with no test piece this long after is cancelled (nothing recorded). */
+        startWindowMs: z.number().int().positive().default(300_000),
         /** Certified pieces, used when the detector does not send a piece's size or id. */
         testPieces: z.array(z.object({ metal: TestMetal, sizeMm: z.number().positive().max(20), pieceId: z.string().min(1).max(40) })).default([]),
       })

@@ -9,9 +9,9 @@
  * `StationCore` implements both; tests may hand either side a small fake instead.
  */
 import type { RxCollection, WithDeleted } from 'rxdb';
-import type { Ack, DeviceHealthView, ScanOutcome, SyncStatus } from '../../shared/api';
+import type { Ack, CommandError, CommandResult, DeviceHealthView, ScanOutcome, SyncStatus, VerificationRunView } from '../../shared/api';
 import type { LineDoc } from '../../shared/docs';
-import type { Action, FloorEvent } from '../../shared/events';
+import type { Action, FloorEvent, VerificationTrigger } from '../../shared/events';
 import type { Station } from '../../shared/master';
 import type { StoredDocument, StoredEvent } from '../store/station-db';
 import type { StationConfig } from './config';
@@ -79,10 +79,35 @@ export interface StationHardwarePort {
   readonly isClosed: boolean;
   /** A line as local state shows it (pulled + own pending events), or undefined if this station has none of it. */
   lineStatus(lineId: string): LineDoc | undefined;
-  /** Device events (detector, verification timer) enter the same queue as operator commands. */
-  recordDevice(action: Action): Promise<Ack>;
+  /**
+   * Device events (detector, verification timer) enter the same queue as operator commands; `operatorId`: the operator
+   * a device event was done for (who started a verification run), else none.
+   */
+  recordDevice(action: Action, opts?: { operatorId: string }): Promise<Ack>;
   latchLine(lineId: string, reason: string): void;
   unlatchLine(lineId: string): void;
   deviceScan(deviceId: string, scan: { data: string; symbology: string | null }): Promise<ScanOutcome>;
   setHardware(health: DeviceHealthView[]): void;
+  /** The bridge's detectors, for station commands (`verification.start`) and the screen; returns the detach. */
+  attachDetectors(control: DetectorControl): () => void;
+}
+
+/** A verification run asked for at the station (`verification.start`). */
+export interface VerificationRequest {
+  trigger: VerificationTrigger;
+  deviceId?: string | undefined;
+  /** The logged-in operator who started it: the run is recorded in their name. */
+  operatorId: string;
+}
+
+export type VerificationStart =
+  | ({ ok: true } & CommandResult<'verification.start'>)
+  | { ok: false; code: Extract<CommandError['code'], 'bad_request' | 'not_found' | 'refused'>; message: string };
+
+/** What the station core may ask of the hardware bridge's detectors. */
+export interface DetectorControl {
+  /** Starts a run on a detector (asks it for test mode where it takes requests), or says why not. */
+  startVerification(request: VerificationRequest): Promise<VerificationStart>;
+  /** The runs being collected now, live. */
+  runs(): (VerificationRunView & { deviceId: string })[];
 }

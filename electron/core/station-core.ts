@@ -31,6 +31,7 @@ import { uuidv7 } from '../../shared/ids';
 import { canSupervise, type Operator, type Station } from '../../shared/master';
 import { decide } from '../../shared/reducer';
 import { RefusalDocument } from '../../shared/refusal';
+import { verificationStatus } from '../../shared/rules/detector';
 import { verifyPin } from '../../shared/security/pin';
 import { openStationDb, type StationDatabase, type StoredDocument } from '../store/station-db';
 import { commandHandlers, fail, interpretScan, type CommandHost } from './commands';
@@ -39,7 +40,7 @@ import type { StationConfig } from './config';
 import { loadOrCreateStationKeys, type StationKeys } from './keys';
 import { LocalState } from './local-state';
 import { PinGuard } from './pin-guard';
-import type { PulledDocuments, ReplicationCollections, StationHardwarePort, StationSyncPort } from './ports';
+import type { DetectorControl, PulledDocuments, ReplicationCollections, StationHardwarePort, StationSyncPort } from './ports';
 import { writePulledDocuments } from './pulled-documents';
 import { SerialQueue } from './serial-queue';
 
@@ -89,6 +90,8 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
   private closed = false;
   private syncStatus: SyncStatus = { state: 'disabled', backlog: 0, lastPushAt: null, lastPullAt: null, lastError: null };
   private hardware: DeviceHealthView[] = [];
+  /** The hardware bridge's detectors, once it attached them. */
+  private detectorControl: DetectorControl | null = null;
   private readonly host: CommandHost;
   /** One handler per command of the table, registered per area (./commands). */
   private readonly handlers: CommandHandlers;
@@ -136,6 +139,7 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
       signSlip: (fields) => signTransferSlip(fields, this.keys.privateKey),
       publicKeyOf: (stationId) => this.publicKeyOf(stationId),
       view: () => this.view(),
+      detectors: () => this.detectorControl,
     };
   }
 
@@ -278,8 +282,19 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
   }
 
   /** Device events (detector, verification timer) enter the same queue as operator commands. */
-  recordDevice(action: Action): Promise<Ack> {
-    return this.queue.run(() => this.record(action, { operatorId: null }));
+  recordDevice(action: Action, opts?: { operatorId: string }): Promise<Ack> {
+    return this.queue.run(() => this.record(action, { operatorId: opts?.operatorId ?? null }));
+  }
+
+  /** The hardware bridge's detectors (one bridge per core); the returned function detaches them. */
+  attachDetectors(control: DetectorControl): () => void {
+    this.detectorControl = control;
+    this.scheduleView();
+    return () => {
+      if (this.detectorControl !== control) return;
+      this.detectorControl = null;
+      this.scheduleView();
+    };
   }
 
   // ---- sessions and credentials ----------------------------------------------------------------------------------
@@ -434,6 +449,8 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
   setHardware(health: DeviceHealthView[]): void {
     this.hardware = health;
     for (const l of this.listeners.hardware) l(health);
+    // The view's detector panel shows the runs being collected.
+    this.scheduleView();
   }
 
   // ---- views -------------------------------------------------------------------------------------------------------
@@ -503,6 +520,7 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
       incoming: Object.values(s.transfer).filter((t) => t.receivingDepartment === dept && t.status === 'locked'),
       outgoing: Object.values(s.transfer).filter((t) => t.from === dept),
       line: s.line[this.station.lineId] ?? null,
+      verification: this.detectorControl ? { ...verificationStatus(s.line[this.station.lineId], this.now()), running: this.detectorControl.runs() } : null,
       alerts: Object.values(s.alert).filter((a) => a.status === 'open' && (a.lineId === null || a.lineId === this.station.lineId)),
       holds: Object.values(s.hold).filter((h) => h.status === 'open' && h.lineId === this.station.lineId),
       refused: refusals,

@@ -2,9 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceScanView } from '../../shared/api';
 import type { EventOf } from '../../shared/events';
 import type { DeviceConfigInput } from '../core/config';
-import { TEST_PIN, tempDir } from '../core/testing';
+import { TEST_PIN, rosterDocuments, tempDir } from '../core/testing';
 import { startHardwareBridge, type HardwareBridge, type HardwareBridgeOptions } from './bridge';
 import { FIN_LINE, openFinishingStation, until, type FinishingStation } from './testing/bridge';
+import { HostRequestReader } from './host-request';
 import { MockSerialBus } from './mock-bus';
 import { FramedDetectorSimulator, encodeLine, encodeScan, type DetectorEvent } from './simulator';
 
@@ -254,6 +255,119 @@ describe('hardware bridge: frames to events', () => {
         { driver: 'scanner', deviceId: 'SC09', path: '/dev/b' },
       ]),
     ).toThrow(/twice/);
+  });
+});
+
+describe('hardware bridge: a verification started from the station (verification.start)', () => {
+  const login = (r: FinishingStation) => r.core.call('session.login', { badge: 'B:OP-FIN1', pin: TEST_PIN });
+  const failure = (p: Promise<unknown>) => p.then(() => 'started', (e: unknown) => (e as { error?: { code: string; message: string } }).error);
+
+  it('asks the framed detector for test mode; its run is recorded with the operator and the trigger given, and the screen follows it', async () => {
+    const r = await rig(framed('MD01'));
+    const path = r.bridge.health()[0]?.connection.path as string;
+    const written: Uint8Array[] = [];
+    r.bus.onWrite(path, (b) => written.push(b));
+    expect(await failure(r.core.call('verification.start', { trigger: 'lot_start' }))).toMatchObject({ code: 'unauthenticated' });
+    expect(r.core.view().verification).toEqual({ status: 'due', lastPassAt: null, dueAt: null, running: [] });
+
+    await login(r);
+    const started = await r.core.call('verification.start', { trigger: 'lot_start' });
+    expect(started).toEqual({ deviceId: 'MD01', trigger: 'lot_start', startedAt: expect.any(String), required: ['fe', 'nonfe', 'stainless'], alreadyRunning: false, testMode: 'requested' });
+    await until(() => written.length > 0, 2000, 'test-mode request written');
+    expect(new HostRequestReader().push(Buffer.concat(written))).toEqual([{ deviceId: 'MD01', command: 'VER' }]);
+    const waiting = { trigger: 'lot_start', requestedBy: 'OP-FIN1', startedAt: started.startedAt, metals: [], pieces: 0, required: ['fe', 'nonfe', 'stainless'] };
+    expect(r.core.view().verification).toEqual({ status: 'due', lastPassAt: null, dueAt: null, running: [{ deviceId: 'MD01', ...waiting }] });
+    expect(r.core.hardwareHealth()[0]?.verificationRun).toEqual(waiting);
+    // Pressed again (or by someone else): the run already waiting is the answer, not a second run.
+    expect(await r.core.call('verification.start', { trigger: 'manual' })).toMatchObject({ alreadyRunning: true, trigger: 'lot_start', startedAt: started.startedAt });
+
+    const sim = new FramedDetectorSimulator('MD01');
+    await r.send(path, ...fullRun(sim));
+    const runs = ofType(r, 'md.verification') as EventOf<'md.verification'>[];
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ operatorId: 'OP-FIN1', payload: { trigger: 'lot_start', result: 'pass', deviceId: 'MD01' } });
+    const passMs = Number(runs[0]?.hlc.slice(0, 13));
+    expect(r.core.view().verification).toEqual({ status: 'ok', lastPassAt: new Date(passMs).toISOString(), dueAt: new Date(passMs + 3_600_000).toISOString(), running: [] });
+    expect(r.bridge.health()[0]?.verificationRun).toBeNull();
+    expect(written).toHaveLength(1);
+  });
+
+  it('a run the detector started already takes the trigger and the operator when someone presses start during it', async () => {
+    const r = await rig(framed('MD01'));
+    const path = r.bridge.health()[0]?.connection.path as string;
+    const sim = new FramedDetectorSimulator('MD01');
+    await r.send(path, sim.encode(verify('fe')));
+    expect(r.bridge.health()[0]?.verificationRun).toMatchObject({ trigger: null, requestedBy: null, metals: ['fe'], pieces: 1 });
+    await login(r);
+    expect(await r.core.call('verification.start', { trigger: 'hourly' })).toMatchObject({ alreadyRunning: true, trigger: 'hourly' });
+    await r.send(path, sim.encode(verify('nonfe')), sim.encode(verify('stainless')));
+    expect(ofType(r, 'md.verification')[0]).toMatchObject({ operatorId: 'OP-FIN1', payload: { trigger: 'hourly', result: 'pass' } });
+  });
+
+  it('a started run that gets no test piece within its window is cancelled: nothing recorded, the line stays due, the screen says why', async () => {
+    const r = await rig(framed('MD01', { verification: { startWindowMs: 120 } }));
+    await login(r);
+    await r.core.call('verification.start', { trigger: 'manual' });
+    expect(r.bridge.health()[0]?.verificationRun).toMatchObject({ trigger: 'manual', pieces: 0 });
+    await until(() => r.bridge.health()[0]?.verificationRun === null, 3000, 'start window over');
+    await r.bridge.idle();
+    expect(ofType(r, 'md.verification')).toHaveLength(0);
+    expect(r.core.view().verification).toMatchObject({ status: 'due', running: [] });
+    expect(r.bridge.health()[0]?.message).toMatch(/no test piece .* cancelled/);
+    // Started again, it runs as usual.
+    await r.core.call('verification.start', { trigger: 'manual' });
+    const path = r.bridge.health()[0]?.connection.path as string;
+    await r.send(path, ...fullRun(new FramedDetectorSimulator('MD01')));
+    expect(ofType(r, 'md.verification')[0]).toMatchObject({ payload: { trigger: 'manual', result: 'pass' } });
+  });
+
+  it('a line detector takes no request: the run waits for the pieces run through by hand', async () => {
+    const r = await rig((p) => [{ driver: 'line-detector', deviceId: 'MD01', path: p[0] }]);
+    const path = r.bridge.health()[0]?.connection.path as string;
+    const written: Uint8Array[] = [];
+    r.bus.onWrite(path, (b) => written.push(b));
+    await login(r);
+    expect(await r.core.call('verification.start', { trigger: 'end_of_day' })).toMatchObject({ deviceId: 'MD01', testMode: 'manual', alreadyRunning: false });
+    const pieces = (['fe', 'nonfe', 'stainless'] as const).map((m) => encodeLine(verify(m)));
+    await r.send(path, ...pieces);
+    expect(ofType(r, 'md.verification')[0]).toMatchObject({ operatorId: 'OP-FIN1', payload: { trigger: 'end_of_day', result: 'pass' } });
+    expect(written).toHaveLength(0);
+  });
+
+  it('with two detectors the request names one; an unknown or unplugged detector, or a station without one, is refused', async () => {
+    const r = await rig((p) => [
+      { driver: 'framed-detector', deviceId: 'MD01', path: p[0] },
+      { driver: 'framed-detector', deviceId: 'MD02', path: p[1] },
+    ], 2);
+    await login(r);
+    expect(await failure(r.core.call('verification.start', { trigger: 'manual' }))).toEqual({ code: 'bad_request', message: 'this station has 2 detectors: name one (MD01, MD02)' });
+    expect(await failure(r.core.call('verification.start', { trigger: 'manual', deviceId: 'MD09' }))).toEqual({ code: 'not_found', message: 'no detector MD09 at this station (MD01, MD02)' });
+    const p2 = r.bridge.health()[1]?.connection.path as string;
+    r.bus.unplug(p2);
+    await until(() => r.bridge.health()[1]?.connected === false, 3000, 'MD02 unplugged');
+    expect(await failure(r.core.call('verification.start', { trigger: 'manual', deviceId: 'MD02' }))).toEqual({ code: 'refused', message: 'detector MD02 is not connected: check its cable, then start again' });
+    expect(await r.core.call('verification.start', { trigger: 'manual', deviceId: 'MD01' })).toMatchObject({ deviceId: 'MD01' });
+
+    await r.bridge.stop();
+    expect(await failure(r.core.call('verification.start', { trigger: 'manual', deviceId: 'MD01' }))).toEqual({ code: 'not_found', message: 'no metal detector is connected to this station' });
+    expect(r.core.view().verification).toBeNull();
+    expect(ofType(r, 'md.verification')).toHaveLength(0); // the run waiting for its first piece was dropped, not failed
+  });
+
+  it('the operator who started a run left the roster before it ended: the run is recorded as the detector\'s own', async () => {
+    const r = await rig(framed('MD01'));
+    await login(r);
+    await r.core.call('verification.start', { trigger: 'hourly' });
+    const roster = await rosterDocuments();
+    const op = roster.find((d) => d.kind === 'operator' && d.id === 'OP-FIN1');
+    if (!op) throw new Error('fixture: no OP-FIN1');
+    await r.core.seedDocuments([{ ...op, body: { ...op.body, active: false } }]);
+    const path = r.bridge.health()[0]?.connection.path as string;
+    await r.send(path, ...fullRun(new FramedDetectorSimulator('MD01')));
+    const runs = ofType(r, 'md.verification');
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ operatorId: null, payload: { trigger: 'hourly', result: 'pass' } });
+    expect(r.core.view().line?.verification.status).toBe('ok');
   });
 });
 

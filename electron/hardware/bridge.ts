@@ -4,17 +4,19 @@
  *   device-queue.ts          the device's frames handled strictly one after another: a detection's `md.detection` is
  *                            committed durably by the core before the next frame from that detector is looked at
  *   recorder.ts              frame -> event (the mapping table is there)
- *   verification-run.ts      test pieces gathered into one run, judged by shared/rules/verification.ts
+ *   verification-run.ts      test pieces gathered into one run, judged by shared/rules/verification.ts; a run started
+ *                            at the station (`verification.start`, through `DetectorControl`) asks the detector for
+ *                            test mode first (host-request.ts)
  *   device-health.ts         what the frames came to, joined with the connection's health, pushed to the screen
  * and for the line: verification-overdue.ts, a timer that every `checkIntervalMs` records `md.verificationOverdue`
  * once per overdue period when the line's last passing verification is older than the hourly interval.
  */
 import type { z } from 'zod';
-import type { StationHardwarePort } from '../core/ports';
+import type { DetectorControl, StationHardwarePort, VerificationRequest, VerificationStart } from '../core/ports';
 import type { DeviceConfigInput } from '../core/config';
 import { DeviceTally, HealthPublisher, deviceHealth, type BridgeDeviceHealth } from './device-health';
 import { DeviceQueue } from './device-queue';
-import { connectDevice, parseDevices } from './device-setup';
+import { connectDevice, parseDevices, testModeRequest } from './device-setup';
 import type { BackoffSchema, DeviceConnection, PortLister, SerialBinding } from './ports';
 import { FrameRecorder, deviceRecorder, errorText, type Log, type RecordAction } from './recorder';
 import { OverdueCheck } from './verification-overdue';
@@ -43,6 +45,8 @@ export interface HardwareBridge {
   idle(): Promise<void>;
   /** Runs the overdue-verification check now instead of waiting for the timer. */
   checkVerification(): Promise<void>;
+  /** Starts a verification run on a detector, as `verification.start` does through the core. */
+  startVerification(request: VerificationRequest): Promise<VerificationStart>;
 }
 
 /** One configured device with everything that handles its frames. */
@@ -83,6 +87,7 @@ export function startHardwareBridge(core: StationHardwarePort, devices: readonly
     const tally = new DeviceTally();
     const queue = new DeviceQueue((err) => tally.failed(`frame handling failed: ${errorText(err)}`));
     const record = deviceRecorder({ core, deviceId, tally, log });
+    const request = testModeRequest(config);
     const verification = new VerificationRun({
       lineId,
       deviceId,
@@ -95,6 +100,7 @@ export function startHardwareBridge(core: StationHardwarePort, devices: readonly
       },
       enqueue: (task) => queue.enqueue(task),
       changed: publish.soon,
+      requestTestMode: request ? () => conn.write(request) : null,
     });
     const recorder = new FrameRecorder({
       core,
@@ -119,6 +125,27 @@ export function startHardwareBridge(core: StationHardwarePort, devices: readonly
   }
   const interval = timerDevice ? setInterval(() => void checkVerification(), opts.checkIntervalMs ?? core.config.verificationCheckMs) : null;
 
+  const detectors = list.filter((d) => d.isDetector);
+  const names = detectors.map((d) => d.deviceId).join(', ');
+  async function startVerification(request: VerificationRequest): Promise<VerificationStart> {
+    const d = request.deviceId === undefined && detectors.length === 1 ? detectors[0] : detectors.find((x) => x.deviceId === request.deviceId);
+    if (stopped || detectors.length === 0) return { ok: false, code: 'not_found', message: 'no metal detector is connected to this station' };
+    if (!d && request.deviceId === undefined) return { ok: false, code: 'bad_request', message: `this station has ${detectors.length} detectors: name one (${names})` };
+    if (!d) return { ok: false, code: 'not_found', message: `no detector ${request.deviceId ?? ''} at this station (${names})` };
+    if (!d.conn.connected) return { ok: false, code: 'refused', message: `detector ${d.deviceId} is not connected: check its cable, then start again` };
+    const started = await d.verification.start(request);
+    publish.now();
+    return started;
+  }
+  const control: DetectorControl = {
+    startVerification,
+    runs: () => detectors.flatMap((d) => {
+      const run = d.verification.view();
+      return run ? [{ deviceId: d.deviceId, ...run }] : [];
+    }),
+  };
+  const detach = detectors.length > 0 ? core.attachDetectors(control) : () => undefined;
+
   for (const d of list) {
     d.conn.on('frame', (frame) => {
       if (stopped) return;
@@ -139,9 +166,11 @@ export function startHardwareBridge(core: StationHardwarePort, devices: readonly
     health,
     idle,
     checkVerification,
+    startVerification,
     async stop() {
       if (stopped) return;
       stopped = true;
+      detach();
       if (interval) clearInterval(interval);
       await Promise.all(list.map((d) => d.conn.stop()));
       for (const d of list) d.verification.interrupt();

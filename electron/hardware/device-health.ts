@@ -2,17 +2,9 @@
  * Device health as the bridge sees it: what each device's frames came to (recorded, refused by the rules, not
  * recorded and why), joined with its connection's health, and pushed to the station screen.
  */
-import type { DeviceHealthView } from '../../shared/api';
-import type { TestMetal } from '../../shared/events';
+import type { DeviceHealthView, VerificationRunView } from '../../shared/api';
 import type { DeviceFamily } from './driver';
 import type { ConnectionHealth } from './ports';
-
-/** The verification run a detector is collecting, as the screen shows it. */
-export interface RunView {
-  metals: TestMetal[];
-  pieces: number;
-  startedAt: string;
-}
 
 /** Per-device health: the screen's `DeviceHealthView` plus what the bridge counted. */
 export interface BridgeDeviceHealth extends DeviceHealthView {
@@ -27,8 +19,8 @@ export interface BridgeDeviceHealth extends DeviceHealthView {
   passesNotRecorded: number;
   /** Frames received and not handled yet. */
   backlog: number;
-  /** The verification run being collected, if any. */
-  verificationRun: RunView | null;
+  /** The verification run being collected, if any (null for a scanner). */
+  verificationRun: VerificationRunView | null;
   connection: ConnectionHealth;
 }
 
@@ -60,7 +52,7 @@ export interface DeviceState {
   family: DeviceFamily;
   tally: DeviceTally;
   backlog: number;
-  run: RunView | null;
+  run: VerificationRunView | null;
   connection: ConnectionHealth;
 }
 
@@ -111,6 +103,7 @@ export function screenView(h: BridgeDeviceHealth): DeviceHealthView {
     errors: h.errors,
     reconnects: h.reconnects,
     message: h.message,
+    ...(h.kind === 'scanner' ? {} : { verificationRun: h.verificationRun }),
   };
 }
 

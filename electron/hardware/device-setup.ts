@@ -7,6 +7,7 @@ import { describeIssues } from '../../shared/events';
 import { DeviceConfig, type DeviceConfigInput } from '../core/config';
 import type { Driver } from './driver';
 import { FramedDetectorConfigSchema, createFramedDetector } from './framed-detector';
+import { encodeHostRequest } from './host-request';
 import { LineDetectorConfigSchema, createLineDetector } from './line-detector';
 import { DeviceConnection, DeviceLocatorSchema, type BackoffSchema, type DeviceLocatorInput, type PortLister, type SerialBinding } from './ports';
 import { ScannerConfigSchema, createScanner } from './scanner';
@@ -45,6 +46,14 @@ export function connectDevice(config: DeviceConfig, opts: ConnectionOptions): De
     ...(opts.list ? { list: opts.list } : {}),
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
   });
+}
+
+/**
+ * What the station sends a detector to start a verification run (host-request.ts): framed detectors are asked for
+ * test mode; line detectors take no requests (null: the run waits for the pieces run through by hand).
+ */
+export function testModeRequest(d: DeviceConfig): Uint8Array | null {
+  return d.driver === 'framed-detector' ? encodeHostRequest({ deviceId: d.deviceId, command: 'VER' }) : null;
 }
 
 function makeDriver(d: DeviceConfig): Driver {

@@ -29,12 +29,13 @@ export const errorText = (err: unknown): string => (err instanceof Error ? err.m
 
 export type Log = (msg: string, extra?: Record<string, unknown>) => void;
 
-export type RecordAction = (action: Action) => Promise<RecordOutcome>;
+/** Records one device action; `operatorId`: the operator it was done for (who started a verification run). */
+export type RecordAction = (action: Action, opts?: { operatorId: string }) => Promise<RecordOutcome>;
 
 /** Records one device's actions through the core, counting how each went in the device's tally. */
 export function deviceRecorder(o: { core: Pick<RecordingCore, 'recordDevice'>; deviceId: string; tally: DeviceTally; log: Log }): RecordAction {
   const { core, deviceId, tally, log } = o;
-  return async (action) => {
+  return async (action, opts) => {
     const parsed = ActionSchema.safeParse(action);
     if (!parsed.success) {
       tally.failed(`${action.type} not recorded: ${describeIssues(parsed.error)}`);
@@ -42,7 +43,7 @@ export function deviceRecorder(o: { core: Pick<RecordingCore, 'recordDevice'>; d
       return 'failed';
     }
     try {
-      await core.recordDevice(action);
+      await core.recordDevice(action, opts);
       tally.recorded++;
       return 'ok';
     } catch (err) {

@@ -1,9 +1,12 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { VerificationRunView } from '../../shared/api';
 import type { EventOf, FloorEvent } from '../../shared/events';
+import { workOrderIdFor } from '../../shared/master';
+import { mo } from '../../shared/testing/fixtures';
 import type { DeviceConfigInput } from '../../electron/core/config';
-import { TEST_PIN, badgeOf, tempDir } from '../../electron/core/testing';
+import { TEST_PIN, badgeOf, orderDocuments, tempDir } from '../../electron/core/testing';
 import { startHardwareBridge, type HardwareBridge } from '../../electron/hardware/bridge';
 import { FIN_LINE, openFinishingStation, seededRandom, until, type FinishingStation } from '../../electron/hardware/testing/bridge';
 import {
@@ -13,8 +16,8 @@ import {
   openPtyPair,
   socatAvailable,
   splitAt,
-  type ByteSink,
   type DetectorEvent,
+  type DevicePort,
   type PtyPair,
 } from '../../electron/hardware/simulator';
 
@@ -37,9 +40,11 @@ interface Rig extends FinishingStation {
   sim: FramedDetectorSimulator;
   link: string;
   pair: PtyPair;
-  sink: ByteSink;
+  sink: DevicePort;
   /** Writes each chunk as its own write, then waits until the bridge has read and handled every byte. */
   send(...chunks: Uint8Array[]): Promise<void>;
+  /** From now on the simulated detector answers the station's verification requests with its certified pieces. */
+  answerRequests(): void;
   /** Encodes device events and sends them as one stream, cut at random byte positions. */
   sendSplit(events: DetectorEvent[], seed: number): Promise<void>;
   since(seq: number): FloorEvent[];
@@ -64,13 +69,21 @@ async function rig(verification: NonNullable<DeviceConfigInput['verification']> 
   cleanups.push(() => r.sink.close());
   r.sim = new FramedDetectorSimulator('MD01');
   let written = 0;
+  const write = async (c: Uint8Array) => {
+    written += c.length;
+    await r.sink.write(c);
+  };
   r.send = async (...chunks) => {
-    for (const c of chunks) {
-      await r.sink.write(c);
-      written += c.length;
-    }
+    for (const c of chunks) await write(c);
     await until(() => r.bridge.health()[0]?.connection.driver.bytesIn === written, 5000, `bridge to read ${written} bytes`);
     await r.bridge.idle();
+  };
+  r.answerRequests = () => {
+    cleanups.push(
+      r.sink.onData((bytes) => {
+        for (const reply of r.sim.answer(bytes)) void write(reply);
+      }),
+    );
   };
   r.sendSplit = async (events, seed) => {
     const bytes = Buffer.concat(events.map((e) => r.sim.encode(e)));
@@ -107,7 +120,76 @@ async function release(r: Rig): Promise<void> {
   });
 }
 
+const login = (r: Rig) => r.core.call('session.login', { badge: badgeOf('finishing'), pin: TEST_PIN });
+
+/** The next lot (same article and destination) reaches the line: its first groomed pieces are recorded there. */
+async function nextLot(r: Rig, qty: number): Promise<string> {
+  const order = mo(2, { quantity: qty });
+  await r.core.seedDocuments(orderDocuments([order]));
+  const workOrderId = workOrderIdFor(order.id, 'finishing');
+  const wo = r.core.state.workOrder[workOrderId];
+  if (!wo) throw new Error(`fixture: ${workOrderId} was not seeded`);
+  await r.core.seedDocuments([{ kind: 'workOrder', id: workOrderId, body: { ...wo, status: 'received', receivedQty: qty, stageQty: { stuffing: qty, closing: qty } } }]);
+  await login(r);
+  await r.core.call('action.record', { action: { type: 'finishing.step', payload: { workOrderId, lineId: FIN_LINE, step: 'grooming', qty } } });
+  return workOrderId;
+}
+
+async function releaseHold(r: Rig, results: { workOrderId: string; passedQty: number; rejectedQty: number }[]): Promise<void> {
+  const [hold, ...more] = r.core.view().holds;
+  if (!hold || more.length) throw new Error(`expected one open hold, found ${r.core.view().holds.length}`);
+  await r.core.call('hold.release', { holdId: hold.id, results, supervisorBadge: badgeOf('finishing', true), supervisorPin: TEST_PIN });
+}
+
 describe.skipIf(!hasSocat)('safety flow through a real pty', () => {
+  it('the walk (issue #12 item 2): a new lot makes verification due and every piece goes on hold; the operator starts a verification, the detector answers, the due state lifts and the supervisor\'s release clears the hold', async () => {
+    const r = await rig();
+    const runsSeen: (VerificationRunView | null | undefined)[] = [];
+    r.core.subscribe('hardware', (h) => runsSeen.push(h[0]?.verificationRun));
+    // The detector's own start-up run; the first lot's pieces go on freely.
+    await r.sendSplit([...RUN, ...times(2, PASS)], 51);
+    expect(r.core.view().verification).toMatchObject({ status: 'ok', running: [] });
+
+    const lot = await nextLot(r, 40);
+    const held = () => r.core.state.workOrder[lot]?.heldQty;
+    expect(r.core.view().verification?.status).toBe('due');
+    await r.sendSplit(times(3, PASS), 52);
+    expect(held()).toBe(3);
+    // A supervisor releases the hold: it settles those pieces, not the detector. The next ones go on hold again; before
+    // a verification could be started at the station, only a restart (the detector's power-on run) ended this.
+    await releaseHold(r, [{ workOrderId: lot, passedQty: 3, rejectedQty: 0 }]);
+    expect(held()).toBe(0);
+    await r.sendSplit(times(2, PASS), 53);
+    expect(held()).toBe(2);
+    expect(r.core.view().verification).toMatchObject({ status: 'due', running: [] });
+
+    // The operator starts a lot-start verification from the core's API; the detector is asked for test mode over the
+    // pty and runs its certified pieces.
+    r.answerRequests();
+    const before = verifications(r.events).length;
+    const started = await r.core.call('verification.start', { trigger: 'lot_start' });
+    expect(started).toMatchObject({ deviceId: 'MD01', trigger: 'lot_start', testMode: 'requested', alreadyRunning: false });
+    expect(runsSeen).toContainEqual(expect.objectContaining({ trigger: 'lot_start', requestedBy: 'OP-FIN1', pieces: 0 }));
+    await until(() => verifications(r.events).length === before + 1, 5000, 'the started run recorded');
+    await r.bridge.idle();
+    const run = verifications(r.events).at(-1);
+    expect(run).toMatchObject({ operatorId: 'OP-FIN1', payload: { trigger: 'lot_start', result: 'pass', deviceId: 'MD01' } });
+    expect(run?.payload.pieces.map((p) => p.pieceId)).toEqual(['TP-FE-10', 'TP-NFE-15', 'TP-SS-20']);
+    const passMs = Number(run?.hlc.slice(0, 13));
+    expect(r.core.view().verification).toEqual({ status: 'ok', lastPassAt: new Date(passMs).toISOString(), dueAt: new Date(passMs + 3_600_000).toISOString(), running: [] });
+
+    // Pieces after the pass go on; the two from before it stay on hold until the supervisor records re-inspection.
+    await r.sendSplit(times(4, PASS), 54);
+    expect(held()).toBe(2);
+    expect(r.core.view().line?.sinceLastPass).toEqual({ [lot]: 4 });
+    await releaseHold(r, [{ workOrderId: lot, passedQty: 1, rejectedQty: 1 }]);
+    expect(held()).toBe(0);
+    expect(r.core.view().holds).toEqual([]);
+    expect(r.core.state.workOrder[lot]).toMatchObject({ scrappedQty: 1 });
+    expect(r.core.view().verification?.status).toBe('ok');
+    expect(r.bridge.health()[0]).toMatchObject({ recordFailures: 0, refused: 0, message: null });
+  });
+
   it('a detection mid-stream is committed before any later frame; the halted line refuses passes until a supervisor releases it', async () => {
     const r = await rig();
     await r.send(...RUN.map((e) => r.sim.encode(e)));

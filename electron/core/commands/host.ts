@@ -7,6 +7,7 @@ import type { TransferSlipFields } from '../../../shared/barcode';
 import type { FloorState } from '../../../shared/docs';
 import type { Action, FloorEvent } from '../../../shared/events';
 import type { MasterData, Operator, Station } from '../../../shared/master';
+import type { DetectorControl } from '../ports';
 
 /** A command failed: nothing was recorded. */
 export class CommandFailure extends Error {
@@ -47,6 +48,8 @@ export interface CommandHost {
   /** The public key of a station whose slips this one trusts (not revoked), if known. */
   publicKeyOf(stationId: string): Promise<CryptoKey | undefined>;
   view(): StationView;
+  /** The hardware bridge's detectors, or null when none is connected to this station. */
+  detectors(): DetectorControl | null;
 }
 
 export type CommandHandler<C extends CommandName> = (params: ParsedParams<C>, ctx: HandlerContext) => Promise<CommandResult<C>> | CommandResult<C>;
