@@ -94,6 +94,18 @@ export const COMMANDS = {
     result: Ack,
   },
   /**
+   * Packing: a supervisor closes an order short, completing it with what is packed while pieces of it are still
+   * upstream or in transit (packing.shortClosed; the work order keeps who, why and how many short).
+   */
+  'packing.shortClose': {
+    params: SupervisorCredential.extend({
+      workOrderId: WorkOrderId,
+      reason: z.string().trim().min(3).max(500),
+      eventId: Uuid.optional(),
+    }),
+    result: Ack,
+  },
+  /**
    * An operator or QC inspector (logged in) starts a detector verification: the detector is asked for test mode (a
    * detector that takes no requests waits for the pieces run through by hand), its test-piece reports make the run,
    * recorded as md.verification with this trigger in the operator's name. `deviceId` may be left out when the

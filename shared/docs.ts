@@ -43,6 +43,24 @@ export interface WorkOrderDoc {
   transfersOut?: string[];
   /** Open conflicts holding an acceptance into this work order (pieces here that are not counted until decided). */
   disputes?: string[];
+  /** Packing only: a supervisor closed the order short (`packing.shortClosed`); absent when completed in full. */
+  shortClose?: ShortClose;
+}
+
+/** The audit of a short close: who, why, when, and what the order lacked (counts when it was decided). */
+export interface ShortClose {
+  by: string;
+  reason: string;
+  eventId: string;
+  at: string;
+  plannedQty: number;
+  packedQty: number;
+  /** plannedQty − packedQty (never below 0). */
+  shortQty: number;
+  /** Pieces still in the WIP of the order's other departments. */
+  upstreamQty: number;
+  /** Pieces LOCKed in transfers not yet counted in. */
+  inTransitQty: number;
 }
 
 export interface TransferDoc {
@@ -336,6 +354,19 @@ export const WorkOrderDocSchema: z.ZodType<WorkOrderDoc> = z.looseObject({
   finalInspection: z.enum(['pending', 'pass', 'fail']),
   transfersOut: z.array(z.string()).optional(),
   disputes: z.array(z.string()).optional(),
+  shortClose: z
+    .looseObject({
+      by: z.string(),
+      reason: z.string(),
+      eventId: z.string(),
+      at: Iso,
+      plannedQty: Qty,
+      packedQty: Qty,
+      shortQty: Qty,
+      upstreamQty: Qty,
+      inTransitQty: Qty,
+    })
+    .optional(),
 });
 
 const TransferStatus = z.enum(['locked', 'accepted', 'discrepancy', 'awaiting_lock', 'disputed', 'void']);

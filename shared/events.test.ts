@@ -100,6 +100,7 @@ const SAMPLES: { [T in EventType]: PayloadOf<T> } = {
   'packing.shippingMark': { workOrderId: PCK, sscc: SSCC },
   'packing.finalInspection': { workOrderId: PCK, result: 'pass', sampleSize: 8, defectsFound: 0 },
   'packing.completed': { workOrderId: PCK },
+  'packing.shortClosed': { workOrderId: PCK, supervisorId: 'OP-SUP1', reason: 'ship week closes today' },
   'md.pass': { lineId: 'LN-FIN-1', workOrderId: FIN, deviceId: 'MD01', count: 1 },
   'md.detection': { lineId: 'LN-FIN-1', workOrderId: FIN, deviceId: 'MD01', metal: 'fe', messageNo: 42 },
   'md.verification': {

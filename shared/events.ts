@@ -151,6 +151,11 @@ export const PAYLOADS = {
     defectsFound: Count,
   }),
   'packing.completed': z.object({ workOrderId: WorkOrderId }),
+  /**
+   * A supervisor closes an order short at packing: completed with what is packed while pieces of it are still upstream
+   * or in transit (shared/rules/packing.ts records who, why and how many).
+   */
+  'packing.shortClosed': z.object({ workOrderId: WorkOrderId, supervisorId: OperatorId, reason: Reason }),
   'md.pass': z.object({ lineId: LineId, workOrderId: WorkOrderId, deviceId: DeviceId, count: Quantity }),
   'md.detection': z.object({
     lineId: LineId,

@@ -46,6 +46,7 @@ const HANDLERS: { [T in EventType]: Handler<T> } = {
   'packing.shippingMark': packing.printShippingMark,
   'packing.finalInspection': packing.recordFinalInspection,
   'packing.completed': packing.completePacking,
+  'packing.shortClosed': packing.shortClosePacking,
   'md.pass': detector.recordDetectorPass,
   'md.detection': detector.recordDetection,
   'md.verification': detector.recordVerification,

@@ -49,6 +49,8 @@ export const REFUSAL_CODES = [
   'duplicate_carton',
   'unknown_carton',
   'not_ready',
+  /** Packing cannot complete an order while pieces of it are upstream or in transit (a supervisor may close it short). */
+  'pieces_upstream',
   /**
    * Not a rule's refusal: the server could not parse the event (an event type or field it does not know, e.g. from a
    * newer station version). Its envelope (id, station, seq) was usable, so it is kept, refused, in seq order.

@@ -1,7 +1,8 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { workOrderIdFor } from '../../shared/master';
+import { newWorkOrderDoc } from '../../shared/docs';
+import { fanOut, workOrderIdFor } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
 import { PIN_GUARD_FILE } from './pin-guard';
 import { CommandFailure, StationCore } from './station-core';
@@ -369,5 +370,46 @@ describe('station core: PIN guessing is bounded without a lock-out weapon (issue
     const core = await StationCore.open(stationConfig('cutting', t.dir));
     cleanups.push(() => core.close());
     expect(core.lastSequence).toBe(0);
+  });
+});
+
+describe('station core: closing an order at packing (issue 12)', () => {
+  const PCK = workOrderIdFor(M.id, 'packing');
+  const workOrder = (place: 'finishing' | 'packing') => {
+    const wo = fanOut(M).find((w) => w.place === place);
+    if (!wo) throw new Error(`no ${place} work order`);
+    return newWorkOrderDoc(wo);
+  };
+
+  it('refuses completion while the station sees pieces upstream; only a supervisor closes it short, with a reason', async () => {
+    const { core } = await station('packing');
+    const fin = workOrder('finishing');
+    const pck = workOrder('packing');
+    await core.seedDocuments([
+      // 50 came in at finishing, 5 scrapped, 30 handed to packing: 15 are still at finishing.
+      { kind: 'workOrder', id: fin.id, body: { ...fin, receivedQty: 50, scrappedQty: 5, sentQty: 30, stageQty: { stuffing: 45, closing: 45, grooming: 45, metal_detected: 45, converted: 30 } } },
+      { kind: 'workOrder', id: pck.id, body: { ...pck, receivedQty: 30, stageQty: { sorted: 30, packed: 30 }, cartons: ['012345670000000015'], finalInspection: 'pass' } },
+    ]);
+    await core.call('session.login', { badge: badgeOf('packing'), pin: TEST_PIN });
+    const done = await failure(core.call('action.record', { action: { type: 'packing.completed', payload: { workOrderId: PCK } } }));
+    expect(done).toMatchObject({ code: 'refused', refusal: 'pieces_upstream' });
+    expect(done.message).toMatch(/15 at finishing/);
+
+    // Not through action.record, not with an operator's badge, not without a reason.
+    const direct = await failure(core.call('action.record', { action: { type: 'packing.shortClosed', payload: { workOrderId: PCK, supervisorId: 'OP-PCKSV', reason: 'ship week closes' } } }));
+    expect(direct.code).toBe('bad_request');
+    const close = { workOrderId: PCK, reason: 'ship week closes; the rest follows on the next order' };
+    expect((await failure(core.call('packing.shortClose', { ...close, supervisorBadge: badgeOf('packing'), supervisorPin: TEST_PIN }))).code).toBe('unauthenticated');
+    expect((await failure(core.call('packing.shortClose', { ...close, reason: '', supervisorBadge: badgeOf('packing', true), supervisorPin: TEST_PIN }))).code).toBe('bad_request');
+    expect(core.state.workOrder[PCK]?.status).not.toBe('closed');
+
+    const ack = await core.call('packing.shortClose', { ...close, supervisorBadge: badgeOf('packing', true), supervisorPin: TEST_PIN });
+    expect(core.state.workOrder[PCK]).toMatchObject({
+      status: 'closed',
+      shortClose: { by: 'OP-PCKSV', reason: close.reason, eventId: ack.eventId, plannedQty: 50, packedQty: 30, shortQty: 20, upstreamQty: 15, inTransitQty: 0 },
+    });
+    // Recorded in the logged-in operator's session, signed by the supervisor.
+    const recorded = (await core.eventsAfter(ack.seq - 1)).find((e) => e.id === ack.eventId);
+    expect(recorded).toMatchObject({ type: 'packing.shortClosed', operatorId: 'OP-PCK1', payload: { supervisorId: 'OP-PCKSV' } });
   });
 });

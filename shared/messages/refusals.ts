@@ -50,6 +50,10 @@ export const REFUSAL_TEXT: Record<RefusalCode, Bilingual> = {
   duplicate_carton: { en: 'This carton was already packed.', id: 'Karton ini sudah dikemas.' },
   unknown_carton: { en: 'This carton is not known.', id: 'Karton ini tidak dikenal.' },
   not_ready: { en: 'Not ready yet.', id: 'Belum siap.' },
+  pieces_upstream: {
+    en: 'Pieces of this order are still in other departments or in transit: wait for them, or a supervisor closes the order short.',
+    id: 'Masih ada potongan pesanan ini di departemen lain atau dalam pengiriman: tunggu, atau supervisor menutup pesanan dengan kekurangan.',
+  },
   invalid_event: { en: 'The server could not read this record (newer version?).', id: 'Server tidak dapat membaca catatan ini (versi lebih baru?).' },
   hlc_node_mismatch: { en: 'This record carries another station’s clock: it was not counted.', id: 'Catatan ini membawa jam stasiun lain: tidak dihitung.' },
   clock_ahead: { en: 'This station’s clock is ahead of the server: the record counts at the server’s time. Set the clock.', id: 'Jam stasiun ini lebih cepat dari server: catatan dihitung dengan waktu server. Atur jamnya.' },

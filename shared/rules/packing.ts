@@ -1,7 +1,9 @@
+import type { DocOf, WorkOrderDoc } from '../docs';
 import type { EventOf } from '../events';
-import { advance, stageCount } from './pipeline';
+import { ROUTES, workOrderIdFor, type Place } from '../master';
+import { advance, piecesAt, stageCount } from './pipeline';
 import { enterLine } from './line';
-import { refuse, type Tx } from './tx';
+import { NeedDocs, refuse, type DocKey, type Tx } from './tx';
 
 /** Steps 470–490: sort received goods by destination and ship week (splitting multi-destination orders). */
 export function sortForPacking(tx: Tx, e: EventOf<'packing.sorted'>): void {
@@ -35,12 +37,108 @@ export function recordFinalInspection(tx: Tx, e: EventOf<'packing.finalInspectio
   tx.put({ ...wo, finalInspection: e.payload.result });
 }
 
-/** Step 580: complete only when everything received is packed and the final inspection passed. */
-export function completePacking(tx: Tx, e: EventOf<'packing.completed'>): void {
-  const wo = tx.ownWorkOrder(e.payload.workOrderId);
+/** Packing's own part of step 580: the final inspection passed and everything received is packed. Returns the packed count. */
+function packingDone(wo: WorkOrderDoc): number {
   if (wo.finalInspection !== 'pass') refuse('not_ready', `${wo.id} has not passed final inspection`);
   const packed = stageCount(wo, 'packed');
   const expected = wo.receivedQty - wo.scrappedQty;
   if (packed !== expected) refuse('not_ready', `${packed} of ${expected} pieces of ${wo.id} are packed`);
+  return packed;
+}
+
+/** What of an order has not reached packing: pieces in its other work orders' WIP, in transit, or waiting in a conflict. */
+interface NotYetPacked {
+  /** Pieces in the WIP of the order's other departments, per place. */
+  upstream: { place: Place; qty: number }[];
+  upstreamQty: number;
+  /** Pieces LOCKed in transfers of the order not counted in yet (Route 3: out at the vendor). */
+  inTransitQty: number;
+  /** Open or waiting conflicts holding an acceptance into one of the order's work orders. */
+  conflicts: number;
+}
+
+/**
+ * Reads every work order of the order's route and the transfers they sent. A station holds only its own department's
+ * work orders (and the transfers addressed to it): what it does not hold it cannot count, and the server, which holds
+ * every document (DocReader.complete), decides. On the server the documents not loaded yet are asked for together
+ * (work orders, then their transfers: two loads, however many transfers an order has).
+ */
+function notYetPacked(tx: Tx, wo: WorkOrderDoc): NotYetPacked {
+  const left: NotYetPacked = { upstream: [], upstreamQty: 0, inTransitQty: 0, conflicts: wo.disputes?.length ?? 0 };
+  const others = readAll(tx, 'workOrder', ROUTES[wo.route].filter((p) => p !== wo.place).map((p) => workOrderIdFor(wo.moId, p)));
+  const transfers = readAll(tx, 'transfer', others.flatMap((o) => o.transfersOut ?? []));
+  for (const other of others) {
+    const here = piecesAt(other);
+    if (here > 0) {
+      left.upstream.push({ place: other.place, qty: here });
+      left.upstreamQty += here;
+    }
+    left.conflicts += other.disputes?.length ?? 0;
+  }
+  for (const t of transfers) if (t.status === 'locked') left.inTransitQty += t.quantity;
+  return left;
+}
+
+/** The documents of `ids` the reader has (absent ones skipped); the server's missing ones asked for in one NeedDocs. */
+function readAll<K extends 'workOrder' | 'transfer'>(tx: Tx, kind: K, ids: readonly string[]): DocOf<K>[] {
+  const found: DocOf<K>[] = [];
+  const need: DocKey[] = [];
+  for (const id of ids) {
+    try {
+      const doc = tx.get(kind, id);
+      if (doc) found.push(doc);
+    } catch (err) {
+      if (!(err instanceof NeedDocs)) throw err;
+      need.push(...err.keys);
+    }
+  }
+  if (need.length > 0) throw new NeedDocs(need);
+  return found;
+}
+
+function describeLeft(left: NotYetPacked): string {
+  const parts = left.upstream.map((u) => `${u.qty} at ${u.place}`);
+  if (left.inTransitQty > 0) parts.push(`${left.inTransitQty} in transit`);
+  if (left.conflicts > 0) parts.push(`${left.conflicts} handover(s) waiting in a conflict`);
+  return parts.join(', ');
+}
+
+/**
+ * Step 580: complete only when everything received is packed, the final inspection passed, and no piece of the order is
+ * still upstream or in transit (else a supervisor closes it short: `shortClosePacking`).
+ */
+export function completePacking(tx: Tx, e: EventOf<'packing.completed'>): void {
+  const wo = tx.ownWorkOrder(e.payload.workOrderId);
+  packingDone(wo);
+  const left = notYetPacked(tx, wo);
+  if (left.upstreamQty + left.inTransitQty + left.conflicts > 0) {
+    refuse('pieces_upstream', `${wo.moId} still has ${describeLeft(left)}: wait for them, or a supervisor closes the order short`);
+  }
   tx.put({ ...wo, status: 'closed' });
+}
+
+/**
+ * A supervisor of packing closes the order short: completed with what is packed (packing's own part of step 580 still
+ * holds), whatever is still upstream or in transit. The work order keeps the audit: who, why, and how many short.
+ */
+export function shortClosePacking(tx: Tx, e: EventOf<'packing.shortClosed'>): void {
+  const wo = tx.ownWorkOrder(e.payload.workOrderId);
+  tx.supervisor(e.payload.supervisorId, tx.department);
+  const packed = packingDone(wo);
+  const left = notYetPacked(tx, wo);
+  tx.put({
+    ...wo,
+    status: 'closed',
+    shortClose: {
+      by: e.payload.supervisorId,
+      reason: e.payload.reason,
+      eventId: e.id,
+      at: e.hlc,
+      plannedQty: wo.plannedQty,
+      packedQty: packed,
+      shortQty: Math.max(0, wo.plannedQty - packed),
+      upstreamQty: left.upstreamQty,
+      inTransitQty: left.inTransitQty,
+    },
+  });
 }

@@ -14,6 +14,7 @@ export const DEDICATED_COMMAND: Partial<Record<Action['type'], string>> = {
   'hold.released': 'hold.release (supervisor badge + PIN)',
   'needle.broken': 'needle.report (supervisor badge + PIN)',
   'conflict.resolved': 'conflict.resolve (supervisor badge + PIN)',
+  'packing.shortClosed': 'packing.shortClose (supervisor badge + PIN)',
   'transfer.created': 'transfer.create (prints the signed slip)',
   'transfer.accepted': 'transfer.accept (checks the slip)',
   'transfer.discrepancy': 'transfer.accept with a discrepancy reason',

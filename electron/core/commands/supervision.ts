@@ -1,10 +1,11 @@
 /**
  * Commands that need a supervisor's own badge + PIN at the station: releasing a halted line or a hold, reporting a
- * broken needle, settling a QT-09 conflict. The credential is checked offline against the roster.
+ * broken needle, settling a QT-09 conflict, closing an order short at packing. The credential is checked offline
+ * against the roster.
  */
 import type { CommandHandlers, CommandHost } from './host';
 
-type SupervisionCommands = 'line.release' | 'hold.release' | 'needle.report' | 'conflict.resolve';
+type SupervisionCommands = 'line.release' | 'hold.release' | 'needle.report' | 'conflict.resolve' | 'packing.shortClose';
 
 export function supervisionHandlers(host: CommandHost): Pick<CommandHandlers, SupervisionCommands> {
   return {
@@ -46,6 +47,13 @@ export function supervisionHandlers(host: CommandHost): Pick<CommandHandlers, Su
       const sup = await host.checkSupervisor(q.supervisorBadge, q.supervisorPin, connection);
       return host.record(
         { type: 'conflict.resolved', payload: { conflictId: q.conflictId, decision: q.decision, supervisorId: sup.id, note: q.note } },
+        { eventId: q.eventId, operatorId: host.sessionOperatorId() ?? sup.id },
+      );
+    },
+    'packing.shortClose': async (q, { connection }) => {
+      const sup = await host.checkSupervisor(q.supervisorBadge, q.supervisorPin, connection);
+      return host.record(
+        { type: 'packing.shortClosed', payload: { workOrderId: q.workOrderId, supervisorId: sup.id, reason: q.reason } },
         { eventId: q.eventId, operatorId: host.sessionOperatorId() ?? sup.id },
       );
     },
