@@ -51,6 +51,19 @@ function acceptFromSlip(floor: Floor, transferId: string, slip: SlipCopy, counte
   return floor.f.event('ST-FIN-1', operatorOf('finishing'), action);
 }
 
+/**
+ * ST-SEW-1 accepts `quantity` pieces from ST-CUT-1's slip before any of cutting's events arrived (accepted by the
+ * rules, nothing refused).
+ */
+function sewingAcceptsCuttingSlip(quantity: number): { floor: Floor; t: string } {
+  const floor = new Floor([M], master, undefined, true);
+  const t = uuidv7();
+  const slip = { ...slipOf('ST-CUT-1', quantity, 'cutting'), toWorkOrderId: W('sewing') };
+  const accept = floor.f.event('ST-SEW-1', operatorOf('sewing'), { type: 'transfer.accepted', payload: { transferId: t, workOrderId: W('cutting'), toWorkOrderId: W('sewing'), countedQty: quantity, lineId: lineOf('sewing'), slip } });
+  expect(arrive(floor, [accept]).refused).toEqual([]);
+  return { floor, t };
+}
+
 /** Applies events in the given order as the server would, checking conservation after every one. */
 function arrive(floor: Floor, events: readonly FloorEvent[]): { refused: string[] } {
   const refused: string[] = [];
@@ -181,11 +194,7 @@ describe('QT-09: work done downstream on pieces that wait is parked, not refused
 
 describe('QT-09: an acceptance from a slip whose sender has not synced yet waits for its LOCK', () => {
   it('counts nothing until the sender\'s output and LOCK arrive, then replays', () => {
-    const floor = new Floor([M], master, undefined, true);
-    const t = uuidv7();
-    const slip = { ...slipOf('ST-CUT-1', 30, 'cutting'), toWorkOrderId: W('sewing') };
-    const accept = floor.f.event('ST-SEW-1', operatorOf('sewing'), { type: 'transfer.accepted', payload: { transferId: t, workOrderId: W('cutting'), toWorkOrderId: W('sewing'), countedQty: 30, lineId: lineOf('sewing'), slip } });
-    expect(arrive(floor, [accept]).refused).toEqual([]);
+    const { floor, t } = sewingAcceptsCuttingSlip(30);
     expect(floor.state.transfer[t]).toMatchObject({ status: 'awaiting_lock', senderDebited: false });
     expect(floor.state.conflict[t]).toMatchObject({ type: 'awaiting_lock', status: 'waiting' });
     expect(floor.wo(M.id, 'sewing').receivedQty).toBe(0);
@@ -216,11 +225,7 @@ describe('QT-09: a slip creates no goods from nothing', () => {
   });
 
   it('a slip for pieces the sender never produced (+100) counts nothing: it waits for a LOCK that never comes', () => {
-    const floor = new Floor([M], master, undefined, true);
-    const t = uuidv7();
-    const slip = { ...slipOf('ST-CUT-1', 100, 'cutting'), toWorkOrderId: W('sewing') };
-    const accept = floor.f.event('ST-SEW-1', operatorOf('sewing'), { type: 'transfer.accepted', payload: { transferId: t, workOrderId: W('cutting'), toWorkOrderId: W('sewing'), countedQty: 100, lineId: lineOf('sewing'), slip } });
-    expect(arrive(floor, [accept]).refused).toEqual([]);
+    const { floor, t } = sewingAcceptsCuttingSlip(100);
     expect(floor.wo(M.id, 'sewing').receivedQty).toBe(0);
     expect(floor.state.conflict[t]?.status).toBe('waiting');
   });
