@@ -105,6 +105,21 @@ export const COMMANDS = {
     }),
     result: Ack,
   },
+  /** The logged-in operator saw an alert (raised → acknowledged; shared/rules/alerts.ts). */
+  'alert.acknowledge': {
+    params: z.object({ alertId: Uuid, note: z.string().trim().max(500).optional(), eventId: Uuid.optional() }),
+    result: Ack,
+  },
+  /** A supervisor or QC inspector of the department (their own badge + PIN in the supervisor fields) is on it. */
+  'alert.investigate': {
+    params: SupervisorCredential.extend({ alertId: Uuid, note: z.string().trim().min(3).max(500), eventId: Uuid.optional() }),
+    result: Ack,
+  },
+  /** A supervisor or QC inspector of the department closes an alert, saying why (a halt's closes with line.release). */
+  'alert.close': {
+    params: SupervisorCredential.extend({ alertId: Uuid, note: z.string().trim().min(3).max(500), eventId: Uuid.optional() }),
+    result: Ack,
+  },
   /**
    * An operator or QC inspector (logged in) starts a detector verification: the detector is asked for test mode (a
    * detector that takes no requests waits for the pieces run through by hand), its test-piece reports make the run,

@@ -130,6 +130,8 @@ export interface LineDoc {
   openHoldId: string | null;
   rejects: number;
   faults: number;
+  /** Alerts raised on this line and not closed yet (shared/rules/alerts.ts closes them when their cause is gone). */
+  alerts?: string[];
 }
 
 export interface HoldDoc {
@@ -146,6 +148,20 @@ export interface HoldDoc {
   releasedEventId: string | null;
 }
 
+/** raised → acknowledged (an operator saw it) → investigating (a supervisor or QC inspector is on it) → closed. */
+export type AlertStatus = 'raised' | 'acknowledged' | 'investigating' | 'closed';
+/** Why an alert closed: by hand (a supervisor or QC inspector, with a note), or its cause is gone. */
+export type AlertCloseReason = 'closed_by_hand' | 'verification_passed' | 'line_released' | 'hold_released' | 'superseded';
+
+/** One step of an alert after it was raised: who (null: the rules, its cause gone), when (HLC), by which event, why. */
+export interface AlertStep {
+  status: Exclude<AlertStatus, 'raised'>;
+  by: string | null;
+  at: string;
+  eventId: string;
+  note: string;
+}
+
 export interface AlertDoc {
   kind: 'alert';
   id: string;
@@ -154,10 +170,16 @@ export interface AlertDoc {
   lineId: string | null;
   workOrderId: string | null;
   message: string;
-  status: 'open' | 'closed';
+  status: AlertStatus;
   raisedEventId: string;
   raisedAt: string;
+  /** The hold its pieces went into when it was raised (its release is the alert's cause gone); null: none. */
+  holdId?: string | null;
+  /** Every step after it was raised, in order (absent on alerts written before steps were kept). */
+  steps?: AlertStep[];
   closedEventId: string | null;
+  /** null while open. */
+  closedBecause?: AlertCloseReason | null;
 }
 
 /** One side of a competing claim: a transfer of the same work order that holds the pieces. */
@@ -419,6 +441,7 @@ export const LineDocSchema: z.ZodType<LineDoc> = z.looseObject({
   openHoldId: z.string().nullable(),
   rejects: z.number(),
   faults: z.number(),
+  alerts: z.array(z.string()).optional(),
 });
 
 export const HoldDocSchema: z.ZodType<HoldDoc> = z.looseObject({
@@ -442,10 +465,24 @@ export const AlertDocSchema: z.ZodType<AlertDoc> = z.looseObject({
   lineId: z.string().nullable(),
   workOrderId: z.string().nullable(),
   message: z.string(),
-  status: z.enum(['open', 'closed']),
+  // 'open': an alert written before the lifecycle (raised, not yet acknowledged).
+  status: z.preprocess((s) => (s === 'open' ? 'raised' : s), z.enum(['raised', 'acknowledged', 'investigating', 'closed'])),
   raisedEventId: z.string(),
   raisedAt: Iso,
+  holdId: z.string().nullable().optional(),
+  steps: z
+    .array(
+      z.looseObject({
+        status: z.enum(['acknowledged', 'investigating', 'closed']),
+        by: z.string().nullable(),
+        at: Iso,
+        eventId: z.string(),
+        note: z.string(),
+      }),
+    )
+    .optional(),
   closedEventId: z.string().nullable(),
+  closedBecause: z.enum(['closed_by_hand', 'verification_passed', 'line_released', 'hold_released', 'superseded']).nullable().optional(),
 });
 
 export const ConflictDocSchema: z.ZodType<ConflictDoc> = z.looseObject({

@@ -133,6 +133,9 @@ const SAMPLES: { [T in EventType]: PayloadOf<T> } = {
     piecesInProcess: 20,
   },
   'conflict.resolved': { conflictId: '0190a8c2-7b3e-7c4d-8e5f-0123456789ab', decision: 'void', supervisorId: 'OP-SUP1', note: 'same pieces on two slips' },
+  'alert.acknowledged': { alertId: '0190a8c2-7b3e-7c4d-8e5f-0123456789ab', note: 'seen' },
+  'alert.investigating': { alertId: '0190a8c2-7b3e-7c4d-8e5f-0123456789ab', signedBy: 'OP-SUP1', note: 'checking the belt' },
+  'alert.closed': { alertId: '0190a8c2-7b3e-7c4d-8e5f-0123456789ab', signedBy: 'OP-SUP1', note: 'belt cleaned' },
   'spk.closed': { workOrderId: CUT, department: 'cutting' },
 };
 
@@ -148,6 +151,8 @@ const OPTIONAL: Partial<Record<EventType, readonly string[]>> = {
   'md.fault': ['suspectedDetection'],
   /** Stations before the field existed did not send it: their runs stay readable (the rules then require Fe). */
   'md.verification': ['requiredMetals'],
+  /** An operator acknowledging an alert need not say anything. */
+  'alert.acknowledged': ['note'],
 };
 
 type Json = Record<string, unknown>;

@@ -216,6 +216,12 @@ export const PAYLOADS = {
     supervisorId: OperatorId,
     note: z.string().trim().min(5, 'say why (at least 5 characters)').max(1000),
   }),
+  /** An alert's lifecycle (AlertDoc in docs.ts, shared/rules/alerts.ts): the logged-in operator saw it. */
+  'alert.acknowledged': z.object({ alertId: Uuid, note: z.string().trim().max(500).optional() }),
+  /** A supervisor or QC inspector of the department (`signedBy`, their own credential) is on it. */
+  'alert.investigating': z.object({ alertId: Uuid, signedBy: OperatorId, note: Reason }),
+  /** A supervisor or QC inspector closes it, saying why. */
+  'alert.closed': z.object({ alertId: Uuid, signedBy: OperatorId, note: Reason }),
 } as const;
 
 export type EventType = keyof typeof PAYLOADS;

@@ -222,8 +222,28 @@ function checkInvariants(state: FloorState): void {
     if (t.status === 'accepted') expect(t.countedQty).toBe(t.quantity);
     if (t.status === 'discrepancy') expect(t.countedQty).not.toBe(t.quantity);
   }
+  const OPEN = ['raised', 'acknowledged', 'investigating'];
   for (const line of Object.values(state.line)) {
-    if (line.halt) expect(state.alert[line.halt.haltId]?.status).toBe('open');
+    if (line.halt) expect(OPEN).toContain(state.alert[line.halt.haltId]?.status);
+    // The line lists exactly its alerts not closed yet.
+    const open = Object.values(state.alert).filter((a) => a.lineId === line.id && OPEN.includes(a.status)).map((a) => a.id);
+    expect([...(line.alerts ?? [])].sort(), `${line.id} alerts`).toEqual(open.sort());
+  }
+  // No alert stays open once its cause is gone; every closed one says why, and its last step is the close.
+  for (const a of Object.values(state.alert)) {
+    const line = a.lineId === null ? undefined : state.line[a.lineId];
+    const holdReleased = !a.holdId || state.hold[a.holdId]?.status === 'released';
+    if (a.status === 'closed') {
+      expect(a.closedBecause, a.id).not.toBeNull();
+      expect(a.steps?.at(-1)).toMatchObject({ status: 'closed', eventId: a.closedEventId });
+    } else if (a.type === 'metal_detection' || a.type === 'manual_halt') {
+      expect(line?.halt?.haltId, `${a.type} ${a.id} open without its halt`).toBe(a.id);
+    } else if (a.type === 'verification_overdue' || a.type === 'verification_failed') {
+      const passedSince = line?.verification.lastPassAt != null && line.verification.lastPassAt > a.raisedAt;
+      expect(passedSince && holdReleased, `${a.type} ${a.id} open after a pass and its hold's release`).toBe(false);
+    } else if (a.type === 'needle_fragments_missing') {
+      expect(holdReleased).toBe(false);
+    }
   }
 }
 

@@ -266,7 +266,7 @@ describe('metal detection halts the line', () => {
     const det = floor.do('finishing', { type: 'md.detection', payload: { lineId: lineOf('finishing'), deviceId: 'MD01', metal: 'fe', workOrderId: W('finishing') } }, null);
     const line = floor.state.line[lineOf('finishing')];
     expect(line?.halt).toMatchObject({ haltId: det.id, cause: 'detection', metal: 'fe' });
-    expect(floor.state.alert[det.id]).toMatchObject({ severity: 'P1', status: 'open' });
+    expect(floor.state.alert[det.id]).toMatchObject({ severity: 'P1', status: 'raised' });
 
     const pass = floor.try('finishing', { type: 'md.pass', payload: { lineId: lineOf('finishing'), workOrderId: W('finishing'), deviceId: 'MD01', count: 1 } }, null);
     expect(pass.ok ? 'ok' : pass.refusal.code).toBe('line_halted');
@@ -300,7 +300,7 @@ describe('metal detection halts the line', () => {
     expect(floor.state.alert[plain.id]).toMatchObject({ severity: 'P2', type: 'detector_fault' });
     const lost = floor.do('finishing', { type: 'md.fault', payload: { lineId: lineOf('finishing'), deviceId: 'MD01', bits: 0, description: 'messages 0003-0005 lost', suspectedDetection: true } }, null);
     expect(floor.state.line[lineOf('finishing')]?.halt).toMatchObject({ haltId: lost.id, cause: 'suspected_detection' });
-    expect(floor.state.alert[lost.id]).toMatchObject({ severity: 'P1', status: 'open' });
+    expect(floor.state.alert[lost.id]).toMatchObject({ severity: 'P1', status: 'raised' });
     const pass = floor.try('finishing', { type: 'md.pass', payload: { lineId: lineOf('finishing'), workOrderId: W('finishing'), deviceId: 'MD01', count: 1 } }, null);
     expect(pass.ok ? 'ok' : pass.refusal.code).toBe('line_halted');
     floor.do('finishing', { type: 'line.released', payload: { lineId: lineOf('finishing'), haltId: lost.id, supervisorId: supervisorOf('finishing'), disposition: 'no_fault_found', correctiveAction: 'pieces since last pass re-scanned' } });
@@ -415,7 +415,7 @@ describe('cutting shortage, broken needles', () => {
   it('a shortage raises an escalation for the supervisor', () => {
     const floor = new Floor([M]);
     const e = floor.do('cutting', { type: 'cutting.shortage', payload: { workOrderId: W('cutting'), shortQty: 12, reason: 'fabric roll short' } });
-    expect(floor.state.alert[e.id]).toMatchObject({ type: 'shortage', status: 'open', workOrderId: W('cutting') });
+    expect(floor.state.alert[e.id]).toMatchObject({ type: 'shortage', status: 'raised', workOrderId: W('cutting') });
     expect(floor.wo(M.id, 'cutting').shortageQty).toBe(12);
   });
 

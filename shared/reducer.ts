@@ -2,6 +2,7 @@ import { emptyState, stateReader, withChanges, type Doc, type DocReader, type Fl
 import type { EventOf, EventType, FloorEvent } from './events';
 import type { MasterData } from './master';
 import type { Refusal } from './refusal';
+import * as alerts from './rules/alerts';
 import { parkIfDisputed } from './rules/conflict';
 import * as detector from './rules/detector';
 import * as line from './rules/line';
@@ -59,6 +60,9 @@ const HANDLERS: { [T in EventType]: Handler<T> } = {
   'needle.broken': detector.reportBrokenNeedle,
   'spk.closed': work.closeSpk,
   'conflict.resolved': (tx, e) => transfer.resolveConflict(tx, e, decide),
+  'alert.acknowledged': alerts.acknowledgeAlert,
+  'alert.investigating': alerts.investigateAlert,
+  'alert.closed': alerts.closeAlertByHand,
 };
 
 /** Events a device sends on its own, with nobody logged in. */
@@ -95,6 +99,8 @@ export function decide(reader: DocReader, event: FloorEvent, master: MasterData,
     }
     const tx = new Tx(reader, event, master, station, operator, opts.recorded === true);
     (HANDLERS[event.type] as Handler<EventType>)(tx, event as EventOf<EventType>);
+    // Alerts raised join their line's list; alerts whose cause this event took away close (rules/alerts.ts).
+    alerts.settleAlerts(tx);
     return { ok: true, changes: tx.changes() };
   } catch (err) {
     if (err instanceof Refused) {

@@ -51,6 +51,14 @@ export const REFUSAL_CODES = [
   'not_ready',
   /** Packing cannot complete an order while pieces of it are upstream or in transit (a supervisor may close it short). */
   'pieces_upstream',
+  'unknown_alert',
+  'alert_closed',
+  /** An alert step that does not follow its current one (acknowledging twice, investigating again). */
+  'alert_out_of_order',
+  /** An alert whose cause is still there (a halt) closes with it (line.released), not by hand. */
+  'alert_cause_active',
+  /** Investigating and closing alerts: a supervisor or QC inspector of the department only. */
+  'not_supervisor_or_qc',
   /**
    * Not a rule's refusal: the server could not parse the event (an event type or field it does not know, e.g. from a
    * newer station version). Its envelope (id, station, seq) was usable, so it is kept, refused, in seq order.

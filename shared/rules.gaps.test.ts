@@ -163,7 +163,7 @@ describe('metal detector: overdue verification and faults', () => {
     expect(floor.state.hold[e.id]).toMatchObject({ lineId: lineOf('finishing'), reason: 'verification_overdue', items: { [W('finishing')]: 10 }, status: 'open' });
     expect(floor.wo(M.id, 'finishing').heldQty).toBe(10);
     expect(floor.state.line[lineOf('finishing')]).toMatchObject({ verification: { status: 'due' }, sinceLastPass: {}, openHoldId: e.id });
-    expect(floor.state.alert[e.id]).toMatchObject({ severity: 'P2', type: 'verification_overdue', lineId: lineOf('finishing'), status: 'open' });
+    expect(floor.state.alert[e.id]).toMatchObject({ severity: 'P2', type: 'verification_overdue', lineId: lineOf('finishing'), status: 'raised' });
     expectRefusedUnchanged(floor, 'finishing', convert(1), 'exceeds_available');
 
     // Until a verification passes, new passes join the same hold (one alert, not one per piece).
@@ -182,7 +182,7 @@ describe('metal detector: overdue verification and faults', () => {
     floor.verify('pass');
     const e = floor.do('finishing', overdue(), null);
     expect(Object.keys(floor.state.hold)).toHaveLength(0);
-    expect(floor.state.alert[e.id]).toMatchObject({ severity: 'P2', type: 'verification_overdue', status: 'open' });
+    expect(floor.state.alert[e.id]).toMatchObject({ severity: 'P2', type: 'verification_overdue', status: 'raised' });
     floor.detectPass(M, 3);
     expect(floor.wo(M.id, 'finishing').heldQty).toBe(3);
   });
@@ -191,7 +191,7 @@ describe('metal detector: overdue verification and faults', () => {
     const floor = atFinishing(30);
     floor.verify('pass');
     const f1 = floor.do('finishing', { type: 'md.fault', payload: { lineId: lineOf('finishing'), deviceId: 'MD01', bits: 0x12, description: 'belt motor overload' } }, null);
-    expect(floor.state.alert[f1.id]).toMatchObject({ severity: 'P2', type: 'detector_fault', lineId: lineOf('finishing'), status: 'open' });
+    expect(floor.state.alert[f1.id]).toMatchObject({ severity: 'P2', type: 'detector_fault', lineId: lineOf('finishing'), status: 'raised' });
     expect(floor.state.alert[f1.id]?.message).toContain('0x12');
     expect(floor.state.alert[f1.id]?.message).toContain('belt motor overload');
     const f2 = floor.do('finishing', { type: 'md.fault', payload: { lineId: lineOf('finishing'), deviceId: 'MD01', bits: 0x1, description: 'sensitivity drift' } }, null);
@@ -206,8 +206,8 @@ describe('metal detector: overdue verification and faults', () => {
     const det = floor.do('finishing', { type: 'md.detection', payload: { lineId: lineOf('finishing'), deviceId: 'MD01', metal: 'fe' } }, null);
     const lost = floor.do('finishing', { type: 'md.fault', payload: { lineId: lineOf('finishing'), deviceId: 'MD01', bits: 0, description: 'message 0042 lost', suspectedDetection: true } }, null);
     expect(floor.state.line[lineOf('finishing')]).toMatchObject({ faults: 1, halt: { haltId: det.id, cause: 'detection' } });
-    expect(floor.state.alert[det.id]).toMatchObject({ severity: 'P1', status: 'open' });
-    expect(floor.state.alert[lost.id]).toMatchObject({ type: 'detector_fault', status: 'open' });
+    expect(floor.state.alert[det.id]).toMatchObject({ severity: 'P1', status: 'raised' });
+    expect(floor.state.alert[lost.id]).toMatchObject({ type: 'detector_fault', status: 'raised' });
   });
 
   // Found in review, fixed; kept as a regression test (rules/detector.ts, recordDetection): a detection on a line that is already halted only bumps
@@ -222,7 +222,7 @@ describe('metal detector: overdue verification and faults', () => {
     floor.do('finishing', { type: 'line.halted', payload: { lineId: lineOf('finishing'), reason: 'stuffing machine jammed' } });
     floor.do('finishing', { type: 'md.detection', payload: { lineId: lineOf('finishing'), deviceId: 'MD01', metal: 'fe', workOrderId: W('finishing') } }, null);
     expect(floor.state.line[lineOf('finishing')]?.rejects).toBe(1);
-    const p1 = Object.values(floor.state.alert).filter((a) => a.severity === 'P1' && a.type === 'metal_detection' && a.status === 'open');
+    const p1 = Object.values(floor.state.alert).filter((a) => a.severity === 'P1' && a.type === 'metal_detection' && a.status === 'raised');
     expect(p1).toHaveLength(1);
   });
 
@@ -232,7 +232,7 @@ describe('metal detector: overdue verification and faults', () => {
     const floor = atFinishing(30);
     floor.do('finishing', { type: 'line.halted', payload: { lineId: lineOf('finishing'), reason: 'stuffing machine jammed' } });
     floor.do('finishing', { type: 'md.fault', payload: { lineId: lineOf('finishing'), deviceId: 'MD01', bits: 0, description: 'messages 0007-0009 lost', suspectedDetection: true } }, null);
-    const p1 = Object.values(floor.state.alert).filter((a) => a.severity === 'P1' && a.type === 'metal_detection' && a.status === 'open');
+    const p1 = Object.values(floor.state.alert).filter((a) => a.severity === 'P1' && a.type === 'metal_detection' && a.status === 'raised');
     expect(p1).toHaveLength(1);
   });
 });
@@ -354,7 +354,7 @@ describe('manual halt from the station', () => {
     floor.sew(M, 10);
     const halt = floor.do('sewing', { type: 'line.halted', payload: { lineId: lineOf('sewing'), reason: 'needle guard missing on SM-03' } });
     expect(floor.state.line[lineOf('sewing')]?.halt).toMatchObject({ haltId: halt.id, cause: 'manual', reason: 'needle guard missing on SM-03', detections: 0 });
-    expect(floor.state.alert[halt.id]).toMatchObject({ severity: 'P2', type: 'manual_halt', lineId: lineOf('sewing'), status: 'open' });
+    expect(floor.state.alert[halt.id]).toMatchObject({ severity: 'P2', type: 'manual_halt', lineId: lineOf('sewing'), status: 'raised' });
 
     const stage: Action = { type: 'sewing.stage', payload: { workOrderId: W('sewing'), lineId: lineOf('sewing'), stage: 'assembly', goodQty: 5 } };
     expectRefusedUnchanged(floor, 'sewing', stage, 'line_halted');

@@ -6,7 +6,7 @@ import { fanOut, workOrderIdFor } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
 import { PIN_GUARD_FILE } from './pin-guard';
 import { CommandFailure, StationCore } from './station-core';
-import { TEST_PIN, badgeOf, openTestStation, stationConfig, tempDir } from './testing';
+import { TEST_PIN, badgeOf, openTestStation, rosterDocuments, stationConfig, tempDir } from './testing';
 
 const M = mo(1, { route: 'R2', quantity: 50 });
 const CUT = workOrderIdFor(M.id, 'cutting');
@@ -411,5 +411,38 @@ describe('station core: closing an order at packing (issue 12)', () => {
     // Recorded in the logged-in operator's session, signed by the supervisor.
     const recorded = (await core.eventsAfter(ack.seq - 1)).find((e) => e.id === ack.eventId);
     expect(recorded).toMatchObject({ type: 'packing.shortClosed', operatorId: 'OP-PCK1', payload: { supervisorId: 'OP-PCKSV' } });
+  });
+});
+
+describe('station core: an alert from raised to closed (issue 12)', () => {
+  it('the operator acknowledges; investigating and closing take a supervisor\'s or QC inspector\'s own badge + PIN; the screen shows the status', async () => {
+    const { core } = await station('finishing');
+    // A QC inspector of finishing on the roster, with the test PIN.
+    const pinHash = (await rosterDocuments()).find((d) => d.kind === 'operator')?.body.pinHash;
+    await core.seedDocuments([{ kind: 'operator', id: 'OP-FINQC', body: { id: 'OP-FINQC', name: 'finishing QC', roles: ['qc_inspector'], departments: ['finishing'], pinHash, active: true } }]);
+    const fault = await core.recordDevice({ type: 'md.fault', payload: { lineId: 'LN-FIN-1', deviceId: 'MD01', bits: 4, description: 'reject flap slow' } });
+    const shown = () => core.view().alerts.find((a) => a.id === fault.eventId);
+    expect(shown()).toMatchObject({ type: 'detector_fault', status: 'raised' });
+
+    expect((await failure(core.call('alert.acknowledge', { alertId: fault.eventId }))).code).toBe('unauthenticated');
+    await core.call('session.login', { badge: badgeOf('finishing'), pin: TEST_PIN });
+    await core.call('alert.acknowledge', { alertId: fault.eventId, note: 'flap sticks' });
+    expect(shown()).toMatchObject({ status: 'acknowledged', steps: [{ status: 'acknowledged', by: 'OP-FIN1', note: 'flap sticks' }] });
+
+    // Not through action.record, not with an operator's badge.
+    const direct = await failure(core.call('action.record', { action: { type: 'alert.closed', payload: { alertId: fault.eventId, signedBy: 'OP-FINSV', note: 'fixed it' } } }));
+    expect(direct.code).toBe('bad_request');
+    const investigate = { alertId: fault.eventId, note: 'checking the reject flap' };
+    expect((await failure(core.call('alert.investigate', { ...investigate, supervisorBadge: badgeOf('finishing'), supervisorPin: TEST_PIN }))).code).toBe('unauthenticated');
+    await core.call('alert.investigate', { ...investigate, supervisorBadge: 'B:OP-FINQC', supervisorPin: TEST_PIN });
+    expect(shown()).toMatchObject({ status: 'investigating' });
+    const closed = await core.call('alert.close', { alertId: fault.eventId, note: 'flap cleaned, test pieces rejected', supervisorBadge: badgeOf('finishing', true), supervisorPin: TEST_PIN });
+    expect(shown()).toBeUndefined();
+    expect(core.state.alert[fault.eventId]).toMatchObject({
+      status: 'closed',
+      closedEventId: closed.eventId,
+      closedBecause: 'closed_by_hand',
+      steps: [{ by: 'OP-FIN1' }, { status: 'investigating', by: 'OP-FINQC' }, { status: 'closed', by: 'OP-FINSV', note: 'flap cleaned, test pieces rejected' }],
+    });
   });
 });

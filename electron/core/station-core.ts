@@ -29,6 +29,7 @@ import { describeIssues, lineOf, makeEvent, type Action, type FloorEvent } from 
 import { createHlc, type Hlc } from '../../shared/hlc';
 import { uuidv7 } from '../../shared/ids';
 import { canSupervise, type Operator, type Station } from '../../shared/master';
+import { canInvestigate } from '../../shared/rules/alerts';
 import { decide } from '../../shared/reducer';
 import { RefusalDocument } from '../../shared/refusal';
 import { verificationStatus } from '../../shared/rules/detector';
@@ -135,7 +136,9 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
       sessionOperatorId: () => this.session?.operatorId ?? null,
       login: (p, connection) => this.login(p, connection),
       logout: () => this.logout(),
-      checkSupervisor: (badge, pin, connection) => this.checkSupervisor(badge, pin, connection),
+      checkSupervisor: (badge, pin, connection) => this.checkSigner(badge, pin, connection, 'supervisor', (op) => canSupervise(op, this.station.department)),
+      checkInvestigator: (badge, pin, connection) =>
+        this.checkSigner(badge, pin, connection, 'supervisor or QC inspector', (op) => canInvestigate(op, this.station.department)),
       signSlip: (fields) => signTransferSlip(fields, this.keys.privateKey),
       publicKeyOf: (stationId) => this.publicKeyOf(stationId),
       view: () => this.view(),
@@ -361,11 +364,12 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
     return this.session;
   }
 
-  private async checkSupervisor(badge: string, pin: string, connection: string): Promise<Operator> {
+  /** Someone signing with their own badge + PIN, who must be a `role` of this station's department (`may`). */
+  private async checkSigner(badge: string, pin: string, connection: string, role: string, may: (op: Operator) => boolean): Promise<Operator> {
     const op = this.operatorFromBadge(badge);
-    if (!op) fail('unauthenticated', 'supervisor badge or PIN not recognised');
+    if (!op) fail('unauthenticated', `${role} badge or PIN not recognised`);
     await this.checkPin(op, pin, connection);
-    if (!canSupervise(op, this.station.department)) fail('unauthenticated', `${op.name} is not a supervisor of ${this.station.department}`);
+    if (!may(op)) fail('unauthenticated', `${op.name} is not a ${role} of ${this.station.department}`);
     return op;
   }
 
@@ -521,7 +525,7 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
       outgoing: Object.values(s.transfer).filter((t) => t.from === dept),
       line: s.line[this.station.lineId] ?? null,
       verification: this.detectorControl ? { ...verificationStatus(s.line[this.station.lineId], this.now()), running: this.detectorControl.runs() } : null,
-      alerts: Object.values(s.alert).filter((a) => a.status === 'open' && (a.lineId === null || a.lineId === this.station.lineId)),
+      alerts: Object.values(s.alert).filter((a) => a.status !== 'closed' && (a.lineId === null || a.lineId === this.station.lineId)),
       holds: Object.values(s.hold).filter((h) => h.status === 'open' && h.lineId === this.station.lineId),
       refused: refusals,
       conflicts: Object.values(s.conflict).filter((c) => c.status !== 'resolved' && (c.from === dept || c.receivingDepartment === dept)),

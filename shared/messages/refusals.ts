@@ -50,6 +50,11 @@ export const REFUSAL_TEXT: Record<RefusalCode, Bilingual> = {
   duplicate_carton: { en: 'This carton was already packed.', id: 'Karton ini sudah dikemas.' },
   unknown_carton: { en: 'This carton is not known.', id: 'Karton ini tidak dikenal.' },
   not_ready: { en: 'Not ready yet.', id: 'Belum siap.' },
+  unknown_alert: { en: 'This alert is not known here.', id: 'Peringatan ini tidak dikenal di sini.' },
+  alert_closed: { en: 'This alert is already closed.', id: 'Peringatan ini sudah ditutup.' },
+  alert_out_of_order: { en: 'This alert is already past that step.', id: 'Peringatan ini sudah melewati langkah itu.' },
+  alert_cause_active: { en: 'The cause is still there: this alert closes when the line is released.', id: 'Penyebabnya masih ada: peringatan ini tertutup saat lini dilepas.' },
+  not_supervisor_or_qc: { en: 'A supervisor or QC inspector of this department must sign.', id: 'Harus ditandatangani supervisor atau inspektur QC departemen ini.' },
   pieces_upstream: {
     en: 'Pieces of this order are still in other departments or in transit: wait for them, or a supervisor closes the order short.',
     id: 'Masih ada potongan pesanan ini di departemen lain atau dalam pengiriman: tunggu, atau supervisor menutup pesanan dengan kekurangan.',

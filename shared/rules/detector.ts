@@ -1,6 +1,7 @@
 import type { AlertDoc, HoldDoc, LineDoc } from '../docs';
 import { eventWallMs, type EventOf, type FloorEvent } from '../events';
 import { hlcWallTime } from '../hlc';
+import { closedAlert, isOpenAlert, newAlert } from './alerts';
 import { advance, piecesAt, scrapAt, scrapLatest } from './pipeline';
 import { enterLine } from './line';
 import { refuse, type Tx } from './tx';
@@ -9,14 +10,14 @@ import { checkRecordedRun } from './verification';
 /** Verification is due at least hourly (DOMAIN.md, "Verification"). */
 export const VERIFICATION_INTERVAL_MS = 60 * 60 * 1000;
 
-function alert(e: FloorEvent, a: Omit<AlertDoc, 'kind' | 'id' | 'status' | 'raisedEventId' | 'raisedAt' | 'closedEventId'>): AlertDoc {
-  return { kind: 'alert', id: e.id, status: 'open', raisedEventId: e.id, raisedAt: e.hlc, closedEventId: null, ...a };
+function alert(e: FloorEvent, a: Parameters<typeof newAlert>[1]): AlertDoc {
+  return newAlert(e, a);
 }
 
 /** A halt replaced by a more serious one: its alert is closed as superseded; the new halt is what is released. */
 function supersedeHalt(tx: Tx, haltId: string, byEventId: string): void {
   const old = tx.get('alert', haltId);
-  if (old && old.status === 'open') tx.put({ ...old, status: 'closed', closedEventId: byEventId });
+  if (isOpenAlert(old)) tx.put(closedAlert(old, tx.event, 'superseded', null, `a more serious halt (${byEventId}) replaced it`));
 }
 
 /** Is the line's last passing verification missing or older than the interval at `atMs`? */

@@ -1,6 +1,7 @@
 import type { LineDoc, WorkOrderDoc } from '../docs';
 import type { EventOf } from '../events';
 import { CLEARANCE_STEP } from '../master';
+import { closedAlert, isOpenAlert, newAlert } from './alerts';
 import { refuse, type Tx } from './tx';
 
 function putIfChanged(tx: Tx, before: LineDoc | undefined, after: LineDoc): void {
@@ -70,19 +71,7 @@ export function haltLine(tx: Tx, e: EventOf<'line.halted'>): void {
     ...line,
     halt: { haltId: e.id, cause: 'manual', since: e.hlc, eventId: e.id, detections: 0, metal: null, reason: e.payload.reason },
   });
-  tx.put({
-    kind: 'alert',
-    id: e.id,
-    severity: 'P2',
-    type: 'manual_halt',
-    lineId: line.id,
-    workOrderId: null,
-    message: `Line ${line.id} halted: ${e.payload.reason}`,
-    status: 'open',
-    raisedEventId: e.id,
-    raisedAt: e.hlc,
-    closedEventId: null,
-  });
+  tx.put(newAlert(e, { severity: 'P2', type: 'manual_halt', lineId: line.id, workOrderId: null, message: `Line ${line.id} halted: ${e.payload.reason}` }));
 }
 
 /** A supervisor, with their own credential, records disposition and corrective action and releases the line. */
@@ -95,5 +84,5 @@ export function releaseLine(tx: Tx, e: EventOf<'line.released'>): void {
   tx.supervisor(e.payload.supervisorId, line.department);
   const alert = tx.get('alert', line.halt.haltId);
   tx.put({ ...line, halt: null });
-  if (alert && alert.status === 'open') tx.put({ ...alert, status: 'closed', closedEventId: e.id });
+  if (isOpenAlert(alert)) tx.put(closedAlert(alert, e, 'line_released', e.payload.supervisorId, e.payload.correctiveAction));
 }

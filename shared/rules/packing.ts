@@ -1,9 +1,9 @@
-import type { DocOf, WorkOrderDoc } from '../docs';
+import type { WorkOrderDoc } from '../docs';
 import type { EventOf } from '../events';
 import { ROUTES, workOrderIdFor, type Place } from '../master';
 import { advance, piecesAt, stageCount } from './pipeline';
 import { enterLine } from './line';
-import { NeedDocs, refuse, type DocKey, type Tx } from './tx';
+import { refuse, type Tx } from './tx';
 
 /** Steps 470–490: sort received goods by destination and ship week (splitting multi-destination orders). */
 export function sortForPacking(tx: Tx, e: EventOf<'packing.sorted'>): void {
@@ -65,8 +65,8 @@ interface NotYetPacked {
  */
 function notYetPacked(tx: Tx, wo: WorkOrderDoc): NotYetPacked {
   const left: NotYetPacked = { upstream: [], upstreamQty: 0, inTransitQty: 0, conflicts: wo.disputes?.length ?? 0 };
-  const others = readAll(tx, 'workOrder', ROUTES[wo.route].filter((p) => p !== wo.place).map((p) => workOrderIdFor(wo.moId, p)));
-  const transfers = readAll(tx, 'transfer', others.flatMap((o) => o.transfersOut ?? []));
+  const others = tx.getAll('workOrder', ROUTES[wo.route].filter((p) => p !== wo.place).map((p) => workOrderIdFor(wo.moId, p)));
+  const transfers = tx.getAll('transfer', others.flatMap((o) => o.transfersOut ?? []));
   for (const other of others) {
     const here = piecesAt(other);
     if (here > 0) {
@@ -77,23 +77,6 @@ function notYetPacked(tx: Tx, wo: WorkOrderDoc): NotYetPacked {
   }
   for (const t of transfers) if (t.status === 'locked') left.inTransitQty += t.quantity;
   return left;
-}
-
-/** The documents of `ids` the reader has (absent ones skipped); the server's missing ones asked for in one NeedDocs. */
-function readAll<K extends 'workOrder' | 'transfer'>(tx: Tx, kind: K, ids: readonly string[]): DocOf<K>[] {
-  const found: DocOf<K>[] = [];
-  const need: DocKey[] = [];
-  for (const id of ids) {
-    try {
-      const doc = tx.get(kind, id);
-      if (doc) found.push(doc);
-    } catch (err) {
-      if (!(err instanceof NeedDocs)) throw err;
-      need.push(...err.keys);
-    }
-  }
-  if (need.length > 0) throw new NeedDocs(need);
-  return found;
 }
 
 function describeLeft(left: NotYetPacked): string {

@@ -51,6 +51,26 @@ export class Tx {
     return this.reader.get(kind, id);
   }
 
+  /**
+   * The documents of `ids` the reader has (absent ones skipped). On the server the ones not loaded yet are asked for
+   * in ONE NeedDocs, so a rule reading many documents costs one load, not one per document.
+   */
+  getAll<K extends DocKind>(kind: K, ids: readonly string[]): DocOf<K>[] {
+    const found: DocOf<K>[] = [];
+    const need: DocKey[] = [];
+    for (const id of ids) {
+      try {
+        const doc = this.get(kind, id);
+        if (doc) found.push(doc);
+      } catch (err) {
+        if (!(err instanceof NeedDocs)) throw err;
+        need.push(...err.keys);
+      }
+    }
+    if (need.length > 0) throw new NeedDocs(need);
+    return found;
+  }
+
   put(doc: Doc): void {
     this.staged.set(`${doc.kind}\u0000${doc.id}`, doc);
   }

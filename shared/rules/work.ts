@@ -1,5 +1,6 @@
 import type { WorkOrderDoc } from '../docs';
 import type { EventOf } from '../events';
+import { newAlert } from './alerts';
 import { PIPELINE, advance, scrapAt, waitingAt } from './pipeline';
 import { enterLine } from './line';
 import { refuse, type Tx } from './tx';
@@ -25,19 +26,7 @@ export function recordCutting(tx: Tx, e: EventOf<'cutting.output'>): void {
 export function escalateShortage(tx: Tx, e: EventOf<'cutting.shortage'>): void {
   const wo = tx.ownWorkOrder(e.payload.workOrderId);
   tx.put({ ...wo, shortageQty: wo.shortageQty + e.payload.shortQty });
-  tx.put({
-    kind: 'alert',
-    id: e.id,
-    severity: 'P2',
-    type: 'shortage',
-    lineId: null,
-    workOrderId: wo.id,
-    message: `Shortage of ${e.payload.shortQty} on ${wo.id}: ${e.payload.reason}`,
-    status: 'open',
-    raisedEventId: e.id,
-    raisedAt: e.hlc,
-    closedEventId: null,
-  });
+  tx.put(newAlert(e, { severity: 'P2', type: 'shortage', lineId: null, workOrderId: wo.id, message: `Shortage of ${e.payload.shortQty} on ${wo.id}: ${e.payload.reason}` }));
 }
 
 /** Steps 230–250, surplus: revises the SPK's quantity. */

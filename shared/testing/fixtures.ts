@@ -66,6 +66,21 @@ export const cuttingOutput = (workOrderId: string, goodQty: number, lineId: stri
   payload: { workOrderId, lineId, size: 'M', part: 'body', goodQty },
 });
 
+/** A detector's verification run on `lineId` with certified Fe and stainless pieces: both detected unless it failed. */
+export const verificationRun = (lineId: string, result: 'pass' | 'fail' = 'pass'): Action => ({
+  type: 'md.verification',
+  payload: {
+    lineId,
+    deviceId: 'MD01',
+    trigger: 'startup',
+    result,
+    pieces: [
+      { metal: 'fe', sizeMm: 1.0, pieceId: 'TP-FE-1', detected: true },
+      { metal: 'stainless', sizeMm: 1.5, pieceId: 'TP-SS-1', detected: result === 'pass' },
+    ],
+  },
+});
+
 /** Builds events like a station does: ids UUIDv7, seq per station, HLC per station. */
 export class EventFactory {
   private readonly seqs = new Map<string, number>();

@@ -5,7 +5,7 @@ import type { Department, ManufacturingOrder, MasterData } from '../master';
 import { workOrderIdFor, nextPlace, receivingDepartment } from '../master';
 import { applyEvent, type ApplyResult } from '../reducer';
 import { uuidv7 } from '../ids';
-import { EventFactory, fixtureMaster, lineOf, stateWithOrders } from './fixtures';
+import { EventFactory, fixtureMaster, lineOf, stateWithOrders, verificationRun } from './fixtures';
 
 export class Floor {
   state: FloorState;
@@ -98,23 +98,7 @@ export class Floor {
   }
 
   verify(result: 'pass' | 'fail' = 'pass'): FloorEvent {
-    return this.do(
-      'finishing',
-      {
-        type: 'md.verification',
-        payload: {
-          lineId: lineOf('finishing'),
-          deviceId: 'MD01',
-          trigger: 'startup',
-          result,
-          pieces: [
-            { metal: 'fe', sizeMm: 1.0, pieceId: 'TP-FE-1', detected: true },
-            { metal: 'stainless', sizeMm: 1.5, pieceId: 'TP-SS-1', detected: result === 'pass' },
-          ],
-        },
-      },
-      null,
-    );
+    return this.do('finishing', verificationRun(lineOf('finishing'), result), null);
   }
 
   detectPass(m: ManufacturingOrder, count: number): void {

@@ -22,6 +22,7 @@ export function likelyKeys(e: FloorEvent): DocKey[] {
   add('conflict', p.conflictId);
   if (e.type === 'conflict.resolved') add('transfer', p.conflictId);
   add('alert', p.haltId);
+  add('alert', p.alertId);
   if (Array.isArray(p.results)) for (const r of p.results) add('workOrder', (r as { workOrderId?: unknown }).workOrderId);
   return keys;
 }

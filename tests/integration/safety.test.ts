@@ -208,7 +208,7 @@ describe.skipIf(!hasSocat)('safety flow through a real pty', () => {
       expect(detection.seq).toBeGreaterThan(got[2]?.seq ?? Infinity);
       expect(fault.seq).toBe(detection.seq + 1);
       expect(r.core.view().line?.halt).toMatchObject({ haltId: detection.id, cause: 'detection', detections: 1 });
-      expect(r.core.view().alerts.find((a) => a.id === detection.id)).toMatchObject({ severity: 'P1', type: 'metal_detection', status: 'open' });
+      expect(r.core.view().alerts.find((a) => a.id === detection.id)).toMatchObject({ severity: 'P1', type: 'metal_detection', status: 'raised' });
       // The five passes after the detection were refused by the rules and counted.
       const h = r.bridge.health()[0];
       expect(h?.refusals.line_halted).toBe(refusedBefore + 5);

@@ -43,6 +43,8 @@ export interface CommandHost {
   logout(): Promise<CommandResult<'session.logout'>>;
   /** A supervisor of this station's department, by their own badge + PIN (throttled per operator and caller). */
   checkSupervisor(badge: string, pin: string, connection: string): Promise<Operator>;
+  /** A supervisor or QC inspector of this station's department, by their own badge + PIN (throttled the same way). */
+  checkInvestigator(badge: string, pin: string, connection: string): Promise<Operator>;
   /** This station's signature on a transfer slip. */
   signSlip(fields: TransferSlipFields): Promise<string>;
   /** The public key of a station whose slips this one trusts (not revoked), if known. */

@@ -2,6 +2,7 @@
  * The station's command handlers, registered per area and typed by the command table (shared/api.ts COMMANDS), as
  * Actual Budget registers its handlers: one handler per command, no cast per command, a missing one does not compile.
  */
+import { alertHandlers } from './alerts';
 import { detectorHandlers } from './detector';
 import { recordingHandlers } from './recording';
 import { interpretScan } from './scan';
@@ -22,5 +23,6 @@ export function commandHandlers(host: CommandHost): CommandHandlers {
     ...transferHandlers(host),
     ...supervisionHandlers(host),
     ...detectorHandlers(host),
+    ...alertHandlers(host),
   };
 }

@@ -32,7 +32,7 @@ export function Attention() {
         itemKey={(a) => a.id}
         render={(a) => (
           <span className={`sev-${a.severity}`}>
-            <strong>{a.severity}</strong> {a.message}
+            <strong>{a.severity}</strong> {a.message} · {a.status}
           </span>
         )}
       />
