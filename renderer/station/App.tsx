@@ -4,6 +4,7 @@ import { Attention } from './components/Floor';
 import { Halt } from './components/Halt';
 import { Header } from './components/Header';
 import { Incoming } from './components/Incoming';
+import { LinePanel } from './components/LinePanel';
 import { Login } from './components/Login';
 import { NoticeLine } from './components/NoticeLine';
 import { ScanBar } from './components/ScanBar';
@@ -51,6 +52,7 @@ export function App() {
                 <WorkOrders />
               </div>
               <div className="col-side">
+                <LinePanel />
                 {view.station.department !== 'cutting' ? <Incoming /> : null}
                 <Attention />
               </div>

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { ssccCheckDigit } from '../../shared/barcode/gs1';
 import { newWorkOrderDoc } from '../../shared/docs';
 import { ActionSchema } from '../../shared/events';
 import { Department, fanOut } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
 import { DEPARTMENT_FORMS, initialValues } from './flows';
 
+/** Extension digit 0, GS1 company prefix 0614141, serial 000000123, then its check digit. */
+const SSCC = `00614141000000123${ssccCheckDigit('00614141000000123')}`;
 const workOrders = fanOut(mo(7, { route: 'R1' })).map((w) => newWorkOrderDoc(w));
 const woAt = (d: Department) => {
   const wo = workOrders.find((w) => w.place === d);
@@ -20,7 +23,11 @@ describe('department forms', () => {
       for (const form of forms) {
         const wo = woAt(d);
         const values = initialValues(form, wo);
-        for (const f of form.fields) if (f.kind === 'count') values[f.name] = '5';
+        for (const f of form.fields) {
+          if (f.kind === 'count') values[f.name] = '5';
+          // A carton's SSCC is scanned from its label: a valid one here.
+          if (f.name === 'sscc') values[f.name] = SSCC;
+        }
         const action = form.build(wo, 'LN-X-1', values);
         const parsed = ActionSchema.safeParse(action);
         expect(parsed.success, `${d}/${form.key}: ${JSON.stringify(action)}`).toBe(true);

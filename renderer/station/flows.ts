@@ -37,6 +37,10 @@ const SEWING_STAGES = [
   { value: 'labelling', label: label('Labelling (destination label)', 'Pelabelan (label tujuan)') },
   { value: 'back_loop', label: label('Back loop', 'Jahit belakang') },
 ] as const;
+const INSPECTION_RESULTS = [
+  { value: 'pass', label: UI.pass },
+  { value: 'fail', label: label('Fail', 'Gagal') },
+] as const;
 const FINISHING_STEPS = [
   { value: 'stuffing', label: label('Stuffing', 'Pengisian') },
   { value: 'closing', label: label('Closing', 'Penutupan') },
@@ -128,6 +132,14 @@ export const DEPARTMENT_FORMS: Record<Department, readonly FormSpec[]> = {
         payload: { workOrderId: wo.id, lineId, result: pick(QC_RESULTS, v.result), qty: n(v, 'qty'), ...optional('defectReason', s(v, 'defectReason')) },
       }),
     ),
+    output(
+      'fgConversion',
+      [
+        { name: 'qty', label: 'quantity', kind: 'count', min: 1 },
+        { name: 'fgArticleCode', label: 'fgArticle', kind: 'text', initial: (wo) => wo.articleCode },
+      ],
+      (wo, lineId, v) => ({ type: 'fg.converted', payload: { workOrderId: wo.id, lineId, qty: n(v, 'qty'), fgArticleCode: s(v, 'fgArticleCode') } }),
+    ),
   ],
   packing: [
     output(
@@ -135,6 +147,28 @@ export const DEPARTMENT_FORMS: Record<Department, readonly FormSpec[]> = {
       [{ name: 'qty', label: 'quantity', kind: 'count', min: 1 }],
       (wo, _lineId, v) => ({ type: 'packing.sorted', payload: { workOrderId: wo.id, destination: wo.destination, shipWeek: wo.shipWeek, qty: n(v, 'qty') } }),
     ),
+    output(
+      'carton',
+      [
+        { name: 'sscc', label: 'sscc', kind: 'text' },
+        { name: 'qty', label: 'quantity', kind: 'count', min: 1 },
+      ],
+      (wo, lineId, v) => ({ type: 'packing.carton', payload: { workOrderId: wo.id, lineId, sscc: s(v, 'sscc'), destination: wo.destination, shipWeek: wo.shipWeek, qty: n(v, 'qty') } }),
+    ),
+    output('shippingMark', [{ name: 'sscc', label: 'sscc', kind: 'text' }], (wo, _lineId, v) => ({ type: 'packing.shippingMark', payload: { workOrderId: wo.id, sscc: s(v, 'sscc') } })),
+    output(
+      'finalInspection',
+      [
+        { name: 'result', label: 'result', kind: 'choice', options: INSPECTION_RESULTS },
+        { name: 'sampleSize', label: 'sampleSize', kind: 'count', min: 1 },
+        { name: 'defectsFound', label: 'defectsFound', kind: 'count', min: 0 },
+      ],
+      (wo, _lineId, v) => ({
+        type: 'packing.finalInspection',
+        payload: { workOrderId: wo.id, result: pick(INSPECTION_RESULTS, v.result), sampleSize: n(v, 'sampleSize'), defectsFound: n(v, 'defectsFound') },
+      }),
+    ),
+    output('complete', [], (wo) => ({ type: 'packing.completed', payload: { workOrderId: wo.id } })),
   ],
 };
 

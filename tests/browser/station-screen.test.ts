@@ -16,6 +16,8 @@ const CUT_WO = workOrderIdFor(ORDER.id, 'cutting');
 const SEW_WO = workOrderIdFor(ORDER.id, 'sewing');
 /** Worked while the server is down. */
 const OFFLINE_ORDER = mo(2, { route: 'R2', quantity: 20 });
+/** Another article and destination: sewing's line must be cleared before it enters. */
+const OTHER_ARTICLE = mo(3, { route: 'R2', quantity: 10, articleCode: 'RABBIT-25', destination: 'US-DC2' });
 
 let server: FloorServer;
 let browser: Browser;
@@ -31,6 +33,7 @@ beforeAll(async () => {
   await server.adminPost('/api/operators', { id: 'OP-SEWSV', name: 'Budi (sewing supervisor)', roles: ['supervisor'], departments: ['sewing'], pin: TEST_PIN });
   await server.adminPost('/api/manufacturing-orders', ORDER);
   await server.adminPost('/api/manufacturing-orders', OFFLINE_ORDER);
+  await server.adminPost('/api/manufacturing-orders', OTHER_ARTICLE);
   cutting = await startScreenStation(server, 'cutting');
   sewing = await startScreenStation(server, 'sewing');
   await Promise.all([cutting.sync.awaitInSync(20_000), sewing.sync.awaitInSync(20_000)]);
@@ -211,6 +214,43 @@ describe('station screen', () => {
     expect(cutting.core.state.transfer[transferId]?.status).toBe('accepted');
     expect(sewing.core.state.workOrder[workOrderIdFor(OFFLINE_ORDER.id, 'sewing')]?.receivedQty).toBe(20);
     await cut.context().close();
+    await sew.context().close();
+  });
+
+  it('a line holding another article refuses it until the clearance checklist is recorded, every item ticked', { timeout: 60_000 }, async () => {
+    // Cutting sends the other article (through its API: the screen flow is covered above).
+    await cutting.core.call('session.login', { badge: 'B:OP-CUT1', pin: TEST_PIN });
+    const cutWo = workOrderIdFor(OTHER_ARTICLE.id, 'cutting');
+    await cutting.core.call('action.record', { action: { type: 'cutting.output', payload: { workOrderId: cutWo, lineId: 'LN-CUT-1', part: 'body', size: 'S', goodQty: 10 } } });
+    const { slip, transferId } = await cutting.core.call('transfer.create', { workOrderId: cutWo, quantity: 10 });
+
+    const sew = await openScreen(sewing);
+    await ensureLoggedIn(sew);
+    await expect.poll(() => sew.getByTestId('line-panel').textContent()).toContain('BEAR-30');
+    await wedgeScan(sew, slip);
+    const card = sew.getByTestId(`accept-${transferId}`);
+    await card.getByTestId('accept-submit').click();
+    await sew.getByTestId('notice-incoming').getByText('Bersihkan lini dulu (daftar periksa pembersihan lini).').waitFor();
+    expect(sewing.core.state.workOrder[workOrderIdFor(OTHER_ARTICLE.id, 'sewing')]?.receivedQty).toBe(0);
+
+    // Two of three items ticked: refused, nothing recorded.
+    const before = sewing.core.lastSequence;
+    await sew.getByTestId('clearance-check.previousArticle').click();
+    await sew.getByTestId('clearance-check.labels').click();
+    await sew.getByTestId('clearance-submit').click();
+    await sew.getByTestId('notice-clearance').getByText('Centang semua butir daftar periksa.').waitFor();
+    expect(sewing.core.lastSequence).toBe(before);
+
+    await sew.getByTestId('clearance-check.binsEmpty').click();
+    await sew.getByTestId('clearance-submit').click();
+    await sew.getByTestId('notice-clearance').getByText('Tercatat').waitFor();
+    await expect.poll(() => sew.getByTestId('line-panel').textContent()).toContain('Lini sudah bersih.');
+    await screenshot(sew, 'sewing-clearance');
+
+    await wedgeScan(sew, slip);
+    await sew.getByTestId(`accept-${transferId}`).getByTestId('accept-submit').click();
+    await sew.getByTestId('notice-incoming').getByText('Diterima 10 potong').waitFor();
+    expect(sewing.core.state.workOrder[workOrderIdFor(OTHER_ARTICLE.id, 'sewing')]?.receivedQty).toBe(10);
     await sew.context().close();
   });
 });

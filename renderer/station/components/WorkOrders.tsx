@@ -3,7 +3,9 @@ import { PIPELINE, readyToSend, stageCount } from '../../../shared/rules/pipelin
 import { DEPARTMENT_FORMS } from '../flows';
 import { STAGE } from '../messages';
 import { useScreen, useStation, useT } from '../context';
+import { CLEARANCE_STEP } from '../../../shared/master';
 import { ActionForm } from './ActionForm';
+import { Checklist } from './Checklist';
 import { Handover } from './Handover';
 
 /** A card per SPK at this station; opening one (a tap or scanning its SPK) shows its department's forms. */
@@ -32,6 +34,15 @@ export function WorkOrders() {
             <ActionForm key={`${open.id}:${f.key}`} form={f} wo={open} />
           ))}
           {dept !== 'packing' ? <Handover wo={open} /> : null}
+          {CLEARANCE_STEP[dept] !== undefined ? (
+            <Checklist
+              title="segregation"
+              items={['check.segregated']}
+              submit="acknowledge"
+              testId="segregation"
+              build={(checklist) => ({ type: 'segregation.acknowledged', payload: { lineId: view.station.lineId, workOrderId: open.id, checklist } })}
+            />
+          ) : null}
         </div>
       </section>
     );
