@@ -97,12 +97,16 @@ describe('npm start', () => {
     const stderr: string[] = [];
     child.stderr.on('data', (d: Buffer) => stderr.push(String(d)));
     const urls = new Map<string, string>();
+    const screens = new Map<string, string>();
     let server = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`floor did not start: ${stderr.join('')}`)), 60_000);
       createInterface({ input: child.stdout }).on('line', (line) => {
-        const st = /^\s+(ST-[A-Z]+-\d)\s+station API (ws:\S+)/.exec(line);
-        if (st) urls.set(st[1] as string, st[2] as string);
+        const st = /^\s+(ST-[A-Z]+-\d)\s+screen (http:\S+?)\/?\s+\(station API (ws:\S+)\)/.exec(line);
+        if (st) {
+          screens.set(st[1] as string, st[2] as string);
+          urls.set(st[1] as string, st[3] as string);
+        }
         const sv = /sync server\s+(http:\S+)/.exec(line);
         if (sv) server = sv[1] as string;
         if (line.includes('operators')) {
@@ -115,6 +119,10 @@ describe('npm start', () => {
     });
     expect([...urls.keys()].sort()).toEqual(['ST-CUT-1', 'ST-EMB-1', 'ST-FIN-1', 'ST-PCK-1', 'ST-SEW-1']);
     expect((await fetch(`${server}/health`)).ok).toBe(true);
+    // Each station serves its built screen on the printed URL.
+    const page = await fetch(`${screens.get('ST-SEW-1') as string}/`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('<div id="root">');
     expect(credentials).toContain('supervisors B:OP-CUTSV … B:OP-PCKSV, PIN 246802');
 
     // A second `npm start` on the same folder (issue 10: it used to run a second core on every station, both writing
