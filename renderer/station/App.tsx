@@ -18,6 +18,7 @@ export function App() {
   const view = useStation((s) => s.view);
   const slip = useStation((s) => s.printedSlip);
   const lang = useStation((s) => s.lang);
+  const offline = useStation((s) => s.sync?.state === 'offline');
   const { t } = useT();
   useEffect(() => listenForWedgeScans(window, (data, symbology) => void screen.submitScan(data, symbology)), [screen]);
   useEffect(() => {
@@ -38,6 +39,11 @@ export function App() {
       {!connected ? (
         <div className="banner banner-error" role="alert" data-testid="core-down">
           {t('coreDown')}
+        </div>
+      ) : null}
+      {offline && connected ? (
+        <div className="banner banner-offline" role="status" data-testid="offline-banner">
+          {t('offlineBanner')}
         </div>
       ) : null}
       <NoticeLine />

@@ -23,6 +23,10 @@ export const UI = {
   'sync.connecting': { en: 'Connecting', id: 'Menghubungkan' },
   'sync.disabled': { en: 'Stand-alone', id: 'Mandiri' },
   since: { en: 'since {time}', id: 'sejak {time}' },
+  offlineBanner: {
+    en: 'OFFLINE — keep working: everything is recorded on this station and sent when the network is back.',
+    id: 'LURING — tetap bekerja: semua tercatat di stasiun ini dan dikirim saat jaringan kembali.',
+  },
   coreDown: { en: 'Station core not reachable: reconnecting…', id: 'Inti stasiun tidak terjangkau: menghubungkan ulang…' },
   loginTitle: { en: 'Scan your badge, then enter your PIN', id: 'Pindai badge Anda, lalu masukkan PIN' },
   badge: { en: 'Badge', id: 'Badge' },

@@ -123,8 +123,8 @@ describe('station screen', () => {
 
     // Both stations converge through the server: the backlog returns to 0 and the header says so.
     await Promise.all([cutting.sync.awaitInSync(20_000), sewing.sync.awaitInSync(20_000)]);
-    await expect.poll(() => sew.getByTestId('unsent').textContent()).toContain('0');
-    await expect.poll(() => cut.getByTestId('unsent').textContent()).toContain('0');
+    await expect.poll(() => sew.getByTestId('unsent-count').textContent()).toBe('0');
+    await expect.poll(() => cut.getByTestId('unsent-count').textContent()).toBe('0');
     await cut.context().close();
     await sew.context().close();
   });
@@ -183,6 +183,7 @@ describe('station screen', () => {
     await server.stop();
     await expect.poll(() => cut.getByTestId('sync-state').getAttribute('data-state'), { timeout: 15_000 }).toBe('offline');
     await expect.poll(() => sew.getByTestId('sync-state').getAttribute('data-state'), { timeout: 15_000 }).toBe('offline');
+    await cut.getByTestId('offline-banner').getByText(/^LURING/).waitFor();
     await screenshot(cut, 'cutting-offline');
 
     const cutWo = workOrderIdFor(OFFLINE_ORDER.id, 'cutting');
@@ -190,11 +191,11 @@ describe('station screen', () => {
     await cut.getByTestId('form-output-goodQty').fill('20');
     await cut.getByTestId('form-output-submit').click();
     await cut.getByTestId('notice-form-output').waitFor();
-    await expect.poll(() => cut.getByTestId('unsent').textContent()).toContain('1');
+    await expect.poll(() => cut.getByTestId('unsent-count').textContent()).toBe('1');
     await cut.getByTestId('handover-qty').fill('20');
     await cut.getByTestId('handover-submit').click();
     await cut.getByTestId('slip').waitFor();
-    await expect.poll(() => cut.getByTestId('unsent').textContent()).toContain('2');
+    await expect.poll(() => cut.getByTestId('unsent-count').textContent()).toBe('2');
     const slip = (await cut.getByTestId('slip-code').textContent())?.trim() ?? '';
     const transferId = (await cut.getByTestId('slip-transfer').textContent())?.trim() ?? '';
 
@@ -203,13 +204,14 @@ describe('station screen', () => {
     await wedgeScan(sew, slip);
     await sew.getByTestId(`accept-${transferId}`).getByTestId('accept-submit').click();
     await sew.getByTestId('notice-incoming').getByText('Diterima 20 potong').waitFor();
-    await expect.poll(() => sew.getByTestId('unsent').textContent()).toContain('1');
+    await expect.poll(() => sew.getByTestId('unsent-count').textContent()).toBe('1');
 
     await server.start();
     await Promise.all([cutting.sync.awaitInSync(30_000), sewing.sync.awaitInSync(30_000)]);
-    await expect.poll(() => cut.getByTestId('unsent').textContent(), { timeout: 10_000 }).toContain('0');
-    await expect.poll(() => sew.getByTestId('unsent').textContent(), { timeout: 10_000 }).toContain('0');
+    await expect.poll(() => cut.getByTestId('unsent-count').textContent(), { timeout: 10_000 }).toBe('0');
+    await expect.poll(() => sew.getByTestId('unsent-count').textContent(), { timeout: 10_000 }).toBe('0');
     await expect.poll(() => cut.getByTestId('sync-state').getAttribute('data-state'), { timeout: 15_000 }).toBe('online');
+    expect(await cut.getByTestId('offline-banner').count()).toBe(0);
     // Converged through the server: the sender now sees its transfer accepted, counted once at sewing.
     expect(cutting.core.state.transfer[transferId]?.status).toBe('accepted');
     expect(sewing.core.state.workOrder[workOrderIdFor(OFFLINE_ORDER.id, 'sewing')]?.receivedQty).toBe(20);

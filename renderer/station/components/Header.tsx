@@ -50,7 +50,7 @@ export function Header() {
       </div>
       <div className="header-cell" data-testid="unsent">
         <div className="header-small">{t('unsent')}</div>
-        <div className={`header-big ${unsent > 0 ? 'warn' : ''}`}>{unsent}</div>
+        <div className={`header-big ${unsent > 0 ? 'warn' : ''}`} data-testid="unsent-count">{unsent}</div>
       </div>
       <div className="header-cell" data-testid="devices" title={hardware.map((d) => `${d.deviceId}: ${d.connected ? 'ok' : (d.message ?? 'down')}`).join('\n')}>
         <div className="header-small">{t('devices')}</div>
