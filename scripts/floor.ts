@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { PLACE_CODE, type Department } from '../shared/master';
 import { assertDirFree, DirInUseError, lockDir } from '../shared/node/dir-lock';
 import { makePrivateDir, writePrivateFileAtomic } from '../shared/node/private-files';
-import { mo } from '../shared/testing/fixtures';
+import { ARTICLE_BOMS, mo } from '../shared/testing/fixtures';
 import { startSync } from '../electron/sync';
 import { runStation, type RuntimePart, type StationRuntime } from '../electron/kiosk/run';
 import { buildApp } from '../sync-server/app';
@@ -145,9 +145,9 @@ async function main(): Promise<void> {
       await created('/api/operators', { id: `OP-${CODE[d]}SV`, name: `Supervisor ${d}`, roles: ['supervisor'], departments: [d], pin: SUPERVISOR_PIN });
     }
     const orders = [
-      mo(1, { route: 'R1', quantity: 120, articleCode: 'BEAR-30' }),
-      mo(2, { route: 'R2', quantity: 80, articleCode: 'BUNNY-25', destination: 'US-DC2' }),
-      mo(3, { route: 'R3', quantity: 60, articleCode: 'ELEPHANT-40' }),
+      mo(1, { route: 'R1', quantity: 120, articleCode: 'BEAR-30', cutParts: [...ARTICLE_BOMS['BEAR-30']] }),
+      mo(2, { route: 'R2', quantity: 80, articleCode: 'BUNNY-25', destination: 'US-DC2', cutParts: [...ARTICLE_BOMS['BUNNY-25']] }),
+      mo(3, { route: 'R3', quantity: 60, articleCode: 'ELEPHANT-40', cutParts: [...ARTICLE_BOMS['ELEPHANT-40']] }),
     ];
     for (const m of orders) await created('/api/manufacturing-orders', m);
     seeded = { seededAt: new Date().toISOString(), operatorPin: OPERATOR_PIN, supervisorPin: SUPERVISOR_PIN };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Department, Operator, Place, RouteId, Station } from './master';
+import { Department, Operator, Place, RouteId, Station, type CutPart } from './master';
 import { PAYLOADS, parseEvent, SlipCopy, type EventType, type FloorEvent } from './events';
 import { RefusalDocument } from './refusal';
 
@@ -45,6 +45,10 @@ export interface WorkOrderDoc {
   disputes?: string[];
   /** Packing only: a supervisor closed the order short (`packing.shortClosed`); absent when completed in full. */
   shortClose?: ShortClose;
+  /** The article's bill of cut parts (from the MO); absent on work orders released before BOMs (one piece = one set). */
+  cutParts?: CutPart[];
+  /** Cutting only: parts cut so far, per part; `stageQty.cut` counts the complete sets they make (shared/rules/bom.ts). */
+  partsCut?: Record<string, number>;
 }
 
 /** The audit of a short close: who, why, when, and what the order lacked (counts when it was decided). */
@@ -296,7 +300,7 @@ export function writeChanges(state: FloorState, changes: readonly Doc[]): void {
 
 /** A work order's document as it opens: its plan from the fan-out, nothing counted yet. */
 export function newWorkOrderDoc(
-  wo: Pick<WorkOrderDoc, 'id' | 'moId' | 'place' | 'articleCode' | 'route' | 'destination' | 'shipWeek' | 'plannedQty'>,
+  wo: Pick<WorkOrderDoc, 'id' | 'moId' | 'place' | 'articleCode' | 'route' | 'destination' | 'shipWeek' | 'plannedQty' | 'cutParts'>,
 ): WorkOrderDoc {
   return {
     kind: 'workOrder',
@@ -376,6 +380,8 @@ export const WorkOrderDocSchema: z.ZodType<WorkOrderDoc> = z.looseObject({
   finalInspection: z.enum(['pending', 'pass', 'fail']),
   transfersOut: z.array(z.string()).optional(),
   disputes: z.array(z.string()).optional(),
+  cutParts: z.array(z.looseObject({ part: z.string(), qtyPerSet: Qty })).optional(),
+  partsCut: PerWorkOrder.optional(),
   shortClose: z
     .looseObject({
       by: z.string(),

@@ -69,14 +69,22 @@ export const Article = z.object({
 });
 export type Article = z.infer<typeof Article>;
 
-export const BomLine = z.object({
-  articleCode: ArticleCode,
-  partCode: z.string().min(1).max(40),
-  description: z.string().max(120),
-  qtyPerUnit: Quantity,
-  department: Department,
+/**
+ * One line of an article's bill of cut parts (SOP step 300, "check the quantity against the BOM"): cutting records
+ * parts, and a toy's complete set needs `qtyPerSet` of each part.
+ */
+export const CutPart = z.object({
+  part: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'part looks like body, ear or arm-left (lower case, 1–40)'),
+  qtyPerSet: z.number().int('qtyPerSet must be a whole number').positive('qtyPerSet must be > 0').max(100),
 });
-export type BomLine = z.infer<typeof BomLine>;
+export type CutPart = z.infer<typeof CutPart>;
+
+/** An article's bill of cut parts: at least one part, each named once. */
+export const CutParts = z
+  .array(CutPart)
+  .min(1, 'a bill of cut parts names at least one part')
+  .max(40)
+  .refine((parts) => new Set(parts.map((p) => p.part)).size === parts.length, 'each part is named once');
 
 export const Station = z.object({
   id: StationId,
@@ -133,6 +141,8 @@ export const ManufacturingOrder = z.object({
   route: RouteId,
   destination: Destination,
   shipWeek: ShipWeek,
+  /** The article's bill of cut parts, as PPIC released the order (copied onto every work order of the MO). */
+  cutParts: CutParts,
 });
 export type ManufacturingOrder = z.infer<typeof ManufacturingOrder>;
 
@@ -149,6 +159,7 @@ export const WorkOrder = z.object({
   /** Where the goods come from (null for cutting) and go to ('fg_warehouse' after packing). */
   from: Place.nullable(),
   to: z.union([Place, z.literal('fg_warehouse')]),
+  cutParts: CutParts,
 });
 export type WorkOrder = z.infer<typeof WorkOrder>;
 
@@ -170,6 +181,7 @@ export function fanOut(mo: ManufacturingOrder): WorkOrder[] {
     shipWeek: mo.shipWeek,
     from: i === 0 ? null : (places[i - 1] ?? null),
     to: places[i + 1] ?? 'fg_warehouse',
+    cutParts: mo.cutParts,
   }));
 }
 

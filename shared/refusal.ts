@@ -17,6 +17,8 @@ export const REFUSAL_CODES = [
   'article_mismatch',
   'destination_mismatch',
   'exceeds_planned',
+  /** A cut part the work order's bill of cut parts does not list. */
+  'unknown_part',
   'exceeds_available',
   'wrong_stage',
   'defect_reason_required',

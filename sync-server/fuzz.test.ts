@@ -194,7 +194,7 @@ const operatorBody = fc
   })
   .map((v) => JSON.stringify(v));
 const moBody = fc
-  .tuple(fc.constantFrom('id', 'articleCode', 'quantity', 'route', 'destination', 'shipWeek', 'extra'), fc.oneof(nastyText, nastyNumber, fc.jsonValue()), fc.nat(9999))
+  .tuple(fc.constantFrom('id', 'articleCode', 'quantity', 'route', 'destination', 'shipWeek', 'cutParts', 'extra'), fc.oneof(nastyText, nastyNumber, fc.jsonValue()), fc.nat(9999))
   .map(([k, v, n]) => JSON.stringify({ ...mo(2 + n), [k]: v }));
 
 const anyJsonBody = fc.oneof(

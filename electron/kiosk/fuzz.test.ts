@@ -263,7 +263,7 @@ describe('kiosk server under fuzzed input', () => {
       expect((await client.call('view.get', {})).station.id).toBe('ST-CUT-1');
       await client.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });
       const ack = await client.call('action.record', {
-        action: { type: 'cutting.output', payload: { workOrderId: workOrderIdFor(M.id, 'cutting'), lineId: 'LN-CUT-1', size: 'S', part: 'ear', goodQty: 2 } },
+        action: { type: 'cutting.output', payload: { workOrderId: workOrderIdFor(M.id, 'cutting'), lineId: 'LN-CUT-1', size: 'S', part: 'body', goodQty: 2 } },
       });
       expect(ack.seq).toBe(core.lastSequence);
     } finally {

@@ -79,7 +79,7 @@ describe('kiosk transport', () => {
     const views: number[] = [];
     client.subscribe('view', (v) => views.push(v.lastSeq));
     await client.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });
-    const ack = await client.call('action.record', { action: { type: 'cutting.output', payload: { workOrderId: workOrderIdFor(M.id, 'cutting'), lineId: 'LN-CUT-1', size: 'S', part: 'ear', goodQty: 4 } } });
+    const ack = await client.call('action.record', { action: { type: 'cutting.output', payload: { workOrderId: workOrderIdFor(M.id, 'cutting'), lineId: 'LN-CUT-1', size: 'S', part: 'body', goodQty: 4 } } });
     expect(ack.seq).toBe(2);
     const view = await client.call('view.get', {});
     expect(view.workOrders.find((w) => w.id === workOrderIdFor(M.id, 'cutting'))?.stageQty.cut).toBe(4);
@@ -91,7 +91,7 @@ describe('kiosk transport', () => {
     const { client, core } = await kiosk();
     await client.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });
     const err = await client
-      .call('action.record', { action: { type: 'cutting.output', payload: { workOrderId: 'nope', lineId: 'LN-CUT-1', size: 'S', part: 'ear', goodQty: 4 } } })
+      .call('action.record', { action: { type: 'cutting.output', payload: { workOrderId: 'nope', lineId: 'LN-CUT-1', size: 'S', part: 'body', goodQty: 4 } } })
       .then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(StationCallError);
     expect((err as StationCallError).error.code).toBe('bad_request');

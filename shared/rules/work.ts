@@ -1,6 +1,7 @@
 import type { WorkOrderDoc } from '../docs';
 import type { EventOf } from '../events';
 import { newAlert } from './alerts';
+import { cutParts } from './bom';
 import { PIPELINE, advance, scrapAt, waitingAt } from './pipeline';
 import { enterLine } from './line';
 import { refuse, type Tx } from './tx';
@@ -15,11 +16,11 @@ export function allocateMaterial(tx: Tx, e: EventOf<'material.allocated'>): void
   tx.ownWorkOrder(e.payload.workOrderId); // the event itself is the allocation record
 }
 
-/** Steps 210–220. Output beyond the SPK needs a surplus revision first. */
+/** Steps 210–220: parts, counted into complete sets by the BOM. Output beyond the SPK needs a surplus revision first. */
 export function recordCutting(tx: Tx, e: EventOf<'cutting.output'>): void {
   const wo = tx.ownWorkOrder(e.payload.workOrderId);
   enterLine(tx, e.payload.lineId, wo, 'output');
-  tx.put(advance(wo, 'cut', e.payload.goodQty));
+  tx.put(cutParts(wo, e.payload.part, e.payload.goodQty));
 }
 
 /** Steps 230–250, shortage: recorded and escalated to a supervisor. */

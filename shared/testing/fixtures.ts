@@ -6,7 +6,7 @@ import { emptyState, newWorkOrderDoc, withChanges, type FloorState } from '../do
 import { makeEvent, type Action, type FloorEvent } from '../events';
 import { createHlc, type Hlc } from '../hlc';
 import { uuidv7 } from '../ids';
-import { PLACE_CODE, fanOut, masterData, type Department, type ManufacturingOrder, type MasterData, type Operator, type Station } from '../master';
+import { PLACE_CODE, fanOut, masterData, type CutPart, type Department, type ManufacturingOrder, type MasterData, type Operator, type Station } from '../master';
 
 export const DEPARTMENTS: readonly Department[] = ['cutting', 'embroidery', 'sewing', 'finishing', 'packing'];
 /** Short department codes in ids (ST-CUT-1, OP-SEW1): master data's own. */
@@ -43,6 +43,36 @@ export const supervisorOf = (d: Department): string => `OP-${CODE[d]}SV`;
 export const stationOf = (d: Department, n = 1): string => `ST-${CODE[d]}-${n}`;
 export const lineOf = (d: Department, n = 1): string => `LN-${CODE[d]}-${n}`;
 
+/**
+ * A one-part bill of cut parts: one body cut is one set. The default for fixture orders, so flows that are not about
+ * the BOM count sets directly; BOM rules and the demo floor use the articles' real bills below.
+ */
+export const ONE_PART_BOM: readonly CutPart[] = [{ part: 'body', qtyPerSet: 1 }];
+
+/** The demo articles' real bills of cut parts (what cutting records, part by part). */
+export const ARTICLE_BOMS: Readonly<Record<'BEAR-30' | 'BUNNY-25' | 'ELEPHANT-40', readonly CutPart[]>> = {
+  'BEAR-30': [
+    { part: 'body', qtyPerSet: 1 },
+    { part: 'head', qtyPerSet: 1 },
+    { part: 'ear', qtyPerSet: 2 },
+    { part: 'arm', qtyPerSet: 2 },
+    { part: 'leg', qtyPerSet: 2 },
+  ],
+  'BUNNY-25': [
+    { part: 'body', qtyPerSet: 1 },
+    { part: 'head', qtyPerSet: 1 },
+    { part: 'ear', qtyPerSet: 2 },
+    { part: 'leg', qtyPerSet: 2 },
+  ],
+  'ELEPHANT-40': [
+    { part: 'body', qtyPerSet: 1 },
+    { part: 'head', qtyPerSet: 1 },
+    { part: 'ear', qtyPerSet: 2 },
+    { part: 'trunk', qtyPerSet: 1 },
+    { part: 'leg', qtyPerSet: 4 },
+  ],
+};
+
 export function mo(n: number, over: Partial<ManufacturingOrder> = {}): ManufacturingOrder {
   return {
     id: `MO-2026-${String(n).padStart(4, '0')}`,
@@ -51,6 +81,7 @@ export function mo(n: number, over: Partial<ManufacturingOrder> = {}): Manufactu
     route: 'R1',
     destination: 'DE-DC1',
     shipWeek: '2026-W50',
+    cutParts: [...ONE_PART_BOM],
     ...over,
   };
 }

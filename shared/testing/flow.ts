@@ -77,8 +77,11 @@ export class Floor {
     });
   }
 
+  /** Cut `qty` complete sets: every part on the order's bill of cut parts, `qtyPerSet` of each per set. */
   cut(m: ManufacturingOrder, qty: number): void {
-    this.do('cutting', { type: 'cutting.output', payload: { workOrderId: workOrderIdFor(m.id, 'cutting'), lineId: lineOf('cutting'), size: 'M', part: 'body', goodQty: qty } });
+    for (const { part, qtyPerSet } of m.cutParts) {
+      this.do('cutting', { type: 'cutting.output', payload: { workOrderId: workOrderIdFor(m.id, 'cutting'), lineId: lineOf('cutting'), size: 'M', part, goodQty: qty * qtyPerSet } });
+    }
   }
 
   sew(m: ManufacturingOrder, qty: number): void {
