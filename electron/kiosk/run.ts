@@ -28,11 +28,25 @@ export interface StationRuntime {
 /** Optional parts (sync, hardware) plug in here; each returns its own stop(). */
 export type RuntimePart = (core: StationCore) => Promise<{ stop(): Promise<void> | void }>;
 
-export async function runStation(env: NodeJS.ProcessEnv = process.env, parts: RuntimePart[] = []): Promise<StationRuntime> {
+/** A station core opened from config (file and/or env) with its parts started: the kiosk and the Electron shell's core process share this. */
+export async function openStation(env: NodeJS.ProcessEnv = process.env, parts: RuntimePart[] = []): Promise<{ core: StationCore; stop(): Promise<void> }> {
   const config = loadStationConfig(env);
   const core = await StationCore.open(config);
   const started: { stop(): Promise<void> | void }[] = [];
   for (const part of parts) started.push(await part(core));
+  return {
+    core,
+    stop: async () => {
+      for (const p of started.reverse()) await p.stop();
+      await core.close();
+    },
+  };
+}
+
+export async function runStation(env: NodeJS.ProcessEnv = process.env, parts: RuntimePart[] = []): Promise<StationRuntime> {
+  const station = await openStation(env, parts);
+  const { core } = station;
+  const config = core.config;
   const staticDir = screenDir(env);
   const kiosk = await startKioskServer(core, {
     host: config.host,
@@ -48,8 +62,7 @@ export async function runStation(env: NodeJS.ProcessEnv = process.env, parts: Ru
     url: kiosk.url,
     stop: async () => {
       await kiosk.close();
-      for (const p of started.reverse()) await p.stop();
-      await core.close();
+      await station.stop();
     },
   };
 }
@@ -57,7 +70,7 @@ export async function runStation(env: NodeJS.ProcessEnv = process.env, parts: Ru
 async function main(): Promise<void> {
   try {
     const parts: RuntimePart[] = [];
-    const optional = await loadOptionalParts();
+    const optional = await stationParts();
     parts.push(...optional);
     const rt = await runStation(process.env, parts);
     // Handlers before READY: whoever starts us may stop us the moment it reads that line.
@@ -87,7 +100,7 @@ async function main(): Promise<void> {
 }
 
 /** Sync and hardware parts, when their modules exist and the config asks for them. */
-async function loadOptionalParts(): Promise<RuntimePart[]> {
+export async function stationParts(): Promise<RuntimePart[]> {
   const hardware: RuntimePart = async (core) => {
     if (core.config.devices.length === 0) return { stop: () => undefined };
     const { startHardwareBridge } = await import('../hardware/bridge');

@@ -22,10 +22,10 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ClientMessage, COMMANDS, type CommandError, type CommandName, type ServerMessage, type Topic } from '../../shared/api';
-import { describeIssues } from '../../shared/events';
+import type { ServerMessage } from '../../shared/api';
 import { ELECTRON_APP_ORIGIN, KIOSK_PROTOCOL, SESSION_PATH, SOCKET_PATH, tokenFromProtocols } from '../../shared/security/kiosk-session';
-import { CommandFailure, type StationCore } from '../core/station-core';
+import type { StationCore } from '../core/station-core';
+import { openScreenConversation } from './screen-conversation';
 import { ScreenSessions, type ScreenSession, type ScreenSessionOptions } from './screen-sessions';
 
 export interface KioskServer {
@@ -218,70 +218,15 @@ export async function startKioskServer(core: StationCore, opts: KioskOptions = {
 
   const onConnection = (ws: WebSocket, session: ScreenSession): void => {
     sessions.opened(session);
-    const subs = new Map<Topic, () => void>();
-    let inFlight = 0;
+    const conversation = openScreenConversation(core, { connection: session.id, send: (msg) => send(ws, msg), maxInFlight: KIOSK_MAX_IN_FLIGHT, log });
     // Protocol errors (too big: 1009, not UTF-8: 1007, bad frame: 1002) and resets: ws has already closed the socket
     // with the right code; this listener only keeps the error from being thrown.
     ws.on('error', (err) => log('kiosk socket closed on bad input', { err: String(err), screen: session.id }));
-    const handle = (raw: RawData, isBinary: boolean): void => {
-      if (isBinary) {
-        send(ws, { t: 'result', id: -1, ok: false, error: { code: 'bad_request', message: 'send JSON text frames, not binary' } });
-        return;
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(rawText(raw));
-      } catch {
-        send(ws, { t: 'result', id: -1, ok: false, error: { code: 'bad_request', message: 'message is not JSON' } });
-        return;
-      }
-      const parsed = ClientMessage.safeParse(json);
-      if (!parsed.success) {
-        const id = typeof (json as { id?: unknown } | null)?.id === 'number' ? (json as { id: number }).id : -1;
-        send(ws, { t: 'result', id, ok: false, error: { code: 'bad_request', message: describeIssues(parsed.error) } });
-        return;
-      }
-      const m = parsed.data;
-      if (m.t === 'sub') {
-        if (!subs.has(m.topic)) subs.set(m.topic, core.subscribe(m.topic, (data) => send(ws, { t: 'topic', topic: m.topic, data })));
-        return;
-      }
-      if (m.t === 'unsub') {
-        subs.get(m.topic)?.();
-        subs.delete(m.topic);
-        return;
-      }
-      if (!(m.name in COMMANDS)) {
-        send(ws, { t: 'result', id: m.id, ok: false, error: { code: 'not_found', message: `unknown command ${m.name}` } });
-        return;
-      }
-      if (inFlight >= KIOSK_MAX_IN_FLIGHT) {
-        send(ws, { t: 'result', id: m.id, ok: false, error: { code: 'internal', message: 'too many commands waiting on this screen: nothing was recorded, try again' } });
-        return;
-      }
-      inFlight++;
-      core
-        // The screen's session names the caller: the core slows PIN guessing per screen as well as per operator.
-        .call(m.name as CommandName, m.params, { connection: session.id })
-        .then(
-          (result) => send(ws, { t: 'result', id: m.id, ok: true, result }),
-          (err: unknown) => {
-            let error: CommandError;
-            if (err instanceof CommandFailure) error = err.error;
-            else {
-              log('command failed', { name: m.name, err: String(err) });
-              error = { code: 'internal', message: 'the station could not complete this; nothing was recorded' };
-            }
-            send(ws, { t: 'result', id: m.id, ok: false, error });
-          },
-        )
-        .catch((err: unknown) => log('kiosk reply failed', { err: String(err) }))
-        .finally(() => inFlight--);
-    };
     ws.on('message', (raw, isBinary) => {
       // Whatever a message does, it never throws out of the socket's handler (that would crash the process).
       try {
-        handle(raw, isBinary);
+        if (isBinary) send(ws, { t: 'result', id: -1, ok: false, error: { code: 'bad_request', message: 'send JSON text frames, not binary' } });
+        else conversation.receiveText(rawText(raw));
       } catch (err) {
         log('kiosk message failed', { err: String(err) });
         send(ws, { t: 'result', id: -1, ok: false, error: { code: 'internal', message: 'the station could not read this message; nothing was recorded' } });
@@ -289,8 +234,7 @@ export async function startKioskServer(core: StationCore, opts: KioskOptions = {
     });
     ws.on('close', () => {
       sessions.closed(session);
-      for (const off of subs.values()) off();
-      subs.clear();
+      conversation.close();
     });
   };
 

@@ -115,6 +115,12 @@ export interface OpenStationDbOptions {
   dataDir: string;
   /** RxDB dev-mode + schema validation (tests); off in production for speed. */
   devMode?: boolean;
+  /**
+   * better-sqlite3 binary to load instead of the one in node_modules (its `nativeBinding` option): the Electron
+   * shell's core process names one built for Electron's ABI (QSF_SQLITE_BINDING), so node_modules keeps the Node
+   * build the tests use.
+   */
+  nativeBinding?: string;
 }
 
 export interface OpenedStationDb {
@@ -155,7 +161,8 @@ export async function openStationDb(opts: OpenStationDbOptions & { stationId: st
 }
 
 async function openLocked(opts: OpenStationDbOptions & { stationId: string }): Promise<OpenedStationDb> {
-  const base = getRxStorageSqlite({ databaseDirectory: opts.dataDir });
+  const nativeBinding = opts.nativeBinding ?? process.env.QSF_SQLITE_BINDING;
+  const base = getRxStorageSqlite({ databaseDirectory: opts.dataDir, ...(nativeBinding ? { nativeBinding } : {}) });
   let storage: RxStorage<unknown, unknown> = base as RxStorage<unknown, unknown>;
   if (opts.devMode && !devModeAdded) {
     addRxPlugin(RxDBDevModePlugin);
