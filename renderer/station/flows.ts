@@ -12,7 +12,20 @@ import { UI, type UiKey } from './messages';
 export type FieldSpec =
   | { name: string; label: UiKey; kind: 'count'; min: number }
   | { name: string; label: UiKey; kind: 'text'; optional?: boolean; initial?: (wo: WorkOrderDoc) => string }
-  | { name: string; label: UiKey; kind: 'choice'; options: readonly { value: string; label: Bilingual }[] };
+  | { name: string; label: UiKey; kind: 'choice'; options: Choices | ((wo: WorkOrderDoc) => Choices) };
+
+export type Choices = readonly { value: string; label: Bilingual }[];
+
+/** A choice field's options for this SPK (fixed, or from the work order, as cutting's parts come from its BOM). */
+export function choicesOf(field: Extract<FieldSpec, { kind: 'choice' }>, wo: WorkOrderDoc): Choices {
+  return typeof field.options === 'function' ? field.options(wo) : field.options;
+}
+
+/** Cutting records parts: the SPK's bill of cut parts (a work order from before BOMs records bodies as sets). */
+function cutPartChoices(wo: WorkOrderDoc): Choices {
+  const parts = wo.cutParts ?? [{ part: 'body', qtyPerSet: 1 }];
+  return parts.map(({ part, qtyPerSet }) => ({ value: part, label: { en: `${part} ×${qtyPerSet}/set`, id: `${part} ×${qtyPerSet}/set` } }));
+}
 
 export interface FormSpec {
   key: string;
@@ -61,7 +74,7 @@ export const DEPARTMENT_FORMS: Record<Department, readonly FormSpec[]> = {
     output(
       'output',
       [
-        { name: 'part', label: 'part', kind: 'text', initial: () => 'body' },
+        { name: 'part', label: 'part', kind: 'choice', options: cutPartChoices },
         { name: 'size', label: 'size', kind: 'text', initial: () => 'M' },
         { name: 'goodQty', label: 'good', kind: 'count', min: 1 },
       ],
@@ -176,7 +189,7 @@ export const DEPARTMENT_FORMS: Record<Department, readonly FormSpec[]> = {
 export function initialValues(form: FormSpec, wo: WorkOrderDoc): Record<string, string> {
   const values: Record<string, string> = {};
   for (const f of form.fields) {
-    if (f.kind === 'choice') values[f.name] = f.options[0]?.value ?? '';
+    if (f.kind === 'choice') values[f.name] = choicesOf(f, wo)[0]?.value ?? '';
     else if (f.kind === 'text') values[f.name] = f.initial ? f.initial(wo) : '';
     else values[f.name] = '';
   }

@@ -55,6 +55,8 @@ export const UI = {
   defectReason: { en: 'Defect reason', id: 'Alasan cacat' },
   size: { en: 'Size', id: 'Ukuran' },
   part: { en: 'Part', id: 'Bagian' },
+  partsCut: { en: 'Parts cut (complete sets count by the BOM)', id: 'Bagian terpotong (set lengkap dihitung menurut BOM)' },
+  shortForNextSet: { en: 'Next set still needs', id: 'Set berikutnya masih perlu' },
   stage: { en: 'Stage', id: 'Tahap' },
   step: { en: 'Step', id: 'Langkah' },
   result: { en: 'Result', id: 'Hasil' },

@@ -108,10 +108,10 @@ describe('cutting records parts; sets are what moves on', () => {
     expect(floor.wo(BEAR.id, 'cutting').partsCut?.ear).toBe(164);
   });
 
-  it('sets QC scrapped at cutting are not counted again when the next parts come in', () => {
+  it('sets QC scrapped at cutting (inline QC, stage final) are not counted again when the next parts come in', () => {
     const floor = new Floor([BEAR]);
     floor.cut(BEAR, 10);
-    floor.do('cutting', { type: 'qc.inline', payload: { workOrderId: CUT, lineId: lineOf('cutting'), stage: 'cut', result: 'scrap', qty: 2, defectReason: 'fabric flaw' } });
+    floor.do('cutting', { type: 'qc.inline', payload: { workOrderId: CUT, lineId: lineOf('cutting'), stage: 'final', result: 'scrap', qty: 2, defectReason: 'fabric flaw' } });
     expect(floor.wo(BEAR.id, 'cutting').stageQty.cut).toBe(8);
     floor.cut(BEAR, 5);
     const wo = floor.wo(BEAR.id, 'cutting');

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { WorkOrderDoc } from '../../../shared/docs';
-import { initialValues, type FormSpec } from '../flows';
+import { choicesOf, initialValues, type FormSpec } from '../flows';
 import { text } from '../store';
 import { useScreen, useStation, useT } from '../context';
 import { NoticeLine } from './NoticeLine';
@@ -40,7 +40,7 @@ export function ActionForm({ form, wo }: { form: FormSpec; wo: WorkOrderDoc }) {
             <span>{t(f.label)}</span>
             {f.kind === 'choice' ? (
               <div className="choices" role="radiogroup" aria-label={t(f.label)}>
-                {f.options.map((o) => (
+                {choicesOf(f, wo).map((o) => (
                   <button
                     key={o.value}
                     type="button"

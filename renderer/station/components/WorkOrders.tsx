@@ -1,9 +1,10 @@
 import type { WorkOrderDoc } from '../../../shared/docs';
 import { PIPELINE, readyToSend, stageCount } from '../../../shared/rules/pipeline';
+import { completeSets, partsShortOfNextSet } from '../../../shared/rules/bom';
 import { DEPARTMENT_FORMS } from '../flows';
 import { STAGE } from '../messages';
 import { useScreen, useStation, useT } from '../context';
-import { CLEARANCE_STEP } from '../../../shared/master';
+import { CLEARANCE_STEP, type CutPart } from '../../../shared/master';
 import { ActionForm } from './ActionForm';
 import { Checklist } from './Checklist';
 import { Handover } from './Handover';
@@ -105,6 +106,31 @@ function Progress({ wo }: { wo: WorkOrderDoc }) {
           </span>
         ) : null}
       </div>
+      {wo.place === 'cutting' && wo.cutParts ? <PartsCut wo={wo} cutParts={wo.cutParts} /> : null}
+    </div>
+  );
+}
+
+/** Cutting: each part of the bill against what the plan needs, and what the next complete set still lacks. */
+function PartsCut({ wo, cutParts }: { wo: WorkOrderDoc; cutParts: readonly CutPart[] }) {
+  const { t } = useT();
+  const cut = wo.partsCut ?? {};
+  const short = partsShortOfNextSet(cutParts, cut);
+  return (
+    <div className="parts-cut" data-testid="parts-cut">
+      <span className="header-small">{t('partsCut')}</span>
+      <ul>
+        {cutParts.map(({ part, qtyPerSet }) => (
+          <li key={part} data-testid={`part-${part}`}>
+            {part} <strong>{cut[part] ?? 0}</strong> / {wo.plannedQty * qtyPerSet}
+          </li>
+        ))}
+      </ul>
+      {short.length > 0 && completeSets(cutParts, cut) < wo.plannedQty ? (
+        <div className="warn" data-testid="parts-short">
+          {t('shortForNextSet')}: {short.map((p) => `${p.part} ${p.short}`).join(', ')}
+        </div>
+      ) : null}
     </div>
   );
 }
