@@ -27,6 +27,7 @@ import { openDb, type Db } from '../sync-server/db';
 import { describeListenError } from '../sync-server/http/port';
 import { ensureStationScreen } from '../renderer/build';
 import { floorDevices } from './floor-devices';
+import { demoDashboardLogin } from '../sync-server/dashboard/demo';
 
 /** Short department codes in ids (ST-CUT-1, OP-SEW1): master data's own. */
 const CODE: Readonly<Record<Department, string>> = PLACE_CODE;
@@ -154,6 +155,7 @@ async function main(): Promise<void> {
     writePrivateFileAtomic(seededFile, JSON.stringify(seeded));
   }
 
+  const dashboardLogin = await demoDashboardLogin(openedDb, dir);
   const screenDir = await ensureStationScreen((line) => console.log(line));
   const runtimes: StationRuntime[] = [];
   for (const d of DEPARTMENTS) {
@@ -204,7 +206,7 @@ async function main(): Promise<void> {
   console.log(`  sync server   ${serverUrl}   (health ${serverUrl}/health, metrics ${serverUrl}/metrics)`);
   for (const rt of runtimes) console.log(`  ${rt.core.station.id.padEnd(12)}  screen ${rt.url}/   (station API ws${rt.url.slice(4)}/api)`);
   console.log(`  operators     B:OP-CUT1 … B:OP-PCK1, PIN ${seeded.operatorPin};  supervisors B:OP-CUTSV … B:OP-PCKSV, PIN ${seeded.supervisorPin}`);
-  console.log('  dashboard     not built yet (see README)\n');
+  console.log(`  dashboard     ${serverUrl}/   log in as ${dashboardLogin.user} / ${dashboardLogin.password}\n`);
 }
 
 void main().catch((err: unknown) => {

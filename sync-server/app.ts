@@ -17,6 +17,8 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, type preHandlerAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
 import { registerFloorRoutes } from './floor/routes';
+import { registerDashboard, type DashboardOptions } from './dashboard/routes';
+import { installRouteRegistry } from './dashboard/route-registry';
 import { headVersion } from './changes';
 import { migrate as runMigrations } from './db/migrate';
 import type { Db } from './db/types';
@@ -67,6 +69,8 @@ export interface BuildAppOptions {
    * Bearer token for `GET /metrics` (the admin token works too). Unset: /metrics answers only loopback clients.
    */
   metricsToken?: string | null;
+  /** The supervisors' dashboard (sync-server/dashboard/routes.ts): screen folder, cookie, login limits, live channel. */
+  dashboard?: DashboardOptions;
 }
 
 function packageVersion(): string {
@@ -93,6 +97,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const app: FastifyInstance = opts.loggerInstance
     ? Fastify({ loggerInstance: opts.loggerInstance, ...serverOptions })
     : Fastify({ logger: opts.logger ?? false, ...serverOptions });
+  installRouteRegistry(app);
 
   if (opts.migrate ?? true) {
     const { applied } = await runMigrations(db);
@@ -164,5 +169,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   registerPullRoute(app);
   registerFloorRoutes(app);
   registerStreamRoute(app, hub);
+  await registerDashboard(app, opts.dashboard);
   return app;
 }

@@ -1,0 +1,149 @@
+/**
+ * The dashboard's HTTP contract: what the sync server answers and what the dashboard screen (renderer/dashboard)
+ * parses. Plain zod, no Node import, so the screen's Vite build bundles it; the server's routes declare these as their
+ * response schemas, so a change that breaks the screen breaks the server's compile too.
+ */
+import { z } from 'zod';
+
+/** Who logs in to the dashboard (not the floor roster: operators log in at stations with badge + PIN). */
+export const DashboardRole = z.enum(['admin', 'ppic', 'supervisor', 'qc']);
+export type DashboardRole = z.infer<typeof DashboardRole>;
+export const DASHBOARD_ROLES: readonly DashboardRole[] = DashboardRole.options;
+
+export const AccountId = z.string().regex(/^[a-z0-9][a-z0-9._-]{2,31}$/, 'user name: 3–32 of a–z, 0–9, ".", "_", "-"');
+
+export const Account = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: DashboardRole,
+  /** A supervisor's department; a QC inspector's (null: every department); null for admin and PPIC. */
+  department: z.string().nullable(),
+});
+export type Account = z.infer<typeof Account>;
+
+/** The logged-in person and the CSRF token every write must send back in `x-csrf-token`. */
+export const SessionInfo = z.object({ account: Account, csrfToken: z.string() });
+export type SessionInfo = z.infer<typeof SessionInfo>;
+
+export const CSRF_HEADER = 'x-csrf-token';
+
+export const LoginBody = z.object({
+  username: z.string().trim().toLowerCase().pipe(AccountId),
+  password: z.string().min(1, 'enter the password').max(200),
+});
+
+export const StationRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  department: z.string(),
+  lineId: z.string().nullable(),
+  online: z.boolean(),
+  revoked: z.boolean(),
+  /** Last push or heartbeat the server received (ISO), null: never. */
+  lastSyncAt: z.string().nullable(),
+  backlog: z.number().nullable(),
+  clockSkewMs: z.number().nullable(),
+  lastAppliedSeq: z.number().nullable(),
+});
+export type StationRow = z.infer<typeof StationRow>;
+
+/** One work order (SPK) at one place: pieces there now (complete sets at cutting), of what was planned. */
+export const PlaceWip = z.object({ place: z.string(), workOrderId: z.string(), wip: z.number(), planned: z.number(), status: z.string() });
+export const OrderWip = z.object({
+  moId: z.string(),
+  articleCode: z.string(),
+  route: z.string(),
+  destination: z.string(),
+  shipWeek: z.string(),
+  places: z.array(PlaceWip),
+  inTransit: z.number(),
+});
+export type OrderWip = z.infer<typeof OrderWip>;
+
+export const DepartmentWip = z.object({ department: z.string(), wip: z.number(), workOrders: z.number() });
+
+export const TransferRow = z.object({
+  id: z.string(),
+  moId: z.string(),
+  articleCode: z.string(),
+  quantity: z.number(),
+  from: z.string(),
+  to: z.string(),
+  status: z.string(),
+  createdAt: z.string().nullable(),
+});
+
+export const LineRow = z.object({
+  id: z.string(),
+  department: z.string(),
+  occupant: z.object({ articleCode: z.string(), destination: z.string(), workOrderId: z.string() }).nullable(),
+  halted: z.boolean(),
+  haltCause: z.string().nullable(),
+  verification: z.string(),
+  openAlerts: z.number(),
+});
+
+export const FloorView = z.object({
+  at: z.string(),
+  stations: z.array(StationRow),
+  departments: z.array(DepartmentWip),
+  orders: z.array(OrderWip),
+  transfersInTransit: z.array(TransferRow),
+  lines: z.array(LineRow),
+});
+export type FloorView = z.infer<typeof FloorView>;
+
+export const AlertAction = z.enum(['acknowledge', 'investigate']);
+export type AlertAction = z.infer<typeof AlertAction>;
+
+/** One step in an alert's timeline: from the floor (a station's event) or from the dashboard (audited). */
+export const AlertTimelineStep = z.object({
+  source: z.enum(['floor', 'dashboard']),
+  status: z.string(),
+  by: z.string().nullable(),
+  at: z.string(),
+  note: z.string(),
+});
+
+export const AlertRow = z.object({
+  id: z.string(),
+  severity: z.string(),
+  type: z.string(),
+  message: z.string(),
+  lineId: z.string().nullable(),
+  workOrderId: z.string().nullable(),
+  department: z.string().nullable(),
+  /** The floor's status (changed only by station events and the rules). */
+  status: z.string(),
+  closedBecause: z.string().nullable(),
+  raisedAt: z.string(),
+  /** The halt on the line is this alert's (it closes with the line's release at the station). */
+  haltsLine: z.boolean(),
+  timeline: z.array(AlertTimelineStep),
+  /** What the logged-in person may still do here on the dashboard. */
+  actions: z.array(AlertAction),
+});
+export type AlertRow = z.infer<typeof AlertRow>;
+
+export const AlertsView = z.object({ alerts: z.array(AlertRow) });
+export type AlertsView = z.infer<typeof AlertsView>;
+
+export const AlertActionBody = z.object({ note: z.string().trim().max(500).default('') });
+
+export const NewAccountBody = z
+  .object({
+    id: AccountId,
+    name: z.string().trim().min(1).max(80),
+    role: DashboardRole,
+    department: z.enum(['cutting', 'embroidery', 'sewing', 'finishing', 'packing']).nullable().default(null),
+    password: z.string().min(10, 'at least 10 characters').max(200),
+  })
+  .superRefine((a, ctx) => {
+    if (a.role === 'supervisor' && a.department === null) ctx.addIssue({ code: 'custom', path: ['department'], message: 'a supervisor needs a department' });
+    if ((a.role === 'admin' || a.role === 'ppic') && a.department !== null) ctx.addIssue({ code: 'custom', path: ['department'], message: `${a.role} has no department` });
+  });
+export type NewAccountBody = z.infer<typeof NewAccountBody>;
+
+/** What the live channel (`GET /api/dashboard/live`, SSE) says: something changed, fetch again. */
+export const LiveMessage = z.union([z.object({ type: z.literal('hello') }), z.object({ type: z.literal('change') })]);
+export type LiveMessage = z.infer<typeof LiveMessage>;

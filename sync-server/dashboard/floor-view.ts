@@ -1,0 +1,103 @@
+/**
+ * The Floor view's read model, from the authoritative documents and the stations table: the fleet (online, last sync,
+ * backlog, clock skew), WIP per department and per order along its route (pieces at each place now: complete sets at
+ * cutting, by the shared pipeline's `piecesAt`), transfers in transit and lines with their occupant. Read-only: the
+ * documents are written only by the push path (shared rules) and the office's master-data routes.
+ */
+import { FLOOR_DOC_SCHEMAS, type LineDoc, type TransferDoc, type WorkOrderDoc } from '../../shared/docs';
+import { ROUTES, type RouteId } from '../../shared/master';
+import { piecesAt } from '../../shared/rules/pipeline';
+import type { Queryable } from '../db/types';
+import type { FloorView, OrderWip } from './contract';
+
+/** A station that pushed or sent a heartbeat (every 15 s by default) within this many seconds is online. */
+export const ONLINE_WITHIN_SECONDS = 60;
+
+const IN_TRANSIT: ReadonlySet<TransferDoc['status']> = new Set(['locked', 'awaiting_lock', 'disputed']);
+const DEPARTMENT_ORDER = ['cutting', 'embroidery', 'sewing', 'subcon', 'finishing', 'packing'];
+
+function parsed<K extends 'workOrder' | 'transfer' | 'line'>(kind: K, rows: { body: unknown }[]) {
+  const schema = FLOOR_DOC_SCHEMAS[kind];
+  return rows.flatMap((r) => {
+    const p = schema.safeParse(r.body);
+    return p.success ? [p.data] : [];
+  });
+}
+
+export async function loadFloorView(q: Queryable): Promise<FloorView> {
+  const [stations, woRows, trRows, lineRows] = await Promise.all([
+    q.query<{
+      id: string; name: string; department: string; line_id: string | null; revoked_at: Date | null;
+      last_sync: Date | null; online: boolean; backlog: number | null; clock_skew_ms: number | null; last_applied_seq: number | null;
+    }>(
+      `SELECT s.id, s.name, s.department, s.line_id, s.revoked_at, s.backlog, s.clock_skew_ms, p.last_applied_seq,
+              greatest(s.last_push_at, s.last_seen_at) AS last_sync,
+              coalesce(greatest(s.last_push_at, s.last_seen_at) > now() - make_interval(secs => $1), false) AND s.revoked_at IS NULL AS online
+         FROM stations s LEFT JOIN station_progress p ON p.station_id = s.id
+        ORDER BY s.department, s.id`,
+      [ONLINE_WITHIN_SECONDS],
+    ),
+    q.query<{ body: unknown }>("SELECT body FROM documents WHERE kind = 'workOrder' AND NOT deleted AND body->>'status' <> 'closed'"),
+    q.query<{ body: unknown }>(
+      "SELECT body FROM documents WHERE kind = 'transfer' AND NOT deleted AND body->>'status' = ANY($1::text[])",
+      [[...IN_TRANSIT]],
+    ),
+    q.query<{ body: unknown }>("SELECT body FROM documents WHERE kind = 'line' AND NOT deleted ORDER BY id"),
+  ]);
+  const workOrders: WorkOrderDoc[] = parsed('workOrder', woRows);
+  const transfers: TransferDoc[] = parsed('transfer', trRows);
+  const lines: LineDoc[] = parsed('line', lineRows);
+
+  const inTransitByMo = new Map<string, number>();
+  for (const t of transfers) inTransitByMo.set(t.moId, (inTransitByMo.get(t.moId) ?? 0) + t.quantity);
+
+  const orders = new Map<string, OrderWip>();
+  const byDept = new Map<string, { wip: number; workOrders: number }>();
+  for (const wo of workOrders) {
+    const wip = Math.max(0, piecesAt(wo));
+    let order = orders.get(wo.moId);
+    if (!order) {
+      order = { moId: wo.moId, articleCode: wo.articleCode, route: wo.route, destination: wo.destination, shipWeek: wo.shipWeek, places: [], inTransit: inTransitByMo.get(wo.moId) ?? 0 };
+      orders.set(wo.moId, order);
+    }
+    order.places.push({ place: wo.place, workOrderId: wo.id, wip, planned: wo.plannedQty, status: wo.status });
+    const d = byDept.get(wo.place) ?? { wip: 0, workOrders: 0 };
+    byDept.set(wo.place, { wip: d.wip + wip, workOrders: d.workOrders + 1 });
+  }
+  for (const o of orders.values()) {
+    const route = ROUTES[o.route as RouteId] ?? [];
+    o.places.sort((a, b) => route.indexOf(a.place as never) - route.indexOf(b.place as never));
+  }
+
+  return {
+    at: new Date().toISOString(),
+    stations: stations.map((s) => ({
+      id: s.id,
+      name: s.name,
+      department: s.department,
+      lineId: s.line_id,
+      online: s.online,
+      revoked: s.revoked_at !== null,
+      lastSyncAt: s.last_sync ? new Date(s.last_sync).toISOString() : null,
+      backlog: s.backlog,
+      clockSkewMs: s.clock_skew_ms === null ? null : Number(s.clock_skew_ms),
+      lastAppliedSeq: s.last_applied_seq === null ? null : Number(s.last_applied_seq),
+    })),
+    departments: [...byDept.entries()]
+      .map(([department, d]) => ({ department, ...d }))
+      .sort((a, b) => DEPARTMENT_ORDER.indexOf(a.department) - DEPARTMENT_ORDER.indexOf(b.department)),
+    orders: [...orders.values()].sort((a, b) => a.moId.localeCompare(b.moId)),
+    transfersInTransit: transfers
+      .map((t) => ({ id: t.id, moId: t.moId, articleCode: t.articleCode, quantity: t.quantity, from: t.from, to: t.to, status: t.status, createdAt: t.createdAt }))
+      .sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '')),
+    lines: lines.map((l) => ({
+      id: l.id,
+      department: l.department,
+      occupant: l.occupant ? { articleCode: l.occupant.articleCode, destination: l.occupant.destination, workOrderId: l.occupant.workOrderId } : null,
+      halted: l.halt !== null,
+      haltCause: l.halt?.cause ?? null,
+      verification: l.verification.status,
+      openAlerts: l.alerts?.length ?? 0,
+    })),
+  };
+}

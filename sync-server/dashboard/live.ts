@@ -1,0 +1,113 @@
+/**
+ * Live dashboards over SSE. One LISTEN per server instance on the channels every writer already notifies:
+ * `qsf_changes` (changes.ts: every commit of documents, from any instance's push path or office routes) and
+ * `qsf_dashboard` (audit.ts: a dashboard action). So a station's push to instance A reaches a dashboard open on
+ * instance B the same way it reaches B's stations. A dashboard sees the whole floor, so any change is relevant; bursts
+ * are coalesced (one `change` per `coalesceMs`) and the screen re-reads its views. A lost LISTEN connection (gap)
+ * also says `change`: the screen re-reads, nothing is missed.
+ *
+ * Bounded: `maxStreams` per instance (503 + Retry-After beyond). A stream's session is re-checked at every
+ * heartbeat, so a logout or an expired session ends it within `heartbeatMs`.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CHANGES_CHANNEL } from '../changes';
+import type { Db, Unsubscribe } from '../db/types';
+import { HttpError } from '../http/route';
+import { DASHBOARD_CHANNEL } from './audit';
+import type { LiveMessage } from './contract';
+import { sessionAlive, type Session } from './sessions';
+
+export interface LiveOptions {
+  heartbeatMs: number;
+  coalesceMs: number;
+  maxStreams: number;
+}
+
+export const DEFAULT_LIVE: LiveOptions = { heartbeatMs: 20_000, coalesceMs: 150, maxStreams: 500 };
+
+interface Stream {
+  send(msg: LiveMessage): void;
+  close(): void;
+}
+
+export class DashboardLive {
+  private readonly streams = new Set<Stream>();
+  private unlisten: Unsubscribe[] = [];
+  private pending: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly opts: LiveOptions = DEFAULT_LIVE,
+  ) {}
+
+  get size(): number {
+    return this.streams.size;
+  }
+
+  async start(): Promise<void> {
+    const handlers = { onPayload: () => this.changed(), onGap: () => this.changed() };
+    this.unlisten = [await this.db.listen(CHANGES_CHANNEL, handlers), await this.db.listen(DASHBOARD_CHANNEL, handlers)];
+  }
+
+  private changed(): void {
+    if (this.pending || this.streams.size === 0) return;
+    this.pending = setTimeout(() => {
+      this.pending = null;
+      for (const s of this.streams) s.send({ type: 'change' });
+    }, this.opts.coalesceMs);
+  }
+
+  open(request: FastifyRequest, reply: FastifyReply, session: Session): void {
+    if (this.streams.size >= this.opts.maxStreams) {
+      throw new HttpError(503, 'too_many_dashboards', `this server holds its maximum of ${this.opts.maxStreams} live dashboards; retry in 30 s`, undefined, { 'retry-after': '30' });
+    }
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    let closed = false;
+    const write = (chunk: string) => {
+      if (!closed) res.write(chunk);
+    };
+    const stream: Stream = {
+      send: (msg) => write(`data: ${JSON.stringify(msg)}\n\n`),
+      close: () => {
+        if (closed) return;
+        closed = true;
+        cleanup();
+        res.end();
+      },
+    };
+    const heartbeat = setInterval(() => {
+      void sessionAlive(this.db, session.tokenHash).then(
+        (alive) => (alive ? write(': ping\n\n') : stream.close()),
+        () => write(': ping\n\n'),
+      );
+    }, this.opts.heartbeatMs);
+    heartbeat.unref();
+    const cleanup = () => {
+      clearInterval(heartbeat);
+      this.streams.delete(stream);
+    };
+    res.on('close', () => {
+      closed = true;
+      cleanup();
+    });
+    res.on('error', (err) => request.log.debug({ err }, 'dashboard stream write failed'));
+    this.streams.add(stream);
+    write('retry: 2000\n\n');
+    stream.send({ type: 'hello' });
+  }
+
+  async stop(): Promise<void> {
+    if (this.pending) clearTimeout(this.pending);
+    this.pending = null;
+    for (const s of [...this.streams]) s.close();
+    for (const u of this.unlisten) await u();
+    this.unlisten = [];
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The supervisors' dashboard, as one plugin of the sync server: login/logout, accounts, the Floor and Alerts views,
+ * the live channel and the screen itself. Every API route is a `dashboardRoute` (access.ts): session, role and, for
+ * writes, CSRF checked before anything else. Only `POST /api/dashboard/login` and the screen's files are public.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { HttpError, route } from '../http/route';
+import { declareAccess, dashboardRoute, sessionOf } from './access';
+import { AccountExists, createAccount, findAccount, listAccounts } from './accounts';
+import { recordAlertAction } from './alerts';
+import { loadAlertsView } from './alerts';
+import { audit } from './audit';
+import { Account, AlertAction, AlertActionBody, AlertsView, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, SessionInfo } from './contract';
+import { loadFloorView } from './floor-view';
+import { DashboardLive, DEFAULT_LIVE, type LiveOptions } from './live';
+import { decoyHash, verifyPassword } from './passwords';
+import { clearAccountFailures, DEFAULT_LOGIN_LIMITS, limitKeys, loginRetryAfter, recordLoginFailure, type LoginLimits } from './rate-limit';
+import { registerDashboardScreen } from './screen';
+import { clearedSessionCookie, createSession, deleteSession, sessionCookie } from './sessions';
+
+export interface DashboardOptions {
+  /** Built screen folder (default dist/renderer/dashboard). */
+  screenDir?: string;
+  /** Mark the session cookie Secure even on plain HTTP (behind a TLS proxy). Default: env QSF_DASHBOARD_SECURE_COOKIE=1. */
+  secureCookie?: boolean;
+  loginLimits?: Partial<LoginLimits>;
+  live?: Partial<LiveOptions>;
+}
+
+const ALERT_ACTORS = ['admin', 'supervisor', 'qc'] as const;
+const Ok = z.object({ ok: z.literal(true) });
+
+export async function registerDashboard(app: FastifyInstance, opts: DashboardOptions = {}): Promise<void> {
+  const limits: LoginLimits = { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits };
+  const forceSecure = opts.secureCookie ?? process.env.QSF_DASHBOARD_SECURE_COOKIE === '1';
+  app.decorate('dashboardAccess', new Map());
+  app.decorateRequest('dashboardSession', null);
+  const live = new DashboardLive(app.db, { ...DEFAULT_LIVE, ...opts.live });
+  await live.start();
+  // preClose: open streams would keep server.close() waiting.
+  app.addHook('preClose', () => live.stop());
+
+  route(app, {
+    method: 'POST',
+    url: '/api/dashboard/login',
+    body: LoginBody,
+    response: SessionInfo,
+    async handler({ body, request, reply }) {
+      const keys = limitKeys(body.username, request.ip);
+      const wait = await loginRetryAfter(app.db, keys, limits);
+      if (wait !== null) {
+        throw new HttpError(429, 'too_many_attempts', `too many failed logins: try again in ${wait} s`, undefined, { 'retry-after': String(wait) });
+      }
+      const account = await findAccount(app.db, body.username);
+      // An unknown name costs the same scrypt as a known one.
+      const ok = account && !account.disabled ? await verifyPassword(body.password, account.passwordHash) : (await verifyPassword(body.password, await decoyHash()), false);
+      if (!account || !ok) {
+        await recordLoginFailure(app.db, keys, limits);
+        throw new HttpError(401, 'login_failed', 'wrong user name or password');
+      }
+      await clearAccountFailures(app.db, keys.account);
+      const session = await createSession(app.db, account.id, request.ip);
+      await audit(app.db, account, 'login', null, { ip: request.ip });
+      void reply.header('set-cookie', sessionCookie(session.token, forceSecure || request.protocol === 'https'));
+      const { passwordHash: _h, disabled: _d, ...pub } = account;
+      return { account: pub, csrfToken: session.csrfToken };
+    },
+  });
+
+  dashboardRoute(app, DASHBOARD_ROLES, {
+    method: 'GET',
+    url: '/api/dashboard/session',
+    response: SessionInfo,
+    async handler({ request }) {
+      const s = sessionOf(request);
+      return { account: s.account, csrfToken: s.csrfToken };
+    },
+  });
+
+  dashboardRoute(app, DASHBOARD_ROLES, {
+    method: 'POST',
+    url: '/api/dashboard/logout',
+    response: Ok,
+    async handler({ request, reply }) {
+      const s = sessionOf(request);
+      await deleteSession(app.db, s.tokenHash);
+      void reply.header('set-cookie', clearedSessionCookie(forceSecure || request.protocol === 'https'));
+      return { ok: true as const };
+    },
+  });
+
+  dashboardRoute(app, ['admin'], {
+    method: 'GET',
+    url: '/api/dashboard/accounts',
+    response: z.object({ accounts: z.array(Account.extend({ disabled: z.boolean() })) }),
+    async handler() {
+      return { accounts: await listAccounts(app.db) };
+    },
+  });
+
+  dashboardRoute(app, ['admin'], {
+    method: 'POST',
+    url: '/api/dashboard/accounts',
+    status: 201,
+    body: NewAccountBody,
+    response: Account,
+    async handler({ body, request }) {
+      const by = sessionOf(request).account;
+      try {
+        return await app.db.tx(async (q) => {
+          const created = await createAccount(q, body, by.id);
+          await audit(q, by, 'account.created', created.id, { role: created.role, department: created.department });
+          return created;
+        });
+      } catch (err) {
+        if (err instanceof AccountExists) throw new HttpError(409, 'exists', err.message);
+        throw err;
+      }
+    },
+  });
+
+  dashboardRoute(app, DASHBOARD_ROLES, {
+    method: 'GET',
+    url: '/api/dashboard/floor',
+    response: FloorView,
+    handler: () => loadFloorView(app.db),
+  });
+
+  dashboardRoute(app, DASHBOARD_ROLES, {
+    method: 'GET',
+    url: '/api/dashboard/alerts',
+    response: AlertsView,
+    handler: ({ request }) => loadAlertsView(app.db, sessionOf(request).account),
+  });
+
+  dashboardRoute(app, ALERT_ACTORS, {
+    method: 'POST',
+    url: '/api/dashboard/alerts/:alertId/:action',
+    params: z.object({ alertId: z.uuid(), action: AlertAction }),
+    body: AlertActionBody,
+    response: Ok,
+    async handler({ params, body, request }) {
+      await recordAlertAction(app.db, sessionOf(request).account, params.alertId, params.action, body.note);
+      return { ok: true as const };
+    },
+  });
+
+  const liveGuard = declareAccess(app, 'GET', '/api/dashboard/live', { roles: DASHBOARD_ROLES, write: false });
+  // No HEAD twin (see replication/stream.ts: a HEAD answer never sends a hijacked stream's headers).
+  app.get('/api/dashboard/live', { preHandler: liveGuard, exposeHeadRoute: false }, async (request, reply) => {
+    live.open(request, reply, sessionOf(request));
+  });
+
+  registerDashboardScreen(app, opts.screenDir);
+}

@@ -1,0 +1,53 @@
+/**
+ * Serves the built dashboard screen (renderer/dashboard → dist/renderer/dashboard): `GET /` is its index.html and
+ * `GET /assets/<file>` its hashed bundles. Only files that exist in the build folder when the server starts are
+ * served (a fixed map, so no path from a request ever reaches the file system). No build: `/` says how to make one.
+ * The page is public (it is the login page too); everything it shows comes from the guarded API.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { HttpError } from '../http/route';
+
+export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../dist/renderer/dashboard/', import.meta.url));
+
+const TYPES: Readonly<Record<string, string>> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
+
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+export function registerDashboardScreen(app: FastifyInstance, dir: string = DEFAULT_DASHBOARD_DIR): void {
+  const index = join(dir, 'index.html');
+  const assetsDir = join(dir, 'assets');
+  const assets = new Map<string, { body: Buffer; type: string }>();
+  if (existsSync(assetsDir)) {
+    for (const f of readdirSync(assetsDir)) {
+      const type = TYPES[extname(f)];
+      if (type) assets.set(f, { body: readFileSync(join(assetsDir, f)), type });
+    }
+  }
+  const html = existsSync(index) ? readFileSync(index) : null;
+
+  app.get('/', async (_request, reply) => {
+    void reply.headers({ 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-cache' });
+    if (!html) {
+      return reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
+        .send('The dashboard screen is not built: run `npm run build:screens` (npm start builds it for you), then restart the server.\n');
+    }
+    return reply.type('text/html; charset=utf-8').send(html);
+  });
+  app.get<{ Params: { file: string } }>('/assets/:file', async (request, reply) => {
+    const asset = assets.get(request.params.file);
+    if (!asset) throw new HttpError(404, 'not_found', 'no such file');
+    // Hashed file names: a new build has new names, so these may be cached for good.
+    return reply.headers({ 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=31536000, immutable' }).type(asset.type).send(asset.body);
+  });
+}
