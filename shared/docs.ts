@@ -97,6 +97,8 @@ export interface TransferDoc {
   createdAt: string | null;
   countedQty: number | null;
   discrepancyReason: string | null;
+  /** Step 300: the parts the receiver counted, when it counted them against the BOM (absent otherwise). */
+  partsCounted?: Record<string, number>;
   acceptedEventId: string | null;
   acceptedBy: string | null;
   acceptedStationId: string | null;
@@ -418,6 +420,7 @@ export const TransferDocSchema: z.ZodType<TransferDoc> = z.looseObject({
   createdAt: Iso.nullable(),
   countedQty: Qty.nullable(),
   discrepancyReason: z.string().nullable(),
+  partsCounted: PerWorkOrder.optional(),
   acceptedEventId: z.string().nullable(),
   acceptedBy: z.string().nullable(),
   acceptedStationId: z.string().nullable(),

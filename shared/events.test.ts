@@ -82,7 +82,7 @@ const SAMPLES: { [T in EventType]: PayloadOf<T> } = {
     to: 'finishing',
     lineId: 'LN-SEW-1',
   },
-  'transfer.accepted': { transferId: TRANSFER_ID, workOrderId: SEW, toWorkOrderId: FIN, countedQty: 50, lineId: 'LN-FIN-1', slip: SLIP },
+  'transfer.accepted': { transferId: TRANSFER_ID, workOrderId: SEW, toWorkOrderId: FIN, countedQty: 50, lineId: 'LN-FIN-1', slip: SLIP, partsCounted: [{ part: 'body', qty: 50 }] },
   'transfer.discrepancy': {
     transferId: TRANSFER_ID,
     workOrderId: SEW,
@@ -91,6 +91,7 @@ const SAMPLES: { [T in EventType]: PayloadOf<T> } = {
     reason: 'two pieces missing',
     lineId: 'LN-FIN-1',
     slip: SLIP,
+    partsCounted: [{ part: 'body', qty: 48 }],
   },
   'finishing.step': { workOrderId: FIN, lineId: 'LN-FIN-1', step: 'stuffing', qty: 50 },
   'finishing.physicalQc': { workOrderId: FIN, lineId: 'LN-FIN-1', result: 'scrap', qty: 1, defectReason: 'asymmetric ears' },
@@ -144,8 +145,9 @@ const OPTIONAL: Partial<Record<EventType, readonly string[]>> = {
   'embroidery.output': ['defectReason'],
   'sewing.stage': ['destinationLabel'],
   'qc.inline': ['defectReason'],
-  'transfer.accepted': ['slip'],
-  'transfer.discrepancy': ['slip'],
+  /** Parts are counted only where the receiver checks them against the BOM (step 300). */
+  'transfer.accepted': ['slip', 'partsCounted'],
+  'transfer.discrepancy': ['slip', 'partsCounted'],
   'finishing.physicalQc': ['defectReason'],
   'md.detection': ['workOrderId', 'messageNo'],
   'md.fault': ['suspectedDetection'],

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   ArticleCode,
   Count,
+  CutPart,
   Department,
   Destination,
   LineId,
@@ -50,6 +51,16 @@ const DeviceId = z.string().min(1).max(40);
  * What a receiving station read from a transfer slip (shared/barcode): enough to accept goods whose transfer
  * has not synced yet. `signature` is the slip's raw payload so the server re-verifies it.
  */
+/**
+ * Step 300: what the receiver counted part by part (sewing checks the cut parts against the BOM). The rule derives
+ * the complete sets and requires them to equal `countedQty`.
+ */
+export const PartsCounted = z
+  .array(z.object({ part: CutPart.shape.part, qty: Count }))
+  .min(1)
+  .max(40)
+  .refine((parts) => new Set(parts.map((p) => p.part)).size === parts.length, 'each part is counted once');
+
 export const SlipCopy = TransferSlipFields.omit({ transferId: true }).extend({ payload: z.string().min(1).max(2000) });
 export type SlipCopy = z.infer<typeof SlipCopy>;
 
@@ -115,6 +126,7 @@ export const PAYLOADS = {
     countedQty: Quantity,
     lineId: LineId,
     slip: SlipCopy.optional(),
+    partsCounted: PartsCounted.optional(),
   }),
   'transfer.discrepancy': z.object({
     transferId: Uuid,
@@ -124,6 +136,7 @@ export const PAYLOADS = {
     reason: Reason,
     lineId: LineId,
     slip: SlipCopy.optional(),
+    partsCounted: PartsCounted.optional(),
   }),
   'finishing.step': z.object({ workOrderId: WorkOrderId, lineId: LineId, step: FinishingStep, qty: Quantity }),
   'finishing.physicalQc': z.object({

@@ -19,6 +19,8 @@ export const REFUSAL_CODES = [
   'exceeds_planned',
   /** A cut part the work order's bill of cut parts does not list. */
   'unknown_part',
+  /** Step 300: the parts counted at acceptance make another number of complete sets than the count given. */
+  'parts_count_mismatch',
   'exceeds_available',
   'wrong_stage',
   'defect_reason_required',

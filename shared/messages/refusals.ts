@@ -21,6 +21,7 @@ export const REFUSAL_TEXT: Record<RefusalCode, Bilingual> = {
   article_mismatch: { en: 'The article does not match the line.', id: 'Artikel tidak sesuai dengan lini.' },
   destination_mismatch: { en: 'The destination does not match the order.', id: 'Tujuan tidak sesuai dengan pesanan.' },
   exceeds_planned: { en: 'More than the SPK plans.', id: 'Melebihi rencana SPK.' },
+  parts_count_mismatch: { en: 'The parts counted do not make that many complete sets.', id: 'Bagian yang dihitung tidak menjadi set lengkap sebanyak itu.' },
   unknown_part: { en: 'This part is not on the bill of cut parts.', id: 'Bagian ini tidak ada di daftar potong (BOM).' },
   exceeds_available: { en: 'More pieces than are here.', id: 'Melebihi jumlah potong yang ada.' },
   wrong_stage: { en: 'The previous stage has not produced these pieces yet.', id: 'Tahap sebelumnya belum menghasilkan potongan ini.' },

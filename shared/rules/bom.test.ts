@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { newWorkOrderDoc, type WorkOrderDoc } from '../docs';
-import type { Action } from '../events';
+import { parseAction, type Action } from '../events';
 import { fanOut, workOrderIdFor, type CutPart } from '../master';
 import { Floor } from '../testing/flow';
 import { ARTICLE_BOMS, lineOf, mo } from '../testing/fixtures';
@@ -132,5 +132,59 @@ describe('cutting records parts; sets are what moves on', () => {
   it('cutParts refuses by throwing Refused (the rule engine turns it into a refusal)', () => {
     const wo = newWorkOrderDoc(fanOut(BEAR)[0] as NonNullable<ReturnType<typeof fanOut>[0]>);
     expect(() => cutParts(wo, 'tail', 1)).toThrow(Refused);
+  });
+});
+
+describe('step 300: sewing checks the quantity against the BOM', () => {
+  /** 50 bears cut and sent to sewing; returns the floor and the transfer id. */
+  function sent(qty = 50): { floor: Floor; transferId: string } {
+    const floor = new Floor([BEAR]);
+    floor.cut(BEAR, qty);
+    const transferId = floor.send(BEAR, 'cutting', qty);
+    return { floor, transferId };
+  }
+  const accept = (transferId: string, countedQty: number, partsCounted: { part: string; qty: number }[], reason?: string): Action => {
+    const base = { transferId, workOrderId: CUT, toWorkOrderId: workOrderIdFor(BEAR.id, 'sewing'), countedQty, lineId: lineOf('sewing'), partsCounted };
+    return reason ? { type: 'transfer.discrepancy', payload: { ...base, reason } } : { type: 'transfer.accepted', payload: base };
+  };
+  const allParts = (sets: number) => ARTICLE_BOMS['BEAR-30'].map((p) => ({ part: p.part, qty: sets * p.qtyPerSet }));
+
+  it('parts that make the counted sets are accepted and kept on the transfer', () => {
+    const { floor, transferId } = sent();
+    floor.do('sewing', accept(transferId, 50, allParts(50)));
+    expect(floor.state.transfer[transferId]).toMatchObject({ status: 'accepted', countedQty: 50, partsCounted: { body: 50, head: 50, ear: 100, arm: 100, leg: 100 } });
+    expect(floor.wo(BEAR.id, 'sewing').receivedQty).toBe(50);
+  });
+
+  it('four ears missing: 50 sets cannot be accepted (parts_count_mismatch, naming what is short); 48 as a discrepancy can', () => {
+    const { floor, transferId } = sent();
+    const parts = allParts(50).map((p) => (p.part === 'ear' ? { ...p, qty: 96 } : p));
+    const before = floor.state;
+    const r = floor.try('sewing', accept(transferId, 50, parts));
+    expect(r.ok ? 'accepted' : r.refusal.code).toBe('parts_count_mismatch');
+    expect(r.ok ? '' : r.refusal.message).toContain('make 48 complete sets, not 50');
+    expect(floor.state.transfer).toEqual(before.transfer);
+    expect(floor.state.workOrder).toEqual(before.workOrder);
+    floor.do('sewing', accept(transferId, 48, parts, 'four ears missing from the bundle'));
+    expect(floor.state.transfer[transferId]).toMatchObject({ status: 'discrepancy', countedQty: 48 });
+    expect(floor.wo(BEAR.id, 'sewing').receivedQty).toBe(48);
+  });
+
+  it('a part not on the bill is refused (unknown_part)', () => {
+    const { floor, transferId } = sent();
+    const r = floor.try('sewing', accept(transferId, 50, [...allParts(50), { part: 'tail', qty: 50 }]));
+    expect(r.ok ? 'accepted' : r.refusal.code).toBe('unknown_part');
+  });
+
+  it('a part left out of the count counts as none of it (no complete set)', () => {
+    const { floor, transferId } = sent();
+    const r = floor.try('sewing', accept(transferId, 50, allParts(50).filter((p) => p.part !== 'leg')));
+    expect(r.ok ? '' : r.refusal.message).toContain('make 0 complete sets, not 50');
+  });
+
+  it('the schema refuses a part counted twice', () => {
+    const r = parseAction(accept('0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', 50, [{ part: 'ear', qty: 50 }, { part: 'ear', qty: 50 }]));
+    expect(r.ok).toBe(false);
+    expect(parseAction(accept('0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', 50, allParts(50))).ok).toBe(true);
   });
 });

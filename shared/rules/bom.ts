@@ -44,3 +44,24 @@ export function cutParts(wo: WorkOrderDoc, part: string, qty: number): WorkOrder
   const next = { ...wo, partsCut };
   return gained > 0 ? advance(next, 'cut', gained) : next;
 }
+
+/**
+ * Step 300, "check the quantity against the BOM": the parts a receiver counted, judged against the work order's
+ * bill. Every counted part must be on it; the complete sets they make must equal `countedQty`. Returns the counts
+ * to keep on the transfer. A work order without a bill cannot be checked part by part (refused: count sets).
+ */
+export function checkPartsCounted(wo: WorkOrderDoc, partsCounted: readonly { part: string; qty: number }[], countedQty: number): Record<string, number> {
+  const bom = wo.cutParts;
+  if (!bom || bom.length === 0) refuse('unknown_part', `${wo.id} has no bill of cut parts: count complete sets`);
+  const counted: Record<string, number> = {};
+  for (const { part, qty } of partsCounted) {
+    if (!bom.some((p) => p.part === part)) refuse('unknown_part', `${part} is not on ${wo.articleCode}'s bill of cut parts (${bom.map((p) => p.part).join(', ')})`);
+    counted[part] = qty;
+  }
+  const sets = completeSets(bom, counted);
+  if (sets !== countedQty) {
+    const short = partsShortOfNextSet(bom, counted).map((p) => `${p.part} short ${p.short}`).join(', ');
+    refuse('parts_count_mismatch', `the parts counted make ${sets} complete sets, not ${countedQty}${short ? ` (for set ${sets + 1}: ${short})` : ''}`);
+  }
+  return counted;
+}

@@ -3,6 +3,7 @@ import type { EventOf, FloorEvent, SlipCopy } from '../events';
 import { nextPlace, receivingDepartment, workOrderIdFor } from '../master';
 import { parkAcceptance, raiseConflict, releaseDispute, replay, type Decide } from './conflict';
 import { readyToSend } from './pipeline';
+import { checkPartsCounted } from './bom';
 import { enterLine } from './line';
 import { refuse, type Tx } from './tx';
 
@@ -191,6 +192,7 @@ export function acceptTransfer(tx: Tx, e: EventOf<'transfer.accepted'> | EventOf
   if (discrepancy && p.countedQty === transfer.quantity) {
     refuse('count_mismatch', `counted ${p.countedQty} equals what was sent; accept instead of recording a discrepancy`);
   }
+  const partsCounted = p.partsCounted ? checkPartsCounted(receiverWo, p.partsCounted, p.countedQty) : undefined;
 
   if (!known) transfer = lockFromSlip(tx, transfer);
   if (transfer.status === 'disputed' || transfer.status === 'awaiting_lock') {
@@ -203,6 +205,7 @@ export function acceptTransfer(tx: Tx, e: EventOf<'transfer.accepted'> | EventOf
     status: discrepancy ? 'discrepancy' : 'accepted',
     countedQty: p.countedQty,
     discrepancyReason: e.type === 'transfer.discrepancy' ? e.payload.reason : null,
+    ...(partsCounted ? { partsCounted } : {}),
     acceptedEventId: e.id,
     acceptedBy: e.operatorId,
     acceptedStationId: e.stationId,
