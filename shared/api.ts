@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { AlertDoc, ConflictDoc, HoldDoc, LineDoc, TransferDoc, WorkOrderDoc } from './docs';
-import { ActionSchema, TestMetal, VerificationTrigger, type Action } from './events';
+import { ActionSchema, PartsCounted, TestMetal, VerificationTrigger, type Action } from './events';
 import { Uuid } from './ids';
 import { Count, Department, OperatorId, Quantity, Role, WorkOrderId } from './master';
 import type { RefusalCode } from './refusal';
@@ -50,6 +50,8 @@ export const COMMANDS = {
         slip: z.string().max(2000).optional(),
         countedQty: Count,
         discrepancyReason: z.string().trim().min(3).max(500).optional(),
+        /** Step 300: the parts counted, checked against the SPK's bill of cut parts by the rule. */
+        partsCounted: PartsCounted.optional(),
         eventId: Uuid.optional(),
       })
       .refine((p) => p.transferId !== undefined || p.slip !== undefined, { message: 'give a transfer id or a scanned slip', path: ['transferId'] }),

@@ -56,6 +56,7 @@ export const UI = {
   size: { en: 'Size', id: 'Ukuran' },
   part: { en: 'Part', id: 'Bagian' },
   partsCut: { en: 'Parts cut (complete sets count by the BOM)', id: 'Bagian terpotong (set lengkap dihitung menurut BOM)' },
+  countParts: { en: 'Count the parts (the BOM makes them sets)', id: 'Hitung bagian (BOM menjadikannya set)' },
   shortForNextSet: { en: 'Next set still needs', id: 'Set berikutnya masih perlu' },
   stage: { en: 'Stage', id: 'Tahap' },
   step: { en: 'Step', id: 'Langkah' },

@@ -64,7 +64,14 @@ export function transferHandlers(host: CommandHost): Pick<CommandHandlers, 'tran
     'transfer.accept': async (p) => {
       const operatorId = host.requireSession().operatorId;
       const { transferId, workOrderId, toWorkOrderId, slipCopy } = await whatIsAccepted(host, p);
-      const base = { transferId, workOrderId, toWorkOrderId, lineId: host.station.lineId, ...(slipCopy ? { slip: slipCopy } : {}) };
+      const base = {
+        transferId,
+        workOrderId,
+        toWorkOrderId,
+        lineId: host.station.lineId,
+        ...(slipCopy ? { slip: slipCopy } : {}),
+        ...(p.partsCounted ? { partsCounted: p.partsCounted } : {}),
+      };
       const action: Action = p.discrepancyReason
         ? { type: 'transfer.discrepancy', payload: { ...base, countedQty: p.countedQty, reason: p.discrepancyReason } }
         : { type: 'transfer.accepted', payload: { ...base, countedQty: p.countedQty } };

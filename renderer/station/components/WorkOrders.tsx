@@ -118,7 +118,7 @@ function PartsCut({ wo, cutParts }: { wo: WorkOrderDoc; cutParts: readonly CutPa
   const short = partsShortOfNextSet(cutParts, cut);
   return (
     <div className="parts-cut" data-testid="parts-cut">
-      <span className="header-small">{t('partsCut')}</span>
+      <span className="parts-title">{t('partsCut')}</span>
       <ul>
         {cutParts.map(({ part, qtyPerSet }) => (
           <li key={part} data-testid={`part-${part}`}>
