@@ -41,7 +41,25 @@ export async function ensureStationScreen(log: (line: string) => void = () => un
   return STATION_SCREEN_DIR;
 }
 
+export const DASHBOARD_SCREEN_DIR = join(ROOT, 'dist', 'renderer', 'dashboard');
+const DASHBOARD_CONFIG = join(ROOT, 'renderer', 'dashboard', 'vite.config.ts');
+/** The dashboard is built from the renderer, shared/ and the server's dashboard contract. */
+const DASHBOARD_SOURCES = ['renderer', 'shared', join('sync-server', 'dashboard', 'contract.ts')].map((p) => join(ROOT, p));
+
+/** The supervisors' dashboard's build folder (served by the sync server at `/`), built first if needed. */
+export async function ensureDashboardScreen(log: (line: string) => void = () => undefined): Promise<string> {
+  const index = join(DASHBOARD_SCREEN_DIR, 'index.html');
+  const built = existsSync(index) ? statSync(index).mtimeMs : 0;
+  if (built === 0 || !DASHBOARD_SOURCES.every((s) => newestMtime(s) <= built)) {
+    log('building the dashboard (vite)…');
+    const { build } = await import('vite');
+    await build({ configFile: DASHBOARD_CONFIG, logLevel: 'warn' });
+  }
+  return DASHBOARD_SCREEN_DIR;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { build } = await import('vite');
   await build({ configFile: STATION_CONFIG });
+  await build({ configFile: DASHBOARD_CONFIG });
 }

@@ -25,7 +25,7 @@ import { runStation, type RuntimePart, type StationRuntime } from '../electron/k
 import { buildApp } from '../sync-server/app';
 import { openDb, type Db } from '../sync-server/db';
 import { describeListenError } from '../sync-server/http/port';
-import { ensureStationScreen } from '../renderer/build';
+import { ensureDashboardScreen, ensureStationScreen } from '../renderer/build';
 import { floorDevices } from './floor-devices';
 import { demoDashboardLogin } from '../sync-server/dashboard/demo';
 
@@ -156,6 +156,7 @@ async function main(): Promise<void> {
   }
 
   const dashboardLogin = await demoDashboardLogin(openedDb, dir);
+  await ensureDashboardScreen((line) => console.log(line));
   const screenDir = await ensureStationScreen((line) => console.log(line));
   const runtimes: StationRuntime[] = [];
   for (const d of DEPARTMENTS) {

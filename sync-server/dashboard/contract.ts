@@ -147,3 +147,6 @@ export type NewAccountBody = z.infer<typeof NewAccountBody>;
 /** What the live channel (`GET /api/dashboard/live`, SSE) says: something changed, fetch again. */
 export const LiveMessage = z.union([z.object({ type: z.literal('hello') }), z.object({ type: z.literal('change') })]);
 export type LiveMessage = z.infer<typeof LiveMessage>;
+
+/** The answer of a write that has nothing else to say. */
+export const Ok = z.object({ ok: z.literal(true) });

@@ -11,7 +11,7 @@ import { AccountExists, createAccount, findAccount, listAccounts } from './accou
 import { recordAlertAction } from './alerts';
 import { loadAlertsView } from './alerts';
 import { audit } from './audit';
-import { Account, AlertAction, AlertActionBody, AlertsView, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, SessionInfo } from './contract';
+import { Account, AlertAction, AlertActionBody, AlertsView, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, Ok, SessionInfo } from './contract';
 import { loadFloorView } from './floor-view';
 import { DashboardLive, DEFAULT_LIVE, type LiveOptions } from './live';
 import { decoyHash, verifyPassword } from './passwords';
@@ -29,7 +29,6 @@ export interface DashboardOptions {
 }
 
 const ALERT_ACTORS = ['admin', 'supervisor', 'qc'] as const;
-const Ok = z.object({ ok: z.literal(true) });
 
 export async function registerDashboard(app: FastifyInstance, opts: DashboardOptions = {}): Promise<void> {
   const limits: LoginLimits = { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits };

@@ -1,7 +1,8 @@
 /**
  * Serves the built dashboard screen (renderer/dashboard → dist/renderer/dashboard): `GET /` is its index.html and
- * `GET /assets/<file>` its hashed bundles. Only files that exist in the build folder when the server starts are
- * served (a fixed map, so no path from a request ever reaches the file system). No build: `/` says how to make one.
+ * `GET /assets/<file>` its hashed bundles. Only files that exist in the build folder when it is read are
+ * served (a fixed map, so no path from a request ever reaches the file system). No build: `/` says how to make one;
+ * a build made later is read at the next request for `/`.
  * The page is public (it is the login page too); everything it shows comes from the guarded API.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -23,18 +24,25 @@ const TYPES: Readonly<Record<string, string>> = {
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export function registerDashboardScreen(app: FastifyInstance, dir: string = DEFAULT_DASHBOARD_DIR): void {
-  const index = join(dir, 'index.html');
-  const assetsDir = join(dir, 'assets');
+  let html: Buffer | null = null;
   const assets = new Map<string, { body: Buffer; type: string }>();
-  if (existsSync(assetsDir)) {
-    for (const f of readdirSync(assetsDir)) {
-      const type = TYPES[extname(f)];
-      if (type) assets.set(f, { body: readFileSync(join(assetsDir, f)), type });
+  // Read once it exists (a build made after the server started is picked up at the next request for /).
+  const load = () => {
+    const index = join(dir, 'index.html');
+    if (html || !existsSync(index)) return;
+    const assetsDir = join(dir, 'assets');
+    if (existsSync(assetsDir)) {
+      for (const f of readdirSync(assetsDir)) {
+        const type = TYPES[extname(f)];
+        if (type) assets.set(f, { body: readFileSync(join(assetsDir, f)), type });
+      }
     }
-  }
-  const html = existsSync(index) ? readFileSync(index) : null;
+    html = readFileSync(index);
+  };
+  load();
 
   app.get('/', async (_request, reply) => {
+    load();
     void reply.headers({ 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-cache' });
     if (!html) {
       return reply

@@ -1,0 +1,38 @@
+import { useEffect } from 'react';
+import { AlertsView } from './components/AlertsView';
+import { FloorView } from './components/FloorView';
+import { Header } from './components/Header';
+import { Login } from './components/Login';
+import { useDash, useT } from './context';
+
+export function App() {
+  const session = useDash((s) => s.session);
+  const view = useDash((s) => s.view);
+  const live = useDash((s) => s.live);
+  const lang = useDash((s) => s.lang);
+  const { t } = useT();
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.title = t('appTitle');
+  }, [lang, t]);
+
+  if (session === undefined) {
+    return (
+      <main className="boot" aria-busy="true">
+        <p>{t('loading')}</p>
+      </main>
+    );
+  }
+  if (session === null) return <Login />;
+  return (
+    <div className="app">
+      <Header />
+      {live === 'down' ? (
+        <div className="banner banner-error" role="alert" data-testid="live-down">
+          {t('live.down')}
+        </div>
+      ) : null}
+      {view === 'floor' ? <FloorView /> : <AlertsView />}
+    </div>
+  );
+}

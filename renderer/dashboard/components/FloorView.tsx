@@ -1,0 +1,168 @@
+import type { Bilingual } from '../../../shared/api';
+import { DEPARTMENT } from '../messages';
+import { useDash, useT, when } from '../context';
+import { RowHead, TableCard } from './TableCard';
+
+/** One empty list for every selector (a new [] per call would re-render forever). */
+const NONE: readonly never[] = [];
+
+const SUBCON: Bilingual = { en: 'Subcontractor', id: 'Subkon' };
+
+function usePlace(): (place: string) => string {
+  const { tb } = useT();
+  return (place) => tb((DEPARTMENT as Record<string, Bilingual>)[place] ?? (place === 'subcon' ? SUBCON : { en: place, id: place }));
+}
+
+function Stations() {
+  const stations = useDash((s) => s.floor?.stations ?? NONE);
+  const { t, lang } = useT();
+  const place = usePlace();
+  return (
+    <TableCard
+      testId="stations"
+      title="stations"
+      empty="noStations"
+      columns={['station', 'department', 'status', 'lastSync', 'backlog', 'clockSkew']}
+      rows={stations}
+      rowKey={(s) => s.id}
+      rowTestId={(s) => `station-${s.id}`}
+      cells={(s) => (
+        <>
+          <RowHead main={s.id} sub={s.name} />
+          <td>{place(s.department)}</td>
+          <td>
+            <span className={`pill ${s.revoked ? 'pill-muted' : s.online ? 'pill-ok' : 'pill-bad'}`}>{t(s.revoked ? 'revoked' : s.online ? 'online' : 'offline')}</span>
+          </td>
+          <td>{s.lastSyncAt ? when(s.lastSyncAt, lang) : t('never')}</td>
+          <td className="num">{s.backlog ?? '—'}</td>
+          <td className="num">{s.clockSkewMs === null ? '—' : `${(s.clockSkewMs / 1000).toFixed(1)} s`}</td>
+        </>
+      )}
+    />
+  );
+}
+
+function DepartmentWip() {
+  const departments = useDash((s) => s.floor?.departments ?? NONE);
+  const { t } = useT();
+  const place = usePlace();
+  return (
+    <section className="card" aria-labelledby="wip-dept-h" data-testid="wip-departments">
+      <h2 id="wip-dept-h">{t('wipByDepartment')}</h2>
+      <ul className="tiles">
+        {departments.map((d) => (
+          <li key={d.department} className="tile" data-testid={`wip-${d.department}`}>
+            <div className="tile-label">{place(d.department)}</div>
+            <div className="tile-big">{d.wip}</div>
+            <div className="small">
+              {d.workOrders} {t('spks')}
+            </div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function OrderWip() {
+  const orders = useDash((s) => s.floor?.orders ?? NONE);
+  const place = usePlace();
+  return (
+    <TableCard
+      testId="wip-orders"
+      title="wipByOrder"
+      empty="noOrders"
+      columns={['order', 'article', 'route', 'wip', 'inTransit']}
+      rows={orders}
+      rowKey={(o) => o.moId}
+      rowTestId={(o) => `order-${o.moId}`}
+      cells={(o) => (
+        <>
+          <RowHead main={o.moId} sub={`${o.destination} · ${o.shipWeek}`} />
+          <td>{o.articleCode}</td>
+          <td>{o.route}</td>
+          <td>
+            <ol className="route">
+              {o.places.map((p) => (
+                <li key={p.workOrderId} data-testid={`wip-${p.workOrderId}`}>
+                  {place(p.place)} <strong>{p.wip}</strong>
+                  <span className="small"> / {p.planned}</span>
+                </li>
+              ))}
+            </ol>
+          </td>
+          <td className="num">{o.inTransit}</td>
+        </>
+      )}
+    />
+  );
+}
+
+function Transfers() {
+  const transfers = useDash((s) => s.floor?.transfersInTransit ?? NONE);
+  const { lang } = useT();
+  const place = usePlace();
+  return (
+    <TableCard
+      testId="transfers"
+      title="transfersInTransit"
+      empty="noTransfers"
+      columns={['order', 'fromTo', 'quantity', 'status', 'since']}
+      rows={transfers}
+      rowKey={(x) => x.id}
+      cells={(x) => (
+        <>
+          <RowHead main={x.moId} sub={x.articleCode} />
+          <td>
+            {place(x.from)} → {place(x.to)}
+          </td>
+          <td className="num">{x.quantity}</td>
+          <td>{x.status}</td>
+          <td>{x.createdAt ? when(x.createdAt, lang) : '—'}</td>
+        </>
+      )}
+    />
+  );
+}
+
+function Lines() {
+  const lines = useDash((s) => s.floor?.lines ?? NONE);
+  const { t } = useT();
+  const place = usePlace();
+  return (
+    <TableCard
+      testId="lines"
+      title="lines"
+      empty="noLines"
+      columns={['line', 'occupant', 'status', 'verification', 'openAlerts']}
+      rows={lines}
+      rowKey={(l) => l.id}
+      rowTestId={(l) => `line-${l.id}`}
+      cells={(l) => (
+        <>
+          <RowHead main={l.id} sub={place(l.department)} />
+          <td>{l.occupant ? `${l.occupant.articleCode} → ${l.occupant.destination} (${l.occupant.workOrderId})` : t('empty')}</td>
+          <td>{l.halted ? <span className="pill pill-bad">{t('halted')}</span> : <span className="pill pill-ok">{t('running')}</span>}</td>
+          <td>{l.verification}</td>
+          <td className="num">{l.openAlerts}</td>
+        </>
+      )}
+    />
+  );
+}
+
+/** The whole floor at a glance: fleet, WIP (per department, per order along its route), transfers, lines. */
+export function FloorView() {
+  const { t } = useT();
+  return (
+    <main className="main" aria-label={t('view.floor')}>
+      <div className="grid">
+        <DepartmentWip />
+        <OrderWip />
+        <Stations />
+        <Lines />
+        <Transfers />
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,50 @@
+import { DEPARTMENT } from '../messages';
+import type { Department } from '../../../shared/master';
+import { useDash, useDashboard, useT, when } from '../context';
+import type { View } from '../store';
+
+const VIEWS: readonly View[] = ['floor', 'alerts'];
+
+/** Who is logged in, the views, the live channel's state, language and logout. */
+export function Header() {
+  const dashboard = useDashboard();
+  const session = useDash((s) => s.session);
+  const view = useDash((s) => s.view);
+  const live = useDash((s) => s.live);
+  const at = useDash((s) => s.floor?.at ?? null);
+  const openP1 = useDash((s) => s.alerts?.alerts.filter((a) => a.severity === 'P1' && a.status !== 'closed').length ?? 0);
+  const { t, tb, lang } = useT();
+  if (!session) return null;
+  const { account } = session;
+  const dept = account.department ? tb(DEPARTMENT[account.department as Department] ?? { en: account.department, id: account.department }) : t('allDepartments');
+  return (
+    <header className="header">
+      <div className="header-cell header-title">
+        <div className="header-big">{t('appTitle')}</div>
+        <div className="header-small" data-testid="who">
+          {account.name} · {t(`role.${account.role}`)} · {dept}
+        </div>
+      </div>
+      <nav className="header-cell header-nav" aria-label={t('views')}>
+        {VIEWS.map((v) => (
+          <button key={v} type="button" className={`btn tab ${view === v ? 'tab-on' : ''}`} aria-current={view === v ? 'page' : undefined} onClick={() => dashboard.show(v)} data-testid={`tab-${v}`}>
+            {t(`view.${v}`)}
+            {v === 'alerts' && openP1 > 0 ? <span className="badge-p1" data-testid="p1-count">P1 × {openP1}</span> : null}
+          </button>
+        ))}
+      </nav>
+      <div className={`header-cell live live-${live}`} role="status" data-testid="live">
+        <div>{t(`live.${live}`)}</div>
+        <div className="header-small">{at ? t('updatedAt', { time: when(at, lang) }) : t('loading')}</div>
+      </div>
+      <div className="header-cell header-actions">
+        <button type="button" className="btn btn-secondary" onClick={() => dashboard.setLang(lang === 'id' ? 'en' : 'id')} data-testid="lang">
+          {t('language')}
+        </button>
+        <button type="button" className="btn btn-secondary" onClick={() => void dashboard.logout()} data-testid="logout">
+          {t('logout')}
+        </button>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,19 @@
+/** The dashboard's entry: served by the sync server at `/`, it speaks only to that server (same origin). */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { DashboardContext } from './context';
+import { createDashboard } from './store';
+import './styles.css';
+
+const dashboard = createDashboard(window.localStorage);
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root');
+createRoot(root).render(
+  <StrictMode>
+    <DashboardContext.Provider value={dashboard}>
+      <App />
+    </DashboardContext.Provider>
+  </StrictMode>,
+);
+void dashboard.boot();

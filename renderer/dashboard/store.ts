@@ -1,0 +1,159 @@
+/**
+ * The dashboard's state (zustand): the session, the language, which view is open, the last Floor and Alerts read from
+ * the server and the live channel's state. Server state is only ever replaced by a fresh read (after a live `change`,
+ * a periodic refresh for stations going quiet, or an action), never edited here.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { AlertAction, AlertsView, FloorView, SessionInfo } from '../../sync-server/dashboard/contract';
+import { api, ApiError, openLive } from './api';
+import type { Lang, UiKey } from './messages';
+
+export type View = 'floor' | 'alerts';
+export interface Notice {
+  tone: 'ok' | 'error';
+  key: UiKey;
+  vars?: Record<string, string | number>;
+}
+
+export interface DashboardState {
+  lang: Lang;
+  /** undefined: not known yet (booting); null: logged out. */
+  session: SessionInfo | null | undefined;
+  view: View;
+  floor: FloorView | null;
+  alerts: AlertsView | null;
+  live: 'live' | 'connecting' | 'down';
+  busy: boolean;
+  notice: Notice | null;
+  loginNotice: Notice | null;
+}
+
+const LANG_KEY = 'qsf.dashboard.lang';
+/** Stations go offline by staying quiet, which notifies nobody: the Floor is re-read this often anyway. */
+const REFRESH_MS = 15_000;
+
+export interface Dashboard {
+  store: StoreApi<DashboardState>;
+  boot(): Promise<void>;
+  login(username: string, password: string): Promise<void>;
+  logout(): Promise<void>;
+  setLang(lang: Lang): void;
+  show(view: View): void;
+  act(alertId: string, action: AlertAction, note: string): Promise<boolean>;
+}
+
+export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): Dashboard {
+  const saved = storage.getItem(LANG_KEY);
+  const store = createStore<DashboardState>(() => ({
+    lang: saved === 'en' ? 'en' : 'id',
+    session: undefined,
+    view: location.hash === '#alerts' ? 'alerts' : 'floor',
+    floor: null,
+    alerts: null,
+    live: 'connecting',
+    busy: false,
+    notice: null,
+    loginNotice: null,
+  }));
+  let stopLive: (() => void) | null = null;
+  let timer: ReturnType<typeof setInterval> | null = null;
+  let reading: Promise<void> | null = null;
+  let again = false;
+
+  const loggedOut = (notice: Notice | null) => {
+    stopLive?.();
+    stopLive = null;
+    if (timer) clearInterval(timer);
+    timer = null;
+    store.setState({ session: null, floor: null, alerts: null, loginNotice: notice });
+  };
+
+  /** One read at a time; a change during a read reads once more after it. */
+  const refresh = (): Promise<void> => {
+    if (reading) {
+      again = true;
+      return reading;
+    }
+    reading = (async () => {
+      do {
+        again = false;
+        try {
+          const [floor, alerts] = await Promise.all([api.floor(), api.alerts()]);
+          store.setState({ floor, alerts });
+        } catch (err) {
+          if (err instanceof ApiError && err.status === 401) return loggedOut({ tone: 'error', key: 'sessionEnded' });
+          store.setState({ live: 'down' });
+        }
+      } while (again);
+    })().finally(() => {
+      reading = null;
+    });
+    return reading;
+  };
+
+  const started = (session: SessionInfo) => {
+    store.setState({ session, loginNotice: null });
+    stopLive?.();
+    stopLive = openLive(() => void refresh(), (live) => store.setState({ live }));
+    if (timer) clearInterval(timer);
+    timer = setInterval(() => void refresh(), REFRESH_MS);
+    void refresh();
+  };
+
+  return {
+    store,
+    async boot() {
+      try {
+        started(await api.session());
+      } catch {
+        loggedOut(null);
+      }
+    },
+    async login(username, password) {
+      store.setState({ busy: true, loginNotice: null });
+      try {
+        started(await api.login(username, password));
+      } catch (err) {
+        const notice: Notice =
+          err instanceof ApiError && err.status === 429
+            ? { tone: 'error', key: 'tooManyAttempts', vars: { seconds: err.retryAfter ?? 60 } }
+            : err instanceof ApiError && err.status === 0
+              ? { tone: 'error', key: 'serverDown' }
+              : { tone: 'error', key: 'loginFailed' };
+        store.setState({ loginNotice: notice });
+      } finally {
+        store.setState({ busy: false });
+      }
+    },
+    async logout() {
+      const s = store.getState().session;
+      if (s) await api.logout(s.csrfToken).catch(() => undefined);
+      loggedOut(null);
+    },
+    setLang(lang) {
+      storage.setItem(LANG_KEY, lang);
+      store.setState({ lang });
+    },
+    show(view) {
+      history.replaceState(null, '', `#${view}`);
+      store.setState({ view, notice: null });
+    },
+    async act(alertId, action, note) {
+      const s = store.getState().session;
+      if (!s || store.getState().busy) return false;
+      store.setState({ busy: true, notice: null });
+      try {
+        await api.alertAction(s.csrfToken, alertId, action, note);
+        store.setState({ notice: { tone: 'ok', key: 'actionDone' } });
+        await refresh();
+        return true;
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401) loggedOut({ tone: 'error', key: 'sessionEnded' });
+        else store.setState({ notice: { tone: 'error', key: 'failed', vars: { message: err instanceof Error ? err.message : String(err) } } });
+        return false;
+      } finally {
+        store.setState({ busy: false });
+      }
+    },
+  };
+}
