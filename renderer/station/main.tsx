@@ -4,14 +4,17 @@
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { connectIpc } from '../transport/ipc-client';
+import { BRIDGE_KEY, type QutyBridge } from '../transport/ipc-wire';
 import { connectKiosk, type WsConstructor } from '../transport/ws-client';
 import { App } from './App';
 import { ScreenContext } from './context';
 import { createStationScreen } from './store';
 import './styles.css';
 
-const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api`;
-const transport = connectKiosk(url, WebSocket as unknown as WsConstructor);
+// The Electron shell's preload exposes the station API as window.quty; a kiosk browser has none.
+const bridge = (window as { [BRIDGE_KEY]?: QutyBridge })[BRIDGE_KEY];
+const transport = bridge ? connectIpc(bridge) : connectKiosk(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api`, WebSocket as unknown as WsConstructor);
 const screen = createStationScreen(transport, window.localStorage);
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
