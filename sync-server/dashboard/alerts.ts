@@ -88,7 +88,15 @@ async function haltingIds(q: Queryable, alerts: readonly AlertDoc[]): Promise<Se
   return new Set(rows.flatMap((r) => (r.halt_id ? [r.halt_id] : [])));
 }
 
-export async function loadAlertsView(q: Queryable, viewer: Account): Promise<AlertsView> {
+/** An alert as every viewer sees it, with the dashboard's own steps (what a viewer may do is added per viewer). */
+export interface LoadedAlert {
+  row: Omit<AlertRow, 'actions'>;
+  doc: AlertDoc;
+  steps: DashboardStep[];
+}
+
+/** What the Alerts view shows of each alert; `alertsFor` adds what one viewer may do. */
+export async function loadAlerts(q: Queryable): Promise<LoadedAlert[]> {
   const rows = await q.query<{ body: unknown }>(
     // Open alerts first, then the most recently changed closed ones (filtered to the last day below).
     `SELECT body FROM documents WHERE kind = 'alert' AND NOT deleted
@@ -115,7 +123,7 @@ export async function loadAlertsView(q: Queryable, viewer: Account): Promise<Ale
   for (const s of dashSteps) stepsOf.set(s.target, [...(stepsOf.get(s.target) ?? []), s]);
 
   const severityRank = (s: string) => Number(s.slice(1)) || 9;
-  const out: AlertRow[] = shown.map((a) => {
+  const out: LoadedAlert[] = shown.map((a) => {
     const department = departmentOf(a, depts);
     const own = stepsOf.get(a.id) ?? [];
     const timeline = [
@@ -129,7 +137,7 @@ export async function loadAlertsView(q: Queryable, viewer: Account): Promise<Ale
         note: s.note,
       })),
     ].sort((x, y) => x.at.localeCompare(y.at));
-    return {
+    const row = {
       id: a.id,
       severity: a.severity,
       type: a.type,
@@ -142,11 +150,20 @@ export async function loadAlertsView(q: Queryable, viewer: Account): Promise<Ale
       raisedAt: isoOfHlc(a.raisedAt),
       haltsLine: halting.has(a.id),
       timeline,
-      actions: actionsLeft(a, own, mayAct(viewer, department)),
     };
+    return { row, doc: a, steps: own };
   });
-  out.sort((x, y) => Number(x.status === 'closed') - Number(y.status === 'closed') || severityRank(x.severity) - severityRank(y.severity) || y.raisedAt.localeCompare(x.raisedAt));
-  return { alerts: out };
+  out.sort(
+    (x, y) =>
+      Number(x.row.status === 'closed') - Number(y.row.status === 'closed') ||
+      severityRank(x.row.severity) - severityRank(y.row.severity) ||
+      y.row.raisedAt.localeCompare(x.row.raisedAt),
+  );
+  return out;
+}
+
+export function alertsFor(viewer: Account, loaded: readonly LoadedAlert[]): AlertsView {
+  return { alerts: loaded.map(({ row, doc, steps }) => ({ ...row, actions: actionsLeft(doc, steps, mayAct(viewer, row.department)) })) };
 }
 
 function lastStepMs(a: AlertDoc): number {
@@ -184,6 +201,6 @@ export async function recordAlertAction(db: { tx<T>(fn: (q: Queryable) => Promis
     if (!actionsLeft(alert, own, true).includes(action)) {
       throw new HttpError(409, 'alert_out_of_order', alert.status === 'closed' ? `alert ${alertId} is closed` : `alert ${alertId}: ${action} was already recorded`);
     }
-    await audit(q, who, `alert.${action}`, alertId, { note, floorStatus: alert.status, department });
+    await audit(q, who, `alert.${action}`, alertId, { note, floorStatus: alert.status, department }, true);
   });
 }

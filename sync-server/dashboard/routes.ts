@@ -8,11 +8,13 @@ import { z } from 'zod';
 import { HttpError, route } from '../http/route';
 import { declareAccess, dashboardRoute, sessionOf } from './access';
 import { AccountExists, createAccount, findAccount, listAccounts } from './accounts';
-import { recordAlertAction } from './alerts';
-import { loadAlertsView } from './alerts';
+import { alertsFor, loadAlerts, recordAlertAction, type LoadedAlert } from './alerts';
 import { audit } from './audit';
 import { Account, AlertAction, AlertActionBody, AlertsView, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, Ok, SessionInfo } from './contract';
 import { loadFloorView } from './floor-view';
+import { ViewCache } from './view-cache';
+import { headVersion } from '../changes';
+import type { FloorView as FloorViewType } from './contract';
 import { DashboardLive, DEFAULT_LIVE, type LiveOptions } from './live';
 import { decoyHash, verifyPassword } from './passwords';
 import { clearAccountFailures, DEFAULT_LOGIN_LIMITS, limitKeys, loginRetryAfter, recordLoginFailure, type LoginLimits } from './rate-limit';
@@ -39,6 +41,9 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   await live.start();
   // preClose: open streams would keep server.close() waiting.
   app.addHook('preClose', () => live.stop());
+  // Every dashboard on this instance re-reads after a change: one computation per change serves them all.
+  const floorCache = new ViewCache<FloorViewType>(5_000);
+  const alertsCache = new ViewCache<LoadedAlert[]>(5_000);
 
   route(app, {
     method: 'POST',
@@ -123,14 +128,20 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     method: 'GET',
     url: '/api/dashboard/floor',
     response: FloorView,
-    handler: () => loadFloorView(app.db),
+    handler: async () => floorCache.get(String(await headVersion(app.db)), () => loadFloorView(app.db)),
   });
 
   dashboardRoute(app, DASHBOARD_ROLES, {
     method: 'GET',
     url: '/api/dashboard/alerts',
     response: AlertsView,
-    handler: ({ request }) => loadAlertsView(app.db, sessionOf(request).account),
+    async handler({ request }) {
+      const [row] = await app.db.query<{ head: number; audit: number | null }>(
+        'SELECT (SELECT value FROM change_counter) AS head, (SELECT max(id) FROM dashboard_audit) AS audit',
+      );
+      const loaded = await alertsCache.get(`${row?.head}:${row?.audit}`, () => loadAlerts(app.db));
+      return alertsFor(sessionOf(request).account, loaded);
+    },
   });
 
   dashboardRoute(app, ALERT_ACTORS, {
