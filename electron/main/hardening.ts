@@ -27,8 +27,13 @@ export const SCREEN_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** `app://` as a standard, secure scheme (a real origin, `self` in the CSP); registered before the app is ready. */
-export const APP_SCHEME_PRIVILEGES: CustomScheme = { scheme: APP_SCHEME, privileges: { standard: true, secure: true } };
+/**
+ * `app://` as a standard, secure scheme (a real origin, `self` in the CSP), registered before the app is ready.
+ * corsEnabled + supportFetchAPI: Vite marks the screen's module scripts `crossorigin`, so Chromium fetches them in
+ * CORS mode (what electron-serve registers for the same reason). The CSP still allows nothing but the screen's own
+ * files, and connect-src 'none' keeps the page's own fetch() off even app://.
+ */
+export const APP_SCHEME_PRIVILEGES: CustomScheme = { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } };
 
 export function screenWebPreferences(preload: string): WebPreferences {
   return {

@@ -106,7 +106,7 @@ describe('hardening (each setting, through the interface)', () => {
   it('app:// is a standard, secure scheme registered before ready', async () => {
     const { electron, start } = setUp();
     await start();
-    expect(electron.schemes).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true } }]);
+    expect(electron.schemes).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
   });
 
   it('every page the app creates: navigation, redirects, new windows and webviews are denied', async () => {
