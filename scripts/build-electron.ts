@@ -6,6 +6,8 @@
  *                             preload can require nothing but 'electron'.
  * The station screen itself is `npm run build:screens` (dist/renderer/station).
  */
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 
@@ -13,13 +15,16 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const ELECTRON_OUT = fileURLToPath(new URL('../dist/electron', import.meta.url));
 
 export async function buildElectron(outDir = ELECTRON_OUT): Promise<void> {
+  // Empties the folder but for native/ (better-sqlite3's Electron build, staged by scripts/electron-native.ts).
+  mkdirSync(outDir, { recursive: true });
+  for (const entry of readdirSync(outDir)) if (entry !== 'native') rmSync(join(outDir, entry), { recursive: true, force: true });
   const common = { root: ROOT, configFile: false as const, logLevel: 'warn' as const, publicDir: false as const };
   await build({
     ...common,
     build: {
       ssr: true,
       outDir,
-      emptyOutDir: true,
+      emptyOutDir: false,
       target: 'node22',
       minify: false,
       sourcemap: true,

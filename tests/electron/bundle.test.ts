@@ -5,7 +5,7 @@
  * under Node behind a stand-in for Electron's parent port: ready, answers a screen, stops cleanly.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -23,6 +23,10 @@ beforeAll(async () => {
   // Inside the repository, so the bundle finds node_modules as the packaged app does beside it.
   mkdirSync(join(ROOT, 'dist'), { recursive: true });
   out = mkdtempSync(join(ROOT, 'dist', '.test-electron-'));
+  // What an earlier build and scripts/electron-native.ts left there.
+  mkdirSync(join(out, 'native'));
+  writeFileSync(join(out, 'native', 'better_sqlite3.node'), 'electron abi build');
+  writeFileSync(join(out, 'stale-chunk.js'), 'old');
   await buildElectron(out);
 }, 120_000);
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -34,6 +38,11 @@ describe('built Electron shell', () => {
   it('writes main.js where package.json main points, beside core-process.js and preload.cjs', () => {
     expect(pkg.main).toBe('dist/electron/main.js');
     expect(readdirSync(out)).toEqual(expect.arrayContaining(['main.js', 'core-process.js', 'preload.cjs']));
+  });
+
+  it("a rebuild clears the old build but keeps better-sqlite3's staged Electron build", () => {
+    expect(existsSync(join(out, 'stale-chunk.js'))).toBe(false);
+    expect(readFileSync(join(out, 'native', 'better_sqlite3.node'), 'utf8')).toBe('electron abi build');
   });
 
   it('main and the core process import only Node, electron, their chunks and shipped dependencies', () => {
