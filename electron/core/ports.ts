@@ -21,8 +21,9 @@ import type { StationKeys } from './keys';
 export interface PulledDocuments {
   /**
    * The latest version of each pulled document (`key` = `kind:id`), `_deleted` when the server deleted it. Written
-   * exactly as given (a deleted one as a tombstone with the given body), so RxDB's replication, which is handed the same
-   * documents, finds them already stored and writes only its checkpoint.
+   * exactly as given (a deleted one as a tombstone with the given body), so RxDB's replication, which is handed some of
+   * them (what its checkpoint needs: electron/sync/pull-cycle.ts `forRxdb`), finds them already stored and writes only
+   * its checkpoint.
    */
   documents: readonly WithDeleted<StoredDocument>[];
   /**

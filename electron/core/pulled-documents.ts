@@ -4,9 +4,10 @@
  * the documents that account for it (or the reverse).
  *
  * Each document is stored exactly as pulled: `{key, kind, id, body, _deleted}` (a deleted one as a tombstone with the
- * pulled body). RxDB's pull replication is then handed the same documents; its downstream compares each with the
- * stored one through the collection's conflict handler (`isEqual`, which ignores `_meta`, `_rev` and attachments),
- * finds them equal and writes nothing but its checkpoint (a pull-only replication stores no per-document meta:
+ * pulled body). RxDB's pull replication is then handed some of the same documents (only as many as its checkpoint
+ * needs: electron/sync/pull-cycle.ts `forRxdb`); its downstream compares each with the stored one through the
+ * collection's conflict handler (`isEqual`, which ignores `_meta`, `_rev` and attachments), finds them equal and
+ * writes nothing but its checkpoint (a pull-only replication stores no per-document meta:
  * `skipStoringPullMeta`; rxdb/src/replication-protocol/downstream.ts, `persistFromMaster`). So each pulled
  * document is written once, by the core. A document already stored as pulled (a re-pull after a lost checkpoint, a
  * retry after a failed write) is not written again.

@@ -1,8 +1,8 @@
 /**
  * Pull cycles: what RxDB's pull handler does. A cycle is every batch from RxDB's checkpoint to the server's head
  * (GET /api/pull?checkpoint={version}&limit=), gathered in memory (the latest version of each document), then written
- * and applied by the core at once (`core.applyPulled`: one SQLite transaction, in the core's queue), then returned to
- * RxDB, which finds the documents stored as pulled and stores only its checkpoint (see sync-client.ts).
+ * and applied by the core at once (`core.applyPulled`: one SQLite transaction, in the core's queue); RxDB then stores
+ * only its checkpoint, and is handed only what that needs (`forRxdb`; see sync-client.ts).
  *
  * A station stopped in the middle of a catch-up therefore reopens on its last complete cycle, never on documents that
  * moved past the `stationProgress` accounting for them (its pending events would count twice). A cycle larger than
@@ -14,7 +14,8 @@
  * server's database went back (restored from a backup, failed over), and the cycle starts again from nothing.
  */
 import type { WithDeleted } from 'rxdb';
-import { PullResponse, STATION_PROGRESS_KIND, type Checkpoint, type PulledDocument } from '../../shared/sync';
+import { z } from 'zod';
+import { PulledDocument, PullResponse, STATION_PROGRESS_KIND, type Checkpoint } from '../../shared/sync';
 import type { StationSyncPort } from '../core/ports';
 import type { StoredDocument } from '../store/station-db';
 import { errorMessage, joinUrl, requestJson, SyncHttpError, type Fetch } from './http';
@@ -22,8 +23,32 @@ import { errorMessage, joinUrl, requestJson, SyncHttpError, type Fetch } from '.
 /** RxDB's checkpoint for the documents replication: the server's change number (shared/sync.ts' Checkpoint). */
 export type PullCheckpoint = Checkpoint;
 
+const isJsonObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A pull answer as the station reads it: shared/sync.ts' PullResponse, but with each body checked to be an object
+ * without being copied key by key (its `z.record` copies every body of every batch, and checks only that the keys are
+ * strings, which JSON's always are). What a body holds is judged by its kind's schema when the core applies it
+ * (LocalState.parseBody: a body that does not parse is reported, counted in the sync status and never applied).
+ */
+export const PullAnswer = PullResponse.extend({
+  documents: z.array(PulledDocument.extend({ body: z.custom<Record<string, unknown>>(isJsonObject, 'expected an object').nullable() })),
+});
+
 export function toStoredDocument(d: PulledDocument): WithDeleted<StoredDocument> {
   return { key: `${d.kind}:${d.id}`, kind: d.kind, id: d.id, body: d.body ?? {}, _deleted: d.deleted };
+}
+
+/**
+ * What of an applied cycle (or part) goes back to RxDB. The core has written every document already; RxDB's pull
+ * replication is there for its checkpoint: its downstream stores the returned checkpoint when the answer holds at
+ * least one document, reads the next batch when it holds a full batch, and compares every document it is handed with
+ * the stored one (a read of the document and a deep compare each, finding it equal: pulled-documents.ts), so it is
+ * handed only what its checkpoint needs: a full batch for a part that does not reach the head (more follows, so it
+ * asks again), one document for the head (it stops, as the cycle did), nothing for an empty cycle (nothing moved).
+ */
+export function forRxdb<T>(documents: readonly T[], hold: boolean, batchSize: number): T[] {
+  return documents.slice(0, hold ? Math.max(1, batchSize) : 1);
 }
 
 /** The core did not take a pulled cycle (closed, or its write failed): RxDB retries the pull from the same checkpoint. */
@@ -98,7 +123,7 @@ export class PullCycles {
     }
     if (!hold) this.o.cycleApplied(rewound);
     this.o.changed();
-    return { documents, checkpoint: cycle.at ?? { version: 0 } };
+    return { documents: forRxdb(documents, hold, batchSize), checkpoint: cycle.at ?? { version: 0 } };
   }
 
   /** Batches from `checkpoint` until the head, or until `maxCycleDocuments` are gathered. */
@@ -150,7 +175,7 @@ export class PullCycles {
   private async fetchBatch(checkpoint: PullCheckpoint | undefined, batchSize: number): Promise<PullResponse> {
     const q = new URLSearchParams({ limit: String(batchSize) });
     if (checkpoint) q.set('checkpoint', String(checkpoint.version));
-    const res = await requestJson(this.o.fetch, joinUrl(this.o.serverUrl, `/api/pull?${q.toString()}`), PullResponse, {
+    const res = await requestJson(this.o.fetch, joinUrl(this.o.serverUrl, `/api/pull?${q.toString()}`), PullAnswer, {
       token: this.o.token,
       signal: this.o.signal,
       timeoutMs: this.o.requestTimeoutMs,

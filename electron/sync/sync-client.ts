@@ -10,10 +10,13 @@
  * The core is the one writer of its store. Pulled documents reach it through the pull handler: the handler gathers a
  * whole pull cycle (every batch from RxDB's checkpoint to the server's head, see pull-cycle.ts) and hands it to
  * `core.applyPulled`, which, in the core's command queue, writes it to the documents collection in one bulkWrite (one
- * SQLite transaction) and applies it to local state; only then does the handler return the same documents and the
- * checkpoint to RxDB. RxDB's downstream finds every document already stored as it would write it (its conflict
- * handler's `isEqual`) and writes nothing but its checkpoint (a pull-only replication keeps no per-document meta; see
- * core/pulled-documents.ts, and pull-cycle.test.ts, which counts one write per document per pull). A crash between
+ * SQLite transaction) and applies it to local state; only then does the handler return the checkpoint to RxDB, with
+ * only as many of the cycle's documents as RxDB's downstream needs to store it and to know whether more follows
+ * (pull-cycle.ts `forRxdb`: one for the head, a full batch for a part). RxDB finds each of those already stored as it
+ * would write it (its conflict handler's `isEqual`) and writes nothing but its checkpoint (a pull-only replication
+ * keeps no per-document meta; see core/pulled-documents.ts, and pull-cycle.test.ts, which counts one write per
+ * document per pull). Handing it the whole cycle only made it read back and compare every document the core had just
+ * written. A crash between
  * the core's write and RxDB's checkpoint pulls the cycle again; the core finds it stored and writes nothing.
  * A server transaction's documents share one version and the pull never cuts inside a version, so progress and the
  * documents it accounts for arrive in one `applyPulled` call and are on disk together. The core advances `appliedSeq`

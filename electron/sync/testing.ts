@@ -1,4 +1,8 @@
-/** Test helpers for the sync client: a fetch whose network can be cut and healed (a partitioned station). */
+/**
+ * Test helpers for the sync client: a fetch whose network can be cut and healed (a partitioned station); a watch on
+ * the writes to a station's documents collection.
+ */
+import type { StationSyncPort } from '../core/ports';
 import type { Fetch } from './http';
 
 export interface PartitionableFetch {
@@ -39,4 +43,20 @@ export function partitionableFetch(base: Fetch = globalThis.fetch): Partitionabl
       return isCut;
     },
   };
+}
+
+/** Every write to a station's documents collection, in order: its context and the keys it wrote (until `stop()`). */
+export function watchDocumentWrites(core: Pick<StationSyncPort, 'replicationCollections'>) {
+  const writes: { context: string; keys: string[] }[] = [];
+  const sub = core
+    .replicationCollections()
+    .documents.storageInstance.changeStream()
+    .subscribe((bulk) => writes.push({ context: bulk.context, keys: bulk.events.map((e) => e.documentId) }));
+  /** How often each key was written since `from` (an index into `writes`). */
+  const perKey = (from = 0) => {
+    const n = new Map<string, number>();
+    for (const w of writes.slice(from)) for (const k of w.keys) n.set(k, (n.get(k) ?? 0) + 1);
+    return n;
+  };
+  return { writes, perKey, stop: () => sub.unsubscribe() };
 }

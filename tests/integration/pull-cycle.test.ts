@@ -14,6 +14,7 @@ import { PULL_WRITE_CONTEXT } from '../../electron/core/pulled-documents';
 import { StationCore } from '../../electron/core/station-core';
 import { TEST_PIN, stationConfig, tempDir } from '../../electron/core/testing';
 import { startSync, type Fetch } from '../../electron/sync';
+import { watchDocumentWrites } from '../../electron/sync/testing';
 import { startTestServer, type ListeningTestServer } from '../../sync-server/testing';
 
 let server: ListeningTestServer | undefined;
@@ -96,19 +97,9 @@ function watchCounts(core: StationCore, W1: string, W2: string) {
 
 /** Every write to the station's documents collection: its context and the keys it wrote. */
 function watchWrites(core: StationCore) {
-  const writes: { context: string; keys: string[] }[] = [];
-  const sub = core
-    .replicationCollections()
-    .documents.storageInstance.changeStream()
-    .subscribe((bulk) => writes.push({ context: bulk.context, keys: bulk.events.map((e) => e.documentId) }));
-  cleanups.push(() => sub.unsubscribe());
-  /** How often each key was written since `from` (an index into `writes`). */
-  const perKey = (from = 0) => {
-    const n = new Map<string, number>();
-    for (const w of writes.slice(from)) for (const k of w.keys) n.set(k, (n.get(k) ?? 0) + 1);
-    return n;
-  };
-  return { writes, perKey };
+  const watched = watchDocumentWrites(core);
+  cleanups.push(watched.stop);
+  return watched;
 }
 
 const cuts = (core: StationCore, W1: string, W2: string) => [core.state.workOrder[W1]?.stageQty.cut, core.state.workOrder[W2]?.stageQty.cut];
