@@ -52,8 +52,11 @@ export class FakeContents implements ScreenContents {
   destroyed = false;
   private destroyedListeners: (() => void)[] = [];
   constructor(public mainFrame: FramePort = frame('app://station/index.html')) {}
+  /** Delivers what main sends to a page (a test's stand-in for the renderer's ipcRenderer). */
+  deliver: ((channel: string, args: unknown[]) => void) | undefined;
   send(channel: string, ...args: unknown[]): void {
     this.sent.push({ channel, args });
+    this.deliver?.(channel, structuredClone(args));
   }
   isDestroyed(): boolean {
     return this.destroyed;
