@@ -118,6 +118,8 @@ export async function stationParts(): Promise<RuntimePart[]> {
   return [sync, hardware];
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Not in the Electron shell's core process (a utility process: it has process.parentPort), where this file is
+// bundled into core-process.js and argv[1] may name that file: the shell's core must not start a kiosk beside it.
+if (import.meta.url === `file://${process.argv[1]}` && !('parentPort' in process)) {
   void main();
 }

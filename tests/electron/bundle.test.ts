@@ -90,6 +90,9 @@ describe('built Electron shell', () => {
         const port = new EventEmitter();
         port.postMessage = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
         process.parentPort = port;
+        // As in a utility process, argv[1] may name the entry itself: the kiosk's own command-line start (run.ts,
+        // bundled into it) must still not run.
+        process.argv[1] = ${JSON.stringify(join(out, 'core-process.js'))};
         createInterface({ input: process.stdin }).on('line', (l) => port.emit('message', { data: JSON.parse(l) }));
         await import(${JSON.stringify(join(out, 'core-process.js'))});
       `;
@@ -100,6 +103,7 @@ describe('built Electron shell', () => {
       const messages: { t: string; msg?: { id?: number; ok?: boolean; result?: { station?: { id: string } } } }[] = [];
       const waiters: (() => void)[] = [];
       createInterface({ input: child.stdout }).on('line', (l) => {
+        // Only the parent port's messages go to stdout here: anything else (a kiosk's READY line) fails the test.
         messages.push(JSON.parse(l) as (typeof messages)[number]);
         waiters.splice(0).forEach((w) => w());
       });
