@@ -46,9 +46,6 @@ function ipcEvent(event: IpcMainEvent | IpcMainInvokeEvent): IpcEventPort {
 export function electronPorts(): ShellPorts {
   return {
     app: {
-      get isPackaged() {
-        return app.isPackaged;
-      },
       getVersion: () => app.getVersion(),
       getPath: (name) => app.getPath(name),
       requestSingleInstanceLock: () => app.requestSingleInstanceLock(),
@@ -80,7 +77,6 @@ export function electronPorts(): ShellPorts {
         isMinimized: () => win.isMinimized(),
         restore: () => win.restore(),
         focus: () => win.focus(),
-        onClosed: (listener) => void win.on('closed', listener),
       };
     },
     forkCore: (modulePath, env) => {

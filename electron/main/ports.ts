@@ -51,11 +51,9 @@ export interface WindowPort {
   isMinimized(): boolean;
   restore(): void;
   focus(): void;
-  onClosed(listener: () => void): void;
 }
 
 export interface AppPort {
-  readonly isPackaged: boolean;
   getVersion(): string;
   getPath(name: 'userData' | 'exe'): string;
   requestSingleInstanceLock(): boolean;

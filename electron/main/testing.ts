@@ -128,7 +128,6 @@ export class FakeWindow implements WindowPort {
   focus(): void {
     this.focused++;
   }
-  onClosed(): void {}
 }
 
 type Handler = (event: IpcEventPort, ...args: unknown[]) => unknown;
@@ -180,7 +179,6 @@ export function fakeElectron(o: { lock?: boolean; exePath?: string; userData?: s
     },
     ports: {
       app: {
-        isPackaged: false,
         getVersion: () => o.version ?? '0.1.0',
         getPath: (name) => (name === 'exe' ? (o.exePath ?? '/opt/quty/quty-shop-floor') : (o.userData ?? '/nonexistent/user-data')),
         requestSingleInstanceLock: () => f.lockHeld,
