@@ -5,12 +5,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AlertDoc } from '../../shared/docs';
 import type { FloorEvent } from '../../shared/events';
-import { formatHlc, hlcWallTime, HLC_MAX_WALL_MS } from '../../shared/hlc';
+import { formatHlc, hlcWallTime, HLC_MAX_WALL_MS, parseHlc } from '../../shared/hlc';
 import { workOrderIdFor } from '../../shared/master';
 import { RefusalDocument } from '../../shared/refusal';
 import type { PushResponse } from '../../shared/sync';
 import { cuttingOutput, EventFactory, mo, operatorOf } from '../../shared/testing/fixtures';
-import { MAX_HLC_AHEAD_MS } from './clock-bounds';
+import { judgeClock, MAX_HLC_AHEAD_MS } from './clock-bounds';
 import { appForFile, enrollStation, pushAs, seedOperatorAndOrder, storedBody, type EnrolledStation } from '../testing';
 
 const server = appForFile();
@@ -137,5 +137,38 @@ describe(`clock bounds on push (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite
     const powerOn = f.event('ST-SEW-1', null, { type: 'md.powerOn', payload: { lineId: 'LN-SEW-1', deviceId: 'MD09' } });
     const r = await push([{ ...powerOn, hlc: formatHlc({ wallMs: Date.now() - DAY, counter: 0, nodeId: 'ST-SEW-1' }) }], again);
     expect(answers(r)).toEqual([['applied', null]]);
+  });
+});
+
+describe('judgeClock reads a parsed event HLC by position', () => {
+  const at = Date.UTC(2026, 0, 5, 8);
+  const ev = (hlc: string, stationId: string): FloorEvent => ({ ...f.event(stationId, operatorOf('cutting'), cuttingOutput(W, 1)), hlc });
+
+  it('as parseHlc reads it: node ids with dashes, dots and colons; another node id, even one ending in this one', () => {
+    for (const node of ['ST-CUT-1', 'ST-CUT-1.a:b', 'X']) {
+      const v = judgeClock(ev(formatHlc({ wallMs: at, counter: 42, nodeId: node }), node), at - DAY, at);
+      expect(v).toEqual({ ok: true, flag: null, decideAs: expect.objectContaining({ stationId: node }) });
+      expect(parseHlc(formatHlc({ wallMs: at, counter: 42, nodeId: node })).nodeId).toBe(node);
+    }
+    for (const [node, station] of [['X-ST-CUT-1', 'ST-CUT-1'], ['ST-CUT-1', 'CUT-1'], ['ST-CUT-10', 'ST-CUT-1']]) {
+      const v = judgeClock(ev(formatHlc({ wallMs: at, counter: 0, nodeId: node! }), station!), at - DAY, at);
+      expect(v.ok === false && v.refusal.code).toBe('hlc_node_mismatch');
+    }
+  });
+
+  it('its wall time bounds: ahead (decided at the server time, counter and node kept), before enrollment', () => {
+    const ahead = judgeClock(ev(formatHlc({ wallMs: at + MAX_HLC_AHEAD_MS + 1, counter: 7, nodeId: 'ST-CUT-1' }), 'ST-CUT-1'), at - DAY, at);
+    expect(ahead.ok && ahead.flag?.code).toBe('clock_ahead');
+    expect(ahead.ok && ahead.decideAs.hlc).toBe(formatHlc({ wallMs: at, counter: 7, nodeId: 'ST-CUT-1' }));
+    const exactlyAtBound = judgeClock(ev(formatHlc({ wallMs: at + MAX_HLC_AHEAD_MS, counter: 0, nodeId: 'ST-CUT-1' }), 'ST-CUT-1'), at - DAY, at);
+    expect(exactlyAtBound.ok && exactlyAtBound.flag).toBeNull();
+    const early = judgeClock(ev(formatHlc({ wallMs: 0, counter: 0, nodeId: 'ST-CUT-1' }), 'ST-CUT-1'), at - DAY, at);
+    expect(early.ok && early.flag?.code).toBe('clock_before_enrollment');
+  });
+
+  it('an HLC that is not a parsed event one is judged by parseHlc (throws), never read by position', () => {
+    for (const bad of ['', 'x', 'abcdefghijklm-00000-ST-CUT-1', '+176722560000-00000-ST-CUT-1', '1767225600000_00000-ST-CUT-1', '1767225600000-00000-']) {
+      expect(() => judgeClock(ev(bad, 'ST-CUT-1'), at - DAY, at)).toThrow();
+    }
   });
 });

@@ -54,15 +54,20 @@ const KeptFields = z.object({
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const MAX_PARSE_ERROR = 1000;
+/** A NUL or any surrogate: text without one is storable, and almost all text is (no lookaround to run). */
+// eslint-disable-next-line no-control-regex -- NUL is what it looks for
+const NUL_OR_SURROGATE = /[\u0000\ud800-\udfff]/;
 // `search` ignores the pattern's global flag and lastIndex (test would not).
-const unstorableString = (s: string): boolean => s.includes('\u0000') || s.search(LONE_SURROGATE) >= 0;
+const unstorableString = (s: string): boolean => NUL_OR_SURROGATE.test(s) && (s.includes('\u0000') || s.search(LONE_SURROGATE) >= 0);
 
 /** Text PostgreSQL cannot store (jsonb refuses NUL and lone surrogates) anywhere in a value, keys included. */
 export function hasUnstorableText(v: unknown): boolean {
   if (typeof v === 'string') return unstorableString(v);
-  if (Array.isArray(v)) return v.some(hasUnstorableText);
-  if (v !== null && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) if (unstorableString(k) || hasUnstorableText(x)) return true;
+  if (Array.isArray(v)) {
+    for (const x of v) if (hasUnstorableText(x)) return true;
+  } else if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (unstorableString(k) || hasUnstorableText(o[k])) return true;
   }
   return false;
 }
