@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { AlertsView } from './components/AlertsView';
+import { ConflictsView } from './components/ConflictsView';
 import { FloorView } from './components/FloorView';
 import { Header } from './components/Header';
 import { Login } from './components/Login';
@@ -32,7 +33,7 @@ export function App() {
           {t('live.down')}
         </div>
       ) : null}
-      {view === 'floor' ? <FloorView /> : <AlertsView />}
+      {view === 'floor' ? <FloorView /> : view === 'alerts' ? <AlertsView /> : <ConflictsView />}
     </div>
   );
 }

@@ -4,7 +4,7 @@
  * session's CSRF token; the session itself is the httpOnly cookie (same origin), never seen by this code.
  */
 import type { z } from 'zod';
-import { AlertsView, CSRF_HEADER, FloorView, LiveMessage, Ok, SessionInfo, type AlertAction } from '../../sync-server/dashboard/contract';
+import { AlertsView, ConflictsView, CSRF_HEADER, FloorView, LiveMessage, Ok, SessionInfo, type AlertAction } from '../../sync-server/dashboard/contract';
 
 /** A refused request: the server's status, error code and message (and Retry-After, in seconds, on a 429). */
 export class ApiError extends Error {
@@ -43,6 +43,7 @@ export const api = {
   logout: (csrf: string) => call(Ok, 'POST', '/api/dashboard/logout', { csrf }),
   floor: () => call(FloorView, 'GET', '/api/dashboard/floor'),
   alerts: () => call(AlertsView, 'GET', '/api/dashboard/alerts'),
+  conflicts: () => call(ConflictsView, 'GET', '/api/dashboard/conflicts'),
   alertAction: (csrf: string, alertId: string, action: AlertAction, note: string) =>
     call(Ok, 'POST', `/api/dashboard/alerts/${encodeURIComponent(alertId)}/${action}`, { body: { note }, csrf }),
 };

@@ -1,14 +1,14 @@
 /**
- * The dashboard's state (zustand): the session, the language, which view is open, the last Floor and Alerts read from
+ * The dashboard's state (zustand): the session, the language, which view is open, the last Floor, Alerts and Conflicts read from
  * the server and the live channel's state. Server state is only ever replaced by a fresh read (after a live `change`,
  * a periodic refresh for stations going quiet, or an action), never edited here.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AlertAction, AlertsView, FloorView, SessionInfo } from '../../sync-server/dashboard/contract';
+import type { AlertAction, AlertsView, ConflictsView, FloorView, SessionInfo } from '../../sync-server/dashboard/contract';
 import { api, ApiError, openLive } from './api';
 import type { Lang, UiKey } from './messages';
 
-export type View = 'floor' | 'alerts';
+export type View = 'floor' | 'alerts' | 'conflicts';
 export interface Notice {
   tone: 'ok' | 'error';
   key: UiKey;
@@ -22,6 +22,7 @@ export interface DashboardState {
   view: View;
   floor: FloorView | null;
   alerts: AlertsView | null;
+  conflicts: ConflictsView | null;
   live: 'live' | 'connecting' | 'down';
   busy: boolean;
   notice: Notice | null;
@@ -47,9 +48,10 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
   const store = createStore<DashboardState>(() => ({
     lang: saved === 'en' ? 'en' : 'id',
     session: undefined,
-    view: location.hash === '#alerts' ? 'alerts' : 'floor',
+    view: location.hash === '#alerts' ? 'alerts' : location.hash === '#conflicts' ? 'conflicts' : 'floor',
     floor: null,
     alerts: null,
+    conflicts: null,
     live: 'connecting',
     busy: false,
     notice: null,
@@ -65,7 +67,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     stopLive = null;
     if (timer) clearInterval(timer);
     timer = null;
-    store.setState({ session: null, floor: null, alerts: null, loginNotice: notice });
+    store.setState({ session: null, floor: null, alerts: null, conflicts: null, loginNotice: notice });
   };
 
   /** One read at a time; a change during a read reads once more after it. */
@@ -78,8 +80,8 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
       do {
         again = false;
         try {
-          const [floor, alerts] = await Promise.all([api.floor(), api.alerts()]);
-          store.setState({ floor, alerts });
+          const [floor, alerts, conflicts] = await Promise.all([api.floor(), api.alerts(), api.conflicts()]);
+          store.setState({ floor, alerts, conflicts });
         } catch (err) {
           if (err instanceof ApiError && err.status === 401) return loggedOut({ tone: 'error', key: 'sessionEnded' });
           store.setState({ live: 'down' });

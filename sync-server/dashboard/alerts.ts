@@ -14,6 +14,7 @@
 import { FLOOR_DOC_SCHEMAS, type AlertDoc } from '../../shared/docs';
 import { hlcWallTime } from '../../shared/hlc';
 import type { Queryable } from '../db/types';
+import { isoOfHlc } from './time';
 import { HttpError } from '../http/route';
 import { audit } from './audit';
 import type { Account, AlertAction, AlertRow, AlertsView } from './contract';
@@ -46,13 +47,6 @@ export function mayAct(account: Account, department: string | null): boolean {
   }
 }
 
-function isoOfHlc(hlc: string): string {
-  try {
-    return new Date(hlcWallTime(hlc)).toISOString();
-  } catch {
-    return hlc;
-  }
-}
 
 /** Which dashboard actions are left on an alert, given its floor status and the dashboard's own steps. */
 function actionsLeft(a: AlertDoc, steps: readonly DashboardStep[], may: boolean): AlertAction[] {

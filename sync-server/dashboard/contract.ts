@@ -150,3 +150,38 @@ export type LiveMessage = z.infer<typeof LiveMessage>;
 
 /** The answer of a write that has nothing else to say. */
 export const Ok = z.object({ ok: z.literal(true) });
+
+/** An event the server refused (kept, never dropped) or applied with a flag (clock ahead, before enrollment). */
+export const RecordedProblem = z.object({
+  eventId: z.string(),
+  stationId: z.string(),
+  seq: z.number(),
+  type: z.string(),
+  operatorId: z.string().nullable(),
+  receivedAt: z.string(),
+  code: z.string(),
+  message: z.string(),
+});
+
+/** A QT-09 claim on pieces that are not (yet) the sender's to give, with both sides (ConflictDoc in shared/docs.ts). */
+export const ConflictRow = z.object({
+  id: z.string(),
+  type: z.string(),
+  status: z.string(),
+  moId: z.string(),
+  workOrderId: z.string(),
+  toWorkOrderId: z.string(),
+  quantity: z.number(),
+  claim: z.object({ type: z.string(), stationId: z.string(), operatorId: z.string().nullable(), at: z.string() }),
+  holders: z.array(z.object({ transferId: z.string(), fromStationId: z.string(), quantity: z.number(), status: z.string() })),
+  waiting: z.number(),
+  resolution: z.object({ decision: z.string(), by: z.string().nullable(), note: z.string(), at: z.string() }).nullable(),
+  raisedAt: z.string(),
+});
+
+export const ConflictsView = z.object({
+  refused: z.array(RecordedProblem),
+  flagged: z.array(RecordedProblem),
+  conflicts: z.array(ConflictRow),
+});
+export type ConflictsView = z.infer<typeof ConflictsView>;

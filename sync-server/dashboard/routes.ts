@@ -10,11 +10,12 @@ import { declareAccess, dashboardRoute, sessionOf } from './access';
 import { AccountExists, createAccount, findAccount, listAccounts } from './accounts';
 import { alertsFor, loadAlerts, recordAlertAction, type LoadedAlert } from './alerts';
 import { audit } from './audit';
-import { Account, AlertAction, AlertActionBody, AlertsView, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, Ok, SessionInfo } from './contract';
+import { Account, AlertAction, AlertActionBody, AlertsView, ConflictsView, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, Ok, SessionInfo } from './contract';
+import { loadConflictsView } from './conflicts';
 import { loadFloorView } from './floor-view';
 import { ViewCache } from './view-cache';
 import { headVersion } from '../changes';
-import type { FloorView as FloorViewType } from './contract';
+import type { ConflictsView as ConflictsViewType, FloorView as FloorViewType } from './contract';
 import { DashboardLive, DEFAULT_LIVE, type LiveOptions } from './live';
 import { decoyHash, verifyPassword } from './passwords';
 import { clearAccountFailures, DEFAULT_LOGIN_LIMITS, limitKeys, loginRetryAfter, recordLoginFailure, type LoginLimits } from './rate-limit';
@@ -44,6 +45,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   // Every dashboard on this instance re-reads after a change: one computation per change serves them all.
   const floorCache = new ViewCache<FloorViewType>(5_000);
   const alertsCache = new ViewCache<LoadedAlert[]>(5_000);
+  const conflictsCache = new ViewCache<ConflictsViewType>(5_000);
 
   route(app, {
     method: 'POST',
@@ -141,6 +143,17 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
       );
       const loaded = await alertsCache.get(`${row?.head}:${row?.audit}`, () => loadAlerts(app.db));
       return alertsFor(sessionOf(request).account, loaded);
+    },
+  });
+
+  dashboardRoute(app, DASHBOARD_ROLES, {
+    method: 'GET',
+    url: '/api/dashboard/conflicts',
+    response: ConflictsView,
+    async handler() {
+      // Refused events change nothing but the events table: the event counter is part of the key.
+      const [row] = await app.db.query<{ head: number; events: number }>('SELECT value AS head, event_seq AS events FROM change_counter');
+      return conflictsCache.get(`${row?.head}:${row?.events}`, () => loadConflictsView(app.db));
     },
   });
 

@@ -3,7 +3,7 @@
  * TEST_DATABASE_URL, else PGlite): log in (a wrong password first), watch a cutting station's output arrive live (the
  * push goes through the real push route; the screen hears of it over SSE, sooner than its 15 s refresh), see a P1 metal
  * detection halt appear with its line, record the dashboard's acknowledgement and investigation, and see it close when
- * the station releases the line; switch language; axe finds no serious or critical violation on any view. On
+ * the station releases the line; see a refused event under Conflicts with its reason; switch language; axe finds no serious or critical violation on any view. On
  * PostgreSQL a second server instance on the same database serves a second dashboard, which sees the same push live.
  * Screenshots go to docs/screens/dashboard-*.png.
  */
@@ -177,6 +177,25 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     expect(await card.textContent()).toContain('closed: line released');
     expect(await card.getByTestId('timeline').textContent()).toContain('closed (station) by OP-FINSV — piece destroyed, detector re-verified');
     await screenshot(page, 'alerts-closed');
+    await page.context().close();
+  });
+
+  it('a refused event appears live under Conflicts, with its reason in the reader\'s language', { timeout: 60_000 }, async () => {
+    const page = await loggedIn(base);
+    await page.getByTestId('tab-conflicts').click();
+    await page.getByTestId('refused').waitFor();
+    expect(await page.getByTestId('refused').textContent()).toContain('Tidak ada kejadian yang ditolak.');
+    const event = f.event(cutting.id, 'OP-CUT1', cuttingOutput('MO-2026-0999-CUT', 5));
+    const res = await pushAs(app, cutting, [event]);
+    expect(res.json<PushResponse>().results[0]?.refusal?.code).toBe('unknown_work_order');
+    const row = page.getByTestId(`refused-${event.id}`);
+    await row.waitFor({ timeout: LIVE_MS });
+    expect(await row.textContent()).toContain('SPK ini tidak dikenal di stasiun ini.');
+    expect(await row.textContent()).toContain('ST-CUT-1');
+    await expectAccessible(page);
+    await page.getByTestId('lang').click();
+    await expect.poll(() => row.textContent()).toContain('This SPK is not known at this station.');
+    await screenshot(page, 'conflicts');
     await page.context().close();
   });
 

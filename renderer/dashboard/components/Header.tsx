@@ -3,7 +3,7 @@ import type { Department } from '../../../shared/master';
 import { useDash, useDashboard, useT, when } from '../context';
 import type { View } from '../store';
 
-const VIEWS: readonly View[] = ['floor', 'alerts'];
+const VIEWS: readonly View[] = ['floor', 'alerts', 'conflicts'];
 
 /** Who is logged in, the views, the live channel's state, language and logout. */
 export function Header() {
@@ -13,6 +13,7 @@ export function Header() {
   const live = useDash((s) => s.live);
   const at = useDash((s) => s.floor?.at ?? null);
   const openP1 = useDash((s) => s.alerts?.alerts.filter((a) => a.severity === 'P1' && a.status !== 'closed').length ?? 0);
+  const openConflicts = useDash((s) => s.conflicts?.conflicts.filter((c) => c.status !== 'resolved').length ?? 0);
   const { t, tb, lang } = useT();
   if (!session) return null;
   const { account } = session;
@@ -30,6 +31,7 @@ export function Header() {
           <button key={v} type="button" className={`btn tab ${view === v ? 'tab-on' : ''}`} aria-current={view === v ? 'page' : undefined} onClick={() => dashboard.show(v)} data-testid={`tab-${v}`}>
             {t(`view.${v}`)}
             {v === 'alerts' && openP1 > 0 ? <span className="badge-p1" data-testid="p1-count">P1 × {openP1}</span> : null}
+            {v === 'conflicts' && openConflicts > 0 ? <span className="badge-p1" data-testid="conflict-count">{openConflicts}</span> : null}
           </button>
         ))}
       </nav>
