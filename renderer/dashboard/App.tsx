@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { AccountsView } from './components/AccountsView';
 import { AlertsView } from './components/AlertsView';
 import { ConflictsView } from './components/ConflictsView';
 import { FloorView } from './components/FloorView';
@@ -33,7 +34,7 @@ export function App() {
           {t('live.down')}
         </div>
       ) : null}
-      {view === 'floor' ? <FloorView /> : view === 'alerts' ? <AlertsView /> : <ConflictsView />}
+      {view === 'floor' ? <FloorView /> : view === 'alerts' ? <AlertsView /> : view === 'conflicts' ? <ConflictsView /> : <AccountsView />}
     </div>
   );
 }

@@ -4,7 +4,7 @@
  * session's CSRF token; the session itself is the httpOnly cookie (same origin), never seen by this code.
  */
 import type { z } from 'zod';
-import { AlertsView, ConflictsView, CSRF_HEADER, FloorView, LiveMessage, Ok, SessionInfo, type AlertAction } from '../../sync-server/dashboard/contract';
+import { Account, AccountList, AlertsView, ConflictsView, CSRF_HEADER, FloorView, LiveMessage, Ok, SessionInfo, type AlertAction, type NewAccountInput } from '../../sync-server/dashboard/contract';
 
 /** A refused request: the server's status, error code and message (and Retry-After, in seconds, on a 429). */
 export class ApiError extends Error {
@@ -44,6 +44,8 @@ export const api = {
   floor: () => call(FloorView, 'GET', '/api/dashboard/floor'),
   alerts: () => call(AlertsView, 'GET', '/api/dashboard/alerts'),
   conflicts: () => call(ConflictsView, 'GET', '/api/dashboard/conflicts'),
+  accounts: () => call(AccountList, 'GET', '/api/dashboard/accounts'),
+  createAccount: (csrf: string, body: NewAccountInput) => call(Account, 'POST', '/api/dashboard/accounts', { body, csrf }),
   alertAction: (csrf: string, alertId: string, action: AlertAction, note: string) =>
     call(Ok, 'POST', `/api/dashboard/alerts/${encodeURIComponent(alertId)}/${action}`, { body: { note }, csrf }),
 };

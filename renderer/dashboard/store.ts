@@ -4,11 +4,11 @@
  * a periodic refresh for stations going quiet, or an action), never edited here.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AlertAction, AlertsView, ConflictsView, FloorView, SessionInfo } from '../../sync-server/dashboard/contract';
+import type { AccountList, AlertAction, AlertsView, ConflictsView, FloorView, NewAccountInput, SessionInfo } from '../../sync-server/dashboard/contract';
 import { api, ApiError, openLive } from './api';
 import type { Lang, UiKey } from './messages';
 
-export type View = 'floor' | 'alerts' | 'conflicts';
+export type View = 'floor' | 'alerts' | 'conflicts' | 'accounts';
 export interface Notice {
   tone: 'ok' | 'error';
   key: UiKey;
@@ -23,6 +23,8 @@ export interface DashboardState {
   floor: FloorView | null;
   alerts: AlertsView | null;
   conflicts: ConflictsView | null;
+  /** Admins only, read when the Accounts view opens. */
+  accounts: AccountList | null;
   live: 'live' | 'connecting' | 'down';
   busy: boolean;
   notice: Notice | null;
@@ -41,6 +43,7 @@ export interface Dashboard {
   setLang(lang: Lang): void;
   show(view: View): void;
   act(alertId: string, action: AlertAction, note: string): Promise<boolean>;
+  createAccount(account: NewAccountInput): Promise<boolean>;
 }
 
 export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): Dashboard {
@@ -48,10 +51,11 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
   const store = createStore<DashboardState>(() => ({
     lang: saved === 'en' ? 'en' : 'id',
     session: undefined,
-    view: location.hash === '#alerts' ? 'alerts' : location.hash === '#conflicts' ? 'conflicts' : 'floor',
+    view: (['alerts', 'conflicts', 'accounts'] as const).find((v) => location.hash === `#${v}`) ?? 'floor',
     floor: null,
     alerts: null,
     conflicts: null,
+    accounts: null,
     live: 'connecting',
     busy: false,
     notice: null,
@@ -67,7 +71,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     stopLive = null;
     if (timer) clearInterval(timer);
     timer = null;
-    store.setState({ session: null, floor: null, alerts: null, conflicts: null, loginNotice: notice });
+    store.setState({ session: null, floor: null, alerts: null, conflicts: null, accounts: null, loginNotice: notice });
   };
 
   /** One read at a time; a change during a read reads once more after it. */
@@ -100,6 +104,33 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     if (timer) clearInterval(timer);
     timer = setInterval(() => void refresh(), REFRESH_MS);
     void refresh();
+    if (store.getState().view === 'accounts') void readAccounts();
+  };
+
+  const readAccounts = async () => {
+    if (store.getState().session?.account.role !== 'admin') return;
+    try {
+      store.setState({ accounts: await api.accounts() });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) loggedOut({ tone: 'error', key: 'sessionEnded' });
+    }
+  };
+
+  /** A write with the session's CSRF token: busy while it runs, its outcome as the notice. */
+  const write = async (run: (csrf: string) => Promise<Notice>): Promise<boolean> => {
+    const s = store.getState().session;
+    if (!s || store.getState().busy) return false;
+    store.setState({ busy: true, notice: null });
+    try {
+      store.setState({ notice: await run(s.csrfToken) });
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) loggedOut({ tone: 'error', key: 'sessionEnded' });
+      else store.setState({ notice: { tone: 'error', key: 'failed', vars: { message: err instanceof Error ? err.message : String(err) } } });
+      return false;
+    } finally {
+      store.setState({ busy: false });
+    }
   };
 
   return {
@@ -139,23 +170,21 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     show(view) {
       history.replaceState(null, '', `#${view}`);
       store.setState({ view, notice: null });
+      if (view === 'accounts') void readAccounts();
     },
-    async act(alertId, action, note) {
-      const s = store.getState().session;
-      if (!s || store.getState().busy) return false;
-      store.setState({ busy: true, notice: null });
-      try {
-        await api.alertAction(s.csrfToken, alertId, action, note);
-        store.setState({ notice: { tone: 'ok', key: 'actionDone' } });
+    act(alertId, action, note) {
+      return write(async (csrf) => {
+        await api.alertAction(csrf, alertId, action, note);
         await refresh();
-        return true;
-      } catch (err) {
-        if (err instanceof ApiError && err.status === 401) loggedOut({ tone: 'error', key: 'sessionEnded' });
-        else store.setState({ notice: { tone: 'error', key: 'failed', vars: { message: err instanceof Error ? err.message : String(err) } } });
-        return false;
-      } finally {
-        store.setState({ busy: false });
-      }
+        return { tone: 'ok', key: 'actionDone' };
+      });
+    },
+    createAccount(account) {
+      return write(async (csrf) => {
+        const created = await api.createAccount(csrf, account);
+        await readAccounts();
+        return { tone: 'ok', key: 'created', vars: { id: created.id } };
+      });
     },
   };
 }

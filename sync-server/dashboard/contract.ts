@@ -143,6 +143,10 @@ export const NewAccountBody = z
     if ((a.role === 'admin' || a.role === 'ppic') && a.department !== null) ctx.addIssue({ code: 'custom', path: ['department'], message: `${a.role} has no department` });
   });
 export type NewAccountBody = z.infer<typeof NewAccountBody>;
+export type NewAccountInput = z.input<typeof NewAccountBody>;
+
+export const AccountList = z.object({ accounts: z.array(Account.extend({ disabled: z.boolean() })) });
+export type AccountList = z.infer<typeof AccountList>;
 
 /** What the live channel (`GET /api/dashboard/live`, SSE) says: something changed, fetch again. */
 export const LiveMessage = z.union([z.object({ type: z.literal('hello') }), z.object({ type: z.literal('change') })]);

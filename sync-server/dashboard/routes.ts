@@ -10,7 +10,7 @@ import { declareAccess, dashboardRoute, sessionOf } from './access';
 import { AccountExists, createAccount, findAccount, listAccounts } from './accounts';
 import { alertsFor, loadAlerts, recordAlertAction, type LoadedAlert } from './alerts';
 import { audit } from './audit';
-import { Account, AlertAction, AlertActionBody, AlertsView, ConflictsView, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, Ok, SessionInfo } from './contract';
+import { Account, AccountList, AlertAction, AlertActionBody, AlertsView, ConflictsView, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, Ok, SessionInfo } from './contract';
 import { loadConflictsView } from './conflicts';
 import { loadFloorView } from './floor-view';
 import { ViewCache } from './view-cache';
@@ -99,7 +99,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   dashboardRoute(app, ['admin'], {
     method: 'GET',
     url: '/api/dashboard/accounts',
-    response: z.object({ accounts: z.array(Account.extend({ disabled: z.boolean() })) }),
+    response: AccountList,
     async handler() {
       return { accounts: await listAccounts(app.db) };
     },

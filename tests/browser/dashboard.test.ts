@@ -17,7 +17,7 @@ import type { PushResponse } from '../../shared/sync';
 import { EventFactory, cuttingOutput, lineOf, mo } from '../../shared/testing/fixtures';
 import { ensureDashboardScreen } from '../../renderer/build';
 import { buildApp } from '../../sync-server/app';
-import { makeAccount, TEST_PASSWORD } from '../../sync-server/dashboard/testing';
+import { loginAs, makeAccount, TEST_PASSWORD } from '../../sync-server/dashboard/testing';
 import { createTestDb, type TestDb } from '../../sync-server/db/testing';
 import { enrollStation, pushAs, seedOperatorAndOrder, TEST_ADMIN_TOKEN, type EnrolledStation } from '../../sync-server/testing';
 import { launchChromium, seriousA11yViolations } from './testing';
@@ -48,6 +48,7 @@ beforeAll(async () => {
   app = await buildApp({ db: db.db, adminToken: TEST_ADMIN_TOKEN, heartbeatMs: 1_000 });
   base = await listen(app);
   await makeAccount(db.db, 'sari', 'supervisor', 'finishing');
+  await makeAccount(db.db, 'office', 'admin');
   cutting = await enrollStation(app, 'ST-CUT-1', 'cutting');
   finishing = await enrollStation(app, 'ST-FIN-1', 'finishing');
   await seedOperatorAndOrder(app, { id: 'OP-CUT1', name: 'Cutting operator', roles: ['operator'], departments: ['cutting'], pin: '1357' }, ORDER);
@@ -83,11 +84,11 @@ async function expectAccessible(page: Page): Promise<void> {
   expect(await seriousA11yViolations(page)).toEqual([]);
 }
 
-async function loggedIn(url: string): Promise<Page> {
+async function loggedIn(url: string, user = 'sari'): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
   await page.goto(`${url}/`);
-  await page.getByTestId('username').fill('sari');
+  await page.getByTestId('username').fill(user);
   await page.getByTestId('password').fill(TEST_PASSWORD);
   await page.getByTestId('login').click();
   await page.getByTestId('who').waitFor();
@@ -196,6 +197,37 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     await page.getByTestId('lang').click();
     await expect.poll(() => row.textContent()).toContain('This SPK is not known at this station.');
     await screenshot(page, 'conflicts');
+    await page.context().close();
+  });
+
+  it('an admin creates a QC account on the Accounts view, which then logs in; a supervisor has no Accounts view', { timeout: 60_000 }, async () => {
+    const supervisor = await loggedIn(base);
+    expect(await supervisor.getByTestId('tab-accounts').count()).toBe(0);
+    await supervisor.context().close();
+
+    const page = await loggedIn(base, 'office');
+    await page.getByTestId('lang').click();
+    await page.getByTestId('tab-accounts').click();
+    await page.getByTestId('account-office').waitFor();
+    const form = page.getByTestId('new-account');
+    await form.getByTestId('account-id').fill('rina');
+    await form.getByTestId('account-name').fill('Rina (QC)');
+    await form.getByTestId('account-role').selectOption('qc');
+    await form.getByTestId('account-department').selectOption('finishing');
+    await form.getByTestId('account-password').fill('a long enough password');
+    await form.getByTestId('account-create').click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toContain('Account rina created.');
+    expect(await page.getByTestId('account-rina').textContent()).toContain('QC inspector');
+    expect(await page.getByTestId('account-rina').textContent()).toContain('Finishing');
+    expect((await loginAs(app, 'rina', 'a long enough password')).csrfToken).toBeTruthy();
+    // The same name again: refused, said on the page.
+    await form.getByTestId('account-id').fill('rina');
+    await form.getByTestId('account-name').fill('Rina again');
+    await form.getByTestId('account-password').fill('another long password');
+    await form.getByTestId('account-create').click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toContain('already exists');
+    await expectAccessible(page);
+    await screenshot(page, 'accounts');
     await page.context().close();
   });
 

@@ -4,6 +4,8 @@ import { useDash, useDashboard, useT, when } from '../context';
 import type { View } from '../store';
 
 const VIEWS: readonly View[] = ['floor', 'alerts', 'conflicts'];
+/** What only an admin sees. */
+const ADMIN_VIEWS: readonly View[] = ['accounts'];
 
 /** Who is logged in, the views, the live channel's state, language and logout. */
 export function Header() {
@@ -27,7 +29,7 @@ export function Header() {
         </div>
       </div>
       <nav className="header-cell header-nav" aria-label={t('views')}>
-        {VIEWS.map((v) => (
+        {(account.role === 'admin' ? [...VIEWS, ...ADMIN_VIEWS] : VIEWS).map((v) => (
           <button key={v} type="button" className={`btn tab ${view === v ? 'tab-on' : ''}`} aria-current={view === v ? 'page' : undefined} onClick={() => dashboard.show(v)} data-testid={`tab-${v}`}>
             {t(`view.${v}`)}
             {v === 'alerts' && openP1 > 0 ? <span className="badge-p1" data-testid="p1-count">P1 × {openP1}</span> : null}

@@ -1,0 +1,109 @@
+import { useState, type FormEvent } from 'react';
+import { DASHBOARD_ROLES, type DashboardRole, type NewAccountInput } from '../../../sync-server/dashboard/contract';
+import type { Department } from '../../../shared/master';
+import { DEPARTMENT } from '../messages';
+import { useDash, useDashboard, useT } from '../context';
+import { RowHead, TableCard } from './TableCard';
+
+/** One empty list for every selector (a new [] per call would re-render forever). */
+const NONE: readonly never[] = [];
+const DEPARTMENTS = Object.keys(DEPARTMENT) as Department[];
+const EMPTY: NewAccountInput = { id: '', name: '', role: 'supervisor', department: 'sewing', password: '' };
+
+function NewAccount() {
+  const dashboard = useDashboard();
+  const busy = useDash((s) => s.busy);
+  const { t, tb } = useT();
+  const [draft, setDraft] = useState<NewAccountInput>(EMPTY);
+  const set = (patch: Partial<NewAccountInput>) => setDraft((d) => ({ ...d, ...patch }));
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void dashboard.createAccount(draft).then((ok) => ok && setDraft(EMPTY));
+  };
+  // Admin and PPIC have no department; the server refuses one (and a supervisor without).
+  const noDepartment = draft.role === 'admin' || draft.role === 'ppic';
+  return (
+    <form className="card" onSubmit={submit} aria-labelledby="new-account-h" data-testid="new-account">
+      <h2 id="new-account-h">{t('newAccount')}</h2>
+      <div className="form-row">
+        <label className="field">
+          {t('username')}
+          <input data-testid="account-id" value={draft.id} onChange={(e) => set({ id: e.target.value })} required />
+        </label>
+        <label className="field">
+          {t('name')}
+          <input data-testid="account-name" value={draft.name} onChange={(e) => set({ name: e.target.value })} required />
+        </label>
+        <label className="field">
+          {t('role')}
+          <select data-testid="account-role" value={draft.role} onChange={(e) => set({ role: e.target.value as DashboardRole, ...(e.target.value === 'admin' || e.target.value === 'ppic' ? { department: null } : {}) })}>
+            {DASHBOARD_ROLES.map((r) => (
+              <option key={r} value={r}>
+                {t(`role.${r}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          {t('department')}
+          <select
+            data-testid="account-department"
+            value={draft.department ?? ''}
+            disabled={noDepartment}
+            onChange={(e) => set({ department: e.target.value === '' ? null : (e.target.value as Department) })}
+          >
+            <option value="">{draft.role === 'qc' ? t('allDepartments') : t('none')}</option>
+            {DEPARTMENTS.map((d) => (
+              <option key={d} value={d}>
+                {tb(DEPARTMENT[d])}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          {t('password')}
+          <input data-testid="account-password" type="password" autoComplete="new-password" minLength={10} value={draft.password} onChange={(e) => set({ password: e.target.value })} required />
+        </label>
+      </div>
+      <button className="btn btn-primary" type="submit" disabled={busy} data-testid="account-create">
+        {t('create')}
+      </button>
+    </form>
+  );
+}
+
+/** Admins: who may log in to the dashboard, and a form for a new account (the password is set here, then told). */
+export function AccountsView() {
+  const accounts = useDash((s) => s.accounts?.accounts ?? NONE);
+  const notice = useDash((s) => s.notice);
+  const { t, tb } = useT();
+  return (
+    <main className="main" aria-label={t('view.accounts')}>
+      {notice ? (
+        <p className={`notice notice-${notice.tone}`} role={notice.tone === 'error' ? 'alert' : 'status'} data-testid="notice">
+          {t(notice.key, notice.vars)}
+        </p>
+      ) : null}
+      <div className="grid">
+        <NewAccount />
+        <TableCard
+          testId="account-list"
+          title="accounts"
+          empty="noAccounts"
+          columns={['username', 'role', 'department', 'status']}
+          rows={accounts}
+          rowKey={(a) => a.id}
+          rowTestId={(a) => `account-${a.id}`}
+          cells={(a) => (
+            <>
+              <RowHead main={a.id} sub={a.name} />
+              <td>{t(`role.${a.role}`)}</td>
+              <td>{a.department ? tb(DEPARTMENT[a.department as Department] ?? { en: a.department, id: a.department }) : '—'}</td>
+              <td>{t(a.disabled ? 'disabled' : 'active')}</td>
+            </>
+          )}
+        />
+      </div>
+    </main>
+  );
+}
