@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FloorEvent } from '../../../shared/events';
 import { workOrderIdFor } from '../../../shared/master';
-import { EventFactory, mo } from '../../../shared/testing/fixtures';
+import { ARTICLE_BOMS, EventFactory, mo } from '../../../shared/testing/fixtures';
 import { PushResponse } from '../../../shared/sync';
 import type { BenchResult } from '../bench-format';
 import type { Db } from '../../../sync-server/db/types';
@@ -135,8 +135,10 @@ export async function runIngest(opts: IngestOptions = {}): Promise<BenchResult[]
         8,
         (n) => enrollStation(baseUrl, 'cutting', n),
       );
-      const orders = stations.map((_, i) => mo(2000 + i, { route: 'R2', quantity: 1_000_000 }));
-      const shared = mo(2999, { route: 'R2', quantity: 1_000_000 });
+      // The article's real bill of cut parts: the mix records bodies and ears, both on it (a one-part BOM refuses ears).
+      const bom = { cutParts: [...ARTICLE_BOMS['BEAR-30']] };
+      const orders = stations.map((_, i) => mo(2000 + i, { route: 'R2', quantity: 1_000_000, ...bom }));
+      const shared = mo(2999, { route: 'R2', quantity: 1_000_000, ...bom });
       await mapLimit([...orders, shared], 8, (m) => createOrder(baseUrl, m));
 
       // Events for one warm-up batch + the timed batches per station, built and serialised before the clock starts.
