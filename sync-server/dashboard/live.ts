@@ -6,8 +6,10 @@
  * are coalesced (one `change` per `coalesceMs`) and the screen re-reads its views. A lost LISTEN connection (gap)
  * also says `change`: the screen re-reads, nothing is missed.
  *
- * Bounded: `maxStreams` per instance (503 + Retry-After beyond). A stream's session is re-checked at every
- * heartbeat, so a logout or an expired session ends it within `heartbeatMs`.
+ * Bounded: `maxPerSession` streams per session (one more closes that session's oldest: a reloaded tab's old stream
+ * is usually dead and not yet noticed) and `maxStreams` per instance (503 + Retry-After beyond), so one session cannot
+ * take every slot. A stream's session is re-checked at every heartbeat, so a logout or an expired session ends it
+ * within `heartbeatMs`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CHANGES_CHANNEL } from '../changes';
@@ -21,9 +23,10 @@ export interface LiveOptions {
   heartbeatMs: number;
   coalesceMs: number;
   maxStreams: number;
+  maxPerSession: number;
 }
 
-export const DEFAULT_LIVE: LiveOptions = { heartbeatMs: 20_000, coalesceMs: 150, maxStreams: 500 };
+export const DEFAULT_LIVE: LiveOptions = { heartbeatMs: 20_000, coalesceMs: 150, maxStreams: 500, maxPerSession: 4 };
 
 interface Stream {
   send(msg: LiveMessage): void;
@@ -32,6 +35,8 @@ interface Stream {
 
 export class DashboardLive {
   private readonly streams = new Set<Stream>();
+  /** Each session's streams, oldest first. */
+  private readonly perSession = new Map<string, Set<Stream>>();
   private unlisten: Unsubscribe[] = [];
   private pending: NodeJS.Timeout | null = null;
 
@@ -58,6 +63,8 @@ export class DashboardLive {
   }
 
   open(request: FastifyRequest, reply: FastifyReply, session: Session): void {
+    const own = this.perSession.get(session.tokenHash) ?? new Set<Stream>();
+    for (const old of [...own].slice(0, Math.max(0, own.size - this.opts.maxPerSession + 1))) old.close();
     if (this.streams.size >= this.opts.maxStreams) {
       throw new HttpError(503, 'too_many_dashboards', `this server holds its maximum of ${this.opts.maxStreams} live dashboards; retry in 30 s`, undefined, { 'retry-after': '30' });
     }
@@ -92,6 +99,8 @@ export class DashboardLive {
     const cleanup = () => {
       clearInterval(heartbeat);
       this.streams.delete(stream);
+      own.delete(stream);
+      if (own.size === 0 && this.perSession.get(session.tokenHash) === own) this.perSession.delete(session.tokenHash);
     };
     res.on('close', () => {
       closed = true;
@@ -99,6 +108,8 @@ export class DashboardLive {
     });
     res.on('error', (err) => request.log.debug({ err }, 'dashboard stream write failed'));
     this.streams.add(stream);
+    own.add(stream);
+    this.perSession.set(session.tokenHash, own);
     write('retry: 2000\n\n');
     stream.send({ type: 'hello' });
   }
