@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { connectKiosk, whenConnected, type KioskClient, type WsConstructor } from '../../renderer/transport/ws-client';
 import { tempDir } from '../../electron/core/testing';
+import { ARTICLE_BOMS } from '../../shared/testing/fixtures';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const t = tempDir('qsf-floor-');
@@ -168,7 +169,12 @@ describe('npm start', () => {
     // The roster and orders arrive from the server, then the cutting operator logs in and hands goods over.
     const woId = await eventually(async () => (await cut.call('view.get', {})).workOrders.find((w) => w.route === 'R1')?.id, 'cutting work orders');
     await eventually(async () => cut.call('session.login', { badge: 'B:OP-CUT1', pin: '1357' }).then((s) => s, () => undefined), 'cutting login (roster pulled)');
-    await cut.call('action.record', { action: { type: 'cutting.output', payload: { workOrderId: woId, lineId: 'LN-CUT-1', size: 'M', part: 'body', goodQty: 12 } } });
+    // Cutting records parts: the demo bear's bill needs every part for a set (12 bodies alone are no bear).
+    const bom = (await cut.call('view.get', {})).workOrders.find((w) => w.id === woId)?.cutParts ?? [];
+    expect(bom.map((p) => p.part)).toEqual(ARTICLE_BOMS['BEAR-30'].map((p) => p.part));
+    for (const { part, qtyPerSet } of bom) {
+      await cut.call('action.record', { action: { type: 'cutting.output', payload: { workOrderId: woId, lineId: 'LN-CUT-1', size: 'M', part, goodQty: 12 * qtyPerSet } } });
+    }
     const { transferId } = await cut.call('transfer.create', { workOrderId: woId, quantity: 12 });
 
     await eventually(async () => cut.call('view.get', {}).then(() => emb.call('session.login', { badge: 'B:OP-EMB1', pin: '1357' })).then((s) => s, () => undefined), 'embroidery login');
