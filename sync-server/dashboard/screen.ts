@@ -45,8 +45,9 @@ export function registerDashboardScreen(app: FastifyInstance, dir: string = DEFA
     load();
     void reply.headers({ 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-cache' });
     if (!html) {
+      // A page that is not there yet (404), not a server failure: the server itself serves every API as usual.
       return reply
-        .code(503)
+        .code(404)
         .type('text/plain; charset=utf-8')
         .send('The dashboard screen is not built: run `npm run build:screens` (npm start builds it for you), then restart the server.\n');
     }
