@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 
-export type BarcodeCodec = 'badge' | 'spk' | 'transferSlip' | 'gs1' | 'sscc' | 'key';
+export type BarcodeCodec = 'badge' | 'spk' | 'transferSlip' | 'gs1' | 'sscc' | 'code128' | 'key';
 
 export class BarcodeFieldError extends Error {
   override readonly name = 'BarcodeFieldError';
