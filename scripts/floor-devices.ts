@@ -40,14 +40,24 @@ export function floorDevices(department: Department): RuntimePart[] {
         send({ kind: 'powerOn' });
         for (const piece of CERTIFIED_PIECES) send(piece);
       }, 1_000);
-      // A verification started at the station: the detector runs its certified pieces (a moment apart, as by hand).
+      // A verification started at the station: the detector runs its certified pieces (a moment apart, as by hand),
+      // each numbered as it is sent, and runs no product while in test mode.
+      let testPiecesLeft = 0;
       const unsubscribe = bus.onWrite(detectorPath, (bytes) => {
-        const replies = sim.answer(bytes);
-        replies.forEach((reply, i) => timers.push(setTimeout(() => bus.emit(detectorPath, reply), 500 * (i + 1))));
+        const pieces = sim.runsAsked(bytes).flat();
+        testPiecesLeft += pieces.length;
+        pieces.forEach((piece, i) =>
+          timers.push(
+            setTimeout(() => {
+              testPiecesLeft -= 1;
+              send(piece);
+            }, 500 * (i + 1)),
+          ),
+        );
       });
       stops.push(unsubscribe);
       const passMs = Number(process.env.QSF_FLOOR_PASS_MS ?? 4_000);
-      if (passMs > 0) timers.push(setInterval(() => send({ kind: 'pass' }), passMs));
+      if (passMs > 0) timers.push(setInterval(() => testPiecesLeft === 0 && send({ kind: 'pass' }), passMs));
       const detectMs = Number(process.env.QSF_FLOOR_DETECT_MS ?? 0);
       if (detectMs > 0) timers.push(setInterval(() => send({ kind: 'detection', metal: 'fe' }), detectMs));
     }

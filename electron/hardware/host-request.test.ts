@@ -56,4 +56,21 @@ describe('host requests to a framed detector', () => {
     expect(sim.answer(req.subarray(0, 4))).toEqual([]);
     expect(sim.answer(req.subarray(4))).toHaveLength(3);
   });
+
+  it('a run answered over time is numbered as each piece is sent: a pass sent meanwhile leaves no gap (the demo floor halted on one)', () => {
+    const sim = new FramedDetectorSimulator('MD01');
+    const [run] = sim.runsAsked(encodeHostRequest({ deviceId: 'MD01', command: 'VER' }));
+    expect(run).toEqual([...CERTIFIED_PIECES]);
+    const [first, ...rest] = run ?? [];
+    // The first test piece, then a product pass, then the others: numbered in the order they go out.
+    const sent = [sim.encode(first as (typeof CERTIFIED_PIECES)[number]), sim.encode({ kind: 'pass' }), ...rest.map((p) => sim.encode(p))];
+    const kinds = feed(createFramedDetector(), ...sent).map((f) => f.kind);
+    expect(kinds).not.toContain('gap');
+    expect(kinds).not.toContain('error');
+    expect(kinds).toEqual(['verification', 'pass', 'verification', 'verification']);
+    // Encoded all at once and sent later (what the demo did), the pass overtakes and the driver sees numbering jump.
+    const eager = sim.answer(encodeHostRequest({ deviceId: 'MD01', command: 'VER' }));
+    const late = sim.encode({ kind: 'pass' });
+    expect(feed(createFramedDetector(), ...sent, late, ...eager).map((f) => f.kind)).toContain('gap');
+  });
 });

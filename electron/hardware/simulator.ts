@@ -208,8 +208,16 @@ export class FramedDetectorSimulator {
    * with a run of `pieces` (its certified ones), as messages to send back in order.
    */
   answer(written: Uint8Array, pieces: readonly DetectorEvent[] = CERTIFIED_PIECES): Uint8Array[] {
+    return this.runsAsked(written, pieces).flatMap((run) => run.map((p) => this.encode(p)));
+  }
+
+  /**
+   * The same as `answer`, as events still to encode: for a device that sends its run over time (each message
+   * numbered when it is sent, so other messages sent meanwhile keep the numbering in order).
+   */
+  runsAsked(written: Uint8Array, pieces: readonly DetectorEvent[] = CERTIFIED_PIECES): DetectorEvent[][] {
     const asked = this.requests.push(written).filter((r) => r.deviceId === this.deviceId && r.command === 'VER');
-    return asked.flatMap(() => pieces.map((p) => this.encode(p)));
+    return asked.map(() => [...pieces]);
   }
 
   /** The device resending its last message (same number): the driver must drop it. */

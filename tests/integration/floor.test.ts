@@ -9,30 +9,18 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { connectKiosk, whenConnected, type KioskClient, type WsConstructor } from '../../renderer/transport/ws-client';
+import type { KioskClient } from '../../renderer/transport/ws-client';
 import { tempDir } from '../../electron/core/testing';
 import { ARTICLE_BOMS } from '../../shared/testing/fixtures';
+import { ROOT, connectStations, eventually, startDemoFloor } from './demo-floor';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const t = tempDir('qsf-floor-');
 const cleanups: (() => unknown)[] = [];
 afterAll(() => {
   for (const c of cleanups.splice(0).reverse()) c();
   t.cleanup();
 });
-
-async function eventually<T>(get: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await get();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function startFloor(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/floor.ts'], {
@@ -88,36 +76,10 @@ function notPrivate(dir: string): string[] {
 
 describe('npm start', () => {
   it('runs a floor whose stations sync through the server and whose detector is verified', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/floor.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, QSF_FLOOR_DIR: t.dir, PORT: '0', QSF_FLOOR_PASS_MS: '500', LOG_LEVEL: 'error' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    cleanups.push(() => child.exitCode === null && child.kill('SIGKILL'));
-    let credentials = '';
-    const stderr: string[] = [];
-    child.stderr.on('data', (d: Buffer) => stderr.push(String(d)));
-    const urls = new Map<string, string>();
-    const screens = new Map<string, string>();
-    let server = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`floor did not start: ${stderr.join('')}`)), 60_000);
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        const st = /^\s+(ST-[A-Z]+-\d)\s+screen (http:\S+?)\/?\s+\(station API (ws:\S+)\)/.exec(line);
-        if (st) {
-          screens.set(st[1] as string, st[2] as string);
-          urls.set(st[1] as string, st[3] as string);
-        }
-        const sv = /sync server\s+(http:\S+)/.exec(line);
-        if (sv) server = sv[1] as string;
-        if (line.includes('operators')) {
-          credentials = line;
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`floor exited ${code}: ${stderr.join('')}`)));
-    });
+    const floor = await startDemoFloor({ QSF_FLOOR_DIR: t.dir, QSF_FLOOR_PASS_MS: '500' }, cleanups);
+    const { child, server, credentials } = floor;
+    const urls = floor.apis;
+    const screens = floor.screens;
     expect([...urls.keys()].sort()).toEqual(['ST-CUT-1', 'ST-EMB-1', 'ST-FIN-1', 'ST-PCK-1', 'ST-SEW-1']);
     expect((await fetch(`${server}/health`)).ok).toBe(true);
     // Each station serves its built screen on the printed URL.
@@ -155,13 +117,7 @@ describe('npm start', () => {
     // Secrets at rest: every folder 0700 and every file 0600 (PIN hashes, keys, tokens, the admin token).
     expect(notPrivate(t.dir)).toEqual([]);
 
-    const clients = new Map<string, KioskClient>();
-    for (const [id, url] of urls) {
-      const c = connectKiosk(url, WebSocket as unknown as WsConstructor);
-      cleanups.push(() => c.close());
-      await whenConnected(c);
-      clients.set(id, c);
-    }
+    const clients = await connectStations(floor, cleanups);
     const cut = clients.get('ST-CUT-1') as KioskClient;
     const emb = clients.get('ST-EMB-1') as KioskClient;
     const fin = clients.get('ST-FIN-1') as KioskClient;
@@ -194,7 +150,7 @@ describe('npm start', () => {
 
     // The printed supervisor PIN is the roster's.
     const pck = clients.get('ST-PCK-1') as KioskClient;
-    const supervisorPin = /supervisors .*PIN (\d+)/.exec(credentials)?.[1] ?? '';
+    const supervisorPin = floor.supervisorPin;
     await eventually(async () => pck.call('session.login', { badge: 'B:OP-PCKSV', pin: supervisorPin }).then((s) => s, () => undefined), 'supervisor login with the printed PIN');
 
     const metrics = await (await fetch(`${server}/metrics`)).text();
