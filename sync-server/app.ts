@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, type preHandlerAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
 import { registerFloorRoutes } from './floor/routes';
+import { registerSsccLeaseRoute, type SsccLeaseConfig } from './floor/sscc-leases';
 import { registerDashboard, type DashboardOptions } from './dashboard/routes';
 import { installRouteRegistry } from './dashboard/route-registry';
 import { headVersion } from './changes';
@@ -71,6 +72,8 @@ export interface BuildAppOptions {
   metricsToken?: string | null;
   /** The supervisors' dashboard (sync-server/dashboard/routes.ts): screen folder, cookie, login limits, live channel. */
   dashboard?: DashboardOptions;
+  /** Carton numbers leased to packing stations (floor/sscc-leases.ts); unset = the lease route answers 503. */
+  sscc?: SsccLeaseConfig | null;
 }
 
 function packageVersion(): string {
@@ -168,6 +171,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   registerEnrollmentRoutes(app);
   registerPullRoute(app);
   registerFloorRoutes(app);
+  registerSsccLeaseRoute(app, opts.sscc ?? null);
   registerStreamRoute(app, hub);
   await registerDashboard(app, opts.dashboard);
   return app;

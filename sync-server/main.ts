@@ -2,7 +2,9 @@
  * Starts the sync server: `tsx sync-server/main.ts`.
  * Env: PORT (8787), HOST (127.0.0.1), DATABASE_URL (else embedded PGlite on PGLITE_DIR, default .data/pglite),
  * LOG_LEVEL (info), ADMIN_TOKEN (enables the admin routes until the dashboard has a login), METRICS_TOKEN (bearer
- * token for /metrics; unset = this machine only), STREAM_MAX_PER_STATION (2), STREAM_MAX_TOTAL (1000).
+ * token for /metrics; unset = this machine only), STREAM_MAX_PER_STATION (2), STREAM_MAX_TOTAL (1000),
+ * SSCC_COMPANY_PREFIX (GS1 company prefix, 7-10 digits; unset = no carton numbers leased), SSCC_EXTENSION_DIGIT (0),
+ * SSCC_BLOCK_SIZE (500 serial references per lease).
  *
  * A start that cannot work (bad settings, a busy port, a folder another server holds, a database it cannot reach)
  * ends with one line on stderr and exit code 1, and leaves nothing half made: the port is checked before the PGlite
@@ -31,6 +33,9 @@ const Env = z.object({
   METRICS_TOKEN: secret('METRICS_TOKEN'),
   STREAM_MAX_PER_STATION: z.coerce.number().int().min(1).max(100).optional(),
   STREAM_MAX_TOTAL: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  SSCC_COMPANY_PREFIX: z.string().regex(/^\d{7,10}$/, 'SSCC_COMPANY_PREFIX must be a GS1 company prefix of 7-10 digits').optional(),
+  SSCC_EXTENSION_DIGIT: z.coerce.number().int().min(0).max(9).default(0),
+  SSCC_BLOCK_SIZE: z.coerce.number().int().min(1).max(100_000).default(500),
 });
 
 /** The one line a failed start prints (no stack: the cause is a setting or another process, not a bug). */
@@ -77,6 +82,9 @@ const app = await buildApp({
   loggerInstance: log,
   adminToken: env.ADMIN_TOKEN ?? null,
   metricsToken: env.METRICS_TOKEN ?? null,
+  sscc: env.SSCC_COMPANY_PREFIX
+    ? { companyPrefix: env.SSCC_COMPANY_PREFIX, extension: env.SSCC_EXTENSION_DIGIT, blockSize: env.SSCC_BLOCK_SIZE }
+    : null,
   streams: {
     ...(env.STREAM_MAX_PER_STATION ? { maxPerStation: env.STREAM_MAX_PER_STATION } : {}),
     ...(env.STREAM_MAX_TOTAL ? { maxTotal: env.STREAM_MAX_TOTAL } : {}),

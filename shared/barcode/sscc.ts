@@ -105,3 +105,14 @@ export function nextSscc(leases: readonly SsccLease[], used: number): SsccAlloca
   }
   return null;
 }
+
+// ---- the lease route (POST /api/sscc-leases, station token) ---------------------------------------------------------
+
+export const SSCC_LEASE_PATH = '/api/sscc-leases';
+
+/**
+ * A packing station asks for the next block. `requestId` is kept by the station until the answer is stored: asking
+ * again with it (the answer was lost) gets the same lease back, so a retry never takes a second block.
+ */
+export const SsccLeaseRequest = z.object({ requestId: z.uuid() }).strict();
+export type SsccLeaseRequest = z.infer<typeof SsccLeaseRequest>;

@@ -19,7 +19,7 @@ const server = appForFile();
 /** Open to anyone, on purpose: liveness, station enrollment (its one-time code is the credential), login, the screen. */
 const PUBLIC = new Set(['GET /health', 'HEAD /health', 'POST /api/enroll', 'POST /api/dashboard/login', 'GET /', 'HEAD /', 'GET /assets/:file', 'HEAD /assets/:file']);
 /** Station token (Authorization: Bearer <station token>). */
-const STATION = new Set(['POST /api/push', 'POST /api/heartbeat', 'GET /api/pull', 'HEAD /api/pull', 'GET /api/stream', 'GET /api/stations/:id/public-key', 'HEAD /api/stations/:id/public-key']);
+const STATION = new Set(['POST /api/push', 'POST /api/heartbeat', 'POST /api/sscc-leases', 'GET /api/pull', 'HEAD /api/pull', 'GET /api/stream', 'GET /api/stations/:id/public-key', 'HEAD /api/stations/:id/public-key']);
 /** The office's admin token. */
 const ADMIN_TOKEN = new Set(['POST /api/enrollment-codes', 'POST /api/stations/:id/revoke', 'POST /api/operators', 'POST /api/manufacturing-orders']);
 /** This machine only, or the metrics token. */
