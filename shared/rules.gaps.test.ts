@@ -8,76 +8,19 @@ import { describe, expect, it } from 'vitest';
 import { makeSscc } from './barcode/gs1';
 import type { Action } from './events';
 import { uuidv7 } from './ids';
-import { workOrderIdFor, type Department, type ManufacturingOrder } from './master';
+import { workOrderIdFor, type ManufacturingOrder } from './master';
 import { applyEvent } from './reducer';
-import type { RefusalCode } from './refusal';
 import { Floor } from './testing/flow';
 import { lineOf, mo, operatorOf, supervisorOf } from './testing/fixtures';
+import { CHECKED, clearLine, expectAcceptedNoChange, expectRefusedUnchanged, walkToFinishing, walkToPackingLock, walkToSewing } from './testing/walk';
 
 const M = mo(1);
 const W = (place: Parameters<typeof workOrderIdFor>[1], m: ManufacturingOrder = M) => workOrderIdFor(m.id, place);
-const OK = [{ item: 'line empty', ok: true }];
-const CLEARANCE = { sewing: 290, finishing: 380, packing: 405 } as const;
-
-/** The action must be refused with `code` and leave every document exactly as it was. */
-function expectRefusedUnchanged(floor: Floor, d: Department, action: Action, code: RefusalCode, operatorId?: string | null): string {
-  const before = floor.state;
-  const snapshot = structuredClone(before);
-  const r = floor.try(d, action, operatorId);
-  expect(r.ok ? 'ok' : r.refusal.code).toBe(code);
-  expect(floor.state).toBe(before);
-  expect(floor.state).toEqual(snapshot);
-  return r.ok ? '' : r.refusal.message;
-}
-
-/** The action must be accepted and change no document (the event itself is the record). */
-function expectAcceptedNoChange(floor: Floor, d: Department, action: Action, operatorId?: string | null): void {
-  const before = floor.state;
-  const r = floor.try(d, action, operatorId);
-  expect(r.ok ? 'ok' : `${r.refusal.code}: ${r.refusal.message}`).toBe('ok');
-  if (r.ok) expect(r.changes).toEqual([]);
-  expect(floor.state).toBe(before);
-}
-
-function clear(floor: Floor, d: keyof typeof CLEARANCE): void {
-  floor.do(d, { type: 'line.cleared', payload: { lineId: lineOf(d), step: CLEARANCE[d], checklist: OK } });
-}
-
-/** Route 1: cut, embroider and hand `qty` pieces of M to sewing. */
-function atSewing(qty = 100): Floor {
-  const floor = new Floor([M]);
-  floor.cut(M, qty);
-  expect(floor.accept(M, floor.send(M, 'cutting', qty), 'embroidery', qty).ok).toBe(true);
-  floor.do('embroidery', { type: 'embroidery.output', payload: { workOrderId: W('embroidery'), lineId: lineOf('embroidery'), goodQty: qty, defectQty: 0 } });
-  expect(floor.accept(M, floor.send(M, 'embroidery', qty), 'sewing', qty).ok).toBe(true);
-  return floor;
-}
-
-/** ... then sew, hand to finishing, stuff, close and groom them (the detector not yet verified). */
-function atFinishing(qty = 100): Floor {
-  const floor = atSewing(qty);
-  floor.sew(M, qty);
-  expect(floor.accept(M, floor.send(M, 'sewing', qty), 'finishing', qty).ok).toBe(true);
-  floor.finish(M, qty);
-  return floor;
-}
-
-/** Route 2 order `m` from cutting to the LOCK into packing, clearing each line before it enters. Returns the transfer. */
-function toPacking(floor: Floor, m: ManufacturingOrder, qty: number): string {
-  floor.cut(m, qty);
-  const t1 = floor.send(m, 'cutting', qty);
-  clear(floor, 'sewing');
-  expect(floor.accept(m, t1, 'sewing', qty).ok).toBe(true);
-  floor.sew(m, qty);
-  const t2 = floor.send(m, 'sewing', qty);
-  clear(floor, 'finishing');
-  expect(floor.accept(m, t2, 'finishing', qty).ok).toBe(true);
-  floor.finish(m, qty);
-  floor.verify('pass'); // lot start
-  floor.detectPass(m, qty);
-  floor.do('finishing', { type: 'fg.converted', payload: { workOrderId: W('finishing', m), lineId: lineOf('finishing'), qty, fgArticleCode: m.articleCode } });
-  return floor.send(m, 'finishing', qty);
-}
+const OK = CHECKED;
+const clear = clearLine;
+const atSewing = (qty = 100): Floor => walkToSewing(M, qty);
+const atFinishing = (qty = 100): Floor => walkToFinishing(M, qty);
+const toPacking = walkToPackingLock;
 
 const convert = (qty: number, fgArticleCode = M.articleCode): Action => ({ type: 'fg.converted', payload: { workOrderId: W('finishing'), lineId: lineOf('finishing'), qty, fgArticleCode } });
 const physicalQc = (result: 'pass' | 'rework' | 'scrap', qty: number, defectReason?: string): Action => ({

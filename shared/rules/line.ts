@@ -63,7 +63,10 @@ export function acknowledgeSegregation(tx: Tx, e: EventOf<'segregation.acknowled
   enterLine(tx, e.payload.lineId, wo, 'output');
 }
 
-/** A halt from the station itself (supervisor or line leader): same effect as a detection's. */
+/**
+ * A halt from the station itself: any logged-in operator of the line's department may stop it (stopping is the safe
+ * side, like an andon cord); only a supervisor releases it (`releaseLine`). Same effect as a detection's halt.
+ */
 export function haltLine(tx: Tx, e: EventOf<'line.halted'>): void {
   const line = tx.line(e.payload.lineId);
   if (line.halt) refuse('already_halted', `line ${line.id} is already halted`);

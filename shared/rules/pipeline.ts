@@ -59,6 +59,23 @@ export function waitingAt(wo: WorkOrderDoc, stage: string): number {
   return stageCount(wo, stage) - movedOn;
 }
 
+/**
+ * Pieces waiting after `stage` that a QC scrap may take: never pieces on hold (only the hold's release, after
+ * re-inspection, dispositions them), so a hold never counts more pieces than there are. At finishing the held pieces
+ * are past the detector: first those waiting to convert, then converted ones not yet sent (as `readyToSend` reads
+ * them). Elsewhere a hold names no stage (the pieces in process): only pieces beyond the held count are free.
+ */
+export function scrappableAt(wo: WorkOrderDoc, stage: string): number {
+  const waiting = waitingAt(wo, stage);
+  let held = 0;
+  if (holdGate(wo.place) !== 'send') {
+    const heldBeforeGate = Math.min(wo.heldQty, waitingAt(wo, 'metal_detected'));
+    if (stage === 'metal_detected') held = heldBeforeGate;
+    else if (stage === holdGate(wo.place)) held = Math.min(waiting, wo.heldQty - heldBeforeGate);
+  }
+  return Math.max(0, Math.min(waiting - held, piecesAt(wo) - wo.heldQty));
+}
+
 /** Record `qty` good pieces through `stage`, refusing anything that would make WIP negative. */
 export function advance(wo: WorkOrderDoc, stage: string, qty: number): WorkOrderDoc {
   if (!PIPELINE[wo.place].includes(stage)) {

@@ -63,6 +63,11 @@ export function lockTransfer(tx: Tx, e: EventOf<'transfer.created'>, decide: Dec
     debitSender(tx, wo, { ...stamped, senderDebited: true });
     return;
   }
+  // A receiving SPK already closed (packing closed the order, perhaps short) takes nothing more: the pieces stay in
+  // the sender's WIP for PPIC's follow-up order. A station that does not hold the receiver's SPK leaves it to the server.
+  if (tx.get('workOrder', p.toWorkOrderId)?.status === 'closed') {
+    refuse('work_order_closed', `${p.toWorkOrderId} is closed: it takes no more goods; they stay at ${wo.place} for a follow-up order`);
+  }
   claimPieces(tx, wo, {
     kind: 'transfer',
     id: p.transferId,

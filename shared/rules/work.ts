@@ -2,7 +2,7 @@ import type { WorkOrderDoc } from '../docs';
 import type { EventOf } from '../events';
 import { newAlert } from './alerts';
 import { cutParts } from './bom';
-import { PIPELINE, advance, scrapAt, waitingAt } from './pipeline';
+import { PIPELINE, advance, scrapAt, scrappableAt } from './pipeline';
 import { enterLine } from './line';
 import { refuse, type Tx } from './tx';
 
@@ -72,10 +72,12 @@ function recordQc(tx: Tx, wo: WorkOrderDoc, stage: string, result: 'pass' | 'rew
   let next: WorkOrderDoc = { ...wo, qc: { ...wo.qc, [stage]: { ...prev, [result]: prev[result] + qty } } };
   if (result === 'rework') next = { ...next, reworkQty: next.reworkQty + qty };
   if (result === 'scrap') {
-    // Pieces on a verification hold are dispositioned only by releasing the hold (re-inspection), never by QC.
-    const heldHere = wo.place === 'finishing' && stage === 'metal_detected' ? Math.min(wo.heldQty, waitingAt(wo, stage)) : 0;
-    const free = waitingAt(wo, stage) - heldHere;
-    if (qty > free) refuse('exceeds_available', `only ${free} pieces of ${wo.id} after ${stage} are free to scrap (${heldHere} are on hold: release the hold)`);
+    // Pieces on hold (a verification, a broken needle) are dispositioned only by releasing the hold, never by QC.
+    const free = scrappableAt(wo, stage);
+    if (qty > free) {
+      const onHold = wo.heldQty > 0 ? ` (${wo.heldQty} of ${wo.id} are on hold: the hold's release decides them)` : '';
+      refuse('exceeds_available', `only ${free} pieces of ${wo.id} after ${stage} are free to scrap${onHold}`);
+    }
     next = scrapAt(next, stage, qty);
   }
   tx.put(next);
