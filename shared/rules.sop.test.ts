@@ -183,6 +183,18 @@ describe('sewing', () => {
     floor.send(M, 'sewing', 18);
   });
 
+  it('embroidery defects cannot take pieces quarantined for a broken needle at embroidery', () => {
+    const floor = new Floor([M]);
+    floor.cut(M, 10);
+    expect(floor.accept(M, floor.send(M, 'cutting', 10), 'embroidery', 10).ok).toBe(true);
+    const e = floor.do('embroidery', { type: 'needle.broken', payload: { lineId: lineOf('embroidery'), machineId: 'EM-02', workOrderId: W('embroidery'), allFragmentsFound: false, needleExchanged: true, supervisorId: supervisorOf('embroidery'), piecesInProcess: 10 } });
+    const output = (goodQty: number, defectQty: number): Action => ({ type: 'embroidery.output', payload: { workOrderId: W('embroidery'), lineId: lineOf('embroidery'), goodQty, defectQty, defectReason: 'thread break' } });
+    expectRefusedUnchanged(floor, 'embroidery', output(0, 2), 'exceeds_available');
+    floor.do('embroidery', { type: 'hold.released', payload: { holdId: e.id, supervisorId: supervisorOf('embroidery'), results: [{ workOrderId: W('embroidery'), passedQty: 10, rejectedQty: 0 }] } });
+    floor.do('embroidery', output(8, 2));
+    expect(floor.wo(M.id, 'embroidery')).toMatchObject({ heldQty: 0, scrappedQty: 2, stageQty: { embroidered: 8 } });
+  });
+
   it('a broken needle naming more pieces in process than the SPK has is refused (exceeds_available) and quarantines nothing', () => {
     const floor = walkToSewing(M, 20);
     floor.sew(M, 10);

@@ -2,7 +2,7 @@ import type { WorkOrderDoc } from '../docs';
 import type { EventOf } from '../events';
 import { newAlert } from './alerts';
 import { cutParts } from './bom';
-import { PIPELINE, advance, scrapAt, scrappableAt } from './pipeline';
+import { PIPELINE, advance, piecesAt, scrapAt, scrappableAt } from './pipeline';
 import { enterLine } from './line';
 import { refuse, type Tx } from './tx';
 
@@ -46,6 +46,11 @@ export function recordEmbroidery(tx: Tx, e: EventOf<'embroidery.output'>): void 
     const unstarted = wo.receivedQty - wo.inputScrapQty - (wo.stageQty.embroidered ?? 0);
     if (goodQty + defectQty > unstarted) {
       refuse('exceeds_available', `only ${unstarted} pieces of ${wo.id} are waiting for embroidery`);
+    }
+    // Pieces quarantined (a broken needle) are dispositioned only by the hold's release, never as defects.
+    const notHeld = piecesAt(wo) - wo.heldQty;
+    if (defectQty > notHeld) {
+      refuse('exceeds_available', `only ${notHeld} pieces of ${wo.id} are free to scrap (${wo.heldQty} are on hold: the hold's release decides them)`);
     }
     wo = { ...wo, inputScrapQty: wo.inputScrapQty + defectQty, scrappedQty: wo.scrappedQty + defectQty };
   }
