@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { AlertDoc, ConflictDoc, HoldDoc, LineDoc, TransferDoc, WorkOrderDoc } from './docs';
+import { Sscc } from './barcode/gs1';
 import { ActionSchema, PartsCounted, TestMetal, VerificationTrigger, type Action } from './events';
 import { Uuid } from './ids';
 import { Count, Department, OperatorId, Quantity, Role, WorkOrderId } from './master';
@@ -141,6 +142,15 @@ export const COMMANDS = {
       testMode: z.enum(['requested', 'manual']),
     }),
   },
+  /**
+   * Packing: the next carton number (SSCC) from the leases this station holds, taken durably before it is answered
+   * (a number is never handed out twice, a crash included), online or offline. Refused with a bilingual `text` when
+   * no lease is left (the station asks the server for more while online).
+   */
+  'carton.nextSscc': {
+    params: z.object({}).strict(),
+    result: z.object({ sscc: Sscc, remaining: z.number().int().min(0) }),
+  },
   'view.get': { params: z.object({}), result: z.unknown() },
 } as const;
 
@@ -172,6 +182,8 @@ export interface CommandError {
   code: 'bad_request' | 'refused' | 'unauthenticated' | 'not_found' | 'internal';
   message: string;
   refusal?: RefusalCode;
+  /** The station's own sentence for the operator (shared/messages/station.ts), when it is not a rule's refusal. */
+  text?: Bilingual;
 }
 
 export type SyncState = 'offline' | 'connecting' | 'syncing' | 'online' | 'disabled';

@@ -16,6 +16,7 @@ import type { Station } from '../../shared/master';
 import type { StoredDocument, StoredEvent } from '../store/station-db';
 import type { StationConfig } from './config';
 import type { StationKeys } from './keys';
+import type { SsccLeaseBook } from '../sync/sscc-lease-book';
 
 /** Documents of one pull, handed to the core to write and apply (`StationCore.applyPulled`). */
 export interface PulledDocuments {
@@ -46,6 +47,8 @@ export interface ReplicationCollections {
 /** What the sync client may use of the station core. */
 export interface StationSyncPort {
   readonly station: Station;
+  /** A packing station's SSCC leases, kept filled by the sync client (sscc-lease-refill.ts); absent or null elsewhere. */
+  readonly ssccLeases?: SsccLeaseBook | null;
   readonly config: Pick<StationConfig, 'stationId' | 'dataDir' | 'serverUrl' | 'enrollmentCode'>;
   readonly keys: Pick<StationKeys, 'publicKeyRaw'>;
   /** Own events whose effect the pulled documents do not contain yet (the backlog). */

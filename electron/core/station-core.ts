@@ -35,6 +35,7 @@ import { RefusalDocument } from '../../shared/refusal';
 import { verificationStatus } from '../../shared/rules/detector';
 import { verifyPin } from '../../shared/security/pin';
 import { openStationDb, type StationDatabase, type StoredDocument } from '../store/station-db';
+import { openCartonBook, SsccLeaseBook } from '../sync/sscc-lease-book';
 import { commandHandlers, fail, interpretScan, type CommandHost } from './commands';
 import type { CommandHandlers } from './commands/host';
 import type { StationConfig } from './config';
@@ -96,6 +97,8 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
   private readonly host: CommandHost;
   /** One handler per command of the table, registered per area (./commands). */
   private readonly handlers: CommandHandlers;
+  /** A packing station's carton numbers (null elsewhere; the error when its file cannot be trusted). */
+  private readonly cartonBook: SsccLeaseBook | Error | null;
 
   private constructor(
     readonly config: StationConfig,
@@ -109,8 +112,10 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
     private readonly now: () => number,
     /** Bounds PIN guessing per operator (persisted) and per caller (pin-guard.ts). */
     private readonly pinGuard: PinGuard,
+    log: (msg: string, extra: Record<string, unknown>) => void,
   ) {
     this.station = { id: config.stationId, department: config.department, lineId: config.lineId, name: config.name };
+    this.cartonBook = openCartonBook(config.dataDir, config.department, log);
     this.host = this.commandHost();
     this.handlers = commandHandlers(this.host);
   }
@@ -143,6 +148,7 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
       publicKeyOf: (stationId) => this.publicKeyOf(stationId),
       view: () => this.view(),
       detectors: () => this.detectorControl,
+      cartonNumbers: () => this.cartonBook,
     };
   }
 
@@ -184,7 +190,7 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
       // The HLC resumes above the last event it stamped, even if the wall clock was set back meanwhile.
       const hlc = createHlc(config.stationId, now, 60_000, lastEvent ? { initial: lastEvent.hlc } : {});
       const pinGuard = PinGuard.load(config.dataDir, { now });
-      const core = new StationCore(config, opened.rx, opened.sqlite, opened.schemaVersion, keys, local, hlc, now, pinGuard);
+      const core = new StationCore(config, opened.rx, opened.sqlite, opened.schemaVersion, keys, local, hlc, now, pinGuard, log);
       core.lastSeq = lastEvent?.seq ?? 0;
       return core;
     } catch (err) {
@@ -489,6 +495,11 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
   /** Own events after `seq` in seq order, at most `limit` of them, from the event log (the sync client pushes these). */
   eventsAfter(seq: number, limit?: number): Promise<FloorEvent[]> {
     return eventsAfter(this.db, seq, limit);
+  }
+
+  /** The packing station's SSCC leases, for the sync client to keep filled (null at other departments or when damaged). */
+  get ssccLeases(): SsccLeaseBook | null {
+    return this.cartonBook instanceof SsccLeaseBook ? this.cartonBook : null;
   }
 
   /** A line as local state shows it (pulled + own pending events): what the hardware bridge reads of the floor. */

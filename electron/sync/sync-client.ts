@@ -41,6 +41,7 @@ import { startHeartbeat } from './heartbeat';
 import { LiveStream } from './live-stream';
 import { PullApplyError, PullCycles, type PullCheckpoint } from './pull-cycle';
 import { Repush } from './repush';
+import { startSsccLeaseRefill } from './sscc-lease-refill';
 import { SyncStatusModel, type SyncDirection } from './sync-status';
 
 export interface SyncOptions {
@@ -156,6 +157,9 @@ class Client implements SyncClient {
       requestTimeoutMs: o.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
     };
     this.unsubs.push(startHeartbeat({ ...server, core: this.core, intervalMs: o.heartbeatMs ?? DEFAULTS.heartbeatMs }));
+    // A packing station's carton numbers: a new SSCC block whenever it runs low and the server answers.
+    const book = this.core.ssccLeases;
+    if (book) this.unsubs.push(startSsccLeaseRefill({ ...server, book, retry: this.backoff }));
     const pusher = this.startPush(server);
     const repush = new Repush({
       pushAll: (opts) => pusher.pushAll(opts),

@@ -28,6 +28,7 @@ const CommandErrorSchema = z.object({
   code: z.enum(['bad_request', 'refused', 'unauthenticated', 'not_found', 'internal']),
   message: z.string(),
   refusal: z.enum(REFUSAL_CODES).optional(),
+  text: z.object({ en: z.string(), id: z.string() }).optional(),
 });
 
 /** What the core answers a command with, as seen by a screen. */

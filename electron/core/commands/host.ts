@@ -4,6 +4,7 @@
  */
 import type { Ack, CommandError, CommandName, CommandResult, ParsedParams, SessionInfo, StationView } from '../../../shared/api';
 import type { TransferSlipFields } from '../../../shared/barcode';
+import type { SsccAllocation } from '../../../shared/barcode/sscc';
 import type { FloorState } from '../../../shared/docs';
 import type { Action, FloorEvent } from '../../../shared/events';
 import type { MasterData, Operator, Station } from '../../../shared/master';
@@ -23,6 +24,12 @@ export function fail(code: CommandError['code'], message: string, refusal?: Comm
 /** Who asks, as the transport names the caller (kiosk screen session, IPC sender, or `in-process`). */
 export interface HandlerContext {
   connection: string;
+}
+
+/** A packing station's carton numbers (electron/sync/sscc-lease-book.ts): each taken durably before it is returned. */
+export interface CartonNumbers {
+  take(): SsccAllocation | null;
+  readonly remaining: number;
 }
 
 export interface CommandHost {
@@ -52,6 +59,8 @@ export interface CommandHost {
   view(): StationView;
   /** The hardware bridge's detectors, or null when none is connected to this station. */
   detectors(): DetectorControl | null;
+  /** This packing station's carton numbers; null at other departments; the Error when its file cannot be trusted. */
+  cartonNumbers(): CartonNumbers | Error | null;
 }
 
 export type CommandHandler<C extends CommandName> = (params: ParsedParams<C>, ctx: HandlerContext) => Promise<CommandResult<C>> | CommandResult<C>;

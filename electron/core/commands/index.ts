@@ -3,6 +3,7 @@
  * Actual Budget registers its handlers: one handler per command, no cast per command, a missing one does not compile.
  */
 import { alertHandlers } from './alerts';
+import { cartonHandlers } from './cartons';
 import { detectorHandlers } from './detector';
 import { recordingHandlers } from './recording';
 import { interpretScan } from './scan';
@@ -10,7 +11,7 @@ import { supervisionHandlers } from './supervision';
 import { transferHandlers } from './transfers';
 import type { CommandHandlers, CommandHost } from './host';
 
-export { CommandFailure, fail, type CommandHost, type HandlerContext } from './host';
+export { CommandFailure, fail, type CartonNumbers, type CommandHost, type HandlerContext } from './host';
 export { interpretScan } from './scan';
 
 export function commandHandlers(host: CommandHost): CommandHandlers {
@@ -24,5 +25,6 @@ export function commandHandlers(host: CommandHost): CommandHandlers {
     ...supervisionHandlers(host),
     ...detectorHandlers(host),
     ...alertHandlers(host),
+    ...cartonHandlers(host),
   };
 }
