@@ -134,6 +134,13 @@ describe('offline acceptance from a slip: refused by code', () => {
   });
 });
 
+describe('competing claims', () => {
+  it('settling a conflict that is not known here is refused (unknown_conflict)', () => {
+    const floor = walkToSewing(M, 10);
+    expectRefusedUnchanged(floor, 'sewing', { type: 'conflict.resolved', payload: { conflictId: uuidv7(), decision: 'void', supervisorId: supervisorOf('sewing'), note: 'the same bundle on two slips' } }, 'unknown_conflict');
+  });
+});
+
 describe('sewing', () => {
   it('the back loop stitch takes only labelled pieces, and only back-loop-stitched pieces are handed to finishing', () => {
     const floor = walkToSewing(M, 20);
