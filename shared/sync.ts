@@ -68,6 +68,8 @@ export const Heartbeat = z.object({
   /** Any clock reading, however wrong (a dead CMOS battery says 1970): shown as skew, never used for ordering. */
   stationTime: StationTime,
   backlog: ReportedCount,
+  /** The station app's version (Electron's app version; package.json's in kiosk mode). Absent from older stations. */
+  appVersion: storableText(40).min(1).optional(),
   /** At most 32, each id once per station's metric series (`qsf_device_connected{station,device}`). */
   devices: z
     .array(

@@ -18,6 +18,8 @@ export interface HeartbeatOptions {
   signal: AbortSignal;
   intervalMs: number;
   requestTimeoutMs: number;
+  /** Sent in every beat when known (electron/core/app-version.ts). */
+  appVersion?: string | null;
 }
 
 /** First retry of a failed beat (then doubling, capped at the interval). */
@@ -36,7 +38,12 @@ export function startHeartbeat(o: HeartbeatOptions): () => void {
       return true;
     }
     sending = true;
-    const body: Heartbeat = { stationTime: o.core.wallClockMs(), backlog: o.core.pendingCount, devices: o.core.hardwareHealth() };
+    const body: Heartbeat = {
+      stationTime: o.core.wallClockMs(),
+      backlog: o.core.pendingCount,
+      devices: o.core.hardwareHealth(),
+      ...(o.appVersion ? { appVersion: o.appVersion } : {}),
+    };
     try {
       await requestJson(o.fetch, joinUrl(o.serverUrl, '/api/heartbeat'), z.object({ serverTime: z.number() }), {
         method: 'POST',

@@ -38,6 +38,7 @@ import { ensureEnrolled, EnrollmentError, retireToken } from './enroll';
 import { EventPusher } from './event-pusher';
 import { backoffDelay, errorMessage, joinUrl, SyncHttpError, type Fetch } from './http';
 import { startHeartbeat } from './heartbeat';
+import { appVersion } from '../core/app-version';
 import { LiveStream } from './live-stream';
 import { PullApplyError, PullCycles, type PullCheckpoint } from './pull-cycle';
 import { Repush } from './repush';
@@ -60,6 +61,8 @@ export interface SyncOptions {
   pushBatchSize?: number;
   /** How often the station reports backlog, clock and device health (ms; default 15 s). */
   heartbeatMs?: number;
+  /** The app version the heartbeat reports (default: electron/core/app-version.ts; null: none). */
+  appVersion?: string | null;
   /** Appended to the replication identifiers (a new one = RxDB starts from empty checkpoints). */
   replicationSuffix?: string;
   /**
@@ -156,7 +159,7 @@ class Client implements SyncClient {
       signal: this.abort.signal,
       requestTimeoutMs: o.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
     };
-    this.unsubs.push(startHeartbeat({ ...server, core: this.core, intervalMs: o.heartbeatMs ?? DEFAULTS.heartbeatMs }));
+    this.unsubs.push(startHeartbeat({ ...server, core: this.core, intervalMs: o.heartbeatMs ?? DEFAULTS.heartbeatMs, appVersion: o.appVersion === undefined ? appVersion() : o.appVersion }));
     // A packing station's carton numbers: a new SSCC block whenever it runs low and the server answers.
     const book = this.core.ssccLeases;
     if (book) this.unsubs.push(startSsccLeaseRefill({ ...server, book, retry: this.backoff }));

@@ -312,3 +312,20 @@ describe('station credentials are cached, never past a revocation', () => {
     expect((await server.app.inject({ method: 'POST', url: '/api/heartbeat', headers: second.auth, payload: { stationTime: Date.now(), backlog: 0, devices: [] } })).statusCode).toBe(200);
   });
 });
+
+describe('heartbeat app version', () => {
+  it('is stored as reported, kept when an older station sends none, and a malformed one is a 400 that changes nothing', async () => {
+    const s = await enrollStation(server.app, 'ST-PCK-7', 'packing');
+    const beat = (extra: Record<string, unknown>) =>
+      server.app.inject({ method: 'POST', url: '/api/heartbeat', headers: s.auth, payload: { stationTime: Date.now(), backlog: 3, devices: [], ...extra } });
+    const version = async () => (await server.db.query<{ app_version: string | null }>("SELECT app_version FROM stations WHERE id = 'ST-PCK-7'"))[0]?.app_version;
+    expect((await beat({ appVersion: '0.9.0' })).statusCode).toBe(200);
+    expect(await version()).toBe('0.9.0');
+    expect((await beat({})).statusCode).toBe(200);
+    expect(await version()).toBe('0.9.0');
+    const bad = await beat({ appVersion: 'x'.repeat(41) });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: 'bad_request' });
+    expect(await version()).toBe('0.9.0');
+  });
+});

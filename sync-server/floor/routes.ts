@@ -64,8 +64,9 @@ export function registerFloorRoutes(app: FastifyInstance): void {
       const now = Date.now();
       const skewMs = body.stationTime - now;
       await app.db.query(
-        'UPDATE stations SET last_seen_at = now(), clock_skew_ms = $2, backlog = $3, devices = $4::jsonb WHERE id = $1',
-        [station.id, skewMs, body.backlog, JSON.stringify(body.devices)],
+        // An older station sends no version: the one it last reported stays (it is not known to have changed).
+        'UPDATE stations SET last_seen_at = now(), clock_skew_ms = $2, backlog = $3, devices = $4::jsonb, app_version = coalesce($5, app_version) WHERE id = $1',
+        [station.id, skewMs, body.backlog, JSON.stringify(body.devices), body.appVersion ?? null],
       );
       // Metrics only after the row is written: a failed heartbeat must not show numbers the office never stored.
       app.metrics.clockSkew.set(Math.round(skewMs / 1000), { station: station.id });

@@ -22,10 +22,11 @@ describe('station heartbeat', () => {
     const core = await StationCore.open(stationConfig('finishing', tmp.dir, { serverUrl: base, enrollmentCode: code }));
     const device = { deviceId: 'MD01', kind: 'framed-detector', connected: true, lastFrameAt: null, faults: 0, errors: 0, reconnects: 0, message: null };
     core.setHardware([device]);
-    const sync = startSync(core, { heartbeatMs: 60_000, retryTimeMs: 100 });
+    const sync = startSync(core, { heartbeatMs: 60_000, retryTimeMs: 100, appVersion: '1.4.2' });
     cleanups.push(tmp.cleanup, () => core.close(), () => sync.stop());
 
-    const row = async () => (await t.db.query<{ devices: { deviceId: string; connected: boolean }[] | null; backlog: number | null }>("SELECT devices, backlog FROM stations WHERE id = 'ST-FIN-1'"))[0];
+    const row = async () =>
+      (await t.db.query<{ devices: { deviceId: string; connected: boolean }[] | null; backlog: number | null; app_version: string | null }>("SELECT devices, backlog, app_version FROM stations WHERE id = 'ST-FIN-1'"))[0];
     const until = async (ok: () => Promise<boolean>) => {
       const deadline = Date.now() + 20_000;
       while (!(await ok())) {
@@ -35,6 +36,8 @@ describe('station heartbeat', () => {
     };
     await until(async () => (await row())?.devices?.[0]?.connected === true);
     expect((await row())?.backlog).toBe(0);
+    // The app version reaches the office (issue 15: the fleet view shows which stations run which version).
+    expect((await row())?.app_version).toBe('1.4.2');
     // The cable is pulled: the office knows within seconds, not at the next minute's beat.
     core.setHardware([{ ...device, connected: false, message: 'port closed' }]);
     await until(async () => (await row())?.devices?.[0]?.connected === false);
