@@ -330,11 +330,8 @@ describe('hard cases', () => {
     expectRejectedAt(parseEvent(withPayloadField('packing.shippingMark', 'sscc', bad)), 'payload.sscc');
   });
 
-  // DOMAIN BUG (see docs/sop-map.md and the final report): DOMAIN.md says an SSCC is 18 digits "with a mod-10
-  // check digit", and shared/barcode/gs1.ts has an `Sscc` schema that checks it, but events.ts declares its own
-  // `Sscc` that only checks /^\d{18}$/. A carton event with a wrong check digit (typed in by hand, or from a buggy
-  // station) is accepted. Remove `.fails` once events.ts uses the check-digit-validating schema (the SSCCs in
-  // reducer.test.ts and the generator in reducer.property.test.ts also have wrong check digits and need updating).
+  // Was a domain bug (events.ts had its own `Sscc` checking only /^\d{18}$/): events now use gs1.ts's schema,
+  // which checks the mod-10 check digit DOMAIN.md asks for.
   it('an SSCC with a wrong check digit is rejected naming the field', () => {
     const wrongCheck = `${SSCC.slice(0, 17)}3`;
     expectRejectedAt(parseEvent(withPayloadField('packing.carton', 'sscc', wrongCheck)), 'payload.sscc');
