@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useScreen, useStation, useT } from './context';
+import { CartonLabel } from './components/CartonLabel';
 import { Attention } from './components/Floor';
 import { Halt } from './components/Halt';
 import { Header } from './components/Header';
@@ -17,6 +18,7 @@ export function App() {
   const connected = useStation((s) => s.connected);
   const view = useStation((s) => s.view);
   const slip = useStation((s) => s.printedSlip);
+  const carton = useStation((s) => s.printedCarton);
   const lang = useStation((s) => s.lang);
   const offline = useStation((s) => s.sync?.state === 'offline');
   const { t } = useT();
@@ -52,6 +54,8 @@ export function App() {
           <ScanBar />
           {slip ? (
             <Slip />
+          ) : carton ? (
+            <CartonLabel />
           ) : (
             <div className="columns">
               <div className="col-main">

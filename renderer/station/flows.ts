@@ -12,7 +12,9 @@ import { UI, type UiKey } from './messages';
 export type FieldSpec =
   | { name: string; label: UiKey; kind: 'count'; min: number }
   | { name: string; label: UiKey; kind: 'text'; optional?: boolean; initial?: (wo: WorkOrderDoc) => string }
-  | { name: string; label: UiKey; kind: 'choice'; options: Choices | ((wo: WorkOrderDoc) => Choices) };
+  | { name: string; label: UiKey; kind: 'choice'; options: Choices | ((wo: WorkOrderDoc) => Choices) }
+  /** A carton's SSCC: numbered by the station (`carton.nextSscc`) when packed, or read from a scanned carton label; never typed. */
+  | { name: string; label: UiKey; kind: 'sscc' };
 
 export type Choices = readonly { value: string; label: Bilingual }[];
 
@@ -25,6 +27,16 @@ export function choicesOf(field: Extract<FieldSpec, { kind: 'choice' }>, wo: Wor
 function cutPartChoices(wo: WorkOrderDoc): Choices {
   const parts = wo.cutParts ?? [{ part: 'body', qtyPerSet: 1 }];
   return parts.map(({ part, qtyPerSet }) => ({ value: part, label: { en: `${part} ×${qtyPerSet}/set`, id: `${part} ×${qtyPerSet}/set` } }));
+}
+
+/** The cartons packed on this SPK, newest first (a shipping mark is printed for one of them). */
+function packedCartons(wo: WorkOrderDoc): Choices {
+  return [...wo.cartons].reverse().map((sscc) => ({ value: sscc, label: { en: sscc, id: sscc } }));
+}
+
+/** A form whose SSCC the station numbers (the carton form): the screen shows it with its carton label. */
+export function numbersCartons(form: FormSpec): boolean {
+  return form.fields.some((f) => f.kind === 'sscc');
 }
 
 export interface FormSpec {
@@ -163,12 +175,16 @@ export const DEPARTMENT_FORMS: Record<Department, readonly FormSpec[]> = {
     output(
       'carton',
       [
-        { name: 'sscc', label: 'sscc', kind: 'text' },
+        { name: 'sscc', label: 'sscc', kind: 'sscc' },
         { name: 'qty', label: 'quantity', kind: 'count', min: 1 },
       ],
       (wo, lineId, v) => ({ type: 'packing.carton', payload: { workOrderId: wo.id, lineId, sscc: s(v, 'sscc'), destination: wo.destination, shipWeek: wo.shipWeek, qty: n(v, 'qty') } }),
     ),
-    output('shippingMark', [{ name: 'sscc', label: 'sscc', kind: 'text' }], (wo, _lineId, v) => ({ type: 'packing.shippingMark', payload: { workOrderId: wo.id, sscc: s(v, 'sscc') } })),
+    // A shipping mark is printed for a carton packed on this SPK: picked from its cartons, not typed.
+    output('shippingMark', [{ name: 'sscc', label: 'packedCarton', kind: 'choice', options: packedCartons }], (wo, _lineId, v) => ({
+      type: 'packing.shippingMark',
+      payload: { workOrderId: wo.id, sscc: s(v, 'sscc') },
+    })),
     output(
       'finalInspection',
       [

@@ -34,6 +34,16 @@ export interface PrintedSlip {
   at: string;
 }
 
+/** A packed carton whose label is on screen to print (CartonLabel). */
+export interface PrintedCarton {
+  sscc: string;
+  workOrderId: string;
+  articleCode: string;
+  quantity: number;
+  destination: string;
+  shipWeek: string;
+}
+
 export interface StationScreenState {
   connected: boolean;
   view: StationView | null;
@@ -46,6 +56,9 @@ export interface StationScreenState {
   busy: boolean;
   notice: Notice | null;
   printedSlip: PrintedSlip | null;
+  printedCarton: PrintedCarton | null;
+  /** A carton label scanned here: the carton form packs into that SSCC instead of a new number. */
+  scannedCarton: string | null;
   /** A verified slip scanned here, waiting for its count. */
   scannedSlip: { slip: string; transferId: string; workOrderId: string; quantity: number } | null;
   scannedBadge: string | null;
@@ -73,11 +86,12 @@ interface StorageLike {
 }
 
 function errorNotice(err: unknown, field?: string): Notice {
-  const e = err as { error?: { code?: string; message?: string; refusal?: string } };
+  const e = err as { error?: { code?: string; message?: string; refusal?: string; text?: Bilingual } };
   const code = e.error?.refusal;
   const message = e.error?.message ?? (err instanceof Error ? err.message : String(err));
-  const en = code ? refusalText(code, 'en') : undefined;
-  const id = code ? refusalText(code, 'id') : undefined;
+  // A rule's refusal reads from the catalogue; the station's own refusals bring their sentence (shared/messages/station.ts).
+  const en = code ? refusalText(code, 'en') : e.error?.text?.en;
+  const id = code ? refusalText(code, 'id') : e.error?.text?.id;
   const base: Notice = en && id ? { tone: 'error', text: { en, id }, detail: message } : { tone: 'error', text: { en: message, id: message } };
   return field ? { ...base, field } : base;
 }
@@ -95,6 +109,8 @@ export function createStationScreen(transport: StationTransport, storage: Storag
     busy: false,
     notice: null,
     printedSlip: null,
+    printedCarton: null,
+    scannedCarton: null,
     scannedSlip: null,
     scannedBadge: null,
   }));
@@ -104,7 +120,7 @@ export function createStationScreen(transport: StationTransport, storage: Storag
     transport.subscribe('view', (view) => {
       // Logged out (idle or by hand): nothing of the last operator's work stays on screen.
       const loggedOut = store.getState().view?.operator && !view.operator;
-      set(loggedOut ? { view, openWorkOrderId: null, printedSlip: null, scannedSlip: null } : { view });
+      set(loggedOut ? { view, openWorkOrderId: null, printedSlip: null, printedCarton: null, scannedCarton: null, scannedSlip: null } : { view });
     }),
     transport.subscribe('sync', (sync) => {
       const before = store.getState().sync?.state;
@@ -151,7 +167,7 @@ export function createStationScreen(transport: StationTransport, storage: Storag
         });
         return;
       case 'carton':
-        set({ notice: { tone: 'info', text: text('cartonScanned', { sscc: outcome.sscc }), field: 'scan' } });
+        set({ scannedCarton: outcome.sscc, notice: { tone: 'info', text: text('cartonScanned', { sscc: outcome.sscc }), field: 'scan' } });
         return;
       case 'unknown':
         set({ notice: { tone: 'error', text: outcome.message, field: 'scan' } });

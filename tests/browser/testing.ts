@@ -15,7 +15,7 @@ import { startKioskServer } from '../../electron/kiosk/server';
 import { startSync, type SyncClient } from '../../electron/sync';
 import { ensureStationScreen } from '../../renderer/build';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../sync-server/app';
+import { buildApp, type BuildAppOptions } from '../../sync-server/app';
 import { createTestDb, type TestDb } from '../../sync-server/db/testing';
 import { TEST_ADMIN_TOKEN } from '../../sync-server/testing';
 
@@ -37,18 +37,20 @@ export async function launchChromium(): Promise<Browser> {
  */
 export interface FloorServer {
   base: string;
+  /** The server's database (test set-up writes documents the office or another department would have written). */
+  db: TestDb['db'];
   adminPost(path: string, body: unknown): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startFloorServer(): Promise<FloorServer> {
+export async function startFloorServer(options: Pick<BuildAppOptions, 'sscc'> = {}): Promise<FloorServer> {
   const db: TestDb = await createTestDb();
   let app: FastifyInstance | null = null;
   let port = 0;
   const start = async () => {
-    app = await buildApp({ db: db.db, adminToken: TEST_ADMIN_TOKEN, heartbeatMs: 1_000 });
+    app = await buildApp({ db: db.db, adminToken: TEST_ADMIN_TOKEN, heartbeatMs: 1_000, ...options });
     await app.listen({ host: '127.0.0.1', port });
     port = (app.server.address() as { port: number }).port;
   };
@@ -71,6 +73,7 @@ export async function startFloorServer(): Promise<FloorServer> {
   const headers = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
   return {
     base,
+    db: db.db,
     async adminPost(path, body) {
       const res = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
       if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);

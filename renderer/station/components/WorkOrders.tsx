@@ -1,11 +1,12 @@
 import type { WorkOrderDoc } from '../../../shared/docs';
 import { PIPELINE, readyToSend, stageCount } from '../../../shared/rules/pipeline';
 import { completeSets, partsShortOfNextSet } from '../../../shared/rules/bom';
-import { DEPARTMENT_FORMS } from '../flows';
+import { DEPARTMENT_FORMS, numbersCartons } from '../flows';
 import { STAGE } from '../messages';
 import { useScreen, useStation, useT } from '../context';
 import { CLEARANCE_STEP, type CutPart } from '../../../shared/master';
 import { ActionForm } from './ActionForm';
+import { CartonForm } from './CartonForm';
 import { Checklist } from './Checklist';
 import { Handover } from './Handover';
 
@@ -31,9 +32,9 @@ export function WorkOrders() {
         </div>
         <Progress wo={open} />
         <div className="forms">
-          {DEPARTMENT_FORMS[dept].map((f) => (
-            <ActionForm key={`${open.id}:${f.key}`} form={f} wo={open} />
-          ))}
+          {DEPARTMENT_FORMS[dept].map((f) =>
+            numbersCartons(f) ? <CartonForm key={`${open.id}:${f.key}`} form={f} wo={open} /> : <ActionForm key={`${open.id}:${f.key}`} form={f} wo={open} />,
+          )}
           {dept !== 'packing' ? <Handover wo={open} /> : null}
           {CLEARANCE_STEP[dept] !== undefined ? (
             <Checklist
