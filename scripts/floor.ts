@@ -23,6 +23,7 @@ import { ARTICLE_BOMS, mo } from '../shared/testing/fixtures';
 import { startSync } from '../electron/sync';
 import { runStation, type RuntimePart, type StationRuntime } from '../electron/kiosk/run';
 import { buildApp } from '../sync-server/app';
+import { SsccLeaseConfig } from '../sync-server/floor/sscc-leases';
 import { openDb, type Db } from '../sync-server/db';
 import { describeListenError } from '../sync-server/http/port';
 import { ensureDashboardScreen, ensureStationScreen } from '../renderer/build';
@@ -42,6 +43,9 @@ const Seeded = z.object({ seededAt: z.string(), operatorPin: z.string(), supervi
 type Seeded = z.infer<typeof Seeded>;
 /** Before the PINs were recorded, `seeded` held only a date, and the supervisors' PIN was 2468. */
 const LEGACY_SEED: Omit<Seeded, 'seededAt'> = { operatorPin: '1357', supervisorPin: '2468' };
+
+/** The demo floor's GS1 company prefix (899: GS1 Indonesia) for carton SSCCs; a real floor sets SSCC_COMPANY_PREFIX to its own. */
+const DEMO_SSCC_PREFIX = '8990000';
 
 const floorEnv = z
   .object({
@@ -112,7 +116,11 @@ async function main(): Promise<void> {
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   try {
     db = await openDb({ DATABASE_URL: process.env.DATABASE_URL, PGLITE_DIR: join(dir, 'pglite') }, log);
-    app = await buildApp({ db, loggerInstance: log, adminToken: token });
+    const sscc = SsccLeaseConfig.parse({
+      companyPrefix: process.env.SSCC_COMPANY_PREFIX ?? DEMO_SSCC_PREFIX,
+      ...(process.env.SSCC_BLOCK_SIZE ? { blockSize: Number(process.env.SSCC_BLOCK_SIZE) } : {}),
+    });
+    app = await buildApp({ db, loggerInstance: log, adminToken: token, sscc });
     await app.listen({ host: HOST, port });
   } catch (err) {
     // Taken between the check and now (or the database failed): undo this start, and the folder if it made it.
