@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandName, CommandParams, CommandResult, Topic, TopicData } from '../../shared/api';
 import { REFUSAL_TEXT } from '../../shared/messages/refusals';
+import { STATION_TEXT } from '../../shared/messages/station';
 import { createStationScreen, type StationTransport } from './store';
 
 /** A transport whose calls the test answers by hand (unit test of the store alone). */
@@ -67,5 +68,30 @@ describe('station screen store', () => {
     expect(screen.store.getState().openWorkOrderId).toBeNull();
     expect(screen.store.getState().notice?.field).toBe('scan');
     expect(screen.store.getState().notice?.tone).toBe('error');
+  });
+
+  it("a station refusal (no carton numbers left) shows the station's own sentence in both languages", async () => {
+    const f = fakeTransport();
+    const screen = createStationScreen(f.transport, null);
+    const p = screen.run('carton.nextSscc', {}, { field: 'form-carton' });
+    f.calls[0]!.reject({ error: { code: 'refused', message: 'no SSCC lease left on this station', text: STATION_TEXT.sscc_no_lease } });
+    expect(await p).toBeUndefined();
+    expect(screen.store.getState().notice).toEqual({ tone: 'error', text: STATION_TEXT.sscc_no_lease, detail: 'no SSCC lease left on this station', field: 'form-carton' });
+  });
+
+  it('a scanned carton label is kept for the open SPK’s carton form, and not kept when no SPK is open', async () => {
+    const f = fakeTransport();
+    const screen = createStationScreen(f.transport, null);
+    const sscc = '089912345670000006';
+    const scan = async () => {
+      const done = screen.submitScan(`]C100${sscc}`);
+      f.calls[f.calls.length - 1]!.resolve({ kind: 'carton', sscc });
+      await done;
+    };
+    await scan();
+    expect(screen.store.getState().scannedCarton).toBeNull();
+    screen.store.setState({ openWorkOrderId: 'MO-2026-0001-PCK' });
+    await scan();
+    expect(screen.store.getState().scannedCarton).toBe(sscc);
   });
 });

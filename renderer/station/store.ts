@@ -167,7 +167,8 @@ export function createStationScreen(transport: StationTransport, storage: Storag
         });
         return;
       case 'carton':
-        set({ scannedCarton: outcome.sscc, notice: { tone: 'info', text: text('cartonScanned', { sscc: outcome.sscc }), field: 'scan' } });
+        // Kept for the carton form of the SPK open now; with none open it would surprise the next one opened.
+        set({ scannedCarton: store.getState().openWorkOrderId ? outcome.sscc : null, notice: { tone: 'info', text: text('cartonScanned', { sscc: outcome.sscc }), field: 'scan' } });
         return;
       case 'unknown':
         set({ notice: { tone: 'error', text: outcome.message, field: 'scan' } });
