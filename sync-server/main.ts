@@ -4,7 +4,7 @@
  * LOG_LEVEL (info), ADMIN_TOKEN (enables the admin routes until the dashboard has a login), METRICS_TOKEN (bearer
  * token for /metrics; unset = this machine only), STREAM_MAX_PER_STATION (2), STREAM_MAX_TOTAL (1000),
  * SSCC_COMPANY_PREFIX (GS1 company prefix, 7-10 digits; unset = no carton numbers leased), SSCC_EXTENSION_DIGIT (0),
- * SSCC_BLOCK_SIZE (500 serial references per lease).
+ * SSCC_BLOCK_SIZE (500 serial references per lease), SSCC_MAX_LEASES_PER_HOUR (20 per station).
  *
  * A start that cannot work (bad settings, a busy port, a folder another server holds, a database it cannot reach)
  * ends with one line on stderr and exit code 1, and leaves nothing half made: the port is checked before the PGlite
@@ -36,6 +36,7 @@ const Env = z.object({
   SSCC_COMPANY_PREFIX: z.string().regex(/^\d{7,10}$/, 'SSCC_COMPANY_PREFIX must be a GS1 company prefix of 7-10 digits').optional(),
   SSCC_EXTENSION_DIGIT: z.coerce.number().int().min(0).max(9).default(0),
   SSCC_BLOCK_SIZE: z.coerce.number().int().min(1).max(100_000).default(500),
+  SSCC_MAX_LEASES_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(20),
 });
 
 /** The one line a failed start prints (no stack: the cause is a setting or another process, not a bug). */
@@ -83,7 +84,12 @@ const app = await buildApp({
   adminToken: env.ADMIN_TOKEN ?? null,
   metricsToken: env.METRICS_TOKEN ?? null,
   sscc: env.SSCC_COMPANY_PREFIX
-    ? { companyPrefix: env.SSCC_COMPANY_PREFIX, extension: env.SSCC_EXTENSION_DIGIT, blockSize: env.SSCC_BLOCK_SIZE }
+    ? {
+        companyPrefix: env.SSCC_COMPANY_PREFIX,
+        extension: env.SSCC_EXTENSION_DIGIT,
+        blockSize: env.SSCC_BLOCK_SIZE,
+        maxLeasesPerHour: env.SSCC_MAX_LEASES_PER_HOUR,
+      }
     : null,
   streams: {
     ...(env.STREAM_MAX_PER_STATION ? { maxPerStation: env.STREAM_MAX_PER_STATION } : {}),

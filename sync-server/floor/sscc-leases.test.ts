@@ -90,13 +90,29 @@ describe('POST /api/sscc-leases', () => {
   });
 });
 
-describe('POST /api/sscc-leases at the end of the range', () => {
-  // A 10-digit prefix leaves 6 digits: 1,000,000 serials, 10 blocks of 100,000.
-  const small = appForFile({ sscc: { companyPrefix: PREFIX, extension: 3, blockSize: 100_000 } });
+describe('POST /api/sscc-leases: bounded per station, and at the end of the range', () => {
+  // A 10-digit prefix leaves 6 digits: 1,000,000 serials, 10 blocks of 100,000; at most 6 leases a station an hour.
+  const small = appForFile({ sscc: { companyPrefix: PREFIX, extension: 3, blockSize: 100_000, maxLeasesPerHour: 6 } });
+
+  it('a station that asked too often in the last hour gets 429 too_many_leases with Retry-After, and takes nothing', async () => {
+    const st = await enrollStation(small.app, 'ST-PCK-8', 'packing');
+    const ids = Array.from({ length: 6 }, () => randomUUID());
+    const six = await Promise.all(ids.map((requestId) => ask(small, st, { requestId })));
+    expect(six.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200, 200]);
+    const res = await ask(small, st, { requestId: randomUUID() });
+    expect(res.statusCode).toBe(429);
+    expect(res.json<{ error: string }>().error).toBe('too_many_leases');
+    expect(res.headers['retry-after']).toBe('600');
+    expect(await counter(small)).toBe(600_000);
+    // A request it already got is still answered with its lease (a retry after a lost answer).
+    const again = await ask(small, st, { requestId: ids[0] });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(six[0]?.json());
+  });
 
   it('hands out the last block, then refuses with 409 sscc_range_exhausted and leaves the counter where it was', async () => {
     const st = await enrollStation(small.app, 'ST-PCK-9', 'packing');
-    for (let i = 0; i < 10; i++) expect((await ask(small, st, { requestId: randomUUID() })).statusCode).toBe(200);
+    for (let i = 0; i < 4; i++) expect((await ask(small, st, { requestId: randomUUID() })).statusCode).toBe(200);
     const res = await ask(small, st, { requestId: randomUUID() });
     expect(res.statusCode).toBe(409);
     expect(res.json<{ error: string; message: string }>()).toMatchObject({ error: 'sscc_range_exhausted', message: expect.stringMatching(/SSCC_EXTENSION_DIGIT/) });

@@ -15,6 +15,11 @@ export const SsccLeaseConfig = z.object({
   companyPrefix: CompanyPrefix,
   extension: z.number().int().min(0).max(9).default(0),
   blockSize: z.number().int().min(1).max(100_000).default(500),
+  /**
+   * Leases one station may take in an hour: far above any real packing line (20 × 500 numbers an hour), low enough that
+   * a station gone wrong, or a stolen token, cannot use up the floor's range.
+   */
+  maxLeasesPerHour: z.number().int().min(1).max(10_000).default(20),
 });
 export type SsccLeaseConfig = z.infer<typeof SsccLeaseConfig>;
 
@@ -48,8 +53,18 @@ async function leaseOf(q: Queryable, stationId: string, requestId: string): Prom
 
 /** Takes the next block (or finds the one this request already got), in one transaction. */
 async function takeBlock(q: Queryable, config: SsccLeaseConfig, stationId: string, requestId: string): Promise<SsccLease> {
+  // The station's row lock: one lease request of a station at a time, so the hourly count below cannot be raced.
+  await q.query('SELECT 1 FROM stations WHERE id = $1 FOR UPDATE', [stationId]);
   const earlier = await leaseOf(q, stationId, requestId);
   if (earlier) return earlier;
+  const [recent] = await q.query<{ n: number }>("SELECT count(*)::int AS n FROM sscc_leases WHERE station_id = $1 AND leased_at > now() - interval '1 hour'", [
+    stationId,
+  ]);
+  if (Number(recent?.n ?? 0) >= config.maxLeasesPerHour) {
+    throw new HttpError(429, 'too_many_leases', `${stationId} took ${config.maxLeasesPerHour} SSCC leases in the last hour: ask again later`, undefined, {
+      'retry-after': '600',
+    });
+  }
   const [counter] = await q.query<{ next_serial: number }>(
     `INSERT INTO sscc_counters (company_prefix, extension, next_serial) VALUES ($1, $2, $3)
      ON CONFLICT (company_prefix, extension) DO UPDATE SET next_serial = sscc_counters.next_serial + EXCLUDED.next_serial
