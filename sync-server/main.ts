@@ -1,5 +1,5 @@
 /**
- * Starts the sync server: `tsx sync-server/main.ts`.
+ * Starts the sync server: `tsx sync-server/main.ts`. Prints `READY {"port":…,"host":…}` once it listens.
  * Env: PORT (8787), HOST (127.0.0.1), DATABASE_URL (else embedded PGlite on PGLITE_DIR, default .data/pglite),
  * LOG_LEVEL (info), ADMIN_TOKEN (enables the admin routes until the dashboard has a login), METRICS_TOKEN (bearer
  * token for /metrics; unset = this machine only), STREAM_MAX_PER_STATION (2), STREAM_MAX_TOTAL (1000),
@@ -112,9 +112,15 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+// Started with an IPC channel (the demo floor, scripts/floor.ts): its parent gone without stopping us, we stop too.
+process.on('disconnect', () => void shutdown('parent gone'));
 try {
   await app.listen({ port: env.PORT, host: env.HOST });
 } catch (err) {
   // The port was free a moment ago and another process took it meanwhile.
   await abandon(describeListenError(err, env.PORT, env.HOST), app);
 }
+// One line for whoever started this process (the demo floor, tests): where it listens (PORT=0 takes any free port).
+const address = app.server.address();
+const listening = typeof address === 'object' && address !== null ? address.port : env.PORT;
+process.stdout.write(`READY ${JSON.stringify({ port: listening, host: env.HOST })}\n`);

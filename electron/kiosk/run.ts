@@ -67,12 +67,14 @@ export async function runStation(env: NodeJS.ProcessEnv = process.env, parts: Ru
   };
 }
 
-async function main(): Promise<void> {
+/**
+ * A station process: opens the station with `parts`, stops cleanly on SIGTERM / SIGINT, prints READY; a bad config
+ * (exit 2) or a data directory another process holds (exit 3) is one line on stderr. The headless runner and the demo
+ * floor's station processes (scripts/floor-station.ts) are this.
+ */
+export async function serveStation(parts: () => Promise<RuntimePart[]>): Promise<void> {
   try {
-    const parts: RuntimePart[] = [];
-    const optional = await stationParts();
-    parts.push(...optional);
-    const rt = await runStation(process.env, parts);
+    const rt = await runStation(process.env, await parts());
     // Handlers before READY: whoever starts us may stop us the moment it reads that line.
     let stopping = false;
     const stop = () => {
@@ -85,6 +87,8 @@ async function main(): Promise<void> {
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    // Started with an IPC channel (the demo floor): its parent gone without stopping us, we stop too.
+    process.on('disconnect', stop);
     process.stdout.write(`READY ${JSON.stringify({ url: rt.url, station: rt.core.station.id, lastSeq: rt.core.lastSequence })}\n`);
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -121,5 +125,5 @@ export async function stationParts(): Promise<RuntimePart[]> {
 // Not in the Electron shell's core process (a utility process: it has process.parentPort), where this file is
 // bundled into core-process.js and argv[1] may name that file: the shell's core must not start a kiosk beside it.
 if (import.meta.url === `file://${process.argv[1]}` && !('parentPort' in process)) {
-  void main();
+  void serveStation(stationParts);
 }

@@ -44,6 +44,12 @@ function startFloor(env: Record<string, string>) {
   return { child, stdout, stderr, exited, outcome };
 }
 
+/** A process's parent pid (Linux: /proc/<pid>/stat, the field after the state). */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
 /** The floor folder's own files (not the busy PGlite and station folders): inode, size, mtime, mode. */
 function topLevel(dir: string): string[] {
   return [
@@ -103,9 +109,14 @@ describe('npm start', () => {
     expect(second.stderr).toHaveLength(1);
     expect(second.stderr[0]).toContain(`${t.dir} is in use by npm start (floor) (pid ${child.pid as number} on host ${hostname()} since `);
     expect(topLevel(t.dir)).toEqual(before);
+    // Separate processes, as on a real floor: each station's folder and PGlite's are held by a child of this floor.
+    const holders = new Set<number>();
     for (const st of ['st-cut-1', 'st-emb-1', 'st-sew-1', 'st-fin-1', 'st-pck-1', 'pglite']) {
-      expect(JSON.parse(readFileSync(join(t.dir, st, 'writer.lock'), 'utf8'))).toMatchObject({ pid: child.pid });
+      const { pid } = JSON.parse(readFileSync(join(t.dir, st, 'writer.lock'), 'utf8')) as { pid: number };
+      expect(parentOf(pid), `${st} is held by a process of this floor`).toBe(child.pid);
+      holders.add(pid);
     }
+    expect(holders.size, 'six processes: the server and five stations').toBe(6);
 
     // A start on a port in use: one line, a non-zero exit, and no folder made.
     const busyEnded = await busy.outcome;
@@ -155,6 +166,21 @@ describe('npm start', () => {
 
     const metrics = await (await fetch(`${server}/metrics`)).text();
     expect(Number(/qsf_events_applied_total (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(3);
+
+    // The server stopped alone (a separate process, as on a real floor): every station goes offline and keeps
+    // recording, its backlog grows; the floor starts the server again on the same port and the backlog returns to 0.
+    let sync: { state: string; backlog: number } | null = null;
+    const offSync = cut.subscribe('sync', (st) => (sync = st));
+    cleanups.push(offSync);
+    const serverPid = (JSON.parse(readFileSync(join(t.dir, 'pglite', 'writer.lock'), 'utf8')) as { pid: number }).pid;
+    process.kill(serverPid, 'SIGKILL');
+    await eventually(() => ((sync as { state: string } | null)?.state === 'offline' ? true : undefined), 'cutting offline with the server gone');
+    const part = bom[0]?.part ?? 'body';
+    await cut.call('action.record', { action: { type: 'cutting.output', payload: { workOrderId: woId, lineId: 'LN-CUT-1', size: 'M', part, goodQty: 1 } } });
+    expect((await cut.call('view.get', {})).pendingEvents).toBeGreaterThan(0);
+    await eventually(async () => ((await fetch(`${server}/health`).then((r) => r.ok, () => false)) ? true : undefined), 'the server started again on its port', 30_000);
+    await eventually(async () => ((await cut.call('view.get', {})).pendingEvents === 0 ? true : undefined), 'the backlog sent after the restart', 30_000);
+    expect(parentOf((JSON.parse(readFileSync(join(t.dir, 'pglite', 'writer.lock'), 'utf8')) as { pid: number }).pid)).toBe(child.pid);
 
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => child.once('exit', r));
