@@ -5,6 +5,7 @@ import { ConflictsView } from './components/ConflictsView';
 import { FloorView } from './components/FloorView';
 import { Header } from './components/Header';
 import { Login } from './components/Login';
+import { OrdersView } from './components/OrdersView';
 import { useDash, useT } from './context';
 
 export function App() {
@@ -34,7 +35,7 @@ export function App() {
           {t('live.down')}
         </div>
       ) : null}
-      {view === 'floor' ? <FloorView /> : view === 'alerts' ? <AlertsView /> : view === 'conflicts' ? <ConflictsView /> : <AccountsView />}
+      {view === 'floor' ? <FloorView /> : view === 'orders' ? <OrdersView /> : view === 'alerts' ? <AlertsView /> : view === 'conflicts' ? <ConflictsView /> : <AccountsView />}
     </div>
   );
 }

@@ -3,8 +3,15 @@
  * (sync-server/dashboard/contract.ts), so a screen never reads a shape the server did not promise. Writes send the
  * session's CSRF token; the session itself is the httpOnly cookie (same origin), never seen by this code.
  */
-import type { z } from 'zod';
-import { Account, AccountList, AlertsView, ConflictsView, CSRF_HEADER, FloorView, LiveMessage, Ok, SessionInfo, type AlertAction, type NewAccountInput } from '../../sync-server/dashboard/contract';
+import { z } from 'zod';
+import { Account, AccountList, AlertsView, ApprovedOrder, ConflictsView, CSRF_HEADER, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, type AlertAction, type NewAccountInput, type NewOrderInput } from '../../sync-server/dashboard/contract';
+
+/** The server's error answer (sync-server/http/route.ts), read leniently: a proxy's error page is no JSON at all. */
+const ErrorAnswer = z.object({
+  error: z.string().catch('error'),
+  message: z.string().optional(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).catch([]).default([]),
+});
 
 /** A refused request: the server's status, error code and message (and Retry-After, in seconds, on a 429). */
 export class ApiError extends Error {
@@ -13,6 +20,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly retryAfter: number | null = null,
+    /** A 400's fields, as the server named them (`body.quantity`), with its (English) reason. */
+    readonly issues: readonly { path: string; message: string }[] = [],
   ) {
     super(message);
   }
@@ -30,9 +39,15 @@ async function call<S extends z.ZodType>(schema: S, method: string, path: string
   }
   const json: unknown = await res.json().catch(() => null);
   if (!res.ok) {
-    const e = (json ?? {}) as { error?: unknown; message?: unknown };
+    const e = ErrorAnswer.safeParse(json);
     const retry = Number(res.headers.get('retry-after'));
-    throw new ApiError(res.status, typeof e.error === 'string' ? e.error : 'error', typeof e.message === 'string' ? e.message : res.statusText, Number.isFinite(retry) && retry > 0 ? retry : null);
+    throw new ApiError(
+      res.status,
+      e.success ? e.data.error : 'error',
+      (e.success ? e.data.message : undefined) ?? res.statusText,
+      Number.isFinite(retry) && retry > 0 ? retry : null,
+      e.success ? e.data.issues : [],
+    );
   }
   return schema.parse(json);
 }
@@ -46,6 +61,9 @@ export const api = {
   conflicts: () => call(ConflictsView, 'GET', '/api/dashboard/conflicts'),
   accounts: () => call(AccountList, 'GET', '/api/dashboard/accounts'),
   createAccount: (csrf: string, body: NewAccountInput) => call(Account, 'POST', '/api/dashboard/accounts', { body, csrf }),
+  orders: () => call(OrdersView, 'GET', '/api/dashboard/orders'),
+  createOrder: (csrf: string, body: NewOrderInput) => call(Ok, 'POST', '/api/dashboard/orders', { body, csrf }),
+  approveOrder: (csrf: string, id: string) => call(ApprovedOrder, 'POST', `/api/dashboard/orders/${encodeURIComponent(id)}/approve`, { csrf }),
   alertAction: (csrf: string, alertId: string, action: AlertAction, note: string) =>
     call(Ok, 'POST', `/api/dashboard/alerts/${encodeURIComponent(alertId)}/${action}`, { body: { note }, csrf }),
 };

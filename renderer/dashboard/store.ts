@@ -4,15 +4,31 @@
  * a periodic refresh for stations going quiet, or an action), never edited here.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AccountList, AlertAction, AlertsView, ConflictsView, FloorView, NewAccountInput, SessionInfo } from '../../sync-server/dashboard/contract';
+import type { AccountList, AlertAction, AlertsView, ConflictsView, FloorView, NewAccountInput, NewOrderInput, OrdersView, SessionInfo } from '../../sync-server/dashboard/contract';
 import { api, ApiError, openLive } from './api';
-import type { Lang, UiKey } from './messages';
+import { UI, type Lang, type UiKey } from './messages';
 
-export type View = 'floor' | 'alerts' | 'conflicts' | 'accounts';
+export type View = 'floor' | 'orders' | 'alerts' | 'conflicts' | 'accounts';
+const VIEWS: readonly View[] = ['floor', 'orders', 'alerts', 'conflicts', 'accounts'];
 export interface Notice {
   tone: 'ok' | 'error';
   key: UiKey;
   vars?: Record<string, string | number>;
+  /** Fields the server refused (`quantity`, `cutParts`): shown with their hint in the reader's language. */
+  issues?: readonly { field: string; message: string }[];
+}
+
+/** A refused write as the reader's sentence: the fields the server named, or its error code's sentence. */
+export function refusalNotice(err: unknown): Notice {
+  if (err instanceof ApiError) {
+    if (err.issues.length > 0) {
+      const issues = err.issues.map((i) => ({ field: i.path.split('.')[1] ?? i.path, message: i.message }));
+      return { tone: 'error', key: 'badInput', issues: issues.filter((i, n) => issues.findIndex((j) => j.field === i.field) === n) };
+    }
+    const key = `error.${err.code}`;
+    if (key in UI) return { tone: 'error', key: key as UiKey };
+  }
+  return { tone: 'error', key: 'failed', vars: { message: err instanceof Error ? err.message : String(err) } };
 }
 
 export interface DashboardState {
@@ -23,6 +39,7 @@ export interface DashboardState {
   floor: FloorView | null;
   alerts: AlertsView | null;
   conflicts: ConflictsView | null;
+  orders: OrdersView | null;
   /** Admins only, read when the Accounts view opens. */
   accounts: AccountList | null;
   live: 'live' | 'connecting' | 'down';
@@ -44,6 +61,8 @@ export interface Dashboard {
   show(view: View): void;
   act(alertId: string, action: AlertAction, note: string): Promise<boolean>;
   createAccount(account: NewAccountInput): Promise<boolean>;
+  createOrder(order: NewOrderInput): Promise<boolean>;
+  approveOrder(id: string): Promise<boolean>;
 }
 
 export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): Dashboard {
@@ -51,10 +70,11 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
   const store = createStore<DashboardState>(() => ({
     lang: saved === 'en' ? 'en' : 'id',
     session: undefined,
-    view: (['alerts', 'conflicts', 'accounts'] as const).find((v) => location.hash === `#${v}`) ?? 'floor',
+    view: VIEWS.find((v) => location.hash === `#${v}`) ?? 'floor',
     floor: null,
     alerts: null,
     conflicts: null,
+    orders: null,
     accounts: null,
     live: 'connecting',
     busy: false,
@@ -71,7 +91,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     stopLive = null;
     if (timer) clearInterval(timer);
     timer = null;
-    store.setState({ session: null, floor: null, alerts: null, conflicts: null, accounts: null, loginNotice: notice });
+    store.setState({ session: null, floor: null, alerts: null, conflicts: null, orders: null, accounts: null, loginNotice: notice });
   };
 
   /** One read at a time; a change during a read reads once more after it. */
@@ -84,8 +104,8 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
       do {
         again = false;
         try {
-          const [floor, alerts, conflicts] = await Promise.all([api.floor(), api.alerts(), api.conflicts()]);
-          store.setState({ floor, alerts, conflicts });
+          const [floor, alerts, conflicts, orders] = await Promise.all([api.floor(), api.alerts(), api.conflicts(), api.orders()]);
+          store.setState({ floor, alerts, conflicts, orders });
         } catch (err) {
           if (err instanceof ApiError && err.status === 401) return loggedOut({ tone: 'error', key: 'sessionEnded' });
           store.setState({ live: 'down' });
@@ -126,7 +146,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
       return true;
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) loggedOut({ tone: 'error', key: 'sessionEnded' });
-      else store.setState({ notice: { tone: 'error', key: 'failed', vars: { message: err instanceof Error ? err.message : String(err) } } });
+      else store.setState({ notice: refusalNotice(err) });
       return false;
     } finally {
       store.setState({ busy: false });
@@ -184,6 +204,20 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
         const created = await api.createAccount(csrf, account);
         await readAccounts();
         return { tone: 'ok', key: 'created', vars: { id: created.id } };
+      });
+    },
+    createOrder(order) {
+      return write(async (csrf) => {
+        await api.createOrder(csrf, order);
+        await refresh();
+        return { tone: 'ok', key: 'orderCreated', vars: { id: order.id } };
+      });
+    },
+    approveOrder(id) {
+      return write(async (csrf) => {
+        const approved = await api.approveOrder(csrf, id);
+        await refresh();
+        return { tone: 'ok', key: 'orderApproved', vars: { id, spks: approved.workOrders.length } };
       });
     },
   };

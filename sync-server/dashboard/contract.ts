@@ -4,6 +4,7 @@
  * response schemas, so a change that breaks the screen breaks the server's compile too.
  */
 import { z } from 'zod';
+import { ManufacturingOrder } from '../../shared/master';
 
 /** Who logs in to the dashboard (not the floor roster: operators log in at stations with badge + PIN). */
 export const DashboardRole = z.enum(['admin', 'ppic', 'supervisor', 'qc']);
@@ -189,3 +190,40 @@ export const ConflictsView = z.object({
   conflicts: z.array(ConflictRow),
 });
 export type ConflictsView = z.infer<typeof ConflictsView>;
+
+/** PPIC's new manufacturing order: the shared MO schema itself (shared/master.ts), nothing looser. */
+export const NewOrderBody = ManufacturingOrder;
+export type NewOrderInput = z.input<typeof NewOrderBody>;
+
+/** One department's (or the vendor's) SPK of an order: complete sets done there (its last stage), WIP, planned. */
+export const OrderProgress = z.object({
+  place: z.string(),
+  workOrderId: z.string(),
+  status: z.string(),
+  planned: z.number(),
+  done: z.number(),
+  wip: z.number(),
+});
+
+/** An MO: a draft until PPIC approves it (then its SPKs exist), or released (approved here, or by the admin API). */
+export const OrderRow = z.object({
+  id: z.string(),
+  articleCode: z.string(),
+  quantity: z.number(),
+  route: z.string(),
+  destination: z.string(),
+  shipWeek: z.string(),
+  cutParts: z.array(z.object({ part: z.string(), qtyPerSet: z.number() })),
+  status: z.enum(['draft', 'released']),
+  createdBy: z.string().nullable(),
+  createdAt: z.string().nullable(),
+  approvedBy: z.string().nullable(),
+  approvedAt: z.string().nullable(),
+  progress: z.array(OrderProgress),
+});
+export type OrderRow = z.infer<typeof OrderRow>;
+
+export const OrdersView = z.object({ orders: z.array(OrderRow) });
+export type OrdersView = z.infer<typeof OrdersView>;
+
+export const ApprovedOrder = z.object({ id: z.string(), workOrders: z.array(z.string()) });

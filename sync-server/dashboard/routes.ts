@@ -10,7 +10,9 @@ import { declareAccess, dashboardRoute, sessionOf } from './access';
 import { AccountExists, createAccount, findAccount, listAccounts } from './accounts';
 import { alertsFor, loadAlerts, recordAlertAction, type LoadedAlert } from './alerts';
 import { audit } from './audit';
-import { Account, AccountList, AlertAction, AlertActionBody, AlertsView, ConflictsView, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, Ok, SessionInfo } from './contract';
+import { Account, AccountList, AlertAction, AlertActionBody, AlertsView, ApprovedOrder, ConflictsView, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, NewOrderBody, Ok, OrdersView, SessionInfo } from './contract';
+import { MoId } from '../../shared/master';
+import { approveDraft, createDraft, loadOrdersView } from './orders';
 import { loadConflictsView } from './conflicts';
 import { loadFloorView } from './floor-view';
 import { ViewCache } from './view-cache';
@@ -32,6 +34,8 @@ export interface DashboardOptions {
 }
 
 const ALERT_ACTORS = ['admin', 'supervisor', 'qc'] as const;
+/** Who creates and approves manufacturing orders. */
+const ORDER_MAKERS = ['ppic', 'admin'] as const;
 
 export async function registerDashboard(app: FastifyInstance, opts: DashboardOptions = {}): Promise<void> {
   const limits: LoginLimits = { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits };
@@ -166,6 +170,35 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     async handler({ params, body, request }) {
       await recordAlertAction(app.db, sessionOf(request).account, params.alertId, params.action, body.note);
       return { ok: true as const };
+    },
+  });
+
+  dashboardRoute(app, DASHBOARD_ROLES, {
+    method: 'GET',
+    url: '/api/dashboard/orders',
+    response: OrdersView,
+    handler: () => loadOrdersView(app.db),
+  });
+
+  dashboardRoute(app, ORDER_MAKERS, {
+    method: 'POST',
+    url: '/api/dashboard/orders',
+    status: 201,
+    body: NewOrderBody,
+    response: Ok,
+    async handler({ body, request }) {
+      await createDraft(app.db, body, sessionOf(request).account);
+      return { ok: true as const };
+    },
+  });
+
+  dashboardRoute(app, ORDER_MAKERS, {
+    method: 'POST',
+    url: '/api/dashboard/orders/:id/approve',
+    params: z.object({ id: MoId }),
+    response: ApprovedOrder,
+    async handler({ params, request }) {
+      return { id: params.id, workOrders: await approveDraft(app.db, params.id, sessionOf(request).account) };
     },
   });
 

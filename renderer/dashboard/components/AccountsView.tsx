@@ -3,6 +3,7 @@ import { DASHBOARD_ROLES, type DashboardRole, type NewAccountInput } from '../..
 import type { Department } from '../../../shared/master';
 import { DEPARTMENT } from '../messages';
 import { useDash, useDashboard, useT } from '../context';
+import { Notice } from './Notice';
 import { RowHead, TableCard } from './TableCard';
 
 /** One empty list for every selector (a new [] per call would re-render forever). */
@@ -75,15 +76,10 @@ function NewAccount() {
 /** Admins: who may log in to the dashboard, and a form for a new account (the password is set here, then told). */
 export function AccountsView() {
   const accounts = useDash((s) => s.accounts?.accounts ?? NONE);
-  const notice = useDash((s) => s.notice);
   const { t, tb } = useT();
   return (
     <main className="main" aria-label={t('view.accounts')}>
-      {notice ? (
-        <p className={`notice notice-${notice.tone}`} role={notice.tone === 'error' ? 'alert' : 'status'} data-testid="notice">
-          {t(notice.key, notice.vars)}
-        </p>
-      ) : null}
+      <Notice />
       <div className="grid">
         <NewAccount />
         <TableCard

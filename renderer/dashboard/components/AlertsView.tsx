@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { AlertRow } from '../../../sync-server/dashboard/contract';
 import { CLOSE_REASON, type UiKey } from '../messages';
 import { useDash, useDashboard, useT, when } from '../context';
+import { Notice } from './Notice';
 
 /** One empty list for every selector (a new [] per call would re-render forever). */
 const NONE: readonly never[] = [];
@@ -74,7 +75,6 @@ function AlertCard({ alert }: { alert: AlertRow }) {
 /** P1–P4, open first: each alert's floor status and timeline (station and dashboard steps) and what may be done here. */
 export function AlertsView() {
   const alerts = useDash((s) => s.alerts?.alerts ?? NONE);
-  const notice = useDash((s) => s.notice);
   const { t } = useT();
   const [severity, setSeverity] = useState<string | null>(null);
   const [showClosed, setShowClosed] = useState(false);
@@ -91,11 +91,7 @@ export function AlertsView() {
           <input type="checkbox" checked={showClosed} onChange={(e) => setShowClosed(e.target.checked)} data-testid="show-closed" /> {t('showClosed')}
         </label>
       </div>
-      {notice ? (
-        <p className={`notice notice-${notice.tone}`} role={notice.tone === 'error' ? 'alert' : 'status'} data-testid="notice">
-          {t(notice.key, notice.vars)}
-        </p>
-      ) : null}
+      <Notice />
       {shown.length === 0 ? (
         <p className="card">{t('noAlerts')}</p>
       ) : (

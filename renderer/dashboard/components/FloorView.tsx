@@ -1,17 +1,9 @@
-import type { Bilingual } from '../../../shared/api';
-import { DEPARTMENT } from '../messages';
 import { useDash, useT, when } from '../context';
+import { usePlace } from './place';
 import { RowHead, TableCard } from './TableCard';
 
 /** One empty list for every selector (a new [] per call would re-render forever). */
 const NONE: readonly never[] = [];
-
-const SUBCON: Bilingual = { en: 'Subcontractor', id: 'Subkon' };
-
-function usePlace(): (place: string) => string {
-  const { tb } = useT();
-  return (place) => tb((DEPARTMENT as Record<string, Bilingual>)[place] ?? (place === 'subcon' ? SUBCON : { en: place, id: place }));
-}
 
 function Stations() {
   const stations = useDash((s) => s.floor?.stations ?? NONE);

@@ -3,7 +3,7 @@ import type { Department } from '../../../shared/master';
 import { useDash, useDashboard, useT, when } from '../context';
 import type { View } from '../store';
 
-const VIEWS: readonly View[] = ['floor', 'alerts', 'conflicts'];
+const VIEWS: readonly View[] = ['floor', 'orders', 'alerts', 'conflicts'];
 /** What only an admin sees. */
 const ADMIN_VIEWS: readonly View[] = ['accounts'];
 

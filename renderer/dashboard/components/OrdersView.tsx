@@ -1,0 +1,188 @@
+import { useState, type FormEvent } from 'react';
+import type { OrderRow } from '../../../sync-server/dashboard/contract';
+import { RouteId } from '../../../shared/master';
+import { useDash, useDashboard, useT, when } from '../context';
+import { Notice } from './Notice';
+import { usePlace } from './place';
+import { RowHead, TableCard } from './TableCard';
+
+/** One empty list for every selector (a new [] per call would re-render forever). */
+const NONE: readonly never[] = [];
+/** Who creates and approves orders (the server checks it again on every write). */
+const ORDER_MAKERS = new Set(['ppic', 'admin']);
+
+interface PartDraft {
+  part: string;
+  qtyPerSet: string;
+}
+interface OrderDraft {
+  id: string;
+  articleCode: string;
+  quantity: string;
+  route: RouteId;
+  destination: string;
+  shipWeek: string;
+  cutParts: PartDraft[];
+}
+
+const EMPTY: OrderDraft = { id: '', articleCode: '', quantity: '', route: 'R1', destination: '', shipWeek: '', cutParts: [{ part: 'body', qtyPerSet: '1' }] };
+
+/** Numbers as typed: an empty or odd entry goes to the server as it is, which names the field (nothing is guessed). */
+const asNumber = (s: string) => (s.trim() === '' ? Number.NaN : Number(s));
+
+function NewOrder() {
+  const dashboard = useDashboard();
+  const busy = useDash((s) => s.busy);
+  const { t } = useT();
+  const [draft, setDraft] = useState<OrderDraft>(EMPTY);
+  const set = (patch: Partial<OrderDraft>) => setDraft((d) => ({ ...d, ...patch }));
+  const setPart = (i: number, patch: Partial<PartDraft>) => set({ cutParts: draft.cutParts.map((p, n) => (n === i ? { ...p, ...patch } : p)) });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const order = {
+      ...draft,
+      quantity: asNumber(draft.quantity),
+      cutParts: draft.cutParts.map((p) => ({ part: p.part.trim(), qtyPerSet: asNumber(p.qtyPerSet) })),
+    };
+    void dashboard.createOrder(order).then((ok) => ok && setDraft(EMPTY));
+  };
+  const text = (key: 'id' | 'articleCode' | 'destination' | 'shipWeek', label: Parameters<typeof t>[0], placeholder: string) => (
+    <label className="field">
+      {t(label)}
+      <input data-testid={`order-${key}`} value={draft[key]} placeholder={placeholder} onChange={(e) => set({ [key]: e.target.value.toUpperCase() })} />
+    </label>
+  );
+  return (
+    <form className="card" onSubmit={submit} aria-labelledby="new-order-h" data-testid="new-order" noValidate>
+      <h2 id="new-order-h">{t('newOrder')}</h2>
+      <div className="form-row">
+        {text('id', 'moNumber', 'MO-2026-0001')}
+        {text('articleCode', 'article', 'BEAR-30')}
+        <label className="field">
+          {t('quantity')}
+          <input data-testid="order-quantity" inputMode="numeric" value={draft.quantity} onChange={(e) => set({ quantity: e.target.value })} />
+        </label>
+      </div>
+      <div className="form-row">
+        <label className="field">
+          {t('route')}
+          <select data-testid="order-route" value={draft.route} onChange={(e) => set({ route: RouteId.parse(e.target.value) })}>
+            {RouteId.options.map((r) => (
+              <option key={r} value={r}>
+                {t(`route.${r}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        {text('destination', 'destination', 'DE-DC1')}
+        {text('shipWeek', 'shipWeek', '2026-W50')}
+      </div>
+      <fieldset className="bom" data-testid="order-bom">
+        <legend>{t('bom')}</legend>
+        {draft.cutParts.map((p, i) => (
+          <div className="bom-row" key={i}>
+            <label className="field">
+              {t('part')} {i + 1}
+              <input data-testid={`order-part-${i}`} value={p.part} onChange={(e) => setPart(i, { part: e.target.value.toLowerCase() })} />
+            </label>
+            <label className="field">
+              {t('qtyPerSet')}
+              <input data-testid={`order-part-qty-${i}`} inputMode="numeric" value={p.qtyPerSet} onChange={(e) => setPart(i, { qtyPerSet: e.target.value })} />
+            </label>
+            <button
+              type="button"
+              className="btn btn-secondary btn-touch"
+              aria-label={t('removePart', { n: i + 1 })}
+              disabled={draft.cutParts.length === 1}
+              onClick={() => set({ cutParts: draft.cutParts.filter((_, n) => n !== i) })}
+            >
+              ×
+            </button>
+          </div>
+        ))}
+        <button type="button" className="btn btn-secondary btn-touch" data-testid="order-add-part" onClick={() => set({ cutParts: [...draft.cutParts, { part: '', qtyPerSet: '1' }] })}>
+          {t('addPart')}
+        </button>
+      </fieldset>
+      <button className="btn btn-primary btn-touch" type="submit" disabled={busy} aria-busy={busy} data-testid="order-create">
+        {busy ? t('working') : t('createDraft')}
+      </button>
+    </form>
+  );
+}
+
+function Progress({ order }: { order: OrderRow }) {
+  const { t } = useT();
+  const place = usePlace();
+  if (order.status === 'draft') return <span className="small">{t('notReleased')}</span>;
+  return (
+    <ol className="progress-list">
+      {order.progress.map((p) => (
+        <li key={p.workOrderId} data-testid={`progress-${p.workOrderId}`}>
+          <span className="progress-label">
+            {place(p.place)} <strong>{p.done}</strong>/{p.planned}
+          </span>
+          <progress max={p.planned} value={Math.min(p.done, p.planned)} aria-label={`${place(p.place)} ${p.done}/${p.planned}`} />
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function ApproveButton({ order }: { order: OrderRow }) {
+  const dashboard = useDashboard();
+  const busy = useDash((s) => s.busy);
+  const { t } = useT();
+  const [mine, setMine] = useState(false);
+  const approve = () => {
+    setMine(true);
+    void dashboard.approveOrder(order.id).finally(() => setMine(false));
+  };
+  return (
+    <button type="button" className="btn btn-primary btn-touch" disabled={busy} aria-busy={mine} onClick={approve} data-testid={`approve-${order.id}`}>
+      {mine ? t('working') : t('approve')}
+    </button>
+  );
+}
+
+/** PPIC: manufacturing orders, drafts first (approve releases their SPKs to the stations), progress in sets. */
+export function OrdersView() {
+  const orders = useDash((s) => s.orders?.orders ?? NONE);
+  const role = useDash((s) => s.session?.account.role);
+  const { t, lang } = useT();
+  const maker = role !== undefined && ORDER_MAKERS.has(role);
+  return (
+    <main className="main" aria-label={t('view.orders')}>
+      <Notice />
+      <div className="grid grid-wide">
+        {maker ? <NewOrder /> : null}
+        <TableCard
+          testId="order-list"
+          title="orders"
+          empty="noOrdersYet"
+          columns={['order', 'quantity', 'route', 'status', 'progress']}
+          rows={orders}
+          rowKey={(o) => o.id}
+          rowTestId={(o) => `mo-${o.id}`}
+          cells={(o) => (
+            <>
+              <RowHead main={o.id} sub={`${o.articleCode} · ${o.destination} · ${o.shipWeek}`} />
+              <td className="num">{o.quantity}</td>
+              <td>{o.route}</td>
+              <td data-testid={`status-${o.id}`}>
+                <span className={`pill ${o.status === 'draft' ? 'pill-muted' : 'pill-ok'}`}>{t(`orderStatus.${o.status}`)}</span>
+                <div className="small">
+                  {o.createdBy ? t('madeBy', { who: o.createdBy }) : null} {o.createdAt ? when(o.createdAt, lang) : null}
+                </div>
+                {o.status === 'draft' && maker ? <ApproveButton order={o} /> : null}
+              </td>
+              <td>
+                <Progress order={o} />
+              </td>
+            </>
+          )}
+        />
+      </div>
+    </main>
+  );
+}
