@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, type preHandlerAsyncHookHandler } from 'fastify';
 import { z } from 'zod';
 import { registerFloorRoutes } from './floor/routes';
-import { registerSsccLeaseRoute, type SsccLeaseConfig } from './floor/sscc-leases';
+import { registerSsccLeaseRoute, type SsccLeaseSettings } from './floor/sscc-leases';
 import { registerDashboard, type DashboardOptions } from './dashboard/routes';
 import { installRouteRegistry } from './dashboard/route-registry';
 import { headVersion } from './changes';
@@ -73,7 +73,7 @@ export interface BuildAppOptions {
   /** The supervisors' dashboard (sync-server/dashboard/routes.ts): screen folder, cookie, login limits, live channel. */
   dashboard?: DashboardOptions;
   /** Carton numbers leased to packing stations (floor/sscc-leases.ts); unset = the lease route answers 503. */
-  sscc?: SsccLeaseConfig | null;
+  sscc?: SsccLeaseSettings | null;
 }
 
 function packageVersion(): string {

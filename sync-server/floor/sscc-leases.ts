@@ -22,6 +22,8 @@ export const SsccLeaseConfig = z.object({
   maxLeasesPerHour: z.number().int().min(1).max(10_000).default(20),
 });
 export type SsccLeaseConfig = z.infer<typeof SsccLeaseConfig>;
+/** The settings as given (defaults not applied yet): what `buildApp({ sscc })` takes. */
+export type SsccLeaseSettings = z.input<typeof SsccLeaseConfig>;
 
 interface LeaseRow extends Record<string, unknown> {
   id: number;
@@ -90,7 +92,9 @@ async function takeBlock(q: Queryable, config: SsccLeaseConfig, stationId: strin
   return toLease(row);
 }
 
-export function registerSsccLeaseRoute(app: FastifyInstance, config: SsccLeaseConfig | null): void {
+export function registerSsccLeaseRoute(app: FastifyInstance, settings: SsccLeaseSettings | null): void {
+  // Checked when the server is built: a bad prefix stops the start, it does not wait for the first packing station.
+  const config = settings ? SsccLeaseConfig.parse(settings) : null;
   route(app, {
     method: 'POST',
     url: SSCC_LEASE_PATH,
