@@ -42,6 +42,16 @@ export const PushRequest = z.object({
 });
 export type PushRequest = z.infer<typeof PushRequest>;
 
+/**
+ * Beside a pushed event's envelope, not part of the event (nor stored with it): the change number of the pull cycle
+ * the station had last applied when it recorded the event, i.e. the roster it judged the operator by. An operator the
+ * office has deactivated since is judged by that roster (applied, flagged for review: docs/sync-protocol.md, "The
+ * roster a station held"). Absent (an older station, a station that never pulled) or malformed: judged by today's
+ * roster, as before.
+ */
+export const RosterStamp = z.object({ rosterVersion: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional().catch(undefined) });
+export type RosterStamp = z.infer<typeof RosterStamp>;
+
 export const PushOutcome = z.object({
   id: z.string(),
   seq: z.number().int(),
@@ -49,8 +59,9 @@ export const PushOutcome = z.object({
   status: z.enum(['applied', 'refused', 'duplicate']),
   refusal: z.object({ code: z.string(), message: z.string() }).nullable(),
   /**
-   * Applied, but the server flagged it (its station's clock: `clock_ahead`, `clock_before_enrollment`); kept on the
-   * stored event. Absent from servers that never flag.
+   * Applied, but the server flagged it (its station's clock: `clock_ahead`, `clock_before_enrollment`; an operator
+   * today's roster refuses, applied by the roster the station held: that refusal's code, e.g. `unknown_operator`);
+   * kept on the stored event. Absent from servers that never flag.
    */
   flag: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
 });

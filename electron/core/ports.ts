@@ -32,6 +32,11 @@ export interface PulledDocuments {
    * server's head (see `LocalState.stageDocuments`).
    */
   hold?: boolean;
+  /**
+   * The change number this part reaches (its cycle's, for the part that reaches the head): the roster of a station
+   * that applied the whole cycle is the server's as of it (roster-stamps.ts).
+   */
+  checkpoint?: number;
 }
 
 /**
@@ -65,6 +70,11 @@ export interface StationSyncPort {
    * events after it are pending again and must be pushed again.
    */
   applyPulled(pulled: PulledDocuments): Promise<boolean>;
+  /**
+   * The change number whose roster own event `seq` was recorded under (roster-stamps.ts), sent beside it when pushed;
+   * undefined when not known (recorded before any pull cycle was applied, or by an older version).
+   */
+  rosterVersionAt?(seq: number): number | undefined;
   /** The replications' collections (see `ReplicationCollections`): the sync client writes to neither. */
   replicationCollections(): ReplicationCollections;
   /** Told after every own event is committed (the status' backlog follows it). */

@@ -42,6 +42,7 @@ import type { StationConfig } from './config';
 import { loadOrCreateStationKeys, type StationKeys } from './keys';
 import { LocalState } from './local-state';
 import { PinGuard } from './pin-guard';
+import { RosterStamps } from './roster-stamps';
 import type { DetectorControl, PulledDocuments, ReplicationCollections, StationHardwarePort, StationSyncPort } from './ports';
 import { writePulledDocuments } from './pulled-documents';
 import { SerialQueue } from './serial-queue';
@@ -112,6 +113,8 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
     private readonly now: () => number,
     /** Bounds PIN guessing per operator (persisted) and per caller (pin-guard.ts). */
     private readonly pinGuard: PinGuard,
+    /** Which roster each own event was recorded under (roster-stamps.ts). */
+    private readonly rosterStamps: RosterStamps,
     log: (msg: string, extra: Record<string, unknown>) => void,
   ) {
     this.station = { id: config.stationId, department: config.department, lineId: config.lineId, name: config.name };
@@ -190,7 +193,8 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
       // The HLC resumes above the last event it stamped, even if the wall clock was set back meanwhile.
       const hlc = createHlc(config.stationId, now, 60_000, lastEvent ? { initial: lastEvent.hlc } : {});
       const pinGuard = PinGuard.load(config.dataDir, { now });
-      const core = new StationCore(config, opened.rx, opened.sqlite, opened.schemaVersion, keys, local, hlc, now, pinGuard, log);
+      const rosterStamps = RosterStamps.load(opened.sqlite);
+      const core = new StationCore(config, opened.rx, opened.sqlite, opened.schemaVersion, keys, local, hlc, now, pinGuard, rosterStamps, log);
       core.lastSeq = lastEvent?.seq ?? 0;
       return core;
     } catch (err) {
@@ -262,6 +266,7 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
     const decision = decide(stateReader(this.local.state), event, this.local.master);
     if (decision.ok === false) fail('refused', decision.refusal.message, decision.refusal.code);
     if (decision.ok !== true) fail('internal', 'local state is missing documents');
+    this.rosterStamps.stamp(event.seq);
     await this.db.events.insert(event);
     this.lastSeq = event.seq;
     this.local.commitOwn(event, decision.changes);
@@ -409,10 +414,13 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
         if (d._deleted) deletedKeys.push(d.key);
         else docs.push({ key: d.key, kind: d.kind, id: d.id, body: d.body });
       }
+      const rosterPulled = this.rosterInStaged || pulled.documents.some((d) => d.kind === 'operator');
       if (pulled.hold) {
         this.local.stageDocuments(docs, deletedKeys);
+        this.rosterInStaged = rosterPulled;
         return false;
       }
+      this.rosterInStaged = false;
       const untrustedBefore = this.local.untrusted.size;
       this.local.applyDocuments(docs, deletedKeys);
       if (this.local.untrusted.size !== untrustedBefore) this.setSyncStatus(this.syncStatus);
@@ -421,9 +429,21 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
       if (rewound) {
         this.local.rewind(progress, await eventsAfter(this.db, progress));
       }
+      // The roster is now the server's as of this cycle's change number (noted only when the roster came with it, or
+      // none was noted yet: a roster unchanged since is the same roster).
+      if (pulled.checkpoint !== undefined && (rosterPulled || rewound || this.rosterStamps.current === null)) this.rosterStamps.cycleApplied(pulled.checkpoint);
+      this.rosterStamps.prune(this.local.appliedSeq);
       this.scheduleView();
       return rewound;
     });
+  }
+
+  /** A held part of a pull cycle brought operator documents (see applyPulled). */
+  private rosterInStaged = false;
+
+  /** The change number whose roster own event `seq` was recorded under (roster-stamps.ts), if known. */
+  rosterVersionAt(seq: number): number | undefined {
+    return this.rosterStamps.at(seq);
   }
 
   /** Write documents as if pulled (seed for a stand-alone station; tests). */

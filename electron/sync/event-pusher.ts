@@ -17,12 +17,12 @@
  * changes nothing. Refusals come back in the answer and, as `refusal` documents, through the pull.
  */
 import type { FloorEvent } from '../../shared/events';
-import { MAX_PUSH_BATCH, PushResponse } from '../../shared/sync';
+import { MAX_PUSH_BATCH, PushResponse, type RosterStamp } from '../../shared/sync';
 import type { StationSyncPort } from '../core/ports';
 import { joinUrl, requestJson, SyncHttpError, type Fetch } from './http';
 
 /** What the pusher reads of the station core. */
-export type PusherCore = Pick<StationSyncPort, 'appliedSeq' | 'lastSequence' | 'wallClockMs' | 'eventsAfter'>;
+export type PusherCore = Pick<StationSyncPort, 'appliedSeq' | 'lastSequence' | 'wallClockMs' | 'eventsAfter' | 'rosterVersionAt'>;
 
 export interface EventPusherOptions {
   core: PusherCore;
@@ -123,8 +123,9 @@ export class EventPusher {
   }
 
   /** Own events from..to from the event log (by the seq index), checked to be contiguous. */
-  private async readEvents(from: number, to: number): Promise<FloorEvent[]> {
-    const events = (await this.opts.core.eventsAfter(from - 1, to - from + 1)).map(envelope);
+  private async readEvents(from: number, to: number): Promise<(FloorEvent & RosterStamp)[]> {
+    const core = this.opts.core;
+    const events = (await core.eventsAfter(from - 1, to - from + 1)).map((e) => envelope(e, core.rosterVersionAt?.(e.seq)));
     events.forEach((e, i) => {
       if (e.seq !== from + i) throw new Error(`the station's event log has no seq ${from + i} (found ${e.seq}): cannot push in order`);
     });
@@ -133,9 +134,10 @@ export class EventPusher {
   }
 }
 
-/** Exactly the event as recorded (no RxDB fields). */
-function envelope(e: FloorEvent): FloorEvent {
-  return { id: e.id, stationId: e.stationId, seq: e.seq, hlc: e.hlc, operatorId: e.operatorId, type: e.type, payload: e.payload, v: e.v } as FloorEvent;
+/** Exactly the event as recorded (no RxDB fields), with the roster it was recorded under beside it when known. */
+function envelope(e: FloorEvent, rosterVersion: number | undefined): FloorEvent & RosterStamp {
+  const event = { id: e.id, stationId: e.stationId, seq: e.seq, hlc: e.hlc, operatorId: e.operatorId, type: e.type, payload: e.payload, v: e.v } as FloorEvent;
+  return rosterVersion === undefined ? event : { ...event, rosterVersion };
 }
 
 /** "expected seq 12 from ST-CUT-1, got 15: push from there" → 12. */

@@ -94,7 +94,7 @@ describe('pull cycles', () => {
   it('nothing new: the core still applies (what parts held back), RxDB gets no document', async () => {
     const { cycles, applied } = rig([doc(1)]);
     const answer = await cycles.pull({ version: 1 }, 2);
-    expect(applied).toEqual([{ documents: [], hold: false }]);
+    expect(applied).toEqual([{ documents: [], hold: false, checkpoint: 1 }]);
     expect(answer).toEqual({ documents: [], checkpoint: { version: 1 } });
   });
 

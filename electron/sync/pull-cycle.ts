@@ -109,7 +109,7 @@ export class PullCycles {
     const hold = cycle.more;
     let rewound: boolean;
     try {
-      rewound = await this.o.core.applyPulled({ documents, hold });
+      rewound = await this.o.core.applyPulled({ documents, hold, checkpoint: cycle.at?.version ?? 0 });
     } catch (err) {
       this.cycle = cycle;
       this.applyFailed = true;

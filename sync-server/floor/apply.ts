@@ -26,6 +26,7 @@ import type { MasterData } from '../../shared/master';
 import { EventConflict, type DocumentWrite, type EventInsert } from '../changes';
 import type { Db, Queryable } from '../db/types';
 import { DocOverlay } from './doc-overlay';
+import { refusedByRoster, rosterFlag, StationRosters } from './apply-roster';
 import { judgeClock } from './clock-bounds';
 import { afterFailure, writeConflict } from './group-retry';
 import { keyOf, likelyKeys } from './likely-keys';
@@ -139,11 +140,15 @@ interface Decided {
   flag: Refusal | null;
 }
 
-/** An event whose rules asked for documents not loaded yet: `event` is what they decide (its clock judged). */
+/**
+ * An event whose rules asked for documents not loaded yet, or that today's roster refused while its station said which
+ * roster it recorded it under (apply-roster.ts): `event` is what the rules decide (its clock judged).
+ */
 interface Needing {
-  d: Extract<Decision, { ok: 'need' }>;
+  d: Exclude<Decision, { ok: true }>;
   flag: Refusal | null;
   event: FloorEvent;
+  rosterVersion?: number;
 }
 
 /** Step 3 for one group: each request decided against what the group has done so far, and what it all writes. */
@@ -155,6 +160,8 @@ class GroupChanges {
   private readonly refusals = new Map<string, DocumentWrite>();
   /** Stations with at least one accepted request: their progress row, progress document and last-push columns. */
   private readonly pushed = new Map<string, { skew: number | null }>();
+  /** The rosters stations recorded under, read when today's refuses an event (apply-roster.ts). */
+  private readonly rosters: StationRosters;
 
   constructor(
     private readonly q: Queryable,
@@ -163,7 +170,9 @@ class GroupChanges {
     private readonly decide: DecideFn,
     /** Progress and stored events move as the group applies requests (a later request of a station sees them). */
     private readonly read: GroupRead,
-  ) {}
+  ) {
+    this.rosters = new StationRosters(q, master);
+  }
 
   async apply(item: PushItem): Promise<PushItemOutcome> {
     const { stationId } = item;
@@ -184,8 +193,9 @@ class GroupChanges {
     const receivedAtMs = item.receivedAtMs ?? Date.now();
     for (const e of verdict.fresh) {
       const first = this.decideEvent(item, e, enrolledAtMs, receivedAtMs);
-      // Awaited only when the rules asked for documents not loaded yet (a microtask per event adds up on a big group).
-      const { d, flag } = 'event' in first ? await this.loadAndDecide(first) : first;
+      // Awaited only when the rules asked for documents not loaded yet or the station's roster is to be read (a
+      // microtask per event adds up on a big group).
+      const { d, flag } = 'event' in first ? await this.settle(first) : first;
       const { id, seq, hlc, operatorId, type, payload, v } = e;
       // A flag goes with an applied event only (a refused one has its reason); absent, not null, when there is none.
       const withFlag = d.ok && flag ? { flag } : {};
@@ -222,19 +232,33 @@ class GroupChanges {
     if (untrusted) return { d: { ok: false, refusal: untrusted }, flag: clock.flag };
     const event = clock.decideAs;
     const d = this.decide(this.docs, event, this.master, { recorded: true });
-    return d.ok === 'need' ? { d, flag: clock.flag, event } : { d, flag: clock.flag };
+    if (d.ok === true) return { d, flag: clock.flag };
+    if (d.ok === 'need' || refusedByRoster(d, e.rosterVersion)) return { d, flag: clock.flag, event, ...(e.rosterVersion === undefined ? {} : { rosterVersion: e.rosterVersion }) };
+    return { d, flag: clock.flag };
+  }
+
+  /**
+   * Documents loaded as the rules ask; then, if today's roster refuses the event, decided again by the roster its
+   * station recorded it under: applied and flagged if that one lets it through (apply-roster.ts).
+   */
+  private async settle({ d: first, flag, event, rosterVersion }: Needing): Promise<Decided> {
+    const d = await this.loadAndDecide(first, event, this.master);
+    if (!refusedByRoster(d, rosterVersion) || d.ok !== false) return { d, flag };
+    const theirs = await this.rosters.at(rosterVersion);
+    const byStation = await this.loadAndDecide(this.decide(this.docs, event, theirs, { recorded: true }), event, theirs);
+    return byStation.ok ? { d: byStation, flag: rosterFlag(d.refusal, rosterVersion, flag) } : { d, flag };
   }
 
   /** A NeedDocs answer: lock and read the documents asked for, decide again (at most 10 rounds). */
-  private async loadAndDecide({ d: first, flag, event }: Needing): Promise<Decided> {
+  private async loadAndDecide(first: Decision, event: FloorEvent, master: MasterData): Promise<Exclude<Decision, { ok: 'need' }>> {
     let d: Decision = first;
     for (let i = 0; d.ok === 'need' && i < 10; i++) {
       const missing = this.docs.missing(d.keys);
       if (missing.length > 0) this.docs.prime(missing, await lockAndReadDocuments(this.q, missing));
-      d = this.decide(this.docs, event, this.master, { recorded: true });
+      d = this.decide(this.docs, event, master, { recorded: true });
     }
     if (d.ok === 'need') throw new Error(`event ${event.id} kept needing documents`);
-    return { d, flag };
+    return d;
   }
 
   /**

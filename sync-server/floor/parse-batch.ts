@@ -8,6 +8,7 @@ import { describeIssues, EVENT_TYPES, parseEvent, type FloorEvent } from '../../
 import { HlcTimestamp } from '../../shared/hlc';
 import { Uuid } from '../../shared/ids';
 import { OperatorId } from '../../shared/master';
+import { RosterStamp } from '../../shared/sync';
 import type { EventInsert } from '../changes';
 import { PushError } from './push-error';
 
@@ -24,8 +25,11 @@ export interface UnparsedEvent extends Omit<EventInsert, 'status' | 'refusal'> {
   parseError: string;
 }
 
+/** A parsed event with the roster it was recorded under, if its station said (RosterStamp in shared/sync.ts). */
+export type StampedEvent = FloorEvent & { rosterVersion?: number };
+
 /** What parseBatch returns: an event, or one stored refused because it does not parse. */
-export type PushedEvent = FloorEvent | UnparsedEvent;
+export type PushedEvent = StampedEvent | UnparsedEvent;
 
 export const isUnparsed = (e: PushedEvent): e is UnparsedEvent => 'parseError' in e;
 
@@ -110,7 +114,10 @@ export function parseBatch(stationId: string, raw: readonly unknown[]): PushedEv
       // Well-formed, but the database would refuse the whole group over it (and the station would retry forever).
       if (hasUnstorableText(p.value.payload)) {
         events.push(unparsedEvent(p.value, 'payload: text with a NUL character or a lone surrogate, which the database cannot store'));
-      } else events.push(p.value);
+      } else {
+        const { rosterVersion } = RosterStamp.parse(r);
+        events.push(rosterVersion === undefined ? p.value : { ...p.value, rosterVersion });
+      }
       return;
     }
     const env = UsableEnvelope.safeParse(r);

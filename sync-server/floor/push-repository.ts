@@ -185,3 +185,18 @@ export async function writeAndCommit(q: Queryable, w: GroupWrite, onWriting?: ()
   onWriting?.();
   await inOrder(written, assigned);
 }
+
+/**
+ * The roster as it stood at change number `version` (roster_history, migration 0012): each operator's latest version
+ * at or below it, not deleted. Only read for an event today's roster refuses and whose station said which roster it
+ * recorded the event under (apply-roster.ts): rare, so one statement of its own.
+ */
+export async function readRosterAt(q: Queryable, version: number): Promise<unknown[]> {
+  const rows = await q.query<{ body: unknown }>(
+    `SELECT body FROM (
+       SELECT DISTINCT ON (operator_id) body, deleted FROM roster_history WHERE version <= $1 ORDER BY operator_id, version DESC
+     ) r WHERE NOT deleted`,
+    [version],
+  );
+  return rows.map((r) => r.body);
+}
