@@ -211,6 +211,10 @@ export function createPgDb(opts: PgDbOptions): Db {
   const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.max ?? 10, types, pipeline: true });
   // An idle client dying (server restart) must not crash the process; the pool replaces it on next use.
   pool.on('error', (err) => opts.log?.warn({ err }, 'idle PostgreSQL client error'));
+  // A client in use dying (PostgreSQL restarted under load: EPIPE on a pipelined write) emits 'error' on the client
+  // itself, which the pool does not listen to while it is checked out: unheard, it crashed the whole server. Its
+  // queries still fail (the request answers 5xx, the station retries); the pool drops the broken client when released.
+  pool.on('connect', (client) => client.on('error', (err) => opts.log?.warn({ err }, 'PostgreSQL connection lost while in use')));
   const listener = new PgListener(opts.connectionString, opts.log);
   const base = queryable(pool);
 
