@@ -8,7 +8,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KioskClient } from '../../renderer/transport/ws-client';
 import { tempDir } from '../../electron/core/testing';
-import { makeSscc } from '../../shared/barcode/gs1';
 import type { Action } from '../../shared/events';
 import type { RouteId } from '../../shared/master';
 import { connectStations, eventually, startDemoFloor } from './demo-floor';
@@ -79,7 +78,7 @@ describe('the demo floor, walked', () => {
     const sew = await st('ST-SEW-1', 'SEW');
     const fin = await st('ST-FIN-1', 'FIN');
     const pck = await st('ST-PCK-1', 'PCK');
-    let serial = 1;
+    const ssccs = new Set<string>();
 
     for (const route of ['R1', 'R2'] as const) {
       // Cutting (200–293): receive the SPK, cut every part of the article's bill for every toy, hand over.
@@ -147,7 +146,11 @@ describe('the demo floor, walked', () => {
       await record(pck, { type: 'packing.sorted', payload: { workOrderId: pwo.id, destination: pwo.destination, shipWeek: pwo.shipWeek, qty } });
       const perCarton = 20;
       for (let packed = 0; packed < qty; packed += perCarton) {
-        const sscc = makeSscc(0, '8990001', serial++);
+        // Numbered by the packing station from the block the server leased it (issue 12 item 7).
+        const { sscc } = await pck.api.call('carton.nextSscc', {});
+        expect(sscc.slice(1, 8), 'under the demo floor\'s GS1 company prefix').toBe('8990000');
+        expect(ssccs.has(sscc), `${sscc} numbered once`).toBe(false);
+        ssccs.add(sscc);
         const n = Math.min(perCarton, qty - packed);
         await record(pck, { type: 'packing.carton', payload: { workOrderId: pwo.id, lineId: pck.lineId, sscc, destination: pwo.destination, shipWeek: pwo.shipWeek, qty: n } });
         await record(pck, { type: 'packing.shippingMark', payload: { workOrderId: pwo.id, sscc } });
