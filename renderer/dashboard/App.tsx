@@ -4,6 +4,7 @@ import { AlertsView } from './components/AlertsView';
 import { ConflictsView } from './components/ConflictsView';
 import { FloorView } from './components/FloorView';
 import { Header } from './components/Header';
+import { ImportView } from './components/ImportView';
 import { Login } from './components/Login';
 import { OrdersView } from './components/OrdersView';
 import { useDash, useT } from './context';
@@ -35,7 +36,7 @@ export function App() {
           {t('live.down')}
         </div>
       ) : null}
-      {view === 'floor' ? <FloorView /> : view === 'orders' ? <OrdersView /> : view === 'alerts' ? <AlertsView /> : view === 'conflicts' ? <ConflictsView /> : <AccountsView />}
+      {view === 'floor' ? <FloorView /> : view === 'orders' ? <OrdersView /> : view === 'alerts' ? <AlertsView /> : view === 'conflicts' ? <ConflictsView /> : view === 'import' ? <ImportView /> : <AccountsView />}
     </div>
   );
 }

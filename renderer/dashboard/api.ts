@@ -4,7 +4,7 @@
  * session's CSRF token; the session itself is the httpOnly cookie (same origin), never seen by this code.
  */
 import { z } from 'zod';
-import { Account, AccountList, AlertsView, ApprovedOrder, ConflictsView, CSRF_HEADER, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, type AlertAction, type NewAccountInput, type NewOrderInput } from '../../sync-server/dashboard/contract';
+import { Account, AccountList, AlertsView, ApprovedOrder, ArticleList, ConflictsView, ImportResult, CSRF_HEADER, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, type AlertAction, type NewAccountInput, type NewOrderInput } from '../../sync-server/dashboard/contract';
 
 /** The server's error answer (sync-server/http/route.ts), read leniently: a proxy's error page is no JSON at all. */
 const ErrorAnswer = z.object({
@@ -64,6 +64,8 @@ export const api = {
   orders: () => call(OrdersView, 'GET', '/api/dashboard/orders'),
   createOrder: (csrf: string, body: NewOrderInput) => call(Ok, 'POST', '/api/dashboard/orders', { body, csrf }),
   approveOrder: (csrf: string, id: string) => call(ApprovedOrder, 'POST', `/api/dashboard/orders/${encodeURIComponent(id)}/approve`, { csrf }),
+  articles: () => call(ArticleList, 'GET', '/api/dashboard/articles'),
+  importCsv: (csrf: string, what: 'operators' | 'articles', csv: string) => call(ImportResult, 'POST', `/api/dashboard/import/${what}`, { body: { csv }, csrf }),
   alertAction: (csrf: string, alertId: string, action: AlertAction, note: string) =>
     call(Ok, 'POST', `/api/dashboard/alerts/${encodeURIComponent(alertId)}/${action}`, { body: { note }, csrf }),
 };

@@ -4,23 +4,28 @@
  * a periodic refresh for stations going quiet, or an action), never edited here.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AccountList, AlertAction, AlertsView, ConflictsView, FloorView, NewAccountInput, NewOrderInput, OrdersView, SessionInfo } from '../../sync-server/dashboard/contract';
+import type { AccountList, AlertAction, AlertsView, ArticleList, ConflictsView, FloorView, NewAccountInput, NewOrderInput, OrdersView, SessionInfo } from '../../sync-server/dashboard/contract';
 import { api, ApiError, openLive } from './api';
 import { UI, type Lang, type UiKey } from './messages';
 
-export type View = 'floor' | 'orders' | 'alerts' | 'conflicts' | 'accounts';
-const VIEWS: readonly View[] = ['floor', 'orders', 'alerts', 'conflicts', 'accounts'];
+export type View = 'floor' | 'orders' | 'alerts' | 'conflicts' | 'import' | 'accounts';
+const VIEWS: readonly View[] = ['floor', 'orders', 'alerts', 'conflicts', 'import', 'accounts'];
+export type CsvKind = 'operators' | 'articles';
 export interface Notice {
   tone: 'ok' | 'error';
   key: UiKey;
   vars?: Record<string, string | number>;
-  /** Fields the server refused (`quantity`, `cutParts`): shown with their hint in the reader's language. */
-  issues?: readonly { field: string; message: string }[];
+  /** Fields the server refused (`quantity`, `cutParts`), with the CSV line for an import: shown with their hint in the reader's language. */
+  issues?: readonly { line?: number; field: string; message: string }[];
 }
 
 /** A refused write as the reader's sentence: the fields the server named, or its error code's sentence. */
 export function refusalNotice(err: unknown): Notice {
   if (err instanceof ApiError) {
+    if (err.code === 'csv_rejected') {
+      const issues = err.issues.map((i) => ({ line: Number(i.path.split('.')[0]), field: i.path.split('.').slice(1).join('.'), message: i.message }));
+      return { tone: 'error', key: 'csvRejected', vars: { rows: new Set(issues.map((i) => i.line)).size }, issues };
+    }
     if (err.issues.length > 0) {
       const issues = err.issues.map((i) => ({ field: i.path.split('.')[1] ?? i.path, message: i.message }));
       return { tone: 'error', key: 'badInput', issues: issues.filter((i, n) => issues.findIndex((j) => j.field === i.field) === n) };
@@ -40,6 +45,8 @@ export interface DashboardState {
   alerts: AlertsView | null;
   conflicts: ConflictsView | null;
   orders: OrdersView | null;
+  /** The article master (PPIC), read when Orders or Import opens and after an import. */
+  articles: ArticleList | null;
   /** Admins only, read when the Accounts view opens. */
   accounts: AccountList | null;
   live: 'live' | 'connecting' | 'down';
@@ -63,6 +70,7 @@ export interface Dashboard {
   createAccount(account: NewAccountInput): Promise<boolean>;
   createOrder(order: NewOrderInput): Promise<boolean>;
   approveOrder(id: string): Promise<boolean>;
+  importCsv(what: CsvKind, csv: string): Promise<boolean>;
 }
 
 export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): Dashboard {
@@ -75,6 +83,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     alerts: null,
     conflicts: null,
     orders: null,
+    articles: null,
     accounts: null,
     live: 'connecting',
     busy: false,
@@ -91,7 +100,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     stopLive = null;
     if (timer) clearInterval(timer);
     timer = null;
-    store.setState({ session: null, floor: null, alerts: null, conflicts: null, orders: null, accounts: null, loginNotice: notice });
+    store.setState({ session: null, floor: null, alerts: null, conflicts: null, orders: null, articles: null, accounts: null, loginNotice: notice });
   };
 
   /** One read at a time; a change during a read reads once more after it. */
@@ -124,7 +133,21 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     if (timer) clearInterval(timer);
     timer = setInterval(() => void refresh(), REFRESH_MS);
     void refresh();
-    if (store.getState().view === 'accounts') void readAccounts();
+    opened(store.getState().view);
+  };
+
+  const readArticles = async () => {
+    try {
+      store.setState({ articles: await api.articles() });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) loggedOut({ tone: 'error', key: 'sessionEnded' });
+    }
+  };
+
+  /** What a view reads when it opens (beyond the live views every refresh reads). */
+  const opened = (view: View) => {
+    if (view === 'accounts') void readAccounts();
+    if (view === 'orders' || view === 'import') void readArticles();
   };
 
   const readAccounts = async () => {
@@ -190,7 +213,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     show(view) {
       history.replaceState(null, '', `#${view}`);
       store.setState({ view, notice: null });
-      if (view === 'accounts') void readAccounts();
+      opened(view);
     },
     act(alertId, action, note) {
       return write(async (csrf) => {
@@ -211,6 +234,13 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
         await api.createOrder(csrf, order);
         await refresh();
         return { tone: 'ok', key: 'orderCreated', vars: { id: order.id } };
+      });
+    },
+    importCsv(what, csv) {
+      return write(async (csrf) => {
+        const done = await api.importCsv(csrf, what, csv);
+        if (what === 'articles') await readArticles();
+        return { tone: 'ok', key: what === 'articles' ? 'importedArticles' : 'importedOperators', vars: { n: done.imported, ids: done.ids.join(', ') } };
       });
     },
     approveOrder(id) {

@@ -227,3 +227,15 @@ export const OrdersView = z.object({ orders: z.array(OrderRow) });
 export type OrdersView = z.infer<typeof OrdersView>;
 
 export const ApprovedOrder = z.object({ id: z.string(), workOrders: z.array(z.string()) });
+
+/** A CSV file as text (the screen reads the chosen file; UTF-8). */
+export const CsvImportBody = z.object({ csv: z.string().min(1, 'choose a CSV file').max(2_000_000, 'at most 2 MB per file') });
+
+/** What a file imported: every row (a file with any problem imports nothing: 422 `csv_rejected`, issues `<line>.<column>`). */
+export const ImportResult = z.object({ imported: z.number(), ids: z.array(z.string()) });
+export type ImportResult = z.infer<typeof ImportResult>;
+
+export const ArticleRow = z.object({ code: z.string(), name: z.string(), cutParts: z.array(z.object({ part: z.string(), qtyPerSet: z.number() })) });
+export type ArticleRow = z.infer<typeof ArticleRow>;
+export const ArticleList = z.object({ articles: z.array(ArticleRow) });
+export type ArticleList = z.infer<typeof ArticleList>;

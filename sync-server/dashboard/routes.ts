@@ -10,9 +10,11 @@ import { declareAccess, dashboardRoute, sessionOf } from './access';
 import { AccountExists, createAccount, findAccount, listAccounts } from './accounts';
 import { alertsFor, loadAlerts, recordAlertAction, type LoadedAlert } from './alerts';
 import { audit } from './audit';
-import { Account, AccountList, AlertAction, AlertActionBody, AlertsView, ApprovedOrder, ConflictsView, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, NewOrderBody, Ok, OrdersView, SessionInfo } from './contract';
+import { Account, AccountList, AlertAction, AlertActionBody, AlertsView, ApprovedOrder, ArticleList, ConflictsView, CsvImportBody, ImportResult, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, NewOrderBody, Ok, OrdersView, SessionInfo } from './contract';
 import { MoId } from '../../shared/master';
 import { approveDraft, createDraft, loadOrdersView } from './orders';
+import { importArticles, listArticles } from './articles';
+import { importRoster } from './roster-import';
 import { loadConflictsView } from './conflicts';
 import { loadFloorView } from './floor-view';
 import { ViewCache } from './view-cache';
@@ -34,8 +36,8 @@ export interface DashboardOptions {
 }
 
 const ALERT_ACTORS = ['admin', 'supervisor', 'qc'] as const;
-/** Who creates and approves manufacturing orders. */
-const ORDER_MAKERS = ['ppic', 'admin'] as const;
+/** Who does PPIC's work: manufacturing orders, and articles and the roster from CSV. */
+const PPIC_ROLES = ['ppic', 'admin'] as const;
 
 export async function registerDashboard(app: FastifyInstance, opts: DashboardOptions = {}): Promise<void> {
   const limits: LoginLimits = { ...DEFAULT_LOGIN_LIMITS, ...opts.loginLimits };
@@ -180,7 +182,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     handler: () => loadOrdersView(app.db),
   });
 
-  dashboardRoute(app, ORDER_MAKERS, {
+  dashboardRoute(app, PPIC_ROLES, {
     method: 'POST',
     url: '/api/dashboard/orders',
     status: 201,
@@ -192,7 +194,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     },
   });
 
-  dashboardRoute(app, ORDER_MAKERS, {
+  dashboardRoute(app, PPIC_ROLES, {
     method: 'POST',
     url: '/api/dashboard/orders/:id/approve',
     params: z.object({ id: MoId }),
@@ -201,6 +203,26 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
       return { id: params.id, workOrders: await approveDraft(app.db, params.id, sessionOf(request).account) };
     },
   });
+
+  dashboardRoute(app, DASHBOARD_ROLES, {
+    method: 'GET',
+    url: '/api/dashboard/articles',
+    response: ArticleList,
+    handler: async () => ({ articles: await listArticles(app.db) }),
+  });
+
+  for (const [what, run] of [['articles', importArticles], ['operators', importRoster]] as const) {
+    dashboardRoute(app, PPIC_ROLES, {
+      method: 'POST',
+      url: `/api/dashboard/import/${what}`,
+      body: CsvImportBody,
+      response: ImportResult,
+      async handler({ body, request }) {
+        const ids = await run(app.db, body.csv, sessionOf(request).account);
+        return { imported: ids.length, ids };
+      },
+    });
+  }
 
   const liveGuard = declareAccess(app, 'GET', '/api/dashboard/live', { roles: DASHBOARD_ROLES, write: false });
   // No HEAD twin (see replication/stream.ts: a HEAD answer never sends a hijacked stream's headers).

@@ -4,7 +4,8 @@
  * push goes through the real push route; the screen hears of it over SSE, sooner than its 15 s refresh), see a P1 metal
  * detection halt appear with its line, record the dashboard's acknowledgement and investigation, and see it close when
  * the station releases the line; see a refused event under Conflicts with its reason; switch language; axe finds no serious or critical violation on any view.
- * PPIC creates an MO, is refused bad input on the page, approves it and sees its SPK reach the cutting station. On
+ * PPIC creates an MO, is refused bad input on the page, approves it and sees its SPK reach the cutting station; imports a
+ * roster CSV with one bad row (nothing imported, the row named), then good files. On
  * PostgreSQL a second server instance on the same database serves a second dashboard, which sees the same push live.
  * Screenshots go to docs/screens/dashboard-*.png.
  */
@@ -260,11 +261,12 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     await form.getByTestId('order-part-0').fill('body');
     await form.getByTestId('order-create').click();
     // Refused by the server's schema; the page names each field in Indonesian, then in English.
-    await expect.poll(() => page.getByTestId('issue-quantity').textContent()).toBe('Jumlah: bilangan bulat 1 sampai 1.000.000');
-    expect(await page.getByTestId('issue-shipWeek').textContent()).toBe('Minggu kirim: minggu ISO seperti 2026-W48');
+    // Each refused field: its hint in the reader's language, then the server's words.
+    await expect.poll(() => page.getByTestId('issue-quantity').textContent()).toMatch(/^Jumlah: bilangan bulat 1 sampai 1\.000\.000 \(/);
+    expect(await page.getByTestId('issue-shipWeek').textContent()).toMatch(/^Minggu kirim: minggu ISO seperti 2026-W48 \(/);
     expect(await page.getByTestId('notice').textContent()).toContain('tidak ada yang berubah');
     await page.getByTestId('lang').click();
-    await expect.poll(() => page.getByTestId('issue-quantity').textContent()).toBe('Quantity: a whole number from 1 to 1,000,000');
+    await expect.poll(() => page.getByTestId('issue-quantity').textContent()).toMatch(/^Quantity: a whole number from 1 to 1,000,000 \(/);
     expect(await drafts()).toBe(0);
     await expectAccessible(page);
 
@@ -295,6 +297,46 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     expect(await page.getByTestId(`status-${order.id}`).textContent()).toContain('dirilis');
     await expectAccessible(page);
     await screenshot(page, 'orders');
+    await page.context().close();
+  });
+
+  it('PPIC imports a roster CSV with one bad row: nothing imported, the row named in both languages; the fixed file and an article file import; the Orders form takes the article\'s bill', { timeout: 90_000 }, async () => {
+    const operators = async () => (await db.db.query<{ n: number }>("SELECT count(*)::int AS n FROM documents WHERE kind = 'operator'"))[0]?.n;
+    const csv = (lines: string[]) => ({ name: 'roster.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\r\n')) });
+    const roster = ['badge,name,roles,departments,pin', 'OP-S101,Siti,operator,sewing,1357', 'OP-S102,Dewi,operator|line_leader,sewing,2468', 'OP-SSV9,Sari,supervisor,sewing,2468'];
+    const before = await operators();
+    const page = await loggedIn(base, 'pipit');
+    await page.getByTestId('tab-import').click();
+    const card = page.getByTestId('import-operators');
+    await card.getByTestId('import-operators-file').setInputFiles(csv(roster));
+    await card.getByTestId('import-operators-go').click();
+    // Line 4: a supervisor's PIN has 6-8 digits.
+    await expect.poll(() => page.getByTestId('notice').textContent()).toContain('Tidak ada yang diimpor: 1 baris ditolak.');
+    expect(await page.getByTestId('issue-4-pin').textContent()).toMatch(/^Baris 4: PIN: 4–8 angka; 6–8 untuk supervisor atau admin \(/);
+    expect(await page.getByTestId('issues').locator('li').count()).toBe(1);
+    expect(await operators()).toBe(before);
+    await page.getByTestId('lang').click();
+    await expect.poll(() => page.getByTestId('issue-4-pin').textContent()).toMatch(/^Line 4: PIN: 4–8 digits; 6–8 for a supervisor or admin \(/);
+    expect(await page.getByTestId('notice').textContent()).toContain('Nothing imported: 1 row(s) refused.');
+    await expectAccessible(page);
+    await screenshot(page, 'import');
+
+    await card.getByTestId('import-operators-file').setInputFiles(csv([...roster.slice(0, 3), 'OP-SSV9,Sari,supervisor,sewing,246802']));
+    await card.getByTestId('import-operators-go').click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toBe('Operators imported (3): OP-S101, OP-S102, OP-SSV9.');
+    expect(await operators()).toBe(before! + 3);
+
+    const articles = page.getByTestId('import-articles');
+    await articles.getByTestId('import-articles-file').setInputFiles(csv(['article,name,part,qty_per_set', 'BEAR-40,Bear 40 cm,body,1', 'BEAR-40,Bear 40 cm,ear,2', 'BEAR-40,Bear 40 cm,arm,2']));
+    await articles.getByTestId('import-articles-go').click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toBe('Articles imported (1): BEAR-40.');
+    expect(await page.getByTestId('article-BEAR-40').textContent()).toContain('body × 1, ear × 2, arm × 2');
+
+    // A new order for the imported article starts with its bill.
+    await page.getByTestId('tab-orders').click();
+    await page.getByTestId('order-articleCode').fill('BEAR-40');
+    expect(await page.getByTestId('order-part-2').inputValue()).toBe('arm');
+    expect(await page.getByTestId('order-part-qty-1').inputValue()).toBe('2');
     await page.context().close();
   });
 

@@ -4,8 +4,13 @@ import { useDash, useDashboard, useT, when } from '../context';
 import type { View } from '../store';
 
 const VIEWS: readonly View[] = ['floor', 'orders', 'alerts', 'conflicts'];
-/** What only an admin sees. */
+/** What only PPIC and admins see, and what only an admin sees. */
+const PPIC_VIEWS: readonly View[] = ['import'];
 const ADMIN_VIEWS: readonly View[] = ['accounts'];
+
+function viewsOf(role: string): readonly View[] {
+  return [...VIEWS, ...(role === 'ppic' || role === 'admin' ? PPIC_VIEWS : []), ...(role === 'admin' ? ADMIN_VIEWS : [])];
+}
 
 /** Who is logged in, the views, the live channel's state, language and logout. */
 export function Header() {
@@ -29,7 +34,7 @@ export function Header() {
         </div>
       </div>
       <nav className="header-cell header-nav" aria-label={t('views')}>
-        {(account.role === 'admin' ? [...VIEWS, ...ADMIN_VIEWS] : VIEWS).map((v) => (
+        {viewsOf(account.role).map((v) => (
           <button key={v} type="button" className={`btn tab ${view === v ? 'tab-on' : ''}`} aria-current={view === v ? 'page' : undefined} onClick={() => dashboard.show(v)} data-testid={`tab-${v}`}>
             {t(`view.${v}`)}
             {v === 'alerts' && openP1 > 0 ? <span className="badge-p1" data-testid="p1-count">P1 × {openP1}</span> : null}

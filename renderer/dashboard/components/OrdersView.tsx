@@ -34,6 +34,7 @@ function NewOrder() {
   const dashboard = useDashboard();
   const busy = useDash((s) => s.busy);
   const { t } = useT();
+  const articles = useDash((s) => s.articles?.articles ?? NONE);
   const [draft, setDraft] = useState<OrderDraft>(EMPTY);
   const set = (patch: Partial<OrderDraft>) => setDraft((d) => ({ ...d, ...patch }));
   const setPart = (i: number, patch: Partial<PartDraft>) => set({ cutParts: draft.cutParts.map((p, n) => (n === i ? { ...p, ...patch } : p)) });
@@ -46,15 +47,33 @@ function NewOrder() {
     };
     void dashboard.createOrder(order).then((ok) => ok && setDraft(EMPTY));
   };
+  /** An article from the master brings its bill of cut parts (PPIC may still change it for this order). */
+  const setArticle = (code: string) => {
+    const known = articles.find((a) => a.code === code);
+    set(known ? { articleCode: code, cutParts: known.cutParts.map((p) => ({ part: p.part, qtyPerSet: String(p.qtyPerSet) })) } : { articleCode: code });
+  };
   const text = (key: 'id' | 'articleCode' | 'destination' | 'shipWeek', label: Parameters<typeof t>[0], placeholder: string) => (
     <label className="field">
       {t(label)}
-      <input data-testid={`order-${key}`} value={draft[key]} placeholder={placeholder} onChange={(e) => set({ [key]: e.target.value.toUpperCase() })} />
+      <input
+        data-testid={`order-${key}`}
+        value={draft[key]}
+        placeholder={placeholder}
+        list={key === 'articleCode' ? 'article-codes' : undefined}
+        onChange={(e) => (key === 'articleCode' ? setArticle(e.target.value.toUpperCase()) : set({ [key]: e.target.value.toUpperCase() }))}
+      />
     </label>
   );
   return (
     <form className="card" onSubmit={submit} aria-labelledby="new-order-h" data-testid="new-order" noValidate>
       <h2 id="new-order-h">{t('newOrder')}</h2>
+      <datalist id="article-codes">
+        {articles.map((a) => (
+          <option key={a.code} value={a.code}>
+            {a.name}
+          </option>
+        ))}
+      </datalist>
       <div className="form-row">
         {text('id', 'moNumber', 'MO-2026-0001')}
         {text('articleCode', 'article', 'BEAR-30')}
