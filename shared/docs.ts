@@ -7,6 +7,15 @@ import { RefusalDocument } from './refusal';
  * The authoritative documents. The server computes them from events with the shared reducer and replicates them
  * down; a station computes the same documents locally from pulled documents + its own pending events.
  */
+/** One operator's clock on one SPK: time worked so far, and since when it runs (null: paused or finished). */
+export interface LabourClock {
+  state: 'running' | 'paused' | 'finished';
+  /** Wall-clock ms (from the event's HLC) the running span started; null when not running. */
+  runningSince: number | null;
+  /** Milliseconds worked in closed spans. */
+  workedMs: number;
+}
+
 export interface WorkOrderDoc {
   kind: 'workOrder';
   id: string;
@@ -45,6 +54,8 @@ export interface WorkOrderDoc {
   disputes?: string[];
   /** Packing only: a supervisor closed the order short (`packing.shortClosed`); absent when completed in full. */
   shortClose?: ShortClose;
+  /** Labour time per operator on this SPK (shared/rules/labour.ts); absent until someone starts the clock. */
+  labour?: Record<string, LabourClock>;
   /** The article's bill of cut parts (from the MO); absent on work orders released before BOMs (one piece = one set). */
   cutParts?: CutPart[];
   /** Cutting only: parts cut so far, per part; `stageQty.cut` counts the complete sets they make (shared/rules/bom.ts). */
@@ -384,6 +395,9 @@ export const WorkOrderDocSchema: z.ZodType<WorkOrderDoc> = z.looseObject({
   disputes: z.array(z.string()).optional(),
   cutParts: z.array(z.looseObject({ part: z.string(), qtyPerSet: Qty })).optional(),
   partsCut: PerWorkOrder.optional(),
+  labour: z
+    .record(z.string(), z.looseObject({ state: z.enum(['running', 'paused', 'finished']), runningSince: z.number().nullable(), workedMs: z.number().nonnegative() }))
+    .optional(),
   shortClose: z
     .looseObject({
       by: z.string(),

@@ -138,6 +138,9 @@ const SAMPLES: { [T in EventType]: PayloadOf<T> } = {
   'alert.investigating': { alertId: '0190a8c2-7b3e-7c4d-8e5f-0123456789ab', signedBy: 'OP-SUP1', note: 'checking the belt' },
   'alert.closed': { alertId: '0190a8c2-7b3e-7c4d-8e5f-0123456789ab', signedBy: 'OP-SUP1', note: 'belt cleaned' },
   'spk.closed': { workOrderId: CUT, department: 'cutting' },
+  'labour.started': { workOrderId: CUT },
+  'labour.paused': { workOrderId: CUT, reason: 'break' },
+  'labour.finished': { workOrderId: CUT },
 };
 
 /** Payload fields a station may leave out. Anything not listed here is required. */

@@ -23,6 +23,8 @@ import { HlcTimestamp, hlcWallTime } from './hlc';
 import { Uuid } from './ids';
 
 const Reason = z.string().trim().min(3, 'give a reason (at least 3 characters)').max(500);
+/** Why an operator stops the clock on an SPK for a while. */
+export const LabourPauseReason = z.enum(['break', 'material', 'machine', 'meeting', 'other']);
 const Checklist = z
   .array(z.object({ item: z.string().min(1).max(120), ok: z.boolean() }))
   .min(1, 'the checklist needs at least one item');
@@ -235,6 +237,10 @@ export const PAYLOADS = {
   'alert.investigating': z.object({ alertId: Uuid, signedBy: OperatorId, note: Reason }),
   /** A supervisor or QC inspector closes it, saying why. */
   'alert.closed': z.object({ alertId: Uuid, signedBy: OperatorId, note: Reason }),
+  /** Labour time per SPK and operator (shared/rules/labour.ts): the logged-in operator starts, pauses, finishes. */
+  'labour.started': z.object({ workOrderId: WorkOrderId }),
+  'labour.paused': z.object({ workOrderId: WorkOrderId, reason: LabourPauseReason }),
+  'labour.finished': z.object({ workOrderId: WorkOrderId }),
 } as const;
 
 export type EventType = keyof typeof PAYLOADS;

@@ -5,6 +5,7 @@ import type { Refusal } from './refusal';
 import * as alerts from './rules/alerts';
 import { parkIfDisputed } from './rules/conflict';
 import * as detector from './rules/detector';
+import * as labour from './rules/labour';
 import * as line from './rules/line';
 import * as packing from './rules/packing';
 import * as transfer from './rules/transfer';
@@ -63,6 +64,9 @@ const HANDLERS: { [T in EventType]: Handler<T> } = {
   'alert.acknowledged': alerts.acknowledgeAlert,
   'alert.investigating': alerts.investigateAlert,
   'alert.closed': alerts.closeAlertByHand,
+  'labour.started': labour.startLabour,
+  'labour.paused': labour.pauseLabour,
+  'labour.finished': labour.finishLabour,
 };
 
 /** Events a device sends on its own, with nobody logged in. */

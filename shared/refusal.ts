@@ -63,6 +63,9 @@ export const REFUSAL_CODES = [
   'alert_cause_active',
   /** Investigating and closing alerts: a supervisor or QC inspector of the department only. */
   'not_supervisor_or_qc',
+  /** Labour time: starting a clock that runs, pausing or finishing one that does not (shared/rules/labour.ts). */
+  'labour_running',
+  'labour_not_running',
   /**
    * Not a rule's refusal: the server could not parse the event (an event type or field it does not know, e.g. from a
    * newer station version). Its envelope (id, station, seq) was usable, so it is kept, refused, in seq order.

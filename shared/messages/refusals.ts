@@ -54,6 +54,8 @@ export const REFUSAL_TEXT: Record<RefusalCode, Bilingual> = {
   not_ready: { en: 'Not ready yet.', id: 'Belum siap.' },
   unknown_alert: { en: 'This alert is not known here.', id: 'Peringatan ini tidak dikenal di sini.' },
   alert_closed: { en: 'This alert is already closed.', id: 'Peringatan ini sudah ditutup.' },
+  labour_running: { en: 'Your time on this SPK is already running.', id: 'Waktu kerja Anda pada SPK ini sudah berjalan.' },
+  labour_not_running: { en: 'Your time on this SPK is not running: start it first.', id: 'Waktu kerja Anda pada SPK ini tidak berjalan: mulai dulu.' },
   alert_out_of_order: { en: 'This alert is already past that step.', id: 'Peringatan ini sudah melewati langkah itu.' },
   alert_cause_active: { en: 'The cause is still there: this alert closes when the line is released.', id: 'Penyebabnya masih ada: peringatan ini tertutup saat lini dilepas.' },
   not_supervisor_or_qc: { en: 'A supervisor or QC inspector of this department must sign.', id: 'Harus ditandatangani supervisor atau inspektur QC departemen ini.' },

@@ -94,6 +94,6 @@ describe.skipIf(!BIN)('PostgreSQL restarted under load', () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     cleanups.push(() => client.end());
-    await expectExactlyOnce(async (sql, params) => (await client.query(sql, params)).rows, floor, recorded);
+    await expectExactlyOnce(async (sql, params) => (await client.query(sql, params ? [...params] : undefined)).rows, floor, recorded);
   }, 240_000);
 });

@@ -105,7 +105,7 @@ export async function recordThrough(floor: PushingFloor, minEach: number, faults
   return { recorded, unansweredAtFault };
 }
 
-type Query = <R>(sql: string, params?: unknown[]) => Promise<R[]>;
+type Query = <R extends Record<string, unknown>>(sql: string, params?: readonly unknown[]) => Promise<R[]>;
 
 /** After healing: each station's events on the server once each and applied; pieces counted once; stations equal. */
 export async function expectExactlyOnce(query: Query, floor: PushingFloor, recorded: readonly number[]): Promise<void> {
