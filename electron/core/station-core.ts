@@ -34,9 +34,10 @@ import { decide } from '../../shared/reducer';
 import { RefusalDocument } from '../../shared/refusal';
 import { verificationStatus } from '../../shared/rules/detector';
 import { verifyPin } from '../../shared/security/pin';
+import { STATION_TEXT } from '../../shared/messages/station';
 import { openStationDb, type StationDatabase, type StoredDocument } from '../store/station-db';
 import { openCartonBook, SsccLeaseBook } from '../sync/sscc-lease-book';
-import { commandHandlers, fail, interpretScan, type CommandHost } from './commands';
+import { CommandFailure, commandHandlers, fail, interpretScan, type CommandHost } from './commands';
 import type { CommandHandlers } from './commands/host';
 import type { StationConfig } from './config';
 import { loadOrCreateStationKeys, type StationKeys } from './keys';
@@ -48,6 +49,15 @@ import { writePulledDocuments } from './pulled-documents';
 import { SerialQueue } from './serial-queue';
 
 export { CommandFailure } from './commands';
+
+/** SQLite's "database or disk is full", or the file system's ENOSPC, however the storage wrapped it. */
+export function isDiskFull(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'SQLITE_FULL' || code === 'ENOSPC' || /database or disk is full|no space left on device/i.test(e.message)) return true;
+  }
+  return false;
+}
 
 const SeedFile = z.object({
   documents: z.array(z.object({ kind: z.string().min(1).max(30), id: z.string().min(1).max(100), body: z.record(z.string(), z.unknown()) })),
@@ -267,7 +277,13 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
     if (decision.ok === false) fail('refused', decision.refusal.message, decision.refusal.code);
     if (decision.ok !== true) fail('internal', 'local state is missing documents');
     this.rosterStamps.stamp(event.seq);
-    await this.db.events.insert(event);
+    try {
+      await this.db.events.insert(event);
+    } catch (err) {
+      // SQLite rolled the write back: nothing recorded, the station goes on; the operator must know why.
+      if (isDiskFull(err)) throw new CommandFailure({ code: 'internal', message: 'the station disk is full: nothing was recorded', text: STATION_TEXT.disk_full });
+      throw err;
+    }
     this.lastSeq = event.seq;
     this.local.commitOwn(event, decision.changes);
     for (const l of this.commitListeners) l(event, decision.changes);
