@@ -1,9 +1,13 @@
 import { useEffect } from 'react';
 import { useScreen, useStation, useT } from './context';
+import { AlertsPanel } from './components/AlertsPanel';
 import { CartonLabel } from './components/CartonLabel';
+import { CoreBanner } from './components/CoreBanner';
+import { DetectorPanel } from './components/DetectorPanel';
 import { Attention } from './components/Floor';
 import { Halt } from './components/Halt';
 import { Header } from './components/Header';
+import { IdleLogout } from './components/IdleLogout';
 import { Incoming } from './components/Incoming';
 import { LinePanel } from './components/LinePanel';
 import { Login } from './components/Login';
@@ -31,18 +35,15 @@ export function App() {
     return (
       <main className="boot" aria-busy="true">
         <div className="spinner" role="progressbar" aria-label={t('coreDown')} />
-        <p>{t('coreDown')}</p>
+        <CoreBanner />
       </main>
     );
   }
   return (
     <div className="app">
       <Header />
-      {!connected ? (
-        <div className="banner banner-error" role="alert" data-testid="core-down">
-          {t('coreDown')}
-        </div>
-      ) : null}
+      {!connected ? <CoreBanner /> : null}
+      {view.operator ? <IdleLogout /> : null}
       {offline && connected ? (
         <div className="banner banner-offline" role="status" data-testid="offline-banner">
           {t('offlineBanner')}
@@ -62,6 +63,8 @@ export function App() {
                 <WorkOrders />
               </div>
               <div className="col-side">
+                <DetectorPanel />
+                <AlertsPanel />
                 <LinePanel />
                 {view.station.department !== 'cutting' ? <Incoming /> : null}
                 <Attention />

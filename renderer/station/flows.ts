@@ -80,6 +80,8 @@ const pick = <T extends readonly { value: string }[]>(options: T, value: string 
 };
 
 const output = (title: UiKey, fields: readonly FieldSpec[], build: FormSpec['build']): FormSpec => ({ key: title, title, fields, build });
+/** A form whose test ids and notices keep an older key than its title (screens and tests already name it). */
+const keyed = (key: string, form: FormSpec): FormSpec => ({ ...form, key });
 
 export const DEPARTMENT_FORMS: Record<Department, readonly FormSpec[]> = {
   cutting: [
@@ -145,8 +147,9 @@ export const DEPARTMENT_FORMS: Record<Department, readonly FormSpec[]> = {
       ],
       (wo, lineId, v) => ({ type: 'finishing.step', payload: { workOrderId: wo.id, lineId, step: pick(FINISHING_STEPS, v.step), qty: n(v, 'qty') } }),
     ),
+    // Physical QC (symmetry, dimensions) of pieces that passed the detector.
     output(
-      'inlineQc',
+      'physicalQc',
       [
         { name: 'result', label: 'result', kind: 'choice', options: QC_RESULTS },
         { name: 'qty', label: 'quantity', kind: 'count', min: 1 },
@@ -167,10 +170,13 @@ export const DEPARTMENT_FORMS: Record<Department, readonly FormSpec[]> = {
     ),
   ],
   packing: [
-    output(
+    // Steps 470–490: sorted by the SPK's own destination and ship week.
+    keyed(
       'output',
-      [{ name: 'qty', label: 'quantity', kind: 'count', min: 1 }],
-      (wo, _lineId, v) => ({ type: 'packing.sorted', payload: { workOrderId: wo.id, destination: wo.destination, shipWeek: wo.shipWeek, qty: n(v, 'qty') } }),
+      output('packingSort', [{ name: 'qty', label: 'quantity', kind: 'count', min: 1 }], (wo, _lineId, v) => ({
+        type: 'packing.sorted',
+        payload: { workOrderId: wo.id, destination: wo.destination, shipWeek: wo.shipWeek, qty: n(v, 'qty') },
+      })),
     ),
     output(
       'carton',

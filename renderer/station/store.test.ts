@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CommandName, CommandParams, CommandResult, Topic, TopicData } from '../../shared/api';
 import { REFUSAL_TEXT } from '../../shared/messages/refusals';
 import { STATION_TEXT } from '../../shared/messages/station';
-import { createStationScreen, type StationTransport } from './store';
+import { DEFAULT_IDLE_SECONDS, createStationScreen, type CoreProcessStatus, type StationTransport } from './store';
 
 /** A transport whose calls the test answers by hand (unit test of the store alone). */
 function fakeTransport() {
@@ -93,5 +93,45 @@ describe('station screen store', () => {
     screen.store.setState({ openWorkOrderId: 'MO-2026-0001-PCK' });
     await scan();
     expect(screen.store.getState().scannedCarton).toBe(sscc);
+  });
+
+  it('while the shell restarts the core it says restarting with the next try, and clears once the core runs', () => {
+    const f = fakeTransport();
+    let report: (s: CoreProcessStatus) => void = () => undefined;
+    const transport: StationTransport = {
+      ...f.transport,
+      onCoreStatus: (listener) => {
+        report = listener;
+        return () => undefined;
+      },
+    };
+    let now = 1_000_000;
+    const screen = createStationScreen(transport, null, () => now);
+    expect(screen.store.getState().coreRestart).toBeNull();
+    report({ state: 'restarting', retryInMs: 4_000 });
+    expect(screen.store.getState().coreRestart).toEqual({ retryAt: 1_004_000 });
+    now += 4_000;
+    // Starting again after the wait is still the same restart (the banner says "starting it now").
+    report({ state: 'starting', retryInMs: null });
+    expect(screen.store.getState().coreRestart).toEqual({ retryAt: 1_004_000 });
+    report({ state: 'running', retryInMs: null });
+    expect(screen.store.getState().coreRestart).toBeNull();
+  });
+
+  it('a transport without core status (the kiosk WebSocket) never says restarting', () => {
+    const f = fakeTransport();
+    expect(f.transport.onCoreStatus).toBeUndefined();
+    expect(createStationScreen(f.transport, null).store.getState().coreRestart).toBeNull();
+  });
+
+  it('the idle logout time is a station setting: 10 minutes by default, kept per station, nonsense ignored', () => {
+    const storage = memoryStorage();
+    const f = fakeTransport();
+    const screen = createStationScreen(f.transport, storage);
+    expect(screen.store.getState().idleSeconds).toBe(DEFAULT_IDLE_SECONDS);
+    expect(DEFAULT_IDLE_SECONDS).toBe(600);
+    screen.setIdleSeconds(300);
+    screen.setIdleSeconds(-5);
+    expect(createStationScreen(f.transport, storage).store.getState().idleSeconds).toBe(300);
   });
 });

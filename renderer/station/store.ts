@@ -7,11 +7,22 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Bilingual, CommandName, CommandParams, CommandResult, DeviceHealthView, StationApi, StationView, SyncStatus } from '../../shared/api';
 import { refusalText } from '../../shared/messages/refusals';
+import type { CoreStatus } from '../transport/ipc-wire';
 import { UI, format, type Lang, type UiKey } from './messages';
+
+/** What the screen needs of the core process's state: is it restarting, and when is the next try. */
+export type CoreProcessStatus = Pick<CoreStatus, 'state' | 'retryInMs'>;
 
 /** The one interface the screen speaks: the kiosk WebSocket today, Electron IPC (preload) later. */
 export interface StationTransport extends StationApi {
   onConnection(listener: (connected: boolean) => void): () => void;
+  /** Only where the screen runs the core's process itself (the Electron shell): its state, restarts included. */
+  onCoreStatus?(listener: (status: CoreProcessStatus) => void): () => void;
+}
+
+/** The core process is being started again (Electron shell): the next try is due at `retryAt` (ms since epoch). */
+export interface CoreRestart {
+  retryAt: number;
 }
 
 export interface Notice {
@@ -62,9 +73,28 @@ export interface StationScreenState {
   /** A verified slip scanned here, waiting for its count. */
   scannedSlip: { slip: string; transferId: string; workOrderId: string; quantity: number } | null;
   scannedBadge: string | null;
+  /** Set while the shell restarts the core process (the banner says so instead of "not reachable"). */
+  coreRestart: CoreRestart | null;
+  /** Idle logout: seconds without a touch, key or scan before the operator is logged out (a station setting). */
+  idleSeconds: number;
 }
 
 const LANG_KEY = 'qsf.station.lang';
+const IDLE_KEY = 'qsf.station.idleSeconds';
+/** Ten minutes unless the station is set otherwise. */
+export const DEFAULT_IDLE_SECONDS = 600;
+
+/** Restarting: the next try is due in `retryInMs`; starting again after it: still a restart; running or stopped: none. */
+function coreRestartOf(status: CoreProcessStatus, before: CoreRestart | null, nowMs: number): CoreRestart | null {
+  if (status.state === 'restarting') return { retryAt: nowMs + (status.retryInMs ?? 0) };
+  if (status.state === 'starting') return before;
+  return null;
+}
+
+function savedIdleSeconds(storage: StorageLike | null): number {
+  const saved = Number(storage?.getItem(IDLE_KEY) ?? '');
+  return Number.isInteger(saved) && saved > 0 ? saved : DEFAULT_IDLE_SECONDS;
+}
 
 export function text(key: UiKey, vars?: Record<string, string | number>): Bilingual {
   const t = UI[key];
@@ -76,6 +106,8 @@ export interface StationScreen {
   /** Runs one command; resolves with its result, or undefined when it failed (the notice says why) or was a double tap. */
   run<C extends CommandName>(name: C, params: CommandParams<C>, opts?: { field?: string; ok?: Bilingual }): Promise<CommandResult<C> | undefined>;
   setLang(lang: Lang): void;
+  /** The station's idle logout setting, kept per station like the language. */
+  setIdleSeconds(seconds: number): void;
   submitScan(data: string, symbology?: string | null): Promise<void>;
   dispose(): void;
 }
@@ -96,7 +128,7 @@ function errorNotice(err: unknown, field?: string): Notice {
   return field ? { ...base, field } : base;
 }
 
-export function createStationScreen(transport: StationTransport, storage: StorageLike | null): StationScreen {
+export function createStationScreen(transport: StationTransport, storage: StorageLike | null, now: () => number = Date.now): StationScreen {
   const saved = storage?.getItem(LANG_KEY);
   const store = createStore<StationScreenState>(() => ({
     connected: false,
@@ -113,10 +145,13 @@ export function createStationScreen(transport: StationTransport, storage: Storag
     scannedCarton: null,
     scannedSlip: null,
     scannedBadge: null,
+    coreRestart: null,
+    idleSeconds: savedIdleSeconds(storage),
   }));
   const set = store.setState;
   const unsubs = [
     transport.onConnection((connected) => set({ connected })),
+    transport.onCoreStatus?.((status) => set({ coreRestart: coreRestartOf(status, store.getState().coreRestart, now()) })) ?? (() => undefined),
     transport.subscribe('view', (view) => {
       // Logged out (idle or by hand): nothing of the last operator's work stays on screen.
       const loggedOut = store.getState().view?.operator && !view.operator;
@@ -188,6 +223,11 @@ export function createStationScreen(transport: StationTransport, storage: Storag
     setLang(lang) {
       storage?.setItem(LANG_KEY, lang);
       set({ lang });
+    },
+    setIdleSeconds(seconds) {
+      if (!Number.isInteger(seconds) || seconds <= 0) return;
+      storage?.setItem(IDLE_KEY, String(seconds));
+      set({ idleSeconds: seconds });
     },
     dispose() {
       for (const u of unsubs) u();

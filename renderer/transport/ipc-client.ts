@@ -2,7 +2,8 @@
  * StationApi over the Electron shell's IPC: the second transport behind the screen's one interface (the kiosk
  * WebSocket, ws-client.ts, is the first). The preload (electron/preload) has already parsed every reply with the
  * shared schemas (ipc-wire.ts); this adapter only gives the screen the same shapes the kiosk client gives it: a
- * refused command throws `StationCallError`, `connected` is "the core process is running".
+ * refused command throws `StationCallError`, `connected` is "the core process is running", and `onCoreStatus`
+ * passes on the shell's restarts.
  */
 import type { CommandName, CommandParams, CommandResult, Topic, TopicData } from '../../shared/api';
 import type { StationTransport } from '../station/store';
@@ -21,6 +22,10 @@ export function connectIpc(bridge: QutyBridge): StationTransport {
     },
     onConnection(listener) {
       return bridge.onStatus((status) => listener(status.state === 'running'));
+    },
+    // The shell restarts a core process that died: the screen says "restarting, retrying in N s", not "not reachable".
+    onCoreStatus(listener) {
+      return bridge.onStatus((status) => listener({ state: status.state, retryInMs: status.retryInMs }));
     },
   };
 }

@@ -3,6 +3,7 @@ import type { WorkOrderDoc } from '../../../shared/docs';
 import { choicesOf, initialValues, type FormSpec } from '../flows';
 import { text } from '../store';
 import { useScreen, useStation, useT } from '../context';
+import { FormCard } from './FormCard';
 import { NoticeLine } from './NoticeLine';
 
 /**
@@ -25,15 +26,7 @@ export function ActionForm({ form, wo }: { form: FormSpec; wo: WorkOrderDoc }) {
     }
   };
   return (
-    <form
-      className="card form"
-      data-testid={field}
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
-    >
-      <h3>{t(form.title)}</h3>
+    <FormCard testId={field} title={t(form.title)} onSubmit={() => void submit()}>
       <div className="form-fields">
         {form.fields.map((f) => (
           <label key={f.name} className="field">
@@ -70,6 +63,6 @@ export function ActionForm({ form, wo }: { form: FormSpec; wo: WorkOrderDoc }) {
       <button type="submit" className="btn btn-primary" data-testid={`${field}-submit`} disabled={busy}>
         {t('record')}
       </button>
-    </form>
+    </FormCard>
   );
 }

@@ -3,6 +3,7 @@ import type { WorkOrderDoc } from '../../../shared/docs';
 import { initialValues, type FormSpec } from '../flows';
 import { text } from '../store';
 import { useScreen, useStation, useT } from '../context';
+import { FormCard } from './FormCard';
 import { NoticeLine } from './NoticeLine';
 
 /**
@@ -54,15 +55,7 @@ export function CartonForm({ form, wo }: { form: FormSpec; wo: WorkOrderDoc }) {
   };
 
   return (
-    <form
-      className="card form"
-      data-testid={field}
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
-    >
-      <h3>{t(form.title)}</h3>
+    <FormCard testId={field} title={t(form.title)} onSubmit={() => void submit()}>
       <div className="form-fields">
         <div className="field">
           <span>{t('sscc')}</span>
@@ -98,6 +91,6 @@ export function CartonForm({ form, wo }: { form: FormSpec; wo: WorkOrderDoc }) {
       <button type="submit" className="btn btn-primary" data-testid={`${field}-submit`} disabled={busy}>
         {t('packAndPrint')}
       </button>
-    </form>
+    </FormCard>
   );
 }

@@ -4,6 +4,7 @@ import { text } from '../store';
 import type { UiKey } from '../messages';
 import { UI } from '../messages';
 import { useScreen, useStation, useT } from '../context';
+import { FormCard } from './FormCard';
 import { NoticeLine } from './NoticeLine';
 
 /**
@@ -32,15 +33,7 @@ export function Checklist({ title, titleVars, items, submit, testId, build }: {
     }
   };
   return (
-    <form
-      className="card form"
-      data-testid={testId}
-      onSubmit={(e) => {
-        e.preventDefault();
-        void record();
-      }}
-    >
-      <h3>{t(title, titleVars)}</h3>
+    <FormCard testId={testId} title={t(title, titleVars)} onSubmit={() => void record()}>
       {items.map((k) => (
         <button
           key={k}
@@ -63,6 +56,6 @@ export function Checklist({ title, titleVars, items, submit, testId, build }: {
       <button type="submit" className="btn btn-primary" data-testid={`${testId}-submit`} disabled={busy}>
         {t(submit)}
       </button>
-    </form>
+    </FormCard>
   );
 }

@@ -18,24 +18,13 @@ function AttentionCard<T>({ title, testId, items, itemKey, render }: { title: Ui
   );
 }
 
-/** What needs attention here: open alerts, pieces on hold, events the server refused, QT-09 conflicts. */
+/** What needs attention here besides alerts (AlertsPanel): pieces on hold, events the server refused, QT-09 conflicts. */
 export function Attention() {
   const view = useStation((s) => s.view);
   const { t, lang } = useT();
   if (!view) return null;
   return (
-    <section className="attention" aria-label={t('alerts')}>
-      <AttentionCard
-        title="alerts"
-        testId="alerts"
-        items={view.alerts}
-        itemKey={(a) => a.id}
-        render={(a) => (
-          <span className={`sev-${a.severity}`}>
-            <strong>{a.severity}</strong> {a.message} · {a.status}
-          </span>
-        )}
-      />
+    <section className="attention" aria-label={t('holds')}>
       <AttentionCard title="holds" testId="holds" items={view.holds} itemKey={(h) => h.id} render={(h) => `${h.reason}: ${Object.entries(h.items).map(([wo, q]) => `${wo} ${q}`).join(', ')}`} />
       <AttentionCard
         title="refused"

@@ -3,6 +3,7 @@ import type { WorkOrderDoc } from '../../../shared/docs';
 import { nextPlace } from '../../../shared/master';
 import { readyToSend } from '../../../shared/rules/pipeline';
 import { useScreen, useStation, useT } from '../context';
+import { FormCard } from './FormCard';
 import { NoticeLine } from './NoticeLine';
 
 /** QT-09 LOCK: the pieces leave this SPK in a transfer, and the signed slip prints for the receiver to scan. */
@@ -23,15 +24,7 @@ export function Handover({ wo }: { wo: WorkOrderDoc }) {
     });
   };
   return (
-    <form
-      className="card form"
-      data-testid="handover"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
-    >
-      <h3>{t('handover')}</h3>
+    <FormCard testId="handover" title={t('handover')} onSubmit={() => void submit()}>
       <p>
         {t('produced')}: <strong data-testid="ready-qty">{ready}</strong>
       </p>
@@ -43,6 +36,6 @@ export function Handover({ wo }: { wo: WorkOrderDoc }) {
       <button type="submit" className="btn btn-primary" data-testid="handover-submit" disabled={busy || !qty}>
         {t('lockAndPrint')}
       </button>
-    </form>
+    </FormCard>
   );
 }

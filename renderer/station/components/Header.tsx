@@ -1,18 +1,6 @@
-import { useEffect, useState } from 'react';
 import { DEPARTMENT } from '../messages';
+import { useClock, timeOf as time } from '../clock';
 import { useScreen, useStation, useT } from '../context';
-
-function useClock(): Date {
-  const [now, setNow] = useState(() => new Date());
-  useEffect(() => {
-    const t = setInterval(() => setNow(new Date()), 1000);
-    return () => clearInterval(t);
-  }, []);
-  return now;
-}
-
-const time = (iso: string | Date, lang: 'id' | 'en'): string =>
-  new Date(iso).toLocaleTimeString(lang === 'id' ? 'id-ID' : 'en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 /** Station, line, who is logged in, connectivity (since when), unsent events, devices, clock: never stale. */
 export function Header() {

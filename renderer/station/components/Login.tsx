@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useScreen, useStation, useT } from '../context';
 import { Credentials } from './Credentials';
+import { IdleSetting } from './IdleLogout';
 import { NoticeLine } from './NoticeLine';
 
 /** Badge scan (or typed) + PIN on the keypad. */
@@ -38,6 +39,7 @@ export function Login() {
           {t('login')}
         </button>
       </form>
+      <IdleSetting />
     </main>
   );
 }

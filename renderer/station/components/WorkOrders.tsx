@@ -9,6 +9,8 @@ import { ActionForm } from './ActionForm';
 import { CartonForm } from './CartonForm';
 import { Checklist } from './Checklist';
 import { Handover } from './Handover';
+import { NeedleReport } from './NeedleReport';
+import { ShortClose } from './ShortClose';
 
 /** A card per SPK at this station; opening one (a tap or scanning its SPK) shows its department's forms. */
 export function WorkOrders() {
@@ -29,13 +31,19 @@ export function WorkOrders() {
           <h2>
             {open.id} · {open.articleCode}
           </h2>
+          {open.status === 'closed' ? (
+            <span className="badge" data-testid="wo-closed">
+              {t('orderClosed')}
+            </span>
+          ) : null}
         </div>
         <Progress wo={open} />
         <div className="forms">
           {DEPARTMENT_FORMS[dept].map((f) =>
             numbersCartons(f) ? <CartonForm key={`${open.id}:${f.key}`} form={f} wo={open} /> : <ActionForm key={`${open.id}:${f.key}`} form={f} wo={open} />,
           )}
-          {dept !== 'packing' ? <Handover wo={open} /> : null}
+          {dept !== 'packing' ? <Handover wo={open} /> : <ShortClose wo={open} />}
+          {dept === 'sewing' ? <NeedleReport wo={open} /> : null}
           {CLEARANCE_STEP[dept] !== undefined ? (
             <Checklist
               title="segregation"
