@@ -4,7 +4,7 @@
  * response schemas, so a change that breaks the screen breaks the server's compile too.
  */
 import { z } from 'zod';
-import { ManufacturingOrder } from '../../shared/master';
+import { Department, LineId, ManufacturingOrder, StationId } from '../../shared/master';
 
 /** Who logs in to the dashboard (not the floor roster: operators log in at stations with badge + PIN). */
 export const DashboardRole = z.enum(['admin', 'ppic', 'supervisor', 'qc']);
@@ -239,3 +239,36 @@ export const ArticleRow = z.object({ code: z.string(), name: z.string(), cutPart
 export type ArticleRow = z.infer<typeof ArticleRow>;
 export const ArticleList = z.object({ articles: z.array(ArticleRow) });
 export type ArticleList = z.infer<typeof ArticleList>;
+
+/** A station as the Fleet view shows it: the Floor's status plus app version and device health from its heartbeat. */
+export const FleetStation = StationRow.omit({ lastAppliedSeq: true }).extend({
+  revokedAt: z.string().nullable(),
+  enrolledAt: z.string().nullable(),
+  appVersion: z.string().nullable(),
+  devices: z.array(z.object({ deviceId: z.string(), kind: z.string(), connected: z.boolean(), faults: z.number(), errors: z.number(), message: z.string().nullable() })),
+});
+export type FleetStation = z.infer<typeof FleetStation>;
+
+export const FleetView = z.object({
+  stations: z.array(FleetStation),
+  /** Codes issued and not yet used nor expired (the code itself is never kept). */
+  pendingCodes: z.array(z.object({ stationId: z.string(), department: z.string(), issuedAt: z.string(), expiresAt: z.string() })),
+});
+export type FleetView = z.infer<typeof FleetView>;
+
+/** An admin's request for a station's one-time enrollment code. */
+export const NewStationCode = z.object({
+  stationId: StationId,
+  department: Department,
+  name: z.string().trim().min(1).max(120).optional(),
+  lineId: LineId.optional(),
+  ttlMinutes: z.number().int().min(5).max(7 * 24 * 60).default(24 * 60),
+});
+export type NewStationCode = z.infer<typeof NewStationCode>;
+export type NewStationCodeInput = z.input<typeof NewStationCode>;
+
+/** The code, shown once (the server keeps only its hash). */
+export const IssuedCode = z.object({ stationId: z.string(), department: z.string(), code: z.string(), expiresAt: z.string() });
+export type IssuedCode = z.infer<typeof IssuedCode>;
+
+export const RevokedStation = z.object({ stationId: z.string(), revokedAt: z.string() });

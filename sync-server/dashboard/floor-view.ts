@@ -24,6 +24,23 @@ function parsed<K extends 'workOrder' | 'transfer' | 'line'>(kind: K, rows: { bo
   });
 }
 
+/** A `stations` row (with `last_sync` and `online` computed as below) as the dashboard shows its status. */
+export function stationStatus(s: {
+  id: string; name: string; department: string; line_id: string | null; revoked_at: Date | null; last_sync: Date | null; online: boolean; backlog: number | null; clock_skew_ms: number | null;
+}) {
+  return {
+    id: s.id,
+    name: s.name,
+    department: s.department,
+    lineId: s.line_id,
+    online: s.online,
+    revoked: s.revoked_at !== null,
+    lastSyncAt: s.last_sync ? new Date(s.last_sync).toISOString() : null,
+    backlog: s.backlog,
+    clockSkewMs: s.clock_skew_ms === null ? null : Number(s.clock_skew_ms),
+  };
+}
+
 export async function loadFloorView(q: Queryable): Promise<FloorView> {
   const [stations, woRows, trRows, lineRows] = await Promise.all([
     q.query<{
@@ -71,18 +88,7 @@ export async function loadFloorView(q: Queryable): Promise<FloorView> {
 
   return {
     at: new Date().toISOString(),
-    stations: stations.map((s) => ({
-      id: s.id,
-      name: s.name,
-      department: s.department,
-      lineId: s.line_id,
-      online: s.online,
-      revoked: s.revoked_at !== null,
-      lastSyncAt: s.last_sync ? new Date(s.last_sync).toISOString() : null,
-      backlog: s.backlog,
-      clockSkewMs: s.clock_skew_ms === null ? null : Number(s.clock_skew_ms),
-      lastAppliedSeq: s.last_applied_seq === null ? null : Number(s.last_applied_seq),
-    })),
+    stations: stations.map((s) => ({ ...stationStatus(s), lastAppliedSeq: s.last_applied_seq === null ? null : Number(s.last_applied_seq) })),
     departments: [...byDept.entries()]
       .map(([department, d]) => ({ department, ...d }))
       .sort((a, b) => DEPARTMENT_ORDER.indexOf(a.department) - DEPARTMENT_ORDER.indexOf(b.department)),

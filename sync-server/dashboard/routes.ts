@@ -10,11 +10,12 @@ import { declareAccess, dashboardRoute, sessionOf } from './access';
 import { AccountExists, createAccount, findAccount, listAccounts } from './accounts';
 import { alertsFor, loadAlerts, recordAlertAction, type LoadedAlert } from './alerts';
 import { audit } from './audit';
-import { Account, AccountList, AlertAction, AlertActionBody, AlertsView, ApprovedOrder, ArticleList, ConflictsView, CsvImportBody, ImportResult, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, NewOrderBody, Ok, OrdersView, SessionInfo } from './contract';
+import { Account, AccountList, AlertAction, AlertActionBody, AlertsView, ApprovedOrder, ArticleList, ConflictsView, CsvImportBody, FleetView, ImportResult, IssuedCode, NewStationCode, RevokedStation, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, NewOrderBody, Ok, OrdersView, SessionInfo } from './contract';
 import { MoId } from '../../shared/master';
 import { approveDraft, createDraft, loadOrdersView } from './orders';
 import { importArticles, listArticles } from './articles';
 import { importRoster } from './roster-import';
+import { issueStationCode, loadFleetView, revokeFromDashboard, StationParam } from './fleet';
 import { loadConflictsView } from './conflicts';
 import { loadFloorView } from './floor-view';
 import { ViewCache } from './view-cache';
@@ -223,6 +224,30 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
       },
     });
   }
+
+  dashboardRoute(app, DASHBOARD_ROLES, {
+    method: 'GET',
+    url: '/api/dashboard/fleet',
+    response: FleetView,
+    handler: () => loadFleetView(app.db),
+  });
+
+  dashboardRoute(app, ['admin'], {
+    method: 'POST',
+    url: '/api/dashboard/fleet/enrollment-codes',
+    status: 201,
+    body: NewStationCode,
+    response: IssuedCode,
+    handler: async ({ body, request }) => issueStationCode(app, body, sessionOf(request).account),
+  });
+
+  dashboardRoute(app, ['admin'], {
+    method: 'POST',
+    url: '/api/dashboard/fleet/stations/:id/revoke',
+    params: StationParam,
+    response: RevokedStation,
+    handler: async ({ params, request }) => ({ stationId: params.id, revokedAt: await revokeFromDashboard(app, params.id, sessionOf(request).account) }),
+  });
 
   const liveGuard = declareAccess(app, 'GET', '/api/dashboard/live', { roles: DASHBOARD_ROLES, write: false });
   // No HEAD twin (see replication/stream.ts: a HEAD answer never sends a hijacked stream's headers).

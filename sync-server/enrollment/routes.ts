@@ -1,28 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { StationKeyDoc } from '../../shared/docs';
 import { LineId } from '../../shared/master';
-import { scopeToken, STATION_KEY_KIND, storableText } from '../../shared/sync';
-import { writeDocuments, writeTx, type DocumentWrite } from '../changes';
+import { scopeToken, storableText } from '../../shared/sync';
+import { writeDocuments, writeTx } from '../changes';
 import { HttpError, route } from '../http/route';
-import { REVOKED_CHANNEL } from './revocation';
-import { hashCode, isEd25519PublicKey, newEnrollmentCode, newStationToken, sha256Hex } from './secrets';
+import { hashCode, isEd25519PublicKey, newStationToken, sha256Hex } from './secrets';
+import { defaultLineId, issueEnrollmentCode, revokeStation, stationKeyDoc } from './station-admin';
 
 /** Station and department ids travel in scope tokens, URLs and barcodes: keep them plain. */
 export const stationIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, _ . - (max 64)');
 export const departmentSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, _ - (max 64)');
 const publicKeySchema = z.string().refine(isEd25519PublicKey, 'must be a base64url raw Ed25519 public key (32 bytes)');
-
-/** ST-SEW-1 runs LN-SEW-1 unless the code says otherwise. */
-export function defaultLineId(stationId: string): string {
-  return `LN-${stationId.replace(/^ST-/, '').toUpperCase()}`;
-}
-
-/** The server writes every field of shared's StationKeyDoc (department and revokedAt included). */
-function stationKeyDoc(body: Required<StationKeyDoc>): DocumentWrite {
-  // Every station needs every key to verify transfer slips offline, hence scope 'all'.
-  return { kind: STATION_KEY_KIND, id: body.stationId, body, scope: [scopeToken.all] };
-}
 
 const DAY_MINUTES = 24 * 60;
 
@@ -44,14 +32,9 @@ export function registerEnrollmentRoutes(app: FastifyInstance): void {
     }),
     response: z.object({ code: z.string(), stationId: z.string(), department: z.string(), expiresAt: z.string() }),
     async handler({ body, request }) {
-      const code = newEnrollmentCode();
-      const [row] = await db.query<{ expires_at: Date }>(
-        `INSERT INTO enrollment_codes (code_hash, station_id, department, name, expires_at, line_id)
-         VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5::int), $6) RETURNING expires_at`,
-        [hashCode(code), body.stationId, body.department, body.name ?? null, body.ttlMinutes, body.lineId ?? defaultLineId(body.stationId)],
-      );
+      const { code, expiresAt } = await issueEnrollmentCode(db, body);
       request.log.info({ stationId: body.stationId, department: body.department }, 'enrollment code issued');
-      return { code, stationId: body.stationId, department: body.department, expiresAt: row!.expires_at.toISOString() };
+      return { code, stationId: body.stationId, department: body.department, expiresAt };
     },
   });
 
@@ -105,29 +88,10 @@ export function registerEnrollmentRoutes(app: FastifyInstance): void {
     params: z.object({ id: stationIdSchema }),
     response: z.object({ stationId: z.string(), revokedAt: z.string() }),
     async handler({ params, request }) {
-      const { result } = await writeTx(db, async (q) => {
-        const [row] = await q.query<{ department: string; public_key: string; revoked_at: Date }>(
-          `UPDATE stations SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
-           RETURNING department, public_key, revoked_at`,
-          [params.id],
-        );
-        if (!row) return null;
-        await writeDocuments(q, [
-          stationKeyDoc({
-            stationId: params.id,
-            department: row.department,
-            publicKey: row.public_key,
-            revokedAt: row.revoked_at.toISOString(),
-          }),
-        ]);
-        // Delivered at commit to every instance on this database, which then closes the station's live streams.
-        await q.query('SELECT pg_notify($1, $2)', [REVOKED_CHANNEL, params.id]);
-        return row;
-      });
-      if (!result) throw new HttpError(404, 'not_found', `station ${params.id} not found`);
-      app.revocations.emit(params.id);
+      const revokedAt = await revokeStation(app, params.id);
+      if (revokedAt === null) throw new HttpError(404, 'not_found', `station ${params.id} not found`);
       request.log.warn({ stationId: params.id }, 'station revoked');
-      return { stationId: params.id, revokedAt: result.revoked_at.toISOString() };
+      return { stationId: params.id, revokedAt };
     },
   });
 
