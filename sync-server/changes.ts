@@ -80,6 +80,11 @@ export interface EventInsert {
   refusal?: unknown;
   /** The server's flag on an applied event (floor/clock-bounds.ts); absent or null when none. */
   flag?: unknown;
+  /**
+   * 0 (absent): the event holding its (station, seq). 1, 2, …: an event refused 'seq_conflict', kept beside it (a
+   * station restored from an old copy reused the seq: floor/seq-order.ts, migration 0013).
+   */
+  conflictNo?: number;
 }
 
 export interface AssignVersionsOptions {
@@ -115,8 +120,8 @@ function asEventConflict(err: unknown, inserts: readonly EventInsert[]): EventCo
   const e = err as { code?: unknown; table?: unknown; detail?: unknown };
   if (e.code !== UNIQUE_VIOLATION || e.table !== 'events') return null;
   const detail = typeof e.detail === 'string' ? e.detail : '';
-  // "Key (id)=(<uuid>) already exists." or "Key (station_id, seq)=(<station>, <seq>) already exists."
-  const event = inserts.find((x) => detail.includes(`=(${x.id})`) || detail.includes(`=(${x.stationId}, ${x.seq})`)) ?? null;
+  // "Key (id)=(<uuid>) already exists." or "Key (station_id, seq, conflict_no)=(<station>, <seq>, <n>) already exists."
+  const event = inserts.find((x) => detail.includes(`=(${x.id})`) || detail.includes(`=(${x.stationId}, ${x.seq}, ${x.conflictNo ?? 0})`)) ?? null;
   return new EventConflict(event, detail);
 }
 
@@ -165,13 +170,13 @@ export async function assignVersions(q: Queryable, opts: AssignVersionsOptions =
          UPDATE events SET server_seq = (SELECT first_seq FROM c) + o.rn FROM o WHERE events.id = o.id
          RETURNING 1
        ), ins AS (
-         INSERT INTO events (id, station_id, seq, hlc, operator_id, type, payload, v, status, refusal, flag, server_seq)
+         INSERT INTO events (id, station_id, seq, hlc, operator_id, type, payload, v, status, refusal, flag, conflict_no, server_seq)
          SELECT x.id, x."stationId", x.seq, x.hlc, x."operatorId", x.type, x.payload, x.v, x.status,
-                CASE WHEN x.status = 'refused' THEN x.refusal END, x.flag,
+                CASE WHEN x.status = 'refused' THEN x.refusal END, x.flag, coalesce(x."conflictNo", 0),
                 (SELECT first_seq FROM c) + (SELECT n_pending FROM pending) + x.n
          FROM ROWS FROM (json_to_recordset($3::json)
-           AS (id uuid, "stationId" text, seq bigint, hlc text, "operatorId" text, type text, payload jsonb, v integer, status text, refusal jsonb, flag jsonb))
-           WITH ORDINALITY AS x(id, "stationId", seq, hlc, "operatorId", type, payload, v, status, refusal, flag, n)
+           AS (id uuid, "stationId" text, seq bigint, hlc text, "operatorId" text, type text, payload jsonb, v integer, status text, refusal jsonb, flag jsonb, "conflictNo" smallint))
+           WITH ORDINALITY AS x(id, "stationId", seq, hlc, "operatorId", type, payload, v, status, refusal, flag, "conflictNo", n)
          RETURNING 1
        ), n AS (
          SELECT (SELECT value FROM c) AS version,

@@ -181,15 +181,27 @@ class GroupChanges {
       return { ok: false, error: new PushError(401, STATION_TOKEN_REJECTED, `station ${stationId} is unknown or revoked`) };
     }
     let stored = this.read.stored.get(stationId);
-    if (!stored) this.read.stored.set(stationId, (stored = new Map<number, StoredEvent>()));
+    if (!stored) this.read.stored.set(stationId, (stored = new Map<number, StoredEvent[]>()));
     let p = this.read.progress.get(stationId) ?? 0;
     const verdict = judgeSeqs(stationId, p, stored, item.events);
     if (!verdict.ok) return { ok: false, error: verdict.error };
 
-    const results = [...verdict.duplicates];
+    const results: PushOutcome[] = [];
     let applied = 0;
     let refused = 0;
     let flagged = 0;
+    for (const o of verdict.old) {
+      if ('duplicate' in o) {
+        results.push(o.duplicate);
+        continue;
+      }
+      // Kept beside the event holding its seq, refused; progress does not move (seq-order.ts, SEQ CONFLICTS).
+      const { event: e, conflictNo, refusal } = o.conflict;
+      this.keepRefused(stationId, e, refusal, conflictNo);
+      results.push({ id: e.id, seq: e.seq, status: 'refused', refusal });
+      stored.set(e.seq, [...(stored.get(e.seq) ?? []), { id: e.id, seq: e.seq, status: 'refused', refusal, conflictNo }]);
+      refused++;
+    }
     const receivedAtMs = item.receivedAtMs ?? Date.now();
     for (const e of verdict.fresh) {
       const first = this.decideEvent(item, e, enrolledAtMs, receivedAtMs);
@@ -205,19 +217,25 @@ class GroupChanges {
         for (const doc of d.changes) this.changed.add(this.docs.put(doc));
         applied++;
       } else {
-        this.events.push({ id, stationId, seq, hlc, operatorId, type, payload, v, status: 'refused', refusal: d.refusal });
-        const body: RefusalDocument = { eventId: id, seq, type, code: d.refusal.code, message: d.refusal.message, stationId, hlc };
-        this.refusals.set(id, { kind: REFUSAL_KIND, id, body, scope: [scopeToken.station(stationId)] });
+        this.keepRefused(stationId, e, d.refusal, 0);
         refused++;
       }
       const refusal = d.ok ? null : d.refusal;
       results.push({ id, seq, status: d.ok ? 'applied' : 'refused', refusal, ...withFlag });
-      stored.set(seq, { id, seq, status: d.ok ? 'applied' : 'refused', refusal, ...withFlag });
+      stored.set(seq, [{ id, seq, status: d.ok ? 'applied' : 'refused', refusal, conflictNo: 0, ...withFlag }]);
       p = seq;
     }
     this.read.progress.set(stationId, p);
     this.pushed.set(stationId, { skew: item.clockSkewMs ?? this.pushed.get(stationId)?.skew ?? null });
     return { ok: true, value: { results, lastAppliedSeq: p, applied, refused, flagged } };
+  }
+
+  /** A refused event stored with its reason, and the 'refusal' document that goes back to its station. */
+  private keepRefused(stationId: string, e: PushedEvent, refusal: { code: string; message: string }, conflictNo: number): void {
+    const { id, seq, hlc, operatorId, type, payload, v } = e;
+    this.events.push({ id, stationId, seq, hlc, operatorId, type, payload, v, status: 'refused', refusal, ...(conflictNo > 0 ? { conflictNo } : {}) });
+    const body: RefusalDocument = { eventId: id, seq, type, code: refusal.code, message: refusal.message, stationId, hlc };
+    this.refusals.set(id, { kind: REFUSAL_KIND, id, body, scope: [scopeToken.station(stationId)] });
   }
 
   /**

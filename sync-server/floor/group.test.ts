@@ -197,7 +197,8 @@ describe(`push group commit (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})
     expect(err(1)).toMatchObject({ status: 409, code: 'seq_gap', message: expect.stringContaining(`expected seq ${gapA.seq}`) });
     expect(ok(2).results[0]).toMatchObject({ id: acceptFirst.id, status: 'applied' });
     expect(err(3)).toMatchObject({ status: 401, code: STATION_TOKEN_REJECTED });
-    expect(err(4)).toMatchObject({ status: 409, code: 'seq_conflict' });
+    // Kept refused beside the event holding its seq, not a whole request refused (seq-order.ts, SEQ CONFLICTS).
+    expect(ok(4).results).toEqual([expect.objectContaining({ id: conflict.id, status: 'refused', refusal: expect.objectContaining({ code: 'seq_conflict' }) })]);
     expect(ok(5).results.map((r) => r.status)).toEqual(['applied']);
     expect(ok(5).lastAppliedSeq).toBe(s2b[0]!.seq);
     expect(ok(6).results[0]).toMatchObject({ id: acceptLate.id, status: 'refused', refusal: { code: 'transfer_already_accepted' } });
@@ -209,9 +210,10 @@ describe(`push group commit (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})
     applied(cutter(6), [tooMuch]);
     expected.received += 10;
 
-    // Nothing of the refused requests was stored; the refused event is, with its reason and refusal document.
+    // Nothing of the refused requests was stored; the refused events are, with their reason and refusal document.
     const stored = await server.db.query<{ id: string }>('SELECT id::text AS id FROM events WHERE id = ANY($1::uuid[])', [[gapB.id, conflict.id, fromRevoked.id]]);
-    expect(stored).toEqual([]);
+    expect(stored).toEqual([{ id: conflict.id }]);
+    expect(await doc('refusal', conflict.id)).toMatchObject({ code: 'seq_conflict', stationId: cutter(4) });
     expect(await doc('refusal', tooMuch.id)).toMatchObject({ code: 'exceeds_planned', stationId: cutter(6) });
     expect(await doc('refusal', acceptLate.id)).toMatchObject({ code: 'transfer_already_accepted', stationId: 'ST-EMB-1' });
     expect((await doc<{ receivedQty: number }>('workOrder', W('embroidery')))?.receivedQty).toBe(expected.received);

@@ -44,7 +44,7 @@ const READ_SQL = `
 SELECT
   (SELECT coalesce(json_agg(json_build_array(station_id, last_applied_seq)), '[]'::json)
      FROM station_progress WHERE station_id = ANY($1::text[])) AS progress,
-  (SELECT coalesce(json_agg(json_build_object('stationId', e.station_id, 'id', e.id, 'seq', e.seq, 'status', e.status, 'refusal', e.refusal, 'flag', e.flag)), '[]'::json)
+  (SELECT coalesce(json_agg(json_build_object('stationId', e.station_id, 'id', e.id, 'seq', e.seq, 'status', e.status, 'refusal', e.refusal, 'flag', e.flag, 'conflictNo', e.conflict_no)), '[]'::json)
      FROM unnest($2::text[], $3::bigint[]) AS k(station_id, seq)
      JOIN station_progress p ON p.station_id = k.station_id AND k.seq <= p.last_applied_seq
      JOIN events e ON e.station_id = k.station_id AND e.seq = k.seq) AS stored,
@@ -103,8 +103,8 @@ export interface GroupRead {
   live: ReadonlyMap<string, number>;
   /** Each station's last processed seq (absent: none yet). */
   progress: Map<string, number>;
-  /** Stored events at the asked seqs at or below their station's progress, by station and seq. */
-  stored: Map<string, Map<number, StoredEvent>>;
+  /** Stored events at the asked seqs at or below their station's progress, by station and seq (the one holding it first). */
+  stored: Map<string, Map<number, StoredEvent[]>>;
   /** max(version) of the operator and station documents (0: none), for the MasterCache. */
   masterVersion: number;
   /** The asked documents that exist. */
@@ -113,7 +113,7 @@ export interface GroupRead {
 
 interface ReadRow {
   progress: [string, number][];
-  stored: (StoredEvent & { stationId: string })[];
+  stored: (Omit<StoredEvent, 'conflictNo'> & { stationId: string; conflictNo: number | string })[];
   master_version: number | null;
   docs: DocRow[];
 }
@@ -136,11 +136,15 @@ export async function lockAndReadGroup(
   const reading = q.query<ReadRow & Record<string, unknown>>(READ_SQL, [stationIds, events.map((e) => e.stationId), events.map((e) => e.seq), kinds, ids]);
   const [[locked], [read]] = await inOrder(locking, reading);
   if (!read) throw new Error('group read returned no row');
-  const stored = new Map<string, Map<number, StoredEvent>>();
+  const stored = new Map<string, Map<number, StoredEvent[]>>();
   for (const s of read.stored) {
     let m = stored.get(s.stationId);
     if (!m) stored.set(s.stationId, (m = new Map()));
-    m.set(Number(s.seq), { id: s.id, seq: Number(s.seq), status: s.status, refusal: s.refusal, flag: s.flag ?? null });
+    const seq = Number(s.seq);
+    const at = m.get(seq) ?? [];
+    // A (station, seq) asked twice (two requests of the group) returns its rows twice.
+    if (!at.some((x) => x.id === s.id)) at.push({ id: s.id, seq, status: s.status, refusal: s.refusal, flag: s.flag ?? null, conflictNo: Number(s.conflictNo) });
+    m.set(seq, at.sort((a, b) => a.conflictNo - b.conflictNo));
   }
   return {
     live: new Map((locked?.live ?? []).map(([id, enrolledAtMs]) => [id, Number(enrolledAtMs)])),
