@@ -143,3 +143,19 @@ describe('EventPusher', () => {
     expect(expectedSeq('something else')).toBeUndefined();
   });
 });
+
+describe('event pusher: events at seqs the server already holds', () => {
+  it('a restored station that pulled the server progress first still sends its new events once (the server keeps them)', async () => {
+    const { core, events } = await stationWithEvents(3);
+    // The server holds seqs 1..5 from before the restore; the station has pulled that progress.
+    await core.seedDocuments([{ kind: 'stationProgress', id: 'ST-CUT-1', body: { stationId: 'ST-CUT-1', lastAppliedSeq: 5 } }]);
+    const server = new FakeServer();
+    server.progress = 5;
+    const p = pusher(core, server);
+    await p.handle(rows(events, [1, 2, 3]));
+    expect(server.requests).toEqual([[1, 2, 3]]);
+    // Handed again (a later slice), nothing more is sent: this client pushed them.
+    await p.handle(rows(events, [2]));
+    expect(server.requests).toEqual([[1, 2, 3]]);
+  });
+});

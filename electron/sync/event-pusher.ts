@@ -41,6 +41,10 @@ export class EventPusher {
   /** What the server last said about this station's progress (null until it has answered once). */
   private serverProgress: number | null = null;
   private chain: Promise<unknown> = Promise.resolve();
+  /** The seqs this client has pushed (and had answered) in order since it started. */
+  private sent: { from: number; to: number } | null = null;
+  /** Seqs sent by pushAtOrBelowProgress (few: a restored station's). */
+  private readonly sentBelow = new Set<number>();
   private readonly batchSize: number;
   /** Totals since start (diagnostics, tests). */
   readonly stats = { calls: 0, requests: 0, sent: 0, applied: 0, refused: 0, duplicates: 0, seqGaps: 0 };
@@ -58,7 +62,11 @@ export class EventPusher {
   handle(rows: readonly { newDocumentState: { seq: number } }[]): Promise<never[]> {
     this.stats.calls++;
     const target = rows.reduce((m, r) => Math.max(m, r.newDocumentState.seq), 0);
-    const run = this.chain.then(() => this.pushUpTo(target));
+    const seqs = rows.map((r) => r.newDocumentState.seq);
+    const run = this.chain.then(async () => {
+      await this.pushAtOrBelowProgress(seqs);
+      await this.pushUpTo(target);
+    });
     this.chain = run.catch(() => undefined);
     return run.then(() => []);
   }
@@ -88,14 +96,7 @@ export class EventPusher {
       let res: PushResponse;
       try {
         this.stats.requests++;
-        res = await requestJson(this.opts.fetch, joinUrl(this.opts.serverUrl, '/api/push'), PushResponse, {
-          method: 'POST',
-          token: this.opts.token,
-          // The station's own wall clock, so the server can show its skew (never used for ordering).
-          body: { events, stationTime: this.opts.core.wallClockMs() },
-          signal: this.opts.signal,
-          timeoutMs: this.opts.requestTimeoutMs,
-        });
+        res = await this.post(events);
       } catch (err) {
         const expected = err instanceof SyncHttpError && err.status === 409 && err.code === 'seq_gap' ? expectedSeq(err.message) : undefined;
         if (expected !== undefined && gaps++ < 5) {
@@ -106,19 +107,69 @@ export class EventPusher {
         }
         throw err;
       }
-      this.stats.sent += events.length;
-      for (const r of res.results) {
-        if (r.status === 'applied') this.stats.applied++;
-        else if (r.status === 'refused') this.stats.refused++;
-        else this.stats.duplicates++;
-      }
+      this.count(events.length, res);
       const last = events[events.length - 1]?.seq ?? from;
+      this.sent = { from: Math.min(this.sent?.from ?? from, from), to: Math.max(this.sent?.to ?? last, last) };
       if (res.lastAppliedSeq < last) {
         // Every event of a batch is processed (applied or refused) or the whole batch fails: this is a server bug.
         throw new SyncHttpError(200, 'bad_response', `server processed up to seq ${res.lastAppliedSeq} of a batch ending at ${last}`);
       }
       this.serverProgress = res.lastAppliedSeq;
       this.opts.onPushed(res);
+    }
+  }
+
+  /**
+   * New rows at or below the server's progress: usually the server has them (a re-send after a restart; it answers
+   * duplicates), but a station restored from an old copy records new events at seqs its lost events took, and may
+   * have pulled the server's progress before pushing them. Sent once each, so the server keeps them (refused
+   * `seq_conflict`, docs/sync-protocol.md) instead of the station never pushing them.
+   */
+  private async pushAtOrBelowProgress(rowSeqs: readonly number[]): Promise<void> {
+    // Not those this client has pushed itself (RxDB's slices may arrive after a later slice pushed them).
+    const seqs = new Set(rowSeqs.filter((q) => q <= this.progress && !this.sentBelow.has(q) && !(this.sent && q >= this.sent.from && q <= this.sent.to)));
+    if (seqs.size === 0) return;
+    const lo = Math.min(...seqs);
+    const hi = Math.max(...seqs);
+    const core = this.opts.core;
+    const events = (await core.eventsAfter(lo - 1, hi - lo + 1)).filter((e) => seqs.has(e.seq)).map((e) => envelope(e, core.rosterVersionAt?.(e.seq)));
+    for (let i = 0; i < events.length; i += this.batchSize) {
+      const batch = events.slice(i, i + this.batchSize);
+      this.stats.requests++;
+      let res: PushResponse;
+      try {
+        res = await this.post(batch);
+      } catch (err) {
+        // The server's progress is lower than thought (its database went back): pushUpTo sends them in order.
+        const expected = err instanceof SyncHttpError && err.status === 409 && err.code === 'seq_gap' ? expectedSeq(err.message) : undefined;
+        if (expected === undefined) throw err;
+        this.serverProgress = expected - 1;
+        return;
+      }
+      this.count(batch.length, res);
+      for (const e of batch) this.sentBelow.add(e.seq);
+      this.serverProgress = Math.max(this.progress, res.lastAppliedSeq);
+      this.opts.onPushed(res);
+    }
+  }
+
+  private post(events: readonly (FloorEvent & RosterStamp)[]): Promise<PushResponse> {
+    return requestJson(this.opts.fetch, joinUrl(this.opts.serverUrl, '/api/push'), PushResponse, {
+      method: 'POST',
+      token: this.opts.token,
+      // The station's own wall clock, so the server can show its skew (never used for ordering).
+      body: { events, stationTime: this.opts.core.wallClockMs() },
+      signal: this.opts.signal,
+      timeoutMs: this.opts.requestTimeoutMs,
+    });
+  }
+
+  private count(sent: number, res: PushResponse): void {
+    this.stats.sent += sent;
+    for (const r of res.results) {
+      if (r.status === 'applied') this.stats.applied++;
+      else if (r.status === 'refused') this.stats.refused++;
+      else this.stats.duplicates++;
     }
   }
 
