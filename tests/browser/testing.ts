@@ -17,7 +17,10 @@ import { ensureStationScreen } from '../../renderer/build';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildAppOptions } from '../../sync-server/app';
 import { createTestDb, type TestDb } from '../../sync-server/db/testing';
-import { TEST_ADMIN_TOKEN } from '../../sync-server/testing';
+import { TEST_ADMIN_TOKEN, storedBody } from '../../sync-server/testing';
+import { writeDocuments, writeTx } from '../../sync-server/changes';
+import type { WorkOrderDoc } from '../../shared/docs';
+import { floorDocScope } from '../../shared/sync';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots the README shows, kept as test artifacts. */
@@ -121,6 +124,22 @@ export async function startScreenStation(server: Pick<FloorServer, 'base' | 'adm
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/** Screenshots the README links: docs/screens/<department>-<flow>.png. */
+export async function docsScreenshot(page: Page, department: Department, flow: string): Promise<void> {
+  await page.screenshot({ path: join(process.cwd(), 'docs', 'screens', `${department}-${flow}.png`), fullPage: true });
+}
+
+/**
+ * What the departments before this one already did to a work order (pieces received, stages counted), written on the
+ * server as the office's and the other stations' events would have left it: the station pulls it when it starts.
+ */
+export async function setServerWorkOrder(server: Pick<FloorServer, 'db'>, id: string, patch: Partial<WorkOrderDoc>): Promise<void> {
+  const wo = await storedBody<WorkOrderDoc>(server.db, 'workOrder', id);
+  if (!wo) throw new Error(`no ${id} on the server`);
+  const body = { ...wo, ...patch };
+  await writeTx(server.db, (q) => writeDocuments(q, [{ kind: 'workOrder', id, body, scope: floorDocScope(body) }]));
 }
 
 /**
