@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { AccountsView } from './components/AccountsView';
 import { AlertsView } from './components/AlertsView';
 import { ConflictsView } from './components/ConflictsView';
+import { FleetView } from './components/FleetView';
 import { FloorView } from './components/FloorView';
 import { Header } from './components/Header';
 import { ImportView } from './components/ImportView';
@@ -36,7 +37,7 @@ export function App() {
           {t('live.down')}
         </div>
       ) : null}
-      {view === 'floor' ? <FloorView /> : view === 'orders' ? <OrdersView /> : view === 'alerts' ? <AlertsView /> : view === 'conflicts' ? <ConflictsView /> : view === 'import' ? <ImportView /> : <AccountsView />}
+      {view === 'floor' ? <FloorView /> : view === 'orders' ? <OrdersView /> : view === 'fleet' ? <FleetView /> : view === 'alerts' ? <AlertsView /> : view === 'conflicts' ? <ConflictsView /> : view === 'import' ? <ImportView /> : <AccountsView />}
     </div>
   );
 }

@@ -4,7 +4,7 @@
  * session's CSRF token; the session itself is the httpOnly cookie (same origin), never seen by this code.
  */
 import { z } from 'zod';
-import { Account, AccountList, AlertsView, ApprovedOrder, ArticleList, ConflictsView, ImportResult, CSRF_HEADER, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, type AlertAction, type NewAccountInput, type NewOrderInput } from '../../sync-server/dashboard/contract';
+import { Account, AccountList, AlertsView, ApprovedOrder, ArticleList, ConflictsView, FleetView, ImportResult, IssuedCode, RevokedStation, CSRF_HEADER, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, type AlertAction, type NewAccountInput, type NewOrderInput, type NewStationCodeInput } from '../../sync-server/dashboard/contract';
 
 /** The server's error answer (sync-server/http/route.ts), read leniently: a proxy's error page is no JSON at all. */
 const ErrorAnswer = z.object({
@@ -66,6 +66,9 @@ export const api = {
   approveOrder: (csrf: string, id: string) => call(ApprovedOrder, 'POST', `/api/dashboard/orders/${encodeURIComponent(id)}/approve`, { csrf }),
   articles: () => call(ArticleList, 'GET', '/api/dashboard/articles'),
   importCsv: (csrf: string, what: 'operators' | 'articles', csv: string) => call(ImportResult, 'POST', `/api/dashboard/import/${what}`, { body: { csv }, csrf }),
+  fleet: () => call(FleetView, 'GET', '/api/dashboard/fleet'),
+  issueCode: (csrf: string, body: NewStationCodeInput) => call(IssuedCode, 'POST', '/api/dashboard/fleet/enrollment-codes', { body, csrf }),
+  revokeStation: (csrf: string, id: string) => call(RevokedStation, 'POST', `/api/dashboard/fleet/stations/${encodeURIComponent(id)}/revoke`, { csrf }),
   alertAction: (csrf: string, alertId: string, action: AlertAction, note: string) =>
     call(Ok, 'POST', `/api/dashboard/alerts/${encodeURIComponent(alertId)}/${action}`, { body: { note }, csrf }),
 };

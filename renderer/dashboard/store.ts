@@ -4,12 +4,12 @@
  * a periodic refresh for stations going quiet, or an action), never edited here.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AccountList, AlertAction, AlertsView, ArticleList, ConflictsView, FloorView, NewAccountInput, NewOrderInput, OrdersView, SessionInfo } from '../../sync-server/dashboard/contract';
+import type { AccountList, AlertAction, AlertsView, ArticleList, ConflictsView, FleetView, FloorView, IssuedCode, NewAccountInput, NewOrderInput, NewStationCodeInput, OrdersView, SessionInfo } from '../../sync-server/dashboard/contract';
 import { api, ApiError, openLive } from './api';
 import { UI, type Lang, type UiKey } from './messages';
 
-export type View = 'floor' | 'orders' | 'alerts' | 'conflicts' | 'import' | 'accounts';
-const VIEWS: readonly View[] = ['floor', 'orders', 'alerts', 'conflicts', 'import', 'accounts'];
+export type View = 'floor' | 'orders' | 'fleet' | 'alerts' | 'conflicts' | 'import' | 'accounts';
+const VIEWS: readonly View[] = ['floor', 'orders', 'fleet', 'alerts', 'conflicts', 'import', 'accounts'];
 export type CsvKind = 'operators' | 'articles';
 export interface Notice {
   tone: 'ok' | 'error';
@@ -45,6 +45,9 @@ export interface DashboardState {
   alerts: AlertsView | null;
   conflicts: ConflictsView | null;
   orders: OrdersView | null;
+  fleet: FleetView | null;
+  /** The last enrollment code issued here: shown once, gone when the view changes (the server keeps only its hash). */
+  issuedCode: IssuedCode | null;
   /** The article master (PPIC), read when Orders or Import opens and after an import. */
   articles: ArticleList | null;
   /** Admins only, read when the Accounts view opens. */
@@ -71,6 +74,8 @@ export interface Dashboard {
   createOrder(order: NewOrderInput): Promise<boolean>;
   approveOrder(id: string): Promise<boolean>;
   importCsv(what: CsvKind, csv: string): Promise<boolean>;
+  issueCode(request: NewStationCodeInput): Promise<boolean>;
+  revokeStation(id: string): Promise<boolean>;
 }
 
 export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): Dashboard {
@@ -83,6 +88,8 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     alerts: null,
     conflicts: null,
     orders: null,
+    fleet: null,
+    issuedCode: null,
     articles: null,
     accounts: null,
     live: 'connecting',
@@ -100,7 +107,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     stopLive = null;
     if (timer) clearInterval(timer);
     timer = null;
-    store.setState({ session: null, floor: null, alerts: null, conflicts: null, orders: null, articles: null, accounts: null, loginNotice: notice });
+    store.setState({ session: null, floor: null, alerts: null, conflicts: null, orders: null, fleet: null, issuedCode: null, articles: null, accounts: null, loginNotice: notice });
   };
 
   /** One read at a time; a change during a read reads once more after it. */
@@ -113,8 +120,8 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
       do {
         again = false;
         try {
-          const [floor, alerts, conflicts, orders] = await Promise.all([api.floor(), api.alerts(), api.conflicts(), api.orders()]);
-          store.setState({ floor, alerts, conflicts, orders });
+          const [floor, alerts, conflicts, orders, fleet] = await Promise.all([api.floor(), api.alerts(), api.conflicts(), api.orders(), api.fleet()]);
+          store.setState({ floor, alerts, conflicts, orders, fleet });
         } catch (err) {
           if (err instanceof ApiError && err.status === 401) return loggedOut({ tone: 'error', key: 'sessionEnded' });
           store.setState({ live: 'down' });
@@ -212,7 +219,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     },
     show(view) {
       history.replaceState(null, '', `#${view}`);
-      store.setState({ view, notice: null });
+      store.setState({ view, notice: null, issuedCode: null });
       opened(view);
     },
     act(alertId, action, note) {
@@ -241,6 +248,21 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
         const done = await api.importCsv(csrf, what, csv);
         if (what === 'articles') await readArticles();
         return { tone: 'ok', key: what === 'articles' ? 'importedArticles' : 'importedOperators', vars: { n: done.imported, ids: done.ids.join(', ') } };
+      });
+    },
+    issueCode(request) {
+      return write(async (csrf) => {
+        const issued = await api.issueCode(csrf, request);
+        store.setState({ issuedCode: issued });
+        await refresh();
+        return { tone: 'ok', key: 'codeIssued', vars: { id: issued.stationId } };
+      });
+    },
+    revokeStation(id) {
+      return write(async (csrf) => {
+        await api.revokeStation(csrf, id);
+        await refresh();
+        return { tone: 'ok', key: 'stationRevoked', vars: { id } };
       });
     },
     approveOrder(id) {

@@ -5,10 +5,12 @@
  * detection halt appear with its line, record the dashboard's acknowledgement and investigation, and see it close when
  * the station releases the line; see a refused event under Conflicts with its reason; switch language; axe finds no serious or critical violation on any view.
  * PPIC creates an MO, is refused bad input on the page, approves it and sees its SPK reach the cutting station; imports a
- * roster CSV with one bad row (nothing imported, the row named), then good files. On
+ * roster CSV with one bad row (nothing imported, the row named), then good files; an admin enrolls a station on the Fleet
+ * view (code shown once), sees its heartbeat health and revokes it. On
  * PostgreSQL a second server instance on the same database serves a second dashboard, which sees the same push live.
  * Screenshots go to docs/screens/dashboard-*.png.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -337,6 +339,62 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     await page.getByTestId('order-articleCode').fill('BEAR-40');
     expect(await page.getByTestId('order-part-2').inputValue()).toBe('arm');
     expect(await page.getByTestId('order-part-qty-1').inputValue()).toBe('2');
+    await page.context().close();
+  });
+
+  it('an admin enrolls a station on the Fleet view (code shown once), sees its heartbeat health, and revokes it; in both languages', { timeout: 90_000 }, async () => {
+    const page = await loggedIn(base, 'office');
+    await page.getByTestId('tab-fleet').click();
+    const form = page.getByTestId('enroll-station');
+    await form.getByTestId('enroll-id').fill('packing one');
+    await form.getByTestId('enroll-go').click();
+    await expect.poll(() => page.getByTestId('issue-stationId').textContent()).toMatch(/^ID stasiun: seperti ST-SEW-1 \(/);
+    expect(await page.getByTestId('issued-code').count()).toBe(0);
+
+    await form.getByTestId('enroll-id').fill('ST-PCK-1');
+    await form.getByTestId('enroll-department').selectOption('packing');
+    await form.getByTestId('enroll-name').fill('Packing 1');
+    await form.getByTestId('enroll-go').click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toBe('Kode untuk ST-PCK-1 dibuat.');
+    const code = (await page.getByTestId('issued-code').textContent()) ?? '';
+    expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    await expect.poll(() => page.getByTestId('pending-codes').textContent()).toContain('ST-PCK-1');
+
+    // The station enrolls with the code and reports its health.
+    const jwk = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+    const enrolled = await app.inject({ method: 'POST', url: '/api/enroll', payload: { code, stationId: 'ST-PCK-1', publicKey: jwk.x } });
+    expect(enrolled.statusCode, enrolled.body).toBe(200);
+    const auth = { authorization: `Bearer ${enrolled.json<{ token: string }>().token}` };
+    const beat = () => app.inject({ method: 'POST', url: '/api/heartbeat', headers: auth, payload: { stationTime: Date.now(), backlog: 4, appVersion: '0.9.1', devices: [{ deviceId: 'SC01', kind: 'scanner', connected: false, lastFrameAt: null, faults: 0, errors: 1, reconnects: 3, message: null }] } });
+    expect((await beat()).statusCode).toBe(200);
+    // A code is shown once: a reload does not bring it back.
+    await page.reload();
+    await page.getByTestId('fleet-ST-PCK-1').waitFor();
+    expect(await page.getByTestId('issued-code').count()).toBe(0);
+    const row = page.getByTestId('fleet-ST-PCK-1');
+    expect(await row.textContent()).toContain('0.9.1');
+    expect(await page.getByTestId('fleet-devices-ST-PCK-1').textContent()).toContain('SC01: terputus');
+    expect(await page.getByTestId('fleet-status-ST-PCK-1').textContent()).toContain('Daring');
+
+    await page.getByTestId('lang').click();
+    await expect.poll(() => page.getByTestId('fleet-devices-ST-PCK-1').textContent()).toContain('SC01: disconnected');
+    await expectAccessible(page);
+    await screenshot(page, 'fleet');
+    await page.getByTestId('revoke-ST-PCK-1').click();
+    await page.getByTestId('revoke-confirm-ST-PCK-1').click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toBe('Station ST-PCK-1 revoked: its token is refused from now on.');
+    await expect.poll(() => page.getByTestId('fleet-status-ST-PCK-1').textContent()).toContain('Revoked');
+    expect((await beat()).statusCode).toBe(401);
+    const audited = await db.db.query<{ action: string }>("SELECT action FROM dashboard_audit WHERE target = 'ST-PCK-1' AND account_id = 'office' ORDER BY id");
+    expect(audited.map((a) => a.action)).toEqual(['station.code_issued', 'station.revoked']);
+
+    // A supervisor sees the fleet, without enrolling or revoking.
+    const supervisor = await loggedIn(base);
+    await supervisor.getByTestId('tab-fleet').click();
+    await supervisor.getByTestId('fleet-ST-PCK-1').waitFor();
+    expect(await supervisor.getByTestId('enroll-station').count()).toBe(0);
+    expect(await supervisor.getByTestId('revoke-ST-CUT-1').count()).toBe(0);
+    await supervisor.context().close();
     await page.context().close();
   });
 

@@ -4,17 +4,17 @@ import type { Department } from '../../../shared/master';
 import { DEPARTMENT } from '../messages';
 import { useDash, useDashboard, useT } from '../context';
 import { Notice } from './Notice';
+import { DepartmentOptions } from './DepartmentOptions';
 import { RowHead, TableCard } from './TableCard';
 
 /** One empty list for every selector (a new [] per call would re-render forever). */
 const NONE: readonly never[] = [];
-const DEPARTMENTS = Object.keys(DEPARTMENT) as Department[];
 const EMPTY: NewAccountInput = { id: '', name: '', role: 'supervisor', department: 'sewing', password: '' };
 
 function NewAccount() {
   const dashboard = useDashboard();
   const busy = useDash((s) => s.busy);
-  const { t, tb } = useT();
+  const { t } = useT();
   const [draft, setDraft] = useState<NewAccountInput>(EMPTY);
   const set = (patch: Partial<NewAccountInput>) => setDraft((d) => ({ ...d, ...patch }));
   const submit = (e: FormEvent) => {
@@ -54,11 +54,7 @@ function NewAccount() {
             onChange={(e) => set({ department: e.target.value === '' ? null : (e.target.value as Department) })}
           >
             <option value="">{draft.role === 'qc' ? t('allDepartments') : t('none')}</option>
-            {DEPARTMENTS.map((d) => (
-              <option key={d} value={d}>
-                {tb(DEPARTMENT[d])}
-              </option>
-            ))}
+            <DepartmentOptions />
           </select>
         </label>
         <label className="field">
