@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workOrderIdFor } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
 import { TEST_PIN } from '../../electron/core/testing';
+import { socatAvailable } from '../../electron/hardware/simulator';
 import {
+  attachSimulatedDetector,
   docsScreenshot,
   launchChromium,
   loginOnScreen,
@@ -20,7 +22,11 @@ import {
   startScreenStation,
   type FloorServer,
   type ScreenStation,
+  type SimulatedDetector,
 } from './testing';
+
+const hasSocat = socatAvailable();
+if (!hasSocat) console.warn('finishing detector panel browser test SKIPPED: socat is not installed (apt-get install socat)');
 
 const SEWN = mo(41, { route: 'R2', quantity: 20 });
 const SEW_WO = workOrderIdFor(SEWN.id, 'sewing');
@@ -28,32 +34,43 @@ const SEW_WO = workOrderIdFor(SEWN.id, 'sewing');
 const TO_SORT = mo(42, { route: 'R2', quantity: 10 });
 const TO_COMPLETE = mo(43, { route: 'R2', quantity: 10 });
 const TO_SHORT_CLOSE = mo(44, { route: 'R2', quantity: 12 });
+/** Finishing: groomed pieces through the detector, physical QC and FG conversion. */
+const FINISHED = mo(45, { route: 'R2', quantity: 10 });
+const FIN_WO = workOrderIdFor(FINISHED.id, 'finishing');
 const pck = (order: { id: string }) => workOrderIdFor(order.id, 'packing');
 
 let server: FloorServer;
 let browser: Browser;
 let sewing: ScreenStation;
 let packing: ScreenStation;
+let finishing: ScreenStation;
+let detector: SimulatedDetector | undefined;
 
 beforeAll(async () => {
   server = await startFloorServer();
   await server.adminPost('/api/operators', { id: 'OP-SEW1', name: 'Dewi (sewing)', roles: ['operator'], departments: ['sewing'], pin: TEST_PIN });
   await server.adminPost('/api/operators', { id: 'OP-SEWSV', name: 'Budi (sewing supervisor)', roles: ['supervisor'], departments: ['sewing'], pin: TEST_PIN });
+  await server.adminPost('/api/operators', { id: 'OP-FIN1', name: 'Wati (finishing)', roles: ['operator'], departments: ['finishing'], pin: TEST_PIN });
   await server.adminPost('/api/operators', { id: 'OP-PCK1', name: 'Rina (packing)', roles: ['operator'], departments: ['packing'], pin: TEST_PIN });
   await server.adminPost('/api/operators', { id: 'OP-PCKSV', name: 'Agus (packing supervisor)', roles: ['supervisor'], departments: ['packing'], pin: TEST_PIN });
-  for (const order of [SEWN, TO_SORT, TO_COMPLETE, TO_SHORT_CLOSE]) await server.adminPost('/api/manufacturing-orders', order);
+  for (const order of [SEWN, TO_SORT, TO_COMPLETE, TO_SHORT_CLOSE, FINISHED]) await server.adminPost('/api/manufacturing-orders', order);
   await setServerWorkOrder(server, SEW_WO, { status: 'received', receivedQty: 20 });
   await setServerWorkOrder(server, pck(TO_SORT), { status: 'received', receivedQty: 10 });
   await setServerWorkOrder(server, pck(TO_COMPLETE), { status: 'received', receivedQty: 10, stageQty: { sorted: 10, packed: 10 } });
   await setServerWorkOrder(server, pck(TO_SHORT_CLOSE), { status: 'received', receivedQty: 8, stageQty: { sorted: 8, packed: 8 }, finalInspection: 'pass' });
+  await setServerWorkOrder(server, FIN_WO, { status: 'received', receivedQty: 10, stageQty: { stuffing: 10, closing: 10, grooming: 10 } });
   sewing = await startScreenStation(server, 'sewing');
   packing = await startScreenStation(server, 'packing');
-  await Promise.all([sewing.sync.awaitInSync(20_000), packing.sync.awaitInSync(20_000)]);
+  finishing = await startScreenStation(server, 'finishing');
+  await Promise.all([sewing.sync.awaitInSync(20_000), packing.sync.awaitInSync(20_000), finishing.sync.awaitInSync(20_000)]);
+  if (hasSocat) detector = await attachSimulatedDetector(finishing.core);
   browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
+  await detector?.close();
+  await finishing?.stop();
   await sewing?.stop();
   await packing?.stop();
   await server?.close();
@@ -214,5 +231,63 @@ describe('station flows', () => {
     await expect.poll(() => page.getByTestId('operator-name').textContent(), { timeout: 15_000 }).toMatch(/belum ada yang masuk|nobody logged in/);
     expect(packing.core.view().operator).toBeNull();
     await page.context().close();
+  });
+
+  it.skipIf(!hasSocat)('finishing (English): the detector panel follows a verification started at the station, counts passes; physical QC, FG conversion and the line clearance (step 380)', { timeout: 120_000 }, async () => {
+    if (!detector) throw new Error('no detector');
+    const fin = await openScreen(finishing);
+    await fin.getByTestId('lang').click();
+    await logIn(fin, 'B:OP-FIN1', 'Wati (finishing)');
+    await fin.getByTestId('detector').waitFor();
+    await fin.getByTestId(`wo-card-${FIN_WO}`).click();
+    // The SPK enters the line (segregation acknowledged): a new lot, the detector is due.
+    await fin.getByTestId('segregation-check.segregated').click();
+    await fin.getByTestId('segregation-submit').click();
+    await fin.getByTestId('notice-segregation').getByText('Recorded').waitFor();
+    await expect.poll(() => fin.getByTestId('verification-status').getAttribute('data-status')).toBe('due');
+    expect(await fin.getByTestId('verification-last').textContent()).toBe('never');
+
+    await fin.getByTestId('trigger-lot_start').click();
+    await fin.getByTestId('verification-start').click();
+    await fin.getByTestId('notice-verification').getByText(/Detector in test mode: run the certified test pieces \(Fe, Non-Fe, Stainless\)/).waitFor();
+    await expect.poll(() => fin.getByTestId('run-metals').textContent()).toBe('waiting for the first test piece');
+    await detector.send({ kind: 'verification', metal: 'fe', sizeMm: 1.0, pieceId: 'TP-FE-10', result: 'pass' });
+    await expect.poll(() => fin.getByTestId('run-metals').textContent()).toBe('Fe (1/3)');
+    await docsScreenshot(fin, 'finishing', 'detector-run');
+    expect(await seriousA11yViolations(fin)).toEqual([]);
+    await detector.send({ kind: 'verification', metal: 'nonfe', sizeMm: 1.5, pieceId: 'TP-NFE-15', result: 'pass' }, { kind: 'verification', metal: 'stainless', sizeMm: 2.0, pieceId: 'TP-SS-20', result: 'pass' });
+    await expect.poll(() => fin.getByTestId('verification-status').getAttribute('data-status')).toBe('ok');
+    expect(await fin.getByTestId('verification-run').count()).toBe(0);
+    expect(await fin.getByTestId('verification-last').textContent()).not.toBe('never');
+    expect(finishing.core.state.line['LN-FIN-1']?.verification.lastPassEventId).toBeTruthy();
+
+    await detector.send({ kind: 'pass' }, { kind: 'pass' }, { kind: 'pass' });
+    await expect.poll(() => fin.getByTestId('pieces-passed').textContent()).toBe('3');
+    expect(await fin.getByTestId('rejects').textContent()).toBe('0');
+    await docsScreenshot(fin, 'finishing', 'detector');
+
+    await fin.getByTestId('form-physicalQc-result-pass').click();
+    await fin.getByTestId('form-physicalQc-qty').fill('3');
+    await fin.getByTestId('form-physicalQc-submit').click();
+    await fin.getByTestId('notice-form-physicalQc').getByText('Recorded').waitFor();
+    // Only pieces that passed the detector become finished goods: 4 is refused next to the form, 3 recorded.
+    await fin.getByTestId('form-fgConversion-qty').fill('4');
+    await fin.getByTestId('form-fgConversion-submit').click();
+    await fin.getByTestId('notice-form-fgConversion').waitFor();
+    expect(await fin.getByTestId('notice-form-fgConversion').getAttribute('class')).toContain('notice-error');
+    await fin.getByTestId('form-fgConversion-qty').fill('3');
+    await fin.getByTestId('form-fgConversion-submit').click();
+    await fin.getByTestId('notice-form-fgConversion').getByText('Recorded').waitFor();
+    await expect.poll(() => fin.getByTestId('stage-converted').textContent()).toBe('3');
+    await docsScreenshot(fin, 'finishing', 'fg-conversion');
+
+    await fin.getByTestId('clearance-check.previousArticle').click();
+    await fin.getByTestId('clearance-check.labels').click();
+    await fin.getByTestId('clearance-check.binsEmpty').click();
+    await fin.getByRole('heading', { name: 'Line clearance (step 380)' }).waitFor();
+    await fin.getByTestId('clearance-submit').click();
+    await expect.poll(() => fin.getByTestId('line-panel').textContent()).toContain('The line is clear.');
+    expect(finishing.core.state.line['LN-FIN-1']?.lastClearance?.step).toBe(380);
+    await fin.context().close();
   });
 });

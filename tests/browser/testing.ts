@@ -12,6 +12,9 @@ import { PLACE_CODE } from '../../shared/master';
 import { StationCore } from '../../electron/core/station-core';
 import { stationConfig, tempDir } from '../../electron/core/testing';
 import { startKioskServer } from '../../electron/kiosk/server';
+import { startHardwareBridge, type HardwareBridge } from '../../electron/hardware/bridge';
+import { FramedDetectorSimulator, openPortSink, openPtyPair, type ByteSink, type PtyPair } from '../../electron/hardware/simulator';
+import { until } from '../../electron/hardware/testing/bridge';
 import { startSync, type SyncClient } from '../../electron/sync';
 import { ensureStationScreen } from '../../renderer/build';
 import type { FastifyInstance } from 'fastify';
@@ -168,4 +171,34 @@ export async function seriousA11yViolations(page: Page): Promise<string[]> {
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** A framed metal detector (MD01) simulated into a pty pair (socat) and read by a hardware bridge of `core`. */
+export interface SimulatedDetector {
+  sim: FramedDetectorSimulator;
+  /** Writes what the detector sends, in order. */
+  send(...events: Parameters<FramedDetectorSimulator['encode']>[0][]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function attachSimulatedDetector(core: StationCore): Promise<SimulatedDetector> {
+  const tmp = tempDir('qsf-screen-md-');
+  const link = join(tmp.dir, 'md1');
+  const pair: PtyPair = await openPtyPair({ linkA: link });
+  const bridge: HardwareBridge = startHardwareBridge(core, [{ driver: 'framed-detector', deviceId: 'MD01', path: link }], { backoff: { initialMs: 20, maxMs: 100 }, checkIntervalMs: 3_600_000 });
+  await until(() => bridge.health()[0]?.connected === true, 5000, 'detector connected');
+  const sink: ByteSink = await openPortSink(pair.b);
+  const sim = new FramedDetectorSimulator('MD01');
+  return {
+    sim,
+    async send(...events) {
+      for (const e of events) await sink.write(sim.encode(e));
+    },
+    async close() {
+      await sink.close();
+      await bridge.stop();
+      await pair.close();
+      tmp.cleanup();
+    },
+  };
 }
