@@ -258,6 +258,8 @@ describe('station flows', () => {
     await detector.send({ kind: 'verification', metal: 'nonfe', sizeMm: 1.5, pieceId: 'TP-NFE-15', result: 'pass' }, { kind: 'verification', metal: 'stainless', sizeMm: 2.0, pieceId: 'TP-SS-20', result: 'pass' });
     await expect.poll(() => fin.getByTestId('verification-status').getAttribute('data-status')).toBe('ok');
     expect(await fin.getByTestId('verification-run').count()).toBe(0);
+    // "Run the test pieces" no longer stands once the run is over.
+    await fin.getByTestId('notice-verification').waitFor({ state: 'detached' });
     expect(await fin.getByTestId('verification-last').textContent()).not.toBe('never');
     expect(finishing.core.state.line['LN-FIN-1']?.verification.lastPassEventId).toBeTruthy();
 

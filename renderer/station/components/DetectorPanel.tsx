@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Bilingual, VerificationRunView } from '../../../shared/api';
 import { VerificationTrigger, type TestMetal } from '../../../shared/events';
 import { timeOf } from '../clock';
@@ -15,6 +15,7 @@ export function DetectorPanel() {
   const verification = useStation((s) => s.view?.verification ?? null);
   const line = useStation((s) => s.view?.line ?? null);
   const { t, lang } = useT();
+  useEndOfRun(verification?.running.length ?? 0);
   if (!verification) return null;
   const passed = Object.values(line?.sinceLastPass ?? {}).reduce((sum, n) => sum + n, 0);
   return (
@@ -40,6 +41,18 @@ export function DetectorPanel() {
       <StartVerification />
     </section>
   );
+}
+
+/** Once the runs being collected are over, "run the test pieces" no longer stands: its notice goes. */
+function useEndOfRun(running: number): void {
+  const screen = useScreen();
+  const before = useRef(running);
+  useEffect(() => {
+    const ended = before.current > 0 && running === 0;
+    before.current = running;
+    const notice = screen.store.getState().notice;
+    if (ended && notice?.field === 'verification' && notice.tone === 'info') screen.store.setState({ notice: null });
+  }, [running, screen]);
 }
 
 function metalsIn(metals: readonly TestMetal[], lang: Lang): string {
