@@ -44,7 +44,7 @@ export function NeedleReport({ wo }: { wo: WorkOrderDoc }) {
         <input data-testid="needle-machine" value={machineId} onChange={(e) => setMachineId(e.target.value)} autoComplete="off" />
       </label>
       <YesNo label="allFragmentsFound" value={allFound} onChange={setAllFound} testId="needle-fragments" />
-      {allFound === false ? <p className="warn">{t('needleQuarantine')}</p> : null}
+      {allFound === false ? <p className="warn" data-testid="needle-quarantine-hint">{t('needleQuarantine')}</p> : null}
       <YesNo label="needleExchanged" value={exchanged} onChange={setExchanged} testId="needle-exchanged" />
       <label className="field">
         <span>{t('piecesInProcess')}</span>
