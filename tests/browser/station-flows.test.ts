@@ -127,6 +127,8 @@ describe('station flows', () => {
     expect(sewing.core.lastSequence).toBe(before + 1);
     const needle = Object.values(sewing.core.state.hold).find((h) => h.reason === 'needle_fragments_missing');
     expect(needle?.items).toEqual({ [SEW_WO]: 5 });
+    // Pieces on hold are not ready to hand over; nothing is shown below zero.
+    await expect.poll(() => sew.getByTestId('ready').textContent()).toBe('0');
     await docsScreenshot(sew, 'sewing', 'needle');
     expect(await seriousA11yViolations(sew)).toEqual([]);
 

@@ -104,7 +104,7 @@ function Progress({ wo }: { wo: WorkOrderDoc }) {
           </span>
         ))}
         <span>
-          {t('produced')} <strong data-testid="ready">{readyToSend(wo)}</strong>
+          {t('produced')} <strong data-testid="ready">{Math.max(0, readyToSend(wo))}</strong>
         </span>
         <span>
           {t('sent')} <strong>{wo.sentQty}</strong>
