@@ -244,14 +244,16 @@ class GroupChanges {
    */
   private decideEvent(item: PushItem, e: PushedEvent, enrolledAtMs: number, receivedAtMs: number): Decided | Needing {
     if (isUnparsed(e)) return { d: { ok: false, refusal: makeRefusal('invalid_event', e.parseError) }, flag: null };
-    const clock = judgeClock(e, enrolledAtMs, receivedAtMs);
+    // The roster stamp travels beside the event, never in it (a parked event must equal the station's own copy).
+    const { rosterVersion, ...bare } = e;
+    const clock = judgeClock(bare, enrolledAtMs, receivedAtMs);
     if (!clock.ok) return { d: { ok: false, refusal: clock.refusal }, flag: null };
     const untrusted = item.untrustedSlips?.get(e.id);
     if (untrusted) return { d: { ok: false, refusal: untrusted }, flag: clock.flag };
     const event = clock.decideAs;
     const d = this.decide(this.docs, event, this.master, { recorded: true });
     if (d.ok === true) return { d, flag: clock.flag };
-    if (d.ok === 'need' || refusedByRoster(d, e.rosterVersion)) return { d, flag: clock.flag, event, ...(e.rosterVersion === undefined ? {} : { rosterVersion: e.rosterVersion }) };
+    if (d.ok === 'need' || refusedByRoster(d, rosterVersion)) return { d, flag: clock.flag, event, ...(rosterVersion === undefined ? {} : { rosterVersion }) };
     return { d, flag: clock.flag };
   }
 
