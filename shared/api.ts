@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { AlertDoc, ConflictDoc, HoldDoc, LineDoc, TransferDoc, WorkOrderDoc } from './docs';
 import { Sscc } from './barcode/gs1';
-import { ActionSchema, PartsCounted, TestMetal, VerificationTrigger, type Action } from './events';
+import { ActionSchema, LogoutReason, PartsCounted, TestMetal, VerificationTrigger, type Action } from './events';
 import { Uuid } from './ids';
 import { Count, Department, OperatorId, Quantity, Role, WorkOrderId } from './master';
 import type { RefusalCode } from './refusal';
@@ -29,8 +29,14 @@ export type SessionInfo = z.infer<typeof SessionInfo>;
 export const COMMANDS = {
   /** Badge + PIN, checked offline against the roster; `ack`: the recorded operator.login (like every recorded event). */
   'session.login': { params: z.object({ badge: Badge, pin: PinText }), result: SessionInfo.extend({ ack: Ack }) },
-  /** `ack`: the recorded operator.logout; null when nobody was logged in (nothing recorded). */
-  'session.logout': { params: z.object({}), result: z.object({ ok: z.literal(true), ack: Ack.nullable() }) },
+  /**
+   * `ack`: the recorded operator.logout; null when nobody was logged in (nothing recorded). `reason`: `timeout` for
+   * the screen's idle logout (default `manual`). The operator's running labour clocks are paused first, by the core.
+   */
+  'session.logout': {
+    params: z.object({ reason: LogoutReason.extract(['manual', 'timeout']).optional() }),
+    result: z.object({ ok: z.literal(true), ack: Ack.nullable() }),
+  },
   /**
    * Any station action from the event catalogue. `eventId` makes a retry idempotent: the same id answers with the
    * original acknowledgement instead of recording twice.
@@ -71,6 +77,8 @@ export const COMMANDS = {
     params: SupervisorCredential.extend({
       holdId: Uuid,
       results: z.array(z.object({ workOrderId: WorkOrderId, passedQty: Count, rejectedQty: Count })).min(1).max(200),
+      /** What the re-inspection found and what was done. */
+      note: z.string().trim().min(3).max(500).optional(),
       eventId: Uuid.optional(),
     }),
     result: Ack,

@@ -123,7 +123,7 @@ const SAMPLES: { [T in EventType]: PayloadOf<T> } = {
     disposition: 'metal_found',
     correctiveAction: 'fragment removed, piece destroyed',
   },
-  'hold.released': { holdId: HOLD_ID, supervisorId: 'OP-FINSV', results: [{ workOrderId: FIN, passedQty: 25, rejectedQty: 5 }] },
+  'hold.released': { holdId: HOLD_ID, supervisorId: 'OP-FINSV', results: [{ workOrderId: FIN, passedQty: 25, rejectedQty: 5 }], note: 'rescanned: 5 rejected, scrapped' },
   'needle.broken': {
     lineId: 'LN-SEW-1',
     machineId: 'SM-07',
@@ -158,6 +158,8 @@ const OPTIONAL: Partial<Record<EventType, readonly string[]>> = {
   'md.verification': ['requiredMetals'],
   /** An operator acknowledging an alert need not say anything. */
   'alert.acknowledged': ['note'],
+  /** Releases recorded before the station asked for a note stay readable. */
+  'hold.released': ['note'],
 };
 
 type Json = Record<string, unknown>;
@@ -418,6 +420,14 @@ describe('hard cases', () => {
     expectRejectedAt(parseEvent(withPayloadField('spk.closed', 'department', 'subcon')), 'payload.department');
     expectRejectedAt(parseEvent(withPayloadField('line.released', 'disposition', 'ignored')), 'payload.disposition');
     expectRejectedAt(parseEvent(withPayloadField('operator.login', 'method', 'password')), 'payload.method');
+    expectRejectedAt(parseEvent(withPayloadField('operator.logout', 'reason', 'idle')), 'payload.reason');
+    expectRejectedAt(parseEvent(withPayloadField('labour.paused', 'reason', 'lunch')), 'payload.reason');
+  });
+
+  it('a labour clock paused by a logout, an idle logout and a hold release note parse; a note of one letter does not', () => {
+    expect(parseEvent(withPayloadField('labour.paused', 'reason', 'logout')).ok).toBe(true);
+    expect(parseEvent(withPayloadField('operator.logout', 'reason', 'timeout')).ok).toBe(true);
+    expectRejectedAt(parseEvent(withPayloadField('hold.released', 'note', 'x')), 'payload.note');
   });
 
   it('detector fields are range-checked, naming the field', () => {

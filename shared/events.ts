@@ -23,8 +23,15 @@ import { HlcTimestamp, hlcWallTime } from './hlc';
 import { Uuid } from './ids';
 
 const Reason = z.string().trim().min(3, 'give a reason (at least 3 characters)').max(500);
-/** Why an operator stops the clock on an SPK for a while. */
-export const LabourPauseReason = z.enum(['break', 'material', 'machine', 'meeting', 'other']);
+/**
+ * Why an operator stops the clock on an SPK for a while. `logout`: the station core paused it because its operator
+ * logged out (by hand or idle), never chosen on screen.
+ */
+export const LabourPauseReason = z.enum(['break', 'material', 'machine', 'meeting', 'other', 'logout']);
+export type LabourPauseReason = z.infer<typeof LabourPauseReason>;
+/** Why an operator's session ended: `timeout` is the idle logout (the screen's or the core's own). */
+export const LogoutReason = z.enum(['manual', 'timeout', 'shift_end']);
+export type LogoutReason = z.infer<typeof LogoutReason>;
 const Checklist = z
   .array(z.object({ item: z.string().min(1).max(120), ok: z.boolean() }))
   .min(1, 'the checklist needs at least one item');
@@ -69,7 +76,7 @@ export type SlipCopy = z.infer<typeof SlipCopy>;
 /** One payload schema per station action. The key is the event `type`. */
 export const PAYLOADS = {
   'operator.login': z.object({ method: z.enum(['badge_pin']) }),
-  'operator.logout': z.object({ reason: z.enum(['manual', 'timeout', 'shift_end']) }),
+  'operator.logout': z.object({ reason: LogoutReason }),
   'spk.received': z.object({ workOrderId: WorkOrderId }),
   'material.allocated': z.object({
     workOrderId: WorkOrderId,
@@ -213,6 +220,8 @@ export const PAYLOADS = {
     holdId: Uuid,
     supervisorId: OperatorId,
     results: z.array(z.object({ workOrderId: WorkOrderId, passedQty: Count, rejectedQty: Count })).min(1).max(200),
+    /** What the re-inspection found and what was done (absent on releases recorded before the station asked for it). */
+    note: Reason.optional(),
   }),
   'needle.broken': z.object({
     lineId: LineId,

@@ -5,8 +5,8 @@ import { newWorkOrderDoc } from '../../shared/docs';
 import { fanOut, workOrderIdFor } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
 import { PIN_GUARD_FILE } from './pin-guard';
-import { CommandFailure, StationCore } from './station-core';
-import { TEST_PIN, badgeOf, openTestStation, rosterDocuments, stationConfig, tempDir } from './testing';
+import { StationCore } from './station-core';
+import { TEST_PIN, badgeOf, failure, openTestStation, rosterDocuments, stationConfig, tempDir } from './testing';
 
 const M = mo(1, { route: 'R2', quantity: 50 });
 const CUT = workOrderIdFor(M.id, 'cutting');
@@ -20,16 +20,6 @@ async function station(department: Parameters<typeof openTestStation>[0], dir?: 
   const core = await openTestStation(department, t.dir, [M]);
   cleanups.push(t.cleanup, () => core.close());
   return { core, dir: t.dir };
-}
-
-async function failure(p: Promise<unknown>): Promise<CommandFailure['error']> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CommandFailure) return e.error;
-    throw e;
-  }
-  throw new Error('expected the command to fail');
 }
 
 const cutAction = (qty: number) => ({ type: 'cutting.output' as const, payload: { workOrderId: CUT, lineId: 'LN-CUT-1', size: 'M', part: 'body', goodQty: qty } });

@@ -25,11 +25,12 @@ import { decodeBadge, importPublicKeyRaw, signTransferSlip } from '../../shared/
 import type { Doc } from '../../shared/docs';
 import { stateReader } from '../../shared/docs';
 import type { FloorState, LineDoc } from '../../shared/docs';
-import { describeIssues, lineOf, makeEvent, type Action, type FloorEvent } from '../../shared/events';
+import { describeIssues, lineOf, makeEvent, type Action, type FloorEvent, type LogoutReason } from '../../shared/events';
 import { createHlc, type Hlc } from '../../shared/hlc';
 import { uuidv7 } from '../../shared/ids';
 import { canSupervise, type Operator, type Station } from '../../shared/master';
 import { canInvestigate } from '../../shared/rules/alerts';
+import { runningClocksOf } from '../../shared/rules/labour';
 import { decide } from '../../shared/reducer';
 import { RefusalDocument } from '../../shared/refusal';
 import { verificationStatus } from '../../shared/rules/detector';
@@ -125,13 +126,18 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
     private readonly pinGuard: PinGuard,
     /** Which roster each own event was recorded under (roster-stamps.ts). */
     private readonly rosterStamps: RosterStamps,
-    log: (msg: string, extra: Record<string, unknown>) => void,
+    private readonly log: (msg: string, extra: Record<string, unknown>) => void,
   ) {
     this.station = { id: config.stationId, department: config.department, lineId: config.lineId, name: config.name };
     this.cartonBook = openCartonBook(config.dataDir, config.department, log);
     this.host = this.commandHost();
     this.handlers = commandHandlers(this.host);
+    // An idle session ends on time even when no screen is left to log it out (its clocks would run on otherwise).
+    this.idleTimer = setInterval(() => void this.queue.run(() => this.expireIdleSession()), Math.min(30_000, Math.max(1_000, config.sessionIdleMs / 4)));
+    this.idleTimer.unref();
   }
+
+  private readonly idleTimer: NodeJS.Timeout;
 
   /** What the command handlers (./commands) may use of this core. */
   private commandHost(): CommandHost {
@@ -153,7 +159,7 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
       requireSession: () => this.requireSession(),
       sessionOperatorId: () => this.session?.operatorId ?? null,
       login: (p, connection) => this.login(p, connection),
-      logout: () => this.logout(),
+      logout: (reason) => this.logout(reason),
       checkSupervisor: (badge, pin, connection) => this.checkSigner(badge, pin, connection, 'supervisor', (op) => canSupervise(op, this.station.department)),
       checkInvestigator: (badge, pin, connection) =>
         this.checkSigner(badge, pin, connection, 'supervisor or QC inspector', (op) => canInvestigate(op, this.station.department)),
@@ -231,7 +237,7 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
 
   private async run<C extends CommandName>(name: C, p: ParsedParams<C>, connection: string): Promise<CommandResult<C>> {
     if (this.closed) fail('internal', 'station core is closed');
-    this.expireIdleSession();
+    await this.expireIdleSession();
     return this.handlers[name](p, { connection });
   }
 
@@ -370,16 +376,33 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
     return { operatorId: op.id, name: op.name, roles: op.roles, ack };
   }
 
-  private async logout(reason: 'manual' | 'timeout' = 'manual'): Promise<CommandResult<'session.logout'>> {
+  /**
+   * The operator's running labour clocks are paused (reason `logout`) before the logout is recorded, all in this one
+   * command and each on disk before the next: whatever a crash interrupts, no clock is left running for someone whose
+   * logout was recorded.
+   */
+  private async logout(reason: LogoutReason = 'manual'): Promise<CommandResult<'session.logout'>> {
     if (!this.session) return { ok: true, ack: null };
-    const ack = await this.record({ type: 'operator.logout', payload: { reason } }, { operatorId: this.session.operatorId });
+    const { operatorId } = this.session;
+    for (const workOrderId of runningClocksOf(Object.values(this.local.state.workOrder), operatorId, this.station.department)) {
+      await this.record({ type: 'labour.paused', payload: { workOrderId, reason: 'logout' } }, { operatorId });
+    }
+    const ack = await this.record({ type: 'operator.logout', payload: { reason } }, { operatorId });
     this.session = null;
     this.scheduleView();
     return { ok: true, ack };
   }
 
-  private expireIdleSession(): void {
-    if (this.session && this.now() - this.session.lastActiveMs > this.config.sessionIdleMs) {
+  /**
+   * Idle too long: logged out as a `timeout` (clocks paused, as any logout). Should that fail to record (a full disk),
+   * the session ends all the same: nobody may go on recording in an absent operator's name.
+   */
+  private async expireIdleSession(): Promise<void> {
+    if (this.closed || !this.session || this.now() - this.session.lastActiveMs <= this.config.sessionIdleMs) return;
+    try {
+      await this.logout('timeout');
+    } catch (err) {
+      this.log('idle logout not recorded', { operatorId: this.session.operatorId, error: err instanceof Error ? err.message : String(err) });
       this.session = null;
       this.scheduleView();
     }
@@ -607,6 +630,7 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    clearInterval(this.idleTimer);
     await this.queue.run(async () => {
       this.closed = true;
       await this.db.close();

@@ -7,7 +7,7 @@ import { PLACE_CODE, fanOut, type Department, type ManufacturingOrder } from '..
 import { hashPin } from '../../shared/security/pin';
 import { fixtureOperators, fixtureStations } from '../../shared/testing/fixtures';
 import { StationConfig } from './config';
-import { StationCore, type StationCoreOptions } from './station-core';
+import { CommandFailure, StationCore, type StationCoreOptions } from './station-core';
 
 /** Every test operator's and supervisor's PIN: 6 digits, as a supervisor's must be (shared/security/pin-rules.ts). */
 export const TEST_PIN = '246802';
@@ -62,3 +62,14 @@ export async function openTestStation(
 }
 
 export const badgeOf = (d: Department, supervisor = false): string => `B:OP-${CODE[d]}${supervisor ? 'SV' : '1'}`;
+
+/** The error of a command that must fail (nothing recorded); throws if it succeeded or failed otherwise. */
+export async function failure(p: Promise<unknown>): Promise<CommandFailure['error']> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof CommandFailure) return e.error;
+    throw e;
+  }
+  throw new Error('expected the command to fail');
+}

@@ -5,7 +5,7 @@ import { workOrderIdFor } from '../master';
 import { Floor } from '../testing/flow';
 import { fixtureMaster, mo, operatorOf, supervisorOf } from '../testing/fixtures';
 import { expectRefusedUnchanged } from '../testing/walk';
-import { MAX_SPAN_MS, labourWorked } from './labour';
+import { MAX_SPAN_MS, labourWorked, runningClocksOf } from './labour';
 
 const M = mo(1);
 const CUT = workOrderIdFor(M.id, 'cutting');
@@ -103,5 +103,29 @@ describe('labour time per SPK and operator', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('what a logout pauses: the operator\'s running clocks on open SPKs of the station\'s department, not paused ones, not others\', not closed SPKs', () => {
+    const M2 = mo(2);
+    const M3 = mo(3);
+    let t = Date.UTC(2026, 11, 5, 7, 0, 0);
+    const floor = new Floor([M, M2, M3], fixtureMaster(), () => t);
+    const cut = (m: { id: string }) => workOrderIdFor(m.id, 'cutting');
+    const op = operatorOf('cutting');
+    floor.do('cutting', start(cut(M)));
+    floor.do('cutting', start(cut(M2)));
+    floor.do('cutting', start(cut(M3)));
+    floor.do('cutting', start(cut(M3)), supervisorOf('cutting'));
+    t += MIN;
+    floor.do('cutting', pause(cut(M2)));
+    const all = () => Object.values(floor.state.workOrder);
+    expect(runningClocksOf(all(), op, 'cutting')).toEqual([cut(M), cut(M3)].sort());
+    expect(runningClocksOf(all(), supervisorOf('cutting'), 'cutting')).toEqual([cut(M3)]);
+    expect(runningClocksOf(all(), op, 'sewing')).toEqual([]);
+    floor.do('cutting', { type: 'spk.closed', payload: { workOrderId: cut(M3), department: 'cutting' } });
+    expect(runningClocksOf(all(), op, 'cutting')).toEqual([cut(M)]);
+    // Each one it names, the rules pause.
+    for (const id of runningClocksOf(all(), op, 'cutting')) floor.do('cutting', { type: 'labour.paused', payload: { workOrderId: id, reason: 'logout' } });
+    expect(runningClocksOf(all(), op, 'cutting')).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@
  * The clock lives on the work order (`labour[operatorId]`), which the server keeps and the dashboard reads.
  */
 import type { LabourClock, WorkOrderDoc } from '../docs';
+import type { Department } from '../master';
 import { eventWallMs, type EventOf } from '../events';
 import { refuse, type Tx } from './tx';
 
@@ -61,4 +62,16 @@ export function labourWorked(wo: WorkOrderDoc, nowMs: number): { totalMs: number
     totalMs += clock.workedMs + running;
   }
   return { totalMs, byOperator };
+}
+
+/**
+ * The SPKs on which `operatorId`'s clock runs and that a station of `department` may still pause (its own work
+ * orders, not closed): what a logout pauses. A clock running at another department stays for that station.
+ */
+export function runningClocksOf(workOrders: Iterable<WorkOrderDoc>, operatorId: string, department: Department): string[] {
+  const ids: string[] = [];
+  for (const wo of workOrders) {
+    if (wo.place === department && wo.status !== 'closed' && wo.labour?.[operatorId]?.state === 'running') ids.push(wo.id);
+  }
+  return ids.sort();
 }

@@ -47,7 +47,8 @@ export interface CommandHost {
   /** The logged-in operator's id, or null (supervisor actions may run without a session). */
   sessionOperatorId(): string | null;
   login(p: ParsedParams<'session.login'>, connection: string): Promise<CommandResult<'session.login'>>;
-  logout(): Promise<CommandResult<'session.logout'>>;
+  /** Ends the session (pausing the operator's running labour clocks first); `manual` unless said otherwise. */
+  logout(reason?: 'manual' | 'timeout'): Promise<CommandResult<'session.logout'>>;
   /** A supervisor of this station's department, by their own badge + PIN (throttled per operator and caller). */
   checkSupervisor(badge: string, pin: string, connection: string): Promise<Operator>;
   /** A supervisor or QC inspector of this station's department, by their own badge + PIN (throttled the same way). */

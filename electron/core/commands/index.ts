@@ -17,7 +17,7 @@ export { interpretScan } from './scan';
 export function commandHandlers(host: CommandHost): CommandHandlers {
   return {
     'session.login': (p, { connection }) => host.login(p, connection),
-    'session.logout': () => host.logout(),
+    'session.logout': (p) => host.logout(p.reason),
     'scan.submit': (p) => interpretScan(host, p),
     'view.get': () => host.view(),
     ...recordingHandlers(host),

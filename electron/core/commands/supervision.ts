@@ -19,7 +19,7 @@ export function supervisionHandlers(host: CommandHost): Pick<CommandHandlers, Su
     'hold.release': async (q, { connection }) => {
       const sup = await host.checkSupervisor(q.supervisorBadge, q.supervisorPin, connection);
       return host.record(
-        { type: 'hold.released', payload: { holdId: q.holdId, supervisorId: sup.id, results: q.results } },
+        { type: 'hold.released', payload: { holdId: q.holdId, supervisorId: sup.id, results: q.results, ...(q.note ? { note: q.note } : {}) } },
         { eventId: q.eventId, operatorId: host.sessionOperatorId() ?? sup.id },
       );
     },
