@@ -84,6 +84,15 @@ export const LineRow = z.object({
   openAlerts: z.number(),
 });
 
+/** Labour time on one SPK (shared/rules/labour.ts `labourWorked`, at the view's `at`): running clocks go on counting. */
+export const SpkLabour = z.object({
+  workOrderId: z.string(),
+  place: z.string(),
+  totalMs: z.number(),
+  operators: z.array(z.object({ operatorId: z.string(), state: z.enum(['running', 'paused', 'finished']), workedMs: z.number() })),
+});
+export type SpkLabour = z.infer<typeof SpkLabour>;
+
 export const FloorView = z.object({
   at: z.string(),
   stations: z.array(StationRow),
@@ -91,6 +100,7 @@ export const FloorView = z.object({
   orders: z.array(OrderWip),
   transfersInTransit: z.array(TransferRow),
   lines: z.array(LineRow),
+  labour: z.array(SpkLabour),
 });
 export type FloorView = z.infer<typeof FloorView>;
 

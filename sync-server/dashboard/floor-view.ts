@@ -1,14 +1,16 @@
 /**
  * The Floor view's read model, from the authoritative documents and the stations table: the fleet (online, last sync,
  * backlog, clock skew), WIP per department and per order along its route (pieces at each place now: complete sets at
- * cutting, by the shared pipeline's `piecesAt`), transfers in transit and lines with their occupant. Read-only: the
+ * cutting, by the shared pipeline's `piecesAt`), transfers in transit, lines with their occupant, and labour time per
+ * open SPK (the shared `labourWorked`, running clocks counted up to the view's `at`). Read-only: the
  * documents are written only by the push path (shared rules) and the office's master-data routes.
  */
 import { FLOOR_DOC_SCHEMAS, type LineDoc, type TransferDoc, type WorkOrderDoc } from '../../shared/docs';
 import { ROUTES, type RouteId } from '../../shared/master';
+import { labourWorked } from '../../shared/rules/labour';
 import { piecesAt } from '../../shared/rules/pipeline';
 import type { Queryable } from '../db/types';
-import type { FloorView, OrderWip } from './contract';
+import type { FloorView, OrderWip, SpkLabour } from './contract';
 
 /** A station that pushed or sent a heartbeat (every 15 s by default) within this many seconds is online. */
 export const ONLINE_WITHIN_SECONDS = 60;
@@ -39,6 +41,24 @@ export function stationStatus(s: {
     backlog: s.backlog,
     clockSkewMs: s.clock_skew_ms === null ? null : Number(s.clock_skew_ms),
   };
+}
+
+/** Labour per open SPK that someone clocked, in SPK order: per operator, and the total as of `nowMs`. */
+export function labourOf(workOrders: readonly WorkOrderDoc[], nowMs: number): SpkLabour[] {
+  return workOrders
+    .filter((wo) => Object.keys(wo.labour ?? {}).length > 0)
+    .map((wo) => {
+      const worked = labourWorked(wo, nowMs);
+      return {
+        workOrderId: wo.id,
+        place: wo.place,
+        totalMs: worked.totalMs,
+        operators: Object.entries(wo.labour ?? {})
+          .map(([operatorId, clock]) => ({ operatorId, state: clock.state, workedMs: worked.byOperator[operatorId] ?? 0 }))
+          .sort((a, b) => a.operatorId.localeCompare(b.operatorId)),
+      };
+    })
+    .sort((a, b) => a.workOrderId.localeCompare(b.workOrderId));
 }
 
 export async function loadFloorView(q: Queryable): Promise<FloorView> {
@@ -86,8 +106,9 @@ export async function loadFloorView(q: Queryable): Promise<FloorView> {
     o.places.sort((a, b) => route.indexOf(a.place as never) - route.indexOf(b.place as never));
   }
 
+  const nowMs = Date.now();
   return {
-    at: new Date().toISOString(),
+    at: new Date(nowMs).toISOString(),
     stations: stations.map((s) => ({ ...stationStatus(s), lastAppliedSeq: s.last_applied_seq === null ? null : Number(s.last_applied_seq) })),
     departments: [...byDept.entries()]
       .map(([department, d]) => ({ department, ...d }))
@@ -105,5 +126,6 @@ export async function loadFloorView(q: Queryable): Promise<FloorView> {
       verification: l.verification.status,
       openAlerts: l.alerts?.length ?? 0,
     })),
+    labour: labourOf(workOrders, nowMs),
   };
 }

@@ -24,6 +24,7 @@ import type { ConflictsView as ConflictsViewType, FloorView as FloorViewType } f
 import { DashboardLive, DEFAULT_LIVE, type LiveOptions } from './live';
 import { decoyHash, verifyPassword } from './passwords';
 import { clearAccountFailures, DEFAULT_LOGIN_LIMITS, limitKeys, loginRetryAfter, recordLoginFailure, type LoginLimits } from './rate-limit';
+import { registerReportRoutes } from './reports-routes';
 import { registerDashboardScreen } from './screen';
 import { clearedSessionCookie, createSession, deleteSession, sessionCookie } from './sessions';
 
@@ -255,5 +256,6 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     live.open(request, reply, sessionOf(request));
   });
 
+  registerReportRoutes(app);
   registerDashboardScreen(app, opts.screenDir);
 }
