@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['shared/**/*.test.ts', 'electron/**/*.test.ts', 'sync-server/**/*.test.ts', 'renderer/**/*.test.ts', 'tests/**/*.test.ts'],
-    exclude: ['node_modules/**', 'dist/**', 'tests/e2e/**'],
+    // tests/load runs alone after the rest (npm run test:load): its latencies need the cores to itself.
+    exclude: ['node_modules/**', 'dist/**', 'tests/e2e/**', 'tests/load/**'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -99,8 +99,14 @@ export const Heartbeat = z.object({
 });
 export type Heartbeat = z.infer<typeof Heartbeat>;
 
-/** A change number: every document written by one server transaction shares it; checkpoints are change numbers. */
-export const Checkpoint = z.object({ version: z.number().int().nonnegative() });
+/**
+ * A change number: every document written by one server transaction shares it; checkpoints are change numbers.
+ * `epoch` names the server database the number belongs to (its `database_epoch` row and the database's own identity,
+ * see `serverHead` in sync-server/changes.ts): a pull answered under another epoch means the database the station
+ * pulled from is gone (restored from a backup, failed over), whatever change numbers the new one has handed out.
+ * Optional: a checkpoint stored by an older station has none (the next pull gives it one).
+ */
+export const Checkpoint = z.object({ version: z.number().int().nonnegative(), epoch: z.string().min(1).max(200).optional() });
 export type Checkpoint = z.infer<typeof Checkpoint>;
 
 /** GET /api/pull's query (strings on the wire, hence coerced). */

@@ -283,3 +283,17 @@ export async function headVersion(q: Queryable): Promise<number> {
   const [row] = await q.query<{ value: number }>('SELECT value FROM change_counter');
   return row?.value ?? 0;
 }
+
+/**
+ * The head and the database's epoch, in one statement. The epoch is the `database_epoch` row (migration 0012; a
+ * restore or failover procedure makes it again: `npm run db:new-epoch`, run by `npm run db:restore`) joined with
+ * the database's own OID, so a restore into a new database (pg_restore into a fresh one, the usual way) changes it
+ * even when nobody remembered the procedure. A station compares it with its checkpoint's (pull-cycle.ts).
+ */
+export async function serverHead(q: Queryable): Promise<{ head: number; epoch: string }> {
+  const [row] = await q.query<{ value: number; epoch: string | null }>(
+    `SELECT c.value, (SELECT epoch::text FROM database_epoch) || '.' || (SELECT oid::text FROM pg_database WHERE datname = current_database()) AS epoch
+     FROM change_counter c`,
+  );
+  return { head: row?.value ?? 0, epoch: row?.epoch ?? 'none' };
+}

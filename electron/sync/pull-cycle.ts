@@ -23,6 +23,18 @@ import { errorMessage, joinUrl, requestJson, SyncHttpError, type Fetch } from '.
 /** RxDB's checkpoint for the documents replication: the server's change number (shared/sync.ts' Checkpoint). */
 export type PullCheckpoint = Checkpoint;
 
+/**
+ * Why a pull answer shows the server's database is not the one `at` was pulled from, or null: its head is below the
+ * checkpoint (change numbers only grow), or it names another epoch (a restored or failed-over database, whatever
+ * numbers it has handed out since). A checkpoint without an epoch (stored by an older version) is judged by the head.
+ */
+export function wentBackFrom(at: PullCheckpoint, res: PullResponse): string | null {
+  if (res.head < at.version) return `the server's data went back from change ${at.version} to ${res.head} (restored?)`;
+  const epoch = res.checkpoint.epoch;
+  if (at.epoch !== undefined && epoch !== undefined && epoch !== at.epoch) return `the server's database is another one than at change ${at.version} (restored or failed over)`;
+  return null;
+}
+
 const isJsonObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -135,11 +147,12 @@ export class PullCycles {
     const maxDocs = Math.max(batchSize, this.o.maxCycleDocuments);
     for (;;) {
       const res = await this.fetchBatch(cycle.at, batchSize);
-      if (cycle.at && res.head < cycle.at.version) {
+      const wentBack = cycle.at ? wentBackFrom(cycle.at, res) : null;
+      if (cycle.at && wentBack) {
         // What came after the server's restore point is gone there. Pull everything again (this cycle, from the
         // start). The re-pulled stationProgress is below the station's: the core takes it back when it applies the
         // cycle, and every own event after it is pushed again (cycleApplied).
-        this.o.problem(`the server's data went back from change ${cycle.at.version} to ${res.head} (restored?): pulling everything again, then re-sending what it lost`);
+        this.o.problem(`${wentBack}: pulling everything again, then re-sending what it lost`);
         this.o.changed();
         cycle.at = undefined;
         cycle.docs.clear();

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { PullQuery, PullResponse, scopeTokensFor } from '../../shared/sync';
-import { headVersion, pullDocuments } from '../changes';
+import { pullDocuments, serverHead } from '../changes';
 import { route } from '../http/route';
 
 export function registerPullRoute(app: FastifyInstance): void {
@@ -18,13 +18,14 @@ export function registerPullRoute(app: FastifyInstance): void {
         limit: query.limit,
       });
       app.metrics.pulls.inc();
-      // Read after the documents: a head below the station's checkpoint can then only mean the database went back.
-      const head = await headVersion(app.db);
+      // Read after the documents: a head below the station's checkpoint can then only mean the database went back;
+      // an epoch other than the checkpoint's, that the database is another one (restored, failed over).
+      const { head, epoch } = await serverHead(app.db);
       // A short batch means the station has caught up (its checkpoint may stay far behind the head when nothing in
       // its scope changes). A full batch: the distance to the head, counting all changes, is an upper bound.
       const lag = result.documents.length < query.limit ? 0 : Math.max(0, head - result.checkpoint.version);
       app.metrics.pullLag.set(lag, { station: station.id });
-      return { ...result, head };
+      return { documents: result.documents, checkpoint: { ...result.checkpoint, epoch }, head };
     },
   });
 }

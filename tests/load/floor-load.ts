@@ -1,0 +1,324 @@
+/**
+ * Sustained load on the sync server (issue 16, "Load"): `stations` enrolled stations (spread over the five
+ * departments), each with its live stream (GET /api/stream, SSE) open for the whole run and pushing one event per
+ * second on its own schedule (phases spread over the second), while `dashboards` supervisors have the dashboard open:
+ * each holds the live channel (GET /api/dashboard/live) and re-reads the floor view on every `change`, as the screen
+ * does. The server runs in its own process (tests/bench/sync/server-process.ts) on a throw-away PostgreSQL database.
+ *
+ * Measured: push acknowledgement latency (request sent → answer read), errors (non-200, network errors, events not
+ * applied, streams that ended early, failed dashboard reads), the server's heap after a full GC and its RSS every
+ * `sampleEveryMs`, and the PostgreSQL connections the server holds (pg_stat_activity, by the server's
+ * application_name). Afterwards the integrity check: per station, the events applied in PostgreSQL are exactly the
+ * pushes it had acknowledged (none lost, none applied twice, nothing applied that was answered with an error).
+ *
+ * Used by the load test (tests/load/floor-load.test.ts, CI size) and the scale benchmark (tests/bench/sync/scale.ts).
+ * Simulated stations speak HTTP directly: 200 RxDB cores in one process would measure the load generator.
+ */
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import type { Action } from '../../shared/events';
+import { workOrderIdFor, type Department } from '../../shared/master';
+import { EventFactory, mo } from '../../shared/testing/fixtures';
+import { PushResponse } from '../../shared/sync';
+import { CSRF_HEADER, SessionInfo } from '../../sync-server/dashboard/contract';
+import { TEST_PASSWORD, makeAccount } from '../../sync-server/dashboard/testing';
+import type { BenchResult } from '../bench/bench-format';
+import {
+  BenchHttp,
+  CODE,
+  createBenchDatabase,
+  createOperators,
+  createOrder,
+  enrollStation,
+  mapLimit,
+  percentile,
+  pgBaseUrl,
+  result,
+  sleep,
+  startServerProcess,
+  type BenchStation,
+} from '../bench/sync/harness';
+
+export interface FloorLoadOptions {
+  stations: number;
+  seconds: number;
+  /** Open dashboards (live channel + a floor re-read per change). */
+  dashboards: number;
+  /** Memory and connection samples every this many ms (and one at the start and the end of the load). */
+  sampleEveryMs?: number;
+  log?: (msg: string) => void;
+}
+
+export interface Sample {
+  /** ms since the load started. */
+  at: number;
+  heapUsed: number;
+  rss: number;
+  /** PostgreSQL connections held by the server process. */
+  connections: number;
+}
+
+export interface FloorLoadFigures {
+  stations: number;
+  seconds: number;
+  dashboards: number;
+  /** Push acknowledgement latencies in ms, sorted. */
+  latencies: number[];
+  pushes: number;
+  errors: number;
+  errorKinds: Record<string, number>;
+  /** Change messages delivered on the stations' streams. */
+  streamChanges: number;
+  /** Floor view re-reads by the open dashboards, and the `change` messages that caused them. */
+  dashboardReads: number;
+  dashboardChanges: number;
+  samples: Sample[];
+  /** The server's pool size (its connection ceiling). */
+  poolMax: number;
+  /** Events in PostgreSQL for these stations (stored, applied), acknowledged pushes, and the sum over stations of |applied − acknowledged|. */
+  integrity: { stored: number; applied: number; acknowledged: number; mismatched: number };
+}
+
+const DEPARTMENTS: readonly Department[] = ['cutting', 'embroidery', 'sewing', 'finishing', 'packing'];
+const SERVER_APP_NAME = 'qsf-load-server';
+const POOL_MAX = 10;
+
+interface Stream {
+  changes: number;
+  endedEarly: boolean;
+  close(): void;
+}
+
+/** Reads an SSE response, counting `"type":"change"` messages and calling `onChange` for each chunk holding any. */
+async function openSse(url: string, headers: Record<string, string>, onChange: (n: number) => void = () => undefined): Promise<Stream> {
+  const abort = new AbortController();
+  const res = await fetch(url, { headers, signal: abort.signal });
+  if (res.status !== 200 || !res.body) throw new Error(`stream ${url}: ${res.status}`);
+  const st: Stream = { changes: 0, endedEarly: false, close: () => abort.abort() };
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        const n = value.split('"type":"change"').length - 1;
+        st.changes += n;
+        if (n > 0) onChange(n);
+      }
+      if (!abort.signal.aborted) st.endedEarly = true;
+    } catch {
+      if (!abort.signal.aborted) st.endedEarly = true;
+    }
+  })();
+  return st;
+}
+
+interface Dashboard {
+  reads: number;
+  failedReads: number;
+  stream: Stream;
+  close(): void;
+}
+
+/** A supervisor's open dashboard: logged in, live channel open, the floor view re-read after each change (one read in flight, as the screen's store does). */
+async function openDashboard(baseUrl: string, account: string): Promise<Dashboard> {
+  const res = await fetch(`${baseUrl}/api/dashboard/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: account, password: TEST_PASSWORD }) });
+  if (res.status !== 200) throw new Error(`dashboard login ${account}: ${res.status} ${await res.text()}`);
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const { csrfToken } = SessionInfo.parse(await res.json());
+  const headers = { cookie, [CSRF_HEADER]: csrfToken };
+  let reading = false;
+  let again = false;
+  const d: Dashboard = { reads: 0, failedReads: 0, stream: { changes: 0, endedEarly: false, close: () => undefined }, close: () => d.stream.close() };
+  const read = async (): Promise<void> => {
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = true;
+    try {
+      do {
+        again = false;
+        const r = await fetch(`${baseUrl}/api/dashboard/floor`, { headers });
+        await r.text();
+        if (r.status === 200) d.reads++;
+        else d.failedReads++;
+      } while (again);
+    } catch {
+      d.failedReads++;
+    } finally {
+      reading = false;
+    }
+  };
+  d.stream = await openSse(`${baseUrl}/api/dashboard/live`, headers, () => void read());
+  await read();
+  return d;
+}
+
+/** Connections held by the server process on `database` (by its application_name). */
+async function serverConnections(admin: pg.Client, database: string): Promise<number> {
+  const r = await admin.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [database, SERVER_APP_NAME]);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+export async function runFloorLoad(opts: FloorLoadOptions): Promise<FloorLoadFigures> {
+  const { stations: nStations, seconds, dashboards: nDashboards } = opts;
+  const sampleEveryMs = opts.sampleEveryMs ?? 10_000;
+  const log = opts.log ?? (() => undefined);
+  const bdb = await createBenchDatabase();
+  const admin = new pg.Client({ connectionString: pgBaseUrl() });
+  await admin.connect();
+  const url = new URL(bdb.url);
+  url.searchParams.set('application_name', SERVER_APP_NAME);
+  const streams: Stream[] = [];
+  const dashboards: Dashboard[] = [];
+  try {
+    const server = await startServerProcess(url.toString(), { poolMax: POOL_MAX });
+    const httpClient = new BenchHttp(server.baseUrl, nStations);
+    try {
+      const { baseUrl } = server;
+      await createOperators(baseUrl, DEPARTMENTS);
+      const slots = Array.from({ length: nStations }, (_, i) => ({ department: DEPARTMENTS[i % DEPARTMENTS.length] as Department, n: Math.floor(i / DEPARTMENTS.length) + 1 }));
+      log(`load: enrolling ${nStations} stations, one MO each`);
+      const stations = await mapLimit(slots, 8, (x) => enrollStation(baseUrl, x.department, x.n));
+      const orders = stations.map((_, i) => mo(3000 + i, { route: 'R1', quantity: 1_000_000 }));
+      await mapLimit(orders, 8, (m) => createOrder(baseUrl, m));
+      streams.push(...(await mapLimit(stations, 20, (s) => openSse(`${baseUrl}/api/stream`, s.auth))));
+      for (let i = 1; i <= nDashboards; i++) await makeAccount(bdb.db, `load-supervisor-${i}`, 'admin');
+      dashboards.push(...(await mapLimit(Array.from({ length: nDashboards }, (_, i) => `load-supervisor-${i + 1}`), 4, (a) => openDashboard(baseUrl, a))));
+
+      const f = new EventFactory(() => Date.now());
+      const actionFor = (s: BenchStation, wo: string, k: number): Action => {
+        if (k === 0) return { type: 'spk.received', payload: { workOrderId: wo } };
+        if (s.department === 'cutting') return { type: 'cutting.output', payload: { workOrderId: wo, lineId: s.lineId, size: 'M', part: 'body', goodQty: 1 } };
+        return { type: 'material.allocated', payload: { workOrderId: wo, materials: [{ materialCode: `MAT-${CODE[s.department]}`, qty: 1, unit: 'pcs' }] } };
+      };
+
+      const latencies: number[] = [];
+      const errorKinds: Record<string, number> = {};
+      let errors = 0;
+      const fail = (kind: string) => {
+        errors++;
+        errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+      };
+      const acknowledged = new Map<string, number>();
+      const samples: Sample[] = [];
+      const start = performance.now() + 200;
+      const end = start + seconds * 1000;
+      const sample = async () => samples.push({ at: performance.now() - start, ...(await server.mem()), connections: await serverConnections(admin, bdb.name) });
+      let loadDone = false;
+      const sampler = (async () => {
+        for (let k = 0; !loadDone; k++) {
+          await sleep(Math.max(0, start + k * sampleEveryMs - performance.now()));
+          if (loadDone) return;
+          await sample();
+        }
+      })();
+
+      log(`load: ${nStations} station streams and ${nDashboards} dashboards open; 1 event/s per station for ${seconds} s`);
+      await Promise.all(
+        stations.map(async (s, i) => {
+          const wo = workOrderIdFor((orders[i] ?? orders[0])!.id, s.department);
+          const phase = (i * 1000) / nStations;
+          for (let k = 0; ; k++) {
+            const due = start + phase + k * 1000;
+            if (due >= end) return;
+            await sleep(Math.max(0, due - performance.now()));
+            const body = JSON.stringify({ events: [f.event(s.id, `OP-${CODE[s.department]}1`, actionFor(s, wo, k))] });
+            const t0 = performance.now();
+            try {
+              const res = await httpClient.post('/api/push', s.auth, body);
+              latencies.push(performance.now() - t0);
+              if (res.status !== 200) fail(`http ${res.status}`);
+              else if (PushResponse.parse(JSON.parse(res.text)).results[0]?.status !== 'applied') fail('not applied');
+              else acknowledged.set(s.id, (acknowledged.get(s.id) ?? 0) + 1);
+            } catch {
+              latencies.push(performance.now() - t0);
+              fail('network');
+            }
+          }
+        }),
+      );
+      loadDone = true;
+      await sampler;
+      await sample();
+      for (const s of streams) if (s.endedEarly) fail('station stream ended');
+      for (const d of dashboards) {
+        if (d.stream.endedEarly) fail('dashboard stream ended');
+        if (d.failedReads > 0) fail('dashboard read failed');
+      }
+      latencies.sort((a, b) => a - b);
+
+      // Integrity: every acknowledged event stored once and applied; each cutting order counts its pieces.
+      const ids = stations.map((s) => s.id);
+      const stored = await bdb.db.query<{ station_id: string; n: string; applied: string }>(
+        "SELECT station_id, count(*) AS n, count(*) FILTER (WHERE status = 'applied') AS applied FROM events WHERE station_id = ANY($1) GROUP BY station_id",
+        [ids],
+      );
+      const appliedAt = new Map(stored.map((r) => [r.station_id, Number(r.applied)]));
+      const nStored = stored.reduce((n, r) => n + Number(r.n), 0);
+      const nApplied = stored.reduce((n, r) => n + Number(r.applied), 0);
+      const mismatched = ids.reduce((n, id) => n + Math.abs((appliedAt.get(id) ?? 0) - (acknowledged.get(id) ?? 0)), 0);
+      const acked = [...acknowledged.values()].reduce((a, b) => a + b, 0);
+      return {
+        stations: nStations,
+        seconds,
+        dashboards: nDashboards,
+        latencies,
+        pushes: latencies.length,
+        errors,
+        errorKinds,
+        streamChanges: streams.reduce((n, s) => n + s.changes, 0),
+        dashboardReads: dashboards.reduce((n, d) => n + d.reads, 0),
+        dashboardChanges: dashboards.reduce((n, d) => n + d.stream.changes, 0),
+        samples,
+        poolMax: POOL_MAX,
+        integrity: { stored: nStored, applied: nApplied, acknowledged: acked, mismatched },
+      };
+    } finally {
+      for (const s of streams) s.close();
+      for (const d of dashboards) d.close();
+      httpClient.close();
+      await server.stop();
+    }
+  } finally {
+    await admin.end().catch(() => undefined);
+    await bdb.drop();
+  }
+}
+
+/** Least-squares slope of `y` over `x` (units of y per unit of x). */
+export function slope(points: readonly { x: number; y: number }[]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((s, p) => s + p.x, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  const num = points.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0);
+  const den = points.reduce((s, p) => s + (p.x - mx) ** 2, 0);
+  return den === 0 ? 0 : num / den;
+}
+
+/** The figures as benchmark rows (the load test asserts every row met; the scale benchmark prints them). */
+export function loadResults(x: FloorLoadFigures): BenchResult[] {
+  const head = `${x.stations} stations, ${x.dashboards} dashboards, 1 ev/s each, ${x.seconds} s`;
+  const refAt = Math.min(60_000, (x.seconds * 1000) / 2);
+  const ref = x.samples.find((s) => s.at >= refAt) ?? x.samples[0];
+  const last = x.samples[x.samples.length - 1];
+  if (!ref || !last) throw new Error('no memory samples');
+  const mb = (b: number) => b / 1048576;
+  const after = x.samples.filter((s) => s.at >= ref.at);
+  const perMinute = (pick: (s: Sample) => number) => slope(after.map((s) => ({ x: s.at / 60_000, y: mb(pick(s)) })));
+  const refLabel = `${(ref.at / 1000).toFixed(0)} s`;
+  const maxConnections = Math.max(...x.samples.map((s) => s.connections));
+  return [
+    result(`load (${head}): push ack p95 (p50 ${percentile(x.latencies, 50).toFixed(1)} ms, ${x.pushes} pushes)`, percentile(x.latencies, 95), 'ms', '< 200'),
+    result(`load: push ack p99`, percentile(x.latencies, 99), 'ms', '< 200'),
+    result(`load: error rate (non-200, network, not applied, dropped streams, failed dashboard reads: ${JSON.stringify(x.errorKinds)})`, x.pushes === 0 ? 100 : (x.errors / x.pushes) * 100, '%', '< 0.5'),
+    result(`load: acknowledged events not applied exactly once (${x.integrity.acknowledged} acknowledged, ${x.integrity.applied} applied in PostgreSQL)`, x.integrity.mismatched, 'count', '<= 0'),
+    result(`load: station stream changes delivered (live)`, x.streamChanges, 'count', '>= 1'),
+    result(`load: dashboard floor re-reads after live changes (${x.dashboardChanges} change messages)`, x.dashboardReads, 'count', `>= ${x.dashboards}`),
+    result(`load: server heap after GC, ${refLabel} → end (${mb(ref.heapUsed).toFixed(1)} → ${mb(last.heapUsed).toFixed(1)} MB; trend ${perMinute((s) => s.heapUsed).toFixed(2)} MB/min)`, ((last.heapUsed - ref.heapUsed) / ref.heapUsed) * 100, '%', '< 20'),
+    result(`load: server RSS, ${refLabel} → end (${mb(ref.rss).toFixed(1)} → ${mb(last.rss).toFixed(1)} MB; trend ${perMinute((s) => s.rss).toFixed(2)} MB/min)`, ((last.rss - ref.rss) / ref.rss) * 100, '%', '< 20'),
+    result(`load: PostgreSQL connections held by the server, most seen in ${x.samples.length} samples (pool max ${x.poolMax} + the one LISTEN connection)`, maxConnections, 'count', `<= ${x.poolMax + 1}`),
+  ];
+}
