@@ -18,6 +18,7 @@ import {
   loginOnScreen,
   seriousA11yViolations,
   setServerWorkOrder,
+  signOnScreen,
   startFloorServer,
   startScreenStation,
   type FloorServer,
@@ -91,16 +92,8 @@ async function logIn(page: Page, badge: string, name: string): Promise<void> {
   await page.getByTestId('scan-input').waitFor();
 }
 
-/** A badge typed and a PIN tapped on a keypad of the screen (a supervisor's signature), once the last try is done. */
-async function sign(page: Page, prefix: string, badge: string, pin = TEST_PIN): Promise<void> {
-  await page.locator('.header .progress').waitFor({ state: 'detached' });
-  await page.getByTestId(`${prefix}-badge`).fill(badge);
-  const keypad = page.getByTestId(`${prefix}-keypad`);
-  await keypad.getByRole('button', { name: 'Hapus', exact: true }).or(keypad.getByRole('button', { name: 'Clear', exact: true })).click();
-  await expect.poll(() => page.getByTestId(`${prefix}-pin`).inputValue()).toBe('');
-  for (const d of pin) await keypad.getByRole('button', { name: d, exact: true }).click();
-  await expect.poll(() => page.getByTestId(`${prefix}-pin`).inputValue()).toBe(pin);
-}
+/** A supervisor's signature on the form `prefix` (badge typed, PIN on its keypad). */
+const sign = (page: Page, prefix: string, badge: string, pin = TEST_PIN): Promise<void> => signOnScreen(page, prefix, badge, pin);
 
 describe('station flows', () => {
   it('sewing (Indonesian): a broken needle with fragments missing, countersigned by the supervisor; its alert acknowledged, investigated and closed', { timeout: 120_000 }, async () => {

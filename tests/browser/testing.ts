@@ -165,6 +165,17 @@ export async function loginOnScreen(page: Page, badge: string, pin: string): Pro
   await page.getByTestId('login').click();
 }
 
+/** A badge typed and a PIN tapped on a form's keypad (a supervisor's signature), once the screen's last try is done. */
+export async function signOnScreen(page: Page, prefix: string, badge: string, pin: string): Promise<void> {
+  await page.locator('.header .progress').waitFor({ state: 'detached' });
+  await page.getByTestId(`${prefix}-badge`).fill(badge);
+  const keypad = page.getByTestId(`${prefix}-keypad`);
+  await keypad.getByRole('button', { name: 'Hapus', exact: true }).or(keypad.getByRole('button', { name: 'Clear', exact: true })).click();
+  await page.waitForFunction((id) => (document.querySelector(`[data-testid="${id}"]`) as HTMLInputElement | null)?.value === '', `${prefix}-pin`);
+  for (const d of pin) await keypad.getByRole('button', { name: d, exact: true }).click();
+  await page.waitForFunction(([id, want]) => (document.querySelector(`[data-testid="${id}"]`) as HTMLInputElement | null)?.value === want, [`${prefix}-pin`, pin] as const);
+}
+
 /** axe-core's serious and critical violations on the page as it is now, as `rule: targets` lines (empty: none). */
 export async function seriousA11yViolations(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).analyze();

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { refusalText } from '../../../shared/messages/refusals';
 import type { UiKey } from '../messages';
 import { useStation, useT } from '../context';
+import { HoldRelease, HoldSummary } from './HoldRelease';
 
 function AttentionCard<T>({ title, testId, items, itemKey, render }: { title: UiKey; testId: string; items: readonly T[]; itemKey: (item: T) => string; render: (item: T) => ReactNode }) {
   const { t } = useT();
@@ -18,14 +19,28 @@ function AttentionCard<T>({ title, testId, items, itemKey, render }: { title: Ui
   );
 }
 
-/** What needs attention here besides alerts (AlertsPanel): pieces on hold, events the server refused, QT-09 conflicts. */
+/**
+ * What needs attention here besides alerts (AlertsPanel): pieces on hold (a supervisor releases them here), events the
+ * server refused, QT-09 conflicts.
+ */
 export function Attention() {
   const view = useStation((s) => s.view);
   const { t, lang } = useT();
   if (!view) return null;
   return (
     <section className="attention" aria-label={t('holds')}>
-      <AttentionCard title="holds" testId="holds" items={view.holds} itemKey={(h) => h.id} render={(h) => `${h.reason}: ${Object.entries(h.items).map(([wo, q]) => `${wo} ${q}`).join(', ')}`} />
+      <AttentionCard
+        title="holds"
+        testId="holds"
+        items={view.holds}
+        itemKey={(h) => h.id}
+        render={(h) => (
+          <>
+            <HoldSummary hold={h} />
+            <HoldRelease hold={h} />
+          </>
+        )}
+      />
       <AttentionCard
         title="refused"
         testId="refused"

@@ -28,7 +28,8 @@ export function IdleLogout() {
       setLeft(remaining);
       if (remaining === 0 && !loggingOut) {
         loggingOut = true;
-        void screen.run('session.logout', {}).finally(() => {
+        // Recorded as a timeout, not a manual logout; the core pauses the operator's running clocks.
+        void screen.run('session.logout', { reason: 'timeout' }).finally(() => {
           loggingOut = false;
         });
       }

@@ -9,6 +9,7 @@ import { ActionForm } from './ActionForm';
 import { CartonForm } from './CartonForm';
 import { Checklist } from './Checklist';
 import { Handover } from './Handover';
+import { LabourBadge, LabourClock } from './LabourClock';
 import { NeedleReport } from './NeedleReport';
 import { ShortClose } from './ShortClose';
 
@@ -38,6 +39,7 @@ export function WorkOrders() {
           ) : null}
         </div>
         <Progress wo={open} />
+        <LabourClock wo={open} />
         <div className="forms">
           {DEPARTMENT_FORMS[dept].map((f) =>
             numbersCartons(f) ? <CartonForm key={`${open.id}:${f.key}`} form={f} wo={open} /> : <ActionForm key={`${open.id}:${f.key}`} form={f} wo={open} />,
@@ -67,6 +69,7 @@ export function WorkOrders() {
             <div className="wo-id">{wo.id}</div>
             <div className="wo-article">{wo.articleCode}</div>
             <Progress wo={wo} />
+            <LabourBadge wo={wo} />
             <div className="wo-meta">
               {t('destination')} {wo.destination} · {t('shipWeek')} {wo.shipWeek}
             </div>
