@@ -104,10 +104,11 @@ export const FloorView = z.object({
 });
 export type FloorView = z.infer<typeof FloorView>;
 
-export const AlertAction = z.enum(['acknowledge', 'investigate']);
+/** A dashboard step on an alert, decided by the floor's rules (shared/rules/office-alerts.ts). */
+export const AlertAction = z.enum(['acknowledge', 'investigate', 'close']);
 export type AlertAction = z.infer<typeof AlertAction>;
 
-/** One step in an alert's timeline: from the floor (a station's event) or from the dashboard (audited). */
+/** One step in an alert's timeline: from the floor (a station's event) or from the dashboard (`by`: the account). */
 export const AlertTimelineStep = z.object({
   source: z.enum(['floor', 'dashboard']),
   status: z.string(),
@@ -124,7 +125,7 @@ export const AlertRow = z.object({
   lineId: z.string().nullable(),
   workOrderId: z.string().nullable(),
   department: z.string().nullable(),
-  /** The floor's status (changed only by station events and the rules). */
+  /** The floor's status (changed by station events and dashboard steps, both decided by the rules). */
   status: z.string(),
   closedBecause: z.string().nullable(),
   raisedAt: z.string(),
@@ -166,17 +167,45 @@ export type LiveMessage = z.infer<typeof LiveMessage>;
 /** The answer of a write that has nothing else to say. */
 export const Ok = z.object({ ok: z.literal(true) });
 
-/** An event the server refused (kept, never dropped) or applied with a flag (clock ahead, before enrollment). */
+/** A review of a refused or flagged event (dashboard/conflicts.ts): resolved once (accepted or dismissed), follow-ups before. */
+export const ReviewDecision = z.enum(['accepted', 'dismissed', 'follow_up']);
+export type ReviewDecision = z.infer<typeof ReviewDecision>;
+export const ConflictReview = z.object({ decision: ReviewDecision, by: z.string(), at: z.string(), note: z.string() });
+export const ConflictReviewBody = z.object({ decision: ReviewDecision, note: z.string().trim().min(3, 'write a note (at least 3 characters)').max(500) });
+export type ConflictReviewBody = z.infer<typeof ConflictReviewBody>;
+/** The Conflicts view lists the open ones (default) or the resolved ones. */
+export const ConflictsQuery = z.object({ show: z.enum(['open', 'resolved']).default('open') });
+export type ConflictsShow = z.infer<typeof ConflictsQuery>['show'];
+
+/** The server's side of a problem: a document the event names, or (seq_conflict) the event holding its seq. */
+export const ServerHeld = z.object({
+  kind: z.string(),
+  id: z.string(),
+  status: z.string().nullable(),
+  fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+});
+
+/** An event the server refused (kept, never dropped) or applied with a flag (clock ahead, roster, before enrollment). */
 export const RecordedProblem = z.object({
   eventId: z.string(),
   stationId: z.string(),
+  department: z.string().nullable(),
   seq: z.number(),
   type: z.string(),
   operatorId: z.string().nullable(),
   receivedAt: z.string(),
   code: z.string(),
   message: z.string(),
+  /** What the station sent: the event's payload, as stored. */
+  sent: z.record(z.string(), z.unknown()),
+  /** What the server holds of what it names (empty: nothing to compare). */
+  held: z.array(ServerHeld),
+  review: z.enum(['open', 'follow_up', 'resolved']),
+  reviews: z.array(ConflictReview),
+  /** The logged-in person may review it (a supervisor of the station's department, QC, an admin). */
+  mayReview: z.boolean(),
 });
+export type RecordedProblem = z.infer<typeof RecordedProblem>;
 
 /** A QT-09 claim on pieces that are not (yet) the sender's to give, with both sides (ConflictDoc in shared/docs.ts). */
 export const ConflictRow = z.object({

@@ -19,7 +19,7 @@ function AlertCard({ alert }: { alert: AlertRow }) {
   const statusText = (s: string) => (STATUS_KEYS[s] ? t(STATUS_KEYS[s]) : s);
   const noteId = `note-${alert.id}`;
   const act = (action: AlertRow['actions'][number]) => {
-    if (action === 'investigate' && note.trim().length < 3) return setProblem('noteNeeded');
+    if (action !== 'acknowledge' && note.trim().length < 3) return setProblem(action === 'close' ? 'closeNoteNeeded' : 'noteNeeded');
     setProblem(null);
     void dashboard.act(alert.id, action, note.trim()).then((ok) => ok && setNote(''));
   };
@@ -67,12 +67,16 @@ function AlertCard({ alert }: { alert: AlertRow }) {
           {t(problem)}
         </p>
       ) : null}
-      {alert.status !== 'closed' ? <p className="small">{t('closeAtStation')}</p> : null}
+      {alert.status !== 'closed' ? <p className="small">{t('releaseAtStation')}</p> : null}
     </li>
   );
 }
 
-/** P1–P4, open first: each alert's floor status and timeline (station and dashboard steps) and what may be done here. */
+/**
+ * P1–P4, open first: each alert's floor status and timeline (station and dashboard steps) and the steps the floor's
+ * rules allow this person here (acknowledge, investigate, close: the server offers only those). A halt is released at
+ * the station only; its alert closes with that release.
+ */
 export function AlertsView() {
   const alerts = useDash((s) => s.alerts?.alerts ?? NONE);
   const { t } = useT();
