@@ -8,6 +8,7 @@ import { Header } from './components/Header';
 import { ImportView } from './components/ImportView';
 import { Login } from './components/Login';
 import { OrdersView } from './components/OrdersView';
+import { ReportsView } from './components/ReportsView';
 import { useDash, useT } from './context';
 
 export function App() {
@@ -37,7 +38,7 @@ export function App() {
           {t('live.down')}
         </div>
       ) : null}
-      {view === 'floor' ? <FloorView /> : view === 'orders' ? <OrdersView /> : view === 'fleet' ? <FleetView /> : view === 'alerts' ? <AlertsView /> : view === 'conflicts' ? <ConflictsView /> : view === 'import' ? <ImportView /> : <AccountsView />}
+      {view === 'floor' ? <FloorView /> : view === 'orders' ? <OrdersView /> : view === 'fleet' ? <FleetView /> : view === 'alerts' ? <AlertsView /> : view === 'conflicts' ? <ConflictsView /> : view === 'reports' ? <ReportsView /> : view === 'import' ? <ImportView /> : <AccountsView />}
     </div>
   );
 }

@@ -4,6 +4,7 @@
  * session's CSRF token; the session itself is the httpOnly cookie (same origin), never seen by this code.
  */
 import { z } from 'zod';
+import { ChartsView, ComplianceView, RosterBadges, type ChartRange } from '../../sync-server/dashboard/reports-contract';
 import { Account, AccountList, AlertsView, ApprovedOrder, ArticleList, ConflictsView, FleetView, ImportResult, IssuedCode, RevokedStation, CSRF_HEADER, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, type AlertAction, type NewAccountInput, type NewOrderInput, type NewStationCodeInput } from '../../sync-server/dashboard/contract';
 
 /** The server's error answer (sync-server/http/route.ts), read leniently: a proxy's error page is no JSON at all. */
@@ -69,6 +70,11 @@ export const api = {
   fleet: () => call(FleetView, 'GET', '/api/dashboard/fleet'),
   issueCode: (csrf: string, body: NewStationCodeInput) => call(IssuedCode, 'POST', '/api/dashboard/fleet/enrollment-codes', { body, csrf }),
   revokeStation: (csrf: string, id: string) => call(RevokedStation, 'POST', `/api/dashboard/fleet/stations/${encodeURIComponent(id)}/revoke`, { csrf }),
+  charts: (range: ChartRange) => call(ChartsView, 'GET', `/api/dashboard/reports/charts?range=${range}`),
+  compliance: (moId: string) => call(ComplianceView, 'GET', `/api/dashboard/reports/compliance/${encodeURIComponent(moId)}`),
+  /** The CSV download's address: a plain link (a read: the session cookie goes with it, no CSRF token needed). */
+  complianceCsvUrl: (moId: string) => `/api/dashboard/reports/compliance/${encodeURIComponent(moId)}/csv`,
+  rosterBadges: () => call(RosterBadges, 'GET', '/api/dashboard/roster/badges'),
   alertAction: (csrf: string, alertId: string, action: AlertAction, note: string) =>
     call(Ok, 'POST', `/api/dashboard/alerts/${encodeURIComponent(alertId)}/${action}`, { body: { note }, csrf }),
 };

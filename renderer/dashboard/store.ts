@@ -8,8 +8,8 @@ import type { AccountList, AlertAction, AlertsView, ArticleList, ConflictsView, 
 import { api, ApiError, openLive } from './api';
 import { UI, type Lang, type UiKey } from './messages';
 
-export type View = 'floor' | 'orders' | 'fleet' | 'alerts' | 'conflicts' | 'import' | 'accounts';
-const VIEWS: readonly View[] = ['floor', 'orders', 'fleet', 'alerts', 'conflicts', 'import', 'accounts'];
+export type View = 'floor' | 'orders' | 'fleet' | 'alerts' | 'conflicts' | 'reports' | 'import' | 'accounts';
+const VIEWS: readonly View[] = ['floor', 'orders', 'fleet', 'alerts', 'conflicts', 'reports', 'import', 'accounts'];
 export type CsvKind = 'operators' | 'articles';
 export interface Notice {
   tone: 'ok' | 'error';

@@ -1,103 +1,38 @@
 /**
- * The reports on real PostgreSQL (TEST_DATABASE_URL; else PGlite), fed by a real flow through the push route: an MO
- * cut, sewn (inline QC with a rework) and finished (detector verified, pieces through it, physical QC, one reject
- * halting the line and released with a disposition, verified again), another MO's records on the same line, labour
- * clocked. The compliance report (JSON and CSV), the charts, the roster's badges and the Floor's labour time read them.
+ * The reports on real PostgreSQL (TEST_DATABASE_URL; else PGlite), fed by a real flow through the push route
+ * (reports-testing.ts): an MO cut, sewn (inline QC with a rework) and finished (detector verified, pieces through it,
+ * physical QC, one reject halting the line and released with a disposition, verified again), another MO's records on
+ * the same line, labour clocked. The compliance report (JSON and CSV), the charts, the roster's badges and the
+ * Floor's labour time read them.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Action, FloorEvent } from '../../shared/events';
-import { uuidv7 } from '../../shared/ids';
 import { workOrderIdFor, type Department } from '../../shared/master';
 import { factoryDayStart } from '../../shared/reports/factory-time';
-import type { PushResponse } from '../../shared/sync';
-import { EventFactory, lineOf, mo, operatorOf, stationOf, supervisorOf, verificationRun } from '../../shared/testing/fixtures';
-import { appForFile, enrollStation, pushAs, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
+import { lineOf, mo, operatorOf, supervisorOf } from '../../shared/testing/fixtures';
+import { appForFile } from '../testing';
 import type { FloorView } from './contract';
 import type { ChartsView, ComplianceView, RosterBadges } from './reports-contract';
 import { factoryTimeZone } from './reports-routes';
+import { recordBatch, reportFloor } from './reports-testing';
 import { loginAs, makeAccount, type DashboardLogin } from './testing';
 
 const server = appForFile();
-const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 const M = mo(7, { route: 'R2', quantity: 20 });
 const OTHER = mo(8, { route: 'R2', quantity: 20 });
 const W = (d: Department, order = M) => workOrderIdFor(order.id, d);
 const FIN = lineOf('finishing');
-const f = new EventFactory(() => Date.now());
-const stations = new Map<string, EnrolledStation>();
 const as: Record<string, DashboardLogin> = {};
-const DEPTS = ['cutting', 'sewing', 'finishing'] as const;
 let rejectId = '';
 let startedAt = 0;
 
-async function at(d: Department, actions: Action[], operator: string | null = operatorOf(d)): Promise<FloorEvent[]> {
-  const events = actions.map((a) => f.event(stationOf(d), operator, a));
-  const res = await pushAs(server.app, stations.get(stationOf(d)), events);
-  expect(res.statusCode, res.body).toBe(200);
-  expect(res.json<PushResponse>().results.map((r) => (r.refusal ? `${r.status}:${r.refusal.code}:${r.refusal.message}` : r.status))).toEqual(events.map(() => 'applied'));
-  return events;
-}
-
-function handover(order: typeof M, from: Department, to: Department, quantity: number): { lock: Action; accept: Action } {
-  const ids = { transferId: uuidv7(), workOrderId: W(from, order), toWorkOrderId: W(to, order) };
-  return {
-    lock: { type: 'transfer.created', payload: { ...ids, articleCode: order.articleCode, quantity, from, to, lineId: lineOf(from) } },
-    accept: { type: 'transfer.accepted', payload: { ...ids, countedQty: quantity, lineId: lineOf(to) } },
-  };
-}
-
-/** Cut, sew (a rework at inline QC), hand to finishing and run it through the first finishing steps. */
-async function toFinishing(order: typeof M, n: number): Promise<void> {
-  const cut = handover(order, 'cutting', 'sewing', n);
-  await at('cutting', [{ type: 'cutting.output', payload: { workOrderId: W('cutting', order), lineId: lineOf('cutting'), size: 'M', part: 'body', goodQty: n } }, cut.lock]);
-  const sew = (stage: 'assembly' | 'labelling' | 'back_loop'): Action => ({ type: 'sewing.stage', payload: { workOrderId: W('sewing', order), lineId: lineOf('sewing'), stage, goodQty: n, destinationLabel: order.destination } });
-  const fin = handover(order, 'sewing', 'finishing', n);
-  await at('sewing', [
-    cut.accept,
-    sew('assembly'),
-    { type: 'qc.inline', payload: { workOrderId: W('sewing', order), lineId: lineOf('sewing'), stage: 'assembly', result: 'rework', qty: 2, defectReason: 'open seam' } },
-    { type: 'qc.inline', payload: { workOrderId: W('sewing', order), lineId: lineOf('sewing'), stage: 'assembly', result: 'pass', qty: n } },
-    sew('labelling'),
-    sew('back_loop'),
-    fin.lock,
-  ]);
-  const step = (s: 'stuffing' | 'closing' | 'grooming'): Action => ({ type: 'finishing.step', payload: { workOrderId: W('finishing', order), lineId: FIN, step: s, qty: n } });
-  await at('finishing', [fin.accept, step('stuffing'), step('closing'), step('grooming')]);
-}
-
-const pass = (order: typeof M, count: number): Action => ({ type: 'md.pass', payload: { lineId: FIN, workOrderId: W('finishing', order), deviceId: 'MD01', count } });
-
 beforeAll(async () => {
   startedAt = Date.now();
-  for (const d of DEPTS) {
-    stations.set(stationOf(d), await enrollStation(server.app, stationOf(d), d));
-    const op = await server.app.inject({ method: 'POST', url: '/api/operators', headers: admin, payload: { id: operatorOf(d), name: `${d} op`, roles: ['operator'], departments: [d], pin: '1357' } });
-    expect(op.statusCode).toBe(201);
-  }
-  const sup = await server.app.inject({ method: 'POST', url: '/api/operators', headers: admin, payload: { id: supervisorOf('finishing'), name: 'Finishing sup', roles: ['supervisor'], departments: ['finishing'], pin: '246802' } });
-  expect(sup.statusCode).toBe(201);
-  for (const order of [M, OTHER]) expect((await server.app.inject({ method: 'POST', url: '/api/manufacturing-orders', headers: admin, payload: order })).statusCode).toBe(201);
+  const floor = await reportFloor(server.app, [M, OTHER]);
   await makeAccount(server.db, 'qc-ana', 'qc');
   await makeAccount(server.db, 'ppic-budi', 'ppic');
   await makeAccount(server.db, 'sup-fin', 'supervisor', 'finishing');
   for (const id of ['qc-ana', 'ppic-budi', 'sup-fin']) as[id] = await loginAs(server.app, id);
-
-  // The other MO's lot first, verified; then ours (a new lot: verified again), bracketed by verifications.
-  await toFinishing(OTHER, 20);
-  await at('finishing', [verificationRun(FIN), pass(OTHER, 6)], null);
-  await toFinishing(M, 20);
-  await at('finishing', [verificationRun(FIN), pass(M, 12)], null);
-  await at('finishing', [
-    { type: 'finishing.physicalQc', payload: { workOrderId: W('finishing'), lineId: FIN, result: 'pass', qty: 9 } },
-    { type: 'finishing.physicalQc', payload: { workOrderId: W('finishing'), lineId: FIN, result: 'rework', qty: 3, defectReason: '=HYPERLINK("http://x","crooked ear")' } },
-    { type: 'fg.converted', payload: { workOrderId: W('finishing'), lineId: FIN, qty: 5, fgArticleCode: M.articleCode } },
-  ]);
-  const [reject] = await at('finishing', [{ type: 'md.detection', payload: { lineId: FIN, workOrderId: W('finishing'), deviceId: 'MD01', metal: 'fe' } }], null);
-  rejectId = reject!.id;
-  await at('finishing', [{ type: 'line.released', payload: { lineId: FIN, haltId: rejectId, supervisorId: supervisorOf('finishing'), disposition: 'metal_found', correctiveAction: 'needle tip found in the piece; piece destroyed' } }], supervisorOf('finishing'));
-  await at('finishing', [verificationRun(FIN)], null);
-  // After our closing verification: the other MO again (not ours).
-  await at('finishing', [pass(OTHER, 4), { type: 'labour.started', payload: { workOrderId: W('finishing') } }]);
+  ({ rejectId } = await recordBatch(floor, M, OTHER));
 }, 120_000);
 
 const get = (who: string, url: string) => server.app.inject({ method: 'GET', url, headers: as[who]!.read });

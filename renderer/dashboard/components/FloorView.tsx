@@ -1,3 +1,5 @@
+import { useEffect, useState } from 'react';
+import type { SpkLabour } from '../../../sync-server/dashboard/contract';
 import { useDash, useT, when } from '../context';
 import { usePlace } from './place';
 import { RowHead, TableCard } from './TableCard';
@@ -143,7 +145,66 @@ function Lines() {
   );
 }
 
-/** The whole floor at a glance: fleet, WIP (per department, per order along its route), transfers, lines. */
+/** Milliseconds as a clock reads: 1:05:09. */
+export function clock(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** The wall clock, once a second (running labour clocks go on between reads of the Floor). */
+function useNow(): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(id);
+  }, []);
+  return now;
+}
+
+/** Worked time as of now: the server's count at `at`, plus the time since then for each running clock. */
+function workedNow(ms: number, running: boolean, at: string | null, now: number): number {
+  return running && at ? ms + Math.max(0, now - Date.parse(at)) : ms;
+}
+
+function Labour() {
+  const labour = useDash((s) => s.floor?.labour ?? NONE);
+  const at = useDash((s) => s.floor?.at ?? null);
+  const now = useNow();
+  const { t } = useT();
+  const place = usePlace();
+  const total = (l: SpkLabour) => l.operators.reduce((sum, o) => sum + workedNow(o.workedMs, o.state === 'running', at, now), 0);
+  return (
+    <TableCard
+      testId="labour"
+      title="labour.title"
+      empty="labour.none"
+      columns={['spk', 'labour.worked', 'labour.operators']}
+      rows={labour}
+      rowKey={(l) => l.workOrderId}
+      rowTestId={(l) => `labour-${l.workOrderId}`}
+      cells={(l) => (
+        <>
+          <RowHead main={l.workOrderId} sub={place(l.place)} />
+          <td className="num" data-testid={`labour-total-${l.workOrderId}`}>
+            {clock(total(l))}
+          </td>
+          <td>
+            <ul style={{ listStyle: 'none', margin: 0, padding: 0 }}>
+              {l.operators.map((o) => (
+                <li key={o.operatorId} data-testid={`labour-${l.workOrderId}-${o.operatorId}`}>
+                  {o.operatorId} {clock(workedNow(o.workedMs, o.state === 'running', at, now))}{' '}
+                  <span className={`pill ${o.state === 'running' ? 'pill-ok' : 'pill-muted'}`}>{t(`labour.${o.state}`)}</span>
+                </li>
+              ))}
+            </ul>
+          </td>
+        </>
+      )}
+    />
+  );
+}
+
+/** The whole floor at a glance: fleet, WIP (per department, per order along its route), transfers, lines, labour per SPK. */
 export function FloorView() {
   const { t } = useT();
   return (
@@ -154,6 +215,7 @@ export function FloorView() {
         <Stations />
         <Lines />
         <Transfers />
+        <Labour />
       </div>
     </main>
   );

@@ -3,7 +3,7 @@ import type { Department } from '../../../shared/master';
 import { useDash, useDashboard, useT, when } from '../context';
 import type { View } from '../store';
 
-const VIEWS: readonly View[] = ['floor', 'orders', 'fleet', 'alerts', 'conflicts'];
+const VIEWS: readonly View[] = ['floor', 'orders', 'fleet', 'alerts', 'conflicts', 'reports'];
 /** What only PPIC and admins see, and what only an admin sees. */
 const PPIC_VIEWS: readonly View[] = ['import'];
 const ADMIN_VIEWS: readonly View[] = ['accounts'];

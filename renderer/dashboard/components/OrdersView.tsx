@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { OrderRow } from '../../../sync-server/dashboard/contract';
 import { RouteId } from '../../../shared/master';
 import { useDash, useDashboard, useT, when } from '../context';
+import { BadgeSheet, SpkLabelSheet } from './LabelSheets';
 import { Notice } from './Notice';
 import { usePlace } from './place';
 import { RowHead, TableCard } from './TableCard';
@@ -164,15 +165,29 @@ function ApproveButton({ order }: { order: OrderRow }) {
   );
 }
 
-/** PPIC: manufacturing orders, drafts first (approve releases their SPKs to the stations), progress in sets. */
+/** What is open to print: the SPK labels of one MO, or the roster's badges (PPIC and admins). */
+type Sheet = { kind: 'labels'; moId: string } | { kind: 'badges' } | null;
+
+/** PPIC: manufacturing orders, drafts first (approve releases their SPKs to the stations), progress in sets; labels and badges to print. */
 export function OrdersView() {
   const orders = useDash((s) => s.orders?.orders ?? NONE);
   const role = useDash((s) => s.session?.account.role);
   const { t, lang } = useT();
   const maker = role !== undefined && ORDER_MAKERS.has(role);
+  const [sheet, setSheet] = useState<Sheet>(null);
+  const labelled = sheet?.kind === 'labels' ? orders.find((o) => o.id === sheet.moId) : undefined;
   return (
     <main className="main" aria-label={t('view.orders')}>
       <Notice />
+      {labelled ? <SpkLabelSheet order={labelled} onClose={() => setSheet(null)} /> : null}
+      {sheet?.kind === 'badges' ? <BadgeSheet onClose={() => setSheet(null)} /> : null}
+      {maker ? (
+        <div className="form-row no-print">
+          <button type="button" className="btn btn-secondary" onClick={() => setSheet({ kind: 'badges' })} data-testid="print-badges">
+            {t('labels.printBadges')}
+          </button>
+        </div>
+      ) : null}
       <div className="grid grid-wide">
         {maker ? <NewOrder /> : null}
         <TableCard
@@ -194,6 +209,11 @@ export function OrdersView() {
                   {o.createdBy ? t('madeBy', { who: o.createdBy }) : null} {o.createdAt ? when(o.createdAt, lang) : null}
                 </div>
                 {o.status === 'draft' && maker ? <ApproveButton order={o} /> : null}
+                {o.status === 'released' && maker ? (
+                  <button type="button" className="btn btn-secondary" onClick={() => setSheet({ kind: 'labels', moId: o.id })} data-testid={`labels-${o.id}`}>
+                    {t('labels.printSpk')}
+                  </button>
+                ) : null}
               </td>
               <td>
                 <Progress order={o} />
