@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { makePrivateFile, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../../shared/node/private-files';
 import { DocumentCache, parkCache, unparkCache } from './document-cache';
@@ -65,12 +65,23 @@ export function resolveFilename(
   throw new Error('getRxStorageSqlite: set either `filename` or `databaseDirectory`');
 }
 
+/**
+ * The file's identity and last change as the file system sees it. A parked cache is taken back only if the file is
+ * untouched since its close: the open token alone is fooled by a copy of the file taken while that connection was
+ * open (a station backup restored in place), which carries the same token but older documents.
+ */
+function fileStamp(filename: string): string {
+  const st = statSync(filename, { bigint: true });
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+}
+
 export function acquireConnection(filename: string, options: ConnectionOptions): SqliteConnection {
   const existing = CONNECTIONS.get(filename);
   if (existing) {
     existing.refCount++;
     return existing;
   }
+  let stampBefore = '';
   if (filename !== ':memory:') {
     // The file holds PIN hashes: owner-only from its first byte, whatever the umask. SQLite gives the -wal and -shm
     // files it creates the database file's mode, so creating this one 0600 covers them; files left by older
@@ -78,6 +89,7 @@ export function acquireConnection(filename: string, options: ConnectionOptions):
     // shared directory, and the station's own data directory is made private by its owner (station-db.ts).
     mkdirSync(dirname(filename), { recursive: true, mode: PRIVATE_DIR_MODE });
     closeSync(openSync(filename, 'a', PRIVATE_FILE_MODE));
+    stampBefore = fileStamp(filename);
     makePrivateFile(filename);
   }
   const openToken = randomUUID();
@@ -132,7 +144,7 @@ export function acquireConnection(filename: string, options: ConnectionOptions):
     throw err;
   }
   const maxPerTable = options.cacheDocumentsPerCollection ?? DEFAULT_CACHE_DOCUMENTS_PER_COLLECTION;
-  const parked = filename === ':memory:' ? undefined : unparkCache(filename, previousToken);
+  const parked = filename === ':memory:' || previousToken === undefined ? undefined : unparkCache(filename, `${previousToken}|${stampBefore}`);
   const conn: SqliteConnection = {
     filename,
     db,
@@ -160,7 +172,7 @@ export function releaseConnection(conn: SqliteConnection): void {
   // A WAL left behind means another connection still has the file open and may write to it without changing the
   // open token: its cache cannot be trusted later.
   if (conn.filename !== ':memory:' && !existsSync(conn.filename + '-wal')) {
-    parkCache(conn.filename, conn.openToken, conn.cache);
+    parkCache(conn.filename, `${conn.openToken}|${fileStamp(conn.filename)}`, conn.cache);
   }
 }
 
