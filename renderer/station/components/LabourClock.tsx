@@ -25,19 +25,22 @@ function useMyClock(wo: WorkOrderDoc) {
 /**
  * Labour time per SPK and operator (labour.started / paused / finished through `action.record`, in the logged-in
  * operator's name): start, pause with a reason, resume, finish; the running clock and the time worked. One event id
- * per step, so a double tap or a retry records it once (the core answers the same id with the first ack).
+ * per state of the clock: a double tap or a retry records the step once (the core answers the same id with the first
+ * ack), and once the clock has moved on (here or on another screen) the next step gets an id of its own, so it is
+ * never mistaken for the one before.
  */
 export function LabourClock({ wo }: { wo: WorkOrderDoc }) {
   const screen = useScreen();
   const busy = useStation((s) => s.busy);
   const { t } = useT();
   const { clock, mine, total } = useMyClock(wo);
-  const [eventId, setEventId] = useState(() => crypto.randomUUID());
   const field = 'labour';
   const state = clock?.state ?? 'none';
+  const clockKey = `${state}:${clock?.runningSince ?? ''}:${clock?.workedMs ?? 0}`;
+  const [step, setStep] = useState(() => ({ clockKey, eventId: crypto.randomUUID() }));
+  if (step.clockKey !== clockKey) setStep({ clockKey, eventId: crypto.randomUUID() });
   const record = async (action: Action, ok: Bilingual) => {
-    const ack = await screen.run('action.record', { action, eventId }, { field, ok });
-    if (ack) setEventId(crypto.randomUUID());
+    await screen.run('action.record', { action, eventId: step.eventId }, { field, ok });
   };
   const closed = wo.status === 'closed';
   return (
