@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ChartsView, ComplianceView, RosterBadges, type ChartRange } from '../../sync-server/dashboard/reports-contract';
-import { Account, AccountList, AlertsView, ApprovedOrder, ArticleList, ConflictsView, FleetView, ImportResult, IssuedCode, RevokedStation, CSRF_HEADER, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, type AlertAction, type NewAccountInput, type NewOrderInput, type NewStationCodeInput } from '../../sync-server/dashboard/contract';
+import { Account, AccountList, AlertsView, ApprovedOrder, ArticleList, ConflictsView, FleetView, ImportResult, IssuedCode, RevokedStation, CSRF_HEADER, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, type AlertAction, type ConflictReviewBody, type ConflictsShow, type NewAccountInput, type NewOrderInput, type NewStationCodeInput } from '../../sync-server/dashboard/contract';
 
 /** The server's error answer (sync-server/http/route.ts), read leniently: a proxy's error page is no JSON at all. */
 const ErrorAnswer = z.object({
@@ -59,7 +59,9 @@ export const api = {
   logout: (csrf: string) => call(Ok, 'POST', '/api/dashboard/logout', { csrf }),
   floor: () => call(FloorView, 'GET', '/api/dashboard/floor'),
   alerts: () => call(AlertsView, 'GET', '/api/dashboard/alerts'),
-  conflicts: () => call(ConflictsView, 'GET', '/api/dashboard/conflicts'),
+  conflicts: (show: ConflictsShow = 'open') => call(ConflictsView, 'GET', `/api/dashboard/conflicts?show=${show}`),
+  reviewConflict: (csrf: string, eventId: string, body: ConflictReviewBody) =>
+    call(Ok, 'POST', `/api/dashboard/conflicts/${encodeURIComponent(eventId)}/review`, { body, csrf }),
   accounts: () => call(AccountList, 'GET', '/api/dashboard/accounts'),
   createAccount: (csrf: string, body: NewAccountInput) => call(Account, 'POST', '/api/dashboard/accounts', { body, csrf }),
   orders: () => call(OrdersView, 'GET', '/api/dashboard/orders'),

@@ -4,7 +4,7 @@
  * a periodic refresh for stations going quiet, or an action), never edited here.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AccountList, AlertAction, AlertsView, ArticleList, ConflictsView, FleetView, FloorView, IssuedCode, NewAccountInput, NewOrderInput, NewStationCodeInput, OrdersView, SessionInfo } from '../../sync-server/dashboard/contract';
+import type { AccountList, AlertAction, AlertsView, ArticleList, ConflictReviewBody, ConflictsShow, ConflictsView, FleetView, FloorView, IssuedCode, NewAccountInput, NewOrderInput, NewStationCodeInput, OrdersView, SessionInfo } from '../../sync-server/dashboard/contract';
 import { api, ApiError, openLive } from './api';
 import { UI, type Lang, type UiKey } from './messages';
 
@@ -44,6 +44,8 @@ export interface DashboardState {
   floor: FloorView | null;
   alerts: AlertsView | null;
   conflicts: ConflictsView | null;
+  /** Which conflicts the Conflicts view lists: still open, or resolved. */
+  conflictsShow: ConflictsShow;
   orders: OrdersView | null;
   fleet: FleetView | null;
   /** The last enrollment code issued here: shown once, gone when the view changes (the server keeps only its hash). */
@@ -70,6 +72,8 @@ export interface Dashboard {
   setLang(lang: Lang): void;
   show(view: View): void;
   act(alertId: string, action: AlertAction, note: string): Promise<boolean>;
+  showConflicts(show: ConflictsShow): Promise<void>;
+  reviewConflict(eventId: string, review: ConflictReviewBody): Promise<boolean>;
   createAccount(account: NewAccountInput): Promise<boolean>;
   createOrder(order: NewOrderInput): Promise<boolean>;
   approveOrder(id: string): Promise<boolean>;
@@ -87,6 +91,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     floor: null,
     alerts: null,
     conflicts: null,
+    conflictsShow: 'open',
     orders: null,
     fleet: null,
     issuedCode: null,
@@ -120,7 +125,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
       do {
         again = false;
         try {
-          const [floor, alerts, conflicts, orders, fleet] = await Promise.all([api.floor(), api.alerts(), api.conflicts(), api.orders(), api.fleet()]);
+          const [floor, alerts, conflicts, orders, fleet] = await Promise.all([api.floor(), api.alerts(), api.conflicts(store.getState().conflictsShow), api.orders(), api.fleet()]);
           store.setState({ floor, alerts, conflicts, orders, fleet });
         } catch (err) {
           if (err instanceof ApiError && err.status === 401) return loggedOut({ tone: 'error', key: 'sessionEnded' });
@@ -227,6 +232,17 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
         await api.alertAction(csrf, alertId, action, note);
         await refresh();
         return { tone: 'ok', key: 'actionDone' };
+      });
+    },
+    async showConflicts(show) {
+      store.setState({ conflictsShow: show, conflicts: null });
+      await refresh();
+    },
+    reviewConflict(eventId, review) {
+      return write(async (csrf) => {
+        await api.reviewConflict(csrf, eventId, review);
+        await refresh();
+        return { tone: 'ok', key: 'reviewDone' };
       });
     },
     createAccount(account) {

@@ -10,13 +10,13 @@ import { declareAccess, dashboardRoute, sessionOf } from './access';
 import { AccountExists, createAccount, findAccount, listAccounts } from './accounts';
 import { alertsFor, loadAlerts, recordAlertAction, type LoadedAlert } from './alerts';
 import { audit } from './audit';
-import { Account, AccountList, AlertAction, AlertActionBody, AlertsView, ApprovedOrder, ArticleList, ConflictsView, CsvImportBody, FleetView, ImportResult, IssuedCode, NewStationCode, RevokedStation, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, NewOrderBody, Ok, OrdersView, SessionInfo } from './contract';
+import { Account, AccountList, AlertAction, AlertActionBody, AlertsView, ApprovedOrder, ArticleList, ConflictReviewBody, ConflictsQuery, ConflictsView, CsvImportBody, FleetView, ImportResult, IssuedCode, NewStationCode, RevokedStation, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, NewOrderBody, Ok, OrdersView, SessionInfo } from './contract';
 import { MoId } from '../../shared/master';
 import { approveDraft, createDraft, loadOrdersView } from './orders';
 import { importArticles, listArticles } from './articles';
 import { importRoster } from './roster-import';
 import { issueStationCode, loadFleetView, revokeFromDashboard, StationParam } from './fleet';
-import { loadConflictsView } from './conflicts';
+import { conflictsFor, loadConflictsView, recordReview } from './conflicts';
 import { loadFloorView } from './floor-view';
 import { ViewCache } from './view-cache';
 import { headVersion } from '../changes';
@@ -160,11 +160,27 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   dashboardRoute(app, DASHBOARD_ROLES, {
     method: 'GET',
     url: '/api/dashboard/conflicts',
+    querystring: ConflictsQuery,
     response: ConflictsView,
-    async handler() {
-      // Refused events change nothing but the events table: the event counter is part of the key.
-      const [row] = await app.db.query<{ head: number; events: number }>('SELECT value AS head, event_seq AS events FROM change_counter');
-      return conflictsCache.get(`${row?.head}:${row?.events}`, () => loadConflictsView(app.db));
+    async handler({ query, request }) {
+      // Refused events change nothing but the events table, reviews only theirs: both are part of the key.
+      const [row] = await app.db.query<{ head: number; events: number; reviews: number | null }>(
+        'SELECT value AS head, event_seq AS events, (SELECT max(id) FROM conflict_reviews) AS reviews FROM change_counter',
+      );
+      const view = await conflictsCaches[query.show].get(`${row?.head}:${row?.events}:${row?.reviews}`, () => loadConflictsView(app.db, query.show));
+      return conflictsFor(sessionOf(request).account, view);
+    },
+  });
+
+  dashboardRoute(app, ALERT_ACTORS, {
+    method: 'POST',
+    url: '/api/dashboard/conflicts/:eventId/review',
+    params: z.object({ eventId: z.uuid() }),
+    body: ConflictReviewBody,
+    response: Ok,
+    async handler({ params, body, request }) {
+      await recordReview(app.db, sessionOf(request).account, params.eventId, body);
+      return { ok: true as const };
     },
   });
 

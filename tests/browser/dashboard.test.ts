@@ -2,8 +2,11 @@
  * The supervisors' dashboard in Debian's Chromium against the real sync server (real PostgreSQL with
  * TEST_DATABASE_URL, else PGlite): log in (a wrong password first), watch a cutting station's output arrive live (the
  * push goes through the real push route; the screen hears of it over SSE, sooner than its 15 s refresh), see a P1 metal
- * detection halt appear with its line, record the dashboard's acknowledgement and investigation, and see it close when
- * the station releases the line; see a refused event under Conflicts with its reason; switch language; axe finds no serious or critical violation on any view.
+ * detection halt appear with its line, record the dashboard's acknowledgement and investigation (floor steps: the
+ * alert advances; no close is offered while the line is halted), and see it close when the station releases the line;
+ * close a detector fault from the dashboard with a note; see a refused event under Conflicts with its reason and both
+ * sides, resolve it with a note and find it under "resolved"; switch language; axe finds no serious or critical
+ * violation on any view.
  * PPIC creates an MO, is refused bad input on the page, approves it and sees its SPK reach the cutting station; imports a
  * roster CSV with one bad row (nothing imported, the row named), then good files; an admin enrolls a station on the Fleet
  * view (code shown once), sees its heartbeat health and revokes it. On
@@ -147,7 +150,7 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     await page.context().close();
   });
 
-  it('a P1 halt appears live; the dashboard records acknowledge and investigate; it closes with the station’s release', { timeout: 90_000 }, async () => {
+  it('a P1 halt appears live; the dashboard acknowledges and investigates it (never closes it while halted); it closes with the station’s release; a P2 fault is closed from the dashboard', { timeout: 90_000 }, async () => {
     const page = await loggedIn(base);
     await page.getByTestId('lang').click(); // English (the language is kept per browser; this is a new context)
     await page.getByTestId('tab-alerts').click();
@@ -170,8 +173,10 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     await card.getByTestId('alert-investigate').click();
     await expect.poll(() => card.getByTestId('timeline').textContent()).toContain('investigating (dashboard) by sari — checking the rejected piece');
     expect(await card.getByTestId('alert-investigate').count()).toBe(0);
-    // The floor's status is the floor's: the dashboard's steps do not close or advance it.
-    expect(await card.getAttribute('data-status')).toBe('raised');
+    // The dashboard's steps are the floor's (the station pulls them); a halted line's alert is not closed from here.
+    await expect.poll(() => card.getAttribute('data-status')).toBe('investigating');
+    expect(await card.getByTestId('alert-close').count()).toBe(0);
+    expect(await card.textContent()).toContain('released only at the station');
     const [audited] = await db.db.query<{ n: number }>("SELECT count(*)::int AS n FROM dashboard_audit WHERE target = $1 AND account_id = 'sari'", [haltId]);
     expect(audited?.n).toBe(2);
     await expectAccessible(page);
@@ -189,6 +194,19 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     expect(await card.textContent()).toContain('closed: line released');
     expect(await card.getByTestId('timeline').textContent()).toContain('closed (station) by OP-FINSV — piece destroyed, detector re-verified');
     await screenshot(page, 'alerts-closed');
+
+    // A detector fault has no cause the rules can see end: a supervisor closes it here, saying why.
+    const faultId = await push(finishing, null, { type: 'md.fault', payload: { lineId: FIN_LINE, deviceId: 'MD01', bits: 1, description: 'belt jam' } });
+    const fault = page.getByTestId(`alert-${faultId}`);
+    await fault.waitFor({ timeout: LIVE_MS });
+    await fault.getByTestId('alert-close').click();
+    await expect.poll(() => fault.textContent()).toContain('Say why it is closed');
+    await fault.getByTestId('alert-note').fill('belt cleaned, test pieces detected');
+    await fault.getByTestId('alert-close').click();
+    await expect.poll(() => fault.getAttribute('data-status')).toBe('closed');
+    expect(await fault.textContent()).toContain('closed: closed by a supervisor or QC');
+    expect(await fault.getByTestId('timeline').textContent()).toContain('closed (dashboard) by sari — belt cleaned, test pieces detected');
+    expect(await fault.getByTestId('alert-close').count()).toBe(0);
     await page.context().close();
   });
 
@@ -208,6 +226,40 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     await page.getByTestId('lang').click();
     await expect.poll(() => row.textContent()).toContain('This SPK is not known at this station.');
     await screenshot(page, 'conflicts');
+    await page.context().close();
+  });
+
+  it('an admin resolves a refused event on the Conflicts view with a note: it leaves the open list and is listed, recorded, under resolved', { timeout: 60_000 }, async () => {
+    const page = await loggedIn(base, 'office');
+    await page.getByTestId('lang').click();
+    await page.getByTestId('tab-conflicts').click();
+    await page.getByTestId('refused').waitFor();
+    const event = f.event(cutting.id, 'OP-CUT1', cuttingOutput('MO-2026-0998-CUT', 7));
+    expect((await pushAs(app, cutting, [event])).json<PushResponse>().results[0]?.refusal?.code).toBe('unknown_work_order');
+    const row = page.getByTestId(`refused-${event.id}`);
+    await row.waitFor({ timeout: LIVE_MS });
+    // Both sides: what the station sent; the server holds no such SPK.
+    expect(await row.getByTestId('sent').textContent()).toContain('workOrderId: MO-2026-0998-CUT');
+    expect(await row.getByTestId('held').textContent()).not.toContain('MO-2026-0998-CUT');
+    // A note is required.
+    await row.getByTestId('review-dismissed').click();
+    await expect.poll(() => row.textContent()).toContain('at least 3 characters');
+    await row.getByTestId('review-note').fill('MO 998 does not exist: the operator redid it on MO 1');
+    await expectAccessible(page);
+    await screenshot(page, 'conflicts-review');
+    await row.getByTestId('review-dismissed').click();
+    await row.waitFor({ state: 'detached', timeout: LIVE_MS });
+
+    await page.getByTestId('conflicts-show-resolved').click();
+    const resolved = page.getByTestId(`refused-${event.id}`);
+    await resolved.waitFor({ timeout: LIVE_MS });
+    expect(await resolved.getByTestId('reviews').textContent()).toContain('dismissed by office — MO 998 does not exist: the operator redid it on MO 1');
+    expect(await resolved.getByTestId('review-note').count()).toBe(0);
+    const [kept] = await db.db.query<{ decision: string; account_id: string; status: string }>(
+      'SELECT r.decision, r.account_id, e.status FROM conflict_reviews r JOIN events e ON e.id = r.event_id WHERE r.event_id = $1::uuid',
+      [event.id],
+    );
+    expect(kept).toEqual({ decision: 'dismissed', account_id: 'office', status: 'refused' });
     await page.context().close();
   });
 

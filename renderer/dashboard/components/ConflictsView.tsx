@@ -1,7 +1,8 @@
-import type { z } from 'zod';
-import type { RecordedProblem } from '../../../sync-server/dashboard/contract';
+import type { ConflictsShow, RecordedProblem } from '../../../sync-server/dashboard/contract';
 import { refusalText } from '../../../shared/messages/refusals';
-import { useDash, useT, when } from '../context';
+import { useDash, useDashboard, useT, when } from '../context';
+import { ConflictReview, ProblemSides } from './ConflictReview';
+import { Notice } from './Notice';
 import { RowHead, TableCard } from './TableCard';
 
 /** One empty list for every selector (a new [] per call would re-render forever). */
@@ -11,11 +12,11 @@ function Problems({ which }: { which: 'refused' | 'flagged' }) {
   const rows = useDash((s) => s.conflicts?.[which] ?? NONE);
   const { lang } = useT();
   return (
-    <TableCard<z.infer<typeof RecordedProblem>>
+    <TableCard<RecordedProblem>
       testId={which}
       title={which}
       empty={which === 'refused' ? 'noRefused' : 'noFlagged'}
-      columns={['event', 'station', 'reason', 'received']}
+      columns={['event', 'station', 'reason', 'received', 'stationSent', 'serverHolds', 'review']}
       rows={rows}
       rowKey={(r) => r.eventId}
       rowTestId={(r) => `${which}-${r.eventId}`}
@@ -28,6 +29,8 @@ function Problems({ which }: { which: 'refused' | 'flagged' }) {
             <div className="small">{r.message}</div>
           </td>
           <td>{when(r.receivedAt, lang)}</td>
+          <ProblemSides problem={r} />
+          <ConflictReview problem={r} />
         </>
       )}
     />
@@ -82,16 +85,34 @@ function Conflicts() {
   );
 }
 
-/** What the server refused or flagged, and QT-09 conflicts with both sides; resolving happens at a station. */
+const SHOWS: readonly ConflictsShow[] = ['open', 'resolved'];
+
+/**
+ * What the server refused or flagged, with both sides and their reviews (open ones, or the resolved ones), and QT-09
+ * conflicts, which are resolved at a station (they move pieces; a review here moves nothing).
+ */
 export function ConflictsView() {
+  const dashboard = useDashboard();
+  const show = useDash((s) => s.conflictsShow);
   const { t } = useT();
   return (
     <main className="main" aria-label={t('view.conflicts')}>
-      <p className="card small">{t('resolveAtStation')}</p>
-      <div className="grid">
-        <Conflicts />
+      <div className="toolbar" role="group" aria-label={t('review')}>
+        {SHOWS.map((s) => (
+          <button key={s} type="button" className={`btn choice ${show === s ? 'choice-on' : ''}`} aria-pressed={show === s} onClick={() => void dashboard.showConflicts(s)} data-testid={`conflicts-show-${s}`}>
+            {t(`show.${s}`)}
+          </button>
+        ))}
+      </div>
+      <Notice />
+      <p className="card small">
+        {t('reviewIsRecord')} {t('resolveAtStation')}
+      </p>
+      {/* One column: each row holds both sides and the review. */}
+      <div className="grid" style={{ gridTemplateColumns: '1fr' }}>
         <Problems which="refused" />
         <Problems which="flagged" />
+        <Conflicts />
       </div>
     </main>
   );
