@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { Fragment, useEffect } from 'react';
 import { encodeBadge } from '../../../shared/barcode/badge';
 import { encodeSpkLabel } from '../../../shared/barcode/spk';
 import { ROUTES, type RouteId } from '../../../shared/master';
@@ -7,7 +7,7 @@ import { useT } from '../context';
 import { reports, useReports } from '../reports-store';
 import { Code128 } from './Barcode';
 import { usePlace } from './place';
-import { PrintButton, PrintStyle } from './PrintStyle';
+import { PrintButton } from './PrintButton';
 
 function SheetTools({ onClose, testId }: { onClose: () => void; testId: string }) {
   const { t } = useT();
@@ -32,7 +32,6 @@ export function SpkLabelSheet({ order, onClose }: { order: OrderRow; onClose: ()
   const route = ROUTES[order.route as RouteId] ?? [];
   return (
     <section className="card print-area" aria-labelledby="spk-labels-h" data-testid="spk-labels">
-      <PrintStyle />
       <h2 id="spk-labels-h" className="no-print">
         {t('labels.spkTitle', { mo: order.id })}
       </h2>
@@ -50,10 +49,10 @@ export function SpkLabelSheet({ order, onClose }: { order: OrderRow; onClose: ()
             <div className="label-route">
               {t('route')} {order.route}:{' '}
               {route.map((r, i) => (
-                <span key={r} className={r === p.place ? 'here' : undefined}>
+                <Fragment key={r}>
                   {i > 0 ? ' → ' : ''}
-                  {place(r)}
-                </span>
+                  <span className={r === p.place ? 'here' : undefined}>{place(r)}</span>
+                </Fragment>
               ))}
             </div>
             <Code128 data={encodeSpkLabel({ workOrderId: p.workOrderId, articleCode: order.articleCode, quantity: p.planned })} testId={`spk-barcode-${p.workOrderId}`} />
@@ -75,7 +74,6 @@ export function BadgeSheet({ onClose }: { onClose: () => void }) {
   const active = roster?.operators.filter((o) => o.active) ?? [];
   return (
     <section className="card print-area" aria-labelledby="badges-h" data-testid="badges">
-      <PrintStyle />
       <h2 id="badges-h" className="no-print">
         {t('labels.badgesTitle')}
       </h2>

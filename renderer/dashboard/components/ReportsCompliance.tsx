@@ -3,7 +3,7 @@ import type { ComplianceView } from '../../../sync-server/dashboard/reports-cont
 import { api } from '../api';
 import { useT } from '../context';
 import type { UiKey } from '../messages';
-import { PrintButton } from './PrintStyle';
+import { PrintButton } from './PrintButton';
 
 /** The record kinds the report lists (shared/reports/compliance.ts), in the reader's language. */
 const KIND: Readonly<Record<string, UiKey>> = {

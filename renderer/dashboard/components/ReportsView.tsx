@@ -3,7 +3,6 @@ import type { ChartRange } from '../../../sync-server/dashboard/reports-contract
 import { ChartRange as Ranges } from '../../../sync-server/dashboard/reports-contract';
 import { useDash, useT } from '../context';
 import { reports, useReports } from '../reports-store';
-import { PrintStyle } from './PrintStyle';
 import { ReportsCharts } from './ReportsCharts';
 import { ComplianceReport } from './ReportsCompliance';
 
@@ -88,7 +87,6 @@ export function ReportsView() {
   const { t } = useT();
   return (
     <main className="main" aria-label={t('view.reports')}>
-      <PrintStyle />
       <div className="grid grid-wide">
         <Compliance />
         <Charts />
