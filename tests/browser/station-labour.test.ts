@@ -13,7 +13,7 @@ import { workOrderIdFor } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
 import { TEST_PIN } from '../../electron/core/testing';
 import { storedBody } from '../../sync-server/testing';
-import { docsScreenshot, launchChromium, loginOnScreen, screenshot, seriousA11yViolations, setServerWorkOrder, signOnScreen, startFloorServer, startScreenStation, type FloorServer, type ScreenStation } from './testing';
+import { docsScreenshot, launchChromium, loginOnScreen, seriousA11yViolations, setServerWorkOrder, signOnScreen, startFloorServer, startScreenStation, type FloorServer, type ScreenStation } from './testing';
 
 const ORDER = mo(61, { route: 'R2', quantity: 20 });
 const SEW_WO = workOrderIdFor(ORDER.id, 'sewing');
@@ -179,6 +179,7 @@ describe('hold release on the station screen', () => {
     await page.getByTestId(`${field}-passed-${SEW_WO}`).fill('4');
     expect(await page.getByTestId(`${field}-rejected-${SEW_WO}`).textContent()).toBe('2');
     await page.getByTestId(`${field}-note`).fill('6 pieces through the detector: 2 rejected and scrapped');
+    await docsScreenshot(page, 'sewing', 'hold-release');
 
     const before = sewing.core.lastSequence;
     await signOnScreen(page, field, `B:${OPERATOR}`, TEST_PIN);
@@ -187,7 +188,6 @@ describe('hold release on the station screen', () => {
     expect(await page.getByTestId(`notice-${field}`).getAttribute('class')).toContain('notice-error');
     expect(sewing.core.lastSequence).toBe(before);
     expect(await seriousA11yViolations(page)).toEqual([]);
-    await screenshot(page, 'sewing-hold-release');
 
     await signOnScreen(page, field, 'B:OP-SEWSV', TEST_PIN);
     await page.getByTestId(`${field}-submit`).dblclick();
