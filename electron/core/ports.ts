@@ -37,6 +37,12 @@ export interface PulledDocuments {
    * that applied the whole cycle is the server's as of it (roster-stamps.ts).
    */
   checkpoint?: number;
+  /**
+   * A part of a pull cycle that started again from nothing because the server's database went back (restored,
+   * failed over): the cycle holds every document the server has for this station. With the part that reaches the
+   * head, stored documents that were in none of the cycle's parts are gone from the server and are dropped here too.
+   */
+  complete?: boolean;
 }
 
 /**

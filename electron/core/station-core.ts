@@ -448,7 +448,7 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
       if (this.closed) throw new Error('station core is closed: pulled documents not written');
       await writePulledDocuments(this.db.documents, pulled.documents);
       const docs: StoredDocument[] = [];
-      const deletedKeys: string[] = [];
+      const deletedKeys: string[] = pulled.complete ? await this.dropDocumentsGoneFromServer(pulled) : [];
       for (const d of pulled.documents) {
         if (d._deleted) deletedKeys.push(d.key);
         else docs.push({ key: d.key, kind: d.kind, id: d.id, body: d.body });
@@ -475,6 +475,28 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
       this.scheduleView();
       return rewound;
     });
+  }
+
+  /** Keys of the documents in the held parts of a complete cycle so far (see `dropDocumentsGoneFromServer`). */
+  private completeCycleKeys = new Set<string>();
+
+  /**
+   * A complete cycle (ports.ts `PulledDocuments.complete`): notes its parts' keys; with the part that reaches the head,
+   * writes a tombstone for every stored document in none of them (an order created after the server's backup, say)
+   * and returns their keys, to be deleted from local state with the cycle. Own pending events stay (the core counts
+   * them on top of the documents; the sync client pushes them again).
+   */
+  private async dropDocumentsGoneFromServer(pulled: PulledDocuments): Promise<string[]> {
+    for (const d of pulled.documents) this.completeCycleKeys.add(d.key);
+    if (pulled.hold) return [];
+    const seen = this.completeCycleKeys;
+    this.completeCycleKeys = new Set();
+    const stored = await this.db.documents.find().exec();
+    const gone = stored.filter((d) => !seen.has(d.key)).map((d) => ({ key: d.key, kind: d.kind, id: d.id, body: d.toJSON().body, _deleted: true }));
+    if (gone.length === 0) return [];
+    await writePulledDocuments(this.db.documents, gone);
+    this.log('dropped documents the server no longer has (its database went back)', { count: gone.length, first: gone[0]?.key });
+    return gone.map((d) => d.key);
   }
 
   /** A held part of a pull cycle brought operator documents (see applyPulled). */

@@ -105,6 +105,8 @@ export class PullCycles {
   /** The cycle being gathered; kept across a failed request or apply, so a retry from the same checkpoint resumes it. */
   private cycle: Cycle | null = null;
   private applyFailed = false;
+  /** A cycle restarted from nothing (the server went back) is being applied, part by part until the head. */
+  private fullResync = false;
 
   constructor(private readonly o: PullCycleOptions) {}
 
@@ -112,6 +114,7 @@ export class PullCycles {
   async pull(checkpoint: PullCheckpoint | undefined, batchSize: number): Promise<{ documents: WithDeleted<StoredDocument>[]; checkpoint: PullCheckpoint }> {
     const cycle = await this.gather(checkpoint, batchSize);
     if (cycle.rewound) {
+      this.fullResync = true;
       this.o.problem(null);
       this.reportMissingProgress(cycle);
     }
@@ -121,7 +124,7 @@ export class PullCycles {
     const hold = cycle.more;
     let rewound: boolean;
     try {
-      rewound = await this.o.core.applyPulled({ documents, hold, checkpoint: cycle.at?.version ?? 0 });
+      rewound = await this.o.core.applyPulled({ documents, hold, checkpoint: cycle.at?.version ?? 0, ...(this.fullResync ? { complete: true } : {}) });
     } catch (err) {
       this.cycle = cycle;
       this.applyFailed = true;
@@ -133,7 +136,10 @@ export class PullCycles {
       this.applyFailed = false;
       this.o.problem(null);
     }
-    if (!hold) this.o.cycleApplied(rewound);
+    if (!hold) {
+      this.fullResync = false;
+      this.o.cycleApplied(rewound);
+    }
     this.o.changed();
     return { documents: forRxdb(documents, hold, batchSize), checkpoint: cycle.at ?? { version: 0 } };
   }

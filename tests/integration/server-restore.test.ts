@@ -109,8 +109,12 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('a server restored from a backup
     const atBackup = before * 2;
     expect((await serverCut(t.db)) ?? 0).toBe(atBackup);
 
-    // The backup, then more work the restored server will not have.
+    // The backup, then more work the restored server will not have: an order released after it, and 4 cuts.
     if (before > 0) backup();
+    const M2 = mo(2, { quantity: 10 });
+    await post('/api/manufacturing-orders', M2);
+    const W2 = workOrderIdFor(M2.id, 'cutting');
+    await until('the later order to reach the station', () => core.state.workOrder[W2] !== undefined);
     for (let i = 0; i < 4; i++) await cut(1);
     await sync.awaitInSync(30_000);
     const total = atBackup + 4;
@@ -159,6 +163,8 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('a server restored from a backup
     expect(events?.n).toBe(lastSeq);
     expect(core.state.workOrder[W]?.stageQty.cut).toBe(total);
     expect(core.pendingCount).toBe(0);
+    // The order the restored server never had is gone from the station too (and stays gone after a restart).
+    expect(core.state.workOrder[W2], 'an order released after the backup').toBeUndefined();
     // Every state the station showed on the way counted each piece once (the rewind counts the lost events as
     // pending on top of the restored documents): never more, never fewer.
     expect(seen.length).toBeGreaterThan(0);
