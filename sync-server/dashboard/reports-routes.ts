@@ -10,10 +10,12 @@ import { z } from 'zod';
 import { toCsv } from '../../shared/reports/csv-export';
 import { DEFAULT_FACTORY_TIME_ZONE, TimeZone } from '../../shared/reports/factory-time';
 
+import { headVersion } from '../changes';
 import { dashboardRoute } from './access';
 import { DASHBOARD_ROLES, type DashboardRole } from './contract';
 import { complianceCsvRows, loadCharts, loadCompliance, loadRosterBadges } from './reports';
-import { ChartsQuery, ChartsView, ComplianceView, MoParam, RosterBadges } from './reports-contract';
+import { ChartsQuery, ChartsView, ComplianceView, MoParam, RosterBadges, type ChartRange } from './reports-contract';
+import { ViewCache } from './view-cache';
 
 /** Who prints labels and badges: PPIC's work (and an admin's). */
 const PRINTERS: readonly DashboardRole[] = ['ppic', 'admin'];
@@ -26,13 +28,23 @@ export function factoryTimeZone(env: NodeJS.ProcessEnv = process.env): string {
   return parsed.data;
 }
 
+/**
+ * Charts are re-read by every open Reports view after every change on the floor: one computation per range serves
+ * them all (view-cache.ts), at most one a second, and again when an hour starts (a new bucket) even if nothing moved.
+ */
+const CHARTS_MIN_INTERVAL_MS = 1_000;
+
 export function registerReportRoutes(app: FastifyInstance, tz: string = factoryTimeZone()): void {
+  const chartsCache: Record<ChartRange, ViewCache<ChartsView>> = { today: new ViewCache(60_000, CHARTS_MIN_INTERVAL_MS), week: new ViewCache(60_000, CHARTS_MIN_INTERVAL_MS) };
   dashboardRoute(app, DASHBOARD_ROLES, {
     method: 'GET',
     url: '/api/dashboard/reports/charts',
     querystring: ChartsQuery,
     response: ChartsView,
-    handler: ({ query }) => loadCharts(app.db, query.range, Date.now(), tz),
+    handler: async ({ query }) => {
+      const key = `${await headVersion(app.db)}:${Math.floor(Date.now() / 3_600_000)}`;
+      return chartsCache[query.range].get(key, () => loadCharts(app.db, query.range, Date.now(), tz));
+    },
   });
 
   dashboardRoute(app, DASHBOARD_ROLES, {
