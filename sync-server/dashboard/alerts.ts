@@ -201,8 +201,11 @@ export async function recordAlertAction(db: Db, who: Account, alertId: string, a
     const [seen] = await q.query<{ body: unknown }>("SELECT body FROM documents WHERE kind = 'alert' AND id = $1 AND NOT deleted", [alertId]);
     const first = seen ? FLOOR_DOC_SCHEMAS.alert.safeParse(seen.body) : null;
     if (!first?.success) throw new HttpError(404, 'unknown_alert', `alert ${alertId} is not known`);
-    // An alert keeps its line and work order: both are locked with it in one sorted round, then read.
-    await load([{ kind: 'alert', id: alertId }, ...placeKeys(first.data)]);
+    // What the step reads (the alert, its line or work order, the line's other open alerts, which the rules keep
+    // listed on the line) is locked in ONE sorted round, as a push's first round is, so the two never wait on each
+    // other in a cycle; should the line's list have changed meanwhile, the rules ask for the rest (below).
+    const line = (await placesOf(q, [first.data])).find((d): d is LineDoc => d.kind === 'line');
+    await load([{ kind: 'alert', id: alertId }, ...placeKeys(first.data), ...(line?.alerts ?? []).map((id) => ({ kind: 'alert' as const, id }))]);
     const alert = overlay.latest(`alert:${alertId}`);
     if (alert?.kind !== 'alert') throw new HttpError(404, 'unknown_alert', `alert ${alertId} is not known`);
     const place = placeKeys(alert).flatMap((k) => overlay.latest(keyOf(k)) ?? []);
