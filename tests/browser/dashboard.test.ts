@@ -255,6 +255,8 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     await resolved.waitFor({ timeout: LIVE_MS });
     expect(await resolved.getByTestId('reviews').textContent()).toContain('dismissed by office — MO 998 does not exist: the operator redid it on MO 1');
     expect(await resolved.getByTestId('review-note').count()).toBe(0);
+    await page.getByTestId('lang').click();
+    await expect.poll(() => resolved.getByTestId('reviews').textContent()).toContain('diabaikan oleh office');
     const [kept] = await db.db.query<{ decision: string; account_id: string; status: string }>(
       'SELECT r.decision, r.account_id, e.status FROM conflict_reviews r JOIN events e ON e.id = r.event_id WHERE r.event_id = $1::uuid',
       [event.id],
