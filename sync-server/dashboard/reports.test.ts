@@ -12,6 +12,7 @@ import { lineOf, mo, operatorOf, supervisorOf } from '../../shared/testing/fixtu
 import { appForFile } from '../testing';
 import type { FloorView } from './contract';
 import type { ChartsView, ComplianceView, RosterBadges } from './reports-contract';
+import { rangeStart } from './reports';
 import { factoryTimeZone } from './reports-routes';
 import { recordBatch, reportFloor } from './reports-testing';
 import { loginAs, makeAccount, type DashboardLogin } from './testing';
@@ -119,5 +120,12 @@ describe(`reports (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     expect(factoryTimeZone({})).toBe('Asia/Jakarta');
     expect(factoryTimeZone({ QSF_FACTORY_TIME_ZONE: 'Asia/Makassar' })).toBe('Asia/Makassar');
     expect(() => factoryTimeZone({ QSF_FACTORY_TIME_ZONE: 'Asia/Atlantis' })).toThrow(/QSF_FACTORY_TIME_ZONE/);
+  });
+
+  it("a range starts at the factory's midnight: today, or six midnights before it", () => {
+    const now = Date.UTC(2026, 11, 5, 16, 30); // 23:30 WIB on 5 December
+    expect(new Date(rangeStart('today', now, 'Asia/Jakarta')).toISOString()).toBe('2026-12-04T17:00:00.000Z');
+    expect(new Date(rangeStart('week', now, 'Asia/Jakarta')).toISOString()).toBe('2026-11-28T17:00:00.000Z');
+    expect(new Date(rangeStart('today', now + 3_600_000, 'Asia/Jakarta')).toISOString()).toBe('2026-12-05T17:00:00.000Z');
   });
 });
