@@ -5,7 +5,10 @@
  * and when, and never changing a floor event; a resolved one leaves the open list and shows under "resolved".
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { PushResponse } from '../../shared/sync';
+import type { ConflictDoc } from '../../shared/docs';
+import { uuidv7 } from '../../shared/ids';
+import { floorDocScope, type PushResponse } from '../../shared/sync';
+import { writeDocuments, writeTx } from '../changes';
 import { EventFactory, cuttingOutput, mo } from '../../shared/testing/fixtures';
 import { appForFile, enrollStation, pushAs, seedOperatorAndOrder, type EnrolledStation } from '../testing';
 import type { ConflictsView } from './contract';
@@ -136,6 +139,35 @@ describe('the Conflicts view', () => {
     // A review is a record beside the event: the events are as they were, and the reviews cannot be edited.
     expect(await eventsTable()).toEqual(before);
     await expect(server.db.query("UPDATE conflict_reviews SET note = 'changed'")).rejects.toThrow(/append-only/);
+  });
+
+  it('QT-09 conflicts (resolved at a station) are listed under open while open or waiting, under resolved once decided', async () => {
+    const conflict = (status: ConflictDoc['status']): ConflictDoc => ({
+      kind: 'conflict',
+      id: uuidv7(),
+      type: 'competing_claim',
+      moId: ORDER.id,
+      workOrderId: `${ORDER.id}-CUT`,
+      toWorkOrderId: `${ORDER.id}-SEW`,
+      quantity: 10,
+      from: 'cutting',
+      receivingDepartment: 'sewing',
+      claim: { eventId: uuidv7(), type: 'transfer.created', stationId: 'ST-CUT-1', operatorId: 'OP-CUT1', at: `${Date.now()}-00000-ST-CUT-1`, fromStationId: 'ST-CUT-1' },
+      holders: [],
+      readyAtClaim: 0,
+      parked: [],
+      status,
+      resolution: status === 'resolved' ? { decision: 'void', by: 'OP-CUTSV', eventId: uuidv7(), at: `${Date.now()}-00001-ST-CUT-1`, note: 'same pieces on two slips', notReplayed: [] } : null,
+      raisedAt: `${Date.now()}-00000-ST-CUT-1`,
+    });
+    const [open, waiting, done] = [conflict('open'), conflict('waiting'), conflict('resolved')];
+    // As the rules would have written them (the push path writes conflict documents the same way).
+    await writeTx(server.db, (q) => writeDocuments(q, [open, waiting, done].map((d) => ({ kind: d.kind, id: d.id, body: d, scope: floorDocScope(d) }))));
+    expect((await view('ppic')).conflicts.map((c) => [c.id, c.status])).toEqual([
+      [open.id, 'open'],
+      [waiting.id, 'waiting'],
+    ]);
+    expect((await view('ppic', 'resolved')).conflicts).toEqual([expect.objectContaining({ id: done.id, status: 'resolved', resolution: expect.objectContaining({ decision: 'void', by: 'OP-CUTSV' }) })]);
   });
 
   it('two resolving at once: one is recorded, the other told', async () => {
