@@ -133,7 +133,11 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
     this.host = this.commandHost();
     this.handlers = commandHandlers(this.host);
     // An idle session ends on time even when no screen is left to log it out (its clocks would run on otherwise).
-    this.idleTimer = setInterval(() => void this.queue.run(() => this.expireIdleSession()), Math.min(30_000, Math.max(1_000, config.sessionIdleMs / 4)));
+    // Queued only once the session is idle, so a quiet station's queue carries nothing extra.
+    const checkIdle = () => {
+      if (this.sessionIdle()) void this.queue.run(() => this.expireIdleSession());
+    };
+    this.idleTimer = setInterval(checkIdle, Math.min(30_000, Math.max(1_000, config.sessionIdleMs / 4)));
     this.idleTimer.unref();
   }
 
@@ -398,14 +402,18 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
    * the session ends all the same: nobody may go on recording in an absent operator's name.
    */
   private async expireIdleSession(): Promise<void> {
-    if (this.closed || !this.session || this.now() - this.session.lastActiveMs <= this.config.sessionIdleMs) return;
+    if (this.closed || !this.sessionIdle()) return;
     try {
       await this.logout('timeout');
     } catch (err) {
-      this.log('idle logout not recorded', { operatorId: this.session.operatorId, error: err instanceof Error ? err.message : String(err) });
+      this.log('idle logout not recorded', { operatorId: this.session?.operatorId ?? null, error: err instanceof Error ? err.message : String(err) });
       this.session = null;
       this.scheduleView();
     }
+  }
+
+  private sessionIdle(): boolean {
+    return this.session !== null && this.now() - this.session.lastActiveMs > this.config.sessionIdleMs;
   }
 
   private requireSession(): SessionInfo {
