@@ -71,6 +71,11 @@ export const REFUSAL_CODES = [
    * newer station version). Its envelope (id, station, seq) was usable, so it is kept, refused, in seq order.
    */
   'invalid_event',
+  /**
+   * Not a rule's refusal: another event of this station already holds the event's seq on the server (a station
+   * restored from an old copy recorded anew at seqs its lost events took). Kept beside it for a supervisor's review.
+   */
+  'seq_conflict',
   /** Not a rule's refusal: the event's HLC names another station's clock (the server refuses it; sync-protocol.md). */
   'hlc_node_mismatch',
   /** A flag, not a refusal: applied at the server's time, its HLC being far ahead of it (sync-protocol.md). */

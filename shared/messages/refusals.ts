@@ -64,6 +64,10 @@ export const REFUSAL_TEXT: Record<RefusalCode, Bilingual> = {
     id: 'Masih ada potongan pesanan ini di departemen lain atau dalam pengiriman: tunggu, atau supervisor menutup pesanan dengan kekurangan.',
   },
   invalid_event: { en: 'The server could not read this record (newer version?).', id: 'Server tidak dapat membaca catatan ini (versi lebih baru?).' },
+  seq_conflict: {
+    en: 'Another record of this station already holds this number on the server (a restored station?): kept for a supervisor to review, not counted.',
+    id: 'Catatan lain dari stasiun ini sudah memakai nomor ini di server (stasiun dipulihkan?): disimpan untuk ditinjau supervisor, tidak dihitung.',
+  },
   hlc_node_mismatch: { en: 'This record carries another station’s clock: it was not counted.', id: 'Catatan ini membawa jam stasiun lain: tidak dihitung.' },
   clock_ahead: { en: 'This station’s clock is ahead of the server: the record counts at the server’s time. Set the clock.', id: 'Jam stasiun ini lebih cepat dari server: catatan dihitung dengan waktu server. Atur jamnya.' },
   clock_before_enrollment: { en: 'This record is dated before the station was enrolled: check the station’s clock.', id: 'Catatan ini bertanggal sebelum stasiun didaftarkan: periksa jam stasiun.' },

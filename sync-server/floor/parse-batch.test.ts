@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EventFactory, lineOf, operatorOf, stationOf } from '../../shared/testing/fixtures';
 import { uuidv7 } from '../../shared/ids';
-import { hasUnstorableText, isUnparsed, parseBatch, type UnparsedEvent } from './parse-batch';
+import { hasUnstorableText, isUnparsed, parseBatch, type UnparsedEvent, derivedEventId } from './parse-batch';
 
 const f = new EventFactory();
 const ST = stationOf('cutting');
@@ -33,6 +33,19 @@ describe('parseBatch: raw JSON to typed events', () => {
   it('an event without a usable envelope refuses the whole request (400), naming the event and field', () => {
     const e = { ...output(), seq: 1.5 };
     expect(thrown(() => parseBatch(ST, [output(), e]))).toMatchObject({ status: 400, code: 'bad_event', message: expect.stringMatching(/^events\.1: .*seq/) });
+  });
+
+  it('an envelope faulty only in its id is kept to be refused, under an id derived from station and seq (the same every time)', () => {
+    const e = output();
+    const [u] = parseBatch(ST, [{ ...e, id: 'nope' }]);
+    expect(u).toMatchObject({ id: derivedEventId(ST, e.seq), seq: e.seq, parseError: expect.stringMatching(/^id: /) });
+    expect(parseBatch(ST, [{ ...e, id: undefined }])[0]?.id).toBe(derivedEventId(ST, e.seq));
+    expect(derivedEventId(ST, e.seq)).not.toBe(derivedEventId(ST, e.seq + 1));
+    expect(derivedEventId(ST, e.seq)).not.toBe(derivedEventId('ST-SEW-1', e.seq));
+    expect(derivedEventId(ST, e.seq)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // Faulty in the id and anything else of the envelope: still unusable.
+    expect(thrown(() => parseBatch(ST, [{ ...e, id: 'nope', seq: 1.5 }]))).toMatchObject({ status: 400, code: 'bad_event' });
+    expect(thrown(() => parseBatch(ST, [{ ...e, id: 'nope', stationId: 'ST-SEW-1' }]))).toMatchObject({ status: 403, code: 'wrong_station' });
   });
 
   it('two events with one seq refuse the whole request (400)', () => {

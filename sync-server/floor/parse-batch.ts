@@ -1,8 +1,10 @@
 /**
  * A push request's events, from raw JSON to typed values (pure): every event in the pushing station's own name with a
  * usable envelope, else the whole request is refused; an event that does not parse beyond its envelope is kept, to be
- * stored refused ('invalid_event'), with anything PostgreSQL cannot store scrubbed out.
+ * stored refused ('invalid_event'), with anything PostgreSQL cannot store scrubbed out. An event whose only fault in
+ * the envelope is its id is kept the same way, under an id derived from its station and seq.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { describeIssues, EVENT_TYPES, parseEvent, type FloorEvent } from '../../shared/events';
 import { HlcTimestamp } from '../../shared/hlc';
@@ -39,6 +41,26 @@ const UsableEnvelope = z.looseObject({
   stationId: z.string(),
   seq: z.number().int().positive(),
 });
+
+/**
+ * An envelope whose id is missing or not a UUID but whose seq and station are usable: it can take its place in the
+ * station's order, so it is kept refused under an id derived from (station, seq) rather than refusing the whole
+ * request, which the station would retry forever (its later events blocked behind it). Derived, so a retry of the
+ * same event lands on the same row.
+ */
+const PlaceableEnvelope = z.looseObject({
+  stationId: z.string(),
+  seq: z.number().int().positive(),
+});
+
+/** A UUID (version 8, RFC 9562 variant) derived from the station and seq of an event that came without a usable id. */
+export function derivedEventId(stationId: string, seq: number): string {
+  const h = createHash('sha256').update(`qsf-event-id\0${stationId}\0${seq}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x80;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
 
 /** An unparsed event's other columns: kept where well-formed, else placeholders (see UnparsedEvent). */
 const KeptFields = z.object({
@@ -121,7 +143,15 @@ export function parseBatch(stationId: string, raw: readonly unknown[]): PushedEv
       return;
     }
     const env = UsableEnvelope.safeParse(r);
-    if (!env.success) throw new PushError(400, 'bad_event', `events.${i}: ${describeIssues(env.error)}`);
+    if (!env.success) {
+      const placeable = PlaceableEnvelope.safeParse(r);
+      const idOnly = placeable.success && env.error.issues.every((issue) => issue.path[0] === 'id');
+      if (!placeable.success || !idOnly) throw new PushError(400, 'bad_event', `events.${i}: ${describeIssues(env.error)}`);
+      if (placeable.data.stationId !== stationId) throw wrongStation(i, placeable.data.stationId);
+      const id = derivedEventId(stationId, placeable.data.seq);
+      events.push(unparsedEvent({ ...placeable.data, id }, `${describeIssues(env.error)} (kept refused under the id ${id}, derived from its station and seq)`));
+      return;
+    }
     if (env.data.stationId !== stationId) throw wrongStation(i, env.data.stationId);
     events.push(unparsedEvent(env.data, p.error));
   });

@@ -6,6 +6,7 @@ import { workOrderIdFor, type Department } from '../../shared/master';
 import { cuttingOutput, EventFactory, lineOf, mo, operatorOf, stationOf, supervisorOf } from '../../shared/testing/fixtures';
 import { RefusalDocument } from '../../shared/refusal';
 import type { PullResponse, PushResponse } from '../../shared/sync';
+import { derivedEventId } from './parse-batch';
 import { appForFile, enrollStation, pushAs, storedBody, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
 
 const server = appForFile();
@@ -63,11 +64,11 @@ describe(`push (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     expect(r1.statusCode).toBe(403);
     const skipped = cut(1);
     const afterGap = cut(1);
-    // An envelope the server cannot place in the station's order (no UUID id): rejected whole, naming the field.
-    const bad = { ...skipped, id: 'not-a-uuid' };
+    // An envelope the server cannot place in the station's order (no integer seq): rejected whole, naming the field.
+    const bad = { ...skipped, seq: 1.5 };
     const r2 = await push('ST-CUT-1', [bad]);
     expect(r2.statusCode).toBe(400);
-    expect(r2.json<{ message: string }>().message).toMatch(/events\.0: id/);
+    expect(r2.json<{ message: string }>().message).toMatch(/events\.0: seq/);
     const r3 = await push('ST-CUT-1', [afterGap]);
     expect(r3.statusCode).toBe(409);
     expect(r3.json<{ error: string }>().error).toBe('seq_gap');
@@ -204,6 +205,29 @@ describe(`push: an event the server cannot parse is kept, refused, and does not 
     expect(await doc('refusal', junk.id)).toMatchObject({ eventId: junk.id, seq: junk.seq, code: 'invalid_event', type: '' });
   });
 
+  it('an event whose id is missing or not a UUID is kept refused under an id derived from its station and seq: the events after it go through', async () => {
+    const before = { progress: await progress(), qty: await cutQty() };
+    const noId = { ...cut2(1), id: 'not-a-uuid' };
+    const after = cut2(2);
+    const first = await push('ST-CUT-1', [noId, after]);
+    expect(first.statusCode, first.body).toBe(200);
+    const body = first.json<PushResponse>();
+    const derived = derivedEventId('ST-CUT-1', noId.seq);
+    expect(body.results.map((r) => [r.id, r.status, r.refusal?.code ?? null])).toEqual([
+      [derived, 'refused', 'invalid_event'],
+      [after.id, 'applied', null],
+    ]);
+    expect(body.results[0]?.refusal?.message).toMatch(/^id: .*derived from its station and seq/);
+    expect(body.lastAppliedSeq).toBe(after.seq);
+    expect(await cutQty()).toBe((before.qty ?? 0) + 2);
+    expect(await stored(derived)).toMatchObject({ status: 'refused', type: 'cutting.output', seq: noId.seq });
+    expect(await doc('refusal', derived)).toMatchObject({ eventId: derived, seq: noId.seq, code: 'invalid_event' });
+    // The same push again (the station did not hear the answer): the same rows, nothing twice.
+    const again = (await push('ST-CUT-1', [{ ...noId, id: undefined }, after])).json<PushResponse>();
+    expect(again.results.map((r) => r.status)).toEqual(['duplicate', 'duplicate']);
+    expect(await cutQty()).toBe((before.qty ?? 0) + 2);
+  });
+
   it('a well-formed event with text the database cannot store (NUL, a lone surrogate) is stored refused, not a 500 retried forever', async () => {
     const before = await cutQty();
     const nul = cut2(1);
@@ -224,13 +248,11 @@ describe(`push: an event the server cannot parse is kept, refused, and does not 
     expect(await doc('refusal', lone.id)).toMatchObject({ eventId: lone.id, code: 'invalid_event', type: 'cutting.output' });
   });
 
-  it('an event without a usable envelope (no UUID id, no integer seq, no station) still fails the whole request and stores nothing', async () => {
+  it('an event the server cannot place in the station\'s order (no integer seq, no station) still fails the whole request and stores nothing', async () => {
     const before = { progress: await progress(), qty: await cutQty() };
     const ok = cut2(1);
     const next = cut2(1);
     const batches: [unknown[], RegExp][] = [
-      [[ok, { ...next, id: 'not-a-uuid' }], /events\.1: id/],
-      [[ok, { ...next, id: undefined }], /events\.1: id/],
       [[ok, { ...next, seq: 1.5 }], /events\.1: seq/],
       [[ok, { ...next, seq: '2' }], /events\.1: seq/],
       [[ok, { ...next, stationId: undefined }], /events\.1: stationId/],

@@ -11,6 +11,7 @@
  * re-records what was really missing; the request goes on, so nothing blocks the station. Pushed again, each gets the
  * same answer (a duplicate by id).
  */
+import type { RefusalCode } from '../../shared/refusal';
 import type { PushOutcome } from '../../shared/sync';
 import { PushError } from './push-error';
 
@@ -26,7 +27,7 @@ export interface StoredEvent {
   conflictNo: number;
 }
 
-export const SEQ_CONFLICT = 'seq_conflict';
+export const SEQ_CONFLICT = 'seq_conflict' satisfies RefusalCode;
 
 /** An event at a seq another event holds: to store refused `seq_conflict` with `conflictNo`. */
 export interface SeqConflict<E> {
