@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import type { ComplianceView } from '../../../sync-server/dashboard/reports-contract';
 import { api } from '../api';
 import { useT } from '../context';
-import type { UiKey } from '../messages';
+import { UI, type UiKey } from '../messages';
 import { PrintButton } from './PrintButton';
 
 /** The record kinds the report lists (shared/reports/compliance.ts), in the reader's language. */
@@ -51,6 +51,8 @@ export function ComplianceReport({ report }: { report: ComplianceView }) {
   const { t } = useT();
   const { mo } = report;
   const kind = (k: string) => (KIND[k] ? t(KIND[k]) : k);
+  // Results, causes and dispositions are codes (the CSV keeps them so); on screen and paper, in the reader's language.
+  const said = (code: string) => (`result.${code}` in UI ? t(`result.${code}` as UiKey) : code);
   return (
     <article className="card print-area" data-testid="compliance-report" aria-labelledby="compliance-h">
       <h2 id="compliance-h">{t('reports.complianceOf', { mo: mo.id })}</h2>
@@ -107,9 +109,9 @@ export function ComplianceReport({ report }: { report: ComplianceView }) {
                 <td>{h.local}</td>
                 <td>{h.lineId}</td>
                 <td>
-                  {h.cause} ({h.detections})
+                  {said(h.cause)} ({h.detections})
                 </td>
-                <td>{h.disposition ?? t('reports.notReleased')}</td>
+                <td>{h.disposition ? said(h.disposition) : t('reports.notReleased')}</td>
                 <td>{h.correctiveAction ?? '—'}</td>
                 <td>{h.releasedBy ? `${h.releasedBy} · ${h.releasedLocal ?? ''}` : '—'}</td>
               </tr>
@@ -130,7 +132,7 @@ export function ComplianceReport({ report }: { report: ComplianceView }) {
                 <td>{r.lineId ?? '—'}</td>
                 <td>{r.stationId ?? '—'}</td>
                 <td>{r.operatorId ?? '—'}</td>
-                <td>{r.result}</td>
+                <td>{said(r.result)}</td>
                 <td className="num">{r.qty ?? '—'}</td>
                 <td>{r.detail}</td>
               </tr>
