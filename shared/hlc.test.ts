@@ -10,6 +10,7 @@ import {
   formatHlc,
   hlcWallTime,
   parseHlc,
+  resumePoint,
 } from './hlc';
 
 /** A controllable physical clock. */
@@ -265,5 +266,30 @@ describe('ordering', () => {
         expect(formatHlc(parseHlc(s))).toBe(s);
       }),
     );
+  });
+});
+
+describe('resumePoint: where a restarted clock resumes from its last stamps', () => {
+  const node = 'ST-CUT-1';
+  const at = (wall: number, c = 0) => formatHlc({ wallMs: wall, counter: c, nodeId: node });
+  it('the newest readable stamp when the newest is readable', () => {
+    expect(resumePoint([at(2000, 3), at(1000)], node)).toEqual({ initial: at(2000, 3), unreadable: 0 });
+  });
+  it('skips unreadable stamps, and lifts above a wall time an unreadable one starts with', () => {
+    // A newer version's format (6-digit counter) a second after the readable one: resume above its millisecond.
+    const newer = `${String(1767225601000).padStart(13, '0')}-000007-${node}`;
+    const r = resumePoint([newer, 'garbage', at(1767225600000, 9)], node);
+    expect(r).toEqual({ initial: at(1767225601001, 0), unreadable: 2 });
+    const clock = createHlc(node, () => 1767225500000, 60_000, { initial: r.initial });
+    expect(clock.send() > newer).toBe(true);
+  });
+  it('an unreadable stamp without a time does not lift; nothing readable and no time: undefined', () => {
+    expect(resumePoint(['garbage', 42, null, at(5000)], node)).toEqual({ initial: at(5000), unreadable: 3 });
+    expect(resumePoint(['garbage', 42], node)).toEqual({ unreadable: 2 });
+    expect(resumePoint([], node)).toEqual({ unreadable: 0 });
+  });
+  it('a readable stamp above the lifted time wins; 14 digits are not a 13-digit wall time', () => {
+    expect(resumePoint([`${String(1000).padStart(13, '0')}-x`, at(9000, 1)], node)).toEqual({ initial: at(9000, 1), unreadable: 1 });
+    expect(resumePoint(['12345678901234-00000-ST', at(9000)], node)).toEqual({ initial: at(9000), unreadable: 1 });
   });
 });

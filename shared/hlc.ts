@@ -113,6 +113,30 @@ export function hlcWallTime(s: string): number {
   return parseHlc(s).wallMs;
 }
 
+/**
+ * Where a node's clock resumes after a restart, from the timestamps it stamped last, newest first: the newest one this
+ * version reads. One it cannot read (a newer version's format, a damaged row) is skipped, but a leading 13-digit wall
+ * time in it still lifts the resume point above that millisecond, so the clock never stamps below what it stamped.
+ * `initial` is undefined when nothing gives a time (the clock starts from the wall clock).
+ */
+export function resumePoint(stamps: readonly unknown[], nodeId: string): { initial?: string; unreadable: number } {
+  let unreadable = 0;
+  let lifted = -1;
+  for (const s of stamps) {
+    const r = HlcTimestamp.safeParse(s);
+    if (r.success) {
+      const p = parseHlc(r.data);
+      if (lifted < p.wallMs) return { initial: r.data, unreadable };
+      break;
+    }
+    unreadable++;
+    const lead = typeof s === 'string' ? /^(\d{13})(?!\d)/.exec(s) : null;
+    if (lead) lifted = Math.max(lifted, Number(lead[1]));
+  }
+  if (lifted < 0) return { unreadable };
+  return { initial: formatHlc({ wallMs: Math.min(HLC_MAX_WALL_MS, lifted + 1), counter: 0, nodeId }), unreadable };
+}
+
 export interface Hlc {
   /** Timestamp for a local event; strictly greater than every timestamp this clock issued or received. */
   send(): string;

@@ -26,7 +26,7 @@ import type { Doc } from '../../shared/docs';
 import { stateReader } from '../../shared/docs';
 import type { FloorState, LineDoc } from '../../shared/docs';
 import { describeIssues, lineOf, makeEvent, type Action, type FloorEvent, type LogoutReason } from '../../shared/events';
-import { createHlc, type Hlc } from '../../shared/hlc';
+import { createHlc, HlcTimestamp, resumePoint, type Hlc } from '../../shared/hlc';
 import { uuidv7 } from '../../shared/ids';
 import { canSupervise, type Operator, type Station } from '../../shared/master';
 import { canInvestigate } from '../../shared/rules/alerts';
@@ -210,8 +210,17 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
         const last = await opened.rx.events.findOne({ selector: {}, sort: [{ seq: 'desc' }] }).exec();
         lastEvent = last ? (last.toJSON() as FloorEvent) : undefined;
       }
-      // The HLC resumes above the last event it stamped, even if the wall clock was set back meanwhile.
-      const hlc = createHlc(config.stationId, now, 60_000, lastEvent ? { initial: lastEvent.hlc } : {});
+      // The HLC resumes above the last event it stamped, even if the wall clock was set back meanwhile. A last stamp
+      // this version cannot read (a newer version's, rolled back) does not stop the station: the newest readable one
+      // of the last events, lifted above any wall time the unreadable ones show (shared/hlc.ts resumePoint).
+      let initial: string | undefined = lastEvent?.hlc;
+      if (lastEvent && !HlcTimestamp.safeParse(lastEvent.hlc).success) {
+        const recent = await opened.rx.events.find({ selector: {}, sort: [{ seq: 'desc' }], limit: 200 }).exec();
+        const point = resumePoint(recent.map((e) => e.hlc), config.stationId);
+        initial = point.initial;
+        log('the last events carry clock stamps this version cannot read: resuming above the newest readable one', { unreadable: point.unreadable, resumeAt: initial ?? null });
+      }
+      const hlc = createHlc(config.stationId, now, 60_000, initial !== undefined ? { initial } : {});
       const pinGuard = PinGuard.load(config.dataDir, { now });
       const rosterStamps = RosterStamps.load(opened.sqlite);
       const core = new StationCore(config, opened.rx, opened.sqlite, opened.schemaVersion, keys, local, hlc, now, pinGuard, rosterStamps, log);
