@@ -237,13 +237,19 @@ export function complianceReport(spkIds: readonly string[], events: readonly Flo
   const spks = new Set(spkIds);
   const batchHolds = holds.filter((h) => Object.keys(h.items).some((wo) => spks.has(wo)));
   const chosen = batchEvents(spks, events, new Set(batchHolds.map((h) => h.id)));
-  const records: ComplianceRecord[] = chosen.flatMap((e) => recordOf(e, spks) ?? []);
-  for (const h of batchHolds) {
-    for (const [workOrderId, qty] of Object.entries(h.items)) {
-      if (!spks.has(workOrderId)) continue;
-      records.push({ eventId: h.createdEventId, atMs: msOf(h.createdAt), kind: 'hold', workOrderId, lineId: h.lineId, stationId: null, operatorId: null, result: h.status, qty, detail: `${h.reason}, hold ${h.id}` });
-    }
-  }
+  const holdRecords = (h: HoldDoc): ComplianceRecord[] =>
+    Object.entries(h.items).flatMap(([workOrderId, qty]) =>
+      spks.has(workOrderId) ? [{ eventId: h.createdEventId, atMs: msOf(h.createdAt), kind: 'hold' as const, workOrderId, lineId: h.lineId, stationId: null, operatorId: null, result: h.status, qty, detail: `${h.reason}, hold ${h.id}` }] : [],
+    );
+  // A hold's records right after the event that opened it (same time: the sort below keeps them there).
+  const openedBy = new Map(batchHolds.map((h) => [h.createdEventId, h]));
+  const records: ComplianceRecord[] = chosen.flatMap((e) => {
+    const hold = openedBy.get(e.id);
+    openedBy.delete(e.id);
+    const record = recordOf(e, spks);
+    return [...(record ? [record] : []), ...(hold ? holdRecords(hold) : [])];
+  });
+  for (const h of openedBy.values()) records.push(...holdRecords(h));
   records.sort((a, b) => a.atMs - b.atMs);
   const spkRows = new Map<string, SpkCompliance>(spkIds.map((id) => [id, { workOrderId: id, qcPass: 0, qcRework: 0, qcScrap: 0, detectorPasses: 0, detectorRejects: 0, heldQty: 0, stillHeldQty: 0 }]));
   const verifications = { pass: 0, fail: 0, overdue: 0 };

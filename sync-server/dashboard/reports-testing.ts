@@ -1,8 +1,9 @@
 /**
  * A batch for the reports' tests (server and browser), recorded through the real push route as the stations would:
  * an MO cut, sewn (inline QC: 2 reworked, then all passed) and finished (detector verified, 12 pieces through it,
- * physical QC 9 pass + 3 rework whose reason is a spreadsheet formula, 5 converted, one reject halting the line,
- * released with a disposition, verified again), another MO's lot on the same line before and after it, and the
+ * physical QC 9 pass + 3 rework whose reason is a spreadsheet formula, 5 converted, the verification found overdue
+ * (the 12 pieces on hold), one reject halting the line, released with a disposition, verified again, the hold released
+ * after re-inspection), another MO's lot on the same line before and after it, and the
  * finishing operator's labour clock left running on the MO's finishing SPK.
  */
 import type { FastifyInstance } from 'fastify';
@@ -80,7 +81,7 @@ async function toFinishing(floor: ReportFloor, order: ManufacturingOrder): Promi
 const pass = (order: ManufacturingOrder, count: number): Action => ({ type: 'md.pass', payload: { lineId: FIN, workOrderId: workOrderIdFor(order.id, 'finishing'), deviceId: 'MD01', count } });
 
 /** The batch (see the header); both MOs of at least 12 pieces. Returns the reject's event id (the halt's id). */
-export async function recordBatch(floor: ReportFloor, order: ManufacturingOrder, other: ManufacturingOrder): Promise<{ rejectId: string }> {
+export async function recordBatch(floor: ReportFloor, order: ManufacturingOrder, other: ManufacturingOrder): Promise<{ rejectId: string; holdId: string }> {
   const fin = workOrderIdFor(order.id, 'finishing');
   // The other MO's lot first, verified; then ours (a new lot: verified again), bracketed by verifications.
   await toFinishing(floor, other);
@@ -92,6 +93,9 @@ export async function recordBatch(floor: ReportFloor, order: ManufacturingOrder,
     { type: 'finishing.physicalQc', payload: { workOrderId: fin, lineId: FIN, result: 'rework', qty: 3, defectReason: FORMULA_REASON } },
     { type: 'fg.converted', payload: { workOrderId: fin, lineId: FIN, qty: 5, fgArticleCode: order.articleCode } },
   ]);
+  // The hourly check found the verification overdue: the 12 pieces since the last pass go on hold.
+  const [overdue] = await floor.push('finishing', [{ type: 'md.verificationOverdue', payload: { lineId: FIN, deviceId: 'MD01', dueAtMs: Date.now() - 1_000 } }], null);
+  const holdId = overdue?.id ?? '';
   const [reject] = await floor.push('finishing', [{ type: 'md.detection', payload: { lineId: FIN, workOrderId: fin, deviceId: 'MD01', metal: 'fe' } }], null);
   const rejectId = reject?.id ?? '';
   await floor.push(
@@ -100,7 +104,9 @@ export async function recordBatch(floor: ReportFloor, order: ManufacturingOrder,
     supervisorOf('finishing'),
   );
   await floor.push('finishing', [verificationRun(FIN)], null);
+  // Re-inspected, the held pieces pass: the supervisor releases the hold.
+  await floor.push('finishing', [{ type: 'hold.released', payload: { holdId, supervisorId: supervisorOf('finishing'), results: [{ workOrderId: fin, passedQty: 12, rejectedQty: 0 }] } }], supervisorOf('finishing'));
   // After our closing verification: the other MO again (not ours), and labour clocked on our finishing SPK.
   await floor.push('finishing', [pass(other, 4), { type: 'labour.started', payload: { workOrderId: fin } }]);
-  return { rejectId };
+  return { rejectId, holdId };
 }

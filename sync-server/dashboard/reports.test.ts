@@ -24,6 +24,7 @@ const W = (d: Department, order = M) => workOrderIdFor(order.id, d);
 const FIN = lineOf('finishing');
 const as: Record<string, DashboardLogin> = {};
 let rejectId = '';
+let holdId = '';
 let startedAt = 0;
 
 beforeAll(async () => {
@@ -33,7 +34,7 @@ beforeAll(async () => {
   await makeAccount(server.db, 'ppic-budi', 'ppic');
   await makeAccount(server.db, 'sup-fin', 'supervisor', 'finishing');
   for (const id of ['qc-ana', 'ppic-budi', 'sup-fin']) as[id] = await loginAs(server.app, id);
-  ({ rejectId } = await recordBatch(floor, M, OTHER));
+  ({ rejectId, holdId } = await recordBatch(floor, M, OTHER));
 }, 120_000);
 
 const get = (who: string, url: string) => server.app.inject({ method: 'GET', url, headers: as[who]!.read });
@@ -45,13 +46,15 @@ describe(`reports (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     const r = res.json<ComplianceView>();
     expect(r.mo).toMatchObject({ id: M.id, articleCode: M.articleCode, quantity: 20 });
     expect(r.timeZone).toBe('Asia/Jakarta');
-    expect(r.records.map((x) => x.kind)).toEqual(['qc', 'qc', 'verification', 'detector_pass', 'physical_qc', 'physical_qc', 'detector_reject', 'halt_released', 'verification']);
+    expect(r.records.map((x) => x.kind)).toEqual(['qc', 'qc', 'verification', 'detector_pass', 'physical_qc', 'physical_qc', 'verification_overdue', 'hold', 'detector_reject', 'halt_released', 'verification', 'hold_released']);
+    expect(r.records.find((x) => x.kind === 'hold')).toMatchObject({ workOrderId: W('finishing'), qty: 12, result: 'released', detail: `verification_overdue, hold ${holdId}` });
+    expect(r.records.find((x) => x.kind === 'hold_released')).toMatchObject({ operatorId: supervisorOf('finishing'), qty: 12 });
     expect(r.records.every((x) => x.workOrderId === null || x.workOrderId.startsWith(M.id))).toBe(true);
-    expect(r.verifications).toEqual({ pass: 2, fail: 0, overdue: 0 });
+    expect(r.verifications).toEqual({ pass: 2, fail: 0, overdue: 1 });
     expect(r.halts).toEqual([
       expect.objectContaining({ haltId: rejectId, lineId: FIN, cause: 'detection', detections: 1, disposition: 'metal_found', releasedBy: supervisorOf('finishing') }),
     ]);
-    expect(r.spks.find((s) => s.workOrderId === W('finishing'))).toMatchObject({ qcPass: 9, qcRework: 3, detectorPasses: 12, detectorRejects: 1 });
+    expect(r.spks.find((s) => s.workOrderId === W('finishing'))).toMatchObject({ qcPass: 9, qcRework: 3, detectorPasses: 12, detectorRejects: 1, heldQty: 12, stillHeldQty: 0 });
     expect(r.spks.find((s) => s.workOrderId === W('sewing'))).toMatchObject({ qcPass: 20, qcRework: 2 });
     // Factory time: WIB is UTC+7.
     const reject = r.records.find((x) => x.kind === 'detector_reject')!;
@@ -66,7 +69,7 @@ describe(`reports (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
     expect(res.headers['content-disposition']).toBe(`attachment; filename="compliance-${M.id}.csv"`);
     const lines = res.body.replace(/^\ufeff/, '').trimEnd().split('\r\n');
     expect(lines[0]).toBe('time (Asia/Jakarta),time (UTC),record,SPK,line,station,operator,result,quantity,detail,event');
-    expect(lines).toHaveLength(1 + 9);
+    expect(lines).toHaveLength(1 + 12);
     expect(lines.find((l) => l.includes('detector_reject'))).toContain(`${W('finishing')},${FIN},ST-FIN-1,,reject,1,"metal fe, device MD01",${rejectId}`);
     expect(lines.find((l) => l.includes(',rework,3,'))).toContain(`"'=HYPERLINK(""http://x"",""crooked ear"")"`);
     expect(lines.slice(1).every((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{4}-\d\d-\d\dT/.test(l))).toBe(true);

@@ -147,10 +147,10 @@ describe(`reports on the dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : 'pg
 
     expect(await report.locator('h2').textContent()).toBe(`Laporan kepatuhan batch ${M.id}`);
     expect(await page.getByTestId('compliance-generated').textContent()).toContain('Asia/Jakarta');
-    expect(await page.getByTestId('compliance-verifications').textContent()).toBe('2 lolos, 0 gagal, 0 terlambat');
+    expect(await page.getByTestId('compliance-verifications').textContent()).toBe('2 lolos, 0 gagal, 1 terlambat');
     const rows = page.getByTestId('compliance-records').locator('tbody tr');
     expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-kind')))).toEqual([
-      'qc', 'qc', 'verification', 'detector_pass', 'physical_qc', 'physical_qc', 'detector_reject', 'halt_released', 'verification',
+      'qc', 'qc', 'verification', 'detector_pass', 'physical_qc', 'physical_qc', 'verification_overdue', 'hold', 'detector_reject', 'halt_released', 'verification', 'hold_released',
     ]);
     // Every time on the page is the factory's (WIB) of the instant the station recorded.
     const shown = await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelector('td')?.textContent ?? ''));
@@ -160,6 +160,7 @@ describe(`reports on the dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : 'pg
     expect(halt).toContain(supervisorOf('finishing'));
     expect(halt).toContain('needle tip found in the piece');
     expect(await page.getByTestId(`compliance-spk-${FIN_WO}`).textContent()).toContain('9 / 3 / 0');
+    expect(await page.getByTestId(`compliance-spk-${FIN_WO}`).textContent()).toContain('12');
 
     // One click prints; on paper only the report (no header, no tabs, no picker, no charts, no buttons).
     await page.getByTestId('compliance-print').click();
