@@ -28,6 +28,8 @@ import {
   CODE,
   createBenchDatabase,
   createOperators,
+  type BenchDatabase,
+  type ServerProcess,
   createOrder,
   enrollStation,
   mapLimit,
@@ -75,8 +77,8 @@ export interface FloorLoadFigures {
   samples: Sample[];
   /** The server's pool size (its connection ceiling). */
   poolMax: number;
-  /** Events in PostgreSQL for these stations (stored, applied), acknowledged pushes, and the sum over stations of |applied − acknowledged|. */
-  integrity: { stored: number; applied: number; acknowledged: number; mismatched: number };
+  /** Events applied in PostgreSQL during the phase, pushes acknowledged, and the sum over stations of |applied − acknowledged|. */
+  integrity: { applied: number; acknowledged: number; mismatched: number };
 }
 
 const DEPARTMENTS: readonly Department[] = ['cutting', 'embroidery', 'sewing', 'finishing', 'packing'];
@@ -161,130 +163,190 @@ async function serverConnections(admin: pg.Client, database: string): Promise<nu
   return Number(r.rows[0]?.n ?? 0);
 }
 
-export async function runFloorLoad(opts: FloorLoadOptions): Promise<FloorLoadFigures> {
-  const { stations: nStations, seconds, dashboards: nDashboards } = opts;
-  const sampleEveryMs = opts.sampleEveryMs ?? 10_000;
-  const log = opts.log ?? (() => undefined);
+/** A floor under load: the server process on its database, enrolled stations (each with its MO) and their streams. */
+export interface LoadFloor {
+  bdb: BenchDatabase;
+  server: ServerProcess;
+  admin: pg.Client;
+  stations: BenchStation[];
+  /** Each station's work order (its MO's SPK for the station's department). */
+  workOrderOf: Map<string, string>;
+  /** Stations whose SPK receipt was pushed (the first event of the first phase). */
+  received: Set<string>;
+  http: BenchHttp;
+  log: (msg: string) => void;
+}
+
+export interface FloorSetup {
+  stations: number;
+  /** Called with the floor before the streams open (bulk data for the dashboard benchmark). */
+  seed?: (floor: LoadFloor) => Promise<void>;
+  log?: (msg: string) => void;
+}
+
+/** Runs `run` on a new floor; afterwards (also after a failure) the server stops and the database is dropped. */
+export async function withLoadFloor<T>(setup: FloorSetup, run: (floor: LoadFloor) => Promise<T>): Promise<T> {
+  const log = setup.log ?? (() => undefined);
   const bdb = await createBenchDatabase();
   const admin = new pg.Client({ connectionString: pgBaseUrl() });
   await admin.connect();
   const url = new URL(bdb.url);
   url.searchParams.set('application_name', SERVER_APP_NAME);
-  const streams: Stream[] = [];
-  const dashboards: Dashboard[] = [];
   try {
     const server = await startServerProcess(url.toString(), { poolMax: POOL_MAX });
-    const httpClient = new BenchHttp(server.baseUrl, nStations);
+    const http = new BenchHttp(server.baseUrl, setup.stations);
     try {
       const { baseUrl } = server;
       await createOperators(baseUrl, DEPARTMENTS);
-      const slots = Array.from({ length: nStations }, (_, i) => ({ department: DEPARTMENTS[i % DEPARTMENTS.length] as Department, n: Math.floor(i / DEPARTMENTS.length) + 1 }));
-      log(`load: enrolling ${nStations} stations, one MO each`);
+      const slots = Array.from({ length: setup.stations }, (_, i) => ({ department: DEPARTMENTS[i % DEPARTMENTS.length] as Department, n: Math.floor(i / DEPARTMENTS.length) + 1 }));
+      log(`load: enrolling ${setup.stations} stations, one MO each`);
       const stations = await mapLimit(slots, 8, (x) => enrollStation(baseUrl, x.department, x.n));
       const orders = stations.map((_, i) => mo(3000 + i, { route: 'R1', quantity: 1_000_000 }));
       await mapLimit(orders, 8, (m) => createOrder(baseUrl, m));
-      streams.push(...(await mapLimit(stations, 20, (s) => openSse(`${baseUrl}/api/stream`, s.auth))));
-      for (let i = 1; i <= nDashboards; i++) await makeAccount(bdb.db, `load-supervisor-${i}`, 'admin');
-      dashboards.push(...(await mapLimit(Array.from({ length: nDashboards }, (_, i) => `load-supervisor-${i + 1}`), 4, (a) => openDashboard(baseUrl, a))));
-
-      const f = new EventFactory(() => Date.now());
-      const actionFor = (s: BenchStation, wo: string, k: number): Action => {
-        if (k === 0) return { type: 'spk.received', payload: { workOrderId: wo } };
-        if (s.department === 'cutting') return { type: 'cutting.output', payload: { workOrderId: wo, lineId: s.lineId, size: 'M', part: 'body', goodQty: 1 } };
-        return { type: 'material.allocated', payload: { workOrderId: wo, materials: [{ materialCode: `MAT-${CODE[s.department]}`, qty: 1, unit: 'pcs' }] } };
-      };
-
-      const latencies: number[] = [];
-      const errorKinds: Record<string, number> = {};
-      let errors = 0;
-      const fail = (kind: string) => {
-        errors++;
-        errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
-      };
-      const acknowledged = new Map<string, number>();
-      const samples: Sample[] = [];
-      const start = performance.now() + 200;
-      const end = start + seconds * 1000;
-      const sample = async () => samples.push({ at: performance.now() - start, ...(await server.mem()), connections: await serverConnections(admin, bdb.name) });
-      let loadDone = false;
-      const sampler = (async () => {
-        for (let k = 0; !loadDone; k++) {
-          await sleep(Math.max(0, start + k * sampleEveryMs - performance.now()));
-          if (loadDone) return;
-          await sample();
-        }
-      })();
-
-      log(`load: ${nStations} station streams and ${nDashboards} dashboards open; 1 event/s per station for ${seconds} s`);
-      await Promise.all(
-        stations.map(async (s, i) => {
-          const wo = workOrderIdFor((orders[i] ?? orders[0])!.id, s.department);
-          const phase = (i * 1000) / nStations;
-          for (let k = 0; ; k++) {
-            const due = start + phase + k * 1000;
-            if (due >= end) return;
-            await sleep(Math.max(0, due - performance.now()));
-            const body = JSON.stringify({ events: [f.event(s.id, `OP-${CODE[s.department]}1`, actionFor(s, wo, k))] });
-            const t0 = performance.now();
-            try {
-              const res = await httpClient.post('/api/push', s.auth, body);
-              latencies.push(performance.now() - t0);
-              if (res.status !== 200) fail(`http ${res.status}`);
-              else if (PushResponse.parse(JSON.parse(res.text)).results[0]?.status !== 'applied') fail('not applied');
-              else acknowledged.set(s.id, (acknowledged.get(s.id) ?? 0) + 1);
-            } catch {
-              latencies.push(performance.now() - t0);
-              fail('network');
-            }
-          }
-        }),
-      );
-      loadDone = true;
-      await sampler;
-      await sample();
-      for (const s of streams) if (s.endedEarly) fail('station stream ended');
-      for (const d of dashboards) {
-        if (d.stream.endedEarly) fail('dashboard stream ended');
-        if (d.failedReads > 0) fail('dashboard read failed');
-      }
-      latencies.sort((a, b) => a - b);
-
-      // Integrity: every acknowledged event stored once and applied; each cutting order counts its pieces.
-      const ids = stations.map((s) => s.id);
-      const stored = await bdb.db.query<{ station_id: string; n: string; applied: string }>(
-        "SELECT station_id, count(*) AS n, count(*) FILTER (WHERE status = 'applied') AS applied FROM events WHERE station_id = ANY($1) GROUP BY station_id",
-        [ids],
-      );
-      const appliedAt = new Map(stored.map((r) => [r.station_id, Number(r.applied)]));
-      const nStored = stored.reduce((n, r) => n + Number(r.n), 0);
-      const nApplied = stored.reduce((n, r) => n + Number(r.applied), 0);
-      const mismatched = ids.reduce((n, id) => n + Math.abs((appliedAt.get(id) ?? 0) - (acknowledged.get(id) ?? 0)), 0);
-      const acked = [...acknowledged.values()].reduce((a, b) => a + b, 0);
-      return {
-        stations: nStations,
-        seconds,
-        dashboards: nDashboards,
-        latencies,
-        pushes: latencies.length,
-        errors,
-        errorKinds,
-        streamChanges: streams.reduce((n, s) => n + s.changes, 0),
-        dashboardReads: dashboards.reduce((n, d) => n + d.reads, 0),
-        dashboardChanges: dashboards.reduce((n, d) => n + d.stream.changes, 0),
-        samples,
-        poolMax: POOL_MAX,
-        integrity: { stored: nStored, applied: nApplied, acknowledged: acked, mismatched },
-      };
+      const workOrderOf = new Map(stations.map((s, i) => [s.id, workOrderIdFor((orders[i] ?? orders[0])!.id, s.department)]));
+      const floor: LoadFloor = { bdb, server, admin, stations, workOrderOf, received: new Set(), http, log };
+      await setup.seed?.(floor);
+      return await run(floor);
     } finally {
-      for (const s of streams) s.close();
-      for (const d of dashboards) d.close();
-      httpClient.close();
+      http.close();
       await server.stop();
     }
   } finally {
     await admin.end().catch(() => undefined);
     await bdb.drop();
   }
+}
+
+export interface LoadPhase {
+  seconds: number;
+  /** Open dashboards (live channel + a floor re-read per change). */
+  dashboards: number;
+  /** Memory and connection samples every this many ms (and one at the end of the load). */
+  sampleEveryMs?: number;
+}
+
+let accounts = 0;
+
+/** Every station pushes one event a second for `seconds`, with `dashboards` dashboards open; streams open throughout. */
+export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<FloorLoadFigures> {
+  const { server, bdb, admin, stations, log } = floor;
+  const { baseUrl } = server;
+  const { seconds, dashboards: nDashboards } = phase;
+  const sampleEveryMs = phase.sampleEveryMs ?? 10_000;
+  const streams: Stream[] = [];
+  const dashboards: Dashboard[] = [];
+  try {
+    streams.push(...(await mapLimit(stations, 20, (s) => openSse(`${baseUrl}/api/stream`, s.auth))));
+    const names = Array.from({ length: nDashboards }, () => `load-supervisor-${++accounts}`);
+    for (const a of names) await makeAccount(bdb.db, a, 'admin');
+    dashboards.push(...(await mapLimit(names, 4, (a) => openDashboard(baseUrl, a))));
+    const appliedBefore = await appliedPerStation(bdb, stations);
+
+    const f = new EventFactory(() => Date.now());
+    const actionFor = (s: BenchStation, wo: string): Action => {
+      if (!floor.received.has(s.id)) {
+        floor.received.add(s.id);
+        return { type: 'spk.received', payload: { workOrderId: wo } };
+      }
+      if (s.department === 'cutting') return { type: 'cutting.output', payload: { workOrderId: wo, lineId: s.lineId, size: 'M', part: 'body', goodQty: 1 } };
+      return { type: 'material.allocated', payload: { workOrderId: wo, materials: [{ materialCode: `MAT-${CODE[s.department]}`, qty: 1, unit: 'pcs' }] } };
+    };
+
+    const latencies: number[] = [];
+    const errorKinds: Record<string, number> = {};
+    let errors = 0;
+    const fail = (kind: string) => {
+      errors++;
+      errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+    };
+    const acknowledged = new Map<string, number>();
+    const samples: Sample[] = [];
+    const start = performance.now() + 200;
+    const end = start + seconds * 1000;
+    const sample = async () => samples.push({ at: performance.now() - start, ...(await server.mem()), connections: await serverConnections(admin, bdb.name) });
+    let loadDone = false;
+    const sampler = (async () => {
+      for (let k = 0; !loadDone; k++) {
+        await sleep(Math.max(0, start + k * sampleEveryMs - performance.now()));
+        if (loadDone) return;
+        await sample();
+      }
+    })();
+
+    log(`load: ${stations.length} station streams and ${nDashboards} dashboards open; 1 event/s per station for ${seconds} s`);
+    await Promise.all(
+      stations.map(async (s, i) => {
+        const wo = floor.workOrderOf.get(s.id)!;
+        const phaseMs = (i * 1000) / stations.length;
+        for (let k = 0; ; k++) {
+          const due = start + phaseMs + k * 1000;
+          if (due >= end) return;
+          await sleep(Math.max(0, due - performance.now()));
+          const body = JSON.stringify({ events: [f.event(s.id, `OP-${CODE[s.department]}1`, actionFor(s, wo))] });
+          const t0 = performance.now();
+          try {
+            const res = await floor.http.post('/api/push', s.auth, body);
+            latencies.push(performance.now() - t0);
+            if (res.status !== 200) fail(`http ${res.status}`);
+            else if (PushResponse.parse(JSON.parse(res.text)).results[0]?.status !== 'applied') fail('not applied');
+            else acknowledged.set(s.id, (acknowledged.get(s.id) ?? 0) + 1);
+          } catch {
+            latencies.push(performance.now() - t0);
+            fail('network');
+          }
+        }
+      }),
+    );
+    loadDone = true;
+    await sampler;
+    await sample();
+    for (const st of streams) if (st.endedEarly) fail('station stream ended');
+    for (const d of dashboards) {
+      if (d.stream.endedEarly) fail('dashboard stream ended');
+      if (d.failedReads > 0) fail('dashboard read failed');
+    }
+    latencies.sort((a, b) => a - b);
+
+    // Integrity: per station, the events applied during this phase are exactly the pushes it had acknowledged.
+    const appliedAfter = await appliedPerStation(bdb, stations);
+    const applied = (id: string) => (appliedAfter.get(id) ?? 0) - (appliedBefore.get(id) ?? 0);
+    const mismatched = stations.reduce((n, s) => n + Math.abs(applied(s.id) - (acknowledged.get(s.id) ?? 0)), 0);
+    return {
+      stations: stations.length,
+      seconds,
+      dashboards: nDashboards,
+      latencies,
+      pushes: latencies.length,
+      errors,
+      errorKinds,
+      streamChanges: streams.reduce((n, st) => n + st.changes, 0),
+      dashboardReads: dashboards.reduce((n, d) => n + d.reads, 0),
+      dashboardChanges: dashboards.reduce((n, d) => n + d.stream.changes, 0),
+      samples,
+      poolMax: POOL_MAX,
+      integrity: {
+        applied: stations.reduce((n, s) => n + applied(s.id), 0),
+        acknowledged: [...acknowledged.values()].reduce((a, b) => a + b, 0),
+        mismatched,
+      },
+    };
+  } finally {
+    for (const st of streams) st.close();
+    for (const d of dashboards) d.close();
+  }
+}
+
+async function appliedPerStation(bdb: BenchDatabase, stations: readonly BenchStation[]): Promise<Map<string, number>> {
+  const rows = await bdb.db.query<{ station_id: string; applied: string }>(
+    "SELECT station_id, count(*) AS applied FROM events WHERE station_id = ANY($1) AND status = 'applied' GROUP BY station_id",
+    [stations.map((s) => s.id)],
+  );
+  return new Map(rows.map((r) => [r.station_id, Number(r.applied)]));
+}
+
+/** A new floor of `stations`, one load phase on it. */
+export async function runFloorLoad(opts: FloorLoadOptions): Promise<FloorLoadFigures> {
+  return withLoadFloor({ stations: opts.stations, log: opts.log }, (floor) => runLoadPhase(floor, opts));
 }
 
 /** Least-squares slope of `y` over `x` (units of y per unit of x). */
