@@ -1,7 +1,14 @@
-/** Dashboard accounts: created by an admin (or, the first one, by `npm run admin:create`), never by a station. */
+/**
+ * Dashboard accounts: created by an admin (or, the first one, by `npm run admin:create`), never by a station. An admin
+ * disables or enables an account and resets its password; everyone changes their own (routes in accounts-routes.ts).
+ * Disabling or resetting ends the account's sessions at once, on every instance (the sessions table is shared; the
+ * `qsf_dashboard_sessions` notice closes their live streams, live.ts).
+ */
+import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/types';
 import { Account, DashboardRole, type NewAccountBody } from './contract';
 import { hashPassword } from './passwords';
+import { SESSIONS_CHANNEL } from './sessions';
 
 export interface StoredAccount extends Account {
   passwordHash: string;
@@ -48,4 +55,66 @@ export async function createAccount(q: Queryable, a: NewAccountBody, createdBy: 
 export async function adminExists(q: Queryable): Promise<boolean> {
   const [row] = await q.query<{ n: number }>("SELECT count(*)::int AS n FROM dashboard_accounts WHERE role = 'admin' AND disabled_at IS NULL");
   return (row?.n ?? 0) > 0;
+}
+
+/**
+ * An admin's step on another account, locked in one transaction: the acting admin's row and the target's, in id
+ * order (two admins disabling each other at once: the second finds itself disabled and changes nothing). The admin
+ * may not act on their own account this way (they change their own password with the old one; disabling oneself
+ * could leave no admin). Throws AccountRefused; returns the target as it was.
+ */
+export class AccountRefused extends Error {
+  constructor(
+    readonly status: 401 | 404 | 409,
+    readonly code: 'login_required' | 'not_found' | 'own_account',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function lockForAdminStep(q: Queryable, actorId: string, targetId: string): Promise<StoredAccount> {
+  if (actorId === targetId) throw new AccountRefused(409, 'own_account', 'not on your own account: change your own password with the old one');
+  const rows = await q.query<AccountRow>(
+    'SELECT id, name, role, department, password_hash, disabled_at FROM dashboard_accounts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+    [[actorId, targetId]],
+  );
+  const actor = rows.find((r) => r.id === actorId);
+  if (!actor || actor.disabled_at !== null) throw new AccountRefused(401, 'login_required', 'your account was disabled meanwhile');
+  const target = rows.find((r) => r.id === targetId);
+  if (!target) throw new AccountRefused(404, 'not_found', `no account ${targetId}`);
+  return fromRow(target);
+}
+
+/** Ends every session of the account (the table is every instance's; live.ts closes their streams on the notice). */
+export async function endSessionsOf(q: Queryable, accountId: string, keepTokenHash: string | null = null): Promise<number> {
+  const rows = await q.query('DELETE FROM dashboard_sessions WHERE account_id = $1 AND token_hash IS DISTINCT FROM $2 RETURNING 1', [accountId, keepTokenHash]);
+  await q.query('SELECT pg_notify($1, $2)', [SESSIONS_CHANNEL, accountId]);
+  return rows.length;
+}
+
+/** Disables (its sessions end at once, a later enable does not revive them) or enables an account; false: no change. */
+export async function setAccountDisabled(q: Queryable, actorId: string, targetId: string, disabled: boolean): Promise<{ changed: boolean; endedSessions: number }> {
+  const target = await lockForAdminStep(q, actorId, targetId);
+  if (target.disabled === disabled) return { changed: false, endedSessions: 0 };
+  await q.query('UPDATE dashboard_accounts SET disabled_at = CASE WHEN $2::boolean THEN now() END WHERE id = $1', [targetId, disabled]);
+  return { changed: true, endedSessions: disabled ? await endSessionsOf(q, targetId) : 0 };
+}
+
+/** A password nobody chose: 16 characters of base64url (96 bits), shown once to the admin. */
+export function generatedPassword(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+/** An admin sets another account's password (hashed by the caller, before the transaction); its sessions end. */
+export async function resetPassword(q: Queryable, actorId: string, targetId: string, passwordHash: string): Promise<{ endedSessions: number }> {
+  await lockForAdminStep(q, actorId, targetId);
+  await q.query('UPDATE dashboard_accounts SET password_hash = $2 WHERE id = $1', [targetId, passwordHash]);
+  return { endedSessions: await endSessionsOf(q, targetId) };
+}
+
+/** The logged-in person's own new password (the old one checked, the new one hashed by the caller); their other sessions end. */
+export async function changeOwnPassword(q: Queryable, accountId: string, passwordHash: string, keepTokenHash: string): Promise<{ endedSessions: number }> {
+  await q.query('UPDATE dashboard_accounts SET password_hash = $2 WHERE id = $1', [accountId, passwordHash]);
+  return { endedSessions: await endSessionsOf(q, accountId, keepTokenHash) };
 }

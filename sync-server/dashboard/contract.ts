@@ -160,8 +160,8 @@ export type NewAccountInput = z.input<typeof NewAccountBody>;
 export const AccountList = z.object({ accounts: z.array(Account.extend({ disabled: z.boolean() })) });
 export type AccountList = z.infer<typeof AccountList>;
 
-/** What the live channel (`GET /api/dashboard/live`, SSE) says: something changed, fetch again. */
-export const LiveMessage = z.union([z.object({ type: z.literal('hello') }), z.object({ type: z.literal('change') })]);
+/** What the live channel (`GET /api/dashboard/live`, SSE) says: something changed, fetch again; or the session ended (log out). */
+export const LiveMessage = z.union([z.object({ type: z.literal('hello') }), z.object({ type: z.literal('change') }), z.object({ type: z.literal('ended') })]);
 export type LiveMessage = z.infer<typeof LiveMessage>;
 
 /** The answer of a write that has nothing else to say. */

@@ -8,7 +8,7 @@ import { EventFactory, cuttingOutput, mo } from '../../shared/testing/fixtures';
 import { buildApp } from '../app';
 import { createTestDb, type TestDb } from '../db/testing';
 import { enrollStation, pushAs, seedOperatorAndOrder, TEST_ADMIN_TOKEN } from '../testing';
-import { loginAs, makeAccount, type DashboardLogin } from './testing';
+import { loginAs, makeAccount, openLiveStream, type DashboardLogin } from './testing';
 
 let db: TestDb;
 let app: FastifyInstance;
@@ -31,31 +31,7 @@ afterAll(async () => {
   await db?.cleanup();
 });
 
-interface OpenStream {
-  messages: string[];
-  ended: Promise<void>;
-  close(): void;
-}
-
-async function openLive(headers: Record<string, string>): Promise<OpenStream> {
-  const abort = new AbortController();
-  const res = await fetch(`${base}/api/dashboard/live`, { headers, signal: abort.signal });
-  expect(res.status).toBe(200);
-  const messages: string[] = [];
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  const ended = (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        for (const line of value.split('\n')) if (line.startsWith('data: ')) messages.push(line.slice(6));
-      }
-    } catch {
-      // closed by us
-    }
-  })();
-  return { messages, ended, close: () => abort.abort() };
-}
+const openLive = (headers: Record<string, string>) => openLiveStream(base, headers);
 
 const until = async (cond: () => boolean, what: string) => {
   for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 50));

@@ -9,7 +9,9 @@
  * Bounded: `maxPerSession` streams per session (one more closes that session's oldest: a reloaded tab's old stream
  * is usually dead and not yet noticed) and `maxStreams` per instance (503 + Retry-After beyond), so one session cannot
  * take every slot. A stream's session is re-checked at every heartbeat, so a logout or an expired session ends it
- * within `heartbeatMs`.
+ * within `heartbeatMs`; an account's streams are re-checked at once when its sessions are ended (disabled, password
+ * reset: `qsf_dashboard_sessions`, sessions.ts), on every instance. A stream whose session is gone says `ended` before
+ * it closes, so the screen logs out instead of reconnecting.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CHANGES_CHANNEL } from '../changes';
@@ -17,7 +19,7 @@ import type { Db, Unsubscribe } from '../db/types';
 import { HttpError } from '../http/route';
 import { DASHBOARD_CHANNEL } from './audit';
 import type { LiveMessage } from './contract';
-import { sessionAlive, type Session } from './sessions';
+import { SESSIONS_CHANNEL, sessionAlive, type Session } from './sessions';
 
 export interface LiveOptions {
   heartbeatMs: number;
@@ -29,6 +31,7 @@ export interface LiveOptions {
 export const DEFAULT_LIVE: LiveOptions = { heartbeatMs: 20_000, coalesceMs: 150, maxStreams: 500, maxPerSession: 4 };
 
 interface Stream {
+  session: Session;
   send(msg: LiveMessage): void;
   close(): void;
 }
@@ -51,7 +54,29 @@ export class DashboardLive {
 
   async start(): Promise<void> {
     const handlers = { onPayload: () => this.changed(), onGap: () => this.changed() };
-    this.unlisten = [await this.db.listen(CHANGES_CHANNEL, handlers), await this.db.listen(DASHBOARD_CHANNEL, handlers)];
+    this.unlisten = [
+      await this.db.listen(CHANGES_CHANNEL, handlers),
+      await this.db.listen(DASHBOARD_CHANNEL, handlers),
+      // A lost notice: every stream re-checked (cheap: one indexed read each, and rare).
+      await this.db.listen(SESSIONS_CHANNEL, { onPayload: (accountId) => this.recheck((s) => s.session.account.id === accountId), onGap: () => this.recheck(() => true) }),
+    ];
+  }
+
+  /** Ends the chosen streams whose session is no longer alive (`ended`, then closed). */
+  private recheck(which: (s: Stream) => boolean): void {
+    for (const s of [...this.streams].filter(which)) this.checkAlive(s);
+  }
+
+  private checkAlive(s: Stream): void {
+    void sessionAlive(this.db, s.session.tokenHash).then(
+      (alive) => {
+        if (alive) return;
+        s.send({ type: 'ended' });
+        s.close();
+      },
+      // The database unreachable: the stream stays; the next heartbeat asks again.
+      () => undefined,
+    );
   }
 
   private changed(): void {
@@ -81,6 +106,7 @@ export class DashboardLive {
       if (!closed) res.write(chunk);
     };
     const stream: Stream = {
+      session,
       send: (msg) => write(`data: ${JSON.stringify(msg)}\n\n`),
       close: () => {
         if (closed) return;
@@ -90,10 +116,8 @@ export class DashboardLive {
       },
     };
     const heartbeat = setInterval(() => {
-      void sessionAlive(this.db, session.tokenHash).then(
-        (alive) => (alive ? write(': ping\n\n') : stream.close()),
-        () => write(': ping\n\n'),
-      );
+      write(': ping\n\n');
+      this.checkAlive(stream);
     }, this.opts.heartbeatMs);
     heartbeat.unref();
     const cleanup = () => {

@@ -2,8 +2,8 @@
  * PPIC's manufacturing orders on the dashboard. An MO starts as a draft (`dashboard_order_drafts`, migration 0010:
  * stations never see it) and PPIC's approval releases it: `releaseOrder` writes the MO and its fan-out, one SPK per
  * place on its route (shared/master.ts `fanOut`), as the documents the stations pull. `releaseOrder` is the one place
- * an MO is fanned out on the server; the admin API's `POST /api/manufacturing-orders` (floor/routes.ts) does the same
- * write inline today and should call it. Every create and approve is audited (and notifies live dashboards).
+ * an MO is fanned out on the server: the admin API's `POST /api/manufacturing-orders` (floor/routes.ts) calls it too.
+ * Every create and approve is audited (and notifies live dashboards).
  */
 import { FLOOR_DOC_SCHEMAS, newWorkOrderDoc, type WorkOrderDoc } from '../../shared/docs';
 import { fanOut, ManufacturingOrder, ROUTES, type Place } from '../../shared/master';

@@ -3,29 +3,21 @@
  * separated by `|` (e.g. `supervisor|operator`, `sewing|finishing`). Every row is checked by the shared `NewOperator`
  * schema (shared/master.ts, with the PIN rule: 4–8 digits, 6–8 for a supervisor or admin) and a badge may appear once;
  * a file with any problem imports nothing (the report names each line and column). A good file is written in one
- * transaction as operator documents, which every station pulls (PIN hashed: `rosterDocument`, the same write as the
- * admin API's `POST /api/operators`, which should call it), and audited.
+ * transaction as operator documents, which every station pulls (PIN hashed: `rosterDocument`, roster.ts, the same
+ * write as the admin API's `POST /api/operators` and the Roster view's), and audited.
  */
 import { NewOperator } from '../../shared/master';
-import { hashPin } from '../../shared/security/pin';
-import { scopeToken } from '../../shared/sync';
-import { writeDocuments, writeTx, type DocumentWrite } from '../changes';
+import { writeDocuments, writeTx } from '../changes';
 import type { Db } from '../db/types';
 import { audit } from './audit';
 import type { Account } from './contract';
 import { recordsOr422, rejectRows, type RowProblem } from './csv';
+import { rosterDocument } from './roster';
 
 export const ROSTER_COLUMNS = ['badge', 'name', 'roles', 'departments', 'pin'] as const;
 const MAX_ROWS = 2000;
 /** NewOperator's field → the file's column. */
 const COLUMN: Readonly<Record<string, string>> = { id: 'badge' };
-
-/** A roster member as the document stations pull (scope all: login and supervisor release work offline). */
-export async function rosterDocument(op: NewOperator): Promise<DocumentWrite> {
-  const { pin, ...rest } = op;
-  const body = { ...rest, pinHash: await hashPin(pin) };
-  return { kind: 'operator', id: op.id, body, scope: [scopeToken.all] };
-}
 
 const list = (cell: string) => cell.split('|').map((s) => s.trim()).filter((s) => s !== '');
 

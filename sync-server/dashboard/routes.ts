@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { HttpError, route } from '../http/route';
 import { declareAccess, dashboardRoute, sessionOf } from './access';
 import { AccountExists, createAccount, findAccount, listAccounts } from './accounts';
+import { registerAccountRoutes } from './accounts-routes';
 import { alertsFor, loadAlerts, recordAlertAction, type LoadedAlert } from './alerts';
 import { audit } from './audit';
 import { Account, AccountList, AlertAction, AlertActionBody, AlertsView, ApprovedOrder, ArticleList, ConflictReviewBody, ConflictsQuery, ConflictsView, CsvImportBody, FleetView, ImportResult, IssuedCode, NewStationCode, RevokedStation, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, NewOrderBody, Ok, OrdersView, SessionInfo } from './contract';
@@ -25,6 +26,7 @@ import { DashboardLive, DEFAULT_LIVE, type LiveOptions } from './live';
 import { decoyHash, verifyPassword } from './passwords';
 import { clearAccountFailures, DEFAULT_LOGIN_LIMITS, limitKeys, loginRetryAfter, recordLoginFailure, type LoginLimits } from './rate-limit';
 import { registerReportRoutes } from './reports-routes';
+import { registerRosterRoutes } from './roster-routes';
 import { registerDashboardScreen } from './screen';
 import { clearedSessionCookie, createSession, deleteSession, sessionCookie } from './sessions';
 
@@ -276,5 +278,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   });
 
   registerReportRoutes(app);
+  registerAccountRoutes(app, limits);
+  registerRosterRoutes(app);
   registerDashboardScreen(app, opts.screenDir);
 }

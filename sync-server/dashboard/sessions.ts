@@ -10,6 +10,11 @@ import { sha256Hex } from '../enrollment/secrets';
 import { DashboardRole, type Account } from './contract';
 
 export const SESSION_COOKIE = 'qsf_dashboard';
+/**
+ * NOTIFY channel: the payload is an account id whose sessions were ended (disabled, password reset or changed).
+ * Every instance re-checks that account's live streams at once (live.ts) instead of at its next heartbeat.
+ */
+export const SESSIONS_CHANNEL = 'qsf_dashboard_sessions';
 /** A session ends this long after login (a shift and a half), or at logout. */
 export const SESSION_HOURS = 12;
 
@@ -66,8 +71,13 @@ export async function findSession(q: Queryable, token: string): Promise<Session 
   return { tokenHash, csrfToken: row.csrf_token, account: { id: row.id, name: row.name, role: DashboardRole.parse(row.role), department: row.department } };
 }
 
+/** The session is still there, unexpired, its account not disabled (what a live stream re-checks). */
 export async function sessionAlive(q: Queryable, tokenHash: string): Promise<boolean> {
-  const rows = await q.query('SELECT 1 FROM dashboard_sessions WHERE token_hash = $1 AND expires_at > now()', [tokenHash]);
+  const rows = await q.query(
+    `SELECT 1 FROM dashboard_sessions s JOIN dashboard_accounts a ON a.id = s.account_id
+      WHERE s.token_hash = $1 AND s.expires_at > now() AND a.disabled_at IS NULL`,
+    [tokenHash],
+  );
   return rows.length > 0;
 }
 

@@ -30,3 +30,32 @@ export async function loginAs(app: FastifyInstance, id: string, password: string
   const { csrfToken } = res.json<SessionInfo>();
   return { cookie, csrfToken, read: { cookie }, write: { cookie, [CSRF_HEADER]: csrfToken } };
 }
+
+export interface OpenLiveStream {
+  /** The `data:` lines received so far. */
+  messages: string[];
+  /** Settles when the server ends the stream (or `close` aborts it). */
+  ended: Promise<void>;
+  close(): void;
+}
+
+/** A dashboard live stream (SSE) over a real socket, read as it arrives. Fails unless the server answers 200. */
+export async function openLiveStream(base: string, headers: Record<string, string>): Promise<OpenLiveStream> {
+  const abort = new AbortController();
+  const res = await fetch(`${base}/api/dashboard/live`, { headers, signal: abort.signal });
+  if (res.status !== 200 || !res.body) throw new Error(`live stream: ${res.status}`);
+  const messages: string[] = [];
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  const ended = (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        for (const line of value.split('\n')) if (line.startsWith('data: ')) messages.push(line.slice(6));
+      }
+    } catch {
+      // aborted by the caller
+    }
+  })();
+  return { messages, ended, close: () => abort.abort() };
+}

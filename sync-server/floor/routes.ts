@@ -1,13 +1,17 @@
 /**
- * Floor routes: station push (events up) and the office's master data (roster, manufacturing orders).
+ * Floor routes: station push (events up) and the office's master data (roster, manufacturing orders) on the admin
+ * token. The office's writes have one writer each, shared with the dashboard: an operator document is built by
+ * `rosterDocument` (dashboard/roster.ts, as the CSV import and the Roster view), an MO is fanned out and released by
+ * `releaseOrder` (dashboard/orders.ts, as PPIC's approval); enrollment codes and revocation are
+ * enrollment/station-admin.ts's (enrollment/routes.ts, dashboard/fleet.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { newWorkOrderDoc } from '../../shared/docs';
-import { Department, ManufacturingOrder, OperatorId, Role, checkRosterPin, fanOut } from '../../shared/master';
-import { hashPin } from '../../shared/security/pin';
-import { floorDocScope, Heartbeat, PushRequest, PushResponse, scopeToken, storableText } from '../../shared/sync';
+import { Department, ManufacturingOrder, OperatorId, Role, checkRosterPin } from '../../shared/master';
+import { Heartbeat, PushRequest, PushResponse, storableText } from '../../shared/sync';
 import { writeDocuments, writeTx } from '../changes';
+import { releaseOrder } from '../dashboard/orders';
+import { rosterDocument } from '../dashboard/roster';
 import { HttpError, route } from '../http/route';
 import { isUnparsed, parseBatch } from './parse-batch';
 import { PushError } from './push-error';
@@ -96,11 +100,10 @@ export function registerFloorRoutes(app: FastifyInstance): void {
     }).superRefine(checkRosterPin),
     response: z.object({ id: z.string() }),
     async handler({ body }) {
-      const { pin, ...rest } = body;
-      const operator = { ...rest, pinHash: await hashPin(pin) };
       // The roster (with PIN hashes) goes to every station so login and supervisor release work offline.
-      await writeTx(app.db, (q) => writeDocuments(q, [{ kind: 'operator', id: operator.id, body: operator, scope: [scopeToken.all] }]));
-      return { id: operator.id };
+      const doc = await rosterDocument(body);
+      await writeTx(app.db, (q) => writeDocuments(q, [doc]));
+      return { id: doc.id };
     },
   });
 
@@ -112,16 +115,7 @@ export function registerFloorRoutes(app: FastifyInstance): void {
     body: ManufacturingOrder,
     response: z.object({ id: z.string(), workOrders: z.array(z.string()) }),
     async handler({ body }) {
-      const workOrders = fanOut(body).map((wo) => newWorkOrderDoc(wo));
-      const { result } = await writeTx(app.db, async (q) => {
-        const [exists] = await q.query("SELECT 1 FROM documents WHERE kind = 'manufacturingOrder' AND id = $1", [body.id]);
-        if (exists) return null;
-        await writeDocuments(q, [
-          { kind: 'manufacturingOrder', id: body.id, body, scope: ['office'] },
-          ...workOrders.map((wo) => ({ kind: wo.kind, id: wo.id, body: wo, scope: floorDocScope(wo) })),
-        ]);
-        return workOrders.map((w) => w.id);
-      });
+      const { result } = await writeTx(app.db, (q) => releaseOrder(q, body));
       if (!result) throw new HttpError(409, 'exists', `manufacturing order ${body.id} already exists`);
       return { id: body.id, workOrders: result };
     },

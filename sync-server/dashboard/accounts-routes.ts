@@ -1,0 +1,91 @@
+/**
+ * An admin's steps on dashboard accounts (disable, enable, reset the password) and everyone's own password change,
+ * each a `dashboardRoute` (access.ts: session, role, CSRF) so the authorization test walks them, each audited in the
+ * transaction that makes it. Passwords are hashed before the transaction (scrypt is slow) and never recorded.
+ */
+import type { FastifyInstance } from 'fastify';
+import { HttpError } from '../http/route';
+import { dashboardRoute, sessionOf } from './access';
+import { AccountRefused, changeOwnPassword, generatedPassword, resetPassword, setAccountDisabled } from './accounts';
+import { AccountParam, AccountState, OwnPasswordBody, PasswordReset, PasswordResetBody } from './accounts-contract';
+import { audit } from './audit';
+import { DASHBOARD_ROLES, Ok } from './contract';
+import { hashPassword, verifyPassword } from './passwords';
+import { DEFAULT_LOGIN_LIMITS, limitKeys, loginRetryAfter, recordLoginFailure, type LoginLimits } from './rate-limit';
+
+/** AccountRefused as the HTTP answer; anything else as it is. */
+function answered(err: unknown): never {
+  if (err instanceof AccountRefused) throw new HttpError(err.status, err.code, err.message);
+  throw err;
+}
+
+export function registerAccountRoutes(app: FastifyInstance, limits: LoginLimits = DEFAULT_LOGIN_LIMITS): void {
+  for (const [step, disabled] of [['disable', true], ['enable', false]] as const) {
+    dashboardRoute(app, ['admin'], {
+      method: 'POST',
+      url: `/api/dashboard/accounts/:id/${step}`,
+      params: AccountParam,
+      response: AccountState,
+      async handler({ params, request }) {
+        const by = sessionOf(request).account;
+        return app.db
+          .tx(async (q) => {
+            const { changed, endedSessions } = await setAccountDisabled(q, by.id, params.id, disabled);
+            if (changed) await audit(q, by, disabled ? 'account.disabled' : 'account.enabled', params.id, { endedSessions });
+            return { id: params.id, disabled, endedSessions };
+          })
+          .catch(answered);
+      },
+    });
+  }
+
+  dashboardRoute(app, ['admin'], {
+    method: 'POST',
+    url: '/api/dashboard/accounts/:id/password',
+    params: AccountParam,
+    body: PasswordResetBody,
+    response: PasswordReset,
+    async handler({ params, body, request }) {
+      const by = sessionOf(request).account;
+      const generated = body.password === undefined ? generatedPassword() : null;
+      const hash = await hashPassword(body.password ?? generated ?? '');
+      return app.db
+        .tx(async (q) => {
+          const { endedSessions } = await resetPassword(q, by.id, params.id, hash);
+          await audit(q, by, 'account.password_reset', params.id, { generated: generated !== null, endedSessions });
+          return { id: params.id, generatedPassword: generated, endedSessions };
+        })
+        .catch(answered);
+    },
+  });
+
+  // Anyone's own password: the current one is checked (counted as a failed login when wrong, so a session left open
+  // on a shared PC is no way to guess it), the new one replaces it and the account's other sessions end.
+  dashboardRoute(app, DASHBOARD_ROLES, {
+    method: 'POST',
+    url: '/api/dashboard/session/password',
+    body: OwnPasswordBody,
+    response: Ok,
+    async handler({ body, request }) {
+      const session = sessionOf(request);
+      const me = session.account;
+      const keys = limitKeys(me.id, request.ip);
+      const wait = await loginRetryAfter(app.db, keys, limits);
+      if (wait !== null) throw new HttpError(429, 'too_many_attempts', `too many wrong passwords: try again in ${wait} s`, undefined, { 'retry-after': String(wait) });
+      const hash = await hashPassword(body.newPassword);
+      const ok = await app.db.tx(async (q) => {
+        const [row] = await q.query<{ password_hash: string }>('SELECT password_hash FROM dashboard_accounts WHERE id = $1 AND disabled_at IS NULL FOR UPDATE', [me.id]);
+        if (!row) throw new HttpError(401, 'login_required', 'log in to the dashboard first');
+        if (!(await verifyPassword(body.currentPassword, row.password_hash))) return false;
+        const { endedSessions } = await changeOwnPassword(q, me.id, hash, session.tokenHash);
+        await audit(q, me, 'account.password_changed', me.id, { endedSessions });
+        return true;
+      });
+      if (!ok) {
+        await recordLoginFailure(app.db, keys, limits);
+        throw new HttpError(403, 'wrong_password', 'the current password is wrong: nothing changed');
+      }
+      return { ok: true as const };
+    },
+  });
+}

@@ -1,0 +1,162 @@
+/**
+ * Accounts on a real socket: an admin disables an account (its sessions end at once and its open live stream hears
+ * `ended` long before a heartbeat would have checked; enabling it again revives no old session), resets a password
+ * (set by the admin or generated and answered once; the account's sessions end; nothing of it recorded), and anyone
+ * changes their own password with the old one (wrong: nothing changes, counted like a failed login; right: their other
+ * sessions end, this one stays). An admin cannot disable themselves; two admins disabling each other at once leave one.
+ */
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../app';
+import { createTestDb, type TestDb } from '../db/testing';
+import { TEST_ADMIN_TOKEN } from '../testing';
+import type { AccountState, PasswordReset } from './accounts-contract';
+import { loginAs, makeAccount, openLiveStream, TEST_PASSWORD, type DashboardLogin } from './testing';
+
+let db: TestDb;
+let app: FastifyInstance;
+let base: string;
+let office: DashboardLogin;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  // A heartbeat far beyond the test's waits: whatever ends a stream here is the sessions notice, not the heartbeat.
+  app = await buildApp({ db: db.db, adminToken: TEST_ADMIN_TOKEN, dashboard: { live: { heartbeatMs: 120_000, coalesceMs: 10 } } });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  await makeAccount(db.db, 'office', 'admin');
+  office = await loginAs(app, 'office');
+});
+
+afterAll(async () => {
+  const closing = app?.close();
+  app?.server.closeAllConnections();
+  await closing;
+  await db?.cleanup();
+});
+
+const post = (url: string, headers: Record<string, string>, payload?: Record<string, unknown>) =>
+  app.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload }) });
+const session = (who: DashboardLogin) => app.inject({ method: 'GET', url: '/api/dashboard/session', headers: who.read });
+const login = (username: string, password: string) => app.inject({ method: 'POST', url: '/api/dashboard/login', payload: { username, password } });
+
+async function audited(target: string): Promise<{ action: string; account_id: string; detail: Record<string, unknown> }[]> {
+  return db.db.query("SELECT action, account_id, detail FROM dashboard_audit WHERE target = $1 AND action LIKE 'account.%' ORDER BY id", [target]);
+}
+
+const openLive = (headers: Record<string, string>) => openLiveStream(base, headers);
+
+const within = <T>(p: Promise<T>, ms: number, what: string) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms))]);
+
+describe(`dashboard accounts (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
+  it('disabling ends the account’s sessions and live stream at once; enabling again revives no old session', async () => {
+    await makeAccount(db.db, 'budi', 'supervisor', 'sewing');
+    const budi = await loginAs(app, 'budi');
+    const other = await loginAs(app, 'budi');
+    const stream = await openLive(budi.read);
+    const bystander = await openLive(office.read);
+    let bystanderEnded = false;
+    void bystander.ended.then(() => (bystanderEnded = true));
+
+    const res = await post('/api/dashboard/accounts/budi/disable', office.write);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json<AccountState>()).toEqual({ id: 'budi', disabled: true, endedSessions: 2 });
+    expect((await session(budi)).statusCode).toBe(401);
+    expect((await session(other)).statusCode).toBe(401);
+    await within(stream.ended, 3_000, "budi's live stream ended");
+    expect(stream.messages).toContain('{"type":"ended"}');
+    expect((await login('budi', TEST_PASSWORD)).statusCode).toBe(401);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(bystanderEnded).toBe(false);
+    expect((await session(office)).statusCode).toBe(200);
+
+    // Disabling again changes nothing and records nothing more.
+    expect((await post('/api/dashboard/accounts/budi/disable', office.write)).json<AccountState>()).toEqual({ id: 'budi', disabled: true, endedSessions: 0 });
+    const enabled = await post('/api/dashboard/accounts/budi/enable', office.write);
+    expect(enabled.json<AccountState>()).toEqual({ id: 'budi', disabled: false, endedSessions: 0 });
+    expect((await session(budi)).statusCode).toBe(401);
+    expect((await login('budi', TEST_PASSWORD)).statusCode).toBe(200);
+    expect((await audited('budi')).map((a) => [a.action, a.account_id])).toEqual([
+      ['account.disabled', 'office'],
+      ['account.enabled', 'office'],
+    ]);
+    const listed = await app.inject({ method: 'GET', url: '/api/dashboard/accounts', headers: office.read });
+    expect(listed.json<{ accounts: { id: string; disabled: boolean }[] }>().accounts.find((a) => a.id === 'budi')?.disabled).toBe(false);
+    bystander.close();
+  });
+
+  it('an admin cannot disable or reset themselves here; an unknown account is 404', async () => {
+    const own = await post('/api/dashboard/accounts/office/disable', office.write);
+    expect(own.statusCode).toBe(409);
+    expect(own.json<{ error: string }>().error).toBe('own_account');
+    expect((await post('/api/dashboard/accounts/office/password', office.write, {})).statusCode).toBe(409);
+    expect((await post('/api/dashboard/accounts/nobody/disable', office.write)).statusCode).toBe(404);
+    expect((await session(office)).statusCode).toBe(200);
+  });
+
+  it('a reset password (set, or generated and shown once) replaces the old one and ends the sessions; nothing of it is recorded', async () => {
+    await makeAccount(db.db, 'citra', 'qc');
+    const citra = await loginAs(app, 'citra');
+    const short = await post('/api/dashboard/accounts/citra/password', office.write, { password: 'short' });
+    expect(short.statusCode).toBe(400);
+    expect((await session(citra)).statusCode).toBe(200);
+
+    const set = await post('/api/dashboard/accounts/citra/password', office.write, { password: 'a brand new secret' });
+    expect(set.statusCode, set.body).toBe(200);
+    expect(set.json<PasswordReset>()).toEqual({ id: 'citra', generatedPassword: null, endedSessions: 1 });
+    expect((await session(citra)).statusCode).toBe(401);
+    expect((await login('citra', TEST_PASSWORD)).statusCode).toBe(401);
+    expect((await login('citra', 'a brand new secret')).statusCode).toBe(200);
+
+    const gen = await post('/api/dashboard/accounts/citra/password', office.write, {});
+    const { generatedPassword } = gen.json<PasswordReset>();
+    expect(generatedPassword).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect((await login('citra', 'a brand new secret')).statusCode).toBe(401);
+    expect((await login('citra', generatedPassword!)).statusCode).toBe(200);
+    const [stored] = await db.db.query<{ password_hash: string }>("SELECT password_hash FROM dashboard_accounts WHERE id = 'citra'");
+    expect(stored?.password_hash).toMatch(/^scrypt\$/);
+    const trail = await audited('citra');
+    expect(trail.map((a) => [a.action, a.detail.generated])).toEqual([
+      ['account.password_reset', false],
+      ['account.password_reset', true],
+    ]);
+    const all = JSON.stringify(await db.db.query('SELECT * FROM dashboard_audit'));
+    expect(all).not.toContain(generatedPassword!);
+    expect(all).not.toContain('a brand new secret');
+  });
+
+  it('anyone changes their own password with the old one: wrong, nothing changes; right, their other sessions end', async () => {
+    await makeAccount(db.db, 'pipit', 'ppic');
+    const here = await loginAs(app, 'pipit');
+    const elsewhere = await loginAs(app, 'pipit');
+    const wrong = await post('/api/dashboard/session/password', here.write, { currentPassword: 'not my password', newPassword: 'pipit changed it' });
+    expect(wrong.statusCode).toBe(403);
+    expect(wrong.json<{ error: string }>().error).toBe('wrong_password');
+    expect((await session(elsewhere)).statusCode).toBe(200);
+    const same = await post('/api/dashboard/session/password', here.write, { currentPassword: TEST_PASSWORD, newPassword: TEST_PASSWORD });
+    expect(same.statusCode).toBe(400);
+
+    const ok = await post('/api/dashboard/session/password', here.write, { currentPassword: TEST_PASSWORD, newPassword: 'pipit changed it' });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect((await session(here)).statusCode).toBe(200);
+    expect((await session(elsewhere)).statusCode).toBe(401);
+    expect((await login('pipit', TEST_PASSWORD)).statusCode).toBe(401);
+    expect((await login('pipit', 'pipit changed it')).statusCode).toBe(200);
+    expect((await audited('pipit')).map((a) => [a.action, a.account_id])).toEqual([['account.password_changed', 'pipit']]);
+    // Guessing the current password from an open session is limited like logins (5 per account and window).
+    let last = 0;
+    for (let i = 0; i < 6; i++) last = (await post('/api/dashboard/session/password', here.write, { currentPassword: `guess number ${i}`, newPassword: 'pipit guessed it' })).statusCode;
+    expect(last).toBe(429);
+  });
+
+  it('two admins disabling each other at once: one of them stays an admin', async () => {
+    await makeAccount(db.db, 'admin-a', 'admin');
+    await makeAccount(db.db, 'admin-b', 'admin');
+    const [a, b] = [await loginAs(app, 'admin-a'), await loginAs(app, 'admin-b')];
+    const [ra, rb] = await Promise.all([post('/api/dashboard/accounts/admin-b/disable', a.write), post('/api/dashboard/accounts/admin-a/disable', b.write)]);
+    expect([ra.statusCode, rb.statusCode].sort()).toEqual([200, 401]);
+    const [row] = await db.db.query<{ n: number }>("SELECT count(*)::int AS n FROM dashboard_accounts WHERE id IN ('admin-a', 'admin-b') AND disabled_at IS NULL");
+    expect(row?.n).toBe(1);
+  });
+});
