@@ -43,6 +43,7 @@ export const UI = {
   produced: { en: 'Ready to hand over', id: 'Siap diserahkan' },
   sent: { en: 'Sent', id: 'Terkirim' },
   held: { en: 'On hold', id: 'Ditahan' },
+  scrapped: { en: 'Scrapped', id: 'Diafkir' },
   destination: { en: 'Destination', id: 'Tujuan' },
   shipWeek: { en: 'Ship week', id: 'Minggu kirim' },
   open: { en: 'Open', id: 'Buka' },

@@ -80,7 +80,7 @@ export function WorkOrders() {
   );
 }
 
-/** Where the SPK's pieces are: each stage's count, what is ready to hand over, sent, held. */
+/** Where the SPK's pieces are: each stage's count, what is ready to hand over, sent, scrapped, held. */
 function Progress({ wo }: { wo: WorkOrderDoc }) {
   const { t, tb } = useT();
   const stages = PIPELINE[wo.place];
@@ -112,6 +112,11 @@ function Progress({ wo }: { wo: WorkOrderDoc }) {
         <span>
           {t('sent')} <strong>{wo.sentQty}</strong>
         </span>
+        {wo.scrappedQty > 0 ? (
+          <span>
+            {t('scrapped')} <strong data-testid="scrapped">{wo.scrappedQty}</strong>
+          </span>
+        ) : null}
         {wo.heldQty > 0 ? (
           <span className="warn">
             {t('held')} <strong>{wo.heldQty}</strong>
