@@ -198,6 +198,8 @@ export type SyncState = 'offline' | 'connecting' | 'syncing' | 'online' | 'disab
 
 export interface SyncStatus {
   state: SyncState;
+  /** When the station entered `state` (ISO time; absent when not known): the header's "offline since". */
+  since?: string;
   /** Own events not yet applied by the server. */
   backlog: number;
   lastPushAt: string | null;

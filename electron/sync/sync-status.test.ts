@@ -11,7 +11,7 @@ function model(backlog = 0) {
 describe('sync status model', () => {
   it('connecting until the stream comes up, then online; syncing while a replication is active or events are pending', () => {
     const { m, backlog } = model();
-    expect(m.status()).toEqual({ state: 'connecting', backlog: 0, lastPushAt: null, lastPullAt: null, lastError: null });
+    expect(m.status()).toEqual({ state: 'connecting', since: AT.toISOString(), backlog: 0, lastPushAt: null, lastPullAt: null, lastError: null });
     m.streamOpened();
     expect(m.status().state).toBe('online');
     m.setActive('pull', true);
@@ -67,6 +67,22 @@ describe('sync status model', () => {
     m.stop();
     expect(m.isStopped).toBe(true);
     expect(m.status()).toMatchObject({ state: 'disabled', backlog: 2 });
+  });
+
+  it('since: when the station entered its state, kept while the state holds (a screen opened later reads it)', () => {
+    const clock = { now: new Date('2026-03-02T07:00:00.000Z') };
+    const m = new SyncStatusModel(() => 0, () => clock.now);
+    m.streamOpened();
+    expect(m.status()).toMatchObject({ state: 'online', since: '2026-03-02T07:00:00.000Z' });
+    clock.now = new Date('2026-03-02T07:05:00.000Z');
+    m.streamDown('connect ECONNREFUSED');
+    expect(m.status()).toMatchObject({ state: 'offline', since: '2026-03-02T07:05:00.000Z' });
+    clock.now = new Date('2026-03-02T07:09:00.000Z');
+    m.requestFailed('push', 'push: fetch failed', true);
+    expect(m.status()).toMatchObject({ state: 'offline', since: '2026-03-02T07:05:00.000Z' });
+    m.streamOpened();
+    m.answered('push');
+    expect(m.status()).toMatchObject({ state: 'online', since: '2026-03-02T07:09:00.000Z' });
   });
 
   it('changed() hands out a status once until it changes; republish() hands it out again', () => {

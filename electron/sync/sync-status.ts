@@ -8,6 +8,7 @@
  *   syncing     a replication is active or the backlog is not 0
  *   online      otherwise
  * `lastError`: the first of fatal, push, pull, other problem, stream. `backlog` is read from the core on every call.
+ * `since`: when the station entered its state, so a screen opened later still tells when it went offline.
  */
 import type { SyncState, SyncStatus } from '../../shared/api';
 
@@ -29,6 +30,8 @@ export class SyncStatusModel {
   private readonly active: Record<SyncDirection, boolean> = { push: false, pull: false };
   private readonly errors: Record<SyncDirection, RequestError | null> = { push: null, pull: null };
   private readonly lastAt: Record<SyncDirection, string | null> = { push: null, pull: null };
+  /** The state last reported, and since when (the first status that showed it). */
+  private shown: { state: SyncState; since: string } | null = null;
   /** The last status handed out by `changed()`, as JSON. */
   private published = '';
 
@@ -98,7 +101,8 @@ export class SyncStatusModel {
     else if (this.active.push || this.active.pull || backlog > 0) state = 'syncing';
     else state = 'online';
     const lastError = this.fatal ?? this.errors.push?.message ?? this.errors.pull?.message ?? this.other ?? this.streamError;
-    return { state, backlog, lastPushAt: this.lastAt.push, lastPullAt: this.lastAt.pull, lastError };
+    if (this.shown?.state !== state) this.shown = { state, since: this.clock().toISOString() };
+    return { state, since: this.shown.since, backlog, lastPushAt: this.lastAt.push, lastPullAt: this.lastAt.pull, lastError };
   }
 
   /** The status if it differs from the one this returned last, else null: what to publish. */

@@ -159,7 +159,9 @@ export function createStationScreen(transport: StationTransport, storage: Storag
     }),
     transport.subscribe('sync', (sync) => {
       const before = store.getState().sync?.state;
-      set(before === sync.state ? { sync } : { sync, syncSince: new Date().toISOString() });
+      // The core says since when (a screen opened later shows when the station went offline, not when it opened).
+      const since = sync.since ?? (before === sync.state ? store.getState().syncSince : new Date().toISOString());
+      set({ sync, syncSince: since });
     }),
     transport.subscribe('hardware', (hardware) => set({ hardware })),
     transport.subscribe('scan', (scan) => {
