@@ -43,8 +43,8 @@ export async function ensureStationScreen(log: (line: string) => void = () => un
 
 export const DASHBOARD_SCREEN_DIR = join(ROOT, 'dist', 'renderer', 'dashboard');
 const DASHBOARD_CONFIG = join(ROOT, 'renderer', 'dashboard', 'vite.config.ts');
-/** The dashboard is built from the renderer, shared/ and the server's dashboard contract. */
-const DASHBOARD_SOURCES = ['renderer', 'shared', join('sync-server', 'dashboard', 'contract.ts')].map((p) => join(ROOT, p));
+/** The dashboard is built from the renderer, shared/ and the server's dashboard contracts (the screen bundles them). */
+const DASHBOARD_SOURCES = ['renderer', 'shared', ...['contract.ts', 'reports-contract.ts', 'accounts-contract.ts', 'roster-contract.ts'].map((f) => join('sync-server', 'dashboard', f))].map((p) => join(ROOT, p));
 
 /** The supervisors' dashboard's build folder (served by the sync server at `/`), built first if needed. */
 export async function ensureDashboardScreen(log: (line: string) => void = () => undefined): Promise<string> {

@@ -8,7 +8,9 @@ import { Header } from './components/Header';
 import { ImportView } from './components/ImportView';
 import { Login } from './components/Login';
 import { OrdersView } from './components/OrdersView';
+import { PasswordView } from './components/PasswordView';
 import { ReportsView } from './components/ReportsView';
+import { RosterView } from './components/RosterView';
 import { useDash, useT } from './context';
 
 export function App() {
@@ -38,7 +40,7 @@ export function App() {
           {t('live.down')}
         </div>
       ) : null}
-      {view === 'floor' ? <FloorView /> : view === 'orders' ? <OrdersView /> : view === 'fleet' ? <FleetView /> : view === 'alerts' ? <AlertsView /> : view === 'conflicts' ? <ConflictsView /> : view === 'reports' ? <ReportsView /> : view === 'import' ? <ImportView /> : <AccountsView />}
+      {view === 'floor' ? <FloorView /> : view === 'orders' ? <OrdersView /> : view === 'fleet' ? <FleetView /> : view === 'alerts' ? <AlertsView /> : view === 'conflicts' ? <ConflictsView /> : view === 'reports' ? <ReportsView /> : view === 'import' ? <ImportView /> : view === 'roster' ? <RosterView /> : view === 'password' ? <PasswordView /> : <AccountsView />}
     </div>
   );
 }

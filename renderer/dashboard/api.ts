@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { ChartsView, ComplianceView, RosterBadges, type ChartRange } from '../../sync-server/dashboard/reports-contract';
+import { AccountState, PasswordReset, type OwnPasswordInput, type PasswordResetInput } from '../../sync-server/dashboard/accounts-contract';
+import { OperatorState, PinReset, RosterView, type PinResetInput } from '../../sync-server/dashboard/roster-contract';
 import { Account, AccountList, AlertsView, ApprovedOrder, ArticleList, ConflictsView, FleetView, ImportResult, IssuedCode, RevokedStation, CSRF_HEADER, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, type AlertAction, type ConflictReviewBody, type ConflictsShow, type NewAccountInput, type NewOrderInput, type NewStationCodeInput } from '../../sync-server/dashboard/contract';
 
 /** The server's error answer (sync-server/http/route.ts), read leniently: a proxy's error page is no JSON at all. */
@@ -64,6 +66,12 @@ export const api = {
     call(Ok, 'POST', `/api/dashboard/conflicts/${encodeURIComponent(eventId)}/review`, { body, csrf }),
   accounts: () => call(AccountList, 'GET', '/api/dashboard/accounts'),
   createAccount: (csrf: string, body: NewAccountInput) => call(Account, 'POST', '/api/dashboard/accounts', { body, csrf }),
+  setAccountDisabled: (csrf: string, id: string, disabled: boolean) => call(AccountState, 'POST', `/api/dashboard/accounts/${encodeURIComponent(id)}/${disabled ? 'disable' : 'enable'}`, { csrf }),
+  resetPassword: (csrf: string, id: string, body: PasswordResetInput) => call(PasswordReset, 'POST', `/api/dashboard/accounts/${encodeURIComponent(id)}/password`, { body, csrf }),
+  changeOwnPassword: (csrf: string, body: OwnPasswordInput) => call(Ok, 'POST', '/api/dashboard/session/password', { body, csrf }),
+  roster: () => call(RosterView, 'GET', '/api/dashboard/roster'),
+  setOperatorActive: (csrf: string, id: string, active: boolean) => call(OperatorState, 'POST', `/api/dashboard/roster/${encodeURIComponent(id)}/${active ? 'reactivate' : 'deactivate'}`, { csrf }),
+  resetPin: (csrf: string, id: string, body: PinResetInput) => call(PinReset, 'POST', `/api/dashboard/roster/${encodeURIComponent(id)}/pin`, { body, csrf }),
   orders: () => call(OrdersView, 'GET', '/api/dashboard/orders'),
   createOrder: (csrf: string, body: NewOrderInput) => call(Ok, 'POST', '/api/dashboard/orders', { body, csrf }),
   approveOrder: (csrf: string, id: string) => call(ApprovedOrder, 'POST', `/api/dashboard/orders/${encodeURIComponent(id)}/approve`, { csrf }),
@@ -81,14 +89,22 @@ export const api = {
     call(Ok, 'POST', `/api/dashboard/alerts/${encodeURIComponent(alertId)}/${action}`, { body: { note }, csrf }),
 };
 
-/** The live channel: `onChange` on every change the server hears of (any instance), `onState` as it connects/drops. */
-export function openLive(onChange: () => void, onState: (state: 'live' | 'connecting' | 'down') => void): () => void {
+/**
+ * The live channel: `onChange` on every change the server hears of (any instance), `onState` as it connects/drops,
+ * `onEnded` when the server says this session ended (account disabled, password reset): the screen logs out.
+ */
+export function openLive(onChange: () => void, onState: (state: 'live' | 'connecting' | 'down') => void, onEnded: () => void): () => void {
   const source = new EventSource('/api/dashboard/live');
   source.onopen = () => onState('live');
   source.onerror = () => onState(source.readyState === EventSource.CLOSED ? 'down' : 'connecting');
   source.onmessage = (ev: MessageEvent<string>) => {
     const msg = LiveMessage.safeParse(JSON.parse(ev.data));
     if (!msg.success) return;
+    if (msg.data.type === 'ended') {
+      source.close();
+      onEnded();
+      return;
+    }
     onState('live');
     // 'hello' too: whatever happened while the channel was down is read again.
     onChange();

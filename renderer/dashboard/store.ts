@@ -5,11 +5,13 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AccountList, AlertAction, AlertsView, ArticleList, ConflictReviewBody, ConflictsShow, ConflictsView, FleetView, FloorView, IssuedCode, NewAccountInput, NewOrderInput, NewStationCodeInput, OrdersView, SessionInfo } from '../../sync-server/dashboard/contract';
+import type { OwnPasswordInput } from '../../sync-server/dashboard/accounts-contract';
+import type { RosterView } from '../../sync-server/dashboard/roster-contract';
 import { api, ApiError, openLive } from './api';
 import { UI, type Lang, type UiKey } from './messages';
 
-export type View = 'floor' | 'orders' | 'fleet' | 'alerts' | 'conflicts' | 'reports' | 'import' | 'accounts';
-const VIEWS: readonly View[] = ['floor', 'orders', 'fleet', 'alerts', 'conflicts', 'reports', 'import', 'accounts'];
+export type View = 'floor' | 'orders' | 'fleet' | 'alerts' | 'conflicts' | 'reports' | 'import' | 'accounts' | 'roster' | 'password';
+const VIEWS: readonly View[] = ['floor', 'orders', 'fleet', 'alerts', 'conflicts', 'reports', 'import', 'accounts', 'roster', 'password'];
 export type CsvKind = 'operators' | 'articles';
 export interface Notice {
   tone: 'ok' | 'error';
@@ -54,6 +56,10 @@ export interface DashboardState {
   articles: ArticleList | null;
   /** Admins only, read when the Accounts view opens. */
   accounts: AccountList | null;
+  /** The floor roster (no PIN hash), read when the Roster view opens, while it is open and after each step. */
+  roster: RosterView | null;
+  /** A password or PIN the server generated: shown once, gone when the view changes (the server keeps only its hash). */
+  shownSecret: { kind: 'password' | 'pin'; id: string; secret: string } | null;
   live: 'live' | 'connecting' | 'down';
   busy: boolean;
   notice: Notice | null;
@@ -75,6 +81,13 @@ export interface Dashboard {
   showConflicts(show: ConflictsShow): Promise<void>;
   reviewConflict(eventId: string, review: ConflictReviewBody): Promise<boolean>;
   createAccount(account: NewAccountInput): Promise<boolean>;
+  setAccountDisabled(id: string, disabled: boolean): Promise<boolean>;
+  /** `password` undefined: the server generates one, shown once. */
+  resetPassword(id: string, password: string | undefined): Promise<boolean>;
+  changeOwnPassword(body: OwnPasswordInput): Promise<boolean>;
+  setOperatorActive(id: string, active: boolean): Promise<boolean>;
+  /** `pin` undefined: the server generates one, shown once. */
+  resetPin(id: string, pin: string | undefined): Promise<boolean>;
   createOrder(order: NewOrderInput): Promise<boolean>;
   approveOrder(id: string): Promise<boolean>;
   importCsv(what: CsvKind, csv: string): Promise<boolean>;
@@ -97,6 +110,8 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     issuedCode: null,
     articles: null,
     accounts: null,
+    roster: null,
+    shownSecret: null,
     live: 'connecting',
     busy: false,
     notice: null,
@@ -112,7 +127,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     stopLive = null;
     if (timer) clearInterval(timer);
     timer = null;
-    store.setState({ session: null, floor: null, alerts: null, conflicts: null, orders: null, fleet: null, issuedCode: null, articles: null, accounts: null, loginNotice: notice });
+    store.setState({ session: null, floor: null, alerts: null, conflicts: null, orders: null, fleet: null, issuedCode: null, articles: null, accounts: null, roster: null, shownSecret: null, loginNotice: notice });
   };
 
   /** One read at a time; a change during a read reads once more after it. */
@@ -127,6 +142,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
         try {
           const [floor, alerts, conflicts, orders, fleet] = await Promise.all([api.floor(), api.alerts(), api.conflicts(store.getState().conflictsShow), api.orders(), api.fleet()]);
           store.setState({ floor, alerts, conflicts, orders, fleet });
+          if (store.getState().view === 'roster') store.setState({ roster: await api.roster() });
         } catch (err) {
           if (err instanceof ApiError && err.status === 401) return loggedOut({ tone: 'error', key: 'sessionEnded' });
           store.setState({ live: 'down' });
@@ -141,7 +157,11 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
   const started = (session: SessionInfo) => {
     store.setState({ session, loginNotice: null });
     stopLive?.();
-    stopLive = openLive(() => void refresh(), (live) => store.setState({ live }));
+    stopLive = openLive(
+      () => void refresh(),
+      (live) => store.setState({ live }),
+      () => loggedOut({ tone: 'error', key: 'sessionEnded' }),
+    );
     if (timer) clearInterval(timer);
     timer = setInterval(() => void refresh(), REFRESH_MS);
     void refresh();
@@ -159,7 +179,16 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
   /** What a view reads when it opens (beyond the live views every refresh reads). */
   const opened = (view: View) => {
     if (view === 'accounts') void readAccounts();
+    if (view === 'roster') void readRoster();
     if (view === 'orders' || view === 'import') void readArticles();
+  };
+
+  const readRoster = async () => {
+    try {
+      store.setState({ roster: await api.roster() });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) loggedOut({ tone: 'error', key: 'sessionEnded' });
+    }
   };
 
   const readAccounts = async () => {
@@ -224,7 +253,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     },
     show(view) {
       history.replaceState(null, '', `#${view}`);
-      store.setState({ view, notice: null, issuedCode: null });
+      store.setState({ view, notice: null, issuedCode: null, shownSecret: null });
       opened(view);
     },
     act(alertId, action, note) {
@@ -250,6 +279,40 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
         const created = await api.createAccount(csrf, account);
         await readAccounts();
         return { tone: 'ok', key: 'created', vars: { id: created.id } };
+      });
+    },
+    setAccountDisabled(id, disabled) {
+      return write(async (csrf) => {
+        await api.setAccountDisabled(csrf, id, disabled);
+        await readAccounts();
+        return { tone: 'ok', key: disabled ? 'accountDisabled' : 'accountEnabled', vars: { id } };
+      });
+    },
+    resetPassword(id, password) {
+      return write(async (csrf) => {
+        const done = await api.resetPassword(csrf, id, password === undefined ? {} : { password });
+        store.setState({ shownSecret: done.generatedPassword === null ? null : { kind: 'password', id, secret: done.generatedPassword } });
+        return { tone: 'ok', key: 'passwordReset', vars: { id } };
+      });
+    },
+    changeOwnPassword(body) {
+      return write(async (csrf) => {
+        await api.changeOwnPassword(csrf, body);
+        return { tone: 'ok', key: 'passwordChanged' };
+      });
+    },
+    setOperatorActive(id, active) {
+      return write(async (csrf) => {
+        await api.setOperatorActive(csrf, id, active);
+        await readRoster();
+        return { tone: 'ok', key: active ? 'operatorReactivated' : 'operatorDeactivated', vars: { id } };
+      });
+    },
+    resetPin(id, pin) {
+      return write(async (csrf) => {
+        const done = await api.resetPin(csrf, id, pin === undefined ? {} : { pin });
+        store.setState({ shownSecret: done.generatedPin === null ? null : { kind: 'pin', id, secret: done.generatedPin } });
+        return { tone: 'ok', key: 'pinReset', vars: { id } };
       });
     },
     createOrder(order) {

@@ -4,7 +4,9 @@ import type { Department } from '../../../shared/master';
 import { DEPARTMENT } from '../messages';
 import { useDash, useDashboard, useT } from '../context';
 import { Notice } from './Notice';
+import { OnOffToggle } from './OnOffToggle';
 import { DepartmentOptions } from './DepartmentOptions';
+import { ResetSecret, SecretOnce } from './SecretOnce';
 import { RowHead, TableCard } from './TableCard';
 
 /** One empty list for every selector (a new [] per call would re-render forever). */
@@ -69,9 +71,14 @@ function NewAccount() {
   );
 }
 
-/** Admins: who may log in to the dashboard, and a form for a new account (the password is set here, then told). */
+/**
+ * Admins: who may log in to the dashboard, and a form for a new account (the password is set here, then told); each
+ * other account disabled or enabled, its password reset (set here, or generated and shown once).
+ */
 export function AccountsView() {
+  const dashboard = useDashboard();
   const accounts = useDash((s) => s.accounts?.accounts ?? NONE);
+  const me = useDash((s) => s.session?.account.id ?? null);
   const { t, tb } = useT();
   return (
     <main className="main" aria-label={t('view.accounts')}>
@@ -82,7 +89,7 @@ export function AccountsView() {
           testId="account-list"
           title="accounts"
           empty="noAccounts"
-          columns={['username', 'role', 'department', 'status']}
+          columns={['username', 'role', 'department', 'status', 'actions']}
           rows={accounts}
           rowKey={(a) => a.id}
           rowTestId={(a) => `account-${a.id}`}
@@ -91,7 +98,24 @@ export function AccountsView() {
               <RowHead main={a.id} sub={a.name} />
               <td>{t(`role.${a.role}`)}</td>
               <td>{a.department ? tb(DEPARTMENT[a.department as Department] ?? { en: a.department, id: a.department }) : '—'}</td>
-              <td>{t(a.disabled ? 'disabled' : 'active')}</td>
+              <td data-testid={`account-status-${a.id}`}>{t(a.disabled ? 'disabled' : 'active')}</td>
+              <td>
+                {a.id === me ? null : (
+                  <>
+                    <div className="row-actions">
+                      <OnOffToggle
+                        id={a.id}
+                        on={!a.disabled}
+                        off={{ label: 'disable', confirm: t('confirmDisable', { id: a.id }), testId: 'disable' }}
+                        onAgain={{ label: 'enable', testId: 'enable' }}
+                        run={(enabled) => dashboard.setAccountDisabled(a.id, !enabled)}
+                      />
+                      <ResetSecret id={a.id} open="resetPassword" field="newPasswordOptional" numeric={false} run={(password) => dashboard.resetPassword(a.id, password)} />
+                    </div>
+                    <SecretOnce kind="password" id={a.id} />
+                  </>
+                )}
+              </td>
             </>
           )}
         />

@@ -7,9 +7,17 @@ const VIEWS: readonly View[] = ['floor', 'orders', 'fleet', 'alerts', 'conflicts
 /** What only PPIC and admins see, and what only an admin sees. */
 const PPIC_VIEWS: readonly View[] = ['import'];
 const ADMIN_VIEWS: readonly View[] = ['accounts'];
+/** The roster: kept by supervisors and admins, read by PPIC (who imports it); everyone's own password last. */
+const ROSTER_VIEWS: readonly View[] = ['roster'];
 
 function viewsOf(role: string): readonly View[] {
-  return [...VIEWS, ...(role === 'ppic' || role === 'admin' ? PPIC_VIEWS : []), ...(role === 'admin' ? ADMIN_VIEWS : [])];
+  return [
+    ...VIEWS,
+    ...(role === 'ppic' || role === 'admin' ? PPIC_VIEWS : []),
+    ...(role === 'supervisor' || role === 'ppic' || role === 'admin' ? ROSTER_VIEWS : []),
+    ...(role === 'admin' ? ADMIN_VIEWS : []),
+    'password',
+  ];
 }
 
 /** Who is logged in, the views, the live channel's state, language and logout. */

@@ -1,0 +1,162 @@
+/**
+ * Access and the roster on the dashboard, in Debian's Chromium against the real sync server (real PostgreSQL with
+ * TEST_DATABASE_URL, else PGlite) and a real sewing station (core + kiosk screen, syncing):
+ * - an admin disables an account on the Accounts view: that user's open dashboard is logged out at once (the live
+ *   channel says so, well before the screen's 15 s refresh) and their password no longer opens it; re-enabled, with a
+ *   password the server generated and showed once, they log in again;
+ * - a sewing supervisor deactivates an operator on the Roster view: after its next sync the station refuses the
+ *   badge that logged in a moment before; another department's operator offers no action; a PIN reset by the
+ *   supervisor (generated, shown once) is the PIN the station takes after reactivation.
+ * Screenshots go to docs/screens/dashboard-roster.png and dashboard-accounts-admin.png.
+ */
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDashboardScreen } from '../../renderer/build';
+import { makeAccount, TEST_PASSWORD } from '../../sync-server/dashboard/testing';
+import { launchChromium, loginOnScreen, seriousA11yViolations, startFloorServer, startScreenStation, type FloorServer, type ScreenStation } from './testing';
+
+/** Below the screen's periodic refresh (15 s): what happens sooner came over the live channel. */
+const LIVE_MS = 8_000;
+const SEWER = { id: 'OP-SEW1', name: 'Dewi', roles: ['operator'], departments: ['sewing'], pin: '1357' };
+const CUTTER = { id: 'OP-CUT1', name: 'Siti', roles: ['operator'], departments: ['cutting'], pin: '2468' };
+
+let server: FloorServer;
+let station: ScreenStation;
+let browser: Browser;
+
+beforeAll(async () => {
+  await ensureDashboardScreen();
+  server = await startFloorServer();
+  await makeAccount(server.db, 'office', 'admin');
+  await makeAccount(server.db, 'budi', 'qc');
+  await makeAccount(server.db, 'sari', 'supervisor', 'sewing');
+  for (const op of [SEWER, CUTTER]) await server.adminPost('/api/operators', op);
+  station = await startScreenStation(server, 'sewing');
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await station?.stop();
+  await server?.close();
+});
+
+async function dashboardAs(user: string, password = TEST_PASSWORD): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  await page.goto(`${server.base}/`);
+  await page.getByTestId('username').fill(user);
+  await page.getByTestId('password').fill(password);
+  await page.getByTestId('login').click();
+  await page.getByTestId('who').waitFor();
+  return page;
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(process.cwd(), 'docs', 'screens', `dashboard-${name}.png`), fullPage: true });
+}
+
+describe(`dashboard access and roster (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
+  it("an admin disables an account: that user's open dashboard is logged out at once; re-enabled with a generated password, they are back", { timeout: 90_000 }, async () => {
+    const budi = await dashboardAs('budi');
+    await budi.getByTestId('tab-floor').waitFor();
+    await expect.poll(() => budi.getByTestId('live').textContent()).toMatch(/Langsung|Live/);
+
+    const office = await dashboardAs('office');
+    await office.getByTestId('lang').click(); // English
+    await office.getByTestId('tab-accounts').click();
+    const row = office.getByTestId('account-budi');
+    await row.waitFor();
+    // No action on one's own account here (that is "My password").
+    expect(await office.getByTestId('disable-office').count()).toBe(0);
+    await row.getByTestId('disable-budi').click();
+    await row.getByTestId('disable-confirm-budi').click();
+    await expect.poll(() => office.getByTestId('account-status-budi').textContent()).toBe('disabled');
+
+    // Budi's screen: back at the login form, saying the session ended, sooner than any refresh would have noticed.
+    await budi.getByTestId('login-error').waitFor({ timeout: LIVE_MS });
+    expect(await budi.getByTestId('login-error').textContent()).toMatch(/Sesi Anda berakhir|Your session ended/);
+    expect(await budi.getByTestId('who').count()).toBe(0);
+    await budi.getByTestId('username').fill('budi');
+    await budi.getByTestId('password').fill(TEST_PASSWORD);
+    await budi.getByTestId('login').click();
+    await expect.poll(() => budi.getByTestId('login-error').textContent()).toMatch(/salah|wrong/i);
+    const [audited] = await server.db.query<{ n: number }>("SELECT count(*)::int AS n FROM dashboard_audit WHERE action = 'account.disabled' AND target = 'budi' AND account_id = 'office'");
+    expect(audited?.n).toBe(1);
+
+    // Enabled again, with a password the server generates (shown once, here).
+    await row.getByTestId('enable-budi').click();
+    await expect.poll(() => office.getByTestId('account-status-budi').textContent()).toBe('active');
+    await row.getByTestId('reset-budi').click();
+    await row.getByTestId('reset-confirm-budi').click();
+    const secret = (await row.getByTestId('secret').textContent()) ?? '';
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(await row.getByTestId('secret-budi').textContent()).toContain('shown only now');
+    expect(await seriousA11yViolations(office)).toEqual([]);
+    await screenshot(office, 'accounts-admin');
+    // Another view and back: gone for good.
+    await office.getByTestId('tab-floor').click();
+    await office.getByTestId('tab-accounts').click();
+    await office.getByTestId('account-budi').waitFor();
+    expect(await office.getByTestId('secret').count()).toBe(0);
+
+    await budi.getByTestId('password').fill(secret);
+    await budi.getByTestId('login').click();
+    await expect.poll(() => budi.getByTestId('who').textContent()).toContain('budi');
+    await budi.context().close();
+    await office.context().close();
+  });
+
+  it("a supervisor deactivates an operator: after its next sync the station refuses the badge; a new PIN (shown once) works once reactivated", { timeout: 120_000 }, async () => {
+    await station.sync.awaitInSync(20_000);
+    const floor = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await floor.goto(station.url);
+    // Dewi logs in at the sewing station, then out.
+    await loginOnScreen(floor, `B:${SEWER.id}`, SEWER.pin);
+    await expect.poll(() => floor.getByTestId('operator-name').textContent()).toContain('Dewi');
+    await floor.getByTestId('logout').click();
+    await floor.getByTestId('badge').waitFor();
+
+    const sari = await dashboardAs('sari');
+    await sari.getByTestId('lang').click(); // English
+    await sari.getByTestId('tab-roster').click();
+    const row = sari.getByTestId(`operator-${SEWER.id}`);
+    await row.waitFor();
+    expect(await sari.getByTestId('roster-list').textContent()).not.toMatch(/scrypt/);
+    // Another department's operator: listed, no action.
+    expect(await sari.getByTestId(`operator-${CUTTER.id}`).textContent()).toContain('not yours to change');
+    expect(await sari.getByTestId(`deactivate-${CUTTER.id}`).count()).toBe(0);
+
+    await row.getByTestId(`deactivate-${SEWER.id}`).click();
+    await row.getByTestId(`deactivate-confirm-${SEWER.id}`).click();
+    await expect.poll(() => sari.getByTestId(`operator-status-${SEWER.id}`).textContent()).toBe('disabled');
+    await expect.poll(() => sari.getByTestId('notice').textContent()).toContain(`${SEWER.id} deactivated`);
+    expect(await seriousA11yViolations(sari)).toEqual([]);
+    await screenshot(sari, 'roster');
+
+    // The station syncs, and refuses the badge that worked a minute ago.
+    await station.sync.awaitInSync(20_000);
+    await loginOnScreen(floor, `B:${SEWER.id}`, SEWER.pin);
+    await floor.getByTestId('notice-login').waitFor();
+    expect(await floor.getByTestId('notice-login').textContent()).not.toBe('');
+    expect(await floor.getByTestId('operator-name').textContent()).not.toContain('Dewi');
+    await floor.getByTestId('badge').waitFor();
+
+    // Reactivated with a new PIN the server generated: the old PIN is refused, the new one logs in.
+    await row.getByTestId(`reactivate-${SEWER.id}`).click();
+    await expect.poll(() => sari.getByTestId(`operator-status-${SEWER.id}`).textContent()).toBe('active');
+    await row.getByTestId(`reset-${SEWER.id}`).click();
+    await row.getByTestId(`reset-confirm-${SEWER.id}`).click();
+    const pin = (await row.getByTestId('secret').textContent()) ?? '';
+    expect(pin).toMatch(/^\d{6}$/);
+    await station.sync.awaitInSync(20_000);
+    await floor.reload();
+    await loginOnScreen(floor, `B:${SEWER.id}`, pin);
+    await expect.poll(() => floor.getByTestId('operator-name').textContent()).toContain('Dewi');
+    const steps = await server.db.query<{ action: string }>("SELECT action FROM dashboard_audit WHERE target = $1 AND account_id = 'sari' ORDER BY id", [SEWER.id]);
+    expect(steps.map((s) => s.action)).toEqual(['operator.deactivated', 'operator.reactivated', 'operator.pin_reset']);
+    await sari.context().close();
+    await floor.close();
+  });
+});
