@@ -3,7 +3,8 @@
  * TEST_DATABASE_URL, else PGlite) and a real sewing station (core + kiosk screen, syncing):
  * - an admin disables an account on the Accounts view: that user's open dashboard is logged out at once (the live
  *   channel says so, well before the screen's 15 s refresh) and their password no longer opens it; re-enabled, with a
- *   password the server generated and showed once, they log in again;
+ *   password the server generated and showed once, they log in again and replace it with their own under "My
+ *   password" (the wrong current password refused on the page);
  * - a sewing supervisor deactivates an operator on the Roster view: after its next sync the station refuses the
  *   badge that logged in a moment before; another department's operator offers no action; a PIN reset by the
  *   supervisor (generated, shown once) is the PIN the station takes after reactivation.
@@ -102,6 +103,22 @@ describe(`dashboard access and roster (${process.env.TEST_DATABASE_URL ? 'pg' : 
     expect(await office.getByTestId('secret').count()).toBe(0);
 
     await budi.getByTestId('password').fill(secret);
+    await budi.getByTestId('login').click();
+    await expect.poll(() => budi.getByTestId('who').textContent()).toContain('budi');
+
+    // Budi replaces the generated password with his own: the current one is asked for.
+    await budi.getByTestId('tab-password').click();
+    await budi.getByTestId('current-password').fill('not the password');
+    await budi.getByTestId('new-password').fill('budi chose this one');
+    await budi.getByTestId('change-password').click();
+    await expect.poll(() => budi.getByTestId('notice').textContent()).toContain('Kata sandi sekarang salah');
+    await budi.getByTestId('current-password').fill(secret);
+    await budi.getByTestId('change-password').click();
+    await expect.poll(() => budi.getByTestId('notice').textContent()).toContain('Kata sandi diganti');
+    expect(await seriousA11yViolations(budi)).toEqual([]);
+    await budi.getByTestId('logout').click();
+    await budi.getByTestId('username').fill('budi');
+    await budi.getByTestId('password').fill('budi chose this one');
     await budi.getByTestId('login').click();
     await expect.poll(() => budi.getByTestId('who').textContent()).toContain('budi');
     await budi.context().close();
