@@ -4,6 +4,7 @@
  * (set by the admin or generated and answered once; the account's sessions end; nothing of it recorded), and anyone
  * changes their own password with the old one (wrong: nothing changes, counted like a failed login; right: their other
  * sessions end, this one stays). An admin cannot disable themselves; two admins disabling each other at once leave one.
+ * On PostgreSQL, a stream held on a second server instance ends as soon as the first one disables its account.
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,6 +149,24 @@ describe(`dashboard accounts (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'}
     let last = 0;
     for (let i = 0; i < 6; i++) last = (await post('/api/dashboard/session/password', here.write, { currentPassword: `guess number ${i}`, newPassword: 'pipit guessed it' })).statusCode;
     expect(last).toBe(429);
+  });
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)('disabled on one server instance, the account’s stream on another instance of the same PostgreSQL ends at once', async () => {
+    const other = await buildApp({ db: await db.openAnother(), adminToken: TEST_ADMIN_TOKEN, migrate: false, dashboard: { live: { heartbeatMs: 120_000, coalesceMs: 10 } } });
+    try {
+      await other.listen({ host: '127.0.0.1', port: 0 });
+      const otherBase = `http://127.0.0.1:${(other.server.address() as { port: number }).port}`;
+      await makeAccount(db.db, 'dewi', 'supervisor', 'cutting');
+      const dewi = await loginAs(other, 'dewi');
+      const stream = await openLiveStream(otherBase, dewi.read);
+      expect((await post('/api/dashboard/accounts/dewi/disable', office.write)).statusCode).toBe(200);
+      await within(stream.ended, 3_000, "dewi's stream on the other instance ended");
+      expect(stream.messages).toContain('{"type":"ended"}');
+    } finally {
+      const closing = other.close();
+      other.server.closeAllConnections();
+      await closing;
+    }
   });
 
   it('two admins disabling each other at once: one of them stays an admin', async () => {
