@@ -3,6 +3,7 @@
  * label used on a screen without both languages does not build. `{name}` placeholders are filled by `format`.
  */
 import type { Bilingual } from '../../shared/api';
+import type { EventType } from '../../shared/events';
 import type { Department } from '../../shared/master';
 
 export type { Lang } from '../../shared/messages/refusals';
@@ -269,6 +270,58 @@ export const DEPARTMENT: Record<Department, Bilingual> = {
   finishing: { en: 'Finishing', id: 'Finishing' },
   packing: { en: 'Packing', id: 'Pengemasan' },
 };
+
+/** What each record is, as the floor says it (a refused record is listed by what it was). A new event type does not build without both. */
+export const EVENT: Record<EventType, Bilingual> = {
+  'operator.login': { en: 'Log in', id: 'Masuk' },
+  'operator.logout': { en: 'Log out', id: 'Keluar' },
+  'spk.received': { en: 'SPK received', id: 'SPK diterima' },
+  'material.allocated': { en: 'Material allocated', id: 'Bahan dialokasikan' },
+  'cutting.output': { en: 'Cutting output', id: 'Hasil potong' },
+  'cutting.shortage': { en: 'Cutting shortage', id: 'Kekurangan potong' },
+  'cutting.surplus': { en: 'Cutting surplus', id: 'Kelebihan potong' },
+  'embroidery.output': { en: 'Embroidery output', id: 'Hasil bordir' },
+  'sewing.stage': { en: 'Sewing output', id: 'Hasil jahit' },
+  'qc.inline': { en: 'Inline QC', id: 'QC inline' },
+  'segregation.acknowledged': { en: 'Segregation acknowledged', id: 'Pemisahan dikonfirmasi' },
+  'line.cleared': { en: 'Line clearance', id: 'Pembersihan lini' },
+  'transfer.created': { en: 'Handover (slip)', id: 'Serah terima (slip)' },
+  'transfer.accepted': { en: 'Transfer accepted', id: 'Serah terima diterima' },
+  'transfer.discrepancy': { en: 'Transfer discrepancy', id: 'Selisih serah terima' },
+  'finishing.step': { en: 'Finishing output', id: 'Hasil finishing' },
+  'finishing.physicalQc': { en: 'Physical QC', id: 'QC fisik' },
+  'fg.converted': { en: 'FG conversion', id: 'Konversi FG' },
+  'packing.sorted': { en: 'Sorting', id: 'Penyortiran' },
+  'packing.carton': { en: 'Carton packed', id: 'Karton dikemas' },
+  'packing.shippingMark': { en: 'Shipping mark', id: 'Tanda pengiriman' },
+  'packing.finalInspection': { en: 'Final inspection', id: 'Inspeksi akhir' },
+  'packing.completed': { en: 'Order completed', id: 'Pesanan selesai' },
+  'packing.shortClosed': { en: 'Order closed short', id: 'Pesanan ditutup kurang' },
+  'md.pass': { en: 'Detector pass', id: 'Lolos detektor' },
+  'md.detection': { en: 'Metal detected', id: 'Logam terdeteksi' },
+  'md.verification': { en: 'Detector verification', id: 'Verifikasi detektor' },
+  'md.verificationOverdue': { en: 'Verification overdue', id: 'Verifikasi terlambat' },
+  'md.fault': { en: 'Detector fault', id: 'Gangguan detektor' },
+  'md.powerOn': { en: 'Detector powered on', id: 'Detektor dinyalakan' },
+  'line.halted': { en: 'Line halted', id: 'Lini dihentikan' },
+  'line.released': { en: 'Line released', id: 'Lini dilepas' },
+  'hold.released': { en: 'Hold released', id: 'Penahanan dilepas' },
+  'needle.broken': { en: 'Broken needle', id: 'Jarum patah' },
+  'spk.closed': { en: 'SPK closed', id: 'SPK ditutup' },
+  'conflict.resolved': { en: 'Conflict resolved', id: 'Konflik diselesaikan' },
+  'alert.acknowledged': { en: 'Alert acknowledged', id: 'Peringatan dikonfirmasi' },
+  'alert.investigating': { en: 'Alert investigated', id: 'Peringatan diselidiki' },
+  'alert.closed': { en: 'Alert closed', id: 'Peringatan ditutup' },
+  'labour.started': { en: 'Work time started', id: 'Waktu kerja dimulai' },
+  'labour.paused': { en: 'Work time paused', id: 'Waktu kerja dijeda' },
+  'labour.finished': { en: 'Work time finished', id: 'Waktu kerja selesai' },
+};
+
+/** A record's type in words, or undefined when this screen does not know it (a newer version's: shown as its code). */
+export function eventLabel(type: string): Bilingual | undefined {
+  const labels: Readonly<Record<string, Bilingual>> = EVENT;
+  return Object.hasOwn(labels, type) ? labels[type] : undefined;
+}
 
 export function format(text: string, vars: Record<string, string | number> = {}): string {
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(vars, name) ? String(vars[name]) : whole));

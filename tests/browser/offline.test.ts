@@ -3,16 +3,21 @@
  * core and a real server: the header says offline and since when (the moment the station lost the server, also on a
  * screen opened later), the operator keeps recording and the unsent count grows one by one; the server started again
  * on the same port, the header goes through syncing to online with unsent 0, and the server holds each event once.
+ * Work done offline that the server then refuses stays on the screen: what was refused, and why, in the operator's
+ * language.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workOrderIdFor } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
 import { TEST_PIN } from '../../electron/core/testing';
-import { docsScreenshot, launchChromium, loginOnScreen, startFloorServer, startScreenStation, type FloorServer, type ScreenStation } from './testing';
+import { docsScreenshot, launchChromium, loginOnScreen, seriousA11yViolations, setServerWorkOrder, startFloorServer, startScreenStation, type FloorServer, type ScreenStation } from './testing';
 
 const ORDER = mo(81, { route: 'R2', quantity: 50 });
 const CUT_WO = workOrderIdFor(ORDER.id, 'cutting');
+/** Cut in full by another cutting line while this station was offline: its own output is then one too many. */
+const CUT_ELSEWHERE = mo(82, { route: 'R2', quantity: 10 });
+const CUT_ELSEWHERE_WO = workOrderIdFor(CUT_ELSEWHERE.id, 'cutting');
 
 let server: FloorServer;
 let browser: Browser;
@@ -22,6 +27,7 @@ beforeAll(async () => {
   server = await startFloorServer();
   await server.adminPost('/api/operators', { id: 'OP-CUT1', name: 'Siti (cutting)', roles: ['operator'], departments: ['cutting'], pin: TEST_PIN });
   await server.adminPost('/api/manufacturing-orders', ORDER);
+  await server.adminPost('/api/manufacturing-orders', CUT_ELSEWHERE);
   cutting = await startScreenStation(server, 'cutting');
   await cutting.sync.awaitInSync(20_000);
   browser = await launchChromium();
@@ -117,6 +123,38 @@ describe('server stopped, the station screen keeps working', () => {
     expect(remote.filter((e) => e.status !== 'applied')).toEqual([]);
     const onServer = await server.db.query<{ cut: number }>("SELECT (body->'stageQty'->>'cut')::int AS cut FROM documents WHERE kind = 'workOrder' AND id = $1", [CUT_WO]);
     expect(onServer[0]?.cut).toBe(20);
+    await page.context().close();
+  });
+
+  it('output recorded offline that the server refuses (the SPK was cut in full elsewhere meanwhile): listed at the station with what and why, in the operator\'s language', { timeout: 60_000 }, async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
+    await page.goto(`${cutting.url}/`);
+    await page.getByTestId('station-name').waitFor();
+    if ((await page.getByTestId('operator-name').textContent()) !== 'Siti (cutting)') await loginOnScreen(page, 'B:OP-CUT1', TEST_PIN);
+    await page.getByTestId(`wo-card-${CUT_ELSEWHERE_WO}`).click();
+    await server.stop();
+    await expect.poll(() => syncState(page), { timeout: 15_000 }).toBe('offline');
+    const before = cutting.core.lastSequence;
+    await recordCut(page, 10, 1);
+    const [cut] = await cutting.core.eventsAfter(before);
+    if (!cut) throw new Error('nothing recorded');
+    // Meanwhile the server heard from another cutting line: all 10 sets of the SPK cut there.
+    await setServerWorkOrder(server, CUT_ELSEWHERE_WO, { partsCut: { body: 10 }, stageQty: { cut: 10 } });
+
+    await server.start();
+    await cutting.sync.awaitInSync(30_000);
+    const row = page.getByTestId(`refused-${cut.id}`);
+    await row.waitFor({ timeout: 15_000 });
+    expect(await row.getByTestId('refused-what').textContent()).toBe('Hasil potong');
+    expect(await row.getByTestId('refused-reason').textContent()).toBe('Melebihi rencana SPK.');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.getByTestId('lang').click();
+    await expect.poll(() => row.getByTestId('refused-what').textContent()).toBe('Cutting output');
+    expect(await row.getByTestId('refused-reason').textContent()).toBe('More than the SPK plans.');
+    // Counted once, as the server decided: the station shows the other line's 10, not 20; nothing left to send.
+    await expect.poll(() => page.getByTestId('stage-cut').textContent()).toBe('10');
+    expect(await unsent(page)).toBe('0');
+    await docsScreenshot(page, 'cutting', 'refused');
     await page.context().close();
   });
 });

@@ -1,8 +1,24 @@
 import type { ReactNode } from 'react';
 import { refusalText } from '../../../shared/messages/refusals';
-import type { UiKey } from '../messages';
+import type { RefusedEventView } from '../../../shared/api';
+import { eventLabel, type UiKey } from '../messages';
 import { useStation, useT } from '../context';
 import { HoldRelease, HoldSummary } from './HoldRelease';
+
+/** A refused record: what it was and why, in the operator's language (the server's own words under it, for a supervisor). */
+function RefusedEvent({ event }: { event: RefusedEventView }) {
+  const { tb, lang } = useT();
+  const what = eventLabel(event.type);
+  return (
+    <div data-testid={`refused-${event.eventId}`}>
+      <strong data-testid="refused-what">{what ? tb(what) : event.type || '—'}</strong> #{event.seq}:{' '}
+      <span className="refused-reason" data-testid="refused-reason">
+        {refusalText(event.code, lang) ?? event.code}
+      </span>{' '}
+      <span className="notice-detail">{event.message}</span>
+    </div>
+  );
+}
 
 function AttentionCard<T>({ title, testId, items, itemKey, render }: { title: UiKey; testId: string; items: readonly T[]; itemKey: (item: T) => string; render: (item: T) => ReactNode }) {
   const { t } = useT();
@@ -25,7 +41,7 @@ function AttentionCard<T>({ title, testId, items, itemKey, render }: { title: Ui
  */
 export function Attention() {
   const view = useStation((s) => s.view);
-  const { t, lang } = useT();
+  const { t } = useT();
   if (!view) return null;
   return (
     <section className="attention" aria-label={t('holds')}>
@@ -46,11 +62,7 @@ export function Attention() {
         testId="refused"
         items={view.refused}
         itemKey={(r) => r.eventId}
-        render={(r) => (
-          <>
-            #{r.seq} {r.type}: {refusalText(r.code, lang) ?? r.code} <span className="notice-detail">{r.message}</span>
-          </>
-        )}
+        render={(r) => <RefusedEvent event={r} />}
       />
       <AttentionCard title="conflicts" testId="conflicts" items={view.conflicts} itemKey={(c) => c.id} render={(c) => `${c.type} · ${c.workOrderId} → ${c.toWorkOrderId} · ${c.quantity} · ${c.status}`} />
     </section>
