@@ -9,6 +9,7 @@ import { FLOOR_DOC_SCHEMAS, type LineDoc, type TransferDoc, type WorkOrderDoc } 
 import { ROUTES, type RouteId } from '../../shared/master';
 import { labourWorked } from '../../shared/rules/labour';
 import { piecesAt } from '../../shared/rules/pipeline';
+import { headVersion } from '../changes';
 import type { Queryable } from '../db/types';
 import type { FloorView, OrderWip, SpkLabour } from './contract';
 
@@ -61,8 +62,77 @@ export function labourOf(workOrders: readonly WorkOrderDoc[], nowMs: number): Sp
     .sort((a, b) => a.workOrderId.localeCompare(b.workOrderId));
 }
 
-export async function loadFloorView(q: Queryable): Promise<FloorView> {
-  const [stations, woRows, trRows, lineRows] = await Promise.all([
+/**
+ * The floor's open work orders, in-transit transfers and lines, kept in memory and brought up to date from the change
+ * numbers: a refresh reads only the documents written since the last one (`version > seen`), so a busy floor with
+ * 10,000 open work orders costs each dashboard re-read the few documents that changed, not all of them (the
+ * dashboard benchmark, tests/bench/dashboard.bench.ts, measured the full read at seconds under load). Change numbers
+ * are handed out under the counter's row lock, so they commit in order and nothing below `seen` can appear later. A
+ * head below `seen` (the database went back: restored, failed over) loads everything again.
+ */
+export class FloorDocuments {
+  private seen = -1;
+  private readonly workOrders = new Map<string, WorkOrderDoc>();
+  private readonly transfers = new Map<string, TransferDoc>();
+  private readonly lines = new Map<string, LineDoc>();
+  private refreshing: Promise<void> = Promise.resolve();
+
+  /** Brings the documents up to date (one refresh at a time) and returns them. */
+  async read(q: Queryable): Promise<{ workOrders: WorkOrderDoc[]; transfers: TransferDoc[]; lines: LineDoc[] }> {
+    const run = this.refreshing.then(() => this.refresh(q));
+    this.refreshing = run.catch(() => undefined);
+    await run;
+    return {
+      workOrders: [...this.workOrders.values()],
+      transfers: [...this.transfers.values()],
+      lines: [...this.lines.values()].sort((a, b) => a.id.localeCompare(b.id)),
+    };
+  }
+
+  private async refresh(q: Queryable): Promise<void> {
+    const head = await headVersion(q);
+    if (head < this.seen) this.seen = -1;
+    const full = this.seen < 0;
+    const rows = full
+      ? await q.query<FloorDocRow>("SELECT kind, id, body, deleted, version FROM documents WHERE kind = ANY($1::text[]) AND NOT deleted", [FLOOR_VIEW_KINDS])
+      : await q.query<FloorDocRow>('SELECT kind, id, body, deleted, version FROM documents WHERE version > $1 AND kind = ANY($2::text[]) ORDER BY version', [this.seen, FLOOR_VIEW_KINDS]);
+    if (full) {
+      this.workOrders.clear();
+      this.transfers.clear();
+      this.lines.clear();
+    }
+    let seen = full ? head : this.seen;
+    for (const r of rows) {
+      this.apply(r);
+      seen = Math.max(seen, Number(r.version));
+    }
+    this.seen = seen;
+  }
+
+  private apply(r: FloorDocRow): void {
+    const kind = r.kind as (typeof FLOOR_VIEW_KINDS)[number];
+    const table: Map<string, WorkOrderDoc | TransferDoc | LineDoc> = kind === 'workOrder' ? this.workOrders : kind === 'transfer' ? this.transfers : this.lines;
+    const doc = r.deleted ? null : parsed(kind, [{ body: r.body }])[0] ?? null;
+    const keep =
+      doc !== null &&
+      (kind === 'workOrder' ? (doc as WorkOrderDoc).status !== 'closed' : kind === 'transfer' ? IN_TRANSIT.has((doc as TransferDoc).status) : true);
+    if (keep) table.set(r.id, doc);
+    else table.delete(r.id);
+  }
+}
+
+const FLOOR_VIEW_KINDS = ['workOrder', 'transfer', 'line'] as const;
+type FloorDocRow = {
+  kind: string;
+  id: string;
+  body: unknown;
+  deleted: boolean;
+  version: number | string;
+};
+
+/** The Floor view now: the stations from their table, the documents from `docs` (a fresh FloorDocuments reads them all). */
+export async function loadFloorView(q: Queryable, docs: FloorDocuments = new FloorDocuments()): Promise<FloorView> {
+  const [stations, { workOrders, transfers, lines }] = await Promise.all([
     q.query<{
       id: string; name: string; department: string; line_id: string | null; revoked_at: Date | null;
       last_sync: Date | null; online: boolean; backlog: number | null; clock_skew_ms: number | null; last_applied_seq: number | null;
@@ -74,16 +144,8 @@ export async function loadFloorView(q: Queryable): Promise<FloorView> {
         ORDER BY s.department, s.id`,
       [ONLINE_WITHIN_SECONDS],
     ),
-    q.query<{ body: unknown }>("SELECT body FROM documents WHERE kind = 'workOrder' AND NOT deleted AND body->>'status' <> 'closed'"),
-    q.query<{ body: unknown }>(
-      "SELECT body FROM documents WHERE kind = 'transfer' AND NOT deleted AND body->>'status' = ANY($1::text[])",
-      [[...IN_TRANSIT]],
-    ),
-    q.query<{ body: unknown }>("SELECT body FROM documents WHERE kind = 'line' AND NOT deleted ORDER BY id"),
+    docs.read(q),
   ]);
-  const workOrders: WorkOrderDoc[] = parsed('workOrder', woRows);
-  const transfers: TransferDoc[] = parsed('transfer', trRows);
-  const lines: LineDoc[] = parsed('line', lineRows);
 
   const inTransitByMo = new Map<string, number>();
   for (const t of transfers) inTransitByMo.set(t.moId, (inTransitByMo.get(t.moId) ?? 0) + t.quantity);

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { HttpError, route } from '../http/route';
+import { CheckedJson, HttpError, route } from '../http/route';
 import { declareAccess, dashboardRoute, sessionOf } from './access';
 import { AccountExists, createAccount, findAccount, listAccounts } from './accounts';
 import { registerAccountRoutes } from './accounts-routes';
@@ -18,10 +18,10 @@ import { importArticles, listArticles } from './articles';
 import { importRoster } from './roster-import';
 import { issueStationCode, loadFleetView, revokeFromDashboard, StationParam } from './fleet';
 import { conflictsFor, loadConflictsView, recordReview } from './conflicts';
-import { loadFloorView } from './floor-view';
+import { FloorDocuments, loadFloorView } from './floor-view';
 import { ViewCache } from './view-cache';
 import { headVersion } from '../changes';
-import type { ConflictsView as ConflictsViewType, FloorView as FloorViewType } from './contract';
+import type { ConflictsView as ConflictsViewType } from './contract';
 import { DashboardLive, DEFAULT_LIVE, type LiveOptions } from './live';
 import { decoyHash, verifyPassword } from './passwords';
 import { clearAccountFailures, DEFAULT_LOGIN_LIMITS, limitKeys, loginRetryAfter, recordLoginFailure, type LoginLimits } from './rate-limit';
@@ -55,7 +55,9 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   // Every dashboard on this instance re-reads after a change: one computation per change serves them all.
   // At most 4 computations of a view a second however busy the floor (view-cache.ts; the load test measured why).
   const VIEW_MIN_INTERVAL_MS = 250;
-  const floorCache = new ViewCache<FloorViewType>(5_000, VIEW_MIN_INTERVAL_MS);
+  const floorCache = new ViewCache<CheckedJson<typeof FloorView>>(5_000, VIEW_MIN_INTERVAL_MS);
+  // The floor's documents in memory, read since the last computation only (floor-view.ts).
+  const floorDocs = new FloorDocuments();
   const alertsCache = new ViewCache<LoadedAlert[]>(5_000, VIEW_MIN_INTERVAL_MS);
   // One cache per filter: a cache computes one view (its waiting requests share that computation).
   const conflictsCaches = { open: new ViewCache<ConflictsViewType>(5_000, VIEW_MIN_INTERVAL_MS), resolved: new ViewCache<ConflictsViewType>(5_000, VIEW_MIN_INTERVAL_MS) };
@@ -143,7 +145,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     method: 'GET',
     url: '/api/dashboard/floor',
     response: FloorView,
-    handler: async () => floorCache.get(String(await headVersion(app.db)), () => loadFloorView(app.db)),
+    handler: async () => floorCache.get(String(await headVersion(app.db)), async () => CheckedJson.of(FloorView, await loadFloorView(app.db, floorDocs))),
   });
 
   dashboardRoute(app, DASHBOARD_ROLES, {

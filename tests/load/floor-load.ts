@@ -75,6 +75,8 @@ export interface FloorLoadFigures {
   dashboardReads: number;
   dashboardChanges: number;
   samples: Sample[];
+  /** With `trace`: every acknowledged push (sent, acknowledged; performance.now()) and each dashboard's read log. */
+  trace?: { pushes: { sent: number; acked: number }[]; dashboards: { started: number; ended: number }[][] };
   /** The server's pool size (its connection ceiling). */
   poolMax: number;
   /** Events applied in PostgreSQL during the phase, pushes acknowledged, and the sum over stations of |applied − acknowledged|. */
@@ -115,15 +117,17 @@ async function openSse(url: string, headers: Record<string, string>, onChange: (
   return st;
 }
 
-interface Dashboard {
+export interface Dashboard {
   reads: number;
   failedReads: number;
+  /** Each completed floor read: when its request was sent and when its answer was read (performance.now()). */
+  readLog: { started: number; ended: number }[];
   stream: Stream;
   close(): void;
 }
 
 /** A supervisor's open dashboard: logged in, live channel open, the floor view re-read after each change (one read in flight, as the screen's store does). */
-async function openDashboard(baseUrl: string, account: string): Promise<Dashboard> {
+export async function openDashboard(baseUrl: string, account: string): Promise<Dashboard> {
   const res = await fetch(`${baseUrl}/api/dashboard/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: account, password: TEST_PASSWORD }) });
   if (res.status !== 200) throw new Error(`dashboard login ${account}: ${res.status} ${await res.text()}`);
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
@@ -131,7 +135,7 @@ async function openDashboard(baseUrl: string, account: string): Promise<Dashboar
   const headers = { cookie, [CSRF_HEADER]: csrfToken };
   let reading = false;
   let again = false;
-  const d: Dashboard = { reads: 0, failedReads: 0, stream: { changes: 0, endedEarly: false, close: () => undefined }, close: () => d.stream.close() };
+  const d: Dashboard = { reads: 0, failedReads: 0, readLog: [], stream: { changes: 0, endedEarly: false, close: () => undefined }, close: () => d.stream.close() };
   const read = async (): Promise<void> => {
     if (reading) {
       again = true;
@@ -141,10 +145,13 @@ async function openDashboard(baseUrl: string, account: string): Promise<Dashboar
     try {
       do {
         again = false;
+        const started = performance.now();
         const r = await fetch(`${baseUrl}/api/dashboard/floor`, { headers });
         await r.text();
-        if (r.status === 200) d.reads++;
-        else d.failedReads++;
+        if (r.status === 200) {
+          d.reads++;
+          d.readLog.push({ started, ended: performance.now() });
+        } else d.failedReads++;
       } while (again);
     } catch {
       d.failedReads++;
@@ -174,6 +181,8 @@ export interface LoadFloor {
   /** Stations whose SPK receipt was pushed (the first event of the first phase). */
   received: Set<string>;
   http: BenchHttp;
+  /** Every event pushed on this floor comes from here: each station's seqs run on across phases. */
+  events: EventFactory;
   log: (msg: string) => void;
 }
 
@@ -204,7 +213,7 @@ export async function withLoadFloor<T>(setup: FloorSetup, run: (floor: LoadFloor
       const orders = stations.map((_, i) => mo(3000 + i, { route: 'R1', quantity: 1_000_000 }));
       await mapLimit(orders, 8, (m) => createOrder(baseUrl, m));
       const workOrderOf = new Map(stations.map((s, i) => [s.id, workOrderIdFor((orders[i] ?? orders[0])!.id, s.department)]));
-      const floor: LoadFloor = { bdb, server, admin, stations, workOrderOf, received: new Set(), http, log };
+      const floor: LoadFloor = { bdb, server, admin, stations, workOrderOf, received: new Set(), http, events: new EventFactory(() => Date.now()), log };
       await setup.seed?.(floor);
       return await run(floor);
     } finally {
@@ -223,6 +232,8 @@ export interface LoadPhase {
   dashboards: number;
   /** Memory and connection samples every this many ms (and one at the end of the load). */
   sampleEveryMs?: number;
+  /** Keep each push's send and acknowledgement times and the dashboards' read logs (figures.trace). */
+  trace?: boolean;
 }
 
 let accounts = 0;
@@ -242,7 +253,7 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
     dashboards.push(...(await mapLimit(names, 4, (a) => openDashboard(baseUrl, a))));
     const appliedBefore = await appliedPerStation(bdb, stations);
 
-    const f = new EventFactory(() => Date.now());
+    const f = floor.events;
     const actionFor = (s: BenchStation, wo: string): Action => {
       if (!floor.received.has(s.id)) {
         floor.received.add(s.id);
@@ -260,6 +271,7 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
       errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
     };
     const acknowledged = new Map<string, number>();
+    const pushTimes: { sent: number; acked: number }[] = [];
     const samples: Sample[] = [];
     const start = performance.now() + 200;
     const end = start + seconds * 1000;
@@ -289,7 +301,10 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
             latencies.push(performance.now() - t0);
             if (res.status !== 200) fail(`http ${res.status}`);
             else if (PushResponse.parse(JSON.parse(res.text)).results[0]?.status !== 'applied') fail('not applied');
-            else acknowledged.set(s.id, (acknowledged.get(s.id) ?? 0) + 1);
+            else {
+              acknowledged.set(s.id, (acknowledged.get(s.id) ?? 0) + 1);
+              if (phase.trace) pushTimes.push({ sent: t0, acked: performance.now() });
+            }
           } catch {
             latencies.push(performance.now() - t0);
             fail('network');
@@ -323,6 +338,7 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
       dashboardReads: dashboards.reduce((n, d) => n + d.reads, 0),
       dashboardChanges: dashboards.reduce((n, d) => n + d.stream.changes, 0),
       samples,
+      ...(phase.trace ? { trace: { pushes: pushTimes, dashboards: dashboards.map((d) => d.readLog) } } : {}),
       poolMax: POOL_MAX,
       integrity: {
         applied: stations.reduce((n, s) => n + applied(s.id), 0),

@@ -1,0 +1,147 @@
+/**
+ * bench:dashboard (issue 14): the supervisors' dashboard on a big floor. 200 stations (each with its MO), MOs up to
+ * DASH_BENCH_ORDERS (2,000: 10,000 open work orders) and DASH_BENCH_EVENTS (1,000,000) historical events in
+ * PostgreSQL (spread over 30 days, on the same stations, below their real seqs), the server in its own process.
+ *
+ *   1. Floor view first render: Chromium opens the dashboard (logged in) and the floor's WIP appears; worst of three
+ *      cold loads (each after a change, so no cached view serves it). Goal < 1 s.
+ *   2. Push → open dashboard: during the loaded phase with dashboards open (below), for every acknowledged push, the
+ *      first floor read of the first dashboard that was sent after the push was acknowledged (so its answer holds the
+ *      event) and finished: its end − the push's send. p95, goal < 500 ms.
+ *   3. 50 open dashboards add < 10 % to push-ack p99, side by side: the 200 stations push 1 event/s each for
+ *      DASH_BENCH_LOAD_SECONDS (60) with no dashboard open, then as long with DASH_BENCH_DASHBOARDS (50) open
+ *      (each holding the live channel and re-reading the floor on every change, as the screen does).
+ * Needs PostgreSQL (TEST_DATABASE_URL or SYNC_BENCH_DATABASE_URL) and Chromium (CHROMIUM_PATH or /usr/bin/chromium).
+ */
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import { mo } from '../../shared/testing/fixtures';
+import { ensureDashboardScreen } from '../../renderer/build';
+import { SessionInfo } from '../../sync-server/dashboard/contract';
+import { TEST_PASSWORD, makeAccount } from '../../sync-server/dashboard/testing';
+import { launchChromium } from '../browser/testing';
+import { CODE, createOrder, mapLimit, percentile, result, sleep } from './sync/harness';
+import { printBench, type BenchResult } from './bench-format';
+import { loadResults, runLoadPhase, withLoadFloor, type FloorLoadFigures, type LoadFloor } from '../load/floor-load';
+
+const env = z
+  .object({
+    DASH_BENCH_ORDERS: z.coerce.number().int().min(200).max(20_000).default(2_000),
+    DASH_BENCH_EVENTS: z.coerce.number().int().min(0).max(10_000_000).default(1_000_000),
+    DASH_BENCH_LOAD_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+    DASH_BENCH_DASHBOARDS: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .parse(process.env);
+const STATIONS = 200;
+const log = (m: string) => console.error(`[bench:dashboard] ${m}`);
+
+/** The extra MOs and the historical events, straight into PostgreSQL (the events) and through the office API (MOs). */
+async function seed(floor: LoadFloor): Promise<void> {
+  const { baseUrl } = floor.server;
+  const extra = Array.from({ length: env.DASH_BENCH_ORDERS - STATIONS }, (_, i) => mo(6000 + i, { route: 'R1', quantity: 1_000 }));
+  log(`seeding ${extra.length} more MOs (${env.DASH_BENCH_ORDERS * 5} work orders in all)`);
+  await mapLimit(extra, 8, (m) => createOrder(baseUrl, m));
+  const ids = floor.stations.map((s) => s.id);
+  const departments = floor.stations.map((s) => s.department);
+  const lines = floor.stations.map((s) => s.lineId);
+  const workOrders = floor.stations.map((s) => floor.workOrderOf.get(s.id)!);
+  const chunk = 100_000;
+  for (let from = 1; from <= env.DASH_BENCH_EVENTS; from += chunk) {
+    const to = Math.min(env.DASH_BENCH_EVENTS, from + chunk - 1);
+    log(`seeding events ${from}..${to}`);
+    // Below every real seq and server_seq (negative), so the stations' own pushes go on from 1 as enrolled.
+    await floor.bdb.db.query(
+      `INSERT INTO events (id, station_id, seq, hlc, operator_id, type, payload, v, received_at, server_seq, status)
+       SELECT gen_random_uuid(), x.station, -g, lpad((floor(extract(epoch FROM x.at) * 1000))::bigint::text, 13, '0') || '-00000-' || x.station,
+              'OP-' || x.code || '1', x.type, x.payload, 1, x.at, -g, 'applied'
+       FROM generate_series($1::int, $2::int) g,
+       LATERAL (SELECT ($3::text[])[1 + g % 200] AS station, ($4::text[])[1 + g % 200] AS dept, ($5::text[])[1 + g % 200] AS line,
+                       ($6::text[])[1 + g % 200] AS wo, now() - make_interval(secs => g % 2592000) AS at) s,
+       LATERAL (SELECT s.station, s.at, upper(substr(s.dept, 1, 3)) AS code,
+                       CASE WHEN s.dept = 'cutting' THEN 'cutting.output' ELSE 'material.allocated' END AS type,
+                       CASE WHEN s.dept = 'cutting'
+                            THEN jsonb_build_object('workOrderId', s.wo, 'lineId', s.line, 'size', 'M', 'part', 'body', 'goodQty', 1)
+                            ELSE jsonb_build_object('workOrderId', s.wo, 'materials', jsonb_build_array(jsonb_build_object('materialCode', 'MAT-X', 'qty', 1, 'unit', 'pcs'))) END AS payload) x`,
+      [from, to, ids, departments, lines, workOrders],
+    );
+  }
+  await floor.bdb.db.query('ANALYZE events');
+  await floor.bdb.db.query('ANALYZE documents');
+}
+
+/** Worst of three cold loads of the dashboard in Chromium, logged in, until the floor's WIP is on screen (ms). */
+async function firstRender(floor: LoadFloor): Promise<number> {
+  const { baseUrl } = floor.server;
+  await makeAccount(floor.bdb.db, 'bench-render', 'admin');
+  const res = await fetch(`${baseUrl}/api/dashboard/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench-render', password: TEST_PASSWORD }) });
+  if (res.status !== 200) throw new Error(`login: ${res.status}`);
+  SessionInfo.parse(await res.json());
+  const [name, value] = ((res.headers.get('set-cookie') ?? '').split(';')[0] ?? '').split('=');
+  const browser = await launchChromium();
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      // A change first (a station's push), and past the view's cache age: no cached floor view can answer.
+      const s = floor.stations[i]!;
+      const received = floor.events.event(s.id, `OP-${CODE[s.department]}1`, { type: 'spk.received', payload: { workOrderId: floor.workOrderOf.get(s.id)! } });
+      const pushed = await floor.http.post('/api/push', s.auth, JSON.stringify({ events: [received] }));
+      if (pushed.status !== 200) throw new Error(`push: ${pushed.status} ${pushed.text}`);
+      floor.received.add(s.id);
+      await sleep(5_100);
+      const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+      await context.addCookies([{ name: name!, value: value!, url: baseUrl }]);
+      const page = await context.newPage();
+      const t0 = performance.now();
+      await page.goto(`${baseUrl}/`);
+      await page.getByTestId('wip-departments').waitFor({ state: 'visible', timeout: 60_000 });
+      times.push(performance.now() - t0);
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  log(`first render: ${times.map((t) => t.toFixed(0)).join(', ')} ms`);
+  return Math.max(...times);
+}
+
+/** For each acknowledged push: the first read of dashboard 1 sent after its acknowledgement, finished − push sent. */
+function pushToDashboard(x: FloorLoadFigures): number[] {
+  const reads = x.trace?.dashboards[0] ?? [];
+  const out: number[] = [];
+  for (const p of x.trace?.pushes ?? []) {
+    let lo = 0;
+    let hi = reads.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (reads[mid]!.started < p.acked) lo = mid + 1;
+      else hi = mid;
+    }
+    const r = reads[lo];
+    if (r) out.push(r.ended - p.sent);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+await ensureDashboardScreen(log);
+const results: BenchResult[] = await withLoadFloor({ stations: STATIONS, seed, log }, async (floor) => {
+  const render = await firstRender(floor);
+  const quiet = await runLoadPhase(floor, { seconds: env.DASH_BENCH_LOAD_SECONDS, dashboards: 0 });
+  const watched = await runLoadPhase(floor, { seconds: env.DASH_BENCH_LOAD_SECONDS, dashboards: env.DASH_BENCH_DASHBOARDS, trace: true });
+  const reach = pushToDashboard(watched);
+  const p99 = (x: FloorLoadFigures) => percentile(x.latencies, 99);
+  const size = `${STATIONS} stations, ${env.DASH_BENCH_ORDERS * 5} work orders, ${env.DASH_BENCH_EVENTS} events`;
+  const rows = [
+    result(`dashboard (${size}): floor view first render in Chromium, worst of 3 cold loads`, render, 'ms', '< 1000'),
+    result(`dashboard: push → open dashboard p95 (p50 ${percentile(reach, 50).toFixed(0)} ms, ${reach.length} pushes, ${env.DASH_BENCH_DASHBOARDS} dashboards open under load)`, percentile(reach, 95), 'ms', '< 500'),
+    result(
+      `dashboard: push-ack p99 with ${env.DASH_BENCH_DASHBOARDS} dashboards open ÷ with none, side by side (${p99(watched).toFixed(1)} / ${p99(quiet).toFixed(1)} ms)`,
+      p99(watched) / p99(quiet),
+      'ratio',
+      '< 1.1',
+    ),
+    ...loadResults(watched).filter((r) => /error rate|not applied exactly once|dashboard floor re-reads/.test(r.metric)),
+  ];
+  return rows;
+});
+printBench('dashboard', results);
+process.exit(0);
