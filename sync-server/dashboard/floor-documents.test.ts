@@ -29,7 +29,7 @@ const comparable = async (docs?: FloorDocuments) => {
 };
 
 describe('FloorDocuments: the floor read since the last computation only', () => {
-  it('equals a full read after writes, a close, a deletion and a line's change', async () => {
+  it("equals a full read after writes, a close, a deletion and a line's change", async () => {
     const docs = new FloorDocuments();
     const spks = [1, 2, 3].flatMap((n) => fanOut(mo(n, { quantity: 50 })).map((w) => newWorkOrderDoc(w)));
     await write(spks.map(wo));

@@ -56,6 +56,8 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   // At most 4 computations of a view a second however busy the floor (view-cache.ts; the load test measured why).
   const VIEW_MIN_INTERVAL_MS = 250;
   const floorCache = new ViewCache<CheckedJson<typeof FloorView>>(5_000, VIEW_MIN_INTERVAL_MS);
+  const ordersCache = new ViewCache<CheckedJson<typeof OrdersView>>(5_000, VIEW_MIN_INTERVAL_MS);
+  const fleetCache = new ViewCache<CheckedJson<typeof FleetView>>(5_000, VIEW_MIN_INTERVAL_MS);
   // The floor's documents in memory, read since the last computation only (floor-view.ts).
   const floorDocs = new FloorDocuments();
   const alertsCache = new ViewCache<LoadedAlert[]>(5_000, VIEW_MIN_INTERVAL_MS);
@@ -204,7 +206,12 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     method: 'GET',
     url: '/api/dashboard/orders',
     response: OrdersView,
-    handler: () => loadOrdersView(app.db),
+    async handler() {
+      const [row] = await app.db.query<{ head: number; audit: number | null }>(
+        'SELECT (SELECT value FROM change_counter) AS head, (SELECT max(id) FROM dashboard_audit) AS audit',
+      );
+      return ordersCache.get(`${row?.head}:${row?.audit}`, async () => CheckedJson.of(OrdersView, await loadOrdersView(app.db)));
+    },
   });
 
   dashboardRoute(app, PPIC_ROLES, {
@@ -253,7 +260,8 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     method: 'GET',
     url: '/api/dashboard/fleet',
     response: FleetView,
-    handler: () => loadFleetView(app.db),
+    // Heartbeats move no change number: the view's age bound (5 s) is how fresh station health is, as on the Floor.
+    handler: async () => fleetCache.get(String(await headVersion(app.db)), async () => CheckedJson.of(FleetView, await loadFleetView(app.db))),
   });
 
   dashboardRoute(app, ['admin'], {

@@ -146,6 +146,12 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     await page.getByTestId('lang').click();
     await expect.poll(() => page.getByTestId('station-ST-CUT-1').textContent()).toContain('Online');
     await expect.poll(() => wip.textContent()).toContain('Cutting 40');
+    // A big floor's orders are found by search: one that matches nothing hides the order, clearing it shows it again.
+    await page.getByTestId('order-search').fill('no such order');
+    await expect.poll(() => page.getByTestId('orders-shown').textContent()).toMatch(/^0 of 0 orders/);
+    expect(await wip.count()).toBe(0);
+    await page.getByTestId('order-search').fill('');
+    await expect.poll(() => wip.count()).toBe(1);
     await screenshot(page, 'floor');
     await page.context().close();
   });

@@ -58,14 +58,40 @@ function DepartmentWip() {
   );
 }
 
+/** Orders listed at once: a floor of 2,000 open orders is found by search, not by scrolling (and renders in time). */
+const ORDERS_SHOWN = 100;
+
 function OrderWip() {
-  const orders = useDash((s) => s.floor?.orders ?? NONE);
+  const all = useDash((s) => s.floor?.orders ?? NONE);
   const place = usePlace();
+  const { t } = useT();
+  const [query, setQuery] = useState('');
+  const [showAll, setShowAll] = useState(false);
+  const q = query.trim().toLowerCase();
+  const matching = q ? all.filter((o) => [o.moId, o.articleCode, o.destination].some((x) => x.toLowerCase().includes(q))) : all;
+  const orders = showAll ? matching : matching.slice(0, ORDERS_SHOWN);
+  const toolbar = (
+    <div className="toolbar">
+      <label className="field field-inline">
+        {t('findOrder')}
+        <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="order-search" />
+      </label>
+      <span className="small" data-testid="orders-shown">
+        {t('ordersShown', { shown: orders.length, all: matching.length })}
+      </span>
+      {orders.length < matching.length ? (
+        <button type="button" onClick={() => setShowAll(true)} data-testid="orders-show-all">
+          {t('showAllOrders', { n: matching.length })}
+        </button>
+      ) : null}
+    </div>
+  );
   return (
     <TableCard
       testId="wip-orders"
       title="wipByOrder"
       empty="noOrders"
+      toolbar={all.length > 0 ? toolbar : null}
       columns={['order', 'article', 'route', 'wip', 'inTransit']}
       rows={orders}
       rowKey={(o) => o.moId}

@@ -13,12 +13,15 @@ export function TableCard<T>(props: {
   rowTestId?: (row: T) => string;
   /** The row's cells: a `<th scope="row">` first, then `<td>`s. */
   cells: (row: T) => ReactNode;
+  /** Under the heading, before the table (a search box, "show all"). */
+  toolbar?: ReactNode;
 }) {
   const { t } = useT();
   const headId = `${props.testId}-h`;
   return (
     <section className="card" aria-labelledby={headId} data-testid={props.testId}>
       <h2 id={headId}>{t(props.title)}</h2>
+      {props.toolbar}
       {props.rows.length === 0 ? (
         <p>{t(props.empty)}</p>
       ) : (
