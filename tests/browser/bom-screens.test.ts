@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workOrderIdFor } from '../../shared/master';
 import { ARTICLE_BOMS, mo } from '../../shared/testing/fixtures';
 import { TEST_PIN } from '../../electron/core/testing';
+import { decodeQr, modulesFromPath } from '../../shared/barcode/testing';
 import { launchChromium, loginOnScreen, screenshot, seriousA11yViolations, startFloorServer, startScreenStation, wedgeScan, type FloorServer, type ScreenStation } from './testing';
 
 /** Route 2, ten bunnies: body ×1, head ×1, ear ×2, leg ×2 per set. */
@@ -82,6 +83,10 @@ describe('bill of cut parts on the screens', () => {
     await cut.getByTestId('slip').waitFor();
     const slip = (await cut.getByTestId('slip-code').textContent())?.trim() ?? '';
     const transferId = (await cut.getByTestId('slip-transfer').textContent())?.trim() ?? '';
+    // The printed slip carries the same signed code as a QR code: what the screen draws decodes to it.
+    const qr = cut.getByTestId('slip-qr');
+    const drawn = modulesFromPath((await qr.locator('path').getAttribute('d')) ?? '', Number(await qr.getAttribute('data-modules')));
+    expect(decodeQr(drawn)).toBe(slip);
 
     const sew = await openScreen(sewing);
     await loginOnScreen(sew, 'B:OP-SEW1', TEST_PIN);
