@@ -128,7 +128,6 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('backups: the central database a
       "SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'applied')::int AS applied, count(DISTINCT seq)::int AS seqs FROM events WHERE station_id = 'ST-CUT-1'",
     );
     expect(events).toEqual({ n: core.lastSequence, applied: core.lastSequence, seqs: core.lastSequence });
-    await db.close();
   }, 120_000);
 
   it('a station restore is refused while a core holds the folder; a damaged backup is refused; nothing changes', async () => {
