@@ -242,6 +242,18 @@ export const UI = {
   holdRejected: { en: 'Rejected (scrapped)', id: 'Ditolak (diafkir)' },
   holdNote: { en: 'Note (what was checked, what was done)', id: 'Catatan (apa yang diperiksa, apa yang dilakukan)' },
   holdReleased: { en: 'Hold released', id: 'Penahanan dilepas' },
+  'conflictType.competing_claim': { en: 'Competing claim on the same pieces', id: 'Klaim bersaing atas potongan yang sama' },
+  'conflictType.awaiting_lock': { en: 'Accepted before the sender locked it', id: 'Diterima sebelum pengirim menguncinya' },
+  'conflictStatus.waiting': { en: 'waiting for the sender', id: 'menunggu pengirim' },
+  'conflictStatus.open': { en: 'open: a supervisor decides', id: 'terbuka: supervisor memutuskan' },
+  'conflictStatus.resolved': { en: 'resolved', id: 'selesai' },
+  conflictResolveOpen: { en: 'Decide (supervisor)…', id: 'Putuskan (supervisor)…' },
+  conflictResolve: { en: 'Settle the conflict', id: 'Selesaikan konflik' },
+  conflictDecision: { en: 'Decision', id: 'Keputusan' },
+  'conflictDecision.void': { en: 'Void the claim (not counted)', id: 'Batalkan klaim (tidak dihitung)' },
+  'conflictDecision.apply': { en: 'Apply the claim', id: 'Terapkan klaim' },
+  conflictNote: { en: 'Note (what was found)', id: 'Catatan (apa yang ditemukan)' },
+  conflictResolved: { en: 'Conflict settled', id: 'Konflik diselesaikan' },
   cancel: { en: 'Cancel', id: 'Batal' },
 } satisfies Record<string, Bilingual>;
 

@@ -3,6 +3,7 @@ import { refusalText } from '../../../shared/messages/refusals';
 import type { RefusedEventView } from '../../../shared/api';
 import { eventLabel, type UiKey } from '../messages';
 import { useStation, useT } from '../context';
+import { ConflictResolve, ConflictSummary } from './ConflictResolve';
 import { HoldRelease, HoldSummary } from './HoldRelease';
 
 /** A refused record: what it was and why, in the operator's language (the server's own words under it, for a supervisor). */
@@ -37,7 +38,7 @@ function AttentionCard<T>({ title, testId, items, itemKey, render }: { title: Ui
 
 /**
  * What needs attention here besides alerts (AlertsPanel): pieces on hold (a supervisor releases them here), events the
- * server refused, QT-09 conflicts.
+ * server refused, QT-09 conflicts (a supervisor settles them here).
  */
 export function Attention() {
   const view = useStation((s) => s.view);
@@ -64,7 +65,18 @@ export function Attention() {
         itemKey={(r) => r.eventId}
         render={(r) => <RefusedEvent event={r} />}
       />
-      <AttentionCard title="conflicts" testId="conflicts" items={view.conflicts} itemKey={(c) => c.id} render={(c) => `${c.type} · ${c.workOrderId} → ${c.toWorkOrderId} · ${c.quantity} · ${c.status}`} />
+      <AttentionCard
+        title="conflicts"
+        testId="conflicts"
+        items={view.conflicts}
+        itemKey={(c) => c.id}
+        render={(c) => (
+          <>
+            <ConflictSummary conflict={c} />
+            <ConflictResolve conflict={c} />
+          </>
+        )}
+      />
     </section>
   );
 }

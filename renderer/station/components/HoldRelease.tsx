@@ -1,10 +1,9 @@
 import { useState } from 'react';
 import type { HoldDoc } from '../../../shared/docs';
-import { useScreen, useStation, useT } from '../context';
+import { useScreen, useT } from '../context';
 import { text } from '../store';
-import { Credentials } from './Credentials';
 import { FormCard } from './FormCard';
-import { NoticeLine } from './NoticeLine';
+import { SupervisorSign } from './SupervisorSign';
 
 /** Pieces on hold, as the line reads them: why, and how many of which SPK. */
 export function HoldSummary({ hold }: { hold: HoldDoc }) {
@@ -23,7 +22,6 @@ export function HoldSummary({ hold }: { hold: HoldDoc }) {
  */
 export function HoldRelease({ hold }: { hold: HoldDoc }) {
   const screen = useScreen();
-  const busy = useStation((s) => s.busy);
   const { t } = useT();
   const [open, setOpen] = useState(false);
   const items = Object.entries(hold.items);
@@ -71,20 +69,19 @@ export function HoldRelease({ hold }: { hold: HoldDoc }) {
           </span>
         </div>
       ))}
-      <label className="field">
-        <span>{t('holdNote')}</span>
-        <textarea data-testid={`${field}-note`} value={note} onChange={(e) => setNote(e.target.value)} rows={2} />
-      </label>
-      <Credentials badge={badge} pin={pin} onBadge={setBadge} onPin={setPin} labels={{ badge: 'supervisorBadge', pin: 'supervisorPin' }} testIds={{ badge: `${field}-badge`, pin: `${field}-pin`, keypad: `${field}-keypad` }} />
-      <NoticeLine field={field} />
-      <div className="row wrap">
-        <button type="submit" className="btn btn-danger" data-testid={`${field}-submit`} disabled={busy || note.trim().length < 3 || !badge || pin.length < 4}>
-          {t('releaseHold')}
-        </button>
-        <button type="button" className="btn btn-secondary" data-testid={`${field}-cancel`} onClick={() => setOpen(false)}>
-          {t('cancel')}
-        </button>
-      </div>
+      <SupervisorSign
+        field={field}
+        noteLabel="holdNote"
+        note={note}
+        onNote={setNote}
+        minNote={3}
+        badge={badge}
+        pin={pin}
+        onBadge={setBadge}
+        onPin={setPin}
+        submit="releaseHold"
+        onCancel={() => setOpen(false)}
+      />
     </FormCard>
   );
 }
