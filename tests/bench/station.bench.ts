@@ -122,7 +122,8 @@ export async function buildLargeStation(dir: string, total: number, pending: num
   // The server has applied all but the last `pending` events (its documents carry their effect).
   const core = await StationCore.open(stationConfig('cutting', dir));
   const applied = total - pending;
-  const wo = { ...(orderDocuments([M]).find((d) => d.id === WO)?.body ?? {}), stageQty: { cut: applied } };
+  // Sets are counted from parts (the MO's bill: one body per set), so the document carries both, as the server's would.
+  const wo = { ...(orderDocuments([M]).find((d) => d.id === WO)?.body ?? {}), stageQty: { cut: applied }, partsCut: { body: applied } };
   await core.seedDocuments([
     { kind: 'workOrder', id: WO, body: wo },
     { kind: 'stationProgress', id: 'ST-CUT-1', body: { stationId: 'ST-CUT-1', lastAppliedSeq: applied } },
