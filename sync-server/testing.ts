@@ -135,22 +135,33 @@ export interface ListeningTestServer {
   close(): Promise<void>;
 }
 
+/** The server app on `db`, listening on 127.0.0.1 (a free port). */
+export async function listenOn(db: Db): Promise<{ app: FastifyInstance; port: number }> {
+  const app = await buildApp({ db, adminToken: TEST_ADMIN_TOKEN, heartbeatMs: 1_000 });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, port: (app.server.address() as { port: number }).port };
+}
+
+/** POST as the office (admin token) to the server at `base`; throws with the server's answer on an error status. */
+export function adminPoster(base: string): (path: string, body: unknown) => Promise<Record<string, unknown>> {
+  const headers = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  return async (path, body) => {
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as Record<string, unknown>;
+  };
+}
+
 /** A real listening server on 127.0.0.1 over a fresh test database (real PostgreSQL with TEST_DATABASE_URL, else PGlite). */
 export async function startTestServer(): Promise<ListeningTestServer> {
   const db = await createTestDb();
-  const app = await buildApp({ db: db.db, adminToken: TEST_ADMIN_TOKEN, heartbeatMs: 1_000 });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  const headers = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  const { app, port } = await listenOn(db.db);
+  const base = `http://127.0.0.1:${port}`;
   return {
     app,
     db,
     base,
-    async adminPost(path, body) {
-      const res = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-      if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as Record<string, unknown>;
-    },
+    adminPost: adminPoster(base),
     async close() {
       await app.close();
       await db.cleanup();

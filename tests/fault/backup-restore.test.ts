@@ -18,12 +18,11 @@ import { TEST_PIN, stationConfig, tempDir } from '../../electron/core/testing';
 import { backupStation, readBackup, restoreStation, StationBackupError } from '../../electron/store/station-backup';
 import { SSCC_LEASE_FILE } from '../../electron/sync/sscc-lease-book';
 import { startSync } from '../../electron/sync';
-import { buildApp } from '../../sync-server/app';
 import { backupDatabase, DatabaseBackupError, restoreDatabase } from '../../sync-server/db/backup';
 import { createPgDb } from '../../sync-server/db/pg';
 import { createTestDb } from '../../sync-server/db/testing';
 import type { Db } from '../../sync-server/db/types';
-import { TEST_ADMIN_TOKEN } from '../../sync-server/testing';
+import { adminPoster, listenOn } from '../../sync-server/testing';
 import { createTcpProxy } from './tcp-proxy';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -31,11 +30,6 @@ afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function listen(db: Db) {
-  const app = await buildApp({ db, adminToken: TEST_ADMIN_TOKEN, heartbeatMs: 1_000 });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return { app, port: (app.server.address() as { port: number }).port };
-}
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)('backups: the central database and a station restored together', () => {
   it('converge: the station gets back what the restored server has, no seq reused, new work applied once', async () => {
@@ -45,15 +39,11 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('backups: the central database a
     const url = t.url;
     let db: Db = createPgDb({ connectionString: url, max: 5 });
     cleanups.push(() => db.close());
-    let server = await listen(db);
+    let server = await listenOn(db);
     cleanups.push(() => server.app.close());
     const proxy = await createTcpProxy(server.port);
     cleanups.push(() => proxy.close());
-    const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${proxy.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as Record<string, unknown>;
-    };
+    const post = adminPoster(proxy.url);
     await post('/api/operators', { id: 'OP-CUT1', name: 'cutter', roles: ['operator'], departments: ['cutting'], pin: TEST_PIN });
     const M = mo(61, { quantity: 1_000 });
     await post('/api/manufacturing-orders', M);
@@ -108,7 +98,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('backups: the central database a
     const restored = restoreStation(stationBackup, stationDir);
     expect(restored.movedAside && existsSync(restored.movedAside), 'the lost station folder is kept, not deleted').toBeTruthy();
 
-    server = await listen(db);
+    server = await listenOn(db);
     proxy.setTarget(server.port);
     core = await StationCore.open(config());
     expect(core.state.workOrder[W]?.stageQty.cut, 'the station backup had 3').toBe(3);

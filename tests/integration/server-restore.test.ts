@@ -14,11 +14,10 @@ import { mo } from '../../shared/testing/fixtures';
 import { StationCore } from '../../electron/core/station-core';
 import { TEST_PIN, stationConfig, tempDir } from '../../electron/core/testing';
 import { startSync, type Fetch } from '../../electron/sync';
-import { buildApp } from '../../sync-server/app';
 import { createPgDb } from '../../sync-server/db/pg';
 import { createTestDb } from '../../sync-server/db/testing';
 import type { Db } from '../../sync-server/db/types';
-import { TEST_ADMIN_TOKEN } from '../../sync-server/testing';
+import { adminPoster, listenOn } from '../../sync-server/testing';
 import { createTcpProxy } from '../fault/tcp-proxy';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -26,11 +25,6 @@ afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function listen(db: Db) {
-  const app = await buildApp({ db, adminToken: TEST_ADMIN_TOKEN, heartbeatMs: 1_000 });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return { app, port: (app.server.address() as { port: number }).port };
-}
 
 async function until(what: string, ok: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -50,19 +44,11 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('a server restored from a backup
     const t = await createTestDb();
     cleanups.push(() => t.cleanup());
     if (!t.url) throw new Error('needs a PostgreSQL url');
-    let server = await listen(t.db);
+    let server = await listenOn(t.db);
     cleanups.push(() => server.app.close());
     const proxy = await createTcpProxy(server.port);
     cleanups.push(() => proxy.close());
-    const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${proxy.url}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as Record<string, unknown>;
-    };
+    const post = adminPoster(proxy.url);
     await post('/api/operators', { id: 'OP-CUT1', name: 'cutter', roles: ['operator'], departments: ['cutting'], pin: TEST_PIN });
     const M = mo(1, { quantity: 100 });
     await post('/api/manufacturing-orders', M);
@@ -148,7 +134,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('a server restored from a backup
     }
     seen.length = 0;
     failPushes = 2;
-    server = await listen(restored);
+    server = await listenOn(restored);
     proxy.setTarget(server.port);
 
     // Without recording anything new, the station finds out and re-sends the 4 events the server lost.
