@@ -109,6 +109,9 @@ type Query = <R extends Record<string, unknown>>(sql: string, params?: readonly 
 
 /** After healing: each station's events on the server once each and applied; pieces counted once; stations equal. */
 export async function expectExactlyOnce(query: Query, floor: PushingFloor, recorded: readonly number[]): Promise<void> {
+  // Every station's events on the server first; then a second round, so each station's pull starts after the last
+  // station's push was acknowledged (one round left the first station a pull behind the others' last pushes).
+  for (const { sync } of floor.stations) await sync.awaitInSync(60_000);
   for (const { sync } of floor.stations) await sync.awaitInSync(60_000);
   const rows = await query<{ station_id: string; n: number; applied: number }>(
     "SELECT station_id, count(*)::int AS n, count(*) FILTER (WHERE status = 'applied')::int AS applied FROM events WHERE type = 'cutting.output' GROUP BY station_id ORDER BY station_id",
