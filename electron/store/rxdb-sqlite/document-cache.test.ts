@@ -1,5 +1,6 @@
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fillWithDefaultSettings, normalizeMangoQuery, prepareQuery, type BulkWriteRow, type RxDocumentData } from 'rxdb';
 import { TableCache } from './document-cache';
@@ -69,6 +70,49 @@ describe('TableCache', () => {
     cache.set('d', 'D');
     expect([cache.get('a'), cache.get('b'), cache.get('c'), cache.get('d')]).toEqual(['A', undefined, 'C', 'D']);
     expect(cache.size).toBe(3);
+  });
+
+  it('evicts in least-recently-used order through any mix of sets, reads, deletes and clears', () => {
+    // The model: an array, oldest first, with the same rule for reads (they refresh only above half full).
+    const op = fc.oneof(
+      fc.record({ t: fc.constant('set' as const), k: fc.integer({ min: 0, max: 12 }) }),
+      fc.record({ t: fc.constant('get' as const), k: fc.integer({ min: 0, max: 12 }) }),
+      fc.record({ t: fc.constant('delete' as const), k: fc.integer({ min: 0, max: 12 }) }),
+      fc.record({ t: fc.constant('clear' as const), k: fc.constant(0) }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(op, { maxLength: 300 }), (max, ops) => {
+        const cache = new TableCache<number>(new Map(), max);
+        let model: number[] = [];
+        for (const { t, k } of ops) {
+          if (t === 'set') {
+            cache.set(String(k), k);
+            model = [...model.filter((m) => m !== k), k];
+            if (model.length > max) model = model.slice(1);
+          } else if (t === 'get') {
+            const hit = model.includes(k);
+            expect(cache.get(String(k))).toBe(hit ? k : undefined);
+            if (hit && model.length > max >> 1) model = [...model.filter((m) => m !== k), k];
+          } else if (t === 'delete') {
+            cache.delete(String(k));
+            model = model.filter((m) => m !== k);
+          } else {
+            cache.clear();
+            model = [];
+          }
+          expect(cache.size).toBe(model.length);
+        }
+        // The eviction order of what is left: fill up with new keys, then each further key evicts exactly one, so
+        // after i + 1 of them exactly the model's i + 1 oldest are gone (a read that misses changes nothing).
+        for (let n = model.length; n < max; n++) cache.set(`fill-${n}`, -1);
+        for (let i = 0; i < model.length; i++) {
+          cache.set(`new-${i}`, -1);
+          expect(cache.size).toBe(max);
+          for (const gone of model.slice(0, i + 1)) expect(cache.get(String(gone)), `key ${gone} evicted by step ${i}`).toBeUndefined();
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('keeps nothing when max is 0', () => {
