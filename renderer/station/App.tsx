@@ -4,7 +4,7 @@ import { AlertsPanel } from './components/AlertsPanel';
 import { CartonLabel } from './components/CartonLabel';
 import { CoreBanner } from './components/CoreBanner';
 import { DetectorPanel } from './components/DetectorPanel';
-import { Attention } from './components/Floor';
+import { Attention, RefusedBanner } from './components/Floor';
 import { Halt } from './components/Halt';
 import { Header } from './components/Header';
 import { IdleLogout } from './components/IdleLogout';
@@ -49,6 +49,7 @@ export function App() {
           {t('offlineBanner')}
         </div>
       ) : null}
+      <RefusedBanner />
       <NoticeLine />
       {view.operator ? (
         <main className="main">

@@ -91,6 +91,11 @@ export const UI = {
   badgeScanned: { en: 'Badge scanned: log in with your PIN.', id: 'Badge terpindai: masuk dengan PIN Anda.' },
   cartonScanned: { en: 'Carton {sscc}', id: 'Karton {sscc}' },
   refused: { en: 'Refused by the server', id: 'Ditolak server' },
+  refusedBanner: {
+    en: '{n} record(s) refused by the server: not counted. Tell a supervisor.',
+    id: '{n} catatan ditolak server: tidak dihitung. Beri tahu supervisor.',
+  },
+  showRefused: { en: 'Show', id: 'Lihat' },
   alerts: { en: 'Alerts', id: 'Peringatan' },
   holds: { en: 'Pieces on hold', id: 'Potongan ditahan' },
   conflicts: { en: 'Transfer conflicts (a supervisor decides)', id: 'Konflik serah terima (supervisor memutuskan)' },

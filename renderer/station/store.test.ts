@@ -134,4 +134,18 @@ describe('station screen store', () => {
     screen.setIdleSeconds(-5);
     expect(createStationScreen(f.transport, storage).store.getState().idleSeconds).toBe(300);
   });
+
+  it('refused records shown to the operator are kept per station; nonsense in the storage counts as none shown', () => {
+    const storage = memoryStorage();
+    const f = fakeTransport();
+    expect(createStationScreen(f.transport, storage).store.getState().refusalsSeen).toEqual([]);
+    createStationScreen(f.transport, storage).markRefusalsSeen(['e1', 'e2']);
+    expect(createStationScreen(f.transport, storage).store.getState().refusalsSeen).toEqual(['e1', 'e2']);
+    createStationScreen(f.transport, storage).markRefusalsSeen(['e2']);
+    expect(createStationScreen(f.transport, storage).store.getState().refusalsSeen).toEqual(['e2']);
+    for (const junk of ['{', '{"a":1}', '[1,2]', 'null']) {
+      storage.setItem('qsf.station.refusalsSeen', junk);
+      expect(createStationScreen(f.transport, storage).store.getState().refusalsSeen, junk).toEqual([]);
+    }
+  });
 });

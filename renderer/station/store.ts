@@ -4,6 +4,7 @@
  * screen busy (a double tap does not record twice: the second is ignored while the first runs) and turns a failure
  * into a message in the operator's language.
  */
+import { z } from 'zod';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Bilingual, CommandName, CommandParams, CommandResult, DeviceHealthView, StationApi, StationView, SyncStatus } from '../../shared/api';
 import { refusalText } from '../../shared/messages/refusals';
@@ -77,10 +78,14 @@ export interface StationScreenState {
   coreRestart: CoreRestart | null;
   /** Idle logout: seconds without a touch, key or scan before the operator is logged out (a station setting). */
   idleSeconds: number;
+  /** Refused records the operator has already been shown (the banner counts the others); kept per station. */
+  refusalsSeen: string[];
 }
 
 const LANG_KEY = 'qsf.station.lang';
 const IDLE_KEY = 'qsf.station.idleSeconds';
+const REFUSALS_SEEN_KEY = 'qsf.station.refusalsSeen';
+const RefusalsSeen = z.array(z.string()).max(10_000);
 /** Ten minutes unless the station is set otherwise. */
 export const DEFAULT_IDLE_SECONDS = 600;
 
@@ -89,6 +94,16 @@ function coreRestartOf(status: CoreProcessStatus, before: CoreRestart | null, no
   if (status.state === 'restarting') return { retryAt: nowMs + (status.retryInMs ?? 0) };
   if (status.state === 'starting') return before;
   return null;
+}
+
+/** What the storage holds, or nothing when it holds nonsense (it is a browser's, anyone may have written it). */
+function savedRefusalsSeen(storage: StorageLike | null): string[] {
+  try {
+    const parsed = RefusalsSeen.safeParse(JSON.parse(storage?.getItem(REFUSALS_SEEN_KEY) ?? '[]'));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
+  }
 }
 
 function savedIdleSeconds(storage: StorageLike | null): number {
@@ -108,6 +123,8 @@ export interface StationScreen {
   setLang(lang: Lang): void;
   /** The station's idle logout setting, kept per station like the language. */
   setIdleSeconds(seconds: number): void;
+  /** The refused records now listed have been shown (replaces what was kept: settled ones drop out). */
+  markRefusalsSeen(eventIds: readonly string[]): void;
   submitScan(data: string, symbology?: string | null): Promise<void>;
   dispose(): void;
 }
@@ -147,6 +164,7 @@ export function createStationScreen(transport: StationTransport, storage: Storag
     scannedBadge: null,
     coreRestart: null,
     idleSeconds: savedIdleSeconds(storage),
+    refusalsSeen: savedRefusalsSeen(storage),
   }));
   const set = store.setState;
   const unsubs = [
@@ -230,6 +248,11 @@ export function createStationScreen(transport: StationTransport, storage: Storag
       if (!Number.isInteger(seconds) || seconds <= 0) return;
       storage?.setItem(IDLE_KEY, String(seconds));
       set({ idleSeconds: seconds });
+    },
+    markRefusalsSeen(eventIds) {
+      const seen = [...eventIds];
+      storage?.setItem(REFUSALS_SEEN_KEY, JSON.stringify(seen));
+      set({ refusalsSeen: seen });
     },
     dispose() {
       for (const u of unsubs) u();

@@ -147,14 +147,30 @@ describe('server stopped, the station screen keeps working', () => {
     await row.waitFor({ timeout: 15_000 });
     expect(await row.getByTestId('refused-what').textContent()).toBe('Hasil potong');
     expect(await row.getByTestId('refused-reason').textContent()).toBe('Melebihi rencana SPK.');
+    // Not only in the side column: a banner on the SPK screen says so, and takes the operator to the list.
+    expect(await page.getByTestId('refused-banner').textContent()).toContain('1 catatan ditolak server');
     expect(await seriousA11yViolations(page)).toEqual([]);
     await page.getByTestId('lang').click();
     await expect.poll(() => row.getByTestId('refused-what').textContent()).toBe('Cutting output');
     expect(await row.getByTestId('refused-reason').textContent()).toBe('More than the SPK plans.');
+    expect(await page.getByTestId('refused-banner').textContent()).toContain('1 record(s) refused by the server');
     // Counted once, as the server decided: the station shows the other line's 10, not 20; nothing left to send.
     await expect.poll(() => page.getByTestId('stage-cut').textContent()).toBe('10');
     expect(await unsent(page)).toBe('0');
     await docsScreenshot(page, 'cutting', 'refused');
+    const inView = () => page.getByTestId('refused').evaluate((el) => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; });
+    // A narrow screen (a tablet upright): one column, the list under the SPK's forms.
+    await page.setViewportSize({ width: 800, height: 700 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    expect(await inView(), 'the list starts below the fold').toBe(false);
+    await page.getByTestId('refused-show').click();
+    await expect.poll(inView).toBe(true);
+    await page.setViewportSize({ width: 1280, height: 1000 });
+    // Shown: the banner goes (also after a reload: kept per station); the list stays.
+    await expect.poll(() => page.getByTestId('refused-banner').count()).toBe(0);
+    await page.reload();
+    await row.waitFor();
+    expect(await page.getByTestId('refused-banner').count()).toBe(0);
     await page.context().close();
   });
 });

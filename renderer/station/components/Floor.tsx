@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { refusalText } from '../../../shared/messages/refusals';
 import type { RefusedEventView } from '../../../shared/api';
 import { eventLabel, type UiKey } from '../messages';
-import { useStation, useT } from '../context';
+import { useScreen, useStation, useT } from '../context';
 import { ConflictResolve, ConflictSummary } from './ConflictResolve';
 import { HoldRelease, HoldSummary } from './HoldRelease';
 
@@ -17,6 +17,38 @@ function RefusedEvent({ event }: { event: RefusedEventView }) {
         {refusalText(event.code, lang) ?? event.code}
       </span>{' '}
       <span className="notice-detail">{event.message}</span>
+    </div>
+  );
+}
+
+/**
+ * Refused records are easy to miss in the side column: a banner on every screen counts those not shown yet, and
+ * takes a logged-in operator to the list (which marks them shown on this station; the list itself stays).
+ */
+export function RefusedBanner() {
+  const screen = useScreen();
+  const refused = useStation((s) => s.view?.refused);
+  const seen = useStation((s) => s.refusalsSeen);
+  const loggedIn = useStation((s) => s.view?.operator != null);
+  const { t } = useT();
+  const unseen = (refused ?? []).filter((r) => !seen.includes(r.eventId)).length;
+  if (unseen === 0) return null;
+  return (
+    <div className="banner banner-refused" role="alert" data-testid="refused-banner">
+      <span>{t('refusedBanner', { n: unseen })}</span>
+      {loggedIn ? (
+        <button
+          type="button"
+          className="btn btn-secondary"
+          data-testid="refused-show"
+          onClick={() => {
+            document.querySelector('[data-testid="refused"]')?.scrollIntoView({ block: 'center' });
+            screen.markRefusalsSeen((refused ?? []).map((r) => r.eventId));
+          }}
+        >
+          {t('showRefused')}
+        </button>
+      ) : null}
     </div>
   );
 }
