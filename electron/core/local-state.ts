@@ -84,30 +84,11 @@ export class LocalState {
     return undefined;
   }
 
-  /** Pulled documents held back until their pull cycle reaches the server's head (see `stageDocuments`). */
-  private staged: { docs: StoredDocument[]; deleted: string[] } = { docs: [], deleted: [] };
-
   /**
-   * Documents of a pull batch that is not the last of its cycle. They are on disk but not yet in local state: the
-   * server's `stationProgress` moves with every push, so a batch cut in the middle of a catch-up can hold a
-   * document without the progress that accounts for it (or the reverse); state would briefly count an event twice
-   * or not at all. Applied together with the batch that reaches the head.
+   * Replace or delete pulled documents (a whole pull cycle: the core never applies part of one, see
+   * StationCore.applyPulled), then rebase pending events on them.
    */
-  stageDocuments(docs: readonly StoredDocument[], deletedKeys: readonly string[] = []): void {
-    this.staged.docs.push(...docs);
-    this.staged.deleted.push(...deletedKeys);
-  }
-
-  get hasStaged(): boolean {
-    return this.staged.docs.length + this.staged.deleted.length > 0;
-  }
-
-  /** Replace or delete pulled documents (after any staged ones), then rebase pending events on them. */
-  applyDocuments(newDocs: readonly StoredDocument[], newDeleted: readonly string[] = []): void {
-    // Staged documents first, in order: a later write of the same key wins.
-    const docs = this.staged.docs.length ? [...this.staged.docs, ...newDocs] : newDocs;
-    const deletedKeys = this.staged.deleted.length ? [...this.staged.deleted, ...newDeleted] : newDeleted;
-    this.staged = { docs: [], deleted: [] };
+  applyDocuments(docs: readonly StoredDocument[], deletedKeys: readonly string[] = []): void {
     const floorChanges: Doc[] = [];
     let masterChanged = false;
     for (const d of docs) {

@@ -18,20 +18,29 @@ import type { StationConfig } from './config';
 import type { StationKeys } from './keys';
 import type { SsccLeaseBook } from '../sync/sscc-lease-book';
 
-/** Documents of one pull, handed to the core to write and apply (`StationCore.applyPulled`). */
+/**
+ * Documents of one pull, handed to the core to write and apply (`StationCore.applyPulled`): a whole pull cycle, or one
+ * part of a cycle too large to gather at once (electron/sync/pull-cycle.ts).
+ */
 export interface PulledDocuments {
   /**
    * The latest version of each pulled document (`key` = `kind:id`), `_deleted` when the server deleted it. Written
-   * exactly as given (a deleted one as a tombstone with the given body), so RxDB's replication, which is handed some of
-   * them (what its checkpoint needs: electron/sync/pull-cycle.ts `forRxdb`), finds them already stored and writes only
-   * its checkpoint.
+   * exactly as given (a deleted one as a tombstone with the given body), so RxDB's replication, which is handed one of
+   * the cycle's documents (what its checkpoint needs: electron/sync/pull-cycle.ts `forRxdb`), finds it already stored
+   * and writes only its checkpoint.
    */
   documents: readonly WithDeleted<StoredDocument>[];
   /**
-   * Not the last part of its pull cycle: written, but held back from local state until the part that reaches the
-   * server's head (see `LocalState.stageDocuments`).
+   * Not the last part of its pull cycle: kept aside by the core, in memory only: neither written nor applied, until
+   * the part that reaches the server's head, with which the whole cycle is written in one transaction and applied.
+   * A station that stops or crashes before then has nothing of the cycle on disk.
    */
   hold?: boolean;
+  /**
+   * The first part of its pull cycle (or the whole cycle): parts kept aside from a cycle that was never finished (a
+   * sync stopped and started again, a cycle restarted because the server's database went back) are dropped first.
+   */
+  cycleStart?: boolean;
   /**
    * The change number this part reaches (its cycle's, for the part that reaches the head): the roster of a station
    * that applied the whole cycle is the server's as of it (roster-stamps.ts).
@@ -40,7 +49,8 @@ export interface PulledDocuments {
   /**
    * A part of a pull cycle that started again from nothing because the server's database went back (restored,
    * failed over): the cycle holds every document the server has for this station. With the part that reaches the
-   * head, stored documents that were in none of the cycle's parts are gone from the server and are dropped here too.
+   * head, stored documents that were in none of the cycle's parts are gone from the server and are dropped too, in
+   * the same transaction.
    */
   complete?: boolean;
 }
@@ -71,8 +81,8 @@ export interface StationSyncPort {
   /** Own events after `seq` in seq order, at most `limit` of them: read from the event log (read-only). */
   eventsAfter(seq: number, limit?: number): Promise<FloorEvent[]>;
   /**
-   * In the core's queue: writes the pulled documents to the documents collection (one transaction) and applies what
-   * changed to local state. Resolves true if this station's progress went back (the server's database did): the own
+   * In the core's queue: writes the pulled cycle to the documents collection (one transaction) and applies what
+   * changed to local state; a part that does not reach the head (`hold`) is only kept aside. Resolves true if this station's progress went back (the server's database did): the own
    * events after it are pending again and must be pushed again.
    */
   applyPulled(pulled: PulledDocuments): Promise<boolean>;

@@ -107,18 +107,38 @@ describe('pulled documents are written by the core', () => {
     expect(writes).toHaveLength(2);
   });
 
-  it('a held part is on disk but not in local state until the part that reaches the head; a reopened station reads it from disk', async () => {
-    const { t, core, writes } = await stationWatchingWrites();
-    expect(await core.applyPulled({ documents: [wo(50)], hold: true })).toBe(false);
-    expect(writes).toHaveLength(1);
+  it('a held part is neither on disk nor in local state until the part that reaches the head; then the whole cycle is one write', async () => {
+    const { t, core, writes, stored } = await stationWatchingWrites();
+    expect(await core.applyPulled({ documents: [wo(50)], hold: true, cycleStart: true })).toBe(false);
+    expect(writes).toHaveLength(0);
+    expect(await stored(`workOrder:${WO.id}`)).toBeUndefined();
     expect(core.state.workOrder[WO.id]).toBeUndefined();
     await core.applyPulled({ documents: [progress(0)] });
+    expect(writes).toEqual([{ context: PULL_WRITE_CONTEXT, keys: [`workOrder:${WO.id}`, 'stationProgress:ST-CUT-1'] }]);
     expect(core.state.workOrder[WO.id]?.plannedQty).toBe(50);
 
     await core.close();
     const again = await openTestStation('cutting', t.dir, [], { log: () => undefined });
     cleanups.push(() => again.close());
     expect(again.state.workOrder[WO.id]?.plannedQty).toBe(50);
+  });
+
+  it('a station closed after a held part reopens without it; a new cycle drops the parts of one never finished', async () => {
+    const { t, core, writes } = await stationWatchingWrites();
+    await core.applyPulled({ documents: [wo(50), progress(0)], cycleStart: true });
+    await core.applyPulled({ documents: [wo(60)], hold: true, cycleStart: true });
+    await core.close();
+    const again = await openTestStation('cutting', t.dir, [], { log: () => undefined });
+    cleanups.push(() => again.close());
+    expect(again.state.workOrder[WO.id]?.plannedQty).toBe(50);
+    expect(writes).toHaveLength(1);
+
+    // Held, then the cycle starts again (a sync stopped and started): the old part is not written with the new cycle.
+    await again.applyPulled({ documents: [wo(70)], hold: true, cycleStart: true });
+    await again.applyPulled({ documents: [progress(0)], cycleStart: true });
+    expect(again.state.workOrder[WO.id]?.plannedQty).toBe(50);
+    const documents = again.replicationCollections().documents;
+    expect((await documents.storageInstance.findDocumentsById([`workOrder:${WO.id}`], true))[0]?.body).toMatchObject({ plannedQty: 50 });
   });
 
   it('a closed core writes nothing', async () => {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
+import type { WithDeleted } from 'rxdb';
 import { z } from 'zod';
 import {
   COMMANDS,
@@ -451,11 +452,14 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
   // ---- documents from the server -----------------------------------------------------------------------------------
 
   /**
-   * Pulled documents (the sync client's pull handler), in the command queue: written to the documents collection in
-   * one transaction (those not already stored as pulled), then applied to local state, or held back (`hold`) until
-   * their pull cycle reaches the server's head. The core is the one writer of its store: RxDB's replication, handed the
-   * same documents afterwards, finds them stored and writes only its checkpoint (pulled-documents.ts).
-   * Resolves true if they took this station's progress BACK: the server's progress only grows unless its database
+   * Pulled documents (the sync client's pull handler), in the command queue: a whole pull cycle is written to the
+   * documents collection in one transaction (those not already stored as pulled), then applied to local state. A part
+   * of a cycle that does not reach the server's head (`hold`) is only kept aside, in memory: neither written nor
+   * applied until the part that does, with which the whole cycle goes in that one transaction. So the disk never holds
+   * part of a cycle: a station that stops or crashes between parts reopens on its last complete cycle. The core is the
+   * one writer of its store: RxDB's replication, handed one of the cycle's documents afterwards, finds it stored and
+   * writes only its checkpoint (pulled-documents.ts).
+   * Resolves true if the cycle took this station's progress BACK: the server's progress only grows unless its database
    * went back (restored from a backup, failed over; the sync client then pulls everything again). The core then
    * counts again, as pending, every own event after that progress (read from the event log), so state stays
    * documents + what the server does not have; the caller must push those events again.
@@ -463,20 +467,32 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
   applyPulled(pulled: PulledDocuments): Promise<boolean> {
     return this.queue.run(async () => {
       if (this.closed) throw new Error('station core is closed: pulled documents not written');
-      await writePulledDocuments(this.db.documents, pulled.documents);
-      const docs: StoredDocument[] = [];
-      const deletedKeys: string[] = pulled.complete ? await this.dropDocumentsGoneFromServer(pulled) : [];
-      for (const d of pulled.documents) {
-        if (d._deleted) deletedKeys.push(d.key);
-        else docs.push({ key: d.key, kind: d.kind, id: d.id, body: d.body });
-      }
-      const rosterPulled = this.rosterInStaged || pulled.documents.some((d) => d.kind === 'operator');
+      if (pulled.cycleStart) this.heldParts = [];
       if (pulled.hold) {
-        this.local.stageDocuments(docs, deletedKeys);
-        this.rosterInStaged = rosterPulled;
+        this.heldParts.push(pulled.documents);
         return false;
       }
-      this.rosterInStaged = false;
+      // The whole cycle: the parts kept aside, then this last one; the latest version of a key wins.
+      const cycle = new Map<string, WithDeleted<StoredDocument>>();
+      for (const part of [...this.heldParts, pulled.documents]) {
+        for (const d of part) {
+          cycle.delete(d.key);
+          cycle.set(d.key, d);
+        }
+      }
+      const gone = pulled.complete ? await this.documentsGoneFromServer(cycle) : [];
+      await writePulledDocuments(this.db.documents, [...cycle.values(), ...gone]);
+      // Written: the parts are no longer needed (kept until now, so a failed write is retried with them).
+      this.heldParts = [];
+      if (gone.length > 0) this.log('dropped documents the server no longer has (its database went back)', { count: gone.length, first: gone[0]?.key });
+      const docs: StoredDocument[] = [];
+      const deletedKeys: string[] = gone.map((d) => d.key);
+      let rosterPulled = false;
+      for (const d of cycle.values()) {
+        if (d._deleted) deletedKeys.push(d.key);
+        else docs.push({ key: d.key, kind: d.kind, id: d.id, body: d.body });
+        if (d.kind === 'operator') rosterPulled = true;
+      }
       const untrustedBefore = this.local.untrusted.size;
       this.local.applyDocuments(docs, deletedKeys);
       if (this.local.untrusted.size !== untrustedBefore) this.setSyncStatus(this.syncStatus);
@@ -494,30 +510,21 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
     });
   }
 
-  /** Keys of the documents in the held parts of a complete cycle so far (see `dropDocumentsGoneFromServer`). */
-  private completeCycleKeys = new Set<string>();
+  /**
+   * Parts of the pull cycle being pulled, kept aside (in memory only) until the part that reaches the server's head
+   * (see applyPulled); dropped when a new cycle starts (`cycleStart`) and, being in memory, by a crash.
+   */
+  private heldParts: (readonly WithDeleted<StoredDocument>[])[] = [];
 
   /**
-   * A complete cycle (ports.ts `PulledDocuments.complete`): notes its parts' keys; with the part that reaches the head,
-   * writes a tombstone for every stored document in none of them (an order created after the server's backup, say)
-   * and returns their keys, to be deleted from local state with the cycle. Own pending events stay (the core counts
-   * them on top of the documents; the sync client pushes them again).
+   * A complete cycle (ports.ts `PulledDocuments.complete`, the server's database went back): a tombstone for every
+   * stored document in none of its parts (an order created after the server's backup, say), written with the cycle.
+   * Own pending events stay (the core counts them on top of the documents; the sync client pushes them again).
    */
-  private async dropDocumentsGoneFromServer(pulled: PulledDocuments): Promise<string[]> {
-    for (const d of pulled.documents) this.completeCycleKeys.add(d.key);
-    if (pulled.hold) return [];
-    const seen = this.completeCycleKeys;
-    this.completeCycleKeys = new Set();
+  private async documentsGoneFromServer(cycle: ReadonlyMap<string, unknown>): Promise<WithDeleted<StoredDocument>[]> {
     const stored = await this.db.documents.find().exec();
-    const gone = stored.filter((d) => !seen.has(d.key)).map((d) => ({ key: d.key, kind: d.kind, id: d.id, body: d.toJSON().body, _deleted: true }));
-    if (gone.length === 0) return [];
-    await writePulledDocuments(this.db.documents, gone);
-    this.log('dropped documents the server no longer has (its database went back)', { count: gone.length, first: gone[0]?.key });
-    return gone.map((d) => d.key);
+    return stored.filter((d) => !cycle.has(d.key)).map((d) => ({ key: d.key, kind: d.kind, id: d.id, body: d.toJSON().body, _deleted: true }));
   }
-
-  /** A held part of a pull cycle brought operator documents (see applyPulled). */
-  private rosterInStaged = false;
 
   /** The change number whose roster own event `seq` was recorded under (roster-stamps.ts), if known. */
   rosterVersionAt(seq: number): number | undefined {

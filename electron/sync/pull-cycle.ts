@@ -1,17 +1,23 @@
 /**
  * Pull cycles: what RxDB's pull handler does. A cycle is every batch from RxDB's checkpoint to the server's head
- * (GET /api/pull?checkpoint={version}&limit=), gathered in memory (the latest version of each document), then written
- * and applied by the core at once (`core.applyPulled`: one SQLite transaction, in the core's queue); RxDB then stores
- * only its checkpoint, and is handed only what that needs (`forRxdb`; see sync-client.ts).
+ * (GET /api/pull?checkpoint={version}&limit=), the latest version of each document, written and applied by the core at
+ * once (`core.applyPulled`: one SQLite transaction, in the core's queue); RxDB then stores only its checkpoint, and is
+ * handed only what that needs (one document the core stored, or none; see sync-client.ts).
  *
  * A station stopped in the middle of a catch-up therefore reopens on its last complete cycle, never on documents that
  * moved past the `stationProgress` accounting for them (its pending events would count twice). A cycle larger than
- * `maxCycleDocuments` is handed over in parts: every part but the last is held back by the running core until the
- * part that reaches the head (a crash in between leaves a partial cycle on disk).
+ * `maxCycleDocuments` is fetched in parts, all within ONE call of the handler: each part that does not reach the head
+ * is handed to the core, which keeps it aside in memory (it writes nothing and applies nothing), and the part that
+ * reaches the head makes the core write the whole cycle in one transaction. So the disk never holds part of a cycle
+ * (a crash between parts reopens on the last complete cycle: the kept parts were only in memory), and RxDB never sees
+ * a part: it is not handed documents the core has not stored yet (it would write them itself), and it gets no full
+ * batch that would make it ask for more before its write of the last answer has landed.
  *
- * A failed request or apply throws (RxDB retries after `retryTimeMs`) and keeps what was gathered: the retry, from the
- * same checkpoint, resumes where it failed. Change numbers only grow: a server head below the checkpoint means the
- * server's database went back (restored from a backup, failed over), and the cycle starts again from nothing.
+ * A failed request or apply throws (RxDB retries after `retryTimeMs`) and keeps what was gathered, and the core what it
+ * was handed: the retry, from the same checkpoint, resumes where it failed. A new cycle tells the core it starts
+ * (`cycleStart`), so parts of a cycle that was never finished (a sync stopped and started again) are dropped. Change
+ * numbers only grow: a server head below the checkpoint means the server's database went back (restored from a
+ * backup, failed over), and the cycle starts again from nothing.
  */
 import type { WithDeleted } from 'rxdb';
 import { z } from 'zod';
@@ -52,15 +58,16 @@ export function toStoredDocument(d: PulledDocument): WithDeleted<StoredDocument>
 }
 
 /**
- * What of an applied cycle (or part) goes back to RxDB. The core has written every document already; RxDB's pull
- * replication is there for its checkpoint: its downstream stores the returned checkpoint when the answer holds at
- * least one document, reads the next batch when it holds a full batch, and compares every document it is handed with
- * the stored one (a read of the document and a deep compare each, finding it equal: pulled-documents.ts), so it is
- * handed only what its checkpoint needs: a full batch for a part that does not reach the head (more follows, so it
- * asks again), one document for the head (it stops, as the cycle did), nothing for an empty cycle (nothing moved).
+ * What of an applied cycle goes back to RxDB. The core has written every document already; RxDB's pull replication
+ * is there for its checkpoint: its downstream stores the returned checkpoint when the answer holds at least one
+ * document, and compares every document it is handed with the stored one (finding it equal, it writes nothing:
+ * pulled-documents.ts). So it is handed one document of the cycle, the last one gathered (the latest version of its
+ * key in the cycle, so what the core stored), or none for an empty cycle (nothing moved). One is fewer than RxDB's
+ * batch size (sync-client.ts keeps that at two or more), so RxDB takes the answer for the head: it stops and awaits
+ * its compare (and checkpoint write) before it asks again.
  */
-export function forRxdb<T>(documents: readonly T[], hold: boolean, batchSize: number): T[] {
-  return documents.slice(0, hold ? Math.max(1, batchSize) : 1);
+export function forRxdb<T>(last: T | undefined): T[] {
+  return last === undefined ? [] : [last];
 }
 
 /** The core did not take a pulled cycle (closed, or its write failed): RxDB retries the pull from the same checkpoint. */
@@ -77,7 +84,7 @@ export interface PullCycleOptions {
   fetch: Fetch;
   signal: AbortSignal;
   requestTimeoutMs: number;
-  /** Documents gathered in memory before a part is handed to the core (at least one batch). */
+  /** Documents gathered before a part is handed to the core to keep aside until the head (at least one batch). */
   maxCycleDocuments: number;
   stopped(): boolean;
   /** The server answered a pull request. */
@@ -86,15 +93,22 @@ export interface PullCycleOptions {
   problem(message: string | null): void;
   /** Worth a status update (a batch arrived, a cycle was applied). */
   changed(): void;
-  /** A whole cycle (not a held part) is in the core; `rewound`: it took this station's progress back. */
+  /** A whole cycle is in the core; `rewound`: it took this station's progress back. */
   cycleApplied(rewound: boolean): void;
 }
 
-/** A pull cycle being gathered: from RxDB's checkpoint `from`, fetched up to `at`, the latest version of each document. */
+/** A pull cycle being gathered: from RxDB's checkpoint `from`, fetched up to `at`. */
 interface Cycle {
   from: number | null;
   at: PullCheckpoint | undefined;
+  /** The part being gathered: the latest version of each of its documents. */
   docs: Map<string, PulledDocument>;
+  /** Parts of this cycle the core keeps aside (handed with `hold`), waiting for the part that reaches the head. */
+  handed: number;
+  /** The document gathered last (in this part or a handed one): what RxDB is handed (`forRxdb`). */
+  last: PulledDocument | undefined;
+  /** This station's own `stationProgress` came with the cycle (in this part or a handed one). */
+  ownProgress: boolean;
   /** The server's database went back: this cycle restarted from the beginning. */
   rewound?: boolean;
   /** The last batch was full: more of this cycle follows on the server. */
@@ -102,31 +116,56 @@ interface Cycle {
 }
 
 export class PullCycles {
-  /** The cycle being gathered; kept across a failed request or apply, so a retry from the same checkpoint resumes it. */
+  /** The cycle being pulled; kept across a failed request or apply, so a retry from the same checkpoint resumes it. */
   private cycle: Cycle | null = null;
   private applyFailed = false;
-  /** A cycle restarted from nothing (the server went back) is being applied, part by part until the head. */
-  private fullResync = false;
 
   constructor(private readonly o: PullCycleOptions) {}
 
-  /** RxDB's pull handler: gathers the cycle from `checkpoint`, has the core write and apply it, returns it to RxDB. */
+  /**
+   * RxDB's pull handler: gathers the cycle from `checkpoint` (`batchSize` documents per request), handing the core
+   * each part that does not reach the head to keep aside; with the last part the core writes and applies the whole
+   * cycle. Returns RxDB its checkpoint and at most one document (`forRxdb`).
+   */
   async pull(checkpoint: PullCheckpoint | undefined, batchSize: number): Promise<{ documents: WithDeleted<StoredDocument>[]; checkpoint: PullCheckpoint }> {
-    const cycle = await this.gather(checkpoint, batchSize);
+    const from = checkpoint?.version ?? null;
+    if (this.cycle?.from !== from) this.cycle = { from, at: checkpoint, docs: new Map(), handed: 0, last: undefined, ownProgress: false, more: false };
+    const cycle = this.cycle;
+    // At least one batch per part.
+    const maxDocs = Math.max(batchSize, this.o.maxCycleDocuments);
+    for (;;) {
+      // (A part whose handing-over failed is handed again as it is.)
+      if (!(cycle.more && cycle.docs.size >= maxDocs)) await this.gather(cycle, batchSize, maxDocs);
+      if (this.o.stopped()) throw new SyncHttpError(0, 'network', 'sync stopped');
+      if (!cycle.more) break;
+      // A part that does not reach the head: the core keeps it aside (nothing written, nothing applied).
+      await this.apply(cycle, true);
+      cycle.handed++;
+      cycle.docs = new Map();
+    }
     if (cycle.rewound) {
-      this.fullResync = true;
       this.o.problem(null);
       this.reportMissingProgress(cycle);
     }
-    if (this.o.stopped()) throw new SyncHttpError(0, 'network', 'sync stopped');
-    const documents = [...cycle.docs.values()].map(toStoredDocument);
-    // A part that does not reach the head is held back by the core until the part that does.
-    const hold = cycle.more;
+    const rewound = await this.apply(cycle, false);
+    this.cycle = null;
+    this.o.cycleApplied(rewound);
+    this.o.changed();
+    return { documents: forRxdb(cycle.last && toStoredDocument(cycle.last)), checkpoint: cycle.at ?? { version: 0 } };
+  }
+
+  /** Hands the part gathered to the core: kept aside (`hold`), or, with the parts kept before it, the whole cycle. */
+  private async apply(cycle: Cycle, hold: boolean): Promise<boolean> {
     let rewound: boolean;
     try {
-      rewound = await this.o.core.applyPulled({ documents, hold, checkpoint: cycle.at?.version ?? 0, ...(this.fullResync ? { complete: true } : {}) });
+      rewound = await this.o.core.applyPulled({
+        documents: [...cycle.docs.values()].map(toStoredDocument),
+        hold,
+        cycleStart: cycle.handed === 0,
+        checkpoint: cycle.at?.version ?? 0,
+        ...(cycle.rewound ? { complete: true } : {}),
+      });
     } catch (err) {
-      this.cycle = cycle;
       this.applyFailed = true;
       this.o.problem(`applying pulled documents: ${errorMessage(err)}`);
       this.o.changed();
@@ -136,32 +175,27 @@ export class PullCycles {
       this.applyFailed = false;
       this.o.problem(null);
     }
-    if (!hold) {
-      this.fullResync = false;
-      this.o.cycleApplied(rewound);
-    }
-    this.o.changed();
-    return { documents: forRxdb(documents, hold, batchSize), checkpoint: cycle.at ?? { version: 0 } };
+    return rewound;
   }
 
-  /** Batches from `checkpoint` until the head, or until `maxCycleDocuments` are gathered. */
-  private async gather(checkpoint: PullCheckpoint | undefined, batchSize: number): Promise<Cycle> {
-    const from = checkpoint?.version ?? null;
-    if (this.cycle?.from !== from) this.cycle = { from, at: checkpoint, docs: new Map(), more: false };
-    const cycle = this.cycle;
-    // At least one batch: a part smaller than a batch would make RxDB take it for the head.
-    const maxDocs = Math.max(batchSize, this.o.maxCycleDocuments);
+  /** Batches into the cycle's current part, until the head or until the part holds `maxDocs` documents. */
+  private async gather(cycle: Cycle, batchSize: number, maxDocs: number): Promise<void> {
+    const own = `${STATION_PROGRESS_KIND}:${this.o.core.station.id}`;
     for (;;) {
       const res = await this.fetchBatch(cycle.at, batchSize);
       const wentBack = cycle.at ? wentBackFrom(cycle.at, res) : null;
       if (cycle.at && wentBack) {
         // What came after the server's restore point is gone there. Pull everything again (this cycle, from the
-        // start). The re-pulled stationProgress is below the station's: the core takes it back when it applies the
-        // cycle, and every own event after it is pushed again (cycleApplied).
+        // start; the parts the core keeps are dropped with the first part of the restart). The re-pulled
+        // stationProgress is below the station's: the core takes it back when it applies the cycle, and every own
+        // event after it is pushed again (cycleApplied).
         this.o.problem(`${wentBack}: pulling everything again, then re-sending what it lost`);
         this.o.changed();
         cycle.at = undefined;
         cycle.docs.clear();
+        cycle.handed = 0;
+        cycle.last = undefined;
+        cycle.ownProgress = false;
         cycle.rewound = true;
         continue;
       }
@@ -170,14 +204,14 @@ export class PullCycles {
         const key = `${d.kind}:${d.id}`;
         cycle.docs.delete(key);
         cycle.docs.set(key, d);
+        cycle.last = d;
+        if (key === own) cycle.ownProgress = true;
       }
       cycle.at = res.checkpoint;
       cycle.more = res.documents.length >= batchSize;
-      if (!cycle.more || cycle.docs.size >= maxDocs) break;
       this.o.changed();
+      if (!cycle.more || cycle.docs.size >= maxDocs) return;
     }
-    this.cycle = null;
-    return cycle;
   }
 
   /**
@@ -186,9 +220,8 @@ export class PullCycles {
    */
   private reportMissingProgress(cycle: Cycle): void {
     const stationId = this.o.core.station.id;
-    const own = `${STATION_PROGRESS_KIND}:${stationId}`;
-    if (cycle.docs.has(own) || !cycle.at) return;
-    cycle.docs.set(own, { kind: STATION_PROGRESS_KIND, id: stationId, body: { stationId, lastAppliedSeq: 0 }, deleted: false, version: cycle.at.version });
+    if (cycle.ownProgress || !cycle.at) return;
+    cycle.docs.set(`${STATION_PROGRESS_KIND}:${stationId}`, { kind: STATION_PROGRESS_KIND, id: stationId, body: { stationId, lastAppliedSeq: 0 }, deleted: false, version: cycle.at.version });
   }
 
   private async fetchBatch(checkpoint: PullCheckpoint | undefined, batchSize: number): Promise<PullResponse> {

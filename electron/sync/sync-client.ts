@@ -10,14 +10,17 @@
  * The core is the one writer of its store. Pulled documents reach it through the pull handler: the handler gathers a
  * whole pull cycle (every batch from RxDB's checkpoint to the server's head, see pull-cycle.ts) and hands it to
  * `core.applyPulled`, which, in the core's command queue, writes it to the documents collection in one bulkWrite (one
- * SQLite transaction) and applies it to local state; only then does the handler return the checkpoint to RxDB, with
- * only as many of the cycle's documents as RxDB's downstream needs to store it and to know whether more follows
- * (pull-cycle.ts `forRxdb`: one for the head, a full batch for a part). RxDB finds each of those already stored as it
- * would write it (its conflict handler's `isEqual`) and writes nothing but its checkpoint (a pull-only replication
- * keeps no per-document meta; see core/pulled-documents.ts, and pull-cycle.test.ts, which counts one write per
- * document per pull). Handing it the whole cycle only made it read back and compare every document the core had just
- * written. A crash between
- * the core's write and RxDB's checkpoint pulls the cycle again; the core finds it stored and writes nothing.
+ * SQLite transaction) and applies it to local state (a cycle larger than `maxCycleDocuments` is handed over in parts
+ * within the same handler call; the core keeps them aside in memory, unwritten, until the part that reaches the
+ * head); only then does the handler return the checkpoint to RxDB, with one document of the cycle (none for an empty
+ * cycle): what RxDB's downstream needs to store its checkpoint (pull-cycle.ts `forRxdb`). RxDB finds it already
+ * stored as it would write it (its conflict handler's `isEqual`) and writes nothing but its checkpoint (a pull-only
+ * replication keeps no per-document meta; see core/pulled-documents.ts, and pull-cycle.test.ts, which counts one
+ * write per document per pull). RxDB's own pull batch size is kept at two or more (the handler asks the server
+ * `pullBatchSize` at a time whatever RxDB says), so an answer of one document is always, to RxDB, the head: it stops
+ * and awaits its compare before it asks again, and a later cycle's write never races RxDB's write of an older answer.
+ * A crash between the core's write and RxDB's checkpoint pulls the cycle again; the core finds it stored and writes
+ * nothing.
  * A server transaction's documents share one version and the pull never cuts inside a version, so progress and the
  * documents it accounts for arrive in one `applyPulled` call and are on disk together. The core advances `appliedSeq`
  * only from that pulled progress (never from a push answer), which is what keeps counts from doubling or vanishing.
@@ -66,9 +69,10 @@ export interface SyncOptions {
   /** Appended to the replication identifiers (a new one = RxDB starts from empty checkpoints). */
   replicationSuffix?: string;
   /**
-   * A pull cycle (every batch from the checkpoint to the server's head) is gathered in memory and written by the core
-   * in ONE bulkWrite, so the disk never holds half a cycle; a cycle larger than this is written in parts of about this size
-   * (the running core holds them back until the head, but a crash in between leaves a partial cycle on disk).
+   * A pull cycle (every batch from the checkpoint to the server's head) is written by the core in ONE bulkWrite, so the
+   * disk never holds part of a cycle; the pull handler hands a cycle larger than this to the core in parts of about
+   * this size, which the core keeps aside in memory, unwritten, until the part that reaches the head (a crash in
+   * between reopens on the last complete cycle).
    */
   maxCycleDocuments?: number;
 }
@@ -217,6 +221,7 @@ class Client implements SyncClient {
   /** Documents down: RxDB's pull replication on the documents collection, its handler a pull cycle (pull-cycle.ts). */
   private startPull(server: ServerSession, repush: Repush): void {
     const o = this.opts;
+    const serverBatch = o.pullBatchSize ?? DEFAULTS.pullBatchSize;
     const cycles = new PullCycles({
       ...server,
       core: this.core,
@@ -235,10 +240,12 @@ class Client implements SyncClient {
       waitForLeadership: false,
       autoStart: true,
       pull: {
-        batchSize: o.pullBatchSize ?? DEFAULTS.pullBatchSize,
+        // At least 2: the handler answers RxDB one document or none, which RxDB must always take for the head (see
+        // the top of this file). The server is asked `serverBatch` documents at a time.
+        batchSize: Math.max(2, serverBatch),
         stream$: this.resync$.asObservable(),
-        handler: (checkpoint, batchSize) => {
-          const run = cycles.pull(checkpoint, batchSize).catch((err: unknown) => {
+        handler: (checkpoint) => {
+          const run = cycles.pull(checkpoint, serverBatch).catch((err: unknown) => {
             // A failed apply is already in the status; a failed request is reported here.
             if (!(err instanceof PullApplyError)) this.onRequestError('pull', err);
             throw err;

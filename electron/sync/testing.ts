@@ -1,6 +1,6 @@
 /**
- * Test helpers for the sync client: a fetch whose network can be cut and healed (a partitioned station); a watch on
- * the writes to a station's documents collection.
+ * Test helpers for the sync client: a fetch whose network can be cut and healed (a partitioned station); a fetch whose
+ * pulls can be held off or cut after so many answers; a watch on the writes to a station's documents collection.
  */
 import type { StationSyncPort } from '../core/ports';
 import type { Fetch } from './http';
@@ -43,6 +43,34 @@ export function partitionableFetch(base: Fetch = globalThis.fetch): Partitionabl
       return isCut;
     },
   };
+}
+
+/** The state of a `pullGate`: tests set `pullsBlocked` and `pullsAllowed`, and read (or reset) the counts. */
+export interface PullGate {
+  /** Pulls and the live stream fail (pushes go through). */
+  pullsBlocked: boolean;
+  /** Pulls answered so far; at most `pullsAllowed` are (every later pull fails). */
+  pullsAnswered: number;
+  pullsAllowed: number;
+  /** Pulls that failed because of the gate. */
+  pullsRefused: number;
+}
+
+/** A fetch whose pulls (and live stream) can be held off while pushes go through, or cut after so many answers. */
+export function pullGate(base: Fetch = globalThis.fetch): { gate: PullGate; fetch: Fetch } {
+  const gate: PullGate = { pullsBlocked: false, pullsAnswered: 0, pullsAllowed: Infinity, pullsRefused: 0 };
+  const gated: Fetch = async (input, init) => {
+    const url = String(input);
+    const isPull = url.includes('/api/pull');
+    if ((gate.pullsBlocked || (isPull && gate.pullsAnswered >= gate.pullsAllowed)) && (isPull || url.includes('/api/stream'))) {
+      if (isPull) gate.pullsRefused++;
+      throw new TypeError('fetch failed');
+    }
+    const res = await base(input, init);
+    if (isPull) gate.pullsAnswered++;
+    return res;
+  };
+  return { gate, fetch: gated };
 }
 
 /** Every write to a station's documents collection, in order: its context and the keys it wrote (until `stop()`). */

@@ -13,8 +13,8 @@ import { mo } from '../../shared/testing/fixtures';
 import { PULL_WRITE_CONTEXT } from '../../electron/core/pulled-documents';
 import { StationCore } from '../../electron/core/station-core';
 import { TEST_PIN, stationConfig, tempDir } from '../../electron/core/testing';
-import { startSync, type Fetch } from '../../electron/sync';
-import { watchDocumentWrites } from '../../electron/sync/testing';
+import { startSync } from '../../electron/sync';
+import { pullGate, watchDocumentWrites } from '../../electron/sync/testing';
 import { startTestServer, type ListeningTestServer } from '../../sync-server/testing';
 
 let server: ListeningTestServer | undefined;
@@ -42,19 +42,8 @@ async function stationBehindTheServer(maxCycleDocuments?: number, onOpen: (core:
     const W2 = workOrderIdFor(M2.id, 'cutting');
     const { code } = await post('/api/enrollment-codes', { stationId: 'ST-CUT-1', department: 'cutting' });
 
-    // Pulls (and the live stream) can be held off while pushes go through; answered pulls are counted.
-    const gate = { pullsBlocked: false, pullsAnswered: 0, pullsAllowed: Infinity, pullsRefused: 0 };
-    const gated: Fetch = async (input, init) => {
-      const url = String(input);
-      const isPull = url.includes('/api/pull');
-      if ((gate.pullsBlocked || (isPull && gate.pullsAnswered >= gate.pullsAllowed)) && (isPull || url.includes('/api/stream'))) {
-        if (isPull) gate.pullsRefused++;
-        throw new TypeError('fetch failed');
-      }
-      const res = await fetch(input, init);
-      if (isPull) gate.pullsAnswered++;
-      return res;
-    };
+    // Pulls (and the live stream) can be held off while pushes go through, or cut after so many answers.
+    const { gate, fetch: gated } = pullGate();
     const tmp = tempDir('qsf-pullcycle-');
     cleanups.push(tmp.cleanup);
     const config = stationConfig('cutting', tmp.dir, { serverUrl: base, enrollmentCode: String(code) });
