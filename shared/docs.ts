@@ -182,8 +182,9 @@ export interface AlertStep {
 export interface AlertDoc {
   kind: 'alert';
   id: string;
-  severity: 'P1' | 'P2' | 'P3';
-  type: 'metal_detection' | 'manual_halt' | 'shortage' | 'verification_failed' | 'verification_overdue' | 'needle_fragments_missing' | 'detector_fault';
+  /** P1 halts and failed checks; P2 needs a supervisor soon; P3 pieces unaccounted for; P4 for information. */
+  severity: 'P1' | 'P2' | 'P3' | 'P4';
+  type: 'metal_detection' | 'manual_halt' | 'shortage' | 'verification_failed' | 'verification_overdue' | 'needle_fragments_missing' | 'detector_fault' | 'transfer_discrepancy' | 'surplus';
   lineId: string | null;
   workOrderId: string | null;
   message: string;
@@ -483,8 +484,8 @@ export const HoldDocSchema: z.ZodType<HoldDoc> = z.looseObject({
 export const AlertDocSchema: z.ZodType<AlertDoc> = z.looseObject({
   kind: z.literal('alert'),
   id: z.string(),
-  severity: z.enum(['P1', 'P2', 'P3']),
-  type: z.enum(['metal_detection', 'manual_halt', 'shortage', 'verification_failed', 'verification_overdue', 'needle_fragments_missing', 'detector_fault']),
+  severity: z.enum(['P1', 'P2', 'P3', 'P4']),
+  type: z.enum(['metal_detection', 'manual_halt', 'shortage', 'verification_failed', 'verification_overdue', 'needle_fragments_missing', 'detector_fault', 'transfer_discrepancy', 'surplus']),
   lineId: z.string().nullable(),
   workOrderId: z.string().nullable(),
   message: z.string(),

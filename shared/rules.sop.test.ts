@@ -90,6 +90,35 @@ describe('steps 230–250: shortage (design: closed by a person; no event of the
   });
 });
 
+describe('P3 and P4: pieces unaccounted for, and a plan revised (closed by a person once read)', () => {
+  it('a discrepancy at acceptance is a P3 of the receiving SPK; an acceptance raises none; its department closes it', () => {
+    const floor = new Floor([M]);
+    floor.cut(M, 20);
+    const before = Object.keys(floor.state.alert).length;
+    expect(floor.accept(M, floor.send(M, 'cutting', 10), 'embroidery', 10).ok).toBe(true);
+    expect(Object.keys(floor.state.alert)).toHaveLength(before);
+    const t = floor.send(M, 'cutting', 10);
+    const e = floor.do('embroidery', {
+      type: 'transfer.discrepancy',
+      payload: { transferId: t, workOrderId: W('cutting'), toWorkOrderId: W('embroidery'), countedQty: 7, reason: 'three bodies missing', lineId: lineOf('embroidery') },
+    });
+    expect(floor.state.alert[e.id]).toMatchObject({ severity: 'P3', type: 'transfer_discrepancy', lineId: null, workOrderId: W('embroidery'), status: 'raised' });
+    expect(floor.state.alert[e.id]?.message).toContain('7 counted of 10 sent (3 missing)');
+    const close = (signedBy: string): Action => ({ type: 'alert.closed', payload: { alertId: e.id, signedBy, note: 'found in the cutting bin' } });
+    expectRefusedUnchanged(floor, 'cutting', close(supervisorOf('cutting')), 'wrong_department');
+    expectRefusedUnchanged(floor, 'embroidery', close(operatorOf('embroidery')), 'not_supervisor_or_qc');
+    floor.do('embroidery', close(supervisorOf('embroidery')));
+    expect(floor.state.alert[e.id]).toMatchObject({ status: 'closed', closedBecause: 'closed_by_hand' });
+  });
+
+  it('a surplus is a P4 of the cutting SPK saying the plan before and after', () => {
+    const floor = new Floor([M]);
+    const e = floor.do('cutting', { type: 'cutting.surplus', payload: { workOrderId: W('cutting'), surplusQty: 4, reason: 'fabric yield' } });
+    expect(floor.state.alert[e.id]).toMatchObject({ severity: 'P4', type: 'surplus', lineId: null, workOrderId: W('cutting'), status: 'raised' });
+    expect(floor.state.alert[e.id]?.message).toContain(`planned ${M.quantity} → ${M.quantity + 4}`);
+  });
+});
+
 describe('embroidery: hand over to sewing (QT-09 LOCK)', () => {
   it('embroidery LOCKs only embroidered pieces, to sewing only, once; sewing counts them in', () => {
     const floor = new Floor([M]);

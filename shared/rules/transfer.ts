@@ -5,6 +5,7 @@ import { parkAcceptance, raiseConflict, releaseDispute, replay, type Decide } fr
 import { readyToSend } from './pipeline';
 import { checkPartsCounted } from './bom';
 import { enterLine } from './line';
+import { newAlert } from './alerts';
 import { refuse, type Tx } from './tx';
 
 /** A transfer in transit: nobody has counted it yet. */
@@ -221,6 +222,20 @@ export function acceptTransfer(tx: Tx, e: EventOf<'transfer.accepted'> | EventOf
     receivedQty: receiverWo.receivedQty + p.countedQty,
     status: receiverWo.status === 'open' ? 'received' : receiverWo.status,
   });
+  if (e.type === 'transfer.discrepancy') {
+    // Pieces unaccounted for between two departments: a P3 for the receiving department's supervisor, closed by a
+    // person once the difference is found or written off (no floor event can tell that).
+    const missing = transfer.quantity - p.countedQty;
+    tx.put(
+      newAlert(e, {
+        severity: 'P3',
+        type: 'transfer_discrepancy',
+        lineId: null,
+        workOrderId: receiverWo.id,
+        message: `Transfer from ${transfer.from}: ${p.countedQty} counted of ${transfer.quantity} sent (${missing} missing) on ${receiverWo.id}: ${e.payload.reason}`,
+      }),
+    );
+  }
 }
 
 /**

@@ -30,10 +30,14 @@ export function escalateShortage(tx: Tx, e: EventOf<'cutting.shortage'>): void {
   tx.put(newAlert(e, { severity: 'P2', type: 'shortage', lineId: null, workOrderId: wo.id, message: `Shortage of ${e.payload.shortQty} on ${wo.id}: ${e.payload.reason}` }));
 }
 
-/** Steps 230–250, surplus: revises the SPK's quantity. */
+/**
+ * Steps 230–250, surplus: revises the SPK's quantity. PPIC and the supervisor hear of it as a P4 (for information:
+ * nothing is wrong on the floor; a person closes it once read).
+ */
 export function reviseSurplus(tx: Tx, e: EventOf<'cutting.surplus'>): void {
   const wo = tx.ownWorkOrder(e.payload.workOrderId);
   tx.put({ ...wo, plannedQty: wo.plannedQty + e.payload.surplusQty, surplusQty: wo.surplusQty + e.payload.surplusQty });
+  tx.put(newAlert(e, { severity: 'P4', type: 'surplus', lineId: null, workOrderId: wo.id, message: `Surplus of ${e.payload.surplusQty} on ${wo.id}: planned ${wo.plannedQty} → ${wo.plannedQty + e.payload.surplusQty} (${e.payload.reason})` }));
 }
 
 export function recordEmbroidery(tx: Tx, e: EventOf<'embroidery.output'>): void {
