@@ -5,11 +5,15 @@
  * - A station stopped between parts (its core closed after the first part was fetched and handed to it, the next
  *   request failing) reopens with exactly the documents of its last complete cycle, not one of the next, and counts
  *   each own event once; it then finishes the cycle and holds what the server has.
+ * - The same when the station's process is killed (SIGKILL) while it holds a part: nothing is closed or flushed.
  * - While a cycle is being fetched in parts, the documents collection is not touched; the whole cycle is written in
  *   one write, by the core (RxDB's replication is never handed a part to write itself).
  *
  * Real server on PostgreSQL (TEST_DATABASE_URL) or PGlite, real station core on a SQLite file, the real sync client.
  */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { workOrderIdFor } from '../../shared/master';
 import { PullResponse } from '../../shared/sync';
@@ -114,11 +118,64 @@ function countHeldParts(core: StationCore) {
   return held;
 }
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Runs the station of `config` in a child process (pull-parts-station.ts) until its core holds the first part of a
+ * cycle, then kills it with SIGKILL; resolves when it is gone.
+ */
+async function killBetweenParts(config: { stationId: string; department: string; lineId: string; dataDir: string; serverUrl?: string | undefined }): Promise<void> {
+  const env = { QSF_STATION_ID: config.stationId, QSF_DEPARTMENT: config.department, QSF_LINE_ID: config.lineId, QSF_DATA_DIR: config.dataDir, QSF_SERVER_URL: config.serverUrl ?? '', QSF_TEST_MAX_CYCLE: '3' };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'tests/integration/pull-parts-station.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderr: string[] = [];
+  child.stderr.on('data', (d: Buffer) => stderr.push(String(d)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the station never held a part: ${stderr.join('')}`)), 30_000);
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        if (line === 'HELD') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      void exited.then(() => reject(new Error(`the station exited before holding a part: ${stderr.join('')}`)));
+    });
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
 const cuts = (core: StationCore, ...ws: string[]) => ws.map((w) => core.state.workOrder[w]?.stageQty.cut);
+
+/**
+ * The stopped station opened again: its documents are exactly `lastComplete`, each own event counted once; with
+ * pulls answered again it finishes the cycle, still counting each event once, and holds what the server has.
+ */
+async function reopensOnLastCompleteThenFinishes(station: Awaited<ReturnType<typeof stationBehindByParts>>, lastComplete: [string, unknown][]): Promise<void> {
+  const { server, gate, gated, config, W1, W2, later } = station;
+  const reopened = await StationCore.open(config);
+  cleanups.push(() => reopened.close());
+  expect(await storedDocuments(reopened)).toEqual(lastComplete);
+  expect(cuts(reopened, W1, W2)).toEqual([10, 10]);
+  for (const w of later) expect(reopened.state.workOrder[w]).toBeUndefined();
+
+  gate.pullsAllowed = Infinity;
+  gate.pullsBlocked = false;
+  const resumed = startSync(reopened, { ...SYNC, fetch: gated });
+  cleanups.push(() => resumed.stop());
+  await resumed.awaitInSync(30_000);
+  expect(cuts(reopened, W1, W2)).toEqual([10, 10]);
+  for (const w of later) expect(reopened.state.workOrder[w]?.plannedQty).toBe(100);
+  expect(reopened.pendingCount).toBe(0);
+  expect(await storedDocuments(reopened)).toEqual(await serverDocuments(server.base, config.dataDir, config.stationId));
+}
 
 describe('a pull cycle in parts', () => {
   it('a station stopped between parts reopens with exactly its last complete cycle, then finishes the next', async () => {
-    const { server, core, sync, gate, gated, config, W1, W2, later, held } = await stationBehindByParts();
+    const station = await stationBehindByParts();
+    const { core, sync, gate, later, held } = station;
     const lastComplete = await storedDocuments(core);
     for (const w of later) expect(lastComplete.map(([k]) => k)).not.toContain(`workOrder:${w}`);
 
@@ -134,20 +191,18 @@ describe('a pull cycle in parts', () => {
     await sync.stop();
     await core.close();
 
-    const reopened = await StationCore.open(config);
-    cleanups.push(() => reopened.close());
-    expect(await storedDocuments(reopened)).toEqual(lastComplete);
-    expect(cuts(reopened, W1, W2)).toEqual([10, 10]);
-    for (const w of later) expect(reopened.state.workOrder[w]).toBeUndefined();
+    await reopensOnLastCompleteThenFinishes(station, lastComplete);
+  }, 90_000);
 
-    gate.pullsAllowed = Infinity;
-    const resumed = startSync(reopened, { ...SYNC, fetch: gated });
-    cleanups.push(() => resumed.stop());
-    await resumed.awaitInSync(30_000);
-    expect(cuts(reopened, W1, W2)).toEqual([10, 10]);
-    for (const w of later) expect(reopened.state.workOrder[w]?.plannedQty).toBe(100);
-    expect(reopened.pendingCount).toBe(0);
-    expect(await storedDocuments(reopened)).toEqual(await serverDocuments(server.base, config.dataDir, config.stationId));
+  it('a station killed (SIGKILL) while it holds a part reopens with exactly its last complete cycle, then finishes the next', async () => {
+    const station = await stationBehindByParts();
+    const { core, sync } = station;
+    const lastComplete = await storedDocuments(core);
+    await sync.stop();
+    await core.close();
+
+    await killBetweenParts(station.config);
+    await reopensOnLastCompleteThenFinishes(station, lastComplete);
   }, 90_000);
 
   it('nothing of a cycle is written before its last part: the whole cycle is one write, by the core', async () => {
