@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { ChartsView, ComplianceView, RosterBadges, type ChartRange } from '../../sync-server/dashboard/reports-contract';
 import { AccountState, PasswordReset, type OwnPasswordInput, type PasswordResetInput } from '../../sync-server/dashboard/accounts-contract';
 import { OperatorState, PinReset, RosterView, type PinResetInput } from '../../sync-server/dashboard/roster-contract';
-import { Account, AccountList, AlertsView, ApprovedOrder, ArticleList, ConflictsView, FleetView, ImportResult, IssuedCode, RevokedStation, CSRF_HEADER, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, type AlertAction, type ConflictReviewBody, type ConflictsShow, type NewAccountInput, type NewOrderInput, type NewStationCodeInput } from '../../sync-server/dashboard/contract';
+import { viewsPath, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
+import { Account, AccountList, AlertsView, ApprovedOrder, ArticleList, ConflictsView, FleetView, ImportResult, IssuedCode, RevokedStation, CSRF_HEADER, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, ViewsUpdate, type AlertAction, type ConflictReviewBody, type ConflictsShow, type NewAccountInput, type NewOrderInput, type NewStationCodeInput } from '../../sync-server/dashboard/contract';
 
 /** The server's error answer (sync-server/http/route.ts), read leniently: a proxy's error page is no JSON at all. */
 const ErrorAnswer = z.object({
@@ -59,6 +60,8 @@ export const api = {
   session: () => call(SessionInfo, 'GET', '/api/dashboard/session'),
   login: (username: string, password: string) => call(SessionInfo, 'POST', '/api/dashboard/login', { body: { username, password } }),
   logout: (csrf: string) => call(Ok, 'POST', '/api/dashboard/logout', { csrf }),
+  /** Floor, Alerts, Conflicts, Orders and Fleet in one answer: what changed since the revisions held (views-sync.ts). */
+  views: (held: HeldRevisions, show: ConflictsShow) => call(ViewsUpdate, 'GET', viewsPath(held, show)),
   floor: () => call(FloorView, 'GET', '/api/dashboard/floor'),
   alerts: () => call(AlertsView, 'GET', '/api/dashboard/alerts'),
   conflicts: (show: ConflictsShow = 'open') => call(ConflictsView, 'GET', `/api/dashboard/conflicts?show=${show}`),

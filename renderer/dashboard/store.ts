@@ -4,9 +4,11 @@
  * a periodic refresh for stations going quiet, or an action), never edited here.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AccountList, AlertAction, AlertsView, ArticleList, ConflictReviewBody, ConflictsShow, ConflictsView, FleetView, FloorView, IssuedCode, NewAccountInput, NewOrderInput, NewStationCodeInput, OrdersView, SessionInfo } from '../../sync-server/dashboard/contract';
+import type { AccountList, AlertAction, AlertsView, ArticleList, ConflictReviewBody, ConflictsShow, ConflictsView, FleetView, FloorView, IssuedCode, NewAccountInput, NewOrderInput, NewStationCodeInput, OrdersView, SessionInfo, ViewsUpdate } from '../../sync-server/dashboard/contract';
 import type { OwnPasswordInput } from '../../sync-server/dashboard/accounts-contract';
 import type { RosterView } from '../../sync-server/dashboard/roster-contract';
+import { ALERTS_LISTS, CONFLICTS_LISTS, FLEET_LISTS, FLOOR_LISTS, ORDERS_LISTS } from '../../sync-server/dashboard/contract';
+import { applyDelta, DeltaMismatch, heldAfter, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
 import { api, ApiError, openLive } from './api';
 import { UI, type Lang, type UiKey } from './messages';
 
@@ -121,12 +123,18 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
   let timer: ReturnType<typeof setInterval> | null = null;
   let reading: Promise<void> | null = null;
   let again = false;
+  /** The revisions of the live views in the store (views-sync.ts): a refresh is sent only what changed since. */
+  let held: HeldRevisions = { instance: null };
+  /** The first views, asked together with the session at boot (the first render waits for both at once). */
+  let prefetched: Promise<ViewsUpdate | null> | null = null;
 
   const loggedOut = (notice: Notice | null) => {
     stopLive?.();
     stopLive = null;
     if (timer) clearInterval(timer);
     timer = null;
+    held = { instance: null };
+    prefetched = null;
     store.setState({ session: null, floor: null, alerts: null, conflicts: null, orders: null, fleet: null, issuedCode: null, articles: null, accounts: null, roster: null, shownSecret: null, loginNotice: notice });
   };
 
@@ -140,8 +148,32 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
       do {
         again = false;
         try {
-          const [floor, alerts, conflicts, orders, fleet] = await Promise.all([api.floor(), api.alerts(), api.conflicts(store.getState().conflictsShow), api.orders(), api.fleet()]);
-          store.setState({ floor, alerts, conflicts, orders, fleet });
+          const show = store.getState().conflictsShow;
+          const early = prefetched && held.instance === null ? await prefetched : null;
+          prefetched = null;
+          const update = early && early.conflictsShow === show ? early : await api.views(held, show);
+          const s = store.getState();
+          try {
+            // A Conflicts list of the other filter (switched while this was read) is not kept: the next read sends the whole one.
+            const conflictsFit = update.conflictsShow === s.conflictsShow;
+            store.setState({
+              floor: update.floor ? applyDelta(s.floor, held.floor, update.floor, FLOOR_LISTS) : s.floor,
+              alerts: update.alerts ? applyDelta(s.alerts, held.alerts, update.alerts, ALERTS_LISTS) : s.alerts,
+              conflicts: !conflictsFit ? null : update.conflicts ? applyDelta(s.conflicts, held.conflicts, update.conflicts, CONFLICTS_LISTS) : s.conflicts,
+              orders: update.orders ? applyDelta(s.orders, held.orders, update.orders, ORDERS_LISTS) : s.orders,
+              fleet: update.fleet ? applyDelta(s.fleet, held.fleet, update.fleet, FLEET_LISTS) : s.fleet,
+            });
+            held = heldAfter(held, update);
+            if (!conflictsFit) {
+              delete held.conflicts;
+              again = true;
+            }
+          } catch (err) {
+            if (!(err instanceof DeltaMismatch)) throw err;
+            // What is held no longer fits what the server sends: read the whole views.
+            held = { instance: null };
+            again = true;
+          }
           if (store.getState().view === 'roster') store.setState({ roster: await api.roster() });
         } catch (err) {
           if (err instanceof ApiError && err.status === 401) return loggedOut({ tone: 'error', key: 'sessionEnded' });
@@ -220,6 +252,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
   return {
     store,
     async boot() {
+      prefetched = api.views(held, store.getState().conflictsShow).catch(() => null);
       try {
         started(await api.session());
       } catch {
@@ -264,6 +297,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
       });
     },
     async showConflicts(show) {
+      delete held.conflicts;
       store.setState({ conflictsShow: show, conflicts: null });
       await refresh();
     },

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { HttpError, route, type RouteDef } from '../http/route';
 import { secretEquals } from '../enrollment/secrets';
 import { CSRF_HEADER, type DashboardRole } from './contract';
-import { findSession, readCookie, SESSION_COOKIE, type Session } from './sessions';
+import { readCookie, SESSION_COOKIE, type Session, type SessionCache } from './sessions';
 
 export interface DashboardAccess {
   roles: readonly DashboardRole[];
@@ -22,6 +22,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Declared access of each dashboard route, by `METHOD url` (see the header). */
     dashboardAccess: Map<string, DashboardAccess>;
+    /** Sessions looked up in the last second (sessions.ts SessionCache; set by registerDashboard). */
+    dashboardSessions: SessionCache;
   }
   interface FastifyRequest {
     /** Set by the dashboard's guard; null elsewhere. */
@@ -37,7 +39,7 @@ const READS = new Set(['GET', 'HEAD']);
 export function dashboardGuard(access: DashboardAccess): preHandlerAsyncHookHandler {
   return async function requireDashboardAccess(request: FastifyRequest, _reply: FastifyReply) {
     const token = readCookie(request, SESSION_COOKIE);
-    const session = token ? await findSession(request.server.db, token) : null;
+    const session = token ? await request.server.dashboardSessions.find(request.server.db, token) : null;
     if (!session) throw new HttpError(401, 'login_required', 'log in to the dashboard first');
     if (!access.roles.includes(session.account.role)) {
       throw new HttpError(403, 'forbidden_role', `a ${session.account.role} may not do this (needs ${access.roles.join(' or ')})`);

@@ -34,6 +34,8 @@ export function registerAccountRoutes(app: FastifyInstance, limits: LoginLimits 
             if (changed) await audit(q, by, disabled ? 'account.disabled' : 'account.enabled', params.id, { endedSessions });
             return { id: params.id, disabled, endedSessions };
           })
+          // Its sessions end here at once (every other instance forgets them on the notice: sessions.ts).
+          .finally(() => app.dashboardSessions.forget(params.id))
           .catch(answered);
       },
     });
@@ -55,6 +57,7 @@ export function registerAccountRoutes(app: FastifyInstance, limits: LoginLimits 
           await audit(q, by, 'account.password_reset', params.id, { generated: generated !== null, endedSessions });
           return { id: params.id, generatedPassword: generated, endedSessions };
         })
+        .finally(() => app.dashboardSessions.forget(params.id))
         .catch(answered);
     },
   });
@@ -81,6 +84,7 @@ export function registerAccountRoutes(app: FastifyInstance, limits: LoginLimits 
         await audit(q, me, 'account.password_changed', me.id, { endedSessions });
         return true;
       });
+      app.dashboardSessions.forget(me.id);
       if (!ok) {
         await recordLoginFailure(app.db, keys, limits);
         throw new HttpError(403, 'wrong_password', 'the current password is wrong: nothing changed');

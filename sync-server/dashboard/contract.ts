@@ -311,3 +311,62 @@ export const IssuedCode = z.object({ stationId: z.string(), department: z.string
 export type IssuedCode = z.infer<typeof IssuedCode>;
 
 export const RevokedStation = z.object({ stationId: z.string(), revokedAt: z.string() });
+
+/**
+ * `GET /api/dashboard/views`: everything the screen keeps live (Floor, Alerts, Conflicts, Orders, Fleet) in one
+ * answer, each view as what changed since the revision the screen holds (view-revisions.ts; views-sync.ts applies
+ * it). A view's keyed lists are sent row by row (the key property of each, below), its other fields whole.
+ */
+export const FLOOR_LISTS = { stations: 'id', orders: 'moId', transfersInTransit: 'id', lines: 'id', labour: 'workOrderId' } as const;
+export const ALERTS_LISTS = { alerts: 'id' } as const;
+export const CONFLICTS_LISTS = { refused: 'eventId', flagged: 'eventId', conflicts: 'id' } as const;
+export const ORDERS_LISTS = { orders: 'id' } as const;
+export const FLEET_LISTS = { stations: 'id' } as const;
+
+const Revision = z.number().int().nonnegative();
+/** A keyed list's changed rows, and its key order when that changed (the held rows not listed are gone). */
+const listDelta = <R extends z.ZodType>(row: R) => z.object({ keys: z.array(z.string()).optional(), rows: z.array(row) }).optional();
+/** A view's changes after revision `base` (null: the whole view): its other fields as they are now, its lists' changed rows. */
+const viewDelta = <F extends z.ZodRawShape, L extends z.ZodRawShape>(fields: z.ZodObject<F>, lists: L) =>
+  z.object({ rev: Revision, base: Revision.nullable(), fields: fields.partial(), lists: z.object(lists) });
+
+export const FloorDelta = viewDelta(FloorView.pick({ at: true, departments: true }), {
+  stations: listDelta(StationRow),
+  orders: listDelta(OrderWip),
+  transfersInTransit: listDelta(TransferRow),
+  lines: listDelta(LineRow),
+  labour: listDelta(SpkLabour),
+});
+export const AlertsDelta = viewDelta(z.object({}), { alerts: listDelta(AlertRow) });
+export const ConflictsDelta = viewDelta(z.object({}), { refused: listDelta(RecordedProblem), flagged: listDelta(RecordedProblem), conflicts: listDelta(ConflictRow) });
+export const OrdersDelta = viewDelta(z.object({}), { orders: listDelta(OrderRow) });
+export const FleetDelta = viewDelta(FleetView.pick({ pendingCodes: true }), { stations: listDelta(FleetStation) });
+
+const HeldRevision = z.coerce.number().int().nonnegative().optional();
+/** The Conflicts filter, and what the screen holds: the instance that answered it and each view's revision. */
+export const ViewsQuery = z.object({
+  show: ConflictsQuery.shape.show,
+  instance: z.string().max(64).optional(),
+  floor: HeldRevision,
+  alerts: HeldRevision,
+  conflicts: HeldRevision,
+  orders: HeldRevision,
+  fleet: HeldRevision,
+});
+
+/** Each view's delta, null when the screen holds its current revision; `conflictsShow` says which Conflicts list it is. */
+export const ViewsUpdate = z.object({
+  instance: z.string(),
+  conflictsShow: ConflictsQuery.shape.show,
+  floor: FloorDelta.nullable(),
+  alerts: AlertsDelta.nullable(),
+  conflicts: ConflictsDelta.nullable(),
+  orders: OrdersDelta.nullable(),
+  fleet: FleetDelta.nullable(),
+});
+export type ViewsUpdate = z.infer<typeof ViewsUpdate>;
+
+/** Just the revisions of a /views answer (what a client holds after it), for a reader that does not apply the views. */
+const RevisionOnly = z.object({ rev: Revision }).nullable();
+export const ViewsRevisions = z.object({ instance: z.string(), floor: RevisionOnly, alerts: RevisionOnly, conflicts: RevisionOnly, orders: RevisionOnly, fleet: RevisionOnly });
+export type ViewsRevisions = z.infer<typeof ViewsRevisions>;

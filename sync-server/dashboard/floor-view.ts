@@ -69,16 +69,27 @@ export function labourOf(workOrders: readonly WorkOrderDoc[], nowMs: number): Sp
  * dashboard benchmark, tests/bench/dashboard.bench.ts, measured the full read at seconds under load). Change numbers
  * are handed out under the counter's row lock, so they commit in order and nothing below `seen` can appear later. A
  * head below `seen` (the database went back: restored, failed over) loads everything again.
+ *
+ * The per-order rows of the view are kept too and rebuilt only for the orders whose work orders or transfers changed
+ * (each work order's WIP with them): computing the whole view from 10,000 work orders at every change blocked the
+ * server's event loop for tens of milliseconds, which the stations' pushes waited behind (the benchmark's push-ack
+ * p99). An unchanged order keeps its row object, which view-revisions.ts then need not serialise again.
  */
 export class FloorDocuments {
   private seen = -1;
   private readonly workOrders = new Map<string, WorkOrderDoc>();
   private readonly transfers = new Map<string, TransferDoc>();
   private readonly lines = new Map<string, LineDoc>();
+  /** Open work orders by MO, each order's view row, the orders whose row must be built again, all MO ids in order. */
+  private readonly byMo = new Map<string, Set<string>>();
+  private readonly wip = new Map<string, number>();
+  private readonly rows = new Map<string, OrderWip>();
+  private readonly dirty = new Set<string>();
+  private sortedMos: string[] | null = null;
   private refreshing: Promise<void> = Promise.resolve();
 
-  /** Brings the documents up to date (one refresh at a time) and returns them. */
-  async read(q: Queryable): Promise<{ workOrders: WorkOrderDoc[]; transfers: TransferDoc[]; lines: LineDoc[] }> {
+  /** Brings the documents up to date (one refresh at a time) and returns them, with the orders' rows (by MO id). */
+  async read(q: Queryable): Promise<{ workOrders: WorkOrderDoc[]; transfers: TransferDoc[]; lines: LineDoc[]; orders: OrderWip[]; departments: FloorView['departments'] }> {
     const run = this.refreshing.then(() => this.refresh(q));
     this.refreshing = run.catch(() => undefined);
     await run;
@@ -86,6 +97,8 @@ export class FloorDocuments {
       workOrders: [...this.workOrders.values()],
       transfers: [...this.transfers.values()],
       lines: [...this.lines.values()].sort((a, b) => a.id.localeCompare(b.id)),
+      orders: this.orderRows(),
+      departments: this.departments(),
     };
   }
 
@@ -100,6 +113,11 @@ export class FloorDocuments {
       this.workOrders.clear();
       this.transfers.clear();
       this.lines.clear();
+      this.byMo.clear();
+      this.wip.clear();
+      this.rows.clear();
+      this.dirty.clear();
+      this.sortedMos = null;
     }
     let seen = full ? head : this.seen;
     for (const r of rows) {
@@ -111,13 +129,80 @@ export class FloorDocuments {
 
   private apply(r: FloorDocRow): void {
     const kind = r.kind as (typeof FLOOR_VIEW_KINDS)[number];
-    const table: Map<string, WorkOrderDoc | TransferDoc | LineDoc> = kind === 'workOrder' ? this.workOrders : kind === 'transfer' ? this.transfers : this.lines;
     const doc = r.deleted ? null : parsed(kind, [{ body: r.body }])[0] ?? null;
-    const keep =
-      doc !== null &&
-      (kind === 'workOrder' ? (doc as WorkOrderDoc).status !== 'closed' : kind === 'transfer' ? IN_TRANSIT.has((doc as TransferDoc).status) : true);
-    if (keep) table.set(r.id, doc);
-    else table.delete(r.id);
+    if (kind === 'workOrder') {
+      const before = this.workOrders.get(r.id);
+      const wo = doc as WorkOrderDoc | null;
+      if (before) {
+        this.byMo.get(before.moId)?.delete(r.id);
+        this.dirty.add(before.moId);
+      }
+      if (wo !== null && wo.status !== 'closed') {
+        this.workOrders.set(r.id, wo);
+        this.wip.set(r.id, Math.max(0, piecesAt(wo)));
+        const set = this.byMo.get(wo.moId) ?? new Set<string>();
+        if (set.size === 0) this.sortedMos = null;
+        set.add(r.id);
+        this.byMo.set(wo.moId, set);
+        this.dirty.add(wo.moId);
+      } else {
+        this.workOrders.delete(r.id);
+        this.wip.delete(r.id);
+      }
+      if (before && this.byMo.get(before.moId)?.size === 0) {
+        this.byMo.delete(before.moId);
+        this.sortedMos = null;
+      }
+      return;
+    }
+    if (kind === 'transfer') {
+      const before = this.transfers.get(r.id);
+      if (before) this.dirty.add(before.moId);
+      const t = doc as TransferDoc | null;
+      if (t !== null && IN_TRANSIT.has(t.status)) {
+        this.transfers.set(r.id, t);
+        this.dirty.add(t.moId);
+      } else this.transfers.delete(r.id);
+      return;
+    }
+    if (doc !== null) this.lines.set(r.id, doc as LineDoc);
+    else this.lines.delete(r.id);
+  }
+
+  /** Every open order's row by MO id, rebuilt for the orders that changed since the last call. */
+  private orderRows(): OrderWip[] {
+    if (this.dirty.size > 0) {
+      const inTransit = new Map<string, number>();
+      for (const t of this.transfers.values()) if (this.dirty.has(t.moId)) inTransit.set(t.moId, (inTransit.get(t.moId) ?? 0) + t.quantity);
+      for (const moId of this.dirty) {
+        const wos = [...(this.byMo.get(moId) ?? [])].flatMap((id) => this.workOrders.get(id) ?? []);
+        const first = wos[0];
+        if (!first) {
+          this.rows.delete(moId);
+          continue;
+        }
+        const route = ROUTES[first.route as RouteId] ?? [];
+        const places = wos
+          .map((wo) => ({ place: wo.place, workOrderId: wo.id, wip: this.wip.get(wo.id) ?? 0, planned: wo.plannedQty, status: wo.status }))
+          .sort((a, b) => route.indexOf(a.place as never) - route.indexOf(b.place as never) || a.workOrderId.localeCompare(b.workOrderId));
+        this.rows.set(moId, { moId, articleCode: first.articleCode, route: first.route, destination: first.destination, shipWeek: first.shipWeek, places, inTransit: inTransit.get(moId) ?? 0 });
+      }
+      this.dirty.clear();
+    }
+    this.sortedMos ??= [...this.byMo.keys()].sort((a, b) => a.localeCompare(b));
+    return this.sortedMos.flatMap((id) => this.rows.get(id) ?? []);
+  }
+
+  /** WIP and open work orders per department, in the floor's department order. */
+  private departments(): FloorView['departments'] {
+    const byDept = new Map<string, { wip: number; workOrders: number }>();
+    for (const wo of this.workOrders.values()) {
+      const d = byDept.get(wo.place) ?? { wip: 0, workOrders: 0 };
+      byDept.set(wo.place, { wip: d.wip + (this.wip.get(wo.id) ?? 0), workOrders: d.workOrders + 1 });
+    }
+    return [...byDept.entries()]
+      .map(([department, d]) => ({ department, ...d }))
+      .sort((a, b) => DEPARTMENT_ORDER.indexOf(a.department) - DEPARTMENT_ORDER.indexOf(b.department));
   }
 }
 
@@ -132,7 +217,7 @@ type FloorDocRow = {
 
 /** The Floor view now: the stations from their table, the documents from `docs` (a fresh FloorDocuments reads them all). */
 export async function loadFloorView(q: Queryable, docs: FloorDocuments = new FloorDocuments()): Promise<FloorView> {
-  const [stations, { workOrders, transfers, lines }] = await Promise.all([
+  const [stations, { workOrders, transfers, lines, orders, departments }] = await Promise.all([
     q.query<{
       id: string; name: string; department: string; line_id: string | null; revoked_at: Date | null;
       last_sync: Date | null; online: boolean; backlog: number | null; clock_skew_ms: number | null; last_applied_seq: number | null;
@@ -147,35 +232,12 @@ export async function loadFloorView(q: Queryable, docs: FloorDocuments = new Flo
     docs.read(q),
   ]);
 
-  const inTransitByMo = new Map<string, number>();
-  for (const t of transfers) inTransitByMo.set(t.moId, (inTransitByMo.get(t.moId) ?? 0) + t.quantity);
-
-  const orders = new Map<string, OrderWip>();
-  const byDept = new Map<string, { wip: number; workOrders: number }>();
-  for (const wo of workOrders) {
-    const wip = Math.max(0, piecesAt(wo));
-    let order = orders.get(wo.moId);
-    if (!order) {
-      order = { moId: wo.moId, articleCode: wo.articleCode, route: wo.route, destination: wo.destination, shipWeek: wo.shipWeek, places: [], inTransit: inTransitByMo.get(wo.moId) ?? 0 };
-      orders.set(wo.moId, order);
-    }
-    order.places.push({ place: wo.place, workOrderId: wo.id, wip, planned: wo.plannedQty, status: wo.status });
-    const d = byDept.get(wo.place) ?? { wip: 0, workOrders: 0 };
-    byDept.set(wo.place, { wip: d.wip + wip, workOrders: d.workOrders + 1 });
-  }
-  for (const o of orders.values()) {
-    const route = ROUTES[o.route as RouteId] ?? [];
-    o.places.sort((a, b) => route.indexOf(a.place as never) - route.indexOf(b.place as never));
-  }
-
   const nowMs = Date.now();
   return {
     at: new Date(nowMs).toISOString(),
     stations: stations.map((s) => ({ ...stationStatus(s), lastAppliedSeq: s.last_applied_seq === null ? null : Number(s.last_applied_seq) })),
-    departments: [...byDept.entries()]
-      .map(([department, d]) => ({ department, ...d }))
-      .sort((a, b) => DEPARTMENT_ORDER.indexOf(a.department) - DEPARTMENT_ORDER.indexOf(b.department)),
-    orders: [...orders.values()].sort((a, b) => a.moId.localeCompare(b.moId)),
+    departments,
+    orders,
     transfersInTransit: transfers
       .map((t) => ({ id: t.id, moId: t.moId, articleCode: t.articleCode, quantity: t.quantity, from: t.from, to: t.to, status: t.status, createdAt: t.createdAt }))
       .sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '')),

@@ -3,6 +3,7 @@
  * the live channel and the screen itself. Every API route is a `dashboardRoute` (access.ts): session, role and, for
  * writes, CSRF checked before anything else. Only `POST /api/dashboard/login` and the screen's files are public.
  */
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CheckedJson, HttpError, route } from '../http/route';
@@ -11,24 +12,28 @@ import { AccountExists, createAccount, findAccount, listAccounts } from './accou
 import { registerAccountRoutes } from './accounts-routes';
 import { alertsFor, loadAlerts, recordAlertAction, type LoadedAlert } from './alerts';
 import { audit } from './audit';
-import { Account, AccountList, AlertAction, AlertActionBody, AlertsView, ApprovedOrder, ArticleList, ConflictReviewBody, ConflictsQuery, ConflictsView, CsvImportBody, FleetView, ImportResult, IssuedCode, NewStationCode, RevokedStation, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, NewOrderBody, Ok, OrdersView, SessionInfo } from './contract';
+import { Account, AccountList, AlertAction, AlertActionBody, ALERTS_LISTS, AlertsView, ApprovedOrder, ArticleList, ConflictReviewBody, CONFLICTS_LISTS, ConflictsQuery, ConflictsView, CsvImportBody, FLEET_LISTS, FleetView, FLOOR_LISTS, ImportResult, IssuedCode, NewStationCode, ORDERS_LISTS, RevokedStation, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, NewOrderBody, Ok, OrdersView, SessionInfo, ViewsQuery, ViewsUpdate, type Account as AccountType, type ConflictsShow } from './contract';
 import { MoId } from '../../shared/master';
-import { approveDraft, createDraft, loadOrdersView } from './orders';
+import { approveDraft, createDraft, loadOrdersView, OrderDocuments } from './orders';
 import { importArticles, listArticles } from './articles';
 import { importRoster } from './roster-import';
 import { issueStationCode, loadFleetView, revokeFromDashboard, StationParam } from './fleet';
 import { conflictsFor, loadConflictsView, recordReview } from './conflicts';
 import { FloorDocuments, loadFloorView } from './floor-view';
-import { ViewCache } from './view-cache';
-import { headVersion } from '../changes';
-import type { ConflictsView as ConflictsViewType } from './contract';
-import { DashboardLive, DEFAULT_LIVE, type LiveOptions } from './live';
+import { LiveViewCache } from './live-view-cache';
+import { FreshRead } from './fresh-read';
+import { ViewRevisions } from './view-revisions';
+import { DashboardLive, DEFAULT_LIVE, VIEW_INTERVAL_MS, type LiveOptions } from './live';
+
+const VIEW_MAX_AGE_MS = 5_000;
+/** How long a view's computation waits for the rest of the dashboards that a `change` makes ask (live-view-cache.ts). */
+const VIEW_GATHER_MS = 20;
 import { decoyHash, verifyPassword } from './passwords';
 import { clearAccountFailures, DEFAULT_LOGIN_LIMITS, limitKeys, loginRetryAfter, recordLoginFailure, type LoginLimits } from './rate-limit';
 import { registerReportRoutes } from './reports-routes';
 import { registerRosterRoutes } from './roster-routes';
 import { registerDashboardScreen } from './screen';
-import { clearedSessionCookie, createSession, deleteSession, sessionCookie } from './sessions';
+import { clearedSessionCookie, createSession, deleteSession, SESSIONS_CHANNEL, SessionCache, sessionCookie } from './sessions';
 
 export interface DashboardOptions {
   /** Built screen folder (default dist/renderer/dashboard). */
@@ -37,6 +42,8 @@ export interface DashboardOptions {
   secureCookie?: boolean;
   loginLimits?: Partial<LoginLimits>;
   live?: Partial<LiveOptions>;
+  /** How long a session looked up is believed without asking the database again (default 1 s; sessions.ts SessionCache). */
+  sessionCacheMs?: number;
 }
 
 const ALERT_ACTORS = ['admin', 'supervisor', 'qc'] as const;
@@ -48,22 +55,17 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   const forceSecure = opts.secureCookie ?? process.env.QSF_DASHBOARD_SECURE_COOKIE === '1';
   app.decorate('dashboardAccess', new Map());
   app.decorateRequest('dashboardSession', null);
+  const sessions = new SessionCache(opts.sessionCacheMs);
+  app.decorate('dashboardSessions', sessions);
+  const unlistenSessions = await app.db.listen(SESSIONS_CHANNEL, { onPayload: (accountId) => sessions.forget(accountId), onGap: () => sessions.clear() });
   const live = new DashboardLive(app.db, { ...DEFAULT_LIVE, ...opts.live });
   await live.start();
   // preClose: open streams would keep server.close() waiting.
-  app.addHook('preClose', () => live.stop());
-  // Every dashboard on this instance re-reads after a change: one computation per change serves them all.
-  // At most 4 computations of a view a second however busy the floor (view-cache.ts; the load test measured why).
-  const VIEW_MIN_INTERVAL_MS = 250;
-  const floorCache = new ViewCache<CheckedJson<typeof FloorView>>(5_000, VIEW_MIN_INTERVAL_MS);
-  const ordersCache = new ViewCache<CheckedJson<typeof OrdersView>>(5_000, VIEW_MIN_INTERVAL_MS);
-  const fleetCache = new ViewCache<CheckedJson<typeof FleetView>>(5_000, VIEW_MIN_INTERVAL_MS);
-  // The floor's documents in memory, read since the last computation only (floor-view.ts).
-  const floorDocs = new FloorDocuments();
-  const alertsCache = new ViewCache<LoadedAlert[]>(5_000, VIEW_MIN_INTERVAL_MS);
-  // One cache per filter: a cache computes one view (its waiting requests share that computation).
-  const conflictsCaches = { open: new ViewCache<ConflictsViewType>(5_000, VIEW_MIN_INTERVAL_MS), resolved: new ViewCache<ConflictsViewType>(5_000, VIEW_MIN_INTERVAL_MS) };
-
+  app.addHook('preClose', async () => {
+    await live.stop();
+    await unlistenSessions();
+  });
+  const views = dashboardViews(app);
   route(app, {
     method: 'POST',
     url: '/api/dashboard/login',
@@ -107,7 +109,8 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     response: Ok,
     async handler({ request, reply }) {
       const s = sessionOf(request);
-      await deleteSession(app.db, s.tokenHash);
+      await deleteSession(app.db, s.tokenHash, s.account.id);
+      sessions.forget(s.account.id);
       void reply.header('set-cookie', clearedSessionCookie(forceSecure || request.protocol === 'https'));
       return { ok: true as const };
     },
@@ -145,22 +148,24 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
 
   dashboardRoute(app, DASHBOARD_ROLES, {
     method: 'GET',
+    url: '/api/dashboard/views',
+    querystring: ViewsQuery,
+    response: ViewsUpdate,
+    handler: async ({ query, request }) => CheckedJson.joined(ViewsUpdate, await views.update(await views.asked(), sessionOf(request).account, query)),
+  });
+
+  dashboardRoute(app, DASHBOARD_ROLES, {
+    method: 'GET',
     url: '/api/dashboard/floor',
     response: FloorView,
-    handler: async () => floorCache.get(String(await headVersion(app.db)), async () => CheckedJson.of(FloorView, await loadFloorView(app.db, floorDocs))),
+    handler: async () => CheckedJson.joined(FloorView, (await views.floor(await views.asked())).whole()),
   });
 
   dashboardRoute(app, DASHBOARD_ROLES, {
     method: 'GET',
     url: '/api/dashboard/alerts',
     response: AlertsView,
-    async handler({ request }) {
-      const [row] = await app.db.query<{ head: number; audit: number | null }>(
-        'SELECT (SELECT value FROM change_counter) AS head, (SELECT max(id) FROM dashboard_audit) AS audit',
-      );
-      const loaded = await alertsCache.get(`${row?.head}:${row?.audit}`, () => loadAlerts(app.db));
-      return alertsFor(sessionOf(request).account, loaded);
-    },
+    handler: async ({ request }) => CheckedJson.joined(AlertsView, (await views.alerts(await views.asked(), sessionOf(request).account)).whole()),
   });
 
   dashboardRoute(app, DASHBOARD_ROLES, {
@@ -168,14 +173,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     url: '/api/dashboard/conflicts',
     querystring: ConflictsQuery,
     response: ConflictsView,
-    async handler({ query, request }) {
-      // Refused events change nothing but the events table, reviews only theirs: both are part of the key.
-      const [row] = await app.db.query<{ head: number; events: number; reviews: number | null }>(
-        'SELECT value AS head, event_seq AS events, (SELECT max(id) FROM conflict_reviews) AS reviews FROM change_counter',
-      );
-      const view = await conflictsCaches[query.show].get(`${row?.head}:${row?.events}:${row?.reviews}`, () => loadConflictsView(app.db, query.show));
-      return conflictsFor(sessionOf(request).account, view);
-    },
+    handler: async ({ query, request }) => CheckedJson.joined(ConflictsView, (await views.conflicts(await views.asked(), query.show, sessionOf(request).account)).whole()),
   });
 
   dashboardRoute(app, ALERT_ACTORS, {
@@ -206,12 +204,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     method: 'GET',
     url: '/api/dashboard/orders',
     response: OrdersView,
-    async handler() {
-      const [row] = await app.db.query<{ head: number; audit: number | null }>(
-        'SELECT (SELECT value FROM change_counter) AS head, (SELECT max(id) FROM dashboard_audit) AS audit',
-      );
-      return ordersCache.get(`${row?.head}:${row?.audit}`, async () => CheckedJson.of(OrdersView, await loadOrdersView(app.db)));
-    },
+    handler: async () => CheckedJson.joined(OrdersView, (await views.orders(await views.asked())).whole()),
   });
 
   dashboardRoute(app, PPIC_ROLES, {
@@ -261,7 +254,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     url: '/api/dashboard/fleet',
     response: FleetView,
     // Heartbeats move no change number: the view's age bound (5 s) is how fresh station health is, as on the Floor.
-    handler: async () => fleetCache.get(String(await headVersion(app.db)), async () => CheckedJson.of(FleetView, await loadFleetView(app.db))),
+    handler: async () => CheckedJson.joined(FleetView, (await views.fleet(await views.asked())).whole()),
   });
 
   dashboardRoute(app, ['admin'], {
@@ -291,4 +284,122 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   registerAccountRoutes(app, limits);
   registerRosterRoutes(app);
   registerDashboardScreen(app, opts.screenDir);
+}
+
+/** What a view's freshness is judged by: the change counter, the events' counter, the audit's and reviews' last ids. */
+interface ViewKeys {
+  head: number;
+  events: number;
+  audit: number | null;
+  reviews: number | null;
+}
+
+/** A request for views: when it arrived, and the change keys read after that. */
+interface Asked {
+  arrived: number;
+  keys: ViewKeys;
+}
+
+/**
+ * The live views of every dashboard on this instance, each computed once for all the dashboards asking at about the
+ * same time and at most 4 times a second however busy the floor (live-view-cache.ts; the load test and the dashboard
+ * benchmark measured why), and kept as revisions (view-revisions.ts), so a dashboard is sent what changed since what
+ * it holds. Alerts and Conflicts say what each viewer may do: worked out once per computation and viewer, not per
+ * request.
+ */
+function dashboardViews(app: FastifyInstance) {
+  /** This instance's name in the screen's revisions: another instance's (or an earlier run's) revisions mean nothing here. */
+  const instance = randomBytes(9).toString('base64url');
+  const keys = new FreshRead(async (): Promise<ViewKeys> => {
+    const [row] = await app.db.query<{ head: number; events: number; audit: number | null; reviews: number | null }>(
+      'SELECT value AS head, event_seq AS events, (SELECT max(id) FROM dashboard_audit) AS audit, (SELECT max(id) FROM conflict_reviews) AS reviews FROM change_counter',
+    );
+    return { head: Number(row?.head ?? 0), events: Number(row?.events ?? 0), audit: row?.audit ?? null, reviews: row?.reviews ?? null };
+  });
+  const asked = async (): Promise<Asked> => {
+    const arrived = performance.now();
+    return { arrived, keys: await keys.get() };
+  };
+  /** A view's cache, keyed by what it is computed from. */
+  const cache = <T>(keyOf: (k: ViewKeys) => string) => {
+    const c = new LiveViewCache<T>({ maxAgeMs: VIEW_MAX_AGE_MS, minIntervalMs: VIEW_INTERVAL_MS, gatherMs: VIEW_GATHER_MS }, async () => keyOf(await keys.get()));
+    return (a: Asked, compute: () => Promise<T>) => c.get(a.arrived, keyOf(a.keys), compute);
+  };
+  // Heartbeats move no change number: the view's age bound (5 s) is how fresh station health is, as on the Floor.
+  const byHead = (k: ViewKeys) => String(k.head);
+  // Orders and alerts also change by dashboard steps (drafts, audited); refused events change nothing but the events
+  // table, and reviews only theirs: each is part of the key of what it changes.
+  const byAudit = (k: ViewKeys) => `${k.head}:${k.audit}`;
+  const byEvents = (k: ViewKeys) => `${k.head}:${k.events}:${k.reviews}`;
+
+  // The floor's documents in memory, read since the last computation only (floor-view.ts).
+  const floorDocs = new FloorDocuments();
+  // The released MOs and their work orders' progress, likewise (orders.ts).
+  const orderDocs = new OrderDocuments();
+  const floorRevs = new ViewRevisions(FloorView, FLOOR_LISTS);
+  const ordersRevs = new ViewRevisions(OrdersView, ORDERS_LISTS);
+  const fleetRevs = new ViewRevisions(FleetView, FLEET_LISTS);
+  const floorCache = cache<typeof floorRevs>(byHead);
+  const ordersCache = cache<typeof ordersRevs>(byAudit);
+  const fleetCache = cache<typeof fleetRevs>(byHead);
+  const alertsCache = cache<LoadedAlert[]>(byAudit);
+  // One cache per filter: a cache computes one view (its waiting requests share that computation).
+  const conflictsCaches = { open: cache<ConflictsView>(byEvents), resolved: cache<ConflictsView>(byEvents) };
+  /** The last computation's value while it is the same as the new one: what was worked out per viewer from it stays. */
+  const sameAsBefore = <T>() => {
+    let last: { json: string; value: T } | null = null;
+    return (value: T): T => {
+      const json = JSON.stringify(value);
+      if (last?.json === json) return last.value;
+      last = { json, value };
+      return value;
+    };
+  };
+  const stableAlerts = sameAsBefore<LoadedAlert[]>();
+  const stableConflicts: Record<ConflictsShow, (v: ConflictsView) => ConflictsView> = { open: sameAsBefore(), resolved: sameAsBefore() };
+  /** Per viewer (id, role and department: what alertsFor and conflictsFor read) and what it was worked out from. */
+  const perViewer = <From, S extends z.ZodObject>(schema: S, lists: Readonly<Record<string, string>>) => {
+    const byViewer = new Map<string, { from: From; revs: ViewRevisions<S> }>();
+    return (viewer: AccountType, from: From, make: () => z.input<S>): ViewRevisions<S> => {
+      const id = `${viewer.id}\u0000${viewer.role}\u0000${viewer.department ?? ''}`;
+      let e = byViewer.get(id);
+      if (!e) {
+        e = { from, revs: new ViewRevisions(schema, lists) };
+        byViewer.set(id, e);
+        e.revs.update(make());
+      } else if (e.from !== from) {
+        e.from = from;
+        e.revs.update(make());
+      }
+      return e.revs;
+    };
+  };
+  const alertsOf = perViewer<LoadedAlert[], typeof AlertsView>(AlertsView, ALERTS_LISTS);
+  const conflictsOf = { open: perViewer<ConflictsView, typeof ConflictsView>(ConflictsView, CONFLICTS_LISTS), resolved: perViewer<ConflictsView, typeof ConflictsView>(ConflictsView, CONFLICTS_LISTS) };
+
+  const floor = (a: Asked) => floorCache(a, async () => (floorRevs.update(await loadFloorView(app.db, floorDocs)), floorRevs));
+  const orders = (a: Asked) => ordersCache(a, async () => (ordersRevs.update(await loadOrdersView(app.db, orderDocs)), ordersRevs));
+  const fleet = (a: Asked) => fleetCache(a, async () => (fleetRevs.update(await loadFleetView(app.db)), fleetRevs));
+  const alerts = async (a: Asked, viewer: AccountType) => {
+    const loaded = await alertsCache(a, async () => stableAlerts(await loadAlerts(app.db)));
+    return alertsOf(viewer, loaded, () => alertsFor(viewer, loaded));
+  };
+  const conflicts = async (a: Asked, show: ConflictsShow, viewer: AccountType) => {
+    const view = await conflictsCaches[show](a, async () => stableConflicts[show](await loadConflictsView(app.db, show)));
+    return conflictsOf[show](viewer, view, () => conflictsFor(viewer, view));
+  };
+
+  /** The /views answer: each view's changes since what the screen holds (the whole view when it holds none from here). */
+  async function update(k: Asked, viewer: AccountType, held: z.output<typeof ViewsQuery>): Promise<string> {
+    const [f, a, c, o, fl] = await Promise.all([floor(k), alerts(k, viewer), conflicts(k, held.show, viewer), orders(k), fleet(k)]);
+    const since = (rev: number | undefined) => (held.instance === instance ? (rev ?? null) : null);
+    const part = (revs: ViewRevisions<z.ZodObject>, rev: number | undefined) => revs.delta(since(rev)) ?? 'null';
+    return (
+      `{"instance":${JSON.stringify(instance)},"conflictsShow":${JSON.stringify(held.show)},` +
+      `"floor":${part(f, held.floor)},"alerts":${part(a, held.alerts)},"conflicts":${part(c, held.conflicts)},` +
+      `"orders":${part(o, held.orders)},"fleet":${part(fl, held.fleet)}}`
+    );
+  }
+
+  return { asked, floor, alerts, conflicts, orders, fleet, update };
 }

@@ -11,8 +11,9 @@ import { DashboardRole, type Account } from './contract';
 
 export const SESSION_COOKIE = 'qsf_dashboard';
 /**
- * NOTIFY channel: the payload is an account id whose sessions were ended (disabled, password reset or changed).
- * Every instance re-checks that account's live streams at once (live.ts) instead of at its next heartbeat.
+ * NOTIFY channel: the payload is an account id whose sessions were ended (disabled, password reset or changed, a
+ * logout). Every instance re-checks that account's live streams at once (live.ts) instead of at its next heartbeat,
+ * and forgets its cached sessions (SessionCache).
  */
 export const SESSIONS_CHANNEL = 'qsf_dashboard_sessions';
 /** A session ends this long after login (a shift and a half), or at logout. */
@@ -59,17 +60,77 @@ export async function createSession(q: Queryable, accountId: string, ip: string 
 
 /** The live session the cookie names (not expired, account not disabled), or null. */
 export async function findSession(q: Queryable, token: string): Promise<Session | null> {
+  return (await findSessionUntil(q, token))?.session ?? null;
+}
+
+/** findSession, with when the session expires (ms since the epoch, by the database's clock). */
+async function findSessionUntil(q: Queryable, token: string): Promise<{ session: Session; expiresMs: number } | null> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const tokenHash = sha256Hex(token);
-  const [row] = await q.query<{ csrf_token: string; id: string; name: string; role: string; department: string | null }>(
-    `SELECT s.csrf_token, a.id, a.name, a.role, a.department
+  const [row] = await q.query<{ csrf_token: string; id: string; name: string; role: string; department: string | null; expires_ms: number }>(
+    `SELECT s.csrf_token, a.id, a.name, a.role, a.department, (extract(epoch FROM s.expires_at) * 1000)::float8 AS expires_ms
        FROM dashboard_sessions s JOIN dashboard_accounts a ON a.id = s.account_id
       WHERE s.token_hash = $1 AND s.expires_at > now() AND a.disabled_at IS NULL`,
     [tokenHash],
   );
   if (!row) return null;
-  return { tokenHash, csrfToken: row.csrf_token, account: { id: row.id, name: row.name, role: DashboardRole.parse(row.role), department: row.department } };
+  return {
+    session: { tokenHash, csrfToken: row.csrf_token, account: { id: row.id, name: row.name, role: DashboardRole.parse(row.role), department: row.department } },
+    expiresMs: Number(row.expires_ms),
+  };
 }
+
+/**
+ * Sessions found in the last `ttlMs` (1 s), so a dashboard's requests do not each ask the database who is calling:
+ * every open dashboard re-reads after each change, and those lookups took pool connections the stations' pushes
+ * wait for (the dashboard benchmark). An ended session still ends at once: whatever ends sessions (logout, an account
+ * disabled, a password reset or changed) notifies `qsf_dashboard_sessions` with the account id, and every instance
+ * forgets that account's sessions when it hears it (routes.ts); the instance that ended them forgets them itself
+ * after its commit too (`forget`), so its next request is refused without waiting for the notice. A lookup that
+ * started before a `forget` is not kept (the generation moved), so it cannot bring back what was forgotten. A lost
+ * LISTEN connection (`clear`) forgets everything. An entry never outlives the session's own expiry.
+ */
+export class SessionCache {
+  private readonly byHash = new Map<string, { session: Session; until: number; expiresMs: number }>();
+  private generation = 0;
+
+  constructor(private readonly ttlMs = 1_000) {}
+
+  async find(q: Queryable, token: string): Promise<Session | null> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+    const now = Date.now();
+    const hit = this.byHash.get(sha256Hex(token));
+    if (hit && hit.until > now && hit.expiresMs > now) return hit.session;
+    const generation = this.generation;
+    const found = await findSessionUntil(q, token);
+    if (!found) return null;
+    if (generation === this.generation) {
+      if (this.byHash.size >= MAX_CACHED_SESSIONS) this.sweep();
+      this.byHash.set(found.session.tokenHash, { session: found.session, until: Date.now() + this.ttlMs, expiresMs: found.expiresMs });
+    }
+    return found.session;
+  }
+
+  /** Forgets the sessions of `accountId` (they were ended, or may have been). */
+  forget(accountId: string): void {
+    this.generation++;
+    for (const [hash, e] of this.byHash) if (e.session.account.id === accountId) this.byHash.delete(hash);
+  }
+
+  /** Forgets every session (a notice may have been missed). */
+  clear(): void {
+    this.generation++;
+    this.byHash.clear();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [hash, e] of this.byHash) if (e.until <= now) this.byHash.delete(hash);
+    if (this.byHash.size >= MAX_CACHED_SESSIONS) this.byHash.clear();
+  }
+}
+
+const MAX_CACHED_SESSIONS = 10_000;
 
 /** The session is still there, unexpired, its account not disabled (what a live stream re-checks). */
 export async function sessionAlive(q: Queryable, tokenHash: string): Promise<boolean> {
@@ -81,6 +142,11 @@ export async function sessionAlive(q: Queryable, tokenHash: string): Promise<boo
   return rows.length > 0;
 }
 
-export async function deleteSession(q: Queryable, tokenHash: string): Promise<void> {
-  await q.query('DELETE FROM dashboard_sessions WHERE token_hash = $1', [tokenHash]);
+/** Ends one session (logout); every instance forgets its account's cached sessions (SessionCache) on the notice. */
+export async function deleteSession(q: Queryable, tokenHash: string, accountId: string): Promise<void> {
+  await q.query(
+    `WITH gone AS (DELETE FROM dashboard_sessions WHERE token_hash = $1 RETURNING 1)
+     SELECT pg_notify($2, $3) FROM gone`,
+    [tokenHash, SESSIONS_CHANNEL, accountId],
+  );
 }

@@ -3,7 +3,7 @@
  * departments), each with its live stream (GET /api/stream, SSE) open for the whole run and pushing one event per
  * second on its own schedule (phases spread over the second), while `dashboards` supervisors have the dashboard open:
  * each holds the live channel (GET /api/dashboard/live) and re-reads floor, alerts, conflicts, orders and fleet on every `change`, as the screen
- * does. The server runs in its own process (tests/bench/sync/server-process.ts) on a throw-away PostgreSQL database.
+ * does (one request, GET /api/dashboard/views, sent what changed since the revisions it holds). The server runs in its own process (tests/bench/sync/server-process.ts) on a throw-away PostgreSQL database.
  *
  * Measured: push acknowledgement latency (request sent → answer read), errors (non-200, network errors, events not
  * applied, streams that ended early, failed dashboard reads), the server's heap after a full GC and its RSS every
@@ -20,7 +20,8 @@ import type { Action } from '../../shared/events';
 import { workOrderIdFor, type Department } from '../../shared/master';
 import { EventFactory, mo } from '../../shared/testing/fixtures';
 import { PushResponse } from '../../shared/sync';
-import { CSRF_HEADER, SessionInfo } from '../../sync-server/dashboard/contract';
+import { CSRF_HEADER, SessionInfo, ViewsRevisions } from '../../sync-server/dashboard/contract';
+import { heldAfter, viewsPath, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
 import { TEST_PASSWORD, makeAccount } from '../../sync-server/dashboard/testing';
 import type { BenchResult } from '../bench/bench-format';
 import {
@@ -126,8 +127,6 @@ export interface Dashboard {
   close(): void;
 }
 
-/** The reads of one dashboard refresh, as renderer/dashboard/store.ts makes them. */
-const SCREEN_READS = ['/api/dashboard/floor', '/api/dashboard/alerts', '/api/dashboard/conflicts?show=open', '/api/dashboard/orders', '/api/dashboard/fleet'];
 
 /** A supervisor's open dashboard: logged in, live channel open, re-reading what the screen reads after each change (one refresh in flight, as the screen's store does). */
 export async function openDashboard(baseUrl: string, account: string): Promise<Dashboard> {
@@ -138,6 +137,7 @@ export async function openDashboard(baseUrl: string, account: string): Promise<D
   const headers = { cookie, [CSRF_HEADER]: csrfToken };
   let reading = false;
   let again = false;
+  let held: HeldRevisions = { instance: null };
   const d: Dashboard = { reads: 0, failedReads: 0, readLog: [], stream: { changes: 0, endedEarly: false, close: () => undefined }, close: () => d.stream.close() };
   const read = async (): Promise<void> => {
     if (reading) {
@@ -149,15 +149,12 @@ export async function openDashboard(baseUrl: string, account: string): Promise<D
       do {
         again = false;
         const started = performance.now();
-        // What the screen's store reads on every change (renderer/dashboard/store.ts refresh), all at once.
-        const answers = await Promise.all(
-          SCREEN_READS.map(async (path) => {
-            const res = await fetch(`${baseUrl}${path}`, { headers });
-            await res.text();
-            return res.status;
-          }),
-        );
-        if (answers.every((status) => status === 200)) {
+        // What the screen's store reads on every change (renderer/dashboard/store.ts refresh): floor, alerts,
+        // conflicts, orders and fleet in one request, each as what changed since the revisions it holds.
+        const res = await fetch(`${baseUrl}${viewsPath(held, 'open')}`, { headers });
+        const text = await res.text();
+        if (res.status === 200) {
+          held = heldAfter(held, ViewsRevisions.parse(JSON.parse(text)));
           d.reads++;
           d.readLog.push({ started, ended: performance.now() });
         } else d.failedReads++;

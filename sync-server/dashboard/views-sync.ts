@@ -1,0 +1,87 @@
+/**
+ * The screen's side of `GET /api/dashboard/views` (view-revisions.ts has the server's): which revisions the screen
+ * holds, as the request's query, and a view brought up to date by the delta the server answered. Plain TypeScript, no
+ * Node import: the dashboard screen bundles it, and the load test's simulated dashboards (tests/load/floor-load.ts)
+ * ask with the same query as the screen does.
+ */
+import type { ConflictsShow, ViewsRevisions } from './contract';
+
+/** What the screen holds: the server instance that answered and each view's revision (absent: not held). */
+export interface HeldRevisions {
+  instance: string | null;
+  floor?: number;
+  alerts?: number;
+  conflicts?: number;
+  orders?: number;
+  fleet?: number;
+}
+
+export const VIEW_NAMES = ['floor', 'alerts', 'conflicts', 'orders', 'fleet'] as const;
+
+/** The request's path and query: the Conflicts filter and the revisions held (none held: the whole views). */
+export function viewsPath(held: HeldRevisions, show: ConflictsShow): string {
+  const q = new URLSearchParams({ show });
+  if (held.instance !== null) {
+    q.set('instance', held.instance);
+    for (const v of VIEW_NAMES) {
+      const rev = held[v];
+      if (rev !== undefined) q.set(v, String(rev));
+    }
+  }
+  return `/api/dashboard/views?${q.toString()}`;
+}
+
+/** The revisions held after applying `update` (a view the server did not send is held as it was). */
+export function heldAfter(held: HeldRevisions, update: ViewsRevisions): HeldRevisions {
+  const out: HeldRevisions = { instance: update.instance };
+  const same = held.instance === update.instance;
+  for (const v of VIEW_NAMES) {
+    const rev = update[v]?.rev ?? (same ? held[v] : undefined);
+    if (rev !== undefined) out[v] = rev;
+  }
+  return out;
+}
+
+/** A delta as the server sends it (contract.ts `viewDelta`): changed fields, and per keyed list its changed rows and key order. */
+export interface Delta {
+  rev: number;
+  base: number | null;
+  fields: Readonly<Record<string, unknown>>;
+  lists: Readonly<Record<string, { keys?: readonly string[] | undefined; rows: readonly unknown[] } | undefined>>;
+}
+
+/**
+ * `held` brought up to `delta`'s revision: its fields replaced by those sent, each keyed list's rows replaced by those
+ * sent (by `listKeys[list]`), in the key order sent (or the held order when none was sent). A delta with base null is
+ * the whole view; one from another base than what is held, or naming a row neither held nor sent, throws DeltaMismatch
+ * (the caller then asks for the whole views again).
+ */
+export function applyDelta<V extends object>(held: V | null, heldRev: number | undefined, delta: Delta, listKeys: Readonly<Record<string, string>>): V {
+  if (delta.base !== null && (held === null || heldRev !== delta.base)) {
+    throw new DeltaMismatch(`a delta from revision ${delta.base}, but revision ${heldRev ?? 'none'} is held`);
+  }
+  const base: Readonly<Record<string, unknown>> = delta.base === null || held === null ? {} : (held as Readonly<Record<string, unknown>>);
+  const out: Record<string, unknown> = { ...base, ...delta.fields };
+  for (const [list, keyProp] of Object.entries(listKeys)) {
+    const sent = delta.lists[list];
+    if (!sent) {
+      if (!(list in out)) throw new DeltaMismatch(`list ${list} neither held nor sent`);
+      continue;
+    }
+    const before = Array.isArray(base[list]) ? (base[list] as readonly Readonly<Record<string, unknown>>[]) : [];
+    const byKey = new Map<string, unknown>();
+    for (const row of before) byKey.set(String(row[keyProp]), row);
+    for (const row of sent.rows) byKey.set(String((row as Readonly<Record<string, unknown>>)[keyProp]), row);
+    const keys = sent.keys ?? before.map((r) => String(r[keyProp]));
+    out[list] = keys.map((k) => {
+      const row = byKey.get(k);
+      if (row === undefined) throw new DeltaMismatch(`list ${list}: row ${k} neither held nor sent`);
+      return row;
+    });
+  }
+  // Every part was checked by the delta's schema (contract.ts), and a whole view (base null) lists every field.
+  return out as V;
+}
+
+/** A delta that does not fit what the screen holds: read the whole views again. */
+export class DeltaMismatch extends Error {}
