@@ -424,9 +424,10 @@ describe('hard cases', () => {
     expectRejectedAt(parseEvent(withPayloadField('labour.paused', 'reason', 'lunch')), 'payload.reason');
   });
 
-  it('a labour clock paused by a logout, an idle logout and a hold release note parse; a note of one letter does not', () => {
+  it('a labour clock paused by a logout, an idle logout, a session replaced by another operator\'s login and a hold release note parse; a note of one letter does not', () => {
     expect(parseEvent(withPayloadField('labour.paused', 'reason', 'logout')).ok).toBe(true);
     expect(parseEvent(withPayloadField('operator.logout', 'reason', 'timeout')).ok).toBe(true);
+    expect(parseEvent(withPayloadField('operator.logout', 'reason', 'replaced')).ok).toBe(true);
     expectRejectedAt(parseEvent(withPayloadField('hold.released', 'note', 'x')), 'payload.note');
   });
 

@@ -29,8 +29,12 @@ const Reason = z.string().trim().min(3, 'give a reason (at least 3 characters)')
  */
 export const LabourPauseReason = z.enum(['break', 'material', 'machine', 'meeting', 'other', 'logout']);
 export type LabourPauseReason = z.infer<typeof LabourPauseReason>;
-/** Why an operator's session ended: `timeout` is the idle logout (the screen's or the core's own). */
-export const LogoutReason = z.enum(['manual', 'timeout', 'shift_end']);
+/**
+ * Why an operator's session ended: `timeout` is the idle logout (the screen's or the core's own, also when a restarted
+ * core finds its last operator idle too long); `replaced`: another operator logged in at the station over the live
+ * session (the core records it, never a screen).
+ */
+export const LogoutReason = z.enum(['manual', 'timeout', 'shift_end', 'replaced']);
 export type LogoutReason = z.infer<typeof LogoutReason>;
 const Checklist = z
   .array(z.object({ item: z.string().min(1).max(120), ok: z.boolean() }))
