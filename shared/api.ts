@@ -27,11 +27,16 @@ export const SessionInfo = z.object({
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
 export const COMMANDS = {
-  /** Badge + PIN, checked offline against the roster; `ack`: the recorded operator.login (like every recorded event). */
+  /**
+   * Badge + PIN, checked offline against the roster; `ack`: the recorded operator.login (like every recorded event).
+   * Another operator's live session is ended first, once the badge and PIN are accepted: their running labour clocks
+   * paused and their logout recorded as `replaced`, each on disk before this login.
+   */
   'session.login': { params: z.object({ badge: Badge, pin: PinText }), result: SessionInfo.extend({ ack: Ack }) },
   /**
    * `ack`: the recorded operator.logout; null when nobody was logged in (nothing recorded). `reason`: `timeout` for
-   * the screen's idle logout (default `manual`). The operator's running labour clocks are paused first, by the core.
+   * the screen's idle logout (default `manual`); `replaced` and `shift_end` are not a screen's to give. The operator's
+   * running labour clocks are paused first, by the core.
    */
   'session.logout': {
     params: z.object({ reason: LogoutReason.extract(['manual', 'timeout']).optional() }),

@@ -9,7 +9,7 @@ import type { FloorEvent } from '../../shared/events';
 import { fanOut, workOrderIdFor, type Department } from '../../shared/master';
 import { mo } from '../../shared/testing/fixtures';
 import { StationCore } from './station-core';
-import { TEST_PIN, badgeOf, failure, orderDocuments, rosterDocuments, stationConfig, tempDir } from './testing';
+import { TEST_PIN, badgeOf, failure, orderDocuments, rosterDocuments, stationConfig, tempDir, testClock } from './testing';
 
 const A = mo(1, { route: 'R2', quantity: 50 });
 const B = mo(2, { route: 'R2', quantity: 30 });
@@ -22,10 +22,7 @@ afterEach(async () => {
 });
 
 /** A clock the test moves; the core's HLC (and so the labour spans) reads it. */
-function clock() {
-  let t = Date.parse('2026-12-05T07:00:00Z');
-  return { now: () => t, advance: (ms: number) => void (t += ms) };
-}
+const clock = testClock;
 
 /** A station whose idle logout (8 h unless said) stays out of the way of the test's clock moves. */
 async function station(department: Department, now: () => number, over: { sessionIdleMs?: number } = {}) {

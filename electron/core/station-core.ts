@@ -26,7 +26,7 @@ import { decodeBadge, importPublicKeyRaw, signTransferSlip } from '../../shared/
 import type { Doc } from '../../shared/docs';
 import { stateReader } from '../../shared/docs';
 import type { FloorState, LineDoc } from '../../shared/docs';
-import { describeIssues, lineOf, makeEvent, type Action, type FloorEvent, type LogoutReason } from '../../shared/events';
+import { describeIssues, eventWallMs, lineOf, makeEvent, type Action, type FloorEvent, type LogoutReason } from '../../shared/events';
 import { createHlc, HlcTimestamp, resumePoint, type Hlc } from '../../shared/hlc';
 import { uuidv7 } from '../../shared/ids';
 import { canSupervise, type Operator, type Station } from '../../shared/master';
@@ -46,6 +46,7 @@ import { loadOrCreateStationKeys, type StationKeys } from './keys';
 import { LocalState } from './local-state';
 import { PinGuard } from './pin-guard';
 import { RosterStamps } from './roster-stamps';
+import { SessionMark } from './session-mark';
 import type { DetectorControl, PulledDocuments, ReplicationCollections, StationHardwarePort, StationSyncPort } from './ports';
 import { writePulledDocuments } from './pulled-documents';
 import { SerialQueue } from './serial-queue';
@@ -127,6 +128,8 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
     private readonly pinGuard: PinGuard,
     /** Which roster each own event was recorded under (roster-stamps.ts). */
     private readonly rosterStamps: RosterStamps,
+    /** Where the last session event is in the event log (session-mark.ts): a restart resumes that session. */
+    private readonly sessionMark: SessionMark,
     private readonly log: (msg: string, extra: Record<string, unknown>) => void,
   ) {
     this.station = { id: config.stationId, department: config.department, lineId: config.lineId, name: config.name };
@@ -224,8 +227,10 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
       const hlc = createHlc(config.stationId, now, 60_000, initial !== undefined ? { initial } : {});
       const pinGuard = PinGuard.load(config.dataDir, { now });
       const rosterStamps = RosterStamps.load(opened.sqlite);
-      const core = new StationCore(config, opened.rx, opened.sqlite, opened.schemaVersion, keys, local, hlc, now, pinGuard, rosterStamps, log);
+      const sessionMark = SessionMark.load(opened.sqlite);
+      const core = new StationCore(config, opened.rx, opened.sqlite, opened.schemaVersion, keys, local, hlc, now, pinGuard, rosterStamps, sessionMark, log);
       core.lastSeq = lastEvent?.seq ?? 0;
+      await core.resumeSession();
       return core;
     } catch (err) {
       await opened.rx.close().catch(() => undefined);
@@ -297,6 +302,8 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
     if (decision.ok === false) fail('refused', decision.refusal.message, decision.refusal.code);
     if (decision.ok !== true) fail('internal', 'local state is missing documents');
     this.rosterStamps.stamp(event.seq);
+    const sessionEvent = event.type === 'operator.login' || event.type === 'operator.logout';
+    if (sessionEvent) this.sessionMark.before(event.id);
     try {
       await this.db.events.insert(event);
     } catch (err) {
@@ -305,6 +312,7 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
       throw err;
     }
     this.lastSeq = event.seq;
+    if (sessionEvent) this.sessionMark.inserted(event.id);
     this.local.commitOwn(event, decision.changes);
     for (const l of this.commitListeners) l(event, decision.changes);
     this.scheduleView();
@@ -384,6 +392,9 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
     if (!op.roles.includes('admin') && !op.departments.includes(this.station.department)) {
       fail('unauthenticated', `${op.name} does not work at ${this.station.department}`);
     }
+    // Another operator's live session ends first (their clocks paused, their logout recorded as `replaced`), each on
+    // disk before this login; should one fail, this login is not recorded and their session stays.
+    if (this.session && this.session.operatorId !== op.id) await this.logout('replaced');
     const ack = await this.record({ type: 'operator.login', payload: { method: 'badge_pin' } }, { operatorId: op.id });
     this.session = { operatorId: op.id, name: op.name, roles: op.roles, lastActiveMs: this.now() };
     this.scheduleView();
@@ -397,14 +408,77 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
    */
   private async logout(reason: LogoutReason = 'manual'): Promise<CommandResult<'session.logout'>> {
     if (!this.session) return { ok: true, ack: null };
-    const { operatorId } = this.session;
-    for (const workOrderId of runningClocksOf(Object.values(this.local.state.workOrder), operatorId, this.station.department)) {
-      await this.record({ type: 'labour.paused', payload: { workOrderId, reason: 'logout' } }, { operatorId });
-    }
-    const ack = await this.record({ type: 'operator.logout', payload: { reason } }, { operatorId });
+    const ack = await this.endSession(this.session.operatorId, reason);
     this.session = null;
     this.scheduleView();
     return { ok: true, ack };
+  }
+
+  /** Pauses `operatorId`'s running clocks at this department (reason `logout`), then records their logout. */
+  private async endSession(operatorId: string, reason: LogoutReason): Promise<Ack> {
+    for (const workOrderId of runningClocksOf(Object.values(this.local.state.workOrder), operatorId, this.station.department)) {
+      await this.record({ type: 'labour.paused', payload: { workOrderId, reason: 'logout' } }, { operatorId });
+    }
+    return this.record({ type: 'operator.logout', payload: { reason } }, { operatorId });
+  }
+
+  /**
+   * At open (before any command): the session the core had when it stopped, from its own event log. When the last
+   * session event is a login (found by the session mark: primary-key lookups, not a read of every event), its operator
+   * is logged in again if they were active within `sessionIdleMs` (their last event, by its HLC wall time) and may
+   * still log in here (on the roster, active, of this department). Otherwise their running clocks at this department
+   * are paused by an idle expiry (a `timeout` logout), queued now so it runs before any command.
+   */
+  private async resumeSession(): Promise<void> {
+    let last: FloorEvent | undefined;
+    for (const id of this.sessionMark.candidates()) {
+      const found = await this.db.events.findOne(id).exec();
+      if (found) {
+        last = found.toJSON() as FloorEvent;
+        break;
+      }
+    }
+    this.sessionMark.found(last?.id ?? null);
+    if (last?.type !== 'operator.login' || last.operatorId === null) return;
+    const operatorId = last.operatorId;
+    const latest = await this.latestEventBy(operatorId, last);
+    // A logout after the mark's login (an event log written past this core): that session ended.
+    if (latest.type === 'operator.logout') return;
+    const stamp = HlcTimestamp.safeParse(latest.hlc);
+    const activeMs = stamp.success ? eventWallMs(latest) : Number.NEGATIVE_INFINITY;
+    const op = this.local.master.operators.get(operatorId);
+    const mayLogIn = op !== undefined && op.active && (op.roles.includes('admin') || op.departments.includes(this.station.department));
+    if (mayLogIn && this.now() - activeMs <= this.config.sessionIdleMs) {
+      this.session = { operatorId, name: op.name, roles: op.roles, lastActiveMs: activeMs };
+      return;
+    }
+    if (runningClocksOf(Object.values(this.local.state.workOrder), operatorId, this.station.department).length === 0) return;
+    void this.queue.run(async () => {
+      if (this.closed || this.session) return;
+      try {
+        await this.endSession(operatorId, 'timeout');
+      } catch (err) {
+        this.log('idle logout not recorded', { operatorId, error: err instanceof Error ? err.message : String(err) });
+      }
+    });
+  }
+
+  /**
+   * `operatorId`'s newest own event from `login` on (the login itself at the latest): read back from the newest event
+   * by seq in pages, an index range that stops at the first event of theirs, within the session.
+   */
+  private async latestEventBy(operatorId: string, login: FloorEvent): Promise<FloorEvent> {
+    const PAGE = 100;
+    let below: number | undefined;
+    for (;;) {
+      const seq = below === undefined ? { $gte: login.seq } : { $gte: login.seq, $lt: below };
+      const page = await this.db.events.find({ selector: { seq }, sort: [{ seq: 'desc' }], limit: PAGE }).exec();
+      const theirs = page.find((d) => d.operatorId === operatorId);
+      if (theirs) return theirs.toJSON() as FloorEvent;
+      const oldest = page[page.length - 1];
+      if (page.length < PAGE || !oldest) return login;
+      below = oldest.seq;
+    }
   }
 
   /**

@@ -61,6 +61,12 @@ export async function openTestStation(
   return core;
 }
 
+/** A wall clock the test moves (from 2026-12-05 07:00 UTC): hand `now` to the core, whose HLC reads it. */
+export function testClock(startMs = Date.parse('2026-12-05T07:00:00Z')): { now: () => number; advance: (ms: number) => void } {
+  let t = startMs;
+  return { now: () => t, advance: (ms: number) => void (t += ms) };
+}
+
 export const badgeOf = (d: Department, supervisor = false): string => `B:OP-${CODE[d]}${supervisor ? 'SV' : '1'}`;
 
 /** The error of a command that must fail (nothing recorded); throws if it succeeded or failed otherwise. */
