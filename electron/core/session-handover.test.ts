@@ -148,6 +148,20 @@ describe('the session across a station core restart', () => {
     ]);
   });
 
+  it('the last activity is found behind more than a page of other events (device events recorded after it)', async () => {
+    const { c, s } = await working(CUT_A);
+    c.advance(4 * MIN);
+    await s.core.call('action.record', start(CUT_B));
+    for (let i = 0; i < 250; i++) await s.core.recordDevice({ type: 'md.powerOn', payload: { lineId: 'LN-CUT-1', deviceId: 'MD-1' } });
+    const before = s.core.lastSequence;
+    // Within the idle time of the start on B, not of the login.
+    c.advance(IDLE - 2 * MIN);
+    const core = await s.reopen();
+    expect(core.view().operator?.operatorId).toBe('OP-CUT1');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(core.lastSequence).toBe(before);
+  });
+
   it('a restored session still expires on the idle timer, counted from the last activity before the restart', async () => {
     const { c, s } = await working(CUT_A);
     const before = s.core.lastSequence;
