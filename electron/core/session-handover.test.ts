@@ -101,6 +101,25 @@ describe('another operator logging in over a live session', () => {
     expect(clockOf(s.core, CUT_A, 'OP-CUT1')?.state).toBe('running');
   });
 
+  it('an operator deactivated during their session does not keep the next one out: their logout, which the rules refuse, is logged instead', async () => {
+    const logged: string[] = [];
+    const c = testClock();
+    const t = tempDir('qsf-session-');
+    const core = await StationCore.open(stationConfig('cutting', t.dir, { sessionIdleMs: IDLE }), { devMode: true, now: c.now, log: (msg) => logged.push(msg) });
+    cleanups.push(t.cleanup, () => core.close());
+    const roster = await rosterDocuments();
+    await core.seedDocuments([...roster, ...orderDocuments([A, B])]);
+    await core.call('session.login', { badge: badgeOf('cutting'), pin: TEST_PIN });
+    const op = roster.find((d) => d.kind === 'operator' && d.id === 'OP-CUT1');
+    if (!op) throw new Error('no OP-CUT1 in the roster');
+    await core.seedDocuments([{ ...op, body: { ...op.body, active: false } }]);
+    const before = core.lastSequence;
+    await core.call('session.login', { badge: badgeOf('cutting', true), pin: TEST_PIN });
+    expect((await since(core, before)).map((e) => `${e.type} ${e.operatorId}`)).toEqual(['operator.login OP-CUTSV']);
+    expect(core.view().operator?.operatorId).toBe('OP-CUTSV');
+    expect(logged).toContain('logout of the replaced session not recorded');
+  });
+
   it('the same operator logging in again only records the login: their clocks run on', async () => {
     const { s } = await working(CUT_A);
     const before = s.core.lastSequence;

@@ -393,8 +393,19 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
       fail('unauthenticated', `${op.name} does not work at ${this.station.department}`);
     }
     // Another operator's live session ends first (their clocks paused, their logout recorded as `replaced`), each on
-    // disk before this login; should one fail, this login is not recorded and their session stays.
-    if (this.session && this.session.operatorId !== op.id) await this.logout('replaced');
+    // disk before this login; should one fail to write, this login is not recorded and their session stays. One the
+    // rules refuse (the office deactivated that operator meanwhile: nothing can be recorded in their name any more)
+    // ends their session unrecorded, logged, as the idle expiry does: it must not keep the next operator out.
+    if (this.session && this.session.operatorId !== op.id) {
+      const replaced = this.session.operatorId;
+      try {
+        await this.logout('replaced');
+      } catch (err) {
+        if (!(err instanceof CommandFailure && err.error.code === 'refused')) throw err;
+        this.log('logout of the replaced session not recorded', { operatorId: replaced, error: err.message });
+        this.session = null;
+      }
+    }
     const ack = await this.record({ type: 'operator.login', payload: { method: 'badge_pin' } }, { operatorId: op.id });
     this.session = { operatorId: op.id, name: op.name, roles: op.roles, lastActiveMs: this.now() };
     this.scheduleView();
