@@ -195,6 +195,17 @@ describe('the session across a station core restart', () => {
     ]);
   });
 
+  it('a station clock set back a day while the core was down: the restored session still expires within the idle time of the reopen', async () => {
+    const { c, s } = await working(CUT_A);
+    const before = s.core.lastSequence;
+    c.advance(-24 * 60 * MIN);
+    const core = await s.reopen();
+    expect(core.view().operator?.operatorId).toBe('OP-CUT1');
+    c.advance(IDLE + MIN);
+    expect((await failure(core.call('action.record', start(CUT_B)))).code).toBe('unauthenticated');
+    expect(await since(core, before)).toEqual([pausedAtLogout(CUT_A), loggedOut('timeout')]);
+  });
+
   it('an operator idle longer than the idle time is not logged in: their running clocks are paused by a timeout logout shortly after open', async () => {
     const { c, s } = await working(CUT_A, CUT_B);
     c.advance(3 * MIN);

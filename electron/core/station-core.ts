@@ -460,7 +460,8 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
     const op = this.local.master.operators.get(operatorId);
     const mayLogIn = op !== undefined && op.active && (op.roles.includes('admin') || op.departments.includes(this.station.department));
     if (mayLogIn && this.now() - activeMs <= this.config.sessionIdleMs) {
-      this.session = { operatorId, name: op.name, roles: op.roles, lastActiveMs: activeMs };
+      // Never later than now: a wall clock set back while the core was down must not stretch the idle time.
+      this.session = { operatorId, name: op.name, roles: op.roles, lastActiveMs: Math.min(activeMs, this.now()) };
       return;
     }
     if (runningClocksOf(Object.values(this.local.state.workOrder), operatorId, this.station.department).length === 0) return;
