@@ -83,18 +83,21 @@ export class FloorDocuments {
   /** Open work orders by MO, each order's view row, the orders whose row must be built again, all MO ids in order. */
   private readonly byMo = new Map<string, Set<string>>();
   private readonly wip = new Map<string, number>();
+  /** WIP and open work orders per place, kept as work orders change; the open work orders someone clocked. */
+  private readonly byPlace = new Map<string, { wip: number; workOrders: number }>();
+  private readonly clocked = new Map<string, WorkOrderDoc>();
   private readonly rows = new Map<string, OrderWip>();
   private readonly dirty = new Set<string>();
   private sortedMos: string[] | null = null;
   private refreshing: Promise<void> = Promise.resolve();
 
-  /** Brings the documents up to date (one refresh at a time) and returns them, with the orders' rows (by MO id). */
+  /** Brings the documents up to date (one refresh at a time) and returns them (of the work orders, those someone clocked), with the orders' rows. */
   async read(q: Queryable): Promise<{ workOrders: WorkOrderDoc[]; transfers: TransferDoc[]; lines: LineDoc[]; orders: OrderWip[]; departments: FloorView['departments'] }> {
     const run = this.refreshing.then(() => this.refresh(q));
     this.refreshing = run.catch(() => undefined);
     await run;
     return {
-      workOrders: [...this.workOrders.values()],
+      workOrders: [...this.clocked.values()],
       transfers: [...this.transfers.values()],
       lines: [...this.lines.values()].sort((a, b) => a.id.localeCompare(b.id)),
       orders: this.orderRows(),
@@ -115,6 +118,8 @@ export class FloorDocuments {
       this.lines.clear();
       this.byMo.clear();
       this.wip.clear();
+      this.byPlace.clear();
+      this.clocked.clear();
       this.rows.clear();
       this.dirty.clear();
       this.sortedMos = null;
@@ -136,10 +141,15 @@ export class FloorDocuments {
       if (before) {
         this.byMo.get(before.moId)?.delete(r.id);
         this.dirty.add(before.moId);
+        this.count(before.place, -(this.wip.get(r.id) ?? 0), -1);
       }
       if (wo !== null && wo.status !== 'closed') {
         this.workOrders.set(r.id, wo);
-        this.wip.set(r.id, Math.max(0, piecesAt(wo)));
+        const wip = Math.max(0, piecesAt(wo));
+        this.wip.set(r.id, wip);
+        this.count(wo.place, wip, 1);
+        if (Object.keys(wo.labour ?? {}).length > 0) this.clocked.set(r.id, wo);
+        else this.clocked.delete(r.id);
         const set = this.byMo.get(wo.moId) ?? new Set<string>();
         if (set.size === 0) this.sortedMos = null;
         set.add(r.id);
@@ -148,6 +158,7 @@ export class FloorDocuments {
       } else {
         this.workOrders.delete(r.id);
         this.wip.delete(r.id);
+        this.clocked.delete(r.id);
       }
       if (before && this.byMo.get(before.moId)?.size === 0) {
         this.byMo.delete(before.moId);
@@ -193,14 +204,16 @@ export class FloorDocuments {
     return this.sortedMos.flatMap((id) => this.rows.get(id) ?? []);
   }
 
+  private count(place: string, wip: number, workOrders: number): void {
+    const d = this.byPlace.get(place) ?? { wip: 0, workOrders: 0 };
+    const next = { wip: d.wip + wip, workOrders: d.workOrders + workOrders };
+    if (next.workOrders === 0) this.byPlace.delete(place);
+    else this.byPlace.set(place, next);
+  }
+
   /** WIP and open work orders per department, in the floor's department order. */
   private departments(): FloorView['departments'] {
-    const byDept = new Map<string, { wip: number; workOrders: number }>();
-    for (const wo of this.workOrders.values()) {
-      const d = byDept.get(wo.place) ?? { wip: 0, workOrders: 0 };
-      byDept.set(wo.place, { wip: d.wip + (this.wip.get(wo.id) ?? 0), workOrders: d.workOrders + 1 });
-    }
-    return [...byDept.entries()]
+    return [...this.byPlace.entries()]
       .map(([department, d]) => ({ department, ...d }))
       .sort((a, b) => DEPARTMENT_ORDER.indexOf(a.department) - DEPARTMENT_ORDER.indexOf(b.department));
   }

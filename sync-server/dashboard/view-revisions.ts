@@ -19,6 +19,9 @@
 import { z } from 'zod';
 
 /** A row as last computed (the object, to know it unchanged when given again), its JSON, its checked JSON and revision. */
+/** Deltas kept per revision at most (a dashboard holds one of the last few revisions, or none). */
+const MAX_MEMO_DELTAS = 64;
+
 interface Row {
   value: unknown;
   raw: string;
@@ -33,6 +36,8 @@ export class ViewRevisions<S extends z.ZodObject = z.ZodObject> {
   /** Per field and row: the JSON it was computed as (`raw`, to compare) and as its schema's check returned it (`json`, sent). */
   private readonly fields = new Map<string, { raw: string; json: string; rev: number }>();
   private readonly lists = new Map<string, { rows: Map<string, Row>; keys: string[]; keysJson: string; keysRev: number }>();
+  /** Deltas joined at the current revision, by the revision they start from (null: the whole view). */
+  private deltas: { rev: number; bySince: Map<number | null, string> } = { rev: -1, bySince: new Map() };
 
   constructor(
     private readonly schema: S,
@@ -127,6 +132,16 @@ export class ViewRevisions<S extends z.ZodObject = z.ZodObject> {
   delta(since: number | null): string | null {
     if (since === this.rev && this.rev > 0) return null;
     const from = since === null || since > this.rev || since < 0 ? null : since;
+    // The dashboards a change makes ask mostly hold the same revision: one delta joined for all of them.
+    if (this.deltas.rev !== this.rev) this.deltas = { rev: this.rev, bySince: new Map() };
+    const memo = this.deltas.bySince.get(from);
+    if (memo !== undefined) return memo;
+    const json = this.join(from);
+    if (this.deltas.bySince.size < MAX_MEMO_DELTAS) this.deltas.bySince.set(from, json);
+    return json;
+  }
+
+  private join(from: number | null): string {
     const after = from ?? -1;
     const fields: string[] = [];
     const lists: string[] = [];
