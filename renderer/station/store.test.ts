@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CommandName, CommandParams, CommandResult, Topic, TopicData } from '../../shared/api';
+import type { CommandName, CommandParams, CommandResult, StationView, Topic, TopicData } from '../../shared/api';
 import { REFUSAL_TEXT } from '../../shared/messages/refusals';
 import { STATION_TEXT } from '../../shared/messages/station';
 import { DEFAULT_IDLE_SECONDS, createStationScreen, type CoreProcessStatus, type StationTransport } from './store';
@@ -93,6 +93,28 @@ describe('station screen store', () => {
     screen.store.setState({ openWorkOrderId: 'MO-2026-0001-PCK' });
     await scan();
     expect(screen.store.getState().scannedCarton).toBe(sscc);
+  });
+
+  it("another operator's login clears what the last one had open, as a logout does; the same operator's next view keeps it", () => {
+    const f = fakeTransport();
+    const screen = createStationScreen(f.transport, null);
+    const view = (operatorId: string | null): StationView => ({
+      station: { id: 'ST-PCK-1', department: 'packing', lineId: 'LN-PCK-1', name: 'Packing 1' },
+      operator: operatorId ? { operatorId, name: operatorId, roles: ['operator'] } : null,
+      workOrders: [], incoming: [], outgoing: [], line: null, verification: null, alerts: [], holds: [], refused: [],
+      conflicts: [], pendingEvents: 0, lastSeq: 0,
+    });
+    const open = () => screen.store.setState({ openWorkOrderId: 'MO-2026-0001-PCK', scannedCarton: '089912345670000006' });
+    f.push('view', view('OP-0001'));
+    open();
+    f.push('view', view('OP-0001'));
+    expect(screen.store.getState().openWorkOrderId).toBe('MO-2026-0001-PCK');
+    f.push('view', view('OP-0002'));
+    expect(screen.store.getState().openWorkOrderId).toBeNull();
+    expect(screen.store.getState().scannedCarton).toBeNull();
+    open();
+    f.push('view', view(null));
+    expect(screen.store.getState().openWorkOrderId).toBeNull();
   });
 
   it('while the shell restarts the core it says restarting with the next try, and clears once the core runs', () => {

@@ -171,8 +171,10 @@ export function createStationScreen(transport: StationTransport, storage: Storag
     transport.onConnection((connected) => set({ connected })),
     transport.onCoreStatus?.((status) => set({ coreRestart: coreRestartOf(status, store.getState().coreRestart, now()) })) ?? (() => undefined),
     transport.subscribe('view', (view) => {
-      // Logged out (idle or by hand): nothing of the last operator's work stays on screen.
-      const loggedOut = store.getState().view?.operator && !view.operator;
+      // Logged out (idle or by hand) or replaced by another operator's login: nothing of the last operator's work
+      // stays on screen.
+      const before = store.getState().view?.operator ?? null;
+      const loggedOut = before !== null && before.operatorId !== view.operator?.operatorId;
       set(loggedOut ? { view, openWorkOrderId: null, printedSlip: null, printedCarton: null, scannedCarton: null, scannedSlip: null } : { view });
     }),
     transport.subscribe('sync', (sync) => {
