@@ -1,26 +1,21 @@
 /**
- * What a failed push group does next (pure). A deadlock or serialization failure (two server processes' groups) says
- * nothing about the requests: the whole group runs again. Anything else that fails a group of several requests (a
+ * What a failed push group does next (pure). A deadlock or serialization failure (two server processes' groups; the
+ * shared rule of db/tx-retry.ts) says nothing about the requests: the whole group runs again. Anything else that fails a group of several requests (a
  * write-time conflict, e.g. one event id pushed by two stations; a bug in a rule) rolled it back, and the requests are
  * applied one by one, each in its own transaction, so only the faulty one fails. A group of one fails with its error.
  */
 import { EventConflict } from '../changes';
+import { isRetryableTxError, MAX_TX_ATTEMPTS } from '../db/tx-retry';
 import { PushError } from './push-error';
 
-const DEADLOCK = '40P01';
-const SERIALIZATION = '40001';
-export const MAX_ATTEMPTS = 6;
+/** The shared rule's attempts (db/tx-retry.ts), as the push path's tests name them. */
+export const MAX_ATTEMPTS = MAX_TX_ATTEMPTS;
 
 export type AfterFailure = 'retry' | 'one-by-one' | 'fail';
 
-const isRetryable = (err: unknown): boolean => {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === DEADLOCK || code === SERIALIZATION;
-};
-
 /** `attempt` counts from 1; `requests` is the group's size. */
 export function afterFailure(err: unknown, attempt: number, requests: number): AfterFailure {
-  if (attempt < MAX_ATTEMPTS && isRetryable(err)) return 'retry';
+  if (attempt < MAX_ATTEMPTS && isRetryableTxError(err)) return 'retry';
   return requests > 1 ? 'one-by-one' : 'fail';
 }
 
