@@ -9,6 +9,7 @@ import { dashboardRoute, sessionOf } from './access';
 import { AccountRefused, changeOwnPassword, generatedPassword, resetPassword, setAccountDisabled } from './accounts';
 import { AccountParam, AccountState, OwnPasswordBody, PasswordReset, PasswordResetBody } from './accounts-contract';
 import { audit } from './audit';
+import { dashboardTx } from './write-tx';
 import { DASHBOARD_ROLES, Ok } from './contract';
 import { hashPassword, verifyPassword } from './passwords';
 import { DEFAULT_LOGIN_LIMITS, limitKeys, loginRetryAfter, recordLoginFailure, type LoginLimits } from './rate-limit';
@@ -28,12 +29,11 @@ export function registerAccountRoutes(app: FastifyInstance, limits: LoginLimits 
       response: AccountState,
       async handler({ params, request }) {
         const by = sessionOf(request).account;
-        return app.db
-          .tx(async (q) => {
-            const { changed, endedSessions } = await setAccountDisabled(q, by.id, params.id, disabled);
-            if (changed) await audit(q, by, disabled ? 'account.disabled' : 'account.enabled', params.id, { endedSessions });
-            return { id: params.id, disabled, endedSessions };
-          })
+        return dashboardTx(app.db, async (q) => {
+          const { changed, endedSessions } = await setAccountDisabled(q, by.id, params.id, disabled);
+          if (changed) await audit(q, by, disabled ? 'account.disabled' : 'account.enabled', params.id, { endedSessions });
+          return { id: params.id, disabled, endedSessions };
+        })
           // Its sessions end here at once (every other instance forgets them on the notice: sessions.ts).
           .finally(() => app.dashboardSessions.forget(params.id))
           .catch(answered);
@@ -51,12 +51,11 @@ export function registerAccountRoutes(app: FastifyInstance, limits: LoginLimits 
       const by = sessionOf(request).account;
       const generated = body.password === undefined ? generatedPassword() : null;
       const hash = await hashPassword(body.password ?? generated ?? '');
-      return app.db
-        .tx(async (q) => {
-          const { endedSessions } = await resetPassword(q, by.id, params.id, hash);
-          await audit(q, by, 'account.password_reset', params.id, { generated: generated !== null, endedSessions });
-          return { id: params.id, generatedPassword: generated, endedSessions };
-        })
+      return dashboardTx(app.db, async (q) => {
+        const { endedSessions } = await resetPassword(q, by.id, params.id, hash);
+        await audit(q, by, 'account.password_reset', params.id, { generated: generated !== null, endedSessions });
+        return { id: params.id, generatedPassword: generated, endedSessions };
+      })
         .finally(() => app.dashboardSessions.forget(params.id))
         .catch(answered);
     },
@@ -76,7 +75,7 @@ export function registerAccountRoutes(app: FastifyInstance, limits: LoginLimits 
       const wait = await loginRetryAfter(app.db, keys, limits);
       if (wait !== null) throw new HttpError(429, 'too_many_attempts', `too many wrong passwords: try again in ${wait} s`, undefined, { 'retry-after': String(wait) });
       const hash = await hashPassword(body.newPassword);
-      const ok = await app.db.tx(async (q) => {
+      const ok = await dashboardTx(app.db, async (q) => {
         const [row] = await q.query<{ password_hash: string }>('SELECT password_hash FROM dashboard_accounts WHERE id = $1 AND disabled_at IS NULL FOR UPDATE', [me.id]);
         if (!row) throw new HttpError(401, 'login_required', 'log in to the dashboard first');
         if (!(await verifyPassword(body.currentPassword, row.password_hash))) return false;

@@ -15,7 +15,7 @@ import { uuidv7 } from '../../shared/ids';
 import { Department } from '../../shared/master';
 import { decideOfficeAlertStep, officeAccountOf, OFFICE_ALERT_ACTIONS, OFFICE_STATION_ID, type OfficeAlertStep, type OfficeSigner } from '../../shared/rules/office-alerts';
 import { floorDocScope } from '../../shared/sync';
-import { writeDocuments, writeTx } from '../changes';
+import { writeDocuments } from '../changes';
 import type { Db, Queryable } from '../db/types';
 import { DocOverlay } from '../floor/doc-overlay';
 import { keyOf } from '../floor/likely-keys';
@@ -23,6 +23,7 @@ import { lockAndReadDocuments } from '../floor/push-repository';
 import type { DocKey } from '../../shared/reducer';
 import { HttpError } from '../http/route';
 import { audit } from './audit';
+import { dashboardWriteTx } from './write-tx';
 import type { Account, AlertAction, AlertRow, AlertsView } from './contract';
 import { isoOfHlc } from './time';
 
@@ -192,7 +193,7 @@ export async function recordAlertAction(db: Db, who: Account, alertId: string, a
   if (NOTE_NEEDED.has(action) && note.length < 3) {
     throw new HttpError(400, 'bad_request', `body.note: say why (${action}: at least 3 characters)`, [{ path: 'body.note', message: 'at least 3 characters' }]);
   }
-  await writeTx(db, async (q) => {
+  await dashboardWriteTx(db, async (q) => {
     const overlay = new DocOverlay();
     const load = async (keys: readonly DocKey[]) => {
       const missing = overlay.missing(keys);

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { Article, ArticleCode, CutPart, CutParts } from '../../shared/master';
 import type { Db, Queryable } from '../db/types';
 import { audit } from './audit';
+import { dashboardTx } from './write-tx';
 import type { Account, ArticleRow } from './contract';
 import { recordsOr422, rejectRows, type RowProblem } from './csv';
 
@@ -54,7 +55,7 @@ export async function importArticles(db: Db, csv: string, by: Account): Promise<
   }
   if (problems.length > 0) throw rejectRows(problems);
   const rows = [...articles].map(([code, a]) => ({ code, name: a.name, cut_parts: a.parts }));
-  await db.tx(async (q) => {
+  await dashboardTx(db, async (q) => {
     await q.query(
       `INSERT INTO articles (code, name, cut_parts, updated_by)
        SELECT code, name, cut_parts, $2 FROM jsonb_to_recordset($1::jsonb) AS x(code text, name text, cut_parts jsonb)

@@ -19,6 +19,7 @@ import type { Db, Queryable } from '../db/types';
 import { HttpError } from '../http/route';
 import { mayAct } from './alerts';
 import { audit } from './audit';
+import { dashboardTx } from './write-tx';
 import { isoOfHlc } from './time';
 import type { Account, ConflictReviewBody, ConflictsShow, ConflictsView, RecordedProblem } from './contract';
 
@@ -203,7 +204,7 @@ export function conflictsFor(viewer: Account, view: ConflictsView): ConflictsVie
  * is told. The event itself is not touched.
  */
 export async function recordReview(db: Db, who: Account, eventId: string, body: ConflictReviewBody): Promise<void> {
-  await db.tx(async (q) => {
+  await dashboardTx(db, async (q) => {
     await q.query("SELECT pg_advisory_xact_lock(hashtext('conflict-review:' || $1))", [eventId]);
     const [event] = await q.query<{ status: string; flagged: boolean; department: string | null }>(
       'SELECT e.status, e.flag IS NOT NULL AS flagged, s.department FROM events e LEFT JOIN stations s ON s.id = e.station_id WHERE e.id = $1::uuid',

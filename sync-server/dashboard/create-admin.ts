@@ -11,6 +11,7 @@ import { openDb } from '../db';
 import { migrate } from '../db/migrate';
 import { adminExists, createAccount } from './accounts';
 import { audit } from './audit';
+import { dashboardTx } from './write-tx';
 import { NewAccountBody } from './contract';
 
 async function readStdin(): Promise<string> {
@@ -33,7 +34,7 @@ if (!parsed.success) stop(`admin:create: ${parsed.error.issues.map((i: z.core.$Z
 const db = await openDb({ DATABASE_URL: process.env.DATABASE_URL, PGLITE_DIR: process.env.PGLITE_DIR });
 try {
   await migrate(db);
-  const created = await db.tx(async (q) => {
+  const created = await dashboardTx(db, async (q) => {
     // Serialised, so two runs at once cannot both find no admin.
     await q.query("SELECT pg_advisory_xact_lock(hashtext('dashboard-first-admin'))");
     if (await adminExists(q)) return null;

@@ -8,10 +8,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { Heartbeat } from '../../shared/sync';
+import { withTxRetry } from '../db/tx-retry';
 import type { Queryable } from '../db/types';
 import { issueEnrollmentCode, revokeStation } from '../enrollment/station-admin';
 import { HttpError } from '../http/route';
 import { audit } from './audit';
+import { dashboardTx } from './write-tx';
 import type { Account, FleetView, IssuedCode, NewStationCode } from './contract';
 import { ONLINE_WITHIN_SECONDS, stationStatus } from './floor-view';
 
@@ -64,7 +66,7 @@ export async function loadFleetView(q: Queryable): Promise<FleetView> {
 
 /** A one-time code for a station, audited (without the code) in the same transaction. */
 export async function issueStationCode(app: FastifyInstance, body: NewStationCode, by: Account): Promise<IssuedCode> {
-  const issued = await app.db.tx(async (q) => {
+  const issued = await dashboardTx(app.db, async (q) => {
     const r = await issueEnrollmentCode(q, body);
     await audit(q, by, 'station.code_issued', body.stationId, { department: body.department, expiresAt: r.expiresAt }, true);
     return r;
@@ -73,7 +75,8 @@ export async function issueStationCode(app: FastifyInstance, body: NewStationCod
 }
 
 export async function revokeFromDashboard(app: FastifyInstance, stationId: string, by: Account): Promise<string> {
-  const revokedAt = await revokeStation(app, stationId, (q) => audit(q, by, 'station.revoked', stationId, {}, true));
+  // One transaction, its notice to this instance's streams sent after the commit: run again whole on a deadlock.
+  const revokedAt = await withTxRetry(() => revokeStation(app, stationId, (q) => audit(q, by, 'station.revoked', stationId, {}, true)));
   if (revokedAt === null) throw new HttpError(404, 'not_found', `station ${stationId} not found`);
   return revokedAt;
 }

@@ -9,10 +9,11 @@ import { FLOOR_DOC_SCHEMAS, newWorkOrderDoc, type WorkOrderDoc } from '../../sha
 import { fanOut, ManufacturingOrder, ROUTES, type Place } from '../../shared/master';
 import { PIPELINE, piecesAt, stageCount } from '../../shared/rules/pipeline';
 import { floorDocScope } from '../../shared/sync';
-import { headVersion, writeDocuments, writeTx } from '../changes';
+import { headVersion, writeDocuments } from '../changes';
 import type { Db, Queryable } from '../db/types';
 import { HttpError } from '../http/route';
 import { audit } from './audit';
+import { dashboardTx, dashboardWriteTx } from './write-tx';
 import type { Account, OrderRow, OrdersView } from './contract';
 
 /** The Orders view lists this many MOs, newest id first. */
@@ -34,7 +35,7 @@ const exists = (id: string) => new HttpError(409, 'exists', `manufacturing order
 
 /** A new draft; 409 when the id is taken by a draft or a released MO (nothing changed). */
 export async function createDraft(db: Db, mo: ManufacturingOrder, by: Account): Promise<void> {
-  await db.tx(async (q) => {
+  await dashboardTx(db, async (q) => {
     const [released] = await q.query("SELECT 1 FROM documents WHERE kind = 'manufacturingOrder' AND id = $1", [mo.id]);
     if (released) throw exists(mo.id);
     const rows = await q.query(
@@ -49,7 +50,7 @@ export async function createDraft(db: Db, mo: ManufacturingOrder, by: Account): 
 
 /** Approves a draft: its fan-out written, the draft marked approved and the step audited, in one transaction. */
 export async function approveDraft(db: Db, id: string, by: Account): Promise<string[]> {
-  const { result } = await writeTx(db, async (q) => {
+  return dashboardWriteTx(db, async (q) => {
     const [draft] = await q.query<{ body: unknown; status: string }>('SELECT body, status FROM dashboard_order_drafts WHERE id = $1 FOR UPDATE', [id]);
     if (!draft) throw new HttpError(404, 'not_found', `no draft manufacturing order ${id}`);
     if (draft.status !== 'draft') throw new HttpError(409, 'already_approved', `manufacturing order ${id} is approved already`);
@@ -59,7 +60,6 @@ export async function approveDraft(db: Db, id: string, by: Account): Promise<str
     await audit(q, by, 'order.approved', id, { workOrders }, true);
     return workOrders;
   });
-  return result;
 }
 
 /** Complete sets done at a place: its last stage's count (cutting's `cut` counts sets by the bill); the vendor's: what went out. */

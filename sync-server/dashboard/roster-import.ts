@@ -7,12 +7,13 @@
  * write as the admin API's `POST /api/operators` and the Roster view's), and audited.
  */
 import { NewOperator } from '../../shared/master';
-import { writeDocuments, writeTx } from '../changes';
+import { writeDocuments } from '../changes';
 import type { Db } from '../db/types';
 import { audit } from './audit';
 import type { Account } from './contract';
 import { recordsOr422, rejectRows, type RowProblem } from './csv';
 import { rosterDocument } from './roster';
+import { dashboardWriteTx } from './write-tx';
 
 export const ROSTER_COLUMNS = ['badge', 'name', 'roles', 'departments', 'pin'] as const;
 const MAX_ROWS = 2000;
@@ -42,7 +43,7 @@ export async function importRoster(db: Db, csv: string, by: Account): Promise<st
   }
   if (problems.length > 0) throw rejectRows(problems);
   const docs = await Promise.all(operators.map(rosterDocument));
-  await writeTx(db, async (q) => {
+  await dashboardWriteTx(db, async (q) => {
     await writeDocuments(q, docs);
     await audit(q, by, 'roster.imported', null, { count: docs.length, badges: docs.map((d) => d.id) }, true);
   });

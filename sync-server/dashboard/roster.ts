@@ -15,12 +15,13 @@ import { holdsSupervisingRole, Operator, type NewOperator } from '../../shared/m
 import { hashPin, isTrivialPin } from '../../shared/security/pin';
 import { pinRuleProblem } from '../../shared/security/pin-rules';
 import { scopeToken } from '../../shared/sync';
-import { writeDocuments, writeTx, type DocumentWrite } from '../changes';
+import { writeDocuments, type DocumentWrite } from '../changes';
 import type { Db, Queryable } from '../db/types';
 import { HttpError } from '../http/route';
 import { audit } from './audit';
 import type { Account } from './contract';
 import type { RosterView } from './roster-contract';
+import { dashboardWriteTx } from './write-tx';
 
 /** A roster member as the document stations pull. */
 export function operatorDocument(op: Operator): DocumentWrite {
@@ -69,14 +70,13 @@ async function lockOperator(q: Queryable, id: string, by: Account): Promise<Oper
 
 /** Deactivates (stations refuse the badge after their next pull) or reactivates; false: it was so already. */
 export async function setOperatorActive(db: Db, id: string, active: boolean, by: Account): Promise<boolean> {
-  const { result } = await writeTx(db, async (q) => {
+  return dashboardWriteTx(db, async (q) => {
     const op = await lockOperator(q, id, by);
     if (op.active === active) return false;
     await writeDocuments(q, [operatorDocument({ ...op, active })]);
     await audit(q, by, active ? 'operator.reactivated' : 'operator.deactivated', id, { departments: op.departments });
     return true;
   });
-  return result;
 }
 
 /** Six random digits: within both PIN rules (4–8; 6–8 for a supervisor or admin), never one guessed first (123456). */
@@ -98,7 +98,7 @@ export async function resetOperatorPin(db: Db, id: string, pin: string | undefin
   const chosen = pin ?? generated ?? '';
   // Hashed before the row is locked (scrypt takes a while); refused below if the operator's roles need a longer PIN.
   const pinHash = await hashPin(chosen);
-  const { result } = await writeTx(db, async (q) => {
+  return dashboardWriteTx(db, async (q) => {
     const op = await lockOperator(q, id, by);
     const problem = pinProblem(chosen, op.roles);
     if (problem) throw new HttpError(400, 'bad_request', `body.pin: ${problem}`, [{ path: 'body.pin', message: problem }]);
@@ -106,5 +106,4 @@ export async function resetOperatorPin(db: Db, id: string, pin: string | undefin
     await audit(q, by, 'operator.pin_reset', id, { generated: generated !== null });
     return generated;
   });
-  return result;
 }

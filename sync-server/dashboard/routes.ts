@@ -12,6 +12,7 @@ import { AccountExists, createAccount, findAccount, listAccounts } from './accou
 import { registerAccountRoutes } from './accounts-routes';
 import { alertsFor, loadAlerts, recordAlertAction, type LoadedAlert } from './alerts';
 import { audit } from './audit';
+import { dashboardTx } from './write-tx';
 import { Account, AccountList, AlertAction, AlertActionBody, ALERTS_LISTS, AlertsView, ApprovedOrder, ArticleList, ConflictReviewBody, CONFLICTS_LISTS, ConflictsQuery, ConflictsView, CsvImportBody, FLEET_LISTS, FleetView, FLOOR_LISTS, ImportResult, IssuedCode, NewStationCode, ORDERS_LISTS, RevokedStation, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, NewOrderBody, Ok, OrdersView, SessionInfo, ViewsQuery, ViewsUpdate, type Account as AccountType, type ConflictsShow } from './contract';
 import { MoId } from '../../shared/master';
 import { approveDraft, createDraft, loadOrdersView, OrderDocuments } from './orders';
@@ -134,7 +135,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     async handler({ body, request }) {
       const by = sessionOf(request).account;
       try {
-        return await app.db.tx(async (q) => {
+        return await dashboardTx(app.db, async (q) => {
           const created = await createAccount(q, body, by.id);
           await audit(q, by, 'account.created', created.id, { role: created.role, department: created.department });
           return created;
