@@ -40,7 +40,7 @@ export function App() {
           {t('live.down')}
         </div>
       ) : null}
-      {view === 'floor' ? <FloorView /> : view === 'orders' ? <OrdersView /> : view === 'fleet' ? <FleetView /> : view === 'alerts' ? <AlertsView /> : view === 'conflicts' ? <ConflictsView /> : view === 'reports' ? <ReportsView /> : view === 'import' ? <ImportView /> : view === 'roster' ? <RosterView /> : view === 'password' ? <PasswordView /> : <AccountsView />}
+      {session.mustChangePassword || view === 'password' ? <PasswordView /> : view === 'floor' ? <FloorView /> : view === 'orders' ? <OrdersView /> : view === 'fleet' ? <FleetView /> : view === 'alerts' ? <AlertsView /> : view === 'conflicts' ? <ConflictsView /> : view === 'reports' ? <ReportsView /> : view === 'import' ? <ImportView /> : view === 'roster' ? <RosterView /> : <AccountsView />}
     </div>
   );
 }

@@ -398,6 +398,12 @@ export const UI = {
     id: 'PIN baru {id}, hanya tampil sekarang: sampaikan kepada operator. Server hanya menyimpan hash-nya.',
   },
   notYours: { en: 'not yours to change', id: 'bukan wewenang Anda' },
+  // A password an admin set is changed at the next login (issue 14).
+  mustChangePassword: {
+    en: 'An admin set your password: choose your own now. The dashboard opens once it is changed.',
+    id: 'Kata sandi Anda dibuat oleh admin: buat kata sandi Anda sendiri sekarang. Dasbor terbuka setelah kata sandi diganti.',
+  },
+  'error.password_change_required': { en: 'Change your password first (My password).', id: 'Ganti kata sandi Anda dahulu (Kata sandi saya).' },
 } satisfies Record<string, Bilingual>;
 
 export type UiKey = keyof typeof UI;

@@ -187,6 +187,16 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
   };
 
   const started = (session: SessionInfo) => {
+    if (session.mustChangePassword) {
+      // An admin set this password: nothing but My password (the server refuses the rest) until it is changed.
+      stopLive?.();
+      stopLive = null;
+      if (timer) clearInterval(timer);
+      timer = null;
+      history.replaceState(null, '', '#password');
+      store.setState({ session, view: 'password', loginNotice: null, notice: null });
+      return;
+    }
     store.setState({ session, loginNotice: null });
     stopLive?.();
     stopLive = openLive(
@@ -285,6 +295,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
       store.setState({ lang });
     },
     show(view) {
+      if (store.getState().session?.mustChangePassword) return;
       history.replaceState(null, '', `#${view}`);
       store.setState({ view, notice: null, issuedCode: null, shownSecret: null });
       opened(view);
@@ -332,6 +343,8 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     changeOwnPassword(body) {
       return write(async (csrf) => {
         await api.changeOwnPassword(csrf, body);
+        // The change an admin's password asked for is done: the dashboard opens.
+        if (store.getState().session?.mustChangePassword) started(await api.session());
         return { tone: 'ok', key: 'passwordChanged' };
       });
     },

@@ -16,7 +16,15 @@ export interface DashboardAccess {
   roles: readonly DashboardRole[];
   /** Changes something: needs the CSRF token too. */
   write: boolean;
+  /**
+   * Open to a session whose password an admin set and its owner has not changed yet (the session itself, logout, the
+   * password change); every other route answers it 403 password_change_required.
+   */
+  beforePasswordChange?: boolean;
 }
+
+/** For dashboardRoute's `extra`: the routes a session that must change its password may use. */
+export const BEFORE_PASSWORD_CHANGE = { beforePasswordChange: true } as const;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -50,6 +58,9 @@ export function dashboardGuard(access: DashboardAccess): preHandlerAsyncHookHand
         throw new HttpError(403, 'csrf_token_missing', `send the session's CSRF token in ${CSRF_HEADER}`);
       }
     }
+    if (session.mustChangePassword && !access.beforePasswordChange) {
+      throw new HttpError(403, 'password_change_required', 'an admin set your password: change it (POST /api/dashboard/session/password) before anything else');
+    }
     request.dashboardSession = session;
   };
 }
@@ -65,8 +76,9 @@ export function dashboardRoute<P extends z.ZodType | undefined, Q extends z.ZodT
   app: FastifyInstance,
   roles: readonly DashboardRole[],
   def: Omit<RouteDef<P, Q, B, R>, 'preHandler'> & { method: HTTPMethods },
+  extra: Pick<DashboardAccess, 'beforePasswordChange'> = {},
 ): void {
-  const access: DashboardAccess = { roles, write: !READS.has(def.method) };
+  const access: DashboardAccess = { roles, write: !READS.has(def.method), ...extra };
   app.dashboardAccess.set(accessKey(def.method, def.url), access);
   if (def.method === 'GET') app.dashboardAccess.set(accessKey('HEAD', def.url), access);
   route(app, { ...def, preHandler: dashboardGuard(access) });

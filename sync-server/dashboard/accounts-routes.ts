@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../http/route';
-import { dashboardRoute, sessionOf } from './access';
+import { BEFORE_PASSWORD_CHANGE, dashboardRoute, sessionOf } from './access';
 import { AccountRefused, changeOwnPassword, generatedPassword, resetPassword, setAccountDisabled } from './accounts';
 import { AccountParam, AccountState, OwnPasswordBody, PasswordReset, PasswordResetBody } from './accounts-contract';
 import { audit } from './audit';
@@ -63,32 +63,38 @@ export function registerAccountRoutes(app: FastifyInstance, limits: LoginLimits 
 
   // Anyone's own password: the current one is checked (counted as a failed login when wrong, so a session left open
   // on a shared PC is no way to guess it), the new one replaces it and the account's other sessions end.
-  dashboardRoute(app, DASHBOARD_ROLES, {
-    method: 'POST',
-    url: '/api/dashboard/session/password',
-    body: OwnPasswordBody,
-    response: Ok,
-    async handler({ body, request }) {
-      const session = sessionOf(request);
-      const me = session.account;
-      const keys = limitKeys(me.id, request.ip);
-      const wait = await loginRetryAfter(app.db, keys, limits);
-      if (wait !== null) throw new HttpError(429, 'too_many_attempts', `too many wrong passwords: try again in ${wait} s`, undefined, { 'retry-after': String(wait) });
-      const hash = await hashPassword(body.newPassword);
-      const ok = await dashboardTx(app.db, async (q) => {
-        const [row] = await q.query<{ password_hash: string }>('SELECT password_hash FROM dashboard_accounts WHERE id = $1 AND disabled_at IS NULL FOR UPDATE', [me.id]);
-        if (!row) throw new HttpError(401, 'login_required', 'log in to the dashboard first');
-        if (!(await verifyPassword(body.currentPassword, row.password_hash))) return false;
-        const { endedSessions } = await changeOwnPassword(q, me.id, hash, session.tokenHash);
-        await audit(q, me, 'account.password_changed', me.id, { endedSessions });
-        return true;
-      });
-      app.dashboardSessions.forget(me.id);
-      if (!ok) {
-        await recordLoginFailure(app.db, keys, limits);
-        throw new HttpError(403, 'wrong_password', 'the current password is wrong: nothing changed');
-      }
-      return { ok: true as const };
+  // The one step a session whose password an admin set may take (besides reading itself and logging out).
+  dashboardRoute(
+    app,
+    DASHBOARD_ROLES,
+    {
+      method: 'POST',
+      url: '/api/dashboard/session/password',
+      body: OwnPasswordBody,
+      response: Ok,
+      async handler({ body, request }) {
+        const session = sessionOf(request);
+        const me = session.account;
+        const keys = limitKeys(me.id, request.ip);
+        const wait = await loginRetryAfter(app.db, keys, limits);
+        if (wait !== null) throw new HttpError(429, 'too_many_attempts', `too many wrong passwords: try again in ${wait} s`, undefined, { 'retry-after': String(wait) });
+        const hash = await hashPassword(body.newPassword);
+        const ok = await dashboardTx(app.db, async (q) => {
+          const [row] = await q.query<{ password_hash: string }>('SELECT password_hash FROM dashboard_accounts WHERE id = $1 AND disabled_at IS NULL FOR UPDATE', [me.id]);
+          if (!row) throw new HttpError(401, 'login_required', 'log in to the dashboard first');
+          if (!(await verifyPassword(body.currentPassword, row.password_hash))) return false;
+          const { endedSessions } = await changeOwnPassword(q, me.id, hash, session.tokenHash);
+          await audit(q, me, 'account.password_changed', me.id, { endedSessions, required: session.mustChangePassword });
+          return true;
+        });
+        app.dashboardSessions.forget(me.id);
+        if (!ok) {
+          await recordLoginFailure(app.db, keys, limits);
+          throw new HttpError(403, 'wrong_password', 'the current password is wrong: nothing changed');
+        }
+        return { ok: true as const };
+      },
     },
-  });
+    BEFORE_PASSWORD_CHANGE,
+  );
 }

@@ -4,14 +4,21 @@
  * (set by the admin or generated and answered once; the account's sessions end; nothing of it recorded), and anyone
  * changes their own password with the old one (wrong: nothing changes, counted like a failed login; right: their other
  * sessions end, this one stays). An admin cannot disable themselves; two admins disabling each other at once leave one.
+ * A password an admin set is changed by its owner at the next login before anything else (403 password_change_required
+ * on every other route); the owner's own choice, and the demo admin's, are not.
  * On PostgreSQL, a stream held on a second server instance ends as soon as the first one disables its account.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app';
 import { createTestDb, type TestDb } from '../db/testing';
 import { TEST_ADMIN_TOKEN } from '../testing';
 import type { AccountState, PasswordReset } from './accounts-contract';
+import type { SessionInfo } from './contract';
+import { demoDashboardLogin } from './demo';
 import { loginAs, makeAccount, openLiveStream, TEST_PASSWORD, type DashboardLogin } from './testing';
 
 let db: TestDb;
@@ -149,6 +156,58 @@ describe(`dashboard accounts (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'}
     let last = 0;
     for (let i = 0; i < 6; i++) last = (await post('/api/dashboard/session/password', here.write, { currentPassword: `guess number ${i}`, newPassword: 'pipit guessed it' })).statusCode;
     expect(last).toBe(429);
+  });
+
+  it('a password an admin set (a new account, a reset typed or generated) is changed at the next login before anything else; one the owner set is not', async () => {
+    const created = await post('/api/dashboard/accounts', office.write, { id: 'eka', name: 'Eka', role: 'supervisor', department: 'packing', password: 'the admin chose this' });
+    expect(created.statusCode, created.body).toBe(201);
+    const eka = await loginAs(app, 'eka', 'the admin chose this');
+    const info = await session(eka);
+    expect(info.statusCode).toBe(200);
+    expect(info.json<SessionInfo>().mustChangePassword).toBe(true);
+    // Everything else is refused with its own code, reads and writes alike, the live stream too.
+    for (const [method, url] of [['GET', '/api/dashboard/floor'], ['GET', '/api/dashboard/views'], ['GET', '/api/dashboard/roster'], ['GET', '/api/dashboard/live'], ['POST', '/api/dashboard/roster/OP-X1/deactivate']] as const) {
+      const res = await app.inject({ method, url, headers: method === 'GET' ? eka.read : eka.write });
+      expect([url, res.statusCode, res.json<{ error: string }>().error]).toEqual([url, 403, 'password_change_required']);
+    }
+    const changed = await post('/api/dashboard/session/password', eka.write, { currentPassword: 'the admin chose this', newPassword: 'eka chose this one' });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect((await session(eka)).json<SessionInfo>().mustChangePassword).toBe(false);
+    expect((await app.inject({ method: 'GET', url: '/api/dashboard/floor', headers: eka.read })).statusCode).toBe(200);
+    expect((await login('eka', 'eka chose this one')).json<SessionInfo>().mustChangePassword).toBe(false);
+    expect((await audited('eka')).map((a) => [a.action, a.detail.required ?? null])).toEqual([
+      ['account.created', null],
+      ['account.password_changed', true],
+    ]);
+
+    // A reset, typed or generated, asks for it again; the owner's own change does not.
+    for (const body of [{ password: 'the admin typed this' }, {}]) {
+      const reset = await post('/api/dashboard/accounts/eka/password', office.write, body);
+      const password = reset.json<PasswordReset>().generatedPassword ?? 'the admin typed this';
+      const again = await login('eka', password);
+      expect(again.json<SessionInfo>().mustChangePassword).toBe(true);
+      const s = await loginAs(app, 'eka', password);
+      expect((await app.inject({ method: 'GET', url: '/api/dashboard/alerts', headers: s.read })).statusCode).toBe(403);
+      expect((await post('/api/dashboard/session/password', s.write, { currentPassword: password, newPassword: 'eka chose another' })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/api/dashboard/alerts', headers: s.read })).statusCode).toBe(200);
+      await post('/api/dashboard/session/password', s.write, { currentPassword: 'eka chose another', newPassword: 'eka chose this one' });
+    }
+    // Logging out is always possible.
+    await post('/api/dashboard/accounts/eka/password', office.write, { password: 'the admin typed this' });
+    const last = await loginAs(app, 'eka', 'the admin typed this');
+    expect((await post('/api/dashboard/logout', last.write)).statusCode).toBe(200);
+  });
+
+  it('the demo admin of `npm start` (a login printed on start) is not asked to change its password', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qsf-demo-'));
+    try {
+      const demo = await demoDashboardLogin(db.db, dir);
+      const res = await login(demo.user, demo.password);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json<SessionInfo>().mustChangePassword).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.skipIf(!process.env.TEST_DATABASE_URL)('disabled on one server instance, the account’s stream on another instance of the same PostgreSQL ends at once', async () => {

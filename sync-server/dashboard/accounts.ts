@@ -13,6 +13,8 @@ import { SESSIONS_CHANNEL } from './sessions';
 export interface StoredAccount extends Account {
   passwordHash: string;
   disabled: boolean;
+  /** Set by an admin (created or reset): changed by its owner at the next login before anything else. */
+  mustChangePassword: boolean;
 }
 
 interface AccountRow extends Record<string, unknown> {
@@ -22,31 +24,37 @@ interface AccountRow extends Record<string, unknown> {
   department: string | null;
   password_hash: string;
   disabled_at: Date | null;
+  must_change_password: boolean;
 }
 
+const COLUMNS = 'id, name, role, department, password_hash, disabled_at, must_change_password';
+
 function fromRow(r: AccountRow): StoredAccount {
-  return { id: r.id, name: r.name, role: DashboardRole.parse(r.role), department: r.department, passwordHash: r.password_hash, disabled: r.disabled_at !== null };
+  return { id: r.id, name: r.name, role: DashboardRole.parse(r.role), department: r.department, passwordHash: r.password_hash, disabled: r.disabled_at !== null, mustChangePassword: r.must_change_password };
 }
 
 export async function findAccount(q: Queryable, id: string): Promise<StoredAccount | null> {
-  const [row] = await q.query<AccountRow>('SELECT id, name, role, department, password_hash, disabled_at FROM dashboard_accounts WHERE id = $1', [id]);
+  const [row] = await q.query<AccountRow>(`SELECT ${COLUMNS} FROM dashboard_accounts WHERE id = $1`, [id]);
   return row ? fromRow(row) : null;
 }
 
 export async function listAccounts(q: Queryable): Promise<(Account & { disabled: boolean })[]> {
-  const rows = await q.query<AccountRow>('SELECT id, name, role, department, password_hash, disabled_at FROM dashboard_accounts ORDER BY id');
-  return rows.map(fromRow).map(({ passwordHash: _hash, ...a }) => a);
+  const rows = await q.query<AccountRow>(`SELECT ${COLUMNS} FROM dashboard_accounts ORDER BY id`);
+  return rows.map(fromRow).map(({ passwordHash: _hash, mustChangePassword: _must, ...a }) => a);
 }
 
 export class AccountExists extends Error {}
 
-/** Inserts the account; AccountExists when the user name is taken (nothing changed). */
-export async function createAccount(q: Queryable, a: NewAccountBody, createdBy: string | null): Promise<Account> {
+/**
+ * Inserts the account; AccountExists when the user name is taken (nothing changed). `mustChangePassword`: the password
+ * is someone else's choice (an admin's), so its owner changes it at the next login.
+ */
+export async function createAccount(q: Queryable, a: NewAccountBody, createdBy: string | null, mustChangePassword = false): Promise<Account> {
   const hash = await hashPassword(a.password);
   const rows = await q.query<{ id: string }>(
-    `INSERT INTO dashboard_accounts (id, name, role, department, password_hash, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id`,
-    [a.id, a.name, a.role, a.department, hash, createdBy],
+    `INSERT INTO dashboard_accounts (id, name, role, department, password_hash, created_by, must_change_password)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [a.id, a.name, a.role, a.department, hash, createdBy, mustChangePassword],
   );
   if (rows.length === 0) throw new AccountExists(`user ${a.id} already exists`);
   return { id: a.id, name: a.name, role: a.role, department: a.department };
@@ -76,7 +84,7 @@ export class AccountRefused extends Error {
 async function lockForAdminStep(q: Queryable, actorId: string, targetId: string): Promise<StoredAccount> {
   if (actorId === targetId) throw new AccountRefused(409, 'own_account', 'not on your own account: change your own password with the old one');
   const rows = await q.query<AccountRow>(
-    'SELECT id, name, role, department, password_hash, disabled_at FROM dashboard_accounts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+    `SELECT ${COLUMNS} FROM dashboard_accounts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
     [[actorId, targetId]],
   );
   const actor = rows.find((r) => r.id === actorId);
@@ -106,15 +114,21 @@ export function generatedPassword(): string {
   return randomBytes(12).toString('base64url');
 }
 
-/** An admin sets another account's password (hashed by the caller, before the transaction); its sessions end. */
+/**
+ * An admin sets another account's password (hashed by the caller, before the transaction); its sessions end, and its
+ * owner must change it at the next login (the admin knows it).
+ */
 export async function resetPassword(q: Queryable, actorId: string, targetId: string, passwordHash: string): Promise<{ endedSessions: number }> {
   await lockForAdminStep(q, actorId, targetId);
-  await q.query('UPDATE dashboard_accounts SET password_hash = $2 WHERE id = $1', [targetId, passwordHash]);
+  await q.query('UPDATE dashboard_accounts SET password_hash = $2, must_change_password = true WHERE id = $1', [targetId, passwordHash]);
   return { endedSessions: await endSessionsOf(q, targetId) };
 }
 
-/** The logged-in person's own new password (the old one checked, the new one hashed by the caller); their other sessions end. */
+/**
+ * The logged-in person's own new password (the old one checked, the new one hashed by the caller); their other
+ * sessions end, and a change an admin's password asked for is done.
+ */
 export async function changeOwnPassword(q: Queryable, accountId: string, passwordHash: string, keepTokenHash: string): Promise<{ endedSessions: number }> {
-  await q.query('UPDATE dashboard_accounts SET password_hash = $2 WHERE id = $1', [accountId, passwordHash]);
+  await q.query('UPDATE dashboard_accounts SET password_hash = $2, must_change_password = false WHERE id = $1', [accountId, passwordHash]);
   return { endedSessions: await endSessionsOf(q, accountId, keepTokenHash) };
 }

@@ -6,13 +6,15 @@
  * - a station route: refused without a station token (401), also for a logged-in dashboard admin;
  * - an office route on the admin token: refused without it (401), also for a logged-in dashboard admin;
  * - on the short public list below.
+ * A session whose password an admin set reaches only its own session, logout and the password change.
  * A route that is none of these fails the test, so a new route cannot ship without a check.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appForFile } from '../testing';
 import { accessKey } from './access';
 import { DASHBOARD_ROLES, type DashboardRole } from './contract';
-import { loginAs, makeAccount, type DashboardLogin } from './testing';
+import { createAccount } from './accounts';
+import { loginAs, makeAccount, TEST_PASSWORD, type DashboardLogin } from './testing';
 
 const server = appForFile();
 
@@ -88,6 +90,27 @@ describe('every registered route is checked', () => {
       if (!access.write && !['GET', 'HEAD'].includes(r.method)) problems.push(`${key} changes state but is declared a read`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it('a session whose password an admin set: every dashboard route but the session, logout and the password change answers 403 password_change_required', async () => {
+    await createAccount(server.db, { id: 'user-forced', name: 'Forced', role: 'admin', department: null, password: TEST_PASSWORD }, 'user-admin', true);
+    const forced = await loginAs(server.app, 'user-forced');
+    const open: string[] = [];
+    const problems: string[] = [];
+    for (const r of routes()) {
+      const key = accessKey(r.method, r.url);
+      const access = server.app.dashboardAccess.get(key);
+      if (!access) continue;
+      if (access.beforePasswordChange) {
+        open.push(key);
+        continue;
+      }
+      const res = await inject(r.method, r.url, forced.write);
+      // A HEAD answer has no body to name the code.
+      if (res.statusCode !== 403 || (r.method !== 'HEAD' && !res.body.includes('password_change_required'))) problems.push(`${key}: ${res.statusCode}`);
+    }
+    expect(problems).toEqual([]);
+    expect(open.sort()).toEqual(['GET /api/dashboard/session', 'HEAD /api/dashboard/session', 'POST /api/dashboard/logout', 'POST /api/dashboard/session/password']);
   });
 
   it('station and admin-token routes refuse requests without their token, a dashboard session included', async () => {

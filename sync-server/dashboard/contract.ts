@@ -23,7 +23,15 @@ export const Account = z.object({
 export type Account = z.infer<typeof Account>;
 
 /** The logged-in person and the CSRF token every write must send back in `x-csrf-token`. */
-export const SessionInfo = z.object({ account: Account, csrfToken: z.string() });
+export const SessionInfo = z.object({
+  account: Account,
+  csrfToken: z.string(),
+  /**
+   * The account's password was set by an admin (created or reset): until its owner changes it (My password), every
+   * route but this session's, logout and the password change answers 403 password_change_required.
+   */
+  mustChangePassword: z.boolean(),
+});
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
 export const CSRF_HEADER = 'x-csrf-token';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CheckedJson, HttpError, route } from '../http/route';
-import { declareAccess, dashboardRoute, sessionOf } from './access';
+import { BEFORE_PASSWORD_CHANGE, declareAccess, dashboardRoute, sessionOf } from './access';
 import { AccountExists, createAccount, findAccount, listAccounts } from './accounts';
 import { registerAccountRoutes } from './accounts-routes';
 import { alertsFor, loadAlerts, recordAlertAction, type LoadedAlert } from './alerts';
@@ -89,33 +89,43 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
       const session = await createSession(app.db, account.id, request.ip);
       await audit(app.db, account, 'login', null, { ip: request.ip });
       void reply.header('set-cookie', sessionCookie(session.token, forceSecure || request.protocol === 'https'));
-      const { passwordHash: _h, disabled: _d, ...pub } = account;
-      return { account: pub, csrfToken: session.csrfToken };
+      const { passwordHash: _h, disabled: _d, mustChangePassword, ...pub } = account;
+      return { account: pub, csrfToken: session.csrfToken, mustChangePassword };
     },
   });
 
-  dashboardRoute(app, DASHBOARD_ROLES, {
-    method: 'GET',
-    url: '/api/dashboard/session',
-    response: SessionInfo,
-    async handler({ request }) {
-      const s = sessionOf(request);
-      return { account: s.account, csrfToken: s.csrfToken };
+  dashboardRoute(
+    app,
+    DASHBOARD_ROLES,
+    {
+      method: 'GET',
+      url: '/api/dashboard/session',
+      response: SessionInfo,
+      async handler({ request }) {
+        const s = sessionOf(request);
+        return { account: s.account, csrfToken: s.csrfToken, mustChangePassword: s.mustChangePassword };
+      },
     },
-  });
+    BEFORE_PASSWORD_CHANGE,
+  );
 
-  dashboardRoute(app, DASHBOARD_ROLES, {
-    method: 'POST',
-    url: '/api/dashboard/logout',
-    response: Ok,
-    async handler({ request, reply }) {
-      const s = sessionOf(request);
-      await deleteSession(app.db, s.tokenHash, s.account.id);
-      sessions.forget(s.account.id);
-      void reply.header('set-cookie', clearedSessionCookie(forceSecure || request.protocol === 'https'));
-      return { ok: true as const };
+  dashboardRoute(
+    app,
+    DASHBOARD_ROLES,
+    {
+      method: 'POST',
+      url: '/api/dashboard/logout',
+      response: Ok,
+      async handler({ request, reply }) {
+        const s = sessionOf(request);
+        await deleteSession(app.db, s.tokenHash, s.account.id);
+        sessions.forget(s.account.id);
+        void reply.header('set-cookie', clearedSessionCookie(forceSecure || request.protocol === 'https'));
+        return { ok: true as const };
+      },
     },
-  });
+    BEFORE_PASSWORD_CHANGE,
+  );
 
   dashboardRoute(app, ['admin'], {
     method: 'GET',
@@ -136,7 +146,8 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
       const by = sessionOf(request).account;
       try {
         return await dashboardTx(app.db, async (q) => {
-          const created = await createAccount(q, body, by.id);
+          // Its owner changes the admin's password at the first login.
+          const created = await createAccount(q, body, by.id, true);
           await audit(q, by, 'account.created', created.id, { role: created.role, department: created.department });
           return created;
         });

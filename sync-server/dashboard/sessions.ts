@@ -23,6 +23,8 @@ export interface Session {
   tokenHash: string;
   csrfToken: string;
   account: Account;
+  /** The account's password was set by an admin: only the password change, the session and logout until it changes (access.ts). */
+  mustChangePassword: boolean;
 }
 
 /** `Cookie:` header → the value of `name` (first one), or null. */
@@ -67,15 +69,20 @@ export async function findSession(q: Queryable, token: string): Promise<Session 
 async function findSessionUntil(q: Queryable, token: string): Promise<{ session: Session; expiresMs: number } | null> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const tokenHash = sha256Hex(token);
-  const [row] = await q.query<{ csrf_token: string; id: string; name: string; role: string; department: string | null; expires_ms: number }>(
-    `SELECT s.csrf_token, a.id, a.name, a.role, a.department, (extract(epoch FROM s.expires_at) * 1000)::float8 AS expires_ms
+  const [row] = await q.query<{ csrf_token: string; id: string; name: string; role: string; department: string | null; must_change_password: boolean; expires_ms: number }>(
+    `SELECT s.csrf_token, a.id, a.name, a.role, a.department, a.must_change_password, (extract(epoch FROM s.expires_at) * 1000)::float8 AS expires_ms
        FROM dashboard_sessions s JOIN dashboard_accounts a ON a.id = s.account_id
       WHERE s.token_hash = $1 AND s.expires_at > now() AND a.disabled_at IS NULL`,
     [tokenHash],
   );
   if (!row) return null;
   return {
-    session: { tokenHash, csrfToken: row.csrf_token, account: { id: row.id, name: row.name, role: DashboardRole.parse(row.role), department: row.department } },
+    session: {
+      tokenHash,
+      csrfToken: row.csrf_token,
+      account: { id: row.id, name: row.name, role: DashboardRole.parse(row.role), department: row.department },
+      mustChangePassword: row.must_change_password,
+    },
     expiresMs: Number(row.expires_ms),
   };
 }

@@ -10,7 +10,9 @@ const ADMIN_VIEWS: readonly View[] = ['accounts'];
 /** The roster: kept by supervisors and admins, read by PPIC (who imports it); everyone's own password last. */
 const ROSTER_VIEWS: readonly View[] = ['roster'];
 
-function viewsOf(role: string): readonly View[] {
+function viewsOf(role: string, mustChangePassword: boolean): readonly View[] {
+  // An admin set the password: My password only, until it is changed.
+  if (mustChangePassword) return ['password'];
   return [
     ...VIEWS,
     ...(role === 'ppic' || role === 'admin' ? PPIC_VIEWS : []),
@@ -42,7 +44,7 @@ export function Header() {
         </div>
       </div>
       <nav className="header-cell header-nav" aria-label={t('views')}>
-        {viewsOf(account.role).map((v) => (
+        {viewsOf(account.role, session.mustChangePassword).map((v) => (
           <button key={v} type="button" className={`btn tab ${view === v ? 'tab-on' : ''}`} aria-current={view === v ? 'page' : undefined} onClick={() => dashboard.show(v)} data-testid={`tab-${v}`}>
             {t(`view.${v}`)}
             {v === 'alerts' && openP1 > 0 ? <span className="badge-p1" data-testid="p1-count">P1 × {openP1}</span> : null}

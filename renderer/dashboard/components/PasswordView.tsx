@@ -9,6 +9,7 @@ const EMPTY: OwnPasswordInput = { currentPassword: '', newPassword: '' };
 export function PasswordView() {
   const dashboard = useDashboard();
   const busy = useDash((s) => s.busy);
+  const forced = useDash((s) => s.session?.mustChangePassword ?? false);
   const { t } = useT();
   const [draft, setDraft] = useState<OwnPasswordInput>(EMPTY);
   const submit = (e: FormEvent) => {
@@ -20,6 +21,11 @@ export function PasswordView() {
       <Notice />
       <form className="card" onSubmit={submit} aria-labelledby="own-password-h" data-testid="own-password" noValidate>
         <h2 id="own-password-h">{t('ownPassword')}</h2>
+        {forced ? (
+          <p className="notice notice-error" role="alert" data-testid="must-change-password">
+            {t('mustChangePassword')}
+          </p>
+        ) : null}
         <p className="small">{t('ownPasswordWhat')}</p>
         <div className="form-row">
           <label className="field">
