@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ChartsView, ComplianceView, RosterBadges, type ChartRange } from '../../sync-server/dashboard/reports-contract';
 import { AccountState, PasswordReset, type OwnPasswordInput, type PasswordResetInput } from '../../sync-server/dashboard/accounts-contract';
-import { OperatorState, PinReset, RosterView, type PinResetInput } from '../../sync-server/dashboard/roster-contract';
+import { OperatorAdded, OperatorState, PinReset, RosterView, type NewRosterOperatorInput, type PinResetInput } from '../../sync-server/dashboard/roster-contract';
 import { viewsPath, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
 import { Account, AccountList, AlertsView, ApprovedOrder, ArticleList, ConflictsView, FleetView, ImportResult, IssuedCode, RevokedStation, CSRF_HEADER, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, ViewsUpdate, type AlertAction, type ConflictReviewBody, type ConflictsShow, type NewAccountInput, type NewOrderInput, type NewStationCodeInput } from '../../sync-server/dashboard/contract';
 
@@ -73,6 +73,7 @@ export const api = {
   resetPassword: (csrf: string, id: string, body: PasswordResetInput) => call(PasswordReset, 'POST', `/api/dashboard/accounts/${encodeURIComponent(id)}/password`, { body, csrf }),
   changeOwnPassword: (csrf: string, body: OwnPasswordInput) => call(Ok, 'POST', '/api/dashboard/session/password', { body, csrf }),
   roster: () => call(RosterView, 'GET', '/api/dashboard/roster'),
+  addOperator: (csrf: string, body: NewRosterOperatorInput) => call(OperatorAdded, 'POST', '/api/dashboard/roster', { body, csrf }),
   setOperatorActive: (csrf: string, id: string, active: boolean) => call(OperatorState, 'POST', `/api/dashboard/roster/${encodeURIComponent(id)}/${active ? 'reactivate' : 'deactivate'}`, { csrf }),
   resetPin: (csrf: string, id: string, body: PinResetInput) => call(PinReset, 'POST', `/api/dashboard/roster/${encodeURIComponent(id)}/pin`, { body, csrf }),
   orders: () => call(OrdersView, 'GET', '/api/dashboard/orders'),

@@ -188,8 +188,8 @@ export const UI = {
   importOperators: { en: 'Operators (roster) from CSV', id: 'Operator (daftar) dari CSV' },
   importArticles: { en: 'Articles with their bill of cut parts, from CSV', id: 'Artikel dengan daftar potongannya, dari CSV' },
   'columns.operators': {
-    en: 'Columns: badge, name, roles, departments, pin. Several roles or departments separated by | (operator|line_leader).',
-    id: 'Kolom: badge, name, roles, departments, pin. Beberapa peran atau departemen dipisah | (operator|line_leader).',
+    en: 'Columns: badge, name, roles, departments, pin. Several roles or departments separated by | (operator|line_leader). An empty PIN keeps the PIN of a badge already on the roster; a deactivated badge is not reactivated by a file.',
+    id: 'Kolom: badge, name, roles, departments, pin. Beberapa peran atau departemen dipisah | (operator|line_leader). PIN kosong: badge yang sudah ada tetap memakai PIN-nya; badge nonaktif tidak diaktifkan lagi oleh berkas.',
   },
   'columns.articles': {
     en: 'Columns: article, name, part, qty_per_set. One row per part; an article\'s rows share one name.',
@@ -403,6 +403,29 @@ export const UI = {
     en: 'An admin set your password: choose your own now. The dashboard opens once it is changed.',
     id: 'Kata sandi Anda dibuat oleh admin: buat kata sandi Anda sendiri sekarang. Dasbor terbuka setelah kata sandi diganti.',
   },
+  // One operator added on the Roster view; the roster file against the roster (issue 14).
+  newOperator: { en: 'Add an operator', id: 'Tambah operator' },
+  newOperatorWhat: {
+    en: 'Stations take the new badge at their next sync. A supervisor adds to their own department, without a supervising role.',
+    id: 'Stasiun menerima badge baru pada sinkron berikutnya. Supervisor menambah di departemennya sendiri, tanpa peran pengawas.',
+  },
+  pinOptional: { en: 'PIN (empty: generate one)', id: 'PIN (kosong: dibuatkan)' },
+  addOperator: { en: 'Add operator', id: 'Tambah operator' },
+  operatorAdded: { en: '{id} added: stations accept the badge after their next sync.', id: '{id} ditambahkan: stasiun menerima badge-nya setelah sinkron berikutnya.' },
+  'operatorRole.admin': { en: 'Admin', id: 'Admin' },
+  'operatorRole.ppic': { en: 'PPIC', id: 'PPIC' },
+  'operatorRole.warehouse': { en: 'Warehouse', id: 'Gudang' },
+  'operatorRole.operator': { en: 'Operator', id: 'Operator' },
+  'operatorRole.line_leader': { en: 'Line leader', id: 'Ketua lini' },
+  'operatorRole.supervisor': { en: 'Supervisor', id: 'Supervisor' },
+  'operatorRole.qc_inspector': { en: 'QC inspector', id: 'Inspektur QC' },
+  'operatorRole.qc_lab': { en: 'QC lab', id: 'Lab QC' },
+  'hint.badge.deactivated': {
+    en: 'Badge deactivated on the roster: a file does not reactivate it. A supervisor or admin reactivates it on the Roster view; or leave the row out',
+    id: 'Badge dinonaktifkan di daftar: berkas tidak mengaktifkannya lagi. Supervisor atau admin mengaktifkannya di Daftar operator; atau hapus barisnya',
+  },
+  'hint.pin.required': { en: 'PIN: a new badge needs one (a badge on the roster keeps its PIN when the cell is empty)', id: 'PIN: badge baru wajib punya (badge yang sudah ada tetap memakai PIN-nya bila sel kosong)' },
+  'hint.pin.supervising': { en: 'PIN: a badge that starts supervising needs a new 6–8 digit PIN', id: 'PIN: badge yang mulai menjadi pengawas perlu PIN baru 6–8 angka' },
   'error.password_change_required': { en: 'Change your password first (My password).', id: 'Ganti kata sandi Anda dahulu (Kata sandi saya).' },
 } satisfies Record<string, Bilingual>;
 

@@ -6,7 +6,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AccountList, AlertAction, AlertsView, ArticleList, ConflictReviewBody, ConflictsShow, ConflictsView, FleetView, FloorView, IssuedCode, NewAccountInput, NewOrderInput, NewStationCodeInput, OrdersView, SessionInfo, ViewsUpdate } from '../../sync-server/dashboard/contract';
 import type { OwnPasswordInput } from '../../sync-server/dashboard/accounts-contract';
-import type { RosterView } from '../../sync-server/dashboard/roster-contract';
+import type { NewRosterOperatorInput, RosterView } from '../../sync-server/dashboard/roster-contract';
 import { ALERTS_LISTS, CONFLICTS_LISTS, FLEET_LISTS, FLOOR_LISTS, ORDERS_LISTS } from '../../sync-server/dashboard/contract';
 import { applyDelta, DeltaMismatch, heldAfter, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
 import { api, ApiError, openLive } from './api';
@@ -23,15 +23,21 @@ export interface Notice {
   issues?: readonly { line?: number; field: string; message: string }[];
 }
 
-/** A refused write as the reader's sentence: the fields the server named, or its error code's sentence. */
-export function refusalNotice(err: unknown): Notice {
+/**
+ * A refused write as the reader's sentence: the fields the server named (`rename`d where a form calls a field
+ * otherwise: an operator's `id` is its badge), or its error code's sentence.
+ */
+export function refusalNotice(err: unknown, rename: Readonly<Record<string, string>> = {}): Notice {
   if (err instanceof ApiError) {
     if (err.code === 'csv_rejected') {
       const issues = err.issues.map((i) => ({ line: Number(i.path.split('.')[0]), field: i.path.split('.').slice(1).join('.'), message: i.message }));
       return { tone: 'error', key: 'csvRejected', vars: { rows: new Set(issues.map((i) => i.line)).size }, issues };
     }
     if (err.issues.length > 0) {
-      const issues = err.issues.map((i) => ({ field: i.path.split('.')[1] ?? i.path, message: i.message }));
+      const issues = err.issues.map((i) => {
+        const field = i.path.split('.')[1] ?? i.path;
+        return { field: rename[field] ?? field, message: i.message };
+      });
       return { tone: 'error', key: 'badInput', issues: issues.filter((i, n) => issues.findIndex((j) => j.field === i.field) === n) };
     }
     const key = `error.${err.code}`;
@@ -61,7 +67,7 @@ export interface DashboardState {
   /** The floor roster (no PIN hash), read when the Roster view opens, while it is open and after each step. */
   roster: RosterView | null;
   /** A password or PIN the server generated: shown once, gone when the view changes (the server keeps only its hash). */
-  shownSecret: { kind: 'password' | 'pin'; id: string; secret: string } | null;
+  shownSecret: { kind: 'password' | 'pin'; id: string; secret: string; /** The PIN of an operator just added (shown under the form). */ added?: boolean } | null;
   live: 'live' | 'connecting' | 'down';
   busy: boolean;
   notice: Notice | null;
@@ -90,6 +96,8 @@ export interface Dashboard {
   setOperatorActive(id: string, active: boolean): Promise<boolean>;
   /** `pin` undefined: the server generates one, shown once. */
   resetPin(id: string, pin: string | undefined): Promise<boolean>;
+  /** One operator for the roster; without a PIN the server generates one, shown once. */
+  addOperator(operator: NewRosterOperatorInput): Promise<boolean>;
   createOrder(order: NewOrderInput): Promise<boolean>;
   approveOrder(id: string): Promise<boolean>;
   importCsv(what: CsvKind, csv: string): Promise<boolean>;
@@ -243,7 +251,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
   };
 
   /** A write with the session's CSRF token: busy while it runs, its outcome as the notice. */
-  const write = async (run: (csrf: string) => Promise<Notice>): Promise<boolean> => {
+  const write = async (run: (csrf: string) => Promise<Notice>, rename: Readonly<Record<string, string>> = {}): Promise<boolean> => {
     const s = store.getState().session;
     if (!s || store.getState().busy) return false;
     store.setState({ busy: true, notice: null });
@@ -252,7 +260,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
       return true;
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) loggedOut({ tone: 'error', key: 'sessionEnded' });
-      else store.setState({ notice: refusalNotice(err) });
+      else store.setState({ notice: refusalNotice(err, rename) });
       return false;
     } finally {
       store.setState({ busy: false });
@@ -361,6 +369,14 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
         store.setState({ shownSecret: done.generatedPin === null ? null : { kind: 'pin', id, secret: done.generatedPin } });
         return { tone: 'ok', key: 'pinReset', vars: { id } };
       });
+    },
+    addOperator(operator) {
+      return write(async (csrf) => {
+        const done = await api.addOperator(csrf, operator);
+        store.setState({ shownSecret: done.generatedPin === null ? null : { kind: 'pin', id: done.id, secret: done.generatedPin, added: true } });
+        await readRoster();
+        return { tone: 'ok', key: 'operatorAdded', vars: { id: done.id } };
+      }, { id: 'badge' });
     },
     createOrder(order) {
       return write(async (csrf) => {

@@ -1,7 +1,8 @@
 /**
  * CSV imports (PPIC): the roster (badge, name, roles, departments, PIN) and articles with their bill of cut parts.
  * A file with one bad row imports nothing and its report names the row's line and column; a good file is imported in
- * one transaction (operators as documents the stations pull, PINs hashed; articles in the master), audited.
+ * one transaction (operators as documents the stations pull, PINs hashed; articles in the master), audited. A row for
+ * a deactivated badge is refused (a file never reactivates anyone); an empty PIN cell keeps a known badge's PIN.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyPin } from '../../shared/security/pin';
@@ -95,6 +96,37 @@ describe(`CSV imports (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () 
     );
     const [row] = await server.db.query<{ account_id: string; detail: { count: number } }>("SELECT account_id, detail FROM dashboard_audit WHERE action = 'roster.imported'");
     expect(row).toMatchObject({ account_id: 'pipit', detail: { count: 3 } });
+  });
+
+  it("against the roster: a deactivated badge's row is refused (nothing imported); an empty PIN keeps a known badge's PIN; a new or newly supervising badge needs one", async () => {
+    await makeAccount(server.db, 'office', 'admin');
+    const office = await loginAs(server.app, 'office');
+    expect((await server.app.inject({ method: 'POST', url: '/api/dashboard/roster/OP-S001/deactivate', headers: office.write })).statusCode).toBe(200);
+    const before = [await operators(), await audits()];
+    const file = (...rows: string[]) => ['badge,name,roles,departments,pin', ...rows].join('\n');
+    const refused = await importCsv('operators', file('OP-S002,Dewi,operator,sewing,', 'OP-S001,Siti,operator,sewing,1357', 'OP-N001,New,operator,sewing,', 'OP-S002X,X,operator,sewing,1357', 'OP-S003,Ayu,operator,sewing,'));
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(refused.json().issues).toEqual([
+      { path: '3.badge.deactivated', message: expect.stringContaining('OP-S001 is deactivated') },
+      { path: '4.pin.required', message: 'OP-N001 is a new badge: give a PIN' },
+      { path: '6.pin.required', message: 'OP-S003 is a new badge: give a PIN' },
+    ]);
+    expect([await operators(), await audits()]).toEqual(before);
+    expect((await storedBody<{ active: boolean }>(server.db, 'operator', 'OP-S001'))?.active).toBe(false);
+
+    // Dewi becomes a supervisor without a new PIN: refused (her old 4-digit PIN is too short for one).
+    const promoted = await importCsv('operators', file('OP-S002,Dewi,supervisor,sewing,'));
+    expect(promoted.json().issues).toEqual([{ path: '2.pin.supervising', message: expect.stringContaining('starts supervising') }]);
+
+    // Renamed and moved, PIN cell empty: her PIN stays; a row with a PIN replaces it.
+    const kept = await importCsv('operators', file('OP-S002,Dewi Lestari,operator,finishing,', 'OP-SSV1,Sari,supervisor,sewing,975310'));
+    expect(kept.statusCode, kept.body).toBe(200);
+    const dewi = await storedBody<{ name: string; departments: string[]; pinHash: string; active: boolean }>(server.db, 'operator', 'OP-S002');
+    expect(dewi).toMatchObject({ name: 'Dewi Lestari', departments: ['finishing'], active: true });
+    expect(await verifyPin('2468', dewi!.pinHash)).toBe(true);
+    expect(await verifyPin('975310', (await storedBody<{ pinHash: string }>(server.db, 'operator', 'OP-SSV1'))!.pinHash)).toBe(true);
+    const [audit] = await server.db.query<{ detail: { keptPins: string[] } }>("SELECT detail FROM dashboard_audit WHERE action = 'roster.imported' ORDER BY id DESC LIMIT 1");
+    expect(audit?.detail.keptPins).toEqual(['OP-S002']);
   });
 
   const BOM = ['article,name,part,qty_per_set', 'BEAR-30,Bear 30 cm,body,1', 'BEAR-30,Bear 30 cm,ear,2', 'BUNNY-25,Bunny,body,1', 'BUNNY-25,Bunny,leg,2'];

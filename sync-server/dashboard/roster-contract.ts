@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ANY_PIN_PATTERN } from '../../shared/security/pin-rules';
-import { OperatorId } from '../../shared/master';
+import { NewOperator, OperatorId } from '../../shared/master';
 
 export const RosterRow = z.object({
   id: z.string(),
@@ -28,6 +28,17 @@ export const PinResetBody = z.object({ pin: z.string().regex(ANY_PIN_PATTERN, 'P
 export type PinResetInput = z.input<typeof PinResetBody>;
 
 export const PinReset = z.object({ id: z.string(), generatedPin: z.string().nullable() });
+
+const { active: _active, pin: _pin, ...operatorFields } = NewOperator.shape;
+/**
+ * One operator added on the Roster view: the import's fields (shared `NewOperator`: badge, name, roles, departments)
+ * and a PIN, or none (six digits generated and answered once). Added active; the PIN's length is checked against the
+ * roles by the server (6–8 digits for a supervisor or admin).
+ */
+export const NewRosterOperatorBody = z.object({ ...operatorFields, pin: PinResetBody.shape.pin });
+export type NewRosterOperatorInput = z.input<typeof NewRosterOperatorBody>;
+/** The operator added, and its PIN if the server generated it (shown once). */
+export const OperatorAdded = PinReset;
 export type PinReset = z.infer<typeof PinReset>;
 
 export const OperatorState = z.object({ id: z.string(), active: z.boolean() });

@@ -2,7 +2,7 @@
  * The roster on the dashboard and the office's one writer of it: operators created on the admin-token API and by the
  * Roster view are the same documents (dashboard/roster.ts). Everyone reads the roster, never a PIN hash; a supervisor
  * deactivates, reactivates and resets the PIN of their own department's operators, not of another department's nor
- * of anyone who supervises (an admin does); each step is audited once and reaches the stations' pull. The admin API's
+ * of anyone who supervises (an admin does), and adds one to their department (PPIC and admins add anyone); each step is audited once and reaches the stations' pull. The admin API's
  * MO release is PPIC's (`releaseOrder`): the same SPKs, a second one refused.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +130,41 @@ describe(`the roster on the dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : 
     const steps = await trail('OP-SEW1');
     expect(steps.at(-1)).toMatchObject({ action: 'operator.pin_reset', account_id: 'sari', detail: { generated: true } });
     expect(JSON.stringify(await server.db.query('SELECT * FROM dashboard_audit'))).not.toContain(generatedPin!);
+  });
+
+  it('one operator added on the form: a supervisor to their department (PIN generated, shown once), PPIC and admins anyone; a taken badge 409; each audited', async () => {
+    const added = await post('/api/dashboard/roster', sewingSupervisor.write, { id: 'OP-SEW9', name: 'Wulan', roles: ['operator'], departments: ['sewing'] });
+    expect(added.statusCode, added.body).toBe(201);
+    const { generatedPin } = added.json<PinReset>();
+    expect(generatedPin).toMatch(/^\d{6}$/);
+    const doc = await pulled('OP-SEW9');
+    expect(doc).toMatchObject({ id: 'OP-SEW9', name: 'Wulan', roles: ['operator'], departments: ['sewing'], active: true });
+    expect(await verifyPin(generatedPin!, doc.pinHash)).toBe(true);
+    expect((await roster(sewingSupervisor.read)).view.operators.find((o) => o.id === 'OP-SEW9')?.mayManage).toBe(true);
+    expect(await trail('OP-SEW9')).toEqual([{ action: 'operator.created', account_id: 'sari', detail: { roles: ['operator'], departments: ['sewing'], generated: true } }]);
+    expect(JSON.stringify(await server.db.query('SELECT * FROM dashboard_audit'))).not.toContain(generatedPin!);
+
+    // Beyond what a supervisor manages: another department, a supervising role. A taken badge, a weak PIN: refused.
+    const elsewhere = await post('/api/dashboard/roster', sewingSupervisor.write, { id: 'OP-CUT9', name: 'Rina', roles: ['operator'], departments: ['cutting'], pin: '8642' });
+    expect([elsewhere.statusCode, elsewhere.json<{ error: string }>().error]).toEqual([403, 'not_your_department']);
+    const boss = await post('/api/dashboard/roster', sewingSupervisor.write, { id: 'OP-SEWS2', name: 'Boss', roles: ['supervisor'], departments: ['sewing'], pin: '864200' });
+    expect([boss.statusCode, boss.json<{ error: string }>().error]).toEqual([403, 'forbidden_role']);
+    const taken = await post('/api/dashboard/roster', office.write, { id: 'OP-SEW1', name: 'Someone else', roles: ['operator'], departments: ['sewing'], pin: '8642' });
+    expect([taken.statusCode, taken.json<{ error: string }>().error]).toEqual([409, 'exists']);
+    expect((await pulled('OP-SEW1')).name).toBe('Dewi');
+    const weak = await post('/api/dashboard/roster', office.write, { id: 'OP-SEWS2', name: 'Boss', roles: ['supervisor'], departments: ['sewing'], pin: '8642' });
+    expect([weak.statusCode, weak.json<{ issues: { path: string }[] }>().issues.map((i) => i.path)]).toEqual([400, ['body.pin']]);
+    expect((await post('/api/dashboard/roster', qc.write, { id: 'OP-QC9', name: 'Q', roles: ['operator'], departments: ['sewing'], pin: '8642' })).statusCode).toBe(403);
+    expect(await trail('OP-CUT9')).toEqual([]);
+
+    const byAdmin = await post('/api/dashboard/roster', office.write, { id: 'OP-SEWS2', name: 'Boss', roles: ['supervisor'], departments: ['sewing'], pin: '864200' });
+    expect(byAdmin.json<PinReset>()).toEqual({ id: 'OP-SEWS2', generatedPin: null });
+    expect(await verifyPin('864200', (await pulled('OP-SEWS2')).pinHash)).toBe(true);
+    await makeAccount(server.db, 'pipit', 'ppic');
+    const ppic = await loginAs(server.app, 'pipit');
+    expect((await post('/api/dashboard/roster', ppic.write, { id: 'OP-CUT9', name: 'Rina', roles: ['operator'], departments: ['cutting'], pin: '8642' })).statusCode).toBe(201);
+    // PPIC adds; deactivating stays with supervisors and admins.
+    expect((await post('/api/dashboard/roster/OP-CUT9/deactivate', ppic.write)).statusCode).toBe(403);
   });
 
   it('the admin API writes the same operator documents and releases an MO as PPIC does (a second release refused)', async () => {

@@ -5,10 +5,10 @@
  * Roster view (roster-routes.ts). A PIN is hashed before it is stored (shared/security/pin.ts); the hash goes to
  * stations, never to a dashboard.
  *
- * On the dashboard a supervisor deactivates, reactivates or resets the PIN of the operators of their department who do
- * not supervise (a supervisor's or admin's PIN signs halt releases: an admin resets those); an admin of anyone. Each
- * step rewrites the operator's document (the stations refuse a deactivated badge after their next pull) and is audited
- * in the same transaction.
+ * On the dashboard a supervisor adds, deactivates, reactivates or resets the PIN of the operators of their department
+ * who do not supervise (a supervisor's or admin's PIN signs halt releases: an admin resets those); an admin of anyone;
+ * PPIC, who imports the whole roster from CSV, adds one too. Each step writes the operator's document (the stations
+ * refuse a deactivated badge after their next pull) and is audited in the same transaction.
  */
 import { randomInt } from 'node:crypto';
 import { holdsSupervisingRole, Operator, type NewOperator } from '../../shared/master';
@@ -20,7 +20,7 @@ import type { Db, Queryable } from '../db/types';
 import { HttpError } from '../http/route';
 import { audit } from './audit';
 import type { Account } from './contract';
-import type { RosterView } from './roster-contract';
+import type { NewRosterOperatorInput, RosterView } from './roster-contract';
 import { dashboardWriteTx } from './write-tx';
 
 /** A roster member as the document stations pull. */
@@ -54,18 +54,58 @@ export async function loadRoster(q: Queryable, by: Account): Promise<RosterView>
   };
 }
 
+/** Why `by` may not manage `op` (see mayManage), as the answer. */
+function notYours(by: Account, id: string, op: Pick<Operator, 'departments'>): HttpError {
+  const ownDepartment = by.role === 'supervisor' && by.department !== null && op.departments.some((d) => d === by.department);
+  return ownDepartment
+    ? new HttpError(403, 'forbidden_role', `${id} supervises: only an admin changes a supervisor's or admin's roster entry`)
+    : new HttpError(403, 'not_your_department', `${id} does not work in your department`);
+}
+
 /** The operator's document, locked for this transaction; 404 without one, 403 when `by` may not manage it. */
 async function lockOperator(q: Queryable, id: string, by: Account): Promise<Operator> {
   const [row] = await q.query<{ body: unknown }>("SELECT body FROM documents WHERE kind = 'operator' AND id = $1 AND NOT deleted FOR UPDATE", [id]);
   const op = row ? Operator.safeParse(row.body) : null;
   if (!op?.success) throw new HttpError(404, 'not_found', `no operator ${id} on the roster`);
-  if (!mayManage(by, op.data)) {
-    const ownDepartment = by.role === 'supervisor' && by.department !== null && op.data.departments.some((d) => d === by.department);
-    throw ownDepartment
-      ? new HttpError(403, 'forbidden_role', `${id} supervises: only an admin changes a supervisor's or admin's roster entry`)
-      : new HttpError(403, 'not_your_department', `${id} does not work in your department`);
-  }
+  if (!mayManage(by, op.data)) throw notYours(by, id, op.data);
   return op.data;
+}
+
+/** The roster members with these badges, locked for this transaction (badge order: two writers never wait in a cycle). */
+export async function lockOperators(q: Queryable, ids: readonly string[]): Promise<Map<string, Operator>> {
+  const rows = await q.query<{ body: unknown }>("SELECT body FROM documents WHERE kind = 'operator' AND id = ANY($1::text[]) AND NOT deleted ORDER BY id FOR UPDATE", [
+    [...ids],
+  ]);
+  return new Map(rows.flatMap((r) => {
+    const op = Operator.safeParse(r.body);
+    return op.success ? [[op.data.id, op.data] as const] : [];
+  }));
+}
+
+/**
+ * Adds one operator, active (the Roster view's form): 409 when the badge is on the roster already (a deactivated one
+ * is reactivated there, never replaced by a new entry), 403 beyond what `by` may manage (PPIC and admins add anyone),
+ * 400 a PIN too short for the roles. Written by `rosterDocument`, as the CSV import writes. Returns the generated PIN.
+ */
+export async function addOperator(db: Db, body: NewRosterOperatorInput, by: Account): Promise<string | null> {
+  if (by.role !== 'ppic' && !mayManage(by, body)) throw notYours(by, body.id, body);
+  const generated = body.pin === undefined ? generatedPin() : null;
+  const pin = body.pin ?? generated ?? '';
+  const problem = pinProblem(pin, body.roles);
+  if (problem) throw new HttpError(400, 'bad_request', `body.pin: ${problem}`, [{ path: 'body.pin', message: problem }]);
+  // Hashed before the transaction (scrypt takes a while).
+  const doc = await rosterDocument({ ...body, pin, active: true });
+  return dashboardWriteTx(db, async (q) => {
+    // Two adds of one badge at once: the second waits here, then finds the first.
+    await q.query("SELECT pg_advisory_xact_lock(hashtext('roster-add:' || $1))", [body.id]);
+    const [taken] = await q.query("SELECT 1 FROM documents WHERE kind = 'operator' AND id = $1 AND NOT deleted", [body.id]);
+    if (taken) {
+      throw new HttpError(409, 'exists', `${body.id} is on the roster already (reactivate or reset the PIN there)`);
+    }
+    await writeDocuments(q, [doc]);
+    await audit(q, by, 'operator.created', body.id, { roles: body.roles, departments: body.departments, generated: generated !== null });
+    return generated;
+  });
 }
 
 /** Deactivates (stations refuse the badge after their next pull) or reactivates; false: it was so already. */

@@ -52,10 +52,13 @@ export function Header() {
           </button>
         ))}
       </nav>
-      <div className={`header-cell live live-${live}`} role="status" data-testid="live">
-        <div>{t(`live.${live}`)}</div>
-        <div className="header-small">{at ? t('updatedAt', { time: when(at, lang) }) : t('loading')}</div>
-      </div>
+      {/* Nothing live until an admin's password is replaced: the server sends nothing before. */}
+      {session.mustChangePassword ? null : (
+        <div className={`header-cell live live-${live}`} role="status" data-testid="live">
+          <div>{t(`live.${live}`)}</div>
+          <div className="header-small">{at ? t('updatedAt', { time: when(at, lang) }) : t('loading')}</div>
+        </div>
+      )}
       <div className="header-cell header-actions">
         <button type="button" className="btn btn-secondary" onClick={() => dashboard.setLang(lang === 'id' ? 'en' : 'id')} data-testid="lang">
           {t('language')}

@@ -1,6 +1,7 @@
 import type { Department } from '../../../shared/master';
 import { DEPARTMENT } from '../messages';
 import { useDash, useDashboard, useT } from '../context';
+import { NewOperatorForm } from './NewOperatorForm';
 import { Notice } from './Notice';
 import { OnOffToggle } from './OnOffToggle';
 import { ResetSecret, SecretOnce } from './SecretOnce';
@@ -10,18 +11,22 @@ import { RowHead, TableCard } from './TableCard';
 const NONE: readonly never[] = [];
 
 /**
- * The floor roster as the stations have it (never a PIN hash): supervisors deactivate, reactivate and reset the PIN
- * of their department's operators, admins of anyone; the server says which (`mayManage`).
+ * The floor roster as the stations have it (never a PIN hash): supervisors add, deactivate, reactivate and reset the
+ * PIN of their department's operators, admins of anyone, PPIC adds; the server says which (`mayManage`).
  */
 export function RosterView() {
   const dashboard = useDashboard();
   const operators = useDash((s) => s.roster?.operators ?? NONE);
+  const role = useDash((s) => s.session?.account.role);
+  // A new operator's generated PIN is shown under the form, not in the row too.
+  const added = useDash((s) => (s.shownSecret?.added ? s.shownSecret.id : null));
   const { t, tb } = useT();
   const dept = (d: string) => tb(DEPARTMENT[d as Department] ?? { en: d, id: d });
   return (
     <main className="main" aria-label={t('view.roster')}>
       <Notice />
       <p className="small">{t('rosterWhat')}</p>
+      {role === 'supervisor' || role === 'ppic' || role === 'admin' ? <NewOperatorForm /> : null}
       <TableCard
         testId="roster-list"
         title="roster"
@@ -51,7 +56,7 @@ export function RosterView() {
                     />
                     <ResetSecret id={o.id} open="resetPin" field="newPinOptional" numeric run={(pin) => dashboard.resetPin(o.id, pin)} />
                   </div>
-                  <SecretOnce kind="pin" id={o.id} />
+                  {added === o.id ? null : <SecretOnce kind="pin" id={o.id} />}
                 </>
               ) : (
                 <span className="small">{t('notYours')}</span>
