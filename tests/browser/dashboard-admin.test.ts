@@ -4,11 +4,15 @@
  * - an admin disables an account on the Accounts view: that user's open dashboard is logged out at once (the live
  *   channel says so, well before the screen's 15 s refresh) and their password no longer opens it; re-enabled, with a
  *   password the server generated and showed once, they log in again and replace it with their own under "My
- *   password" (the wrong current password refused on the page);
+ *   password" (the wrong current password refused on the page); until then the screen offers only My password (the
+ *   server refuses the rest), and after it the dashboard opens;
  * - a sewing supervisor deactivates an operator on the Roster view: after its next sync the station refuses the
  *   badge that logged in a moment before; another department's operator offers no action; a PIN reset by the
- *   supervisor (generated, shown once) is the PIN the station takes after reactivation.
- * Screenshots go to docs/screens/dashboard-roster.png and dashboard-accounts-admin.png.
+ *   supervisor (generated, shown once) is the PIN the station takes after reactivation;
+ * - a supervisor adds an operator on the Roster view's form (PIN generated, shown once): the station lets the new
+ *   badge in after its next sync, and refuses it once the supervisor deactivates it on the form.
+ * Screenshots go to docs/screens/dashboard-roster.png, dashboard-roster-add.png, dashboard-accounts-admin.png and
+ * dashboard-password-change-required.png.
  */
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -21,6 +25,8 @@ import { launchChromium, loginOnScreen, seriousA11yViolations, startFloorServer,
 const LIVE_MS = 8_000;
 const SEWER = { id: 'OP-SEW1', name: 'Dewi', roles: ['operator'], departments: ['sewing'], pin: '1357' };
 const CUTTER = { id: 'OP-CUT1', name: 'Siti', roles: ['operator'], departments: ['cutting'], pin: '2468' };
+/** Added on the Roster view's form. */
+const NEWCOMER = { id: 'OP-SEW7', name: 'Wulan' };
 
 let server: FloorServer;
 let station: ScreenStation;
@@ -106,6 +112,16 @@ describe(`dashboard access and roster (${process.env.TEST_DATABASE_URL ? 'pg' : 
     await budi.getByTestId('login').click();
     await expect.poll(() => budi.getByTestId('who').textContent()).toContain('budi');
 
+    // A password the admin made: Budi must replace it before anything else; My password is all the screen offers.
+    await budi.getByTestId('must-change-password').waitFor();
+    expect(await budi.getByTestId('must-change-password').textContent()).toContain('admin');
+    expect(await budi.getByTestId('tab-floor').count()).toBe(0);
+    expect(await budi.getByTestId('tab-alerts').count()).toBe(0);
+    const refused = await budi.evaluate(async () => (await fetch('/api/dashboard/floor')).status);
+    expect(refused).toBe(403);
+    expect(await seriousA11yViolations(budi)).toEqual([]);
+    await screenshot(budi, 'password-change-required');
+
     // Budi replaces the generated password with his own: the current one is asked for.
     await budi.getByTestId('tab-password').click();
     await budi.getByTestId('current-password').fill('not the password');
@@ -115,12 +131,19 @@ describe(`dashboard access and roster (${process.env.TEST_DATABASE_URL ? 'pg' : 
     await budi.getByTestId('current-password').fill(secret);
     await budi.getByTestId('change-password').click();
     await expect.poll(() => budi.getByTestId('notice').textContent()).toContain('Kata sandi diganti');
+    // Changed: the dashboard opens.
+    expect(await budi.getByTestId('must-change-password').count()).toBe(0);
+    await budi.getByTestId('tab-floor').click();
+    await expect.poll(() => budi.getByTestId('live').textContent()).toMatch(/Langsung|Live/);
     expect(await seriousA11yViolations(budi)).toEqual([]);
     await budi.getByTestId('logout').click();
     await budi.getByTestId('username').fill('budi');
     await budi.getByTestId('password').fill('budi chose this one');
     await budi.getByTestId('login').click();
     await expect.poll(() => budi.getByTestId('who').textContent()).toContain('budi');
+    // His own password asks for no change.
+    await budi.getByTestId('tab-floor').waitFor();
+    expect(await budi.getByTestId('must-change-password').count()).toBe(0);
     await budi.context().close();
     await office.context().close();
   });
@@ -173,6 +196,57 @@ describe(`dashboard access and roster (${process.env.TEST_DATABASE_URL ? 'pg' : 
     await expect.poll(() => floor.getByTestId('operator-name').textContent()).toContain('Dewi');
     const steps = await server.db.query<{ action: string }>("SELECT action FROM dashboard_audit WHERE target = $1 AND account_id = 'sari' ORDER BY id", [SEWER.id]);
     expect(steps.map((s) => s.action)).toEqual(['operator.deactivated', 'operator.reactivated', 'operator.pin_reset']);
+    await sari.context().close();
+    await floor.close();
+  });
+  it('a supervisor adds an operator on the form (PIN generated, shown once): the station lets the new badge in; deactivated on the form, it is refused', { timeout: 120_000 }, async () => {
+    const sari = await dashboardAs('sari');
+    await sari.getByTestId('tab-roster').click();
+    const form = sari.getByTestId('new-operator');
+    await form.waitFor();
+    await form.getByTestId('operator-id').fill(NEWCOMER.id);
+    await form.getByTestId('operator-name').fill(NEWCOMER.name);
+    // Operator and her own department are chosen already; a role and a department more, then one less.
+    await form.getByTestId('operator-roles-line_leader').click();
+    await form.getByTestId('operator-roles-line_leader').click();
+    expect(await form.getByTestId('operator-roles-operator').getAttribute('aria-pressed')).toBe('true');
+    expect(await form.getByTestId('operator-departments-sewing').getAttribute('aria-pressed')).toBe('true');
+    await form.getByTestId('operator-add').click();
+    await expect.poll(() => sari.getByTestId('notice').textContent()).toMatch(new RegExp(`${NEWCOMER.id} (ditambahkan|added)`));
+    const pin = (await form.getByTestId('secret').textContent()) ?? '';
+    expect(pin).toMatch(/^\d{6}$/);
+    expect(await sari.getByTestId(`operator-status-${NEWCOMER.id}`).textContent()).toMatch(/aktif|active/);
+    expect(await seriousA11yViolations(sari)).toEqual([]);
+    await screenshot(sari, 'roster-add');
+    // The same badge again: refused, in the reader's language.
+    await form.getByTestId('operator-id').fill(NEWCOMER.id);
+    await form.getByTestId('operator-name').fill('Someone else');
+    await form.getByTestId('operator-add').click();
+    await expect.poll(() => sari.getByTestId('notice').textContent()).toContain('Tidak tercatat: id itu sudah ada');
+
+    // The station takes the new badge at its next sync.
+    await station.sync.awaitInSync(20_000);
+    const floor = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await floor.goto(station.url);
+    // Dewi is still logged in there from the test before: out first.
+    await floor.getByTestId('badge').or(floor.getByTestId('logout')).waitFor();
+    if ((await floor.getByTestId('logout').count()) > 0) await floor.getByTestId('logout').click();
+    await loginOnScreen(floor, `B:${NEWCOMER.id}`, pin);
+    await expect.poll(() => floor.getByTestId('operator-name').textContent()).toContain(NEWCOMER.name);
+    await floor.getByTestId('logout').click();
+    await floor.getByTestId('badge').waitFor();
+
+    // Deactivated on the form: after the next sync the station refuses her.
+    const row = sari.getByTestId(`operator-${NEWCOMER.id}`);
+    await row.getByTestId(`deactivate-${NEWCOMER.id}`).click();
+    await row.getByTestId(`deactivate-confirm-${NEWCOMER.id}`).click();
+    await expect.poll(() => sari.getByTestId(`operator-status-${NEWCOMER.id}`).textContent()).toMatch(/nonaktif|disabled/);
+    await station.sync.awaitInSync(20_000);
+    await loginOnScreen(floor, `B:${NEWCOMER.id}`, pin);
+    await floor.getByTestId('notice-login').waitFor();
+    expect(await floor.getByTestId('operator-name').textContent()).not.toContain(NEWCOMER.name);
+    const steps = await server.db.query<{ action: string }>("SELECT action FROM dashboard_audit WHERE target = $1 AND account_id = 'sari' ORDER BY id", [NEWCOMER.id]);
+    expect(steps.map((s) => s.action)).toEqual(['operator.created', 'operator.deactivated']);
     await sari.context().close();
     await floor.close();
   });
