@@ -49,8 +49,20 @@ export type PushRequest = z.infer<typeof PushRequest>;
  * roster a station held"). Absent (an older station, a station that never pulled) or malformed: judged by today's
  * roster, as before.
  */
-export const RosterStamp = z.object({ rosterVersion: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional().catch(undefined) });
+const RosterVersion = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+export const RosterStamp = z.object({ rosterVersion: RosterVersion.optional().catch(undefined) });
 export type RosterStamp = z.infer<typeof RosterStamp>;
+
+/**
+ * `RosterStamp.parse(event).rosterVersion` of an object (a pushed event that parsed), without a parse of the object
+ * around it: the field alone is judged (absent or malformed: undefined). Once per pushed event on the push path.
+ */
+export function rosterVersionOf(event: object): number | undefined {
+  const v: unknown = (event as { rosterVersion?: unknown }).rosterVersion;
+  if (v === undefined) return undefined;
+  const r = RosterVersion.safeParse(v);
+  return r.success ? r.data : undefined;
+}
 
 export const PushOutcome = z.object({
   id: z.string(),
@@ -119,6 +131,17 @@ export const PullQuery = z.object({
 export type PullQuery = z.infer<typeof PullQuery>;
 
 /**
+ * A plain object whose own keys are all strings: what `z.record(z.string(), z.unknown())` accepts, checked without
+ * copying the object key by key as the record does (a pull answer's check would copy every key of every body: on the
+ * server before sending it, on the station after receiving it).
+ */
+function isPlainRecord(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return (proto === Object.prototype || proto === null) && Object.getOwnPropertySymbols(v).length === 0;
+}
+
+/**
  * A pulled document: `{kind,id,body,deleted,version}`. The body is only an object here; its shape per kind is
  * checked by the station at the boundary (`parsePulledBody` in docs.ts), so one bad document cannot refuse a batch.
  */
@@ -126,7 +149,7 @@ export const PulledDocument = z.object({
   kind: z.string().min(1),
   id: z.string().min(1),
   /** null: a deleted document's body may be gone. */
-  body: z.record(z.string(), z.unknown()).nullable(),
+  body: z.custom<Record<string, unknown>>(isPlainRecord, 'expected an object').nullable(),
   deleted: z.boolean(),
   version: z.number().int(),
 });

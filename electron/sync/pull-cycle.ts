@@ -20,8 +20,7 @@
  * backup, failed over), and the cycle starts again from nothing.
  */
 import type { WithDeleted } from 'rxdb';
-import { z } from 'zod';
-import { PulledDocument, PullResponse, STATION_PROGRESS_KIND, type Checkpoint } from '../../shared/sync';
+import { PullResponse, STATION_PROGRESS_KIND, type Checkpoint, type PulledDocument } from '../../shared/sync';
 import type { StationSyncPort } from '../core/ports';
 import type { StoredDocument } from '../store/station-db';
 import { errorMessage, joinUrl, requestJson, SyncHttpError, type Fetch } from './http';
@@ -40,18 +39,6 @@ export function wentBackFrom(at: PullCheckpoint, res: PullResponse): string | nu
   if (at.epoch !== undefined && epoch !== undefined && epoch !== at.epoch) return `the server's database is another one than at change ${at.version} (restored or failed over)`;
   return null;
 }
-
-const isJsonObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * A pull answer as the station reads it: shared/sync.ts' PullResponse, but with each body checked to be an object
- * without being copied key by key (its `z.record` copies every body of every batch, and checks only that the keys are
- * strings, which JSON's always are). What a body holds is judged by its kind's schema when the core applies it
- * (LocalState.parseBody: a body that does not parse is reported, counted in the sync status and never applied).
- */
-export const PullAnswer = PullResponse.extend({
-  documents: z.array(PulledDocument.extend({ body: z.custom<Record<string, unknown>>(isJsonObject, 'expected an object').nullable() })),
-});
 
 export function toStoredDocument(d: PulledDocument): WithDeleted<StoredDocument> {
   return { key: `${d.kind}:${d.id}`, kind: d.kind, id: d.id, body: d.body ?? {}, _deleted: d.deleted };
@@ -227,7 +214,7 @@ export class PullCycles {
   private async fetchBatch(checkpoint: PullCheckpoint | undefined, batchSize: number): Promise<PullResponse> {
     const q = new URLSearchParams({ limit: String(batchSize) });
     if (checkpoint) q.set('checkpoint', String(checkpoint.version));
-    const res = await requestJson(this.o.fetch, joinUrl(this.o.serverUrl, `/api/pull?${q.toString()}`), PullAnswer, {
+    const res = await requestJson(this.o.fetch, joinUrl(this.o.serverUrl, `/api/pull?${q.toString()}`), PullResponse, {
       token: this.o.token,
       signal: this.o.signal,
       timeoutMs: this.o.requestTimeoutMs,

@@ -10,7 +10,7 @@ import { describeIssues, EVENT_TYPES, parseEvent, type FloorEvent } from '../../
 import { HlcTimestamp } from '../../shared/hlc';
 import { Uuid } from '../../shared/ids';
 import { OperatorId } from '../../shared/master';
-import { RosterStamp } from '../../shared/sync';
+import { rosterVersionOf } from '../../shared/sync';
 import type { EventInsert } from '../changes';
 import { PushError } from './push-error';
 
@@ -137,8 +137,11 @@ export function parseBatch(stationId: string, raw: readonly unknown[]): PushedEv
       if (hasUnstorableText(p.value.payload)) {
         events.push(unparsedEvent(p.value, 'payload: text with a NUL character or a lone surrogate, which the database cannot store'));
       } else {
-        const { rosterVersion } = RosterStamp.parse(r);
-        events.push(rosterVersion === undefined ? p.value : { ...p.value, rosterVersion });
+        // The parse's output is a fresh object (zod copies what it parses): the stamp goes onto it, not into a copy.
+        const e: StampedEvent = p.value;
+        const rosterVersion = rosterVersionOf(r as object);
+        if (rosterVersion !== undefined) e.rosterVersion = rosterVersion;
+        events.push(e);
       }
       return;
     }
