@@ -15,7 +15,7 @@ import { floorDocScope } from '../../../shared/sync';
 import { writeDocuments, writeTx } from '../../../sync-server/changes';
 import type { SyncOptions } from '../../../electron/sync';
 import type { BenchResult } from '../bench-format';
-import { createOperators, createOrder, mapLimit, result, withBenchServer } from './harness';
+import { createOperators, createOrder, mapLimit, processCpuMs, result, withBenchServer } from './harness';
 import { login, openRealStation, recordCut } from './stations';
 
 export interface CatchUpOptions {
@@ -67,9 +67,16 @@ export async function runCatchUp(opts: CatchUpOptions = {}): Promise<BenchResult
 
       log('catch-up: network back, syncing');
       const t0 = performance.now();
+      const cpu0 = { server: processCpuMs(server.pid), bench: process.cpuUsage() };
       st.startSync(opts.syncOptions);
       await st.sync?.awaitInSync(120_000);
       const ms = performance.now() - t0;
+      const serverCpu = processCpuMs(server.pid);
+      const benchCpu = process.cpuUsage(cpu0.bench);
+      log(
+        `catch-up: ${Math.round(ms)} ms; CPU: server ${serverCpu === undefined || cpu0.server === undefined ? '?' : serverCpu - cpu0.server} ms, ` +
+          `station (bench process) ${Math.round((benchCpu.user + benchCpu.system) / 1000)} ms`,
+      );
 
       const wos = Object.keys(st.core.state.workOrder).length;
       const [stored] = await bdb.db.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE status = 'applied' AND type = 'cutting.output'");

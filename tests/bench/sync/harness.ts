@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -32,6 +33,23 @@ export function result(metric: string, value: number, unit: string, goal: string
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * CPU time (user + system, ms) a process has used so far, read from /proc/<pid>/stat (Linux; clock ticks taken as
+ * 100 Hz, so 10 ms steps); undefined elsewhere. The server's own CPU for a phase, which its wall time hides when the
+ * station, PostgreSQL and the server share two cores.
+ */
+export function processCpuMs(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name (which may hold spaces, in parentheses): utime and stime are the 12th and 13th.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
 
 export interface BenchDatabase {
   name: string;
