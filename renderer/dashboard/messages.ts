@@ -35,7 +35,7 @@ export const UI = {
   role: { en: 'Role', id: 'Peran' },
   none: { en: '— none —', id: '— tidak ada —' },
   create: { en: 'Create', id: 'Buat' },
-  created: { en: 'Account {id} created.', id: 'Akun {id} dibuat.' },
+  created: { en: 'Account {id} created. They choose their own password at their first login.', id: 'Akun {id} dibuat. Pemiliknya membuat kata sandi sendiri saat pertama masuk.' },
   disabled: { en: 'disabled', id: 'nonaktif' },
   active: { en: 'active', id: 'aktif' },
   conflicts: { en: 'QT-09 conflicts (both sides)', id: 'Konflik QT-09 (kedua pihak)' },
@@ -358,8 +358,8 @@ export const UI = {
   newPasswordOptional: { en: 'New password (empty: generate one)', id: 'Kata sandi baru (kosong: dibuatkan)' },
   passwordReset: { en: 'Password of {id} reset: its sessions ended.', id: 'Kata sandi {id} diatur ulang: sesinya berakhir.' },
   passwordOnce: {
-    en: 'The new password of {id}, shown only now: tell it to them. The server keeps only its hash.',
-    id: 'Kata sandi baru {id}, hanya tampil sekarang: sampaikan kepadanya. Server hanya menyimpan hash-nya.',
+    en: 'The new password of {id}, shown only now: tell it to them; they replace it at their next login. The server keeps only its hash.',
+    id: 'Kata sandi baru {id}, hanya tampil sekarang: sampaikan kepadanya; ia menggantinya saat masuk berikutnya. Server hanya menyimpan hash-nya.',
   },
   ownPassword: { en: 'Change my password', id: 'Ganti kata sandi saya' },
   ownPasswordWhat: {
