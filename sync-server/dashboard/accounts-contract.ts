@@ -4,7 +4,7 @@
  * the server to generate: answered once, never stored in clear nor recorded.
  */
 import { z } from 'zod';
-import { AccountId } from './contract';
+import { Account, AccountId } from './contract';
 
 export const NewPassword = z.string().min(10, 'at least 10 characters').max(200);
 
@@ -22,6 +22,10 @@ export const PasswordReset = z.object({
   endedSessions: z.number(),
 });
 export type PasswordReset = z.infer<typeof PasswordReset>;
+
+/** A new account, and its password if the server generated it (shown once; null when the admin typed one). */
+export const AccountCreated = Account.extend({ generatedPassword: z.string().nullable() });
+export type AccountCreated = z.infer<typeof AccountCreated>;
 
 /** Disabled or enabled: what the account is now, and the sessions that ended. */
 export const AccountState = z.object({ id: z.string(), disabled: z.boolean(), endedSessions: z.number() });

@@ -1,16 +1,16 @@
 /**
- * An admin's steps on dashboard accounts (disable, enable, reset the password) and everyone's own password change,
+ * An admin's steps on dashboard accounts (list, create, disable, enable, reset the password) and everyone's own password change,
  * each a `dashboardRoute` (access.ts: session, role, CSRF) so the authorization test walks them, each audited in the
  * transaction that makes it. Passwords are hashed before the transaction (scrypt is slow) and never recorded.
  */
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../http/route';
 import { BEFORE_PASSWORD_CHANGE, dashboardRoute, sessionOf } from './access';
-import { AccountRefused, changeOwnPassword, generatedPassword, resetPassword, setAccountDisabled } from './accounts';
-import { AccountParam, AccountState, OwnPasswordBody, PasswordReset, PasswordResetBody } from './accounts-contract';
+import { AccountExists, AccountRefused, changeOwnPassword, createAccount, generatedPassword, listAccounts, resetPassword, setAccountDisabled } from './accounts';
+import { AccountCreated, AccountParam, AccountState, OwnPasswordBody, PasswordReset, PasswordResetBody } from './accounts-contract';
 import { audit } from './audit';
 import { dashboardTx } from './write-tx';
-import { DASHBOARD_ROLES, Ok } from './contract';
+import { AccountList, DASHBOARD_ROLES, NewAccountRequest, Ok } from './contract';
 import { hashPassword, verifyPassword } from './passwords';
 import { DEFAULT_LOGIN_LIMITS, limitKeys, loginRetryAfter, recordLoginFailure, type LoginLimits } from './rate-limit';
 
@@ -21,6 +21,39 @@ function answered(err: unknown): never {
 }
 
 export function registerAccountRoutes(app: FastifyInstance, limits: LoginLimits = DEFAULT_LOGIN_LIMITS): void {
+  dashboardRoute(app, ['admin'], {
+    method: 'GET',
+    url: '/api/dashboard/accounts',
+    response: AccountList,
+    async handler() {
+      return { accounts: await listAccounts(app.db) };
+    },
+  });
+
+  // A new account with the password the admin typed, or one generated here and answered once (never recorded).
+  dashboardRoute(app, ['admin'], {
+    method: 'POST',
+    url: '/api/dashboard/accounts',
+    status: 201,
+    body: NewAccountRequest,
+    response: AccountCreated,
+    async handler({ body, request }) {
+      const by = sessionOf(request).account;
+      const generated = body.password === undefined ? generatedPassword() : null;
+      try {
+        return await dashboardTx(app.db, async (q) => {
+          // Its owner changes the admin's password at the first login.
+          const created = await createAccount(q, { ...body, password: body.password ?? generated ?? '' }, by.id, true);
+          await audit(q, by, 'account.created', created.id, { role: created.role, department: created.department, generated: generated !== null });
+          return { ...created, generatedPassword: generated };
+        });
+      } catch (err) {
+        if (err instanceof AccountExists) throw new HttpError(409, 'exists', err.message);
+        throw err;
+      }
+    },
+  });
+
   for (const [step, disabled] of [['disable', true], ['enable', false]] as const) {
     dashboardRoute(app, ['admin'], {
       method: 'POST',

@@ -3,7 +3,9 @@
  * `ended` long before a heartbeat would have checked; enabling it again revives no old session), resets a password
  * (set by the admin or generated and answered once; the account's sessions end; nothing of it recorded), and anyone
  * changes their own password with the old one (wrong: nothing changes, counted like a failed login; right: their other
- * sessions end, this one stays). An admin cannot disable themselves; two admins disabling each other at once leave one.
+ * sessions end, this one stays). An admin creates an account with a password typed or generated (answered once);
+ * the Accounts list marks each account whose password an admin set and its owner has not changed yet. An admin cannot
+ * disable themselves; two admins disabling each other at once leave one.
  * A password an admin set is changed by its owner at the next login before anything else (403 password_change_required
  * on every other route); the owner's own choice, and the demo admin's, are not.
  * On PostgreSQL, a stream held on a second server instance ends as soon as the first one disables its account.
@@ -16,8 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app';
 import { createTestDb, type TestDb } from '../db/testing';
 import { TEST_ADMIN_TOKEN } from '../testing';
-import type { AccountState, PasswordReset } from './accounts-contract';
-import type { SessionInfo } from './contract';
+import type { AccountCreated, AccountState, PasswordReset } from './accounts-contract';
+import type { AccountList, SessionInfo } from './contract';
 import { demoDashboardLogin } from './demo';
 import { loginAs, makeAccount, openLiveStream, TEST_PASSWORD, type DashboardLogin } from './testing';
 
@@ -196,6 +198,43 @@ describe(`dashboard accounts (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'}
     await post('/api/dashboard/accounts/eka/password', office.write, { password: 'the admin typed this' });
     const last = await loginAs(app, 'eka', 'the admin typed this');
     expect((await post('/api/dashboard/logout', last.write)).statusCode).toBe(200);
+  });
+
+  it('an admin creates an account with a generated password (answered once, never recorded); the list says who still has to change a password an admin set', async () => {
+    const created = await post('/api/dashboard/accounts', office.write, { id: 'fajar', name: 'Fajar', role: 'qc', department: null });
+    expect(created.statusCode, created.body).toBe(201);
+    const { generatedPassword, ...account } = created.json<AccountCreated>();
+    expect(account).toEqual({ id: 'fajar', name: 'Fajar', role: 'qc', department: null });
+    expect(generatedPassword).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    const first = await login('fajar', generatedPassword!);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json<SessionInfo>().mustChangePassword).toBe(true);
+    // A typed one is still the admin's choice: none answered; too short is refused, nothing made.
+    const typed = await post('/api/dashboard/accounts', office.write, { id: 'gita', name: 'Gita', role: 'ppic', department: null, password: 'the admin typed it' });
+    expect(typed.statusCode, typed.body).toBe(201);
+    expect(typed.json<AccountCreated>().generatedPassword).toBeNull();
+    const short = await post('/api/dashboard/accounts', office.write, { id: 'hadi', name: 'Hadi', role: 'ppic', department: null, password: 'short' });
+    expect(short.statusCode).toBe(400);
+    expect(short.json<{ issues: { path: string }[] }>().issues.map((i) => i.path)).toEqual(['body.password']);
+
+    const marks = async () => {
+      const res = await app.inject({ method: 'GET', url: '/api/dashboard/accounts', headers: office.read });
+      expect(res.statusCode, res.body).toBe(200);
+      return Object.fromEntries(res.json<AccountList>().accounts.map((a) => [a.id, a.mustChangePassword]));
+    };
+    expect(await marks()).toMatchObject({ fajar: true, gita: true, office: false });
+    expect((await marks()).hadi).toBeUndefined();
+    // Changed by its owner: no longer marked.
+    const fajar = await loginAs(app, 'fajar', generatedPassword!);
+    expect((await post('/api/dashboard/session/password', fajar.write, { currentPassword: generatedPassword!, newPassword: 'fajar chose this' })).statusCode).toBe(200);
+    expect(await marks()).toMatchObject({ fajar: false, gita: true });
+
+    expect((await audited('fajar')).map((a) => [a.action, a.detail.generated ?? null])).toEqual([
+      ['account.created', true],
+      ['account.password_changed', null],
+    ]);
+    expect((await audited('gita')).map((a) => [a.action, a.detail.generated])).toEqual([['account.created', false]]);
+    expect(JSON.stringify(await db.db.query('SELECT * FROM dashboard_audit'))).not.toContain(generatedPassword!);
   });
 
   it('the demo admin of `npm start` (a login printed on start) is not asked to change its password', async () => {

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/types';
-import { Account, DashboardRole, type NewAccountBody } from './contract';
+import { Account, DashboardRole, type AccountList, type NewAccountBody } from './contract';
 import { hashPassword } from './passwords';
 import { SESSIONS_CHANNEL } from './sessions';
 
@@ -38,9 +38,10 @@ export async function findAccount(q: Queryable, id: string): Promise<StoredAccou
   return row ? fromRow(row) : null;
 }
 
-export async function listAccounts(q: Queryable): Promise<(Account & { disabled: boolean })[]> {
+/** Every account as the Accounts view lists it (never a hash): disabled, and still to change a password an admin set. */
+export async function listAccounts(q: Queryable): Promise<AccountList['accounts']> {
   const rows = await q.query<AccountRow>(`SELECT ${COLUMNS} FROM dashboard_accounts ORDER BY id`);
-  return rows.map(fromRow).map(({ passwordHash: _hash, mustChangePassword: _must, ...a }) => a);
+  return rows.map(fromRow).map(({ passwordHash: _hash, ...a }) => a);
 }
 
 export class AccountExists extends Error {}

@@ -1,21 +1,23 @@
 /**
- * The article master: each article with its bill of cut parts, imported from CSV by PPIC or an admin, one row per
- * part: `article,name,part,qty_per_set`. Rows are checked by the shared schemas (ArticleCode, CutPart, CutParts:
- * shared/master.ts); an article's rows share one name and name each part once. A file with any problem imports
- * nothing (the report names each line and column); a good one replaces the articles it names, in one transaction,
- * audited. The Orders form copies an article's bill onto a new MO (the bill then travels on the MO's SPKs).
+ * The article master: each article with its bill of cut parts, added or edited on the dashboard's form by PPIC or an
+ * admin, or imported from CSV, one row per part: `article,name,part,qty_per_set`. Both are checked by the same shared
+ * schemas (ArticleCode, the name, CutPart, CutParts: shared/master.ts, articles-contract.ts) and written by one writer
+ * (`writeArticles`), each step audited in its transaction. A file with any problem imports nothing (the report names
+ * each line and column); a good one replaces the articles it names. The Orders form copies an article's bill onto a
+ * new MO (the bill then travels on the MO and its SPKs: a later edit here changes no order already made).
  */
 import { z } from 'zod';
-import { Article, ArticleCode, CutPart, CutParts } from '../../shared/master';
+import { ArticleCode, CutPart, CutParts } from '../../shared/master';
 import type { Db, Queryable } from '../db/types';
+import { HttpError } from '../http/route';
 import { audit } from './audit';
 import { dashboardTx } from './write-tx';
 import type { Account, ArticleRow } from './contract';
+import { ArticleName, type ArticleEditBody, type NewArticleBody } from './articles-contract';
 import { recordsOr422, rejectRows, type RowProblem } from './csv';
 
 export const ARTICLE_COLUMNS = ['article', 'name', 'part', 'qty_per_set'] as const;
 const MAX_ROWS = 5000;
-const ArticleName = Article.shape.name;
 
 interface Pending {
   name: string;
@@ -54,17 +56,54 @@ export async function importArticles(db: Db, csv: string, by: Account): Promise<
     if (!bill.success) problems.push(...problemsOf(a.firstLine, 'part', bill.error).map((p) => ({ ...p, message: `${code}: ${p.message}` })));
   }
   if (problems.length > 0) throw rejectRows(problems);
-  const rows = [...articles].map(([code, a]) => ({ code, name: a.name, cut_parts: a.parts }));
+  const rows = [...articles].map(([code, a]) => ({ code, name: a.name, cutParts: a.parts }));
   await dashboardTx(db, async (q) => {
-    await q.query(
-      `INSERT INTO articles (code, name, cut_parts, updated_by)
-       SELECT code, name, cut_parts, $2 FROM jsonb_to_recordset($1::jsonb) AS x(code text, name text, cut_parts jsonb)
-       ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, cut_parts = EXCLUDED.cut_parts, updated_by = EXCLUDED.updated_by, updated_at = now()`,
-      [JSON.stringify(rows), by.id],
-    );
+    await writeArticles(q, rows, by);
     await audit(q, by, 'articles.imported', null, { count: rows.length, articles: rows.map((r) => r.code) }, true);
   });
   return rows.map((r) => r.code);
+}
+
+/**
+ * The one writer of the master: each article added, or replaced whole (name and bill). Answers, per code, whether it
+ * was added (a new row: `xmax = 0`) rather than replaced; the caller that expected otherwise throws, which rolls the
+ * whole transaction back (the row conflict is decided by PostgreSQL, so two people adding one code at once cannot both
+ * succeed).
+ */
+async function writeArticles(q: Queryable, rows: readonly ArticleRow[], by: Account): Promise<Map<string, boolean>> {
+  const written = await q.query<{ code: string; added: boolean }>(
+    `INSERT INTO articles (code, name, cut_parts, updated_by)
+     SELECT code, name, cut_parts, $2 FROM jsonb_to_recordset($1::jsonb) AS x(code text, name text, cut_parts jsonb)
+     ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, cut_parts = EXCLUDED.cut_parts, updated_by = EXCLUDED.updated_by, updated_at = now()
+     RETURNING code, (xmax = 0) AS added`,
+    [JSON.stringify(rows.map((r) => ({ code: r.code, name: r.name, cut_parts: r.cutParts }))), by.id],
+  );
+  return new Map(written.map((w) => [w.code, w.added]));
+}
+
+/** A new article from the form; 409 when the code is in the master already (nothing changed). */
+export async function createArticle(db: Db, article: NewArticleBody, by: Account): Promise<ArticleRow> {
+  return dashboardTx(db, async (q) => {
+    const added = await writeArticles(q, [article], by);
+    if (added.get(article.code) !== true) throw new HttpError(409, 'exists', `article ${article.code} already exists: edit it instead`);
+    await audit(q, by, 'article.created', article.code, { name: article.name, cutParts: article.cutParts }, true);
+    return article;
+  });
+}
+
+/**
+ * An article's new name and bill from the form; 404 when the code is not in the master (nothing changed). Orders made
+ * before keep the bill they were made with (it is copied onto each MO and its SPKs); the audit keeps what it replaced.
+ */
+export async function updateArticle(db: Db, code: string, edit: ArticleEditBody, by: Account): Promise<ArticleRow> {
+  return dashboardTx(db, async (q) => {
+    const [was] = await q.query<{ name: string; cut_parts: unknown }>('SELECT name, cut_parts FROM articles WHERE code = $1 FOR UPDATE', [code]);
+    if (!was) throw new HttpError(404, 'not_found', `no article ${code} in the master`);
+    const article = { code, ...edit };
+    await writeArticles(q, [article], by);
+    await audit(q, by, 'article.updated', code, { name: edit.name, cutParts: edit.cutParts, before: { name: was.name, cutParts: was.cut_parts } }, true);
+    return article;
+  });
 }
 
 export async function listArticles(q: Queryable): Promise<ArticleRow[]> {

@@ -150,22 +150,33 @@ export type AlertsView = z.infer<typeof AlertsView>;
 
 export const AlertActionBody = z.object({ note: z.string().trim().max(500).default('') });
 
-export const NewAccountBody = z
-  .object({
-    id: AccountId,
-    name: z.string().trim().min(1).max(80),
-    role: DashboardRole,
-    department: z.enum(['cutting', 'embroidery', 'sewing', 'finishing', 'packing']).nullable().default(null),
-    password: z.string().min(10, 'at least 10 characters').max(200),
-  })
-  .superRefine((a, ctx) => {
-    if (a.role === 'supervisor' && a.department === null) ctx.addIssue({ code: 'custom', path: ['department'], message: 'a supervisor needs a department' });
-    if ((a.role === 'admin' || a.role === 'ppic') && a.department !== null) ctx.addIssue({ code: 'custom', path: ['department'], message: `${a.role} has no department` });
-  });
+const NewAccountFields = z.object({
+  id: AccountId,
+  name: z.string().trim().min(1).max(80),
+  role: DashboardRole,
+  department: z.enum(['cutting', 'embroidery', 'sewing', 'finishing', 'packing']).nullable().default(null),
+  password: z.string().min(10, 'at least 10 characters').max(200),
+});
+const accountRoleRule = (a: { role: DashboardRole; department: string | null }, ctx: z.RefinementCtx) => {
+  if (a.role === 'supervisor' && a.department === null) ctx.addIssue({ code: 'custom', path: ['department'], message: 'a supervisor needs a department' });
+  if ((a.role === 'admin' || a.role === 'ppic') && a.department !== null) ctx.addIssue({ code: 'custom', path: ['department'], message: `${a.role} has no department` });
+};
+/** An account with its password (the first admin's, the demo login's, the one an admin typed). */
+export const NewAccountBody = NewAccountFields.superRefine(accountRoleRule);
 export type NewAccountBody = z.infer<typeof NewAccountBody>;
-export type NewAccountInput = z.input<typeof NewAccountBody>;
+/** The admin's new-account form: the password typed, or none (the server generates one and answers it once). */
+export const NewAccountRequest = NewAccountFields.extend({ password: NewAccountFields.shape.password.optional() }).superRefine(accountRoleRule);
+export type NewAccountInput = z.input<typeof NewAccountRequest>;
 
-export const AccountList = z.object({ accounts: z.array(Account.extend({ disabled: z.boolean() })) });
+export const AccountList = z.object({
+  accounts: z.array(
+    Account.extend({
+      disabled: z.boolean(),
+      /** Its password was set by an admin (created or reset) and its owner has not replaced it yet. */
+      mustChangePassword: z.boolean(),
+    }),
+  ),
+});
 export type AccountList = z.infer<typeof AccountList>;
 
 /** What the live channel (`GET /api/dashboard/live`, SSE) says: something changed, fetch again; or the session ended (log out). */

@@ -8,15 +8,15 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CheckedJson, HttpError, route } from '../http/route';
 import { BEFORE_PASSWORD_CHANGE, declareAccess, dashboardRoute, sessionOf } from './access';
-import { AccountExists, createAccount, findAccount, listAccounts } from './accounts';
+import { findAccount } from './accounts';
 import { registerAccountRoutes } from './accounts-routes';
 import { alertsFor, loadAlerts, recordAlertAction, type LoadedAlert } from './alerts';
 import { audit } from './audit';
-import { dashboardTx } from './write-tx';
-import { Account, AccountList, AlertAction, AlertActionBody, ALERTS_LISTS, AlertsView, ApprovedOrder, ArticleList, ConflictReviewBody, CONFLICTS_LISTS, ConflictsQuery, ConflictsView, CsvImportBody, FLEET_LISTS, FleetView, FLOOR_LISTS, ImportResult, IssuedCode, NewStationCode, ORDERS_LISTS, RevokedStation, DASHBOARD_ROLES, FloorView, LoginBody, NewAccountBody, NewOrderBody, Ok, OrdersView, SessionInfo, ViewsQuery, ViewsUpdate, type Account as AccountType, type ConflictsShow } from './contract';
+import { AlertAction, AlertActionBody, ALERTS_LISTS, AlertsView, ApprovedOrder, ConflictReviewBody, CONFLICTS_LISTS, ConflictsQuery, ConflictsView, CsvImportBody, FLEET_LISTS, FleetView, FLOOR_LISTS, ImportResult, IssuedCode, NewStationCode, ORDERS_LISTS, RevokedStation, DASHBOARD_ROLES, FloorView, LoginBody, NewOrderBody, Ok, OrdersView, SessionInfo, ViewsQuery, ViewsUpdate, type Account as AccountType, type ConflictsShow } from './contract';
 import { MoId } from '../../shared/master';
 import { approveDraft, createDraft, loadOrdersView, OrderDocuments } from './orders';
-import { importArticles, listArticles } from './articles';
+import { importArticles } from './articles';
+import { registerArticleRoutes } from './articles-routes';
 import { importRoster } from './roster-import';
 import { issueStationCode, loadFleetView, revokeFromDashboard, StationParam } from './fleet';
 import { conflictsFor, loadConflictsView, recordReview } from './conflicts';
@@ -127,37 +127,6 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     BEFORE_PASSWORD_CHANGE,
   );
 
-  dashboardRoute(app, ['admin'], {
-    method: 'GET',
-    url: '/api/dashboard/accounts',
-    response: AccountList,
-    async handler() {
-      return { accounts: await listAccounts(app.db) };
-    },
-  });
-
-  dashboardRoute(app, ['admin'], {
-    method: 'POST',
-    url: '/api/dashboard/accounts',
-    status: 201,
-    body: NewAccountBody,
-    response: Account,
-    async handler({ body, request }) {
-      const by = sessionOf(request).account;
-      try {
-        return await dashboardTx(app.db, async (q) => {
-          // Its owner changes the admin's password at the first login.
-          const created = await createAccount(q, body, by.id, true);
-          await audit(q, by, 'account.created', created.id, { role: created.role, department: created.department });
-          return created;
-        });
-      } catch (err) {
-        if (err instanceof AccountExists) throw new HttpError(409, 'exists', err.message);
-        throw err;
-      }
-    },
-  });
-
   dashboardRoute(app, DASHBOARD_ROLES, {
     method: 'GET',
     url: '/api/dashboard/views',
@@ -241,13 +210,6 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     },
   });
 
-  dashboardRoute(app, DASHBOARD_ROLES, {
-    method: 'GET',
-    url: '/api/dashboard/articles',
-    response: ArticleList,
-    handler: async () => ({ articles: await listArticles(app.db) }),
-  });
-
   for (const [what, run] of [['articles', importArticles], ['operators', importRoster]] as const) {
     dashboardRoute(app, PPIC_ROLES, {
       method: 'POST',
@@ -295,6 +257,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   registerReportRoutes(app);
   registerAccountRoutes(app, limits);
   registerRosterRoutes(app);
+  registerArticleRoutes(app);
   registerDashboardScreen(app, opts.screenDir);
 }
 
