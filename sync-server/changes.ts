@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import type { Checkpoint, PulledDocument } from '../shared/sync';
-import type { Db, Queryable } from './db/types';
+import type { Db, Queryable, Row } from './db/types';
 
 export type { Checkpoint, PulledDocument };
 
@@ -245,11 +245,14 @@ export interface PullRequest {
   limit: number;
 }
 
-export interface PullResult {
-  documents: PulledDocument[];
+export interface PullResult<D = PulledDocument> {
+  documents: D[];
   /** Pass back as the next checkpoint. Unchanged (or {version:0}) when nothing new. */
   checkpoint: Checkpoint;
 }
+
+/** A pulled document whose body is its JSON text as PostgreSQL writes jsonb out (null: no body). */
+export type PulledDocumentText = Omit<PulledDocument, 'body'> & { body: string | null };
 
 /**
  * Documents visible to `scopeTokens` changed after `checkpoint`, oldest change first. `limit` is a target, not a
@@ -259,16 +262,28 @@ export interface PullResult {
  * stops at it instead of filtering every newer row (a station catching up pulls from far behind the head).
  */
 export async function pullDocuments(q: Queryable, req: PullRequest): Promise<PullResult> {
+  // Bodies are jsonb objects written by writeDocuments.
+  return pullRows<PulledDocument>(q, req, 'body');
+}
+
+/**
+ * pullDocuments with each body as JSON text, not parsed: what the pull route sends on as it is (a catch-up's 20,000
+ * bodies were parsed here only to be serialised again, `replication/pull-answer.ts`).
+ */
+export async function pullDocumentsText(q: Queryable, req: PullRequest): Promise<PullResult<PulledDocumentText>> {
+  return pullRows<PulledDocumentText>(q, req, 'body::text AS body');
+}
+
+async function pullRows<D extends Row & { version: number }>(q: Queryable, req: PullRequest, body: 'body' | 'body::text AS body'): Promise<PullResult<D>> {
   const from = req.checkpoint?.version ?? 0;
   const limit = Math.max(1, Math.floor(req.limit));
-  // Bodies are jsonb objects written by writeDocuments (the pull route's response schema checks them).
-  const rows = await q.query<PulledDocument>(
+  const rows = await q.query<D>(
     `WITH cutoff AS (
        SELECT version FROM documents
        WHERE version > $1 AND scope && $2::text[]
        ORDER BY version OFFSET $3 - 1 LIMIT 1
      )
-     SELECT kind, id, body, deleted, version FROM documents
+     SELECT kind, id, ${body}, deleted, version FROM documents
      WHERE version > $1 AND scope && $2::text[]
        AND version <= coalesce((SELECT version FROM cutoff), 9223372036854775807)
      ORDER BY version, kind, id`,

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { PullQuery, PullResponse, scopeTokensFor } from '../../shared/sync';
-import { pullDocuments, serverHead } from '../changes';
+import { pullDocumentsText, serverHead } from '../changes';
 import { route } from '../http/route';
+import { pullAnswer } from './pull-answer';
 
 export function registerPullRoute(app: FastifyInstance): void {
   route(app, {
@@ -12,7 +13,7 @@ export function registerPullRoute(app: FastifyInstance): void {
     response: PullResponse,
     async handler({ query, request }) {
       const station = request.station!;
-      const result = await pullDocuments(app.db, {
+      const result = await pullDocumentsText(app.db, {
         scopeTokens: scopeTokensFor(station),
         checkpoint: query.checkpoint === undefined ? null : { version: query.checkpoint },
         limit: query.limit,
@@ -25,7 +26,8 @@ export function registerPullRoute(app: FastifyInstance): void {
       // its scope changes). A full batch: the distance to the head, counting all changes, is an upper bound.
       const lag = result.documents.length < query.limit ? 0 : Math.max(0, head - result.checkpoint.version);
       app.metrics.pullLag.set(lag, { station: station.id });
-      return { documents: result.documents, checkpoint: { ...result.checkpoint, epoch }, head };
+      // Bodies go out as the database's JSON text, checked but not parsed (pull-answer.ts).
+      return pullAnswer(result.documents, { ...result.checkpoint, epoch }, head);
     },
   });
 }
