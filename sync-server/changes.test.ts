@@ -6,13 +6,15 @@ import {
   EventConflict,
   parseChangeNotification,
   pullDocuments,
+  pullDocumentsText,
   writeDocuments,
   writeTx,
   type Checkpoint,
   type EventInsert,
   type PulledDocument,
 } from './changes';
-import { scopeToken } from '../shared/sync';
+import { PullResponse, scopeToken } from '../shared/sync';
+import { pullAnswer } from './replication/pull-answer';
 import { migrate } from './db/migrate';
 import { createTestDb, type TestDb } from './db/testing';
 
@@ -294,5 +296,26 @@ describe(`changes (${isPg ? 'pg' : 'pglite'})`, () => {
       expect(seen.sort()).toEqual([...expected].sort());
       checkBatches(p.batches, perTx);
     }
+  });
+
+  it("the pull route's answer, written around the bodies' jsonb text (pull-answer.ts), is the parsed, checked and serialised one, whatever the bodies hold", async () => {
+    const bodies: Record<string, unknown>[] = [
+      { n: 1, nested: { list: [1, 2.5, -3e-7, { deep: [null, true, false] }], empty: {}, none: [] } },
+      { text: 'quotes " and \\ backslash, control \n\t\u0001, non-ASCII ÄÖ 日本 🧸, separators \u2028\u2029', '': 'empty key', 'key with "quote"': 1 },
+      { big: Number.MAX_SAFE_INTEGER, small: Number.MIN_SAFE_INTEGER, frac: 0.1, exp: 1e21 },
+      {},
+    ];
+    const { version } = await writeTx(t.db, (q) => writeDocuments(q, bodies.map((body, i) => ({ kind: 'wo', id: `pa-${i}`, body, scope: ['pull-answer'] }))));
+    await writeTx(t.db, (q) => writeDocuments(q, [{ kind: 'wo', id: 'pa-0', body: { gone: true }, scope: ['pull-answer'], deleted: true }]));
+
+    const req = { scopeTokens: ['pull-answer'], checkpoint: { version: version! - 1 }, limit: 100 };
+    const parsed = await pullDocuments(t.db, req);
+    const text = await pullDocumentsText(t.db, req);
+    expect(parsed.documents).toHaveLength(bodies.length);
+    const checkpoint = { ...parsed.checkpoint, epoch: 'e.1' };
+    const expected = PullResponse.parse({ documents: parsed.documents, checkpoint, head: 99 });
+    const answer = pullAnswer(text.documents, { ...text.checkpoint, epoch: 'e.1' }, 99);
+    expect(JSON.parse(answer.json)).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(PullResponse.parse(JSON.parse(answer.json))).toEqual(expected);
   });
 });
