@@ -5,10 +5,11 @@
  */
 import { z } from 'zod';
 import { ChartsView, ComplianceView, RosterBadges, type ChartRange } from '../../sync-server/dashboard/reports-contract';
-import { AccountState, PasswordReset, type OwnPasswordInput, type PasswordResetInput } from '../../sync-server/dashboard/accounts-contract';
+import { AccountCreated, AccountState, PasswordReset, type OwnPasswordInput, type PasswordResetInput } from '../../sync-server/dashboard/accounts-contract';
+import type { ArticleEditInput, NewArticleInput } from '../../sync-server/dashboard/articles-contract';
 import { OperatorAdded, OperatorState, PinReset, RosterView, type NewRosterOperatorInput, type PinResetInput } from '../../sync-server/dashboard/roster-contract';
 import { viewsPath, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
-import { Account, AccountList, AlertsView, ApprovedOrder, ArticleList, ConflictsView, FleetView, ImportResult, IssuedCode, RevokedStation, CSRF_HEADER, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, ViewsUpdate, type AlertAction, type ConflictReviewBody, type ConflictsShow, type NewAccountInput, type NewOrderInput, type NewStationCodeInput } from '../../sync-server/dashboard/contract';
+import { AccountList, AlertsView, ApprovedOrder, ArticleList, ArticleRow, ConflictsView, FleetView, ImportResult, IssuedCode, RevokedStation, CSRF_HEADER, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, ViewsUpdate, type AlertAction, type ConflictReviewBody, type ConflictsShow, type NewAccountInput, type NewOrderInput, type NewStationCodeInput } from '../../sync-server/dashboard/contract';
 
 /** The server's error answer (sync-server/http/route.ts), read leniently: a proxy's error page is no JSON at all. */
 const ErrorAnswer = z.object({
@@ -68,7 +69,7 @@ export const api = {
   reviewConflict: (csrf: string, eventId: string, body: ConflictReviewBody) =>
     call(Ok, 'POST', `/api/dashboard/conflicts/${encodeURIComponent(eventId)}/review`, { body, csrf }),
   accounts: () => call(AccountList, 'GET', '/api/dashboard/accounts'),
-  createAccount: (csrf: string, body: NewAccountInput) => call(Account, 'POST', '/api/dashboard/accounts', { body, csrf }),
+  createAccount: (csrf: string, body: NewAccountInput) => call(AccountCreated, 'POST', '/api/dashboard/accounts', { body, csrf }),
   setAccountDisabled: (csrf: string, id: string, disabled: boolean) => call(AccountState, 'POST', `/api/dashboard/accounts/${encodeURIComponent(id)}/${disabled ? 'disable' : 'enable'}`, { csrf }),
   resetPassword: (csrf: string, id: string, body: PasswordResetInput) => call(PasswordReset, 'POST', `/api/dashboard/accounts/${encodeURIComponent(id)}/password`, { body, csrf }),
   changeOwnPassword: (csrf: string, body: OwnPasswordInput) => call(Ok, 'POST', '/api/dashboard/session/password', { body, csrf }),
@@ -80,6 +81,8 @@ export const api = {
   createOrder: (csrf: string, body: NewOrderInput) => call(Ok, 'POST', '/api/dashboard/orders', { body, csrf }),
   approveOrder: (csrf: string, id: string) => call(ApprovedOrder, 'POST', `/api/dashboard/orders/${encodeURIComponent(id)}/approve`, { csrf }),
   articles: () => call(ArticleList, 'GET', '/api/dashboard/articles'),
+  createArticle: (csrf: string, body: NewArticleInput) => call(ArticleRow, 'POST', '/api/dashboard/articles', { body, csrf }),
+  editArticle: (csrf: string, code: string, body: ArticleEditInput) => call(ArticleRow, 'PUT', `/api/dashboard/articles/${encodeURIComponent(code)}`, { body, csrf }),
   importCsv: (csrf: string, what: 'operators' | 'articles', csv: string) => call(ImportResult, 'POST', `/api/dashboard/import/${what}`, { body: { csv }, csrf }),
   fleet: () => call(FleetView, 'GET', '/api/dashboard/fleet'),
   issueCode: (csrf: string, body: NewStationCodeInput) => call(IssuedCode, 'POST', '/api/dashboard/fleet/enrollment-codes', { body, csrf }),

@@ -204,7 +204,7 @@ export const UI = {
   importedOperators: { en: 'Operators imported ({n}): {ids}.', id: 'Operator diimpor ({n}): {ids}.' },
   importedArticles: { en: 'Articles imported ({n}): {ids}.', id: 'Artikel diimpor ({n}): {ids}.' },
   articles: { en: 'Article master', id: 'Master artikel' },
-  noArticles: { en: 'No article imported yet.', id: 'Belum ada artikel diimpor.' },
+  noArticles: { en: 'No article yet: add one on the form or import a file.', id: 'Belum ada artikel: tambahkan lewat formulir atau impor berkas.' },
   parts: { en: 'Parts per toy', id: 'Bagian per boneka' },
   'hint.file': { en: 'The file: the first line names the columns; no row has more cells than the header', id: 'Berkas: baris pertama berisi nama kolom; tidak ada baris dengan sel lebih banyak dari kepala' },
   'hint.badge': { en: 'Badge: like OP-0001, once per file', id: 'Badge: seperti OP-0001, sekali per berkas' },
@@ -427,6 +427,23 @@ export const UI = {
   'hint.pin.required': { en: 'PIN: a new badge needs one (a badge on the roster keeps its PIN when the cell is empty)', id: 'PIN: badge baru wajib punya (badge yang sudah ada tetap memakai PIN-nya bila sel kosong)' },
   'hint.pin.supervising': { en: 'PIN: a badge that starts supervising needs a new 6–8 digit PIN', id: 'PIN: badge yang mulai menjadi pengawas perlu PIN baru 6–8 angka' },
   'error.password_change_required': { en: 'Change your password first (My password).', id: 'Ganti kata sandi Anda dahulu (Kata sandi saya).' },
+  // A generated password for a new account; who still has to change one; the article master on a form (issue 14).
+  generatePassword: { en: 'Generate a password (shown once)', id: 'Buatkan kata sandi (tampil sekali)' },
+  mustChangeMark: { en: 'must change it at the next login', id: 'harus diganti saat masuk berikutnya' },
+  newArticle: { en: 'Add an article', id: 'Tambah artikel' },
+  editArticle: { en: 'Edit article {code}', id: 'Ubah artikel {code}' },
+  articleFormWhat: {
+    en: 'The Orders form copies an article’s bill onto a new MO. An edit changes new orders only: orders made before keep their bill.',
+    id: 'Formulir pesanan menyalin daftar potongan artikel ke MO baru. Perubahan hanya berlaku untuk pesanan baru: pesanan yang sudah dibuat tetap memakai daftarnya.',
+  },
+  articleCode: { en: 'Article code', id: 'Kode artikel' },
+  articleName: { en: 'Article name', id: 'Nama artikel' },
+  addArticle: { en: 'Add article', id: 'Tambah artikel' },
+  saveArticle: { en: 'Save article', id: 'Simpan artikel' },
+  edit: { en: 'Edit', id: 'Ubah' },
+  articleAdded: { en: 'Article {code} added.', id: 'Artikel {code} ditambahkan.' },
+  articleSaved: { en: 'Article {code} saved: orders made before keep their bill.', id: 'Artikel {code} disimpan: pesanan yang sudah dibuat tetap memakai daftar potongannya.' },
+  'hint.articleName': { en: 'Article name: 1–120 characters', id: 'Nama artikel: 1–120 karakter' },
 } satisfies Record<string, Bilingual>;
 
 export type UiKey = keyof typeof UI;

@@ -6,6 +6,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AccountList, AlertAction, AlertsView, ArticleList, ConflictReviewBody, ConflictsShow, ConflictsView, FleetView, FloorView, IssuedCode, NewAccountInput, NewOrderInput, NewStationCodeInput, OrdersView, SessionInfo, ViewsUpdate } from '../../sync-server/dashboard/contract';
 import type { OwnPasswordInput } from '../../sync-server/dashboard/accounts-contract';
+import type { ArticleEditInput, NewArticleInput } from '../../sync-server/dashboard/articles-contract';
 import type { NewRosterOperatorInput, RosterView } from '../../sync-server/dashboard/roster-contract';
 import { ALERTS_LISTS, CONFLICTS_LISTS, FLEET_LISTS, FLOOR_LISTS, ORDERS_LISTS } from '../../sync-server/dashboard/contract';
 import { applyDelta, DeltaMismatch, heldAfter, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
@@ -67,13 +68,15 @@ export interface DashboardState {
   /** The floor roster (no PIN hash), read when the Roster view opens, while it is open and after each step. */
   roster: RosterView | null;
   /** A password or PIN the server generated: shown once, gone when the view changes (the server keeps only its hash). */
-  shownSecret: { kind: 'password' | 'pin'; id: string; secret: string; /** The PIN of an operator just added (shown under the form). */ added?: boolean } | null;
+  shownSecret: { kind: 'password' | 'pin'; id: string; secret: string; /** The PIN of an operator, or the password of an account, just added (shown under the form). */ added?: boolean } | null;
   live: 'live' | 'connecting' | 'down';
   busy: boolean;
   notice: Notice | null;
   loginNotice: Notice | null;
 }
 
+/** The article form's fields as the hints name them (the code is the import's `article`). */
+const ARTICLE_FIELDS = { code: 'article', name: 'articleName' } as const;
 const LANG_KEY = 'qsf.dashboard.lang';
 /** Stations go offline by staying quiet, which notifies nobody: the Floor is re-read this often anyway. */
 const REFRESH_MS = 15_000;
@@ -88,6 +91,7 @@ export interface Dashboard {
   act(alertId: string, action: AlertAction, note: string): Promise<boolean>;
   showConflicts(show: ConflictsShow): Promise<void>;
   reviewConflict(eventId: string, review: ConflictReviewBody): Promise<boolean>;
+  /** Without a password the server generates one, shown once (under the form). */
   createAccount(account: NewAccountInput): Promise<boolean>;
   setAccountDisabled(id: string, disabled: boolean): Promise<boolean>;
   /** `password` undefined: the server generates one, shown once. */
@@ -101,6 +105,9 @@ export interface Dashboard {
   createOrder(order: NewOrderInput): Promise<boolean>;
   approveOrder(id: string): Promise<boolean>;
   importCsv(what: CsvKind, csv: string): Promise<boolean>;
+  /** An article with its bill for the master (the CSV import's writer); an existing one's name and bill. */
+  createArticle(article: NewArticleInput): Promise<boolean>;
+  editArticle(code: string, edit: ArticleEditInput): Promise<boolean>;
   issueCode(request: NewStationCodeInput): Promise<boolean>;
   revokeStation(id: string): Promise<boolean>;
 }
@@ -330,6 +337,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     createAccount(account) {
       return write(async (csrf) => {
         const created = await api.createAccount(csrf, account);
+        store.setState({ shownSecret: created.generatedPassword === null ? null : { kind: 'password', id: created.id, secret: created.generatedPassword, added: true } });
         await readAccounts();
         return { tone: 'ok', key: 'created', vars: { id: created.id } };
       });
@@ -345,6 +353,8 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
       return write(async (csrf) => {
         const done = await api.resetPassword(csrf, id, password === undefined ? {} : { password });
         store.setState({ shownSecret: done.generatedPassword === null ? null : { kind: 'password', id, secret: done.generatedPassword } });
+        // Now marked: its owner replaces it at the next login.
+        await readAccounts();
         return { tone: 'ok', key: 'passwordReset', vars: { id } };
       });
     },
@@ -391,6 +401,20 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
         if (what === 'articles') await readArticles();
         return { tone: 'ok', key: what === 'articles' ? 'importedArticles' : 'importedOperators', vars: { n: done.imported, ids: done.ids.join(', ') } };
       });
+    },
+    createArticle(article) {
+      return write(async (csrf) => {
+        const saved = await api.createArticle(csrf, article);
+        await readArticles();
+        return { tone: 'ok', key: 'articleAdded', vars: { code: saved.code } };
+      }, ARTICLE_FIELDS);
+    },
+    editArticle(code, edit) {
+      return write(async (csrf) => {
+        const saved = await api.editArticle(csrf, code, edit);
+        await readArticles();
+        return { tone: 'ok', key: 'articleSaved', vars: { code: saved.code } };
+      }, ARTICLE_FIELDS);
     },
     issueCode(request) {
       return write(async (csrf) => {

@@ -8,7 +8,9 @@
  * sides, resolve it with a note and find it under "resolved"; switch language; axe finds no serious or critical
  * violation on any view.
  * PPIC creates an MO, is refused bad input on the page, approves it and sees its SPK reach the cutting station; imports a
- * roster CSV with one bad row (nothing imported, the row named), then good files; an admin enrolls a station on the Fleet
+ * roster CSV with one bad row (nothing imported, the row named), then good files; adds an article on the form (a bad
+ * field refused per field, nothing added), edits its bill and picks it for a new MO. An admin creates an account with
+ * a generated password (shown once) and sees it marked until its owner changes it; enrolls a station on the Fleet
  * view (code shown once), sees its heartbeat health and revokes it. On
  * PostgreSQL a second server instance on the same database serves a second dashboard, which sees the same push live.
  * Screenshots go to docs/screens/dashboard-*.png.
@@ -302,6 +304,53 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     await page.context().close();
   });
 
+  it('an admin creates an account with a generated password (shown once, under the form only); the list marks it until its owner changes it', { timeout: 60_000 }, async () => {
+    const page = await loggedIn(base, 'office');
+    await page.getByTestId('lang').click(); // English
+    await page.getByTestId('tab-accounts').click();
+    await page.getByTestId('account-office').waitFor();
+    const form = page.getByTestId('new-account');
+    await form.getByTestId('account-id').fill('yuni');
+    await form.getByTestId('account-name').fill('Yuni (PPIC)');
+    await form.getByTestId('account-role').selectOption('ppic');
+    await form.getByTestId('account-generate').click();
+    expect(await form.getByTestId('account-generate').getAttribute('aria-pressed')).toBe('true');
+    expect(await form.getByTestId('account-password').count()).toBe(0);
+    await form.getByTestId('account-create').click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toContain('Account yuni created.');
+    const secret = (await form.getByTestId('secret').textContent()) ?? '';
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(await form.getByTestId('secret-yuni').textContent()).toContain('shown only now');
+    // Shown once: under the form, not in the account's row too.
+    expect(await page.getByTestId('secret').count()).toBe(1);
+    // Marked until Yuni replaces it; an account whose owner chose the password is not.
+    expect(await page.getByTestId('account-password-yuni').textContent()).toBe('must change it at the next login');
+    expect(await page.getByTestId('account-password-office').textContent()).toBe('—');
+    await expectAccessible(page);
+    await screenshot(page, 'accounts-generated');
+    const [audited] = await db.db.query<{ detail: { generated: boolean } }>("SELECT detail FROM dashboard_audit WHERE action = 'account.created' AND target = 'yuni'");
+    expect(audited?.detail.generated).toBe(true);
+
+    const yuni = await loginAs(app, 'yuni', secret);
+    const changed = await app.inject({ method: 'POST', url: '/api/dashboard/session/password', headers: yuni.write, payload: { currentPassword: secret, newPassword: 'yuni chose this one' } });
+    expect(changed.statusCode, changed.body).toBe(200);
+    // Another view and back: the mark is gone, and so is the password.
+    await page.getByTestId('tab-floor').click();
+    await page.getByTestId('tab-accounts').click();
+    await expect.poll(() => page.getByTestId('account-password-yuni').textContent()).toBe('—');
+    expect(await page.getByTestId('secret').count()).toBe(0);
+    await page.getByTestId('lang').click();
+    await page.getByTestId('tab-floor').click();
+    await page.getByTestId('tab-accounts').click();
+    await form.getByTestId('account-id').fill('zaki');
+    await form.getByTestId('account-name').fill('Zaki');
+    await form.getByTestId('account-role').selectOption('ppic');
+    await form.getByTestId('account-generate').click();
+    await form.getByTestId('account-create').click();
+    await expect.poll(() => page.getByTestId('account-password-zaki').textContent()).toBe('harus diganti saat masuk berikutnya');
+    await page.context().close();
+  });
+
   it('PPIC creates an MO as a draft (bad input refused on the page in both languages, nothing made), approves it, and its SPK reaches the cutting station; progress arrives live', { timeout: 90_000 }, async () => {
     const order = mo(100, { route: 'R2', quantity: 60, destination: 'NL-DC2', shipWeek: '2026-W51' });
     const drafts = async () => (await db.db.query<{ n: number }>('SELECT count(*)::int AS n FROM dashboard_order_drafts'))[0]?.n;
@@ -399,6 +448,73 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     await page.getByTestId('order-articleCode').fill('BEAR-40');
     expect(await page.getByTestId('order-part-2').inputValue()).toBe('arm');
     expect(await page.getByTestId('order-part-qty-1').inputValue()).toBe('2');
+    await page.context().close();
+  });
+
+  it('PPIC adds an article on the form (a bad field refused per field in both languages, nothing added), edits its bill, and picks it when creating an MO', { timeout: 90_000 }, async () => {
+    const articles = async () => (await db.db.query<{ n: number }>('SELECT count(*)::int AS n FROM articles'))[0]?.n;
+    const before = await articles();
+    const page = await loggedIn(base, 'pipit');
+    await page.getByTestId('tab-import').click();
+    const form = page.getByTestId('article-form');
+    await form.getByTestId('article-code').fill('LI');
+    await form.getByTestId('article-name').fill('Lion 35 cm');
+    await form.getByTestId('article-part-0').fill('body');
+    await form.getByTestId('article-part-qty-0').fill('1');
+    await form.getByTestId('article-add-part').click();
+    await form.getByTestId('article-part-1').fill('mane');
+    await form.getByTestId('article-part-qty-1').fill('0');
+    await form.getByTestId('article-save').click();
+    // Each refused field: its hint in the reader's language, then the server's words; nothing added.
+    await expect.poll(() => page.getByTestId('issue-article').textContent()).toMatch(/^Artikel: 3–32 huruf A–Z, angka, "\." atau "-" \(mis\. BEAR-30\) \(/);
+    expect(await page.getByTestId('issue-cutParts').textContent()).toMatch(/^Daftar potongan: minimal satu bagian/);
+    expect(await page.getByTestId('notice').textContent()).toContain('tidak ada yang berubah');
+    expect(await articles()).toBe(before);
+    await page.getByTestId('lang').click(); // English
+    await expect.poll(() => page.getByTestId('issue-article').textContent()).toMatch(/^Article: 3–32 of A–Z/);
+    expect(await page.getByTestId('issue-cutParts').textContent()).toMatch(/^Bill of cut parts: at least one part/);
+    await expectAccessible(page);
+
+    await form.getByTestId('article-code').fill('lion-35');
+    await form.getByTestId('article-part-qty-1').fill('2');
+    await form.getByTestId('article-save').click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toBe('Article LION-35 added.');
+    expect(await page.getByTestId('article-LION-35').textContent()).toContain('body × 1, mane × 2');
+    expect(await articles()).toBe(before! + 1);
+
+    // Edited: the code stays, the name and the bill change.
+    await page.getByTestId('article-edit-LION-35').click();
+    expect(await form.getByTestId('article-code').isDisabled()).toBe(true);
+    expect(await form.getByTestId('article-name').inputValue()).toBe('Lion 35 cm');
+    await form.getByTestId('article-part-qty-1').fill('3');
+    await form.getByTestId('article-add-part').click();
+    await form.getByTestId('article-part-2').fill('tail');
+    await form.getByTestId('article-save').click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toBe('Article LION-35 saved: orders made before keep their bill.');
+    expect(await page.getByTestId('article-LION-35').textContent()).toContain('body × 1, mane × 3, tail × 1');
+    await expectAccessible(page);
+    await screenshot(page, 'articles-form');
+    const steps = await db.db.query<{ action: string; account_id: string }>("SELECT action, account_id FROM dashboard_audit WHERE target = 'LION-35' ORDER BY id");
+    expect(steps).toEqual([
+      { action: 'article.created', account_id: 'pipit' },
+      { action: 'article.updated', account_id: 'pipit' },
+    ]);
+
+    // The Orders form picks it, with its bill as it is now; the draft keeps that bill.
+    const order = mo(102, { articleCode: 'LION-35', quantity: 30 });
+    await page.getByTestId('tab-orders').click();
+    const orderForm = page.getByTestId('new-order');
+    await orderForm.getByTestId('order-id').fill(order.id);
+    await orderForm.getByTestId('order-articleCode').fill('LION-35');
+    expect(await orderForm.getByTestId('order-part-2').inputValue()).toBe('tail');
+    expect(await orderForm.getByTestId('order-part-qty-1').inputValue()).toBe('3');
+    await orderForm.getByTestId('order-quantity').fill(String(order.quantity));
+    await orderForm.getByTestId('order-destination').fill(order.destination);
+    await orderForm.getByTestId('order-shipWeek').fill(order.shipWeek);
+    await orderForm.getByTestId('order-create').click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toBe(`Draft ${order.id} created: approve it to release its SPKs.`);
+    const [draft] = await db.db.query<{ body: { articleCode: string; cutParts: unknown } }>('SELECT body FROM dashboard_order_drafts WHERE id = $1', [order.id]);
+    expect(draft?.body).toMatchObject({ articleCode: 'LION-35', cutParts: [{ part: 'body', qtyPerSet: 1 }, { part: 'mane', qtyPerSet: 3 }, { part: 'tail', qtyPerSet: 1 }] });
     await page.context().close();
   });
 

@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
+import type { ArticleRow } from '../../../sync-server/dashboard/contract';
 import { useDash, useDashboard, useT } from '../context';
 import type { CsvKind } from '../store';
+import { ArticleForm } from './ArticleForm';
 import { Notice } from './Notice';
 import { RowHead, TableCard } from './TableCard';
 
@@ -52,21 +54,27 @@ function ImportCard({ what }: { what: CsvKind }) {
   );
 }
 
-/** PPIC and admins: the roster and the article master from CSV files (a file with any bad row imports nothing). */
+/**
+ * PPIC and admins: the roster and the article master from CSV files (a file with any bad row imports nothing), and the
+ * master on a form too: an article added, or one from the list edited (its name and bill).
+ */
 export function ImportView() {
   const articles = useDash((s) => s.articles?.articles ?? NONE);
   const { t } = useT();
+  const [editing, setEditing] = useState<ArticleRow | null>(null);
   return (
     <main className="main" aria-label={t('view.import')}>
       <Notice />
       <div className="grid">
         <ImportCard what="operators" />
         <ImportCard what="articles" />
+        {/* A new form for each article edited (and for a new one): nothing typed for another stays. */}
+        <ArticleForm key={editing?.code ?? ''} editing={editing} done={() => setEditing(null)} />
         <TableCard
           testId="article-list"
           title="articles"
           empty="noArticles"
-          columns={['article', 'parts']}
+          columns={['article', 'parts', 'actions']}
           rows={articles}
           rowKey={(a) => a.code}
           rowTestId={(a) => `article-${a.code}`}
@@ -74,6 +82,11 @@ export function ImportView() {
             <>
               <RowHead main={a.code} sub={a.name} />
               <td>{a.cutParts.map((p) => `${p.part} × ${p.qtyPerSet}`).join(', ')}</td>
+              <td>
+                <button type="button" className="btn btn-secondary btn-touch" onClick={() => setEditing(a)} data-testid={`article-edit-${a.code}`}>
+                  {t('edit')}
+                </button>
+              </td>
             </>
           )}
         />

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { OrderRow } from '../../../sync-server/dashboard/contract';
 import { RouteId } from '../../../shared/master';
 import { useDash, useDashboard, useT, when } from '../context';
+import { asNumber, billOf, BomFields, draftOf, type PartDraft } from './BomFields';
 import { BadgeSheet, SpkLabelSheet } from './LabelSheets';
 import { Notice } from './Notice';
 import { usePlace } from './place';
@@ -12,10 +13,6 @@ const NONE: readonly never[] = [];
 /** Who creates and approves orders (the server checks it again on every write). */
 const ORDER_MAKERS = new Set(['ppic', 'admin']);
 
-interface PartDraft {
-  part: string;
-  qtyPerSet: string;
-}
 interface OrderDraft {
   id: string;
   articleCode: string;
@@ -28,9 +25,6 @@ interface OrderDraft {
 
 const EMPTY: OrderDraft = { id: '', articleCode: '', quantity: '', route: 'R1', destination: '', shipWeek: '', cutParts: [{ part: 'body', qtyPerSet: '1' }] };
 
-/** Numbers as typed: an empty or odd entry goes to the server as it is, which names the field (nothing is guessed). */
-const asNumber = (s: string) => (s.trim() === '' ? Number.NaN : Number(s));
-
 function NewOrder() {
   const dashboard = useDashboard();
   const busy = useDash((s) => s.busy);
@@ -38,20 +32,15 @@ function NewOrder() {
   const articles = useDash((s) => s.articles?.articles ?? NONE);
   const [draft, setDraft] = useState<OrderDraft>(EMPTY);
   const set = (patch: Partial<OrderDraft>) => setDraft((d) => ({ ...d, ...patch }));
-  const setPart = (i: number, patch: Partial<PartDraft>) => set({ cutParts: draft.cutParts.map((p, n) => (n === i ? { ...p, ...patch } : p)) });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const order = {
-      ...draft,
-      quantity: asNumber(draft.quantity),
-      cutParts: draft.cutParts.map((p) => ({ part: p.part.trim(), qtyPerSet: asNumber(p.qtyPerSet) })),
-    };
+    const order = { ...draft, quantity: asNumber(draft.quantity), cutParts: billOf(draft.cutParts) };
     void dashboard.createOrder(order).then((ok) => ok && setDraft(EMPTY));
   };
   /** An article from the master brings its bill of cut parts (PPIC may still change it for this order). */
   const setArticle = (code: string) => {
     const known = articles.find((a) => a.code === code);
-    set(known ? { articleCode: code, cutParts: known.cutParts.map((p) => ({ part: p.part, qtyPerSet: String(p.qtyPerSet) })) } : { articleCode: code });
+    set(known ? { articleCode: code, cutParts: draftOf(known.cutParts) } : { articleCode: code });
   };
   const text = (key: 'id' | 'articleCode' | 'destination' | 'shipWeek', label: Parameters<typeof t>[0], placeholder: string) => (
     <label className="field">
@@ -97,33 +86,7 @@ function NewOrder() {
         {text('destination', 'destination', 'DE-DC1')}
         {text('shipWeek', 'shipWeek', '2026-W50')}
       </div>
-      <fieldset className="bom" data-testid="order-bom">
-        <legend>{t('bom')}</legend>
-        {draft.cutParts.map((p, i) => (
-          <div className="bom-row" key={i}>
-            <label className="field">
-              {t('part')} {i + 1}
-              <input data-testid={`order-part-${i}`} value={p.part} onChange={(e) => setPart(i, { part: e.target.value.toLowerCase() })} />
-            </label>
-            <label className="field">
-              {t('qtyPerSet')}
-              <input data-testid={`order-part-qty-${i}`} inputMode="numeric" value={p.qtyPerSet} onChange={(e) => setPart(i, { qtyPerSet: e.target.value })} />
-            </label>
-            <button
-              type="button"
-              className="btn btn-secondary btn-touch"
-              aria-label={t('removePart', { n: i + 1 })}
-              disabled={draft.cutParts.length === 1}
-              onClick={() => set({ cutParts: draft.cutParts.filter((_, n) => n !== i) })}
-            >
-              ×
-            </button>
-          </div>
-        ))}
-        <button type="button" className="btn btn-secondary btn-touch" data-testid="order-add-part" onClick={() => set({ cutParts: [...draft.cutParts, { part: '', qtyPerSet: '1' }] })}>
-          {t('addPart')}
-        </button>
-      </fieldset>
+      <BomFields prefix="order" parts={draft.cutParts} set={(cutParts) => set({ cutParts })} />
       <button className="btn btn-primary btn-touch" type="submit" disabled={busy} aria-busy={busy} data-testid="order-create">
         {busy ? t('working') : t('createDraft')}
       </button>
