@@ -208,7 +208,7 @@ export const UI = {
   parts: { en: 'Parts per toy', id: 'Bagian per boneka' },
   'hint.file': { en: 'The file: the first line names the columns; no row has more cells than the header', id: 'Berkas: baris pertama berisi nama kolom; tidak ada baris dengan sel lebih banyak dari kepala' },
   'hint.badge': { en: 'Badge: like OP-0001, once per file', id: 'Badge: seperti OP-0001, sekali per berkas' },
-  'hint.name': { en: 'Name: 1–80 characters (an article\'s rows share one name)', id: 'Nama: 1–80 karakter (baris satu artikel memakai satu nama)' },
+  'hint.name': { en: 'Name: 1–80 characters (an article\'s: 1–120, its rows share one name)', id: 'Nama: 1–80 karakter (artikel: 1–120, barisnya memakai satu nama)' },
   'hint.roles': { en: 'Roles: operator, line_leader, supervisor, qc_inspector, qc_lab, warehouse, ppic, admin', id: 'Peran: operator, line_leader, supervisor, qc_inspector, qc_lab, warehouse, ppic, admin' },
   'hint.departments': { en: 'Departments: cutting, embroidery, sewing, finishing, packing', id: 'Departemen: cutting, embroidery, sewing, finishing, packing' },
   'hint.pin': { en: 'PIN: 4–8 digits; 6–8 for a supervisor or admin', id: 'PIN: 4–8 angka; 6–8 untuk supervisor atau admin' },
