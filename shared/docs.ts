@@ -46,7 +46,13 @@ export interface WorkOrderDoc {
   heldQty: number;
   shortageQty: number;
   surplusQty: number;
+  /** Packing: the SSCCs of the cartons packed on this SPK, in the order they were packed. */
   cartons: string[];
+  /**
+   * Packing: each carton's manifest line (SSCC, pieces, the packing event's HLC), in `cartons`' order; absent on work
+   * orders packed before it was kept (their cartons have no line here: shared/rules/packing.ts `packingList`).
+   */
+  packedCartons?: PackedCarton[];
   finalInspection: 'pending' | 'pass' | 'fail';
   /** Transfers this work order sent (their LOCK took pieces from `sentQty`'s budget): the other side of a conflict. */
   transfersOut?: string[];
@@ -60,6 +66,14 @@ export interface WorkOrderDoc {
   cutParts?: CutPart[];
   /** Cutting only: parts cut so far, per part; `stageQty.cut` counts the complete sets they make (shared/rules/bom.ts). */
   partsCut?: Record<string, number>;
+}
+
+/** One packed carton as its `packing.carton` event recorded it. */
+export interface PackedCarton {
+  sscc: string;
+  qty: number;
+  /** The packing event's HLC (its wall time: `hlcWallTime`). */
+  at: string;
 }
 
 /** The audit of a short close: who, why, when, and what the order lacked (counts when it was decided). */
@@ -391,6 +405,7 @@ export const WorkOrderDocSchema: z.ZodType<WorkOrderDoc> = z.looseObject({
   shortageQty: Qty,
   surplusQty: Qty,
   cartons: z.array(z.string()),
+  packedCartons: z.array(z.looseObject({ sscc: z.string(), qty: Qty, at: Iso })).optional(),
   finalInspection: z.enum(['pending', 'pass', 'fail']),
   transfersOut: z.array(z.string()).optional(),
   disputes: z.array(z.string()).optional(),

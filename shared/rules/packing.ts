@@ -1,5 +1,6 @@
 import type { WorkOrderDoc } from '../docs';
 import type { EventOf } from '../events';
+import { HlcTimestamp, hlcWallTime } from '../hlc';
 import { ROUTES, workOrderIdFor, type Place } from '../master';
 import { advance, piecesAt, stageCount } from './pipeline';
 import { enterLine } from './line';
@@ -14,7 +15,10 @@ export function sortForPacking(tx: Tx, e: EventOf<'packing.sorted'>): void {
   tx.put(advance(wo, 'sorted', e.payload.qty));
 }
 
-/** A carton with its SSCC (GS1-128) and manifest. The same SSCC never labels two cartons. */
+/**
+ * A carton with its SSCC (GS1-128) and manifest line (`packedCartons`: its pieces and when, for the SPK's packing
+ * list). The same SSCC never labels two cartons.
+ */
 export function packCarton(tx: Tx, e: EventOf<'packing.carton'>): void {
   const wo = tx.ownWorkOrder(e.payload.workOrderId);
   if (e.payload.destination !== wo.destination || e.payload.shipWeek !== wo.shipWeek) {
@@ -23,7 +27,65 @@ export function packCarton(tx: Tx, e: EventOf<'packing.carton'>): void {
   if (wo.cartons.includes(e.payload.sscc)) refuse('duplicate_carton', `carton ${e.payload.sscc} is already packed`);
   enterLine(tx, e.payload.lineId, wo, 'output');
   const packed = advance(wo, 'packed', e.payload.qty);
-  tx.put({ ...packed, cartons: [...packed.cartons, e.payload.sscc] });
+  tx.put({
+    ...packed,
+    cartons: [...packed.cartons, e.payload.sscc],
+    packedCartons: [...(packed.packedCartons ?? []), { sscc: e.payload.sscc, qty: e.payload.qty, at: e.hlc }],
+  });
+}
+
+/** One carton on an SPK's packing list: "carton n of N", its SSCC, pieces and when it was packed. */
+export interface PackingListLine {
+  /** The carton's number within the SPK (1 = first packed). */
+  n: number;
+  sscc: string;
+  /** Null for a carton packed before its manifest line was kept (the SPK's packed total still counts it). */
+  qty: number | null;
+  /** Wall-clock ms of the packing event; null when not known. */
+  packedAtMs: number | null;
+}
+
+/** An SPK's packing list (carton manifest) as of now: every carton packed on it so far. */
+export interface PackingList {
+  workOrderId: string;
+  moId: string;
+  articleCode: string;
+  destination: string;
+  shipWeek: string;
+  /** The SPK's quantity. */
+  plannedQty: number;
+  /** Cartons packed so far: the N of each line's "n of N". */
+  cartonCount: number;
+  /** Pieces packed so far (the SPK's packed count). */
+  packedQty: number;
+  lines: PackingListLine[];
+}
+
+const wallMsOf = (hlc: string): number | null => (HlcTimestamp.safeParse(hlc).success ? hlcWallTime(hlc) : null);
+
+/** The packing list of a packing SPK from its work order document alone (no server, no event log). */
+export function packingList(wo: WorkOrderDoc): PackingList {
+  const detail = new Map((wo.packedCartons ?? []).map((c) => [c.sscc, c]));
+  return {
+    workOrderId: wo.id,
+    moId: wo.moId,
+    articleCode: wo.articleCode,
+    destination: wo.destination,
+    shipWeek: wo.shipWeek,
+    plannedQty: wo.plannedQty,
+    cartonCount: wo.cartons.length,
+    packedQty: stageCount(wo, 'packed'),
+    lines: wo.cartons.map((sscc, i) => {
+      const c = detail.get(sscc);
+      return { n: i + 1, sscc, qty: c ? c.qty : null, packedAtMs: c ? wallMsOf(c.at) : null };
+    }),
+  };
+}
+
+/** A carton's number within its SPK (1 = first packed), or null while the SPK does not list it. */
+export function cartonNumber(wo: WorkOrderDoc, sscc: string): number | null {
+  const i = wo.cartons.indexOf(sscc);
+  return i < 0 ? null : i + 1;
 }
 
 export function printShippingMark(tx: Tx, e: EventOf<'packing.shippingMark'>): void {
