@@ -12,6 +12,7 @@ import { Incoming } from './components/Incoming';
 import { LinePanel } from './components/LinePanel';
 import { Login } from './components/Login';
 import { NoticeLine } from './components/NoticeLine';
+import { PackingList } from './components/PackingList';
 import { ScanBar } from './components/ScanBar';
 import { Slip } from './components/Slip';
 import { WorkOrders } from './components/WorkOrders';
@@ -23,6 +24,7 @@ export function App() {
   const view = useStation((s) => s.view);
   const slip = useStation((s) => s.printedSlip);
   const carton = useStation((s) => s.printedCarton);
+  const packingList = useStation((s) => s.printedPackingList);
   const lang = useStation((s) => s.lang);
   const offline = useStation((s) => s.sync?.state === 'offline');
   const { t } = useT();
@@ -58,6 +60,8 @@ export function App() {
             <Slip />
           ) : carton ? (
             <CartonLabel />
+          ) : packingList ? (
+            <PackingList />
           ) : (
             <div className="columns">
               <div className="col-main">

@@ -56,6 +56,11 @@ export interface PrintedCarton {
   shipWeek: string;
 }
 
+/** A packing SPK whose packing list (carton manifest) is on screen to print (PackingList). */
+export interface PrintedPackingList {
+  workOrderId: string;
+}
+
 export interface StationScreenState {
   connected: boolean;
   view: StationView | null;
@@ -69,6 +74,7 @@ export interface StationScreenState {
   notice: Notice | null;
   printedSlip: PrintedSlip | null;
   printedCarton: PrintedCarton | null;
+  printedPackingList: PrintedPackingList | null;
   /** A carton label scanned here: the carton form packs into that SSCC instead of a new number. */
   scannedCarton: string | null;
   /** A verified slip scanned here, waiting for its count. */
@@ -159,6 +165,7 @@ export function createStationScreen(transport: StationTransport, storage: Storag
     notice: null,
     printedSlip: null,
     printedCarton: null,
+    printedPackingList: null,
     scannedCarton: null,
     scannedSlip: null,
     scannedBadge: null,
@@ -175,7 +182,7 @@ export function createStationScreen(transport: StationTransport, storage: Storag
       // stays on screen.
       const before = store.getState().view?.operator ?? null;
       const loggedOut = before !== null && before.operatorId !== view.operator?.operatorId;
-      set(loggedOut ? { view, openWorkOrderId: null, printedSlip: null, printedCarton: null, scannedCarton: null, scannedSlip: null } : { view });
+      set(loggedOut ? { view, openWorkOrderId: null, printedSlip: null, printedCarton: null, printedPackingList: null, scannedCarton: null, scannedSlip: null } : { view });
     }),
     transport.subscribe('sync', (sync) => {
       const before = store.getState().sync?.state;

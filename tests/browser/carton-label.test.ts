@@ -3,7 +3,9 @@
  * the operator packs a carton without typing its number, the station numbers it from its leased block, and the
  * printable GS1-128 label shows that SSCC (bars drawn from our encoder, "(00) …" line, article, quantity,
  * destination, ship week); the next carton gets the next number; scanning an existing carton's label fills the form
- * with it (and packing it twice is refused); with the server down the station still numbers and labels cartons.
+ * with it (and packing it twice is refused); with the server down the station still numbers and labels cartons. Each
+ * label says the carton's number within the SPK; the SPK's packing list (carton manifest) lists every carton packed
+ * so far as "n of N" with its SSCC and pieces, the total against the SPK's quantity, in both languages, printed A4.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +19,7 @@ import { mo } from '../../shared/testing/fixtures';
 import { TEST_PIN } from '../../electron/core/testing';
 import { writeDocuments, writeTx } from '../../sync-server/changes';
 import { storedBody } from '../../sync-server/testing';
-import { launchChromium, loginOnScreen, screenshot, seriousA11yViolations, startFloorServer, startScreenStation, wedgeScan, type FloorServer, type ScreenStation } from './testing';
+import { docsScreenshot, launchChromium, loginOnScreen, screenshot, seriousA11yViolations, startFloorServer, startScreenStation, wedgeScan, type FloorServer, type ScreenStation } from './testing';
 
 const PREFIX = '8991234567';
 const ORDER = mo(31, { route: 'R2', quantity: 30, destination: 'SE-DC1' });
@@ -92,6 +94,7 @@ describe('packing: carton numbered by the station, GS1-128 label to print', () =
     expect(await page.getByTestId('carton-qty').textContent()).toBe('12');
     expect(await page.getByTestId('carton-destination').textContent()).toBe('SE-DC1');
     expect(await page.getByTestId('carton-ship-week').textContent()).toBe(ORDER.shipWeek);
+    await expect.poll(() => page.getByTestId('carton-number').textContent()).toBe('1');
     expect(await seriousA11yViolations(page)).toEqual([]);
     await screenshot(page, 'packing-carton-label');
 
@@ -112,9 +115,52 @@ describe('packing: carton numbered by the station, GS1-128 label to print', () =
     const second = await labelOnScreen(page);
     expect(ssccParts(second.sscc, PREFIX)?.serial).toBe((ssccParts(first.sscc, PREFIX)?.serial ?? -2) + 1);
     expect(second.bars).toEqual(expectedBars(second.sscc));
+    await expect.poll(() => page.getByTestId('carton-number').textContent()).toBe('2');
+
+    // The SPK's packing list: both cartons as "n of N", their SSCCs and pieces, the total against the SPK's 30.
+    await page.getByTestId('carton-back').click();
+    await page.getByTestId('packing-list-open').click();
+    await page.getByTestId('packing-list').waitFor();
+    const cell = (id: string) => page.getByTestId(id).textContent();
+    expect(await cell('packing-list-asof')).toMatch(/^As of .+: the cartons packed on this SPK until then\./);
+    expect(await cell('packing-list-spk')).toBe(PCK_WO);
+    expect(await cell('packing-list-mo')).toBe(ORDER.id);
+    expect(await cell('packing-list-article')).toBe(ORDER.articleCode);
+    expect(await cell('packing-list-destination')).toBe('SE-DC1');
+    expect(await cell('packing-list-ship-week')).toBe(ORDER.shipWeek);
+    expect(await cell('packing-list-count')).toBe('2');
+    expect(await cell('packing-list-pieces')).toBe('22 of 30 (SPK quantity)');
+    expect(await cell('packing-list-sscc-1')).toBe(`(00) ${first.sscc}`);
+    expect(await cell('packing-list-sscc-2')).toBe(`(00) ${second.sscc}`);
+    expect(await cell('packing-list-qty-1')).toBe('12');
+    expect(await cell('packing-list-qty-2')).toBe('10');
+    expect(await cell('packing-list-of-1')).toBe('1 of 2');
+    expect(await cell('packing-list-of-2')).toBe('2 of 2');
+    expect(await cell('packing-list-total')).toBe('22');
+    expect(await page.getByTestId('packing-list-line-3').count()).toBe(0);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await docsScreenshot(page, 'packing', 'list');
+    // One click prints; printed, only the sheet shows (no header, scan bar or buttons).
+    await page.getByTestId('packing-list-print').click();
+    expect(await page.evaluate(() => (window as Window & { printed?: number }).printed)).toBe(2);
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.getByTestId('packing-list').isVisible()).toBe(true);
+    expect(await page.locator('header.header').isVisible()).toBe(false);
+    expect(await page.getByTestId('packing-list-print').isVisible()).toBe(false);
+    await page.emulateMedia({ media: 'screen' });
+    // In Bahasa Indonesia.
+    await page.getByTestId('lang').click();
+    await expect.poll(() => cell('packing-list-of-1')).toBe('1 dari 2');
+    expect(await cell('packing-list-of-2')).toBe('2 dari 2');
+    expect(await cell('packing-list-pieces')).toBe('22 dari 30 (jumlah SPK)');
+    expect(await cell('packing-list-asof')).toMatch(/^Per .+: karton yang dikemas untuk SPK ini sampai saat itu\./);
+    expect(await cell('packing-list-sscc-2')).toBe(`(00) ${second.sscc}`);
+    expect(await cell('packing-list-total')).toBe('22');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.getByTestId('lang').click();
+    await page.getByTestId('packing-list-back').click();
 
     // Scanning a carton label (GS1-128 with its AIM identifier) fills the form with that SSCC; this one is packed already.
-    await page.getByTestId('carton-back').click();
     await wedgeScan(page, `]C100${first.sscc}`);
     await expect.poll(() => page.getByTestId('form-carton-sscc').textContent()).toBe(`(00) ${first.sscc}`);
     await packCarton(page, 2);

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { qrModules, qrPath } from '../../../shared/barcode/qr';
 import { useScreen, useStation, useT } from '../context';
+import { PrintButtons } from './Sheet';
 
 /** The slip's signed code as a QR code (shared/barcode/qr.ts): what a scanner at the receiving station reads. */
 function SlipQr({ code, label }: { code: string; label: string }) {
@@ -45,14 +46,7 @@ export function Slip() {
       <pre className="slip-code" data-testid="slip-code">
         {slip.slip}
       </pre>
-      <div className="no-print">
-        <button type="button" className="btn btn-primary" data-testid="slip-print" onClick={() => window.print()}>
-          {t('print')}
-        </button>
-        <button type="button" className="btn btn-secondary" onClick={() => screen.store.setState({ printedSlip: null })}>
-          {t('back')}
-        </button>
-      </div>
+      <PrintButtons testId="slip" onPrint={() => window.print()} onBack={() => screen.store.setState({ printedSlip: null })} />
     </section>
   );
 }

@@ -37,6 +37,11 @@ export function WorkOrders() {
               {t('orderClosed')}
             </span>
           ) : null}
+          {dept === 'packing' ? (
+            <button type="button" className="btn btn-secondary" data-testid="packing-list-open" onClick={() => screen.store.setState({ printedPackingList: { workOrderId: open.id } })}>
+              {t('packingList')} ({t('cartonsN', { n: open.cartons.length })})
+            </button>
+          ) : null}
         </div>
         <Progress wo={open} />
         <LabourClock wo={open} />
