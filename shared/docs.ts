@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Department, Operator, Place, RouteId, Station, type CutPart } from './master';
 import { PAYLOADS, parseEvent, SlipCopy, type EventType, type FloorEvent } from './events';
+import { HlcTimestamp } from './hlc';
 import { RefusalDocument } from './refusal';
 
 /**
@@ -405,7 +406,7 @@ export const WorkOrderDocSchema: z.ZodType<WorkOrderDoc> = z.looseObject({
   shortageQty: Qty,
   surplusQty: Qty,
   cartons: z.array(z.string()),
-  packedCartons: z.array(z.looseObject({ sscc: z.string(), qty: Qty, at: Iso })).optional(),
+  packedCartons: z.array(z.looseObject({ sscc: z.string(), qty: Qty, at: HlcTimestamp })).optional(),
   finalInspection: z.enum(['pending', 'pass', 'fail']),
   transfersOut: z.array(z.string()).optional(),
   disputes: z.array(z.string()).optional(),

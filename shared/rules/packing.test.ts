@@ -3,6 +3,7 @@
  * "carton n of N", kept by the reducer when the carton is packed, so a station prints it offline from what it holds.
  */
 import { describe, expect, it } from 'vitest';
+import { WorkOrderDocSchema } from '../docs';
 import { hlcWallTime } from '../hlc';
 import { workOrderIdFor, type ManufacturingOrder } from '../master';
 import { Floor } from '../testing/flow';
@@ -45,6 +46,10 @@ describe('packing list (carton manifest)', () => {
       { sscc: SSCCS[0], qty: 12, at: first.hlc },
       { sscc: SSCCS[1], qty: 10, at: second.hlc },
     ]);
+    // What the rule keeps is what a station accepts when it pulls the document; a manifest line whose time is not an
+    // HLC is not.
+    expect(WorkOrderDocSchema.safeParse(wo).success).toBe(true);
+    expect(WorkOrderDocSchema.safeParse({ ...wo, packedCartons: [{ sscc: SSCCS[0], qty: 12, at: 'yesterday' }] }).success).toBe(false);
     expect(packingList(wo)).toEqual({
       workOrderId: PCK,
       moId: M.id,

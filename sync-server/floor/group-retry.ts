@@ -8,14 +8,11 @@ import { EventConflict } from '../changes';
 import { isRetryableTxError, MAX_TX_ATTEMPTS } from '../db/tx-retry';
 import { PushError } from './push-error';
 
-/** The shared rule's attempts (db/tx-retry.ts), as the push path's tests name them. */
-export const MAX_ATTEMPTS = MAX_TX_ATTEMPTS;
-
 export type AfterFailure = 'retry' | 'one-by-one' | 'fail';
 
 /** `attempt` counts from 1; `requests` is the group's size. */
 export function afterFailure(err: unknown, attempt: number, requests: number): AfterFailure {
-  if (attempt < MAX_ATTEMPTS && isRetryableTxError(err)) return 'retry';
+  if (attempt < MAX_TX_ATTEMPTS && isRetryableTxError(err)) return 'retry';
   return requests > 1 ? 'one-by-one' : 'fail';
 }
 
