@@ -3,32 +3,24 @@
  * the live channel and the screen itself. Every API route is a `dashboardRoute` (access.ts): session, role and, for
  * writes, CSRF checked before anything else. Only `POST /api/dashboard/login` and the screen's files are public.
  */
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CheckedJson, HttpError, route } from '../http/route';
 import { BEFORE_PASSWORD_CHANGE, declareAccess, dashboardRoute, sessionOf } from './access';
 import { findAccount } from './accounts';
 import { registerAccountRoutes } from './accounts-routes';
-import { alertsFor, loadAlerts, recordAlertAction, type LoadedAlert } from './alerts';
+import { recordAlertAction } from './alerts';
 import { audit } from './audit';
-import { AlertAction, AlertActionBody, ALERTS_LISTS, AlertsView, ApprovedOrder, ConflictReviewBody, CONFLICTS_LISTS, ConflictsQuery, ConflictsView, CsvImportBody, FLEET_LISTS, FleetView, FLOOR_LISTS, ImportResult, IssuedCode, NewStationCode, ORDERS_LISTS, RevokedStation, DASHBOARD_ROLES, FloorView, LoginBody, NewOrderBody, Ok, OrdersView, SessionInfo, ViewsQuery, ViewsUpdate, type Account as AccountType, type ConflictsShow } from './contract';
+import { AlertAction, AlertActionBody, AlertsView, ApprovedOrder, ConflictReviewBody, ConflictsQuery, ConflictsView, CsvImportBody, FleetView, ImportResult, IssuedCode, NewStationCode, RevokedStation, DASHBOARD_ROLES, FloorView, LoginBody, NewOrderBody, Ok, OrdersView, SessionInfo, ViewsQuery, ViewsUpdate } from './contract';
 import { MoId } from '../../shared/master';
-import { approveDraft, createDraft, loadOrdersView, OrderDocuments } from './orders';
+import { approveDraft, createDraft } from './orders';
 import { importArticles } from './articles';
 import { registerArticleRoutes } from './articles-routes';
 import { importRoster } from './roster-import';
-import { issueStationCode, loadFleetView, revokeFromDashboard, StationParam } from './fleet';
-import { conflictsFor, loadConflictsView, recordReview } from './conflicts';
-import { FloorDocuments, loadFloorView } from './floor-view';
-import { LiveViewCache } from './live-view-cache';
-import { FreshRead } from './fresh-read';
-import { ViewRevisions } from './view-revisions';
-import { DashboardLive, DEFAULT_LIVE, VIEW_INTERVAL_MS, type LiveOptions } from './live';
-
-const VIEW_MAX_AGE_MS = 5_000;
-/** How long a view's computation waits for the rest of the dashboards that a `change` makes ask (live-view-cache.ts). */
-const VIEW_GATHER_MS = 20;
+import { issueStationCode, revokeFromDashboard, StationParam } from './fleet';
+import { recordReview } from './conflicts';
+import { DashboardLive, DEFAULT_LIVE, type LiveOptions } from './live';
+import { openDashboardViews, VIEWS_THREADS, type ViewsThread } from './views-host';
 import { decoyHash, verifyPassword } from './passwords';
 import { clearAccountFailures, DEFAULT_LOGIN_LIMITS, limitKeys, loginRetryAfter, recordLoginFailure, type LoginLimits } from './rate-limit';
 import { registerReportRoutes } from './reports-routes';
@@ -45,6 +37,11 @@ export interface DashboardOptions {
   live?: Partial<LiveOptions>;
   /** How long a session looked up is believed without asking the database again (default 1 s; sessions.ts SessionCache). */
   sessionCacheMs?: number;
+  /**
+   * Where the live views are computed (views-host.ts): in the server's thread (the default; always on PGlite) or in a
+   * worker thread (PostgreSQL). Default: env QSF_DASHBOARD_VIEWS (`in-thread` | `worker`), else `in-thread`.
+   */
+  views?: ViewsThread;
 }
 
 const ALERT_ACTORS = ['admin', 'supervisor', 'qc'] as const;
@@ -61,12 +58,13 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   const unlistenSessions = await app.db.listen(SESSIONS_CHANNEL, { onPayload: (accountId) => sessions.forget(accountId), onGap: () => sessions.clear() });
   const live = new DashboardLive(app.db, { ...DEFAULT_LIVE, ...opts.live });
   await live.start();
+  const views = openDashboardViews(app.db, app.log, opts.views ?? viewsThreadFromEnv());
   // preClose: open streams would keep server.close() waiting.
   app.addHook('preClose', async () => {
     await live.stop();
     await unlistenSessions();
+    await views.close();
   });
-  const views = dashboardViews(app);
   route(app, {
     method: 'POST',
     url: '/api/dashboard/login',
@@ -132,21 +130,21 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     url: '/api/dashboard/views',
     querystring: ViewsQuery,
     response: ViewsUpdate,
-    handler: async ({ query, request }) => CheckedJson.joined(ViewsUpdate, await views.update(await views.asked(), sessionOf(request).account, query)),
+    handler: async ({ query, request }) => CheckedJson.joined(ViewsUpdate, await views.update(sessionOf(request).account, query)),
   });
 
   dashboardRoute(app, DASHBOARD_ROLES, {
     method: 'GET',
     url: '/api/dashboard/floor',
     response: FloorView,
-    handler: async () => CheckedJson.joined(FloorView, (await views.floor(await views.asked())).whole()),
+    handler: async ({ request }) => CheckedJson.joined(FloorView, await views.whole('floor', sessionOf(request).account, 'open')),
   });
 
   dashboardRoute(app, DASHBOARD_ROLES, {
     method: 'GET',
     url: '/api/dashboard/alerts',
     response: AlertsView,
-    handler: async ({ request }) => CheckedJson.joined(AlertsView, (await views.alerts(await views.asked(), sessionOf(request).account)).whole()),
+    handler: async ({ request }) => CheckedJson.joined(AlertsView, await views.whole('alerts', sessionOf(request).account, 'open')),
   });
 
   dashboardRoute(app, DASHBOARD_ROLES, {
@@ -154,7 +152,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     url: '/api/dashboard/conflicts',
     querystring: ConflictsQuery,
     response: ConflictsView,
-    handler: async ({ query, request }) => CheckedJson.joined(ConflictsView, (await views.conflicts(await views.asked(), query.show, sessionOf(request).account)).whole()),
+    handler: async ({ query, request }) => CheckedJson.joined(ConflictsView, await views.whole('conflicts', sessionOf(request).account, query.show)),
   });
 
   dashboardRoute(app, ALERT_ACTORS, {
@@ -185,7 +183,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     method: 'GET',
     url: '/api/dashboard/orders',
     response: OrdersView,
-    handler: async () => CheckedJson.joined(OrdersView, (await views.orders(await views.asked())).whole()),
+    handler: async ({ request }) => CheckedJson.joined(OrdersView, await views.whole('orders', sessionOf(request).account, 'open')),
   });
 
   dashboardRoute(app, PPIC_ROLES, {
@@ -228,7 +226,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     url: '/api/dashboard/fleet',
     response: FleetView,
     // Heartbeats move no change number: the view's age bound (5 s) is how fresh station health is, as on the Floor.
-    handler: async () => CheckedJson.joined(FleetView, (await views.fleet(await views.asked())).whole()),
+    handler: async ({ request }) => CheckedJson.joined(FleetView, await views.whole('fleet', sessionOf(request).account, 'open')),
   });
 
   dashboardRoute(app, ['admin'], {
@@ -261,120 +259,8 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   registerDashboardScreen(app, opts.screenDir);
 }
 
-/** What a view's freshness is judged by: the change counter, the events' counter, the audit's and reviews' last ids. */
-interface ViewKeys {
-  head: number;
-  events: number;
-  audit: number | null;
-  reviews: number | null;
-}
-
-/** A request for views: when it arrived, and the change keys read after that. */
-interface Asked {
-  arrived: number;
-  keys: ViewKeys;
-}
-
-/**
- * The live views of every dashboard on this instance, each computed once for all the dashboards asking at about the
- * same time and at most 4 times a second however busy the floor (live-view-cache.ts; the load test and the dashboard
- * benchmark measured why), and kept as revisions (view-revisions.ts), so a dashboard is sent what changed since what
- * it holds. Alerts and Conflicts say what each viewer may do: worked out once per computation and viewer, not per
- * request.
- */
-function dashboardViews(app: FastifyInstance) {
-  /** This instance's name in the screen's revisions: another instance's (or an earlier run's) revisions mean nothing here. */
-  const instance = randomBytes(9).toString('base64url');
-  const keys = new FreshRead(async (): Promise<ViewKeys> => {
-    const [row] = await app.db.query<{ head: number; events: number; audit: number | null; reviews: number | null }>(
-      'SELECT value AS head, event_seq AS events, (SELECT max(id) FROM dashboard_audit) AS audit, (SELECT max(id) FROM conflict_reviews) AS reviews FROM change_counter',
-    );
-    return { head: Number(row?.head ?? 0), events: Number(row?.events ?? 0), audit: row?.audit ?? null, reviews: row?.reviews ?? null };
-  });
-  const asked = async (): Promise<Asked> => {
-    const arrived = performance.now();
-    return { arrived, keys: await keys.get() };
-  };
-  /** A view's cache, keyed by what it is computed from. */
-  const cache = <T>(keyOf: (k: ViewKeys) => string) => {
-    const c = new LiveViewCache<T>({ maxAgeMs: VIEW_MAX_AGE_MS, minIntervalMs: VIEW_INTERVAL_MS, gatherMs: VIEW_GATHER_MS }, async () => keyOf(await keys.get()));
-    return (a: Asked, compute: () => Promise<T>) => c.get(a.arrived, keyOf(a.keys), compute);
-  };
-  // Heartbeats move no change number: the view's age bound (5 s) is how fresh station health is, as on the Floor.
-  const byHead = (k: ViewKeys) => String(k.head);
-  // Orders and alerts also change by dashboard steps (drafts, audited); refused events change nothing but the events
-  // table, and reviews only theirs: each is part of the key of what it changes.
-  const byAudit = (k: ViewKeys) => `${k.head}:${k.audit}`;
-  const byEvents = (k: ViewKeys) => `${k.head}:${k.events}:${k.reviews}`;
-
-  // The floor's documents in memory, read since the last computation only (floor-view.ts).
-  const floorDocs = new FloorDocuments();
-  // The released MOs and their work orders' progress, likewise (orders.ts).
-  const orderDocs = new OrderDocuments();
-  const floorRevs = new ViewRevisions(FloorView, FLOOR_LISTS);
-  const ordersRevs = new ViewRevisions(OrdersView, ORDERS_LISTS);
-  const fleetRevs = new ViewRevisions(FleetView, FLEET_LISTS);
-  const floorCache = cache<typeof floorRevs>(byHead);
-  const ordersCache = cache<typeof ordersRevs>(byAudit);
-  const fleetCache = cache<typeof fleetRevs>(byHead);
-  const alertsCache = cache<LoadedAlert[]>(byAudit);
-  // One cache per filter: a cache computes one view (its waiting requests share that computation).
-  const conflictsCaches = { open: cache<ConflictsView>(byEvents), resolved: cache<ConflictsView>(byEvents) };
-  /** The last computation's value while it is the same as the new one: what was worked out per viewer from it stays. */
-  const sameAsBefore = <T>() => {
-    let last: { json: string; value: T } | null = null;
-    return (value: T): T => {
-      const json = JSON.stringify(value);
-      if (last?.json === json) return last.value;
-      last = { json, value };
-      return value;
-    };
-  };
-  const stableAlerts = sameAsBefore<LoadedAlert[]>();
-  const stableConflicts: Record<ConflictsShow, (v: ConflictsView) => ConflictsView> = { open: sameAsBefore(), resolved: sameAsBefore() };
-  /** Per viewer (id, role and department: what alertsFor and conflictsFor read) and what it was worked out from. */
-  const perViewer = <From, S extends z.ZodObject>(schema: S, lists: Readonly<Record<string, string>>) => {
-    const byViewer = new Map<string, { from: From; revs: ViewRevisions<S> }>();
-    return (viewer: AccountType, from: From, make: () => z.input<S>): ViewRevisions<S> => {
-      const id = `${viewer.id}\u0000${viewer.role}\u0000${viewer.department ?? ''}`;
-      let e = byViewer.get(id);
-      if (!e) {
-        e = { from, revs: new ViewRevisions(schema, lists) };
-        byViewer.set(id, e);
-        e.revs.update(make());
-      } else if (e.from !== from) {
-        e.from = from;
-        e.revs.update(make());
-      }
-      return e.revs;
-    };
-  };
-  const alertsOf = perViewer<LoadedAlert[], typeof AlertsView>(AlertsView, ALERTS_LISTS);
-  const conflictsOf = { open: perViewer<ConflictsView, typeof ConflictsView>(ConflictsView, CONFLICTS_LISTS), resolved: perViewer<ConflictsView, typeof ConflictsView>(ConflictsView, CONFLICTS_LISTS) };
-
-  const floor = (a: Asked) => floorCache(a, async () => (floorRevs.update(await loadFloorView(app.db, floorDocs)), floorRevs));
-  const orders = (a: Asked) => ordersCache(a, async () => (ordersRevs.update(await loadOrdersView(app.db, orderDocs)), ordersRevs));
-  const fleet = (a: Asked) => fleetCache(a, async () => (fleetRevs.update(await loadFleetView(app.db)), fleetRevs));
-  const alerts = async (a: Asked, viewer: AccountType) => {
-    const loaded = await alertsCache(a, async () => stableAlerts(await loadAlerts(app.db)));
-    return alertsOf(viewer, loaded, () => alertsFor(viewer, loaded));
-  };
-  const conflicts = async (a: Asked, show: ConflictsShow, viewer: AccountType) => {
-    const view = await conflictsCaches[show](a, async () => stableConflicts[show](await loadConflictsView(app.db, show)));
-    return conflictsOf[show](viewer, view, () => conflictsFor(viewer, view));
-  };
-
-  /** The /views answer: each view's changes since what the screen holds (the whole view when it holds none from here). */
-  async function update(k: Asked, viewer: AccountType, held: z.output<typeof ViewsQuery>): Promise<string> {
-    const [f, a, c, o, fl] = await Promise.all([floor(k), alerts(k, viewer), conflicts(k, held.show, viewer), orders(k), fleet(k)]);
-    const since = (rev: number | undefined) => (held.instance === instance ? (rev ?? null) : null);
-    const part = (revs: ViewRevisions<z.ZodObject>, rev: number | undefined) => revs.delta(since(rev)) ?? 'null';
-    return (
-      `{"instance":${JSON.stringify(instance)},"conflictsShow":${JSON.stringify(held.show)},` +
-      `"floor":${part(f, held.floor)},"alerts":${part(a, held.alerts)},"conflicts":${part(c, held.conflicts)},` +
-      `"orders":${part(o, held.orders)},"fleet":${part(fl, held.fleet)}}`
-    );
-  }
-
-  return { asked, floor, alerts, conflicts, orders, fleet, update };
+/** QSF_DASHBOARD_VIEWS, when it names one of VIEWS_THREADS (else in-thread: views-host.ts says why). */
+function viewsThreadFromEnv(): ViewsThread {
+  const v = process.env.QSF_DASHBOARD_VIEWS;
+  return VIEWS_THREADS.find((t) => t === v) ?? 'in-thread';
 }

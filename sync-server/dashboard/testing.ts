@@ -1,7 +1,9 @@
 /** Dashboard test helpers: accounts made straight in the database, and a logged-in session (cookie + CSRF token). */
 import type { FastifyInstance } from 'fastify';
 import type { Department } from '../../shared/master';
+import { mo } from '../../shared/testing/fixtures';
 import type { Db } from '../db/types';
+import { enrollStation, seedOperatorAndOrder, type EnrolledStation } from '../testing';
 import { createAccount } from './accounts';
 import { CSRF_HEADER, type DashboardRole, type SessionInfo } from './contract';
 
@@ -58,4 +60,11 @@ export async function openLiveStream(base: string, headers: Record<string, strin
     }
   })();
   return { messages, ended, close: () => abort.abort() };
+}
+
+/** A small floor for the views' tests: orders mo(1) and mo(2), cutters OP-CUT1 and OP-CUT2 (PIN 1357), cutting station ST-CUT-1. */
+export async function seedCuttingFloor(app: FastifyInstance): Promise<EnrolledStation> {
+  await seedOperatorAndOrder(app, { id: 'OP-CUT1', name: 'Cutter', roles: ['operator'], departments: ['cutting'], pin: '1357' }, mo(1));
+  await seedOperatorAndOrder(app, { id: 'OP-CUT2', name: 'Cutter 2', roles: ['operator'], departments: ['cutting'], pin: '1357' }, mo(2));
+  return enrollStation(app, 'ST-CUT-1', 'cutting');
 }

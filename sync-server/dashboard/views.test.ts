@@ -12,11 +12,11 @@ import type { Action } from '../../shared/events';
 import { EventFactory, lineOf, mo } from '../../shared/testing/fixtures';
 import { buildApp } from '../app';
 import { createTestDb, type TestDb } from '../db/testing';
-import { enrollStation, pushAs, seedOperatorAndOrder, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
+import { pushAs, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
 import { ALERTS_LISTS, AlertsView, CONFLICTS_LISTS, ConflictsView, FLEET_LISTS, FleetView, FLOOR_LISTS, FloorView, ORDERS_LISTS, OrdersView, ViewsUpdate } from './contract';
 import { loadFloorView } from './floor-view';
 import { loadOrdersView } from './orders';
-import { loginAs, makeAccount, type DashboardLogin } from './testing';
+import { loginAs, makeAccount, seedCuttingFloor, type DashboardLogin } from './testing';
 import { applyDelta, heldAfter, viewsPath, type HeldRevisions } from './views-sync';
 
 let db: TestDb;
@@ -32,9 +32,7 @@ beforeAll(async () => {
   app = await buildApp({ db: db.db, adminToken: TEST_ADMIN_TOKEN, dashboard: DASHBOARD });
   await makeAccount(db.db, 'office', 'admin');
   office = await loginAs(app, 'office');
-  await seedOperatorAndOrder(app, { id: 'OP-CUT1', name: 'Cutter', roles: ['operator'], departments: ['cutting'], pin: '1357' }, mo(1));
-  await seedOperatorAndOrder(app, { id: 'OP-CUT2', name: 'Cutter 2', roles: ['operator'], departments: ['cutting'], pin: '1357' }, mo(2));
-  cutting = await enrollStation(app, 'ST-CUT-1', 'cutting');
+  cutting = await seedCuttingFloor(app);
 });
 
 afterAll(async () => {

@@ -220,6 +220,7 @@ export function createPgDb(opts: PgDbOptions): Db {
 
   return {
     kind: 'pg',
+    connectionString: opts.connectionString,
     query: base.query,
     exec: base.exec,
     queryAndCommit: base.queryAndCommit,

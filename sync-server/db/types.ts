@@ -38,6 +38,11 @@ export interface ListenHandlers {
 export interface Db extends Queryable {
   readonly kind: 'pg' | 'pglite';
   /**
+   * PostgreSQL: where another thread or process opens its own connections to the same database (the dashboard's views
+   * worker, dashboard/views-host.ts). Absent on PGlite: the database lives in this thread, and only it can reach it.
+   */
+  readonly connectionString?: string;
+  /**
    * Run `fn` in one transaction (READ COMMITTED) on one connection; commit if it resolves, roll back if it throws.
    * Inside `fn` use only `q`: on PGlite, `db.query` from inside a transaction is an error (single connection).
    */

@@ -12,7 +12,13 @@
  *      DASH_BENCH_LOAD_SECONDS (60) with no dashboard open, then as long with DASH_BENCH_DASHBOARDS (50) open
  *      (each holding the live channel and re-reading what the screen reads on every change).
  * Needs PostgreSQL (TEST_DATABASE_URL or SYNC_BENCH_DATABASE_URL) and Chromium (CHROMIUM_PATH or /usr/bin/chromium).
+ * Each load phase logs the CPU time the server process (all its threads), PostgreSQL and this process (the stations
+ * and the dashboards) used while its stations pushed: on 2 shared cores the push-ack ratio alone does not say where
+ * the time went.
+ * DASH_BENCH_PROFILE_DIR: the server's CPU profile of each load phase (quiet.cpuprofile, watched.cpuprofile) there.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { mo } from '../../shared/testing/fixtures';
@@ -20,7 +26,7 @@ import { ensureDashboardScreen } from '../../renderer/build';
 import { SessionInfo } from '../../sync-server/dashboard/contract';
 import { TEST_PASSWORD, makeAccount } from '../../sync-server/dashboard/testing';
 import { launchChromium } from '../browser/testing';
-import { CODE, createOrder, mapLimit, percentile, result, sleep } from './sync/harness';
+import { CODE, createOrder, mapLimit, percentile, processCpuMs, result, sleep } from './sync/harness';
 import { printBench, type BenchResult } from './bench-format';
 import { loadResults, runLoadPhase, withLoadFloor, type FloorLoadFigures, type LoadFloor } from '../load/floor-load';
 
@@ -30,10 +36,15 @@ const env = z
     DASH_BENCH_EVENTS: z.coerce.number().int().min(0).max(10_000_000).default(1_000_000),
     DASH_BENCH_LOAD_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
     DASH_BENCH_DASHBOARDS: z.coerce.number().int().min(1).max(500).default(50),
+    DASH_BENCH_PROFILE_DIR: z.string().optional(),
   })
   .parse(process.env);
 const STATIONS = 200;
-const log = (m: string) => console.error(`[bench:dashboard] ${m}`);
+const log = (m: string) => {
+  // runLoadPhase's line as its stations start pushing: the phase's CPU is counted from here (phase() below).
+  if (/^load: .* 1 event\/s per station/.test(m) && serverPid > 0) loadStarted = cpuMark(serverPid);
+  console.error(`[bench:dashboard] ${m}`);
+};
 
 /** The extra MOs and the historical events, straight into PostgreSQL (the events) and through the office API (MOs). */
 async function seed(floor: LoadFloor): Promise<void> {
@@ -110,6 +121,70 @@ async function firstRender(floor: LoadFloor): Promise<number> {
   return Math.max(...times);
 }
 
+/** CPU time (ms) of PostgreSQL so far: its processes (named postgres) and the backends that ended (the postmaster's
+ * children's time); Linux /proc, else undefined. */
+function postgresCpuMs(): number | undefined {
+  try {
+    let sum = 0;
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        // utime, stime, cutime, cstime: the 14th to 17th fields (12th to 15th after the command name).
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 15).map(Number);
+        sum += f.reduce((a, b) => a + b, 0) * 10;
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return sum;
+  } catch {
+    return undefined;
+  }
+}
+
+interface CpuMark {
+  at: number;
+  server: number | undefined;
+  postgres: number | undefined;
+  bench: NodeJS.CpuUsage;
+}
+const cpuMark = (pid: number): CpuMark => ({ at: performance.now(), server: processCpuMs(pid), postgres: postgresCpuMs(), bench: process.cpuUsage() });
+/** Set by the load phase's own log line as its stations start pushing (runLoadPhase logs it). */
+let loadStarted: CpuMark | null = null;
+let serverPid = -1;
+
+/**
+ * A load phase, with the CPU each side used from its first push to its last logged (the set-up before, logins and
+ * streams, left out), and the server's profile of the whole phase with DASH_BENCH_PROFILE_DIR.
+ */
+async function phase(floor: LoadFloor, name: string, run: () => Promise<FloorLoadFigures>): Promise<FloorLoadFigures> {
+  const { server } = floor;
+  serverPid = server.pid;
+  if (env.DASH_BENCH_PROFILE_DIR) await server.profile(join(env.DASH_BENCH_PROFILE_DIR, `${name}.cpuprofile`));
+  loadStarted = null;
+  const figures = await run();
+  const end = cpuMark(server.pid);
+  const start = loadStarted as CpuMark | null;
+  if (start) {
+    const wall = (end.at - start.at) / 1000;
+    const s = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? NaN : (a - b) / 1000);
+    const parts = {
+      server: s(end.server, start.server),
+      postgres: s(end.postgres, start.postgres),
+      bench: (end.bench.user + end.bench.system - start.bench.user - start.bench.system) / 1e6,
+    };
+    const sum = parts.server + parts.postgres + parts.bench;
+    log(
+      `${name} phase, CPU over its ${wall.toFixed(1)} s of pushes: server ${parts.server.toFixed(1)} s, PostgreSQL ${parts.postgres.toFixed(1)} s, ` +
+        `bench (stations + dashboards) ${parts.bench.toFixed(1)} s; together ${sum.toFixed(1)} s = ${((sum / wall / 2) * 100).toFixed(0)} % of 2 cores; ` +
+        `push-ack p50 ${percentile(figures.latencies, 50).toFixed(1)} ms, p99 ${percentile(figures.latencies, 99).toFixed(1)} ms`,
+    );
+  }
+  if (env.DASH_BENCH_PROFILE_DIR) await server.profile(null);
+  return figures;
+}
+
 /** For each acknowledged push: the first read of dashboard 1 sent after its acknowledgement, finished − push sent. */
 function pushToDashboard(x: FloorLoadFigures): number[] {
   const reads = x.trace?.dashboards[0] ?? [];
@@ -131,8 +206,8 @@ function pushToDashboard(x: FloorLoadFigures): number[] {
 await ensureDashboardScreen(log);
 const results: BenchResult[] = await withLoadFloor({ stations: STATIONS, seed, log }, async (floor) => {
   const render = await firstRender(floor);
-  const quiet = await runLoadPhase(floor, { seconds: env.DASH_BENCH_LOAD_SECONDS, dashboards: 0 });
-  const watched = await runLoadPhase(floor, { seconds: env.DASH_BENCH_LOAD_SECONDS, dashboards: env.DASH_BENCH_DASHBOARDS, trace: true });
+  const quiet = await phase(floor, 'quiet', () => runLoadPhase(floor, { seconds: env.DASH_BENCH_LOAD_SECONDS, dashboards: 0 }));
+  const watched = await phase(floor, 'watched', () => runLoadPhase(floor, { seconds: env.DASH_BENCH_LOAD_SECONDS, dashboards: env.DASH_BENCH_DASHBOARDS, trace: true }));
   const reach = pushToDashboard(watched);
   const p99 = (x: FloorLoadFigures) => percentile(x.latencies, 99);
   const size = `${STATIONS} stations, ${env.DASH_BENCH_ORDERS * 5} work orders, ${env.DASH_BENCH_EVENTS} events`;

@@ -79,6 +79,8 @@ export interface ServerProcess {
   pid: number;
   /** Server heap (after a full GC) and RSS, in bytes. */
   mem(): Promise<{ heapUsed: number; rss: number }>;
+  /** Ends the server's CPU profile being taken (written to its file) and, with `file`, starts one there. */
+  profile(file: string | null): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -103,6 +105,7 @@ export async function withBenchServer<T>(run: (env: { bdb: BenchDatabase; server
 const FromChild = z.discriminatedUnion('type', [
   z.object({ type: z.literal('listening'), port: z.number() }),
   z.object({ type: z.literal('mem'), id: z.number(), heapUsed: z.number(), rss: z.number() }),
+  z.object({ type: z.literal('profiled'), id: z.number() }),
 ]);
 
 /** Forks tests/bench/sync/server-process.ts on `databaseUrl` and waits until it listens (it migrates first). */
@@ -121,6 +124,7 @@ export async function startServerProcess(databaseUrl: string, opts: { poolMax?: 
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const waiters = new Map<number, (m: { heapUsed: number; rss: number }) => void>();
+  const profiled = new Map<number, () => void>();
   let nextId = 1;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
@@ -131,9 +135,12 @@ export async function startServerProcess(databaseUrl: string, opts: { poolMax?: 
       if (m.data.type === 'listening') {
         clearTimeout(timer);
         resolve(m.data.port);
-      } else {
+      } else if (m.data.type === 'mem') {
         waiters.get(m.data.id)?.({ heapUsed: m.data.heapUsed, rss: m.data.rss });
         waiters.delete(m.data.id);
+      } else {
+        profiled.get(m.data.id)?.();
+        profiled.delete(m.data.id);
       }
     });
     void exited.then((code) => {
@@ -153,6 +160,17 @@ export async function startServerProcess(databaseUrl: string, opts: { poolMax?: 
           resolve(m);
         });
         child.send({ type: 'mem', id });
+      });
+    },
+    profile(file) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('server did not answer the profile request')), 60_000);
+        profiled.set(id, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.send({ type: 'profile', id, file });
       });
     },
     async stop() {

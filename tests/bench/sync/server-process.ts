@@ -3,8 +3,12 @@
  * memory can be sampled on its own). Started by `startServerProcess` with `fork` (tsx loader, `--expose-gc`).
  *
  * Env: BENCH_DATABASE_URL, BENCH_ADMIN_TOKEN, BENCH_POOL_MAX (default 10, the server's own default), BENCH_HEARTBEAT_MS.
- * IPC: sends {type:'listening', port}; answers {type:'mem', id} with {type:'mem', id, heapUsed, rss} after a full GC.
+ * IPC: sends {type:'listening', port}; answers {type:'mem', id} with {type:'mem', id, heapUsed, rss} after a full GC;
+ * {type:'profile', id, file} ends the CPU profile being taken (written to its file) and, with `file`, starts one
+ * (node:inspector; a benchmark's phase profiled on its own), answered {type:'profiled', id}.
  */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { z } from 'zod';
 import { buildApp } from '../../../sync-server/app';
 import { createPgDb } from '../../../sync-server/db/pg';
@@ -18,7 +22,11 @@ const env = z
   })
   .parse(process.env);
 
-const Request = z.discriminatedUnion('type', [z.object({ type: z.literal('mem'), id: z.number() }), z.object({ type: z.literal('stop') })]);
+const Request = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('mem'), id: z.number() }),
+  z.object({ type: z.literal('profile'), id: z.number(), file: z.string().nullable() }),
+  z.object({ type: z.literal('stop') }),
+]);
 
 const db = createPgDb({ connectionString: env.BENCH_DATABASE_URL, max: env.BENCH_POOL_MAX });
 const app = await buildApp({ db, adminToken: env.BENCH_ADMIN_TOKEN, heartbeatMs: env.BENCH_HEARTBEAT_MS });
@@ -28,6 +36,23 @@ if (addr === null || typeof addr === 'string') throw new Error('server has no po
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
+let profiling: { session: Session; file: string } | null = null;
+async function profile(file: string | null): Promise<void> {
+  if (profiling) {
+    const { session, file: to } = profiling;
+    profiling = null;
+    const { profile: taken } = await session.post('Profiler.stop');
+    await writeFile(to, JSON.stringify(taken));
+    session.disconnect();
+  }
+  if (file === null) return;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  profiling = { session, file };
+}
+
 process.on('message', (raw) => {
   const msg = Request.safeParse(raw);
   if (!msg.success) return;
@@ -35,6 +60,9 @@ process.on('message', (raw) => {
     gc?.();
     const m = process.memoryUsage();
     process.send?.({ type: 'mem', id: msg.data.id, heapUsed: m.heapUsed, rss: m.rss });
+  } else if (msg.data.type === 'profile') {
+    const { id } = msg.data;
+    void profile(msg.data.file).then(() => process.send?.({ type: 'profiled', id }));
   } else {
     void (async () => {
       await app.close();

@@ -1,0 +1,172 @@
+/**
+ * The live views of every dashboard on one server instance: Floor, Alerts, Conflicts, Orders and Fleet, each computed
+ * once for all the dashboards asking at about the same time and at most 4 times a second however busy the floor
+ * (live-view-cache.ts; the load test and the dashboard benchmark measured why), and kept as revisions
+ * (view-revisions.ts), so a dashboard is sent what changed since what it holds. Alerts and Conflicts say what each
+ * viewer may do: worked out once per computation and viewer, not per request.
+ *
+ * Everything here answers JSON text and reads only through the `Db` it is given, so it runs as well in the server's
+ * own thread (`liveViews(app.db)`: PGlite, which one thread owns) as in a worker thread with its own PostgreSQL pool
+ * (views-worker.ts, started by views-host.ts): off the event loop that answers the stations' pushes.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { z } from 'zod';
+import type { Db } from '../db/types';
+import { alertsFor, loadAlerts, type LoadedAlert } from './alerts';
+import { conflictsFor, loadConflictsView } from './conflicts';
+import { ALERTS_LISTS, AlertsView, CONFLICTS_LISTS, ConflictsView, FLEET_LISTS, FleetView, FLOOR_LISTS, FloorView, ORDERS_LISTS, OrdersView, type Account as AccountType, type ConflictsShow, type ViewsQuery } from './contract';
+import { loadFleetView } from './fleet';
+import { FloorDocuments, loadFloorView } from './floor-view';
+import { FreshRead } from './fresh-read';
+import { VIEW_INTERVAL_MS } from './live';
+import { LiveViewCache } from './live-view-cache';
+import { loadOrdersView, OrderDocuments } from './orders';
+import { ViewRevisions } from './view-revisions';
+
+const VIEW_MAX_AGE_MS = 5_000;
+/** How long a view's computation waits for the rest of the dashboards that a `change` makes ask (live-view-cache.ts). */
+const VIEW_GATHER_MS = 20;
+
+/** The views a per-view route answers whole. */
+export const WHOLE_VIEWS = ['floor', 'alerts', 'conflicts', 'orders', 'fleet'] as const;
+export type WholeView = (typeof WHOLE_VIEWS)[number];
+
+/** The live views of one instance, as JSON text. */
+export interface DashboardViews {
+  /** The /views answer: each view's changes since what the screen holds (the whole view when it holds none from here). */
+  update(viewer: AccountType, held: z.output<typeof ViewsQuery>): Promise<string>;
+  /** One view whole, in its schema's shape (the per-view routes; `show` is the Conflicts filter). */
+  whole(view: WholeView, viewer: AccountType, show: ConflictsShow): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** What a view's freshness is judged by: the change counter, the events' counter, the audit's and reviews' last ids. */
+interface ViewKeys {
+  head: number;
+  events: number;
+  audit: number | null;
+  reviews: number | null;
+}
+
+/** A request for views: when it arrived, and the change keys read after that. */
+interface Asked {
+  arrived: number;
+  keys: ViewKeys;
+}
+
+/** The live views read from `db` (this instance's own revisions: a new instance name each time). */
+export function liveViews(db: Db): DashboardViews {
+  /** This instance's name in the screen's revisions: another instance's (or an earlier run's) revisions mean nothing here. */
+  const instance = randomBytes(9).toString('base64url');
+  const keys = new FreshRead(async (): Promise<ViewKeys> => {
+    const [row] = await db.query<{ head: number; events: number; audit: number | null; reviews: number | null }>(
+      'SELECT value AS head, event_seq AS events, (SELECT max(id) FROM dashboard_audit) AS audit, (SELECT max(id) FROM conflict_reviews) AS reviews FROM change_counter',
+    );
+    return { head: Number(row?.head ?? 0), events: Number(row?.events ?? 0), audit: row?.audit ?? null, reviews: row?.reviews ?? null };
+  });
+  const asked = async (): Promise<Asked> => {
+    const arrived = performance.now();
+    return { arrived, keys: await keys.get() };
+  };
+  /** A view's cache, keyed by what it is computed from. */
+  const cache = <T>(keyOf: (k: ViewKeys) => string) => {
+    const c = new LiveViewCache<T>({ maxAgeMs: VIEW_MAX_AGE_MS, minIntervalMs: VIEW_INTERVAL_MS, gatherMs: VIEW_GATHER_MS }, async () => keyOf(await keys.get()));
+    return (a: Asked, compute: () => Promise<T>) => c.get(a.arrived, keyOf(a.keys), compute);
+  };
+  // Heartbeats move no change number: the view's age bound (5 s) is how fresh station health is, as on the Floor.
+  const byHead = (k: ViewKeys) => String(k.head);
+  // Orders and alerts also change by dashboard steps (drafts, audited); refused events change nothing but the events
+  // table, and reviews only theirs: each is part of the key of what it changes.
+  const byAudit = (k: ViewKeys) => `${k.head}:${k.audit}`;
+  const byEvents = (k: ViewKeys) => `${k.head}:${k.events}:${k.reviews}`;
+
+  // The floor's documents in memory, read since the last computation only (floor-view.ts).
+  const floorDocs = new FloorDocuments();
+  // The released MOs and their work orders' progress, likewise (orders.ts).
+  const orderDocs = new OrderDocuments();
+  const floorRevs = new ViewRevisions(FloorView, FLOOR_LISTS);
+  const ordersRevs = new ViewRevisions(OrdersView, ORDERS_LISTS);
+  const fleetRevs = new ViewRevisions(FleetView, FLEET_LISTS);
+  const floorCache = cache<typeof floorRevs>(byHead);
+  const ordersCache = cache<typeof ordersRevs>(byAudit);
+  const fleetCache = cache<typeof fleetRevs>(byHead);
+  const alertsCache = cache<LoadedAlert[]>(byAudit);
+  // One cache per filter: a cache computes one view (its waiting requests share that computation).
+  const conflictsCaches = { open: cache<ConflictsView>(byEvents), resolved: cache<ConflictsView>(byEvents) };
+  /** The last computation's value while it is the same as the new one: what was worked out per viewer from it stays. */
+  const sameAsBefore = <T>() => {
+    let last: { json: string; value: T } | null = null;
+    return (value: T): T => {
+      const json = JSON.stringify(value);
+      if (last?.json === json) return last.value;
+      last = { json, value };
+      return value;
+    };
+  };
+  const stableAlerts = sameAsBefore<LoadedAlert[]>();
+  const stableConflicts: Record<ConflictsShow, (v: ConflictsView) => ConflictsView> = { open: sameAsBefore(), resolved: sameAsBefore() };
+  /** Per viewer (id, role and department: what alertsFor and conflictsFor read) and what it was worked out from. */
+  const perViewer = <From, S extends z.ZodObject>(schema: S, lists: Readonly<Record<string, string>>) => {
+    const byViewer = new Map<string, { from: From; revs: ViewRevisions<S> }>();
+    return (viewer: AccountType, from: From, make: () => z.input<S>): ViewRevisions<S> => {
+      const id = `${viewer.id}\u0000${viewer.role}\u0000${viewer.department ?? ''}`;
+      let e = byViewer.get(id);
+      if (!e) {
+        e = { from, revs: new ViewRevisions(schema, lists) };
+        byViewer.set(id, e);
+        e.revs.update(make());
+      } else if (e.from !== from) {
+        e.from = from;
+        e.revs.update(make());
+      }
+      return e.revs;
+    };
+  };
+  const alertsOf = perViewer<LoadedAlert[], typeof AlertsView>(AlertsView, ALERTS_LISTS);
+  const conflictsOf = { open: perViewer<ConflictsView, typeof ConflictsView>(ConflictsView, CONFLICTS_LISTS), resolved: perViewer<ConflictsView, typeof ConflictsView>(ConflictsView, CONFLICTS_LISTS) };
+
+  const floor = (a: Asked) => floorCache(a, async () => (floorRevs.update(await loadFloorView(db, floorDocs)), floorRevs));
+  const orders = (a: Asked) => ordersCache(a, async () => (ordersRevs.update(await loadOrdersView(db, orderDocs)), ordersRevs));
+  const fleet = (a: Asked) => fleetCache(a, async () => (fleetRevs.update(await loadFleetView(db)), fleetRevs));
+  const alerts = async (a: Asked, viewer: AccountType) => {
+    const loaded = await alertsCache(a, async () => stableAlerts(await loadAlerts(db)));
+    return alertsOf(viewer, loaded, () => alertsFor(viewer, loaded));
+  };
+  const conflicts = async (a: Asked, show: ConflictsShow, viewer: AccountType) => {
+    const view = await conflictsCaches[show](a, async () => stableConflicts[show](await loadConflictsView(db, show)));
+    return conflictsOf[show](viewer, view, () => conflictsFor(viewer, view));
+  };
+
+  /** The /views answer: each view's changes since what the screen holds (the whole view when it holds none from here). */
+  async function update(viewer: AccountType, held: z.output<typeof ViewsQuery>): Promise<string> {
+    const k = await asked();
+    const [f, a, c, o, fl] = await Promise.all([floor(k), alerts(k, viewer), conflicts(k, held.show, viewer), orders(k), fleet(k)]);
+    const since = (rev: number | undefined) => (held.instance === instance ? (rev ?? null) : null);
+    const part = (revs: ViewRevisions<z.ZodObject>, rev: number | undefined) => revs.delta(since(rev)) ?? 'null';
+    return (
+      `{"instance":${JSON.stringify(instance)},"conflictsShow":${JSON.stringify(held.show)},` +
+      `"floor":${part(f, held.floor)},"alerts":${part(a, held.alerts)},"conflicts":${part(c, held.conflicts)},` +
+      `"orders":${part(o, held.orders)},"fleet":${part(fl, held.fleet)}}`
+    );
+  }
+
+  async function whole(view: WholeView, viewer: AccountType, show: ConflictsShow): Promise<string> {
+    const k = await asked();
+    switch (view) {
+      case 'floor':
+        return (await floor(k)).whole();
+      case 'alerts':
+        return (await alerts(k, viewer)).whole();
+      case 'conflicts':
+        return (await conflicts(k, show, viewer)).whole();
+      case 'orders':
+        return (await orders(k)).whole();
+      case 'fleet':
+        return (await fleet(k)).whole();
+    }
+  }
+
+  // Nothing of its own to close: it reads through `db`, which its owner closes.
+  return { update, whole, close: async () => undefined };
+}

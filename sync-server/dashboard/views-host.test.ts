@@ -1,0 +1,155 @@
+/**
+ * The dashboard's live views computed in a worker thread (views-host.ts, views-worker.ts): the worker's answers are
+ * the server thread's own computation (the same views and deltas from the same database), a push reaches the next
+ * answer, a worker that stops is logged, its requests answered in the server's thread meanwhile, and it is started
+ * again. On PGlite (no second thread can reach the database) the views stay in the server's thread.
+ */
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Action } from '../../shared/events';
+import { EventFactory, lineOf, mo } from '../../shared/testing/fixtures';
+import { buildApp } from '../app';
+import { createTestDb, type TestDb } from '../db/testing';
+import { pushAs, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
+import { FLOOR_LISTS, FloorView, ViewsUpdate, type Account } from './contract';
+import { liveViews, WHOLE_VIEWS, type DashboardViews } from './live-views';
+import { openDashboardViews, ViewsHost } from './views-host';
+import { loginAs, makeAccount, seedCuttingFloor } from './testing';
+import { applyDelta } from './views-sync';
+
+let db: TestDb;
+let app: FastifyInstance;
+let cutting: EnrolledStation;
+const f = new EventFactory(() => Date.now());
+const viewer: Account = { id: 'office', name: 'Office', role: 'admin', department: null };
+const open = { show: 'open' as const };
+const pg = Boolean(process.env.TEST_DATABASE_URL);
+
+beforeAll(async () => {
+  db = await createTestDb();
+  // The pushes here go through the app; the views under test are made below.
+  app = await buildApp({ db: db.db, adminToken: TEST_ADMIN_TOKEN });
+  cutting = await seedCuttingFloor(app);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await db?.cleanup();
+});
+
+const cut = (n: number): Action => ({ type: 'cutting.output', payload: { workOrderId: `${mo(1).id}-CUT`, lineId: lineOf('cutting'), size: 'M', part: 'body', goodQty: n } });
+
+async function push(action: Action): Promise<void> {
+  const pushed = await pushAs(app, cutting, [f.event('ST-CUT-1', 'OP-CUT1', action)]);
+  expect(pushed.json<{ results: { status: string }[] }>().results[0]?.status, pushed.body).toBe('applied');
+}
+
+/** An answer without what differs by where and when it was computed: the instance name and the Floor's `at`. */
+function comparable(json: string): unknown {
+  const u = ViewsUpdate.parse(JSON.parse(json));
+  return { ...u, instance: '', floor: u.floor && { ...u.floor, fields: { ...u.floor.fields, at: '' } } };
+}
+
+interface Logged {
+  obj: object;
+  msg: string;
+}
+
+function hostOn(logged: Logged[], restartMs = 50): ViewsHost {
+  if (!db.db.connectionString) throw new Error('needs PostgreSQL');
+  return new ViewsHost({ connectionString: db.db.connectionString, inThread: () => liveViews(db.db), log: { warn: (obj, msg) => logged.push({ obj, msg }) }, restartMs });
+}
+
+describe('dashboard views off the push path', () => {
+  it.skipIf(!pg)('the worker answers what the server thread computes, and a push is in its next answer', async () => {
+    const logged: Logged[] = [];
+    const host = hostOn(logged);
+    const here = liveViews(db.db);
+    try {
+      expect(host.threadId).not.toBeNull();
+      await push({ type: 'spk.received', payload: { workOrderId: `${mo(1).id}-CUT` } });
+      const first = await host.update(viewer, open);
+      expect(comparable(first)).toEqual(comparable(await here.update(viewer, open)));
+      for (const view of WHOLE_VIEWS) {
+        const [a, b] = [JSON.parse(await host.whole(view, viewer, 'open')) as object, JSON.parse(await here.whole(view, viewer, 'open')) as object];
+        expect(view === 'floor' ? { ...a, at: '' } : a, view).toEqual(view === 'floor' ? { ...b, at: '' } : b);
+      }
+
+      // A live update: the push after the answer is in the next one, as a delta from the revision held.
+      const u1 = ViewsUpdate.parse(JSON.parse(first));
+      await push(cut(4));
+      const u2 = ViewsUpdate.parse(JSON.parse(await host.update(viewer, { show: 'open', instance: u1.instance, floor: u1.floor?.rev, alerts: u1.alerts?.rev, conflicts: u1.conflicts?.rev, orders: u1.orders?.rev, fleet: u1.fleet?.rev })));
+      expect(u2.instance).toBe(u1.instance);
+      expect(u2.floor?.base).toBe(u1.floor?.rev);
+      expect(u2.floor?.lists.orders?.rows.map((o) => o.moId)).toEqual([mo(1).id]);
+      const floor = applyDelta<FloorView>(applyDelta<FloorView>(null, undefined, u1.floor!, FLOOR_LISTS), u1.floor?.rev, u2.floor!, FLOOR_LISTS);
+      const wip = floor.orders.find((o) => o.moId === mo(1).id)?.places.find((p) => p.place === 'cutting');
+      expect(wip?.wip).toBeGreaterThan(0);
+      expect(host.counts).toEqual({ stopped: 0, answeredInThread: 0 });
+      expect(logged).toEqual([]);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it.skipIf(!pg)('a worker that stops is logged and started again; its requests are answered in the server thread meanwhile', async () => {
+    const logged: Logged[] = [];
+    const host = hostOn(logged);
+    try {
+      const before = ViewsUpdate.parse(JSON.parse(await host.update(viewer, open)));
+      const first = host.threadId;
+      // A request in flight when it stops, and one while it is down: both answered (here), nothing refused.
+      const inFlight = host.update(viewer, open);
+      await host.crash();
+      const whileDown = ViewsUpdate.parse(JSON.parse(await host.update(viewer, open)));
+      expect(ViewsUpdate.parse(JSON.parse(await inFlight)).floor?.base).toBeNull();
+      // Another computation place: its own instance name, so a screen is sent the whole views once.
+      expect(whileDown.instance).not.toBe(before.instance);
+      expect(host.counts.stopped).toBe(1);
+      expect(host.counts.answeredInThread).toBeGreaterThanOrEqual(1);
+      expect(logged.map((l) => l.msg)).toContain("dashboard views worker stopped: views computed in the server's thread until it is started again");
+
+      await expect.poll(() => host.threadId, { timeout: 10_000 }).not.toBeNull();
+      expect(host.threadId).not.toBe(first);
+      const inThread = host.counts.answeredInThread;
+      const back = ViewsUpdate.parse(JSON.parse(await host.update(viewer, open)));
+      expect(host.counts.answeredInThread).toBe(inThread);
+      expect(back.instance).not.toBe(whileDown.instance);
+      await push(cut(2));
+      const next = ViewsUpdate.parse(JSON.parse(await host.update(viewer, { show: 'open', instance: back.instance, floor: back.floor?.rev })));
+      expect(next.floor?.lists.orders?.rows.map((o) => o.moId)).toEqual([mo(1).id]);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it.skipIf(!pg)('the dashboard routes answer from the worker with views: worker', async () => {
+    const served = await buildApp({ db: db.db, adminToken: TEST_ADMIN_TOKEN, dashboard: { views: 'worker' } });
+    try {
+      await makeAccount(db.db, 'worker-viewer', 'admin');
+      const { read } = await loginAs(served, 'worker-viewer');
+      const first = await served.inject({ method: 'GET', url: '/api/dashboard/views?show=open', headers: read });
+      expect(first.statusCode, first.body).toBe(200);
+      const u = ViewsUpdate.parse(first.json());
+      await push(cut(1));
+      const next = await served.inject({ method: 'GET', url: `/api/dashboard/views?show=open&instance=${u.instance}&floor=${u.floor?.rev}`, headers: read });
+      expect(ViewsUpdate.parse(next.json()).floor?.lists.orders?.rows.map((o) => o.moId)).toEqual([mo(1).id]);
+      const floor = await served.inject({ method: 'GET', url: '/api/dashboard/floor', headers: read });
+      expect(FloorView.parse(floor.json()).orders.map((o) => o.moId)).toEqual([mo(1).id, mo(2).id]);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('PGlite, or in-thread asked for: the views are computed in the server thread', async () => {
+    const noUrl: DashboardViews = openDashboardViews(pg ? { ...db.db, connectionString: undefined } : db.db, { warn: () => undefined }, 'worker');
+    expect(noUrl).not.toBeInstanceOf(ViewsHost);
+    expect(ViewsUpdate.parse(JSON.parse(await noUrl.update(viewer, open))).floor?.base).toBeNull();
+    expect(openDashboardViews(db.db, { warn: () => undefined }, 'in-thread')).not.toBeInstanceOf(ViewsHost);
+    if (pg) {
+      const worker = openDashboardViews(db.db, { warn: () => undefined }, 'worker');
+      expect(worker).toBeInstanceOf(ViewsHost);
+      await worker.close();
+    }
+  });
+});

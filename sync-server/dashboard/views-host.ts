@@ -1,0 +1,202 @@
+/**
+ * Where the dashboard's live views are computed. On PostgreSQL: in a worker thread (views-worker.ts) with its own
+ * connections to the same database, so their reads, recomputation and serialisation (and the garbage they make) stay
+ * off the event loop that answers the stations' pushes; this thread asks the worker for each request's answer and
+ * sends the text it gets back. On PGlite the database lives in the server's thread and nothing else can reach it: the
+ * views are computed there (`liveViews(app.db)`), as they are with `QSF_DASHBOARD_VIEWS=in-thread`.
+ *
+ * The worker needs no LISTEN of its own: this thread's live channel (live.ts) still LISTENs and tells the screens
+ * `change`, and each request the worker answers reads the change keys after it arrived (live-view-cache.ts), so an
+ * answer is never older than its request, whichever instance on the database took the push.
+ *
+ * A worker that stops (crash, or an answer taking longer than `timeoutMs`, after which it is ended) is logged and
+ * started again after `restartMs`, doubling up to 30 s while it keeps stopping within a minute; meanwhile, and for the
+ * requests it held, the views are computed in this thread (on the server's own pool). Each computation place has its
+ * own instance name (live-views.ts), so a screen holding the other one's revisions is sent the whole views once.
+ */
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { z } from 'zod';
+import type { Db } from '../db/types';
+import { Account, ConflictsQuery, ViewsQuery } from './contract';
+import { liveViews, WHOLE_VIEWS, type DashboardViews, type WholeView } from './live-views';
+
+/** Where the views are computed: `worker` (PostgreSQL only; PGlite computes in-thread whatever is asked). */
+export const VIEWS_THREADS = ['in-thread', 'worker'] as const;
+export type ViewsThread = (typeof VIEWS_THREADS)[number];
+
+export const ViewsRequest = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('update'), id: z.number(), viewer: Account, held: ViewsQuery }),
+  z.object({ op: z.literal('whole'), id: z.number(), view: z.enum(WHOLE_VIEWS), viewer: Account, show: ConflictsQuery.shape.show }),
+]);
+export type ViewsRequest = z.input<typeof ViewsRequest>;
+
+export const ViewsReply = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('answer'), id: z.number(), json: z.string() }),
+  z.object({ type: z.literal('failed'), id: z.number(), message: z.string() }),
+  z.object({ type: z.literal('log'), msg: z.string(), err: z.string() }),
+]);
+export type ViewsReply = z.infer<typeof ViewsReply>;
+
+/** Minimal logger shape (pino and Fastify's logger satisfy it). */
+export interface ViewsLog {
+  warn(obj: object, msg: string): void;
+}
+
+export interface ViewsHostOptions {
+  connectionString: string;
+  /** The views in this thread, while the worker is down (made when first needed). */
+  inThread: () => DashboardViews;
+  log: ViewsLog;
+  /** The worker's PostgreSQL pool (default 4: a computation reads up to five views at once). */
+  poolMax?: number;
+  /** First restart delay after the worker stopped (default 1 s). */
+  restartMs?: number;
+  /** An answer slower than this ends the worker (default 30 s; a cold Floor of 10,000 work orders takes ~1 s). */
+  timeoutMs?: number;
+}
+
+const MAX_RESTART_MS = 30_000;
+/** A worker that ran this long before it stopped is restarted after the first delay again. */
+const STABLE_MS = 60_000;
+
+/** The worker stopped while a request waited: that request is answered in this thread. */
+class WorkerGone extends Error {}
+
+/** The views computed in a worker thread, this thread answering while it is down. */
+export class ViewsHost implements DashboardViews {
+  private worker: Worker | null = null;
+  private startedAt = 0;
+  private readonly pending = new Map<number, { resolve(json: string): void; reject(err: Error): void; timer: NodeJS.Timeout }>();
+  private nextId = 1;
+  private closed = false;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private restartMs: number;
+  private fallback: DashboardViews | null = null;
+  /** How often the worker stopped; requests answered in this thread meanwhile (tests, logs). */
+  readonly counts = { stopped: 0, answeredInThread: 0 };
+
+  constructor(private readonly opts: ViewsHostOptions) {
+    this.restartMs = opts.restartMs ?? 1_000;
+    this.spawn();
+  }
+
+  /** The worker's thread id (null while it is down). */
+  get threadId(): number | null {
+    return this.worker?.threadId ?? null;
+  }
+
+  update(viewer: Account, held: z.output<typeof ViewsQuery>): Promise<string> {
+    return this.ask({ op: 'update', id: this.nextId++, viewer, held }, (v) => v.update(viewer, held));
+  }
+
+  whole(view: WholeView, viewer: Account, show: z.output<typeof ConflictsQuery>['show']): Promise<string> {
+    return this.ask({ op: 'whole', id: this.nextId++, view, viewer, show }, (v) => v.whole(view, viewer, show));
+  }
+
+  /** Ends the worker as a crash would (tests): it is logged and started again, requests meanwhile answered here. */
+  async crash(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    await this.worker?.terminate();
+    this.worker = null;
+    await this.fallback?.close();
+  }
+
+  private async ask(req: ViewsRequest, inThread: (views: DashboardViews) => Promise<string>): Promise<string> {
+    const worker = this.worker;
+    if (worker) {
+      try {
+        return await new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            this.opts.log.warn({ timeoutMs: this.timeout }, 'dashboard views worker did not answer in time: ending it');
+            void worker.terminate();
+          }, this.timeout);
+          this.pending.set(req.id, { resolve, reject, timer });
+          worker.postMessage(req);
+        });
+      } catch (err) {
+        if (!(err instanceof WorkerGone)) throw err;
+      }
+    }
+    if (this.closed) throw new Error('dashboard views closed');
+    this.counts.answeredInThread++;
+    this.fallback ??= this.opts.inThread();
+    return inThread(this.fallback);
+  }
+
+  private get timeout(): number {
+    return this.opts.timeoutMs ?? 30_000;
+  }
+
+  private spawn(): void {
+    const worker = startViewsWorker({ connectionString: this.opts.connectionString, poolMax: this.opts.poolMax ?? 4 });
+    // The server's own close ends it (close()); it must not keep a process alive that is done otherwise.
+    worker.unref();
+    this.worker = worker;
+    this.startedAt = performance.now();
+    worker.on('message', (raw: unknown) => this.received(raw));
+    worker.on('error', (err) => this.opts.log.warn({ err }, 'dashboard views worker failed'));
+    worker.on('exit', (code) => this.exited(worker, code));
+  }
+
+  private received(raw: unknown): void {
+    const reply = ViewsReply.safeParse(raw);
+    if (!reply.success) return;
+    const m = reply.data;
+    if (m.type === 'log') {
+      this.opts.log.warn({ err: m.err }, `dashboard views worker: ${m.msg}`);
+      return;
+    }
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    clearTimeout(p.timer);
+    if (m.type === 'answer') p.resolve(m.json);
+    else p.reject(new Error(m.message));
+  }
+
+  private exited(worker: Worker, code: number): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.reject(new WorkerGone());
+    }
+    if (this.closed) return;
+    this.counts.stopped++;
+    this.restartMs = performance.now() - this.startedAt >= STABLE_MS ? (this.opts.restartMs ?? 1_000) : this.restartMs;
+    const delay = this.restartMs;
+    this.restartMs = Math.min(MAX_RESTART_MS, this.restartMs * 2);
+    this.opts.log.warn({ code, restartInMs: delay }, "dashboard views worker stopped: views computed in the server's thread until it is started again");
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (!this.closed) this.spawn();
+    }, delay);
+    this.restartTimer.unref();
+  }
+}
+
+/**
+ * views-worker.ts in a worker thread. From TypeScript sources (tsx, vitest) the worker loads it through tsx's
+ * loader (a worker does not inherit the parent's); a build of the server (.js) starts its views-worker.js itself.
+ */
+function startViewsWorker(workerData: { connectionString: string; poolMax: number }): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./views-worker.js', here), { workerData });
+  const entry = new URL('./views-worker.ts', here).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+/** The live views for `db`: in a worker thread when `thread` says so and `db` is PostgreSQL, else in this thread. */
+export function openDashboardViews(db: Db, log: ViewsLog, thread: ViewsThread): DashboardViews {
+  if (thread === 'in-thread' || db.connectionString === undefined) return liveViews(db);
+  return new ViewsHost({ connectionString: db.connectionString, inThread: () => liveViews(db), log });
+}
