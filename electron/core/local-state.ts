@@ -10,6 +10,7 @@ import { Operator, Station, masterData, type MasterData } from '../../shared/mas
 import { decide } from '../../shared/reducer';
 import { stateReader } from '../../shared/docs';
 import { refusal, type Refusal } from '../../shared/refusal';
+import { safeParseKeeping } from '../../shared/unchanged-parse';
 import type { StoredDocument } from '../store/station-db';
 
 const FLOOR_KINDS: ReadonlySet<string> = new Set<string>(FLOOR_DOC_KINDS);
@@ -57,18 +58,21 @@ export class LocalState {
   readonly untrusted = new Map<string, string>();
   onUntrusted: (key: string, reason: string) => void = () => undefined;
 
-  /** The body of a pulled document as its kind's schema reads it, or undefined (recorded as untrusted). */
+  /**
+   * The body of a pulled document as its kind's schema reads it, or undefined (recorded as untrusted). A body the
+   * schema would return unchanged is kept as pulled, not copied (shared/unchanged-parse.ts).
+   */
   private parseBody(d: StoredDocument): { floor: Doc } | { other: Record<string, unknown> } | undefined {
     const key = `${d.kind}:${d.id}`;
     let parsed: { floor: Doc } | { other: Record<string, unknown> };
     let reason: string | null = null;
     if (FLOOR_KINDS.has(d.kind)) {
-      const r = FLOOR_DOC_SCHEMAS[d.kind as DocKind].safeParse(d.body);
+      const r = safeParseKeeping<Doc>(FLOOR_DOC_SCHEMAS[d.kind as DocKind], d.body);
       if (!r.success) reason = describeIssues(r.error);
       else if (r.data.id !== d.id) reason = `its body's id ${r.data.id} is not the document's`;
       parsed = { floor: r.data as Doc };
     } else if (Object.hasOwn(OTHER_DOC_SCHEMAS, d.kind)) {
-      const r = OTHER_DOC_SCHEMAS[d.kind]!.safeParse(d.body);
+      const r = safeParseKeeping(OTHER_DOC_SCHEMAS[d.kind]!, d.body);
       if (!r.success) reason = describeIssues(r.error);
       parsed = { other: r.data as Record<string, unknown> };
     } else {

@@ -7,6 +7,9 @@
  * from starting the sync client again to `awaitInSync()` (everything pushed, the server's answer pulled and applied,
  * backlog 0); then it checks the station holds every document and the server every event.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { newWorkOrderDoc } from '../../../shared/docs';
 import { fanOut, workOrderIdFor } from '../../../shared/master';
@@ -66,11 +69,13 @@ export async function runCatchUp(opts: CatchUpOptions = {}): Promise<BenchResult
       );
 
       log('catch-up: network back, syncing');
+      const profile = await startProfile();
       const t0 = performance.now();
       const cpu0 = { server: processCpuMs(server.pid), bench: process.cpuUsage() };
       st.startSync(opts.syncOptions);
       await st.sync?.awaitInSync(120_000);
       const ms = performance.now() - t0;
+      await profile?.(`catchup${(opts.label ?? '').replace(/\W+/g, '-')}`, log);
       const serverCpu = processCpuMs(server.pid);
       const benchCpu = process.cpuUsage(cpu0.bench);
       log(
@@ -88,4 +93,40 @@ export async function runCatchUp(opts: CatchUpOptions = {}): Promise<BenchResult
       await st.close().catch(() => undefined);
     }
   });
+}
+
+/**
+ * CATCHUP_CPU_PROFILE=<dir>: a V8 CPU profile of the bench process (the station: its core and sync client) over the
+ * timed window only, written as <dir>/<name>.cpuprofile (open in Chrome DevTools); CATCHUP_HEAP_PROFILE=<dir>: a
+ * sampling heap profile (what allocated) over the same window, <dir>/<name>.heapprofile. Off by default (both slow).
+ */
+async function startProfile(): Promise<((name: string, log: (msg: string) => void) => Promise<void>) | undefined> {
+  const cpuDir = process.env.CATCHUP_CPU_PROFILE;
+  const heapDir = process.env.CATCHUP_HEAP_PROFILE;
+  if (!cpuDir && !heapDir) return undefined;
+  const session = new Session();
+  session.connect();
+  if (cpuDir) {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
+  if (heapDir) {
+    await session.post('HeapProfiler.enable');
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
+  return async (name, log) => {
+    const written: string[] = [];
+    if (cpuDir) {
+      const { profile } = await session.post('Profiler.stop');
+      written.push(join(cpuDir, `${name}.cpuprofile`));
+      writeFileSync(written[written.length - 1]!, JSON.stringify(profile));
+    }
+    if (heapDir) {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      written.push(join(heapDir, `${name}.heapprofile`));
+      writeFileSync(written[written.length - 1]!, JSON.stringify(profile));
+    }
+    session.disconnect();
+    log(`catch-up: profile of the station side written to ${written.join(', ')}`);
+  };
 }
