@@ -87,6 +87,11 @@ function leafChecks<T extends string | number>(def: Def): ((v: T) => boolean)[] 
   return out;
 }
 
+function passes<T>(checks: readonly ((v: T) => boolean)[], v: T): boolean {
+  for (let i = 0; i < checks.length; i++) if (!(checks[i] as (v: T) => boolean)(v)) return false;
+  return true;
+}
+
 function compile(schema: Schema): UnchangedCheck | null {
   const def = schema._zod.def;
   switch (def.type) {
@@ -96,12 +101,12 @@ function compile(schema: Schema): UnchangedCheck | null {
     case 'string': {
       const checks = leafChecks<string>(def);
       if (!checks) return (v) => typeof v === 'string' && schema.safeParse(v).success;
-      return (v) => typeof v === 'string' && checks.every((c) => c(v));
+      return (v) => typeof v === 'string' && passes(checks, v);
     }
     case 'number': {
       const checks = leafChecks<number>(def);
       if (!checks) return (v) => typeof v === 'number' && schema.safeParse(v).success;
-      return (v) => typeof v === 'number' && Number.isFinite(v) && checks.every((c) => c(v));
+      return (v) => typeof v === 'number' && Number.isFinite(v) && passes(checks, v);
     }
     case 'boolean':
       return (v) => typeof v === 'boolean';
