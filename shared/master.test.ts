@@ -26,6 +26,7 @@ import {
   nextPlace,
   receivingDepartment,
   workOrderIdFor,
+  worksAt,
   type Operator as OperatorT,
 } from './master';
 import { Refused, Tx } from './rules/tx';
@@ -184,6 +185,17 @@ describe('receivingDepartment', () => {
   it('a route without the vendor has nobody to receive vendor goods', () => {
     expect(receivingDepartment('R1', 'subcon')).toBeUndefined();
     expect(receivingDepartment('R2', 'subcon')).toBeUndefined();
+  });
+});
+
+describe('worksAt', () => {
+  it('an operator works at their departments, an admin at every one, anyone else at none', () => {
+    const sewer = op({ roles: ['operator'], departments: ['sewing', 'finishing'] });
+    expect(Department.options.filter((d) => worksAt(sewer, d))).toEqual(['sewing', 'finishing']);
+    const admin = op({ roles: ['admin'], departments: [] });
+    for (const d of Department.options) expect(worksAt(admin, d)).toBe(true);
+    const supervisor = op({ roles: ['supervisor'], departments: ['cutting'] });
+    expect(worksAt(supervisor, 'packing')).toBe(false);
   });
 });
 

@@ -61,11 +61,32 @@ export const Destination = z.string().regex(/^[A-Z0-9-]{2,16}$/, 'destination lo
 export const Quantity = z.number().int('quantity must be a whole number').positive('quantity must be > 0').max(1_000_000);
 export const Count = z.number().int().min(0).max(1_000_000);
 
+/**
+ * An article's WIP codes: what the goods are called while in process at cutting (WIP CUT), embroidery (WIP EMBO, Route
+ * 1 only, so optional) and sewing (WIP SEW); finishing converts the sewing code to the finished-good article code (SOP
+ * 440–450). Each is an article code in form, and differs from the others and from the finished good's.
+ */
+export const WipCodes = z.object({ cutting: ArticleCode, embroidery: ArticleCode.optional(), sewing: ArticleCode });
+export type WipCodes = z.infer<typeof WipCodes>;
+
+/** The WIP codes must differ from one another and from the finished good's code (else a label could not tell them apart). */
+export function checkWipCodes(a: { code: string; wipCodes?: WipCodes | undefined }, ctx: z.RefinementCtx): void {
+  if (!a.wipCodes) return;
+  const seen = new Map<string, string>([[a.code, 'the finished good']]);
+  for (const stage of ['cutting', 'embroidery', 'sewing'] as const) {
+    const code = a.wipCodes[stage];
+    if (code === undefined) continue;
+    const other = seen.get(code);
+    if (other) ctx.addIssue({ code: 'custom', path: ['wipCodes', stage], message: `WIP code ${code} is already ${other}'s code` });
+    else seen.set(code, `the ${stage} WIP`);
+  }
+}
+
 export const Article = z.object({
   code: ArticleCode,
   name: z.string().min(1).max(120),
   /** WIP codes per department stage; finishing converts the last WIP code to the finished-good `code`. */
-  wipCodes: z.object({ cutting: ArticleCode, embroidery: ArticleCode.optional(), sewing: ArticleCode }),
+  wipCodes: WipCodes,
 });
 export type Article = z.infer<typeof Article>;
 
@@ -143,6 +164,8 @@ export const ManufacturingOrder = z.object({
   shipWeek: ShipWeek,
   /** The article's bill of cut parts, as PPIC released the order (copied onto every work order of the MO). */
   cutParts: CutParts,
+  /** The article's WIP codes as PPIC released the order (each SPK carries its department's); absent on older orders. */
+  wipCodes: WipCodes.optional(),
 });
 export type ManufacturingOrder = z.infer<typeof ManufacturingOrder>;
 
@@ -160,6 +183,8 @@ export const WorkOrder = z.object({
   from: Place.nullable(),
   to: z.union([Place, z.literal('fg_warehouse')]),
   cutParts: CutParts,
+  /** The WIP code the goods carry at this place (wipCodeAt); absent when the MO has none or the place works on the finished good. */
+  wipCode: ArticleCode.optional(),
 });
 export type WorkOrder = z.infer<typeof WorkOrder>;
 
@@ -182,8 +207,35 @@ export function fanOut(mo: ManufacturingOrder): WorkOrder[] {
     from: i === 0 ? null : (places[i - 1] ?? null),
     to: places[i + 1] ?? 'fg_warehouse',
     cutParts: mo.cutParts,
+    ...withWipCode(mo.wipCodes, place),
   }));
 }
+
+/**
+ * The WIP code the goods carry at `place`: cutting's at cutting and at the vendor (Route 3 sends cut pieces out),
+ * embroidery's at embroidery, sewing's at sewing and at finishing (finishing receives sewn goods under it and converts
+ * them to the finished-good code); none at packing (finished goods).
+ */
+export function wipCodeAt(codes: WipCodes | undefined, place: Place): string | undefined {
+  if (!codes) return undefined;
+  switch (place) {
+    case 'cutting':
+    case 'subcon':
+      return codes.cutting;
+    case 'embroidery':
+      return codes.embroidery;
+    case 'sewing':
+    case 'finishing':
+      return codes.sewing;
+    default:
+      return undefined;
+  }
+}
+
+const withWipCode = (codes: WipCodes | undefined, place: Place): { wipCode?: string } => {
+  const wipCode = wipCodeAt(codes, place);
+  return wipCode === undefined ? {} : { wipCode };
+};
 
 /** The place after `place` on `route`, or undefined at the end. */
 export function nextPlace(route: RouteId, place: Place): Place | undefined {
@@ -222,6 +274,11 @@ export function masterData(input: { operators?: readonly Operator[]; stations?: 
     operators: new Map((input.operators ?? []).map((o) => [o.id, o])),
     stations: new Map((input.stations ?? []).map((s) => [s.id, s])),
   };
+}
+
+/** An operator works at a department's stations if they are of that department, or an admin (active or not: see callers). */
+export function worksAt(op: Pick<Operator, 'roles' | 'departments'>, department: Department): boolean {
+  return op.roles.includes('admin') || op.departments.includes(department);
 }
 
 /** A supervisor of the department (or an admin) may release halts, holds and sign off broken needles. */

@@ -1,6 +1,6 @@
 import { emptyState, stateReader, withChanges, type Doc, type DocReader, type FloorState } from './docs';
 import type { EventOf, EventType, FloorEvent } from './events';
-import type { MasterData } from './master';
+import { worksAt, type MasterData } from './master';
 import type { Refusal } from './refusal';
 import * as alerts from './rules/alerts';
 import { parkIfDisputed } from './rules/conflict';
@@ -98,7 +98,7 @@ export function decide(reader: DocReader, event: FloorEvent, master: MasterData,
     const station = master.stations.get(event.stationId);
     if (!station) refuse('unknown_station', `station ${event.stationId} is not registered`);
     const operator = authorise(master, event);
-    if (operator && !operator.roles.includes('admin') && !operator.departments.includes(station.department)) {
+    if (operator && !worksAt(operator, station.department)) {
       refuse('not_authorised', `${operator.id} does not work at ${station.department}`);
     }
     const tx = new Tx(reader, event, master, station, operator, opts.recorded === true);

@@ -29,7 +29,7 @@ import type { FloorState, LineDoc } from '../../shared/docs';
 import { describeIssues, eventWallMs, lineOf, makeEvent, type Action, type FloorEvent, type LogoutReason } from '../../shared/events';
 import { createHlc, HlcTimestamp, resumePoint, type Hlc } from '../../shared/hlc';
 import { uuidv7 } from '../../shared/ids';
-import { canSupervise, type Operator, type Station } from '../../shared/master';
+import { canSupervise, worksAt, type Operator, type Station } from '../../shared/master';
 import { canInvestigate } from '../../shared/rules/alerts';
 import { runningClocksOf } from '../../shared/rules/labour';
 import { decide } from '../../shared/reducer';
@@ -389,7 +389,7 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
     const op = this.operatorFromBadge(p.badge);
     if (!op) fail('unauthenticated', 'badge or PIN not recognised');
     await this.checkPin(op, p.pin, connection);
-    if (!op.roles.includes('admin') && !op.departments.includes(this.station.department)) {
+    if (!worksAt(op, this.station.department)) {
       fail('unauthenticated', `${op.name} does not work at ${this.station.department}`);
     }
     // Another operator's live session ends first (their clocks paused, their logout recorded as `replaced`), each on
@@ -458,7 +458,7 @@ export class StationCore implements StationSyncPort, StationHardwarePort {
     const stamp = HlcTimestamp.safeParse(latest.hlc);
     const activeMs = stamp.success ? eventWallMs(latest) : Number.NEGATIVE_INFINITY;
     const op = this.local.master.operators.get(operatorId);
-    const mayLogIn = op !== undefined && op.active && (op.roles.includes('admin') || op.departments.includes(this.station.department));
+    const mayLogIn = op !== undefined && op.active && worksAt(op, this.station.department);
     if (mayLogIn && this.now() - activeMs <= this.config.sessionIdleMs) {
       // Never later than now: a wall clock set back while the core was down must not stretch the idle time.
       this.session = { operatorId, name: op.name, roles: op.roles, lastActiveMs: Math.min(activeMs, this.now()) };
