@@ -3,8 +3,8 @@
  * tests call this; `npm run build:screens` always builds). Node only: never imported by a screen.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -26,6 +26,36 @@ export async function buildScreen(configFile: string, outDir?: string, logLevel:
   const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' }, maxBuffer: 16 * 1024 * 1024 });
   if (logLevel === 'info') process.stdout.write(stdout);
   if (stderr.trim() !== '') process.stderr.write(stderr);
+}
+
+let builds = 0;
+
+/**
+ * Builds a screen into a folder of its own next to `dir`, then swaps it in: two processes building the same screen at
+ * once (two test files, a test and `npm start`) each build whole, and `dir` only ever holds one complete build (the last
+ * swapped in), never a folder another build is emptying or half writing.
+ */
+export async function buildScreenInto(configFile: string, dir: string): Promise<void> {
+  const unique = `${process.pid}-${++builds}-${Date.now()}`;
+  const fresh = join(dirname(dir), `.${basename(dir)}.build-${unique}`);
+  try {
+    await buildScreen(configFile, fresh);
+    for (let attempt = 1; ; attempt++) {
+      const old = join(dirname(dir), `.${basename(dir)}.old-${unique}-${attempt}`);
+      try {
+        if (existsSync(dir)) renameSync(dir, old);
+        renameSync(fresh, dir);
+        rmSync(old, { recursive: true, force: true });
+        return;
+      } catch (err) {
+        // Another build swapped its folder in between: move that one aside too, and try again.
+        rmSync(old, { recursive: true, force: true });
+        if (attempt >= 5) throw err;
+      }
+    }
+  } finally {
+    rmSync(fresh, { recursive: true, force: true });
+  }
 }
 
 function newestMtime(path: string): number {
@@ -51,15 +81,18 @@ export function stationScreenIsCurrent(): boolean {
 export async function ensureStationScreen(log: (line: string) => void = () => undefined): Promise<string> {
   if (!stationScreenIsCurrent()) {
     log('building the station screen (vite)…');
-    await buildScreen(STATION_CONFIG);
+    await buildScreenInto(STATION_CONFIG, STATION_SCREEN_DIR);
   }
   return STATION_SCREEN_DIR;
 }
 
 export const DASHBOARD_SCREEN_DIR = join(ROOT, 'dist', 'renderer', 'dashboard');
 export const DASHBOARD_CONFIG = join(ROOT, 'renderer', 'dashboard', 'vite.config.ts');
-/** The dashboard is built from the renderer, shared/ and the server's dashboard contracts (the screen bundles them). */
-const DASHBOARD_SOURCES = ['renderer', 'shared', ...['contract.ts', 'reports-contract.ts', 'accounts-contract.ts', 'roster-contract.ts'].map((f) => join('sync-server', 'dashboard', f))].map((p) => join(ROOT, p));
+/**
+ * The dashboard is built from the renderer, shared/ and modules of the server's dashboard folder (its contracts, the
+ * view revisions: the screen bundles them). The whole folder counts: a list of files missed one the screen imported.
+ */
+const DASHBOARD_SOURCES = ['renderer', 'shared', join('sync-server', 'dashboard')].map((p) => join(ROOT, p));
 
 /** The supervisors' dashboard's build folder (served by the sync server at `/`), built first if needed. */
 export async function ensureDashboardScreen(log: (line: string) => void = () => undefined): Promise<string> {
@@ -67,7 +100,7 @@ export async function ensureDashboardScreen(log: (line: string) => void = () => 
   const built = existsSync(index) ? statSync(index).mtimeMs : 0;
   if (built === 0 || !DASHBOARD_SOURCES.every((s) => newestMtime(s) <= built)) {
     log('building the dashboard (vite)…');
-    await buildScreen(DASHBOARD_CONFIG);
+    await buildScreenInto(DASHBOARD_CONFIG, DASHBOARD_SCREEN_DIR);
   }
   return DASHBOARD_SCREEN_DIR;
 }
