@@ -41,15 +41,7 @@ export function outputRecords(events: readonly FloorEvent[], cutParts: (workOrde
     switch (e.type) {
       case 'cutting.output': {
         const { workOrderId, part, goodQty } = e.payload;
-        const bom = cutParts(workOrderId);
-        if (!bom || bom.length === 0) {
-          push(workOrderId, at, goodQty);
-          break;
-        }
-        const had = partsCut.get(workOrderId) ?? {};
-        const next = { ...had, [part]: (had[part] ?? 0) + goodQty };
-        partsCut.set(workOrderId, next);
-        push(workOrderId, at, completeSets(bom, next) - completeSets(bom, had));
+        push(workOrderId, at, setsCompleted(partsCut, cutParts(workOrderId), workOrderId, part, goodQty));
         break;
       }
       case 'embroidery.output':
@@ -69,6 +61,18 @@ export function outputRecords(events: readonly FloorEvent[], cutParts: (workOrde
     }
   }
   return out;
+}
+
+/**
+ * The complete sets one `cutting.output` completes (its parts added to the SPK's running count in `partsCut`, kept by
+ * the caller across the SPK's events in server order); without a bill each piece is a set.
+ */
+export function setsCompleted(partsCut: Map<string, Record<string, number>>, bom: readonly CutPart[] | undefined, workOrderId: string, part: string, goodQty: number): number {
+  if (!bom || bom.length === 0) return goodQty;
+  const had = partsCut.get(workOrderId) ?? {};
+  const next = { ...had, [part]: (had[part] ?? 0) + goodQty };
+  partsCut.set(workOrderId, next);
+  return completeSets(bom, next) - completeSets(bom, had);
 }
 
 export interface DepartmentOutput {

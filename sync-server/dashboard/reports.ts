@@ -3,12 +3,14 @@
  * (applied events only: a refused event is no record) and the documents. Read-only.
  */
 import { FLOOR_DOC_SCHEMAS, type HoldDoc } from '../../shared/docs';
-import { EVENT_SCHEMA_VERSION, PAYLOADS, type EventType, type FloorEvent } from '../../shared/events';
-import { fanOut, ManufacturingOrder, Operator, type CutPart } from '../../shared/master';
+import { EVENT_SCHEMA_VERSION, FinishingStep, PAYLOADS, SewingStage, type EventType, type FloorEvent } from '../../shared/events';
+import { fanOut, ManufacturingOrder, Operator, WorkOrderId, type CutPart } from '../../shared/master';
 import { COMPLIANCE_EVENT_TYPES, complianceReport } from '../../shared/reports/compliance';
 import { factoryDateTime, factoryDayStart } from '../../shared/reports/factory-time';
-import { OUTPUT_EVENT_TYPES, outputPerBucket, outputRecords } from '../../shared/reports/output';
-import { QC_EVENT_TYPES, qcRecords, qcSummary } from '../../shared/reports/qc-yield';
+import { outputPerBucket, setsCompleted, type OutputRecord } from '../../shared/reports/output';
+import { qcSummary, type QcRecord } from '../../shared/reports/qc-yield';
+import { placeOfSpk } from '../../shared/reports/spk';
+import { PIPELINE } from '../../shared/rules/pipeline';
 import type { Queryable } from '../db/types';
 import { HttpError } from '../http/route';
 import type { ChartRange, ChartsView, ComplianceView, RosterBadges } from './reports-contract';
@@ -45,41 +47,111 @@ export function rangeStart(range: ChartRange, nowMs: number, tz: string): number
   return start;
 }
 
+/**
+ * The charts' reads (issue 14: a week's charts read ~80,000 output and QC events whole, 0.9 s of which half was moving
+ * and parsing them). Now PostgreSQL sums what can be summed and sends only the few columns the rest needs:
+ * - output of embroidery, sewing (back loop), finishing (conversion) and packing: summed per SPK and hour in SQL;
+ * - cutting's sets: each `cutting.output` of an SPK cut in the range, whole history, as (SPK, part, pieces, time) in
+ *   server order, replayed against the SPK's bill (`setsCompleted`, shared with `outputRecords`);
+ * - QC pass rate and first-pass yield: summed per SPK in SQL. `qcSummary`'s rule (a later record at an SPK's stage
+ *   re-inspects what earlier reworks left waiting, the rest are first inspections) is a queue: waiting after a record
+ *   is max(waiting before − qty, 0) + its rework; over a stage's records in server order that is Lindley's recursion,
+ *   whose closed form (a running sum minus its running minimum) window functions compute.
+ * Applied events were parsed by these same schemas when pushed (one that does not parse is stored refused), so the
+ * SQL reads the fields it needs without parsing the rest; a field of the wrong type or range is left out, as a payload
+ * the schema did not read was before. reports-equivalence.test.ts compares this with the computation it replaced
+ * (reports-testing.ts `loadChartsReference`) on the same seeded floor, day and hour boundaries included.
+ * Indexes (migration 0016): a BRIN on `hlc` (the range: events arrive roughly in time order, and a BRIN costs the push
+ * path next to nothing) and one on the SPK of cutting and QC events (their history).
+ */
+const OUTPUT_SUMMED = "'embroidery.output', 'sewing.stage', 'fg.converted', 'packing.carton'";
+const QC_TYPES = "'qc.inline', 'finishing.physicalQc'";
+
+/** A JSON number that is a whole number in [1, 1,000,000] (Quantity), else NULL (the cast only after the check). */
+const wholeIn = (field: string) => `CASE WHEN jsonb_typeof(${field}) = 'number' AND (${field})::text ~ '^([1-9][0-9]{0,5}|1000000)$' THEN (${field})::text::int END`;
+
+const QC_RESULTS: ReadonlySet<string> = new Set(['pass', 'rework', 'scrap']);
+const isQcResult = (r: string): r is QcRecord['result'] => QC_RESULTS.has(r);
+/** The stages a `qc.inline` may name (its schema: a sewing stage, a finishing step or `final`). */
+const QC_STAGES: ReadonlySet<string> = new Set([...SewingStage.options, ...FinishingStep.options, 'final']);
+
+type CutRow = { wo: string; at: number; part: string | null; qty: number | null };
+type QcRow = { wo: string; at: number; type: string; stage: string | null; result: string; qty: number | null };
+
 /** Output per hour and QC per department over the range, up to `nowMs`. */
 export async function loadCharts(q: Queryable, range: ChartRange, nowMs: number, tz: string): Promise<ChartsView> {
   const from = rangeStart(range, nowMs, tz);
-  const types = [...OUTPUT_EVENT_TYPES, ...QC_EVENT_TYPES];
-  // Cutting's sets and QC's re-inspections need the whole history of an SPK seen in the range.
-  const history = ['cutting.output', ...QC_EVENT_TYPES];
-  const rows = await q.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM events
-      WHERE status = 'applied' AND type = ANY($1::text[])
-        AND (hlc >= $2 OR (type = ANY($3::text[]) AND payload->>'workOrderId' IN (
-              SELECT payload->>'workOrderId' FROM events WHERE status = 'applied' AND type = ANY($3::text[]) AND hlc >= $2)))
-      ORDER BY server_seq`,
-    [types, hlcFrom(from), history],
-  );
-  const all = events(rows);
-  const cutting = [...new Set(all.flatMap((e) => (e.type === 'cutting.output' ? [e.payload.workOrderId] : [])))];
-  const boms = new Map<string, CutPart[]>();
-  if (cutting.length > 0) {
-    const docs = await q.query<{ body: unknown }>("SELECT body FROM documents WHERE kind = 'workOrder' AND id = ANY($1::text[])", [cutting]);
-    for (const d of docs) {
-      const wo = FLOOR_DOC_SCHEMAS.workOrder.safeParse(d.body);
-      if (wo.success && wo.data.cutParts) boms.set(wo.data.id, wo.data.cutParts);
-    }
-  }
+  const [lo, hi, v] = [hlcFrom(from), hlcFrom(nowMs), EVENT_SCHEMA_VERSION];
+  // The SPKs cut or inspected in the range (BRIN on hlc), then their whole history (events_report_spk).
+  const history = async <T extends CutRow | QcRow>(types: string, columns: string): Promise<T[]> => {
+    const spks = await q.query<{ wo: string }>(`SELECT DISTINCT payload->>'workOrderId' AS wo FROM events WHERE status = 'applied' AND type IN (${types}) AND hlc >= $1`, [lo]);
+    if (spks.length === 0) return [];
+    return q.query<T>(
+      `SELECT payload->>'workOrderId' AS wo, left(hlc, 13)::bigint AS at, ${columns} FROM events
+        WHERE status = 'applied' AND type IN (${types}) AND (payload->>'workOrderId') = ANY($1::text[]) AND v = $2 ORDER BY server_seq`,
+      [spks.map((r) => r.wo), v],
+    );
+  };
+  const [summed, cut, qc] = await Promise.all([
+    q.query<{ wo: string; bucket: number; qty: number }>(
+      `SELECT wo, bucket, sum(qty)::bigint AS qty FROM (
+         SELECT payload->>'workOrderId' AS wo, (left(hlc, 13)::bigint - $3) / ${HOUR} AS bucket,
+                ${wholeIn("CASE WHEN type IN ('embroidery.output', 'sewing.stage') THEN payload->'goodQty' ELSE payload->'qty' END")} AS qty
+           FROM events
+          WHERE status = 'applied' AND v = $4 AND type IN (${OUTPUT_SUMMED}) AND hlc >= $1 AND hlc < $2
+            AND (type <> 'sewing.stage' OR payload->>'stage' = 'back_loop')) e
+        WHERE qty IS NOT NULL GROUP BY wo, bucket`,
+      [lo, hi, from, v],
+    ),
+    history<CutRow>("'cutting.output'", `CASE WHEN jsonb_typeof(payload->'part') = 'string' THEN payload->>'part' END AS part, ${wholeIn("payload->'goodQty'")} AS qty`),
+    history<QcRow>(QC_TYPES, `type, payload->>'stage' AS stage, payload->>'result' AS result, ${wholeIn("payload->'qty'")} AS qty`),
+  ]);
+
   const starts: number[] = [];
   for (let t = from; t < nowMs; t += HOUR) starts.push(t);
+  const records: OutputRecord[] = [];
+  const placeOf = (wo: string) => (WorkOrderId.safeParse(wo).success ? placeOfSpk(wo) : undefined);
+  for (const r of summed) {
+    const department = placeOf(r.wo);
+    if (department) records.push({ department, workOrderId: r.wo, atMs: from + Number(r.bucket) * HOUR, qty: Number(r.qty) });
+  }
+  const boms = await cuttingBoms(q, [...new Set(cut.map((r) => r.wo))]);
+  const partsCut = new Map<string, Record<string, number>>();
+  for (const r of cut) {
+    const department = placeOf(r.wo);
+    if (!department || r.qty === null || r.part === null || r.part.length < 1 || r.part.length > 40) continue;
+    const sets = setsCompleted(partsCut, boms.get(r.wo), r.wo, r.part, Number(r.qty));
+    const at = Number(r.at);
+    if (sets > 0 && at >= from && at < nowMs) records.push({ department, workOrderId: r.wo, atMs: at, qty: sets });
+  }
+  const qcOf = (r: QcRow): QcRecord[] => {
+    const department = placeOf(r.wo);
+    if (!department || r.qty === null || !isQcResult(r.result)) return [];
+    if (r.type === 'qc.inline' && (r.stage === null || !QC_STAGES.has(r.stage))) return [];
+    const stage = r.type === 'finishing.physicalQc' || r.stage === null ? 'metal_detected' : r.stage === 'final' ? (PIPELINE[department].at(-1) ?? 'final') : r.stage;
+    return [{ department, workOrderId: r.wo, stage, result: r.result, qty: Number(r.qty), atMs: Number(r.at) }];
+  };
   return {
     range,
     timeZone: tz,
     from: new Date(from).toISOString(),
     to: new Date(nowMs).toISOString(),
     buckets: starts.map((s) => ({ start: new Date(s).toISOString(), local: factoryDateTime(s, tz).slice(0, 16) })),
-    output: outputPerBucket(outputRecords(all, (wo) => boms.get(wo)), starts, nowMs),
-    qc: qcSummary(qcRecords(all), from, nowMs),
+    output: outputPerBucket(records, starts, nowMs),
+    qc: qcSummary(qc.flatMap(qcOf), from, nowMs),
   };
+}
+
+/** The bills of cutting SPKs (from their documents; an SPK without one counts a piece as a set). */
+async function cuttingBoms(q: Queryable, ids: readonly string[]): Promise<Map<string, CutPart[]>> {
+  const boms = new Map<string, CutPart[]>();
+  if (ids.length === 0) return boms;
+  const docs = await q.query<{ body: unknown }>("SELECT body FROM documents WHERE kind = 'workOrder' AND id = ANY($1::text[])", [ids]);
+  for (const d of docs) {
+    const wo = FLOOR_DOC_SCHEMAS.workOrder.safeParse(d.body);
+    if (wo.success && wo.data.cutParts) boms.set(wo.data.id, wo.data.cutParts);
+  }
+  return boms;
 }
 
 /** The MO as released (404 while it is a draft or unknown). */
