@@ -65,6 +65,11 @@ export interface WorkOrderDoc {
   labour?: Record<string, LabourClock>;
   /** The article's bill of cut parts (from the MO); absent on work orders released before BOMs (one piece = one set). */
   cutParts?: CutPart[];
+  /**
+   * The WIP code the goods carry at this place (from the MO's article: shared/master.ts wipCodeAt); absent on work
+   * orders released before the master kept WIP codes, on an MO without them, and at packing (finished goods).
+   */
+  wipCode?: string;
   /** Cutting only: parts cut so far, per part; `stageQty.cut` counts the complete sets they make (shared/rules/bom.ts). */
   partsCut?: Record<string, number>;
 }
@@ -329,7 +334,7 @@ export function writeChanges(state: FloorState, changes: readonly Doc[]): void {
 
 /** A work order's document as it opens: its plan from the fan-out, nothing counted yet. */
 export function newWorkOrderDoc(
-  wo: Pick<WorkOrderDoc, 'id' | 'moId' | 'place' | 'articleCode' | 'route' | 'destination' | 'shipWeek' | 'plannedQty' | 'cutParts'>,
+  wo: Pick<WorkOrderDoc, 'id' | 'moId' | 'place' | 'articleCode' | 'route' | 'destination' | 'shipWeek' | 'plannedQty' | 'cutParts' | 'wipCode'>,
 ): WorkOrderDoc {
   return {
     kind: 'workOrder',
@@ -411,6 +416,7 @@ export const WorkOrderDocSchema: z.ZodType<WorkOrderDoc> = z.looseObject({
   transfersOut: z.array(z.string()).optional(),
   disputes: z.array(z.string()).optional(),
   cutParts: z.array(z.looseObject({ part: z.string(), qtyPerSet: Qty })).optional(),
+  wipCode: z.string().optional(),
   partsCut: PerWorkOrder.optional(),
   labour: z
     .record(z.string(), z.looseObject({ state: z.enum(['running', 'paused', 'finished']), runningSince: z.number().nullable(), workedMs: z.number().nonnegative() }))

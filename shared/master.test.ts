@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { emptyState, stateReader } from './docs';
+import { emptyState, FLOOR_DOC_SCHEMAS, newWorkOrderDoc, stateReader } from './docs';
 import { describeIssues } from './events';
 import {
   Article,
@@ -20,7 +20,10 @@ import {
   WorkOrder,
   WorkOrderId,
   canSupervise,
+  checkWipCodes,
   fanOut,
+  wipCodeAt,
+  WipCodes,
   holdsSupervisingRole,
   masterData,
   nextPlace,
@@ -402,5 +405,45 @@ describe('PIN rules for the roster (issue 10: a 4-digit supervisor PIN was recov
       const op: OperatorT = { id: 'OP-X1', name: 'x', roles: [role], departments: ['sewing'], pinHash: 'h', active: true };
       expect(holdsSupervisingRole([role]), role).toBe(canSupervise(op, 'sewing'));
     }
+  });
+});
+
+describe('WIP codes (issue 14): in the article master, on the MO, one per SPK', () => {
+  const codes = { cutting: 'BEAR-30-C', embroidery: 'BEAR-30-E', sewing: 'BEAR-30-S' };
+  const order = (over: Partial<z.input<typeof ManufacturingOrder>> = {}) =>
+    ManufacturingOrder.parse({ id: 'MO-2026-0007', articleCode: 'BEAR-30', quantity: 10, route: 'R1', destination: 'DE-DC1', shipWeek: '2026-W48', cutParts: [{ part: 'body', qtyPerSet: 1 }], ...over });
+
+  it('WipCodes: cutting and sewing required, embroidery optional (Route 1 only); each an article code', () => {
+    expect(check(WipCodes, codes)).toBe('ok');
+    expect(check(WipCodes, { cutting: 'BEAR-30-C', sewing: 'BEAR-30-S' })).toBe('ok');
+    expectRejectedAt(WipCodes, { cutting: 'BEAR-30-C' }, 'sewing');
+    expectRejectedAt(WipCodes, { ...codes, embroidery: 'e' }, 'embroidery');
+  });
+
+  it('checkWipCodes: a code the finished good or another stage already has is refused at that stage', () => {
+    const withCheck = (code: string) => WipCodes.superRefine((w, ctx) => checkWipCodes({ code, wipCodes: w }, ctx));
+    expect(check(withCheck('BEAR-30'), codes)).toBe('ok');
+    expectRejectedAt(withCheck('BEAR-30'), { ...codes, sewing: 'BEAR-30' }, 'wipCodes.sewing');
+    expectRejectedAt(withCheck('BEAR-30'), { ...codes, embroidery: 'BEAR-30-C' }, 'wipCodes.embroidery');
+  });
+
+  it("fanOut: each SPK carries its department's code (the vendor: cutting's; finishing: sewing's, which it converts; packing: none)", () => {
+    const r1 = Object.fromEntries(fanOut(order({ wipCodes: codes })).map((wo) => [wo.place, wo.wipCode]));
+    expect(r1).toEqual({ cutting: 'BEAR-30-C', embroidery: 'BEAR-30-E', sewing: 'BEAR-30-S', finishing: 'BEAR-30-S', packing: undefined });
+    const r3 = Object.fromEntries(fanOut(order({ route: 'R3', wipCodes: codes })).map((wo) => [wo.place, wo.wipCode]));
+    expect(r3).toMatchObject({ cutting: 'BEAR-30-C', subcon: 'BEAR-30-C', finishing: 'BEAR-30-S' });
+    expect(wipCodeAt(undefined, 'sewing')).toBeUndefined();
+  });
+
+  it('additive: an MO and its SPK documents without WIP codes (an older office or station) still read, and a document with one reads as before', () => {
+    const older = order();
+    expect(older.wipCodes).toBeUndefined();
+    for (const wo of fanOut(older)) {
+      expect('wipCode' in wo).toBe(false);
+      expect(FLOOR_DOC_SCHEMAS.workOrder.safeParse(newWorkOrderDoc(wo)).success).toBe(true);
+    }
+    const [cut] = fanOut(order({ wipCodes: codes }));
+    const doc = FLOOR_DOC_SCHEMAS.workOrder.parse(newWorkOrderDoc(cut!));
+    expect(doc.wipCode).toBe('BEAR-30-C');
   });
 });

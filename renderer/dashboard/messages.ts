@@ -192,8 +192,8 @@ export const UI = {
     id: 'Kolom: badge, name, roles, departments, pin. Beberapa peran atau departemen dipisah | (operator|line_leader). PIN kosong: badge yang sudah ada tetap memakai PIN-nya; badge nonaktif tidak diaktifkan lagi oleh berkas.',
   },
   'columns.articles': {
-    en: 'Columns: article, name, part, qty_per_set. One row per part; an article\'s rows share one name.',
-    id: 'Kolom: article, name, part, qty_per_set. Satu baris per bagian; baris satu artikel memakai satu nama.',
+    en: 'Columns: article, name, part, qty_per_set, and optionally wip_cut, wip_embo, wip_sew (the WIP codes at cutting, embroidery and sewing). One row per part; an article\'s rows share one name and one set of WIP codes (on any of its rows).',
+    id: 'Kolom: article, name, part, qty_per_set, dan boleh juga wip_cut, wip_embo, wip_sew (kode WIP di cutting, embroidery dan sewing). Satu baris per bagian; baris satu artikel memakai satu nama dan satu set kode WIP (di salah satu barisnya).',
   },
   csvFile: { en: 'CSV file', id: 'Berkas CSV' },
   importFile: { en: 'Import', id: 'Impor' },
@@ -444,6 +444,24 @@ export const UI = {
   articleAdded: { en: 'Article {code} added.', id: 'Artikel {code} ditambahkan.' },
   articleSaved: { en: 'Article {code} saved: orders made before keep their bill.', id: 'Artikel {code} disimpan: pesanan yang sudah dibuat tetap memakai daftar potongannya.' },
   'hint.articleName': { en: 'Article name: 1–120 characters', id: 'Nama artikel: 1–120 karakter' },
+  // WIP codes in the article master (issue 14): the code the goods carry at each department before finishing's conversion.
+  wipCodes: { en: 'WIP codes', id: 'Kode WIP' },
+  wipCodesWhat: {
+    en: 'What the goods are called while in process: at cutting (WIP CUT), embroidery (WIP EMBO, Route 1 only: may stay empty) and sewing (WIP SEW). Finishing converts the sewing code to the article code. Each code differs from the others and from the article code.',
+    id: 'Nama barang selama proses: di cutting (WIP CUT), embroidery (WIP EMBO, hanya Rute 1: boleh kosong) dan sewing (WIP SEW). Finishing mengubah kode sewing menjadi kode artikel. Setiap kode berbeda satu sama lain dan dari kode artikel.',
+  },
+  wipCut: { en: 'WIP code at cutting', id: 'Kode WIP cutting' },
+  wipEmbo: { en: 'WIP code at embroidery', id: 'Kode WIP embroidery' },
+  wipSew: { en: 'WIP code at sewing', id: 'Kode WIP sewing' },
+  wipNotSet: { en: 'not set', id: 'belum diisi' },
+  wipCode: { en: 'WIP code', id: 'Kode WIP' },
+  'hint.wipCodes': {
+    en: 'WIP codes: 3–32 of A–Z, 0–9, "." or "-" at cutting and sewing (embroidery may stay empty), each different and not the article code',
+    id: 'Kode WIP: 3–32 huruf A–Z, angka, "." atau "-" di cutting dan sewing (embroidery boleh kosong), masing-masing berbeda dan bukan kode artikel',
+  },
+  'hint.wip_cut': { en: 'WIP code at cutting: 3–32 of A–Z, 0–9, "." or "-", not the article code', id: 'Kode WIP cutting: 3–32 huruf A–Z, angka, "." atau "-", bukan kode artikel' },
+  'hint.wip_embo': { en: 'WIP code at embroidery: empty, or 3–32 of A–Z, 0–9, "." or "-"', id: 'Kode WIP embroidery: kosong, atau 3–32 huruf A–Z, angka, "." atau "-"' },
+  'hint.wip_sew': { en: 'WIP code at sewing: 3–32 of A–Z, 0–9, "." or "-", not the article code', id: 'Kode WIP sewing: 3–32 huruf A–Z, angka, "." atau "-", bukan kode artikel' },
 } satisfies Record<string, Bilingual>;
 
 export type UiKey = keyof typeof UI;

@@ -116,6 +116,9 @@ export const UI = {
   halted: { en: 'halted', id: 'dihentikan' },
   fgConversion: { en: 'Convert to finished goods', id: 'Konversi ke barang jadi' },
   fgArticle: { en: 'FG article', id: 'Artikel FG' },
+  // WIP codes from the article master (issue 14): what the goods are called at this department, and finishing's conversion.
+  wipCode: { en: 'WIP code', id: 'Kode WIP' },
+  wipConversion: { en: 'Converts WIP code {wip} to finished-good article {fg}', id: 'Mengubah kode WIP {wip} menjadi artikel barang jadi {fg}' },
   carton: { en: 'Pack a carton', id: 'Kemas karton' },
   sscc: { en: 'Carton SSCC', id: 'SSCC karton' },
   ssccFromStation: {

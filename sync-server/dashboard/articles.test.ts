@@ -136,3 +136,64 @@ describe(`articles on the dashboard form (${process.env.TEST_DATABASE_URL ? 'pg'
     expect([await masterRows(), await articleAudits()]).toEqual(before);
   });
 });
+
+describe('WIP codes in the article master (issue 14)', () => {
+  const BEAR = {
+    code: 'BEAR-45',
+    name: 'Bear 45 cm',
+    cutParts: [{ part: 'body', qtyPerSet: 1 }, { part: 'ear', qtyPerSet: 2 }],
+    wipCodes: { cutting: 'BEAR-45-C', embroidery: 'BEAR-45-E', sewing: 'BEAR-45-S' },
+  };
+
+  it('added with the article, listed, audited; an edit without them keeps them, an edit with them replaces them', async () => {
+    const res = await addArticle(BEAR);
+    expect(res.statusCode, res.body).toBe(201);
+    expect((await listed()).find((a) => a.code === BEAR.code)).toEqual(BEAR);
+    const [created] = await server.db.query<{ detail: Record<string, unknown> }>("SELECT detail FROM dashboard_audit WHERE action = 'article.created' AND target = $1", [BEAR.code]);
+    expect(created?.detail).toMatchObject({ wipCodes: BEAR.wipCodes });
+
+    // A form (or caller) of an older version sends no WIP codes: the master keeps them.
+    expect((await editArticle(BEAR.code, { name: 'Bear 45', cutParts: BEAR.cutParts })).statusCode).toBe(200);
+    expect((await listed()).find((a) => a.code === BEAR.code)?.wipCodes).toEqual(BEAR.wipCodes);
+    const route2 = { cutting: 'BEAR-45-C2', sewing: 'BEAR-45-S2' };
+    const edited = await editArticle(BEAR.code, { name: 'Bear 45', cutParts: BEAR.cutParts, wipCodes: route2 });
+    expect(edited.statusCode, edited.body).toBe(200);
+    expect((await listed()).find((a) => a.code === BEAR.code)?.wipCodes).toEqual(route2);
+  });
+
+  it('a bad WIP code, a missing sewing code, or a code the article or another stage has is a 400 naming it; nothing changes', async () => {
+    const before = [await masterRows(), await articleAudits()];
+    const bad: [unknown, string][] = [
+      [{ ...BEAR, code: 'BEAR-50', wipCodes: { cutting: 'bear 50 c', sewing: 'BEAR-50-S' } }, 'body.wipCodes.cutting'],
+      [{ ...BEAR, code: 'BEAR-50', wipCodes: { cutting: 'BEAR-50-C' } }, 'body.wipCodes.sewing'],
+      [{ ...BEAR, code: 'BEAR-50', wipCodes: { cutting: 'BEAR-50-C', sewing: 'BEAR-50' } }, 'body.wipCodes.sewing'],
+      [{ ...BEAR, code: 'BEAR-50', wipCodes: { cutting: 'BEAR-50-X', embroidery: 'BEAR-50-X', sewing: 'BEAR-50-S' } }, 'body.wipCodes.embroidery'],
+    ];
+    for (const [body, path] of bad) {
+      const res = await addArticle(body);
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json<{ issues: { path: string }[] }>().issues.map((i) => i.path)).toContain(path);
+    }
+    // An edit is checked against the article's own code too.
+    const same = await editArticle(BEAR.code, { name: 'Bear 45', cutParts: BEAR.cutParts, wipCodes: { cutting: BEAR.code, sewing: 'BEAR-45-S' } });
+    expect(same.statusCode, same.body).toBe(400);
+    expect(same.json<{ issues: { path: string }[] }>().issues.map((i) => i.path)).toEqual(['body.wipCodes.cutting']);
+    expect([await masterRows(), await articleAudits()]).toEqual(before);
+  });
+
+  it('an MO made with them hands each SPK its department\'s WIP code (finishing: the sewing code it converts; packing: none)', async () => {
+    const order = mo(41, { route: 'R1', articleCode: BEAR.code, cutParts: BEAR.cutParts, wipCodes: BEAR.wipCodes });
+    expect((await send('POST', '/api/dashboard/orders', ppic.write, order)).statusCode).toBe(201);
+    expect((await send('POST', `/api/dashboard/orders/${order.id}/approve`, ppic.write)).statusCode).toBe(200);
+    const wip = async (code: string) => (await storedBody<{ wipCode?: string }>(server.db, 'workOrder', `${order.id}-${code}`))?.wipCode;
+    expect({ CUT: await wip('CUT'), EMB: await wip('EMB'), SEW: await wip('SEW'), FIN: await wip('FIN'), PCK: await wip('PCK') }).toEqual({
+      CUT: 'BEAR-45-C',
+      EMB: 'BEAR-45-E',
+      SEW: 'BEAR-45-S',
+      FIN: 'BEAR-45-S',
+      PCK: undefined,
+    });
+    const rows = (await server.app.inject({ method: 'GET', url: '/api/dashboard/orders', headers: ppic.read })).json<{ orders: { id: string; wipCodes?: unknown }[] }>().orders;
+    expect(rows.find((o) => o.id === order.id)?.wipCodes).toEqual(BEAR.wipCodes);
+  });
+});

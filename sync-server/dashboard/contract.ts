@@ -272,6 +272,8 @@ export const OrderRow = z.object({
   destination: z.string(),
   shipWeek: z.string(),
   cutParts: z.array(z.object({ part: z.string(), qtyPerSet: z.number() })),
+  /** The article's WIP codes as the MO was made (absent on older orders): each SPK label names its department's. */
+  wipCodes: z.object({ cutting: z.string(), embroidery: z.string().optional(), sewing: z.string() }).optional(),
   status: z.enum(['draft', 'released']),
   createdBy: z.string().nullable(),
   createdAt: z.string().nullable(),
@@ -293,7 +295,13 @@ export const CsvImportBody = z.object({ csv: z.string().min(1, 'choose a CSV fil
 export const ImportResult = z.object({ imported: z.number(), ids: z.array(z.string()) });
 export type ImportResult = z.infer<typeof ImportResult>;
 
-export const ArticleRow = z.object({ code: z.string(), name: z.string(), cutParts: z.array(z.object({ part: z.string(), qtyPerSet: z.number() })) });
+export const ArticleRow = z.object({
+  code: z.string(),
+  name: z.string(),
+  cutParts: z.array(z.object({ part: z.string(), qtyPerSet: z.number() })),
+  /** Absent on an article kept before the master had WIP codes (shared/master.ts WipCodes). */
+  wipCodes: z.object({ cutting: z.string(), embroidery: z.string().optional(), sewing: z.string() }).optional(),
+});
 export type ArticleRow = z.infer<typeof ArticleRow>;
 export const ArticleList = z.object({ articles: z.array(ArticleRow) });
 export type ArticleList = z.infer<typeof ArticleList>;

@@ -161,3 +161,42 @@ describe(`CSV imports (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () 
     expect((await importCsv('operators', ROSTER.join('\n'), sari.write)).statusCode).toBe(403);
   });
 });
+
+describe('article CSV with WIP codes (issue 14: optional columns wip_cut, wip_embo, wip_sew)', () => {
+  const HEAD = 'article,name,part,qty_per_set,wip_cut,wip_embo,wip_sew';
+  const listedWip = async () =>
+    Object.fromEntries(
+      (await server.app.inject({ method: 'GET', url: '/api/dashboard/articles', headers: ppic.read })).json<ArticleList>().articles.map((a) => [a.code, a.wipCodes]),
+    );
+
+  it('a row with a bad WIP code, a missing one, the article\'s own code or codes other than its article\'s first row: each named by line and column, nothing imported', async () => {
+    const before = [await articles(), await audits()];
+    const res = await importCsv(
+      'articles',
+      [
+        HEAD,
+        'PANDA-20,Panda,body,1,PANDA-20-C,,PANDA-20-S',
+        'PANDA-20,Panda,ear,2,PANDA-20-C,,PANDA-20-X',
+        'KOALA-20,Koala,body,1,koala c,,KOALA-20-S',
+        'OWL-20,Owl,body,1,OWL-20-C,OWL-20-E,',
+        'FOX-20,Fox,body,1,FOX-20-C,,FOX-20',
+      ].join('\n'),
+    );
+    expect(res.statusCode, res.body).toBe(422);
+    expect(res.json<{ issues: { path: string; message: string }[] }>().issues).toEqual([
+      { path: '3.wip_cut', message: 'PANDA-20 has other WIP codes on line 2' },
+      { path: '4.wip_cut', message: expect.stringContaining('article code') },
+      { path: '5.wip_sew', message: expect.any(String) },
+      { path: '6.wip_sew', message: expect.stringContaining('FOX-20') },
+    ]);
+    expect([await articles(), await audits()]).toEqual(before);
+  });
+
+  it('good rows import the codes (given on one row of the article, or the same on each); a file without the columns keeps them', async () => {
+    const res = await importCsv('articles', [HEAD, 'PANDA-20,Panda,body,1,PANDA-20-C,PANDA-20-E,PANDA-20-S', 'PANDA-20,Panda,ear,2,,,', 'OWL-20,Owl,body,1,OWL-20-C,,OWL-20-S', 'OWL-20,Owl,wing,2,OWL-20-C,,OWL-20-S'].join('\n'));
+    expect(res.statusCode, res.body).toBe(200);
+    expect(await listedWip()).toMatchObject({ 'PANDA-20': { cutting: 'PANDA-20-C', embroidery: 'PANDA-20-E', sewing: 'PANDA-20-S' }, 'OWL-20': { cutting: 'OWL-20-C', sewing: 'OWL-20-S' } });
+    expect((await importCsv('articles', 'article,name,part,qty_per_set\nPANDA-20,Panda,body,1\nPANDA-20,Panda,ear,3')).statusCode).toBe(200);
+    expect((await listedWip())['PANDA-20']).toEqual({ cutting: 'PANDA-20-C', embroidery: 'PANDA-20-E', sewing: 'PANDA-20-S' });
+  });
+});

@@ -1,18 +1,19 @@
 import { useState, type FormEvent } from 'react';
 import type { ArticleRow } from '../../../sync-server/dashboard/contract';
 import { useDash, useDashboard, useT } from '../context';
-import { billOf, BomFields, draftOf, type PartDraft } from './BomFields';
+import { billOf, BomFields, draftOf, NO_WIP, WipCodeFields, wipCodesOf, wipDraftOf, type PartDraft, type WipDraft } from './BomFields';
 
 interface ArticleDraft {
   code: string;
   name: string;
   cutParts: PartDraft[];
+  wip: WipDraft;
 }
 
-const EMPTY: ArticleDraft = { code: '', name: '', cutParts: [{ part: 'body', qtyPerSet: '1' }] };
+const EMPTY: ArticleDraft = { code: '', name: '', cutParts: [{ part: 'body', qtyPerSet: '1' }], wip: NO_WIP };
 
 /**
- * PPIC and admins: a new article with its bill of cut parts for the master (the one the CSV import writes, checked by
+ * PPIC and admins: a new article with its bill of cut parts and its WIP codes for the master (the one the CSV import writes, checked by
  * the same schemas on the server), or, `editing` one, its new name and bill (the code stays). An edit changes new
  * orders only: each MO keeps the bill it was made with.
  */
@@ -20,11 +21,12 @@ export function ArticleForm({ editing, done }: { editing: ArticleRow | null; don
   const dashboard = useDashboard();
   const busy = useDash((s) => s.busy);
   const { t } = useT();
-  const [draft, setDraft] = useState<ArticleDraft>(() => (editing ? { code: editing.code, name: editing.name, cutParts: draftOf(editing.cutParts) } : EMPTY));
+  const [draft, setDraft] = useState<ArticleDraft>(() => (editing ? { code: editing.code, name: editing.name, cutParts: draftOf(editing.cutParts), wip: wipDraftOf(editing.wipCodes) } : EMPTY));
   const set = (patch: Partial<ArticleDraft>) => setDraft((d) => ({ ...d, ...patch }));
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const body = { name: draft.name.trim(), cutParts: billOf(draft.cutParts) };
+    const wipCodes = wipCodesOf(draft.wip);
+    const body = { name: draft.name.trim(), cutParts: billOf(draft.cutParts), ...(wipCodes ? { wipCodes } : {}) };
     const saved = editing ? dashboard.editArticle(editing.code, body) : dashboard.createArticle({ code: draft.code.trim(), ...body });
     void saved.then((ok) => {
       if (!ok) return;
@@ -54,6 +56,7 @@ export function ArticleForm({ editing, done }: { editing: ArticleRow | null; don
         </label>
       </div>
       <BomFields prefix="article" parts={draft.cutParts} set={(cutParts) => set({ cutParts })} />
+      <WipCodeFields wip={draft.wip} set={(wip) => set({ wip })} />
       <div className="form-row">
         <button className="btn btn-primary btn-touch" type="submit" disabled={busy} aria-busy={busy} data-testid="article-save">
           {busy ? t('working') : t(editing ? 'saveArticle' : 'addArticle')}

@@ -1,4 +1,4 @@
-import type { CutPart } from '../../../shared/master';
+import type { CutPart, WipCodes } from '../../../shared/master';
 import { useT } from '../context';
 
 /** One part of a bill as typed: the quantity is text until it is sent. */
@@ -53,3 +53,55 @@ export function BomFields({ prefix, parts, set }: { prefix: 'order' | 'article';
     </fieldset>
   );
 }
+
+/** An article's WIP codes as typed: empty text is "not set". */
+export interface WipDraft {
+  cutting: string;
+  embroidery: string;
+  sewing: string;
+}
+
+export const NO_WIP: WipDraft = { cutting: '', embroidery: '', sewing: '' };
+
+/** The WIP codes as the server takes them (checked there by the shared WipCodes): none when all three are empty. */
+export function wipCodesOf(d: WipDraft): WipCodes | undefined {
+  const [cutting, embroidery, sewing] = [d.cutting.trim(), d.embroidery.trim(), d.sewing.trim()];
+  if (cutting === '' && embroidery === '' && sewing === '') return undefined;
+  return { cutting, sewing, ...(embroidery === '' ? {} : { embroidery }) };
+}
+
+export const wipDraftOf = (w: WipCodes | undefined): WipDraft => (w ? { cutting: w.cutting, embroidery: w.embroidery ?? '', sewing: w.sewing } : NO_WIP);
+
+/**
+ * An article's WIP codes on its form: what the goods are called at cutting (WIP CUT), embroidery (WIP EMBO, Route 1
+ * only: may stay empty) and sewing (WIP SEW), before finishing converts them to the article's code.
+ */
+export function WipCodeFields({ wip, set }: { wip: WipDraft; set: (wip: WipDraft) => void }) {
+  const { t } = useT();
+  const field = (stage: keyof WipDraft, label: 'wipCut' | 'wipEmbo' | 'wipSew', placeholder: string) => (
+    <label className="field">
+      {t(label)}
+      <input
+        data-testid={`article-wip-${stage}`}
+        value={wip[stage]}
+        placeholder={placeholder}
+        autoCapitalize="characters"
+        onChange={(e) => set({ ...wip, [stage]: e.target.value.toUpperCase() })}
+      />
+    </label>
+  );
+  return (
+    <fieldset className="bom" data-testid="article-wip">
+      <legend>{t('wipCodes')}</legend>
+      <p className="small">{t('wipCodesWhat')}</p>
+      <div className="form-row">
+        {field('cutting', 'wipCut', 'BEAR-30-C')}
+        {field('embroidery', 'wipEmbo', 'BEAR-30-E')}
+        {field('sewing', 'wipSew', 'BEAR-30-S')}
+      </div>
+    </fieldset>
+  );
+}
+
+/** The WIP codes in one line, in route order, ending at the finished good: `C → E → S → FG`. */
+export const wipLine = (w: WipCodes, fg: string) => [w.cutting, w.embroidery, w.sewing, fg].filter((c): c is string => c !== undefined).join(' → ');

@@ -3,6 +3,7 @@ import type { ArticleRow } from '../../../sync-server/dashboard/contract';
 import { useDash, useDashboard, useT } from '../context';
 import type { CsvKind } from '../store';
 import { ArticleForm } from './ArticleForm';
+import { wipLine } from './BomFields';
 import { Notice } from './Notice';
 import { RowHead, TableCard } from './TableCard';
 
@@ -74,7 +75,7 @@ export function ImportView() {
           testId="article-list"
           title="articles"
           empty="noArticles"
-          columns={['article', 'parts', 'actions']}
+          columns={['article', 'parts', 'wipCodes', 'actions']}
           rows={articles}
           rowKey={(a) => a.code}
           rowTestId={(a) => `article-${a.code}`}
@@ -82,6 +83,7 @@ export function ImportView() {
             <>
               <RowHead main={a.code} sub={a.name} />
               <td>{a.cutParts.map((p) => `${p.part} × ${p.qtyPerSet}`).join(', ')}</td>
+              <td data-testid={`article-wip-line-${a.code}`}>{a.wipCodes ? wipLine(a.wipCodes, a.code) : <span className="small">{t('wipNotSet')}</span>}</td>
               <td>
                 <button type="button" className="btn btn-secondary btn-touch" onClick={() => setEditing(a)} data-testid={`article-edit-${a.code}`}>
                   {t('edit')}

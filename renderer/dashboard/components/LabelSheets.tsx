@@ -1,7 +1,7 @@
 import { Fragment, useEffect } from 'react';
 import { encodeBadge } from '../../../shared/barcode/badge';
 import { encodeSpkLabel } from '../../../shared/barcode/spk';
-import { ROUTES, type RouteId } from '../../../shared/master';
+import { Place, ROUTES, wipCodeAt, type RouteId } from '../../../shared/master';
 import type { OrderRow } from '../../../sync-server/dashboard/contract';
 import { useT } from '../context';
 import { reports, useReports } from '../reports-store';
@@ -23,13 +23,17 @@ function SheetTools({ onClose, testId }: { onClose: () => void; testId: string }
 
 /**
  * The SPK labels of a released MO, one per department (or the vendor) on its route, 100 × 62 mm: SPK number,
- * article, quantity, route with this SPK's place marked, and the SPK barcode the stations scan (shared/barcode/spk.ts,
+ * article, quantity, the WIP code the goods carry there (from the MO's article, when it has them), route with this SPK's place marked, and the SPK barcode the stations scan (shared/barcode/spk.ts,
  * drawn by the shared Code 128 encoder).
  */
 export function SpkLabelSheet({ order, onClose }: { order: OrderRow; onClose: () => void }) {
   const { t } = useT();
   const place = usePlace();
   const route = ROUTES[order.route as RouteId] ?? [];
+  const wipAt = (at: string) => {
+    const known = Place.safeParse(at);
+    return known.success ? wipCodeAt(order.wipCodes, known.data) : undefined;
+  };
   return (
     <section className="card print-area" aria-labelledby="spk-labels-h" data-testid="spk-labels">
       <h2 id="spk-labels-h" className="no-print">
@@ -46,6 +50,11 @@ export function SpkLabelSheet({ order, onClose }: { order: OrderRow; onClose: ()
             <div>
               {t('department')}: <strong>{place(p.place)}</strong> · {order.destination} · {order.shipWeek}
             </div>
+            {wipAt(p.place) ? (
+              <div data-testid={`spk-wip-${p.workOrderId}`}>
+                {t('wipCode')}: <strong>{wipAt(p.place)}</strong>
+              </div>
+            ) : null}
             <div className="label-route">
               {t('route')} {order.route}:{' '}
               {route.map((r, i) => (

@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import type { OrderRow } from '../../../sync-server/dashboard/contract';
-import { RouteId } from '../../../shared/master';
+import { RouteId, type WipCodes } from '../../../shared/master';
 import { useDash, useDashboard, useT, when } from '../context';
-import { asNumber, billOf, BomFields, draftOf, type PartDraft } from './BomFields';
+import { asNumber, billOf, BomFields, draftOf, wipLine, type PartDraft } from './BomFields';
 import { BadgeSheet, SpkLabelSheet } from './LabelSheets';
 import { Notice } from './Notice';
 import { usePlace } from './place';
@@ -21,6 +21,8 @@ interface OrderDraft {
   destination: string;
   shipWeek: string;
   cutParts: PartDraft[];
+  /** The picked article's WIP codes, copied onto the MO with its bill (each SPK carries its department's). */
+  wipCodes?: WipCodes | undefined;
 }
 
 const EMPTY: OrderDraft = { id: '', articleCode: '', quantity: '', route: 'R1', destination: '', shipWeek: '', cutParts: [{ part: 'body', qtyPerSet: '1' }] };
@@ -40,7 +42,7 @@ function NewOrder() {
   /** An article from the master brings its bill of cut parts (PPIC may still change it for this order). */
   const setArticle = (code: string) => {
     const known = articles.find((a) => a.code === code);
-    set(known ? { articleCode: code, cutParts: draftOf(known.cutParts) } : { articleCode: code });
+    set(known ? { articleCode: code, cutParts: draftOf(known.cutParts), wipCodes: known.wipCodes } : { articleCode: code, wipCodes: undefined });
   };
   const text = (key: 'id' | 'articleCode' | 'destination' | 'shipWeek', label: Parameters<typeof t>[0], placeholder: string) => (
     <label className="field">
@@ -87,6 +89,11 @@ function NewOrder() {
         {text('shipWeek', 'shipWeek', '2026-W50')}
       </div>
       <BomFields prefix="order" parts={draft.cutParts} set={(cutParts) => set({ cutParts })} />
+      {draft.wipCodes ? (
+        <p className="small" data-testid="order-wip-codes">
+          {t('wipCodes')}: {wipLine(draft.wipCodes, draft.articleCode)}
+        </p>
+      ) : null}
       <button className="btn btn-primary btn-touch" type="submit" disabled={busy} aria-busy={busy} data-testid="order-create">
         {busy ? t('working') : t('createDraft')}
       </button>

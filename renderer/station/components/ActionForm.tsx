@@ -27,6 +27,12 @@ export function ActionForm({ form, wo }: { form: FormSpec; wo: WorkOrderDoc }) {
   };
   return (
     <FormCard testId={field} title={t(form.title)} onSubmit={() => void submit()}>
+      {/* Steps 440–450: the goods come in under the sewing WIP code (from the article master) and leave as the article. */}
+      {form.key === 'fgConversion' && wo.wipCode ? (
+        <p className="wip-conversion" data-testid={`${field}-wip`}>
+          {t('wipConversion', { wip: wo.wipCode, fg: wo.articleCode })}
+        </p>
+      ) : null}
       <div className="form-fields">
         {form.fields.map((f) => (
           <label key={f.name} className="field">

@@ -31,6 +31,12 @@ export function WorkOrders() {
           </button>
           <h2>
             {open.id} · {open.articleCode}
+            {open.wipCode ? (
+              <span className="wo-wip" data-testid="wo-wip">
+                {' '}
+                · {t('wipCode')} {open.wipCode}
+              </span>
+            ) : null}
           </h2>
           {open.status === 'closed' ? (
             <span className="badge" data-testid="wo-closed">
@@ -72,7 +78,10 @@ export function WorkOrders() {
         {view.workOrders.map((wo) => (
           <button key={wo.id} type="button" className="card wo-card" data-testid={`wo-card-${wo.id}`} onClick={() => screen.store.setState({ openWorkOrderId: wo.id, notice: null })}>
             <div className="wo-id">{wo.id}</div>
-            <div className="wo-article">{wo.articleCode}</div>
+            <div className="wo-article">
+              {wo.articleCode}
+              {wo.wipCode ? <span className="wo-wip" data-testid={`wo-card-wip-${wo.id}`}>{` · ${t('wipCode')} ${wo.wipCode}`}</span> : null}
+            </div>
             <Progress wo={wo} />
             <LabourBadge wo={wo} />
             <div className="wo-meta">
