@@ -44,9 +44,12 @@ async function push(action: Action): Promise<void> {
   expect(pushed.json<{ results: { status: string }[] }>().results[0]?.status, pushed.body).toBe('applied');
 }
 
+/** A /views answer (text or bytes), parsed with the contract. */
+const answer = (json: string | Buffer): ViewsUpdate => ViewsUpdate.parse(JSON.parse(json.toString()));
+
 /** An answer without what differs by where and when it was computed: the instance name and the Floor's `at`. */
-function comparable(json: string): unknown {
-  const u = ViewsUpdate.parse(JSON.parse(json));
+function comparable(json: string | Buffer): unknown {
+  const u = answer(json);
   return { ...u, instance: '', floor: u.floor && { ...u.floor, fields: { ...u.floor.fields, at: '' } } };
 }
 
@@ -76,9 +79,9 @@ describe('dashboard views off the push path', () => {
       }
 
       // A live update: the push after the answer is in the next one, as a delta from the revision held.
-      const u1 = ViewsUpdate.parse(JSON.parse(first));
+      const u1 = answer(first);
       await push(cut(4));
-      const u2 = ViewsUpdate.parse(JSON.parse(await host.update(viewer, { show: 'open', instance: u1.instance, floor: u1.floor?.rev, alerts: u1.alerts?.rev, conflicts: u1.conflicts?.rev, orders: u1.orders?.rev, fleet: u1.fleet?.rev })));
+      const u2 = answer(await host.update(viewer, { show: 'open', instance: u1.instance, floor: u1.floor?.rev, alerts: u1.alerts?.rev, conflicts: u1.conflicts?.rev, orders: u1.orders?.rev, fleet: u1.fleet?.rev }));
       expect(u2.instance).toBe(u1.instance);
       expect(u2.floor?.base).toBe(u1.floor?.rev);
       expect(u2.floor?.lists.orders?.rows.map((o) => o.moId)).toEqual([mo(1).id]);
@@ -96,13 +99,13 @@ describe('dashboard views off the push path', () => {
     const logged: Logged[] = [];
     const host = hostOn(logged);
     try {
-      const before = ViewsUpdate.parse(JSON.parse(await host.update(viewer, open)));
+      const before = answer(await host.update(viewer, open));
       const first = host.threadId;
       // A request in flight when it stops, and one while it is down: both answered (here), nothing refused.
       const inFlight = host.update(viewer, open);
       await host.crash();
-      const whileDown = ViewsUpdate.parse(JSON.parse(await host.update(viewer, open)));
-      expect(ViewsUpdate.parse(JSON.parse(await inFlight)).floor?.base).toBeNull();
+      const whileDown = answer(await host.update(viewer, open));
+      expect(answer(await inFlight).floor?.base).toBeNull();
       // Another computation place: its own instance name, so a screen is sent the whole views once.
       expect(whileDown.instance).not.toBe(before.instance);
       expect(host.counts.stopped).toBe(1);
@@ -112,11 +115,11 @@ describe('dashboard views off the push path', () => {
       await expect.poll(() => host.threadId, { timeout: 10_000 }).not.toBeNull();
       expect(host.threadId).not.toBe(first);
       const inThread = host.counts.answeredInThread;
-      const back = ViewsUpdate.parse(JSON.parse(await host.update(viewer, open)));
+      const back = answer(await host.update(viewer, open));
       expect(host.counts.answeredInThread).toBe(inThread);
       expect(back.instance).not.toBe(whileDown.instance);
       await push(cut(2));
-      const next = ViewsUpdate.parse(JSON.parse(await host.update(viewer, { show: 'open', instance: back.instance, floor: back.floor?.rev })));
+      const next = answer(await host.update(viewer, { show: 'open', instance: back.instance, floor: back.floor?.rev }));
       expect(next.floor?.lists.orders?.rows.map((o) => o.moId)).toEqual([mo(1).id]);
     } finally {
       await host.close();
@@ -141,10 +144,25 @@ describe('dashboard views off the push path', () => {
     }
   });
 
+  it('dashboards holding the same revisions are sent the same bytes, joined once; a change makes new ones', async () => {
+    const here = liveViews(db.db);
+    const first = await here.update(viewer, open);
+    const another = await here.update({ ...viewer, id: 'office-2', name: 'Office 2' }, open);
+    expect(Buffer.isBuffer(first)).toBe(true);
+    expect(another).toBe(first);
+    const u = answer(first);
+    const held = { show: 'open' as const, instance: u.instance, floor: u.floor?.rev, alerts: u.alerts?.rev, conflicts: u.conflicts?.rev, orders: u.orders?.rev, fleet: u.fleet?.rev };
+    await push(cut(1));
+    const next = await here.update(viewer, held);
+    expect(next).not.toBe(first);
+    expect(await here.update({ ...viewer, id: 'office-2', name: 'Office 2' }, held)).toBe(next);
+    expect(answer(next).floor?.lists.orders?.rows.map((o) => o.moId)).toEqual([mo(1).id]);
+  });
+
   it('PGlite, or in-thread asked for: the views are computed in the server thread', async () => {
     const noUrl: DashboardViews = openDashboardViews(pg ? { ...db.db, connectionString: undefined } : db.db, { warn: () => undefined }, 'worker');
     expect(noUrl).not.toBeInstanceOf(ViewsHost);
-    expect(ViewsUpdate.parse(JSON.parse(await noUrl.update(viewer, open))).floor?.base).toBeNull();
+    expect(answer(await noUrl.update(viewer, open)).floor?.base).toBeNull();
     expect(openDashboardViews(db.db, { warn: () => undefined }, 'in-thread')).not.toBeInstanceOf(ViewsHost);
     if (pg) {
       const worker = openDashboardViews(db.db, { warn: () => undefined }, 'worker');

@@ -32,7 +32,8 @@ export const ViewsRequest = z.discriminatedUnion('op', [
 export type ViewsRequest = z.input<typeof ViewsRequest>;
 
 export const ViewsReply = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('answer'), id: z.number(), json: z.string() }),
+  // An answer's text, or its UTF-8 bytes (copied across; this thread sends them as they are).
+  z.object({ type: z.literal('answer'), id: z.number(), json: z.union([z.string(), z.custom<Uint8Array>((x) => x instanceof Uint8Array)]) }),
   z.object({ type: z.literal('failed'), id: z.number(), message: z.string() }),
   z.object({ type: z.literal('log'), msg: z.string(), err: z.string() }),
 ]);
@@ -67,7 +68,7 @@ class WorkerGone extends Error {}
 export class ViewsHost implements DashboardViews {
   private worker: Worker | null = null;
   private startedAt = 0;
-  private readonly pending = new Map<number, { resolve(json: string): void; reject(err: Error): void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<number, { resolve(json: string | Buffer): void; reject(err: Error): void; timer: NodeJS.Timeout }>();
   private nextId = 1;
   private closed = false;
   private restartTimer: NodeJS.Timeout | null = null;
@@ -86,12 +87,12 @@ export class ViewsHost implements DashboardViews {
     return this.worker?.threadId ?? null;
   }
 
-  update(viewer: Account, held: z.output<typeof ViewsQuery>): Promise<string> {
+  update(viewer: Account, held: z.output<typeof ViewsQuery>): Promise<string | Buffer> {
     return this.ask({ op: 'update', id: this.nextId++, viewer, held }, (v) => v.update(viewer, held));
   }
 
   whole(view: WholeView, viewer: Account, show: z.output<typeof ConflictsQuery>['show']): Promise<string> {
-    return this.ask({ op: 'whole', id: this.nextId++, view, viewer, show }, (v) => v.whole(view, viewer, show));
+    return this.ask<string>({ op: 'whole', id: this.nextId++, view, viewer, show }, (v) => v.whole(view, viewer, show));
   }
 
   /** Ends the worker as a crash would (tests): it is logged and started again, requests meanwhile answered here. */
@@ -107,18 +108,19 @@ export class ViewsHost implements DashboardViews {
     await this.fallback?.close();
   }
 
-  private async ask(req: ViewsRequest, inThread: (views: DashboardViews) => Promise<string>): Promise<string> {
+  private async ask<T extends string | Buffer>(req: ViewsRequest, inThread: (views: DashboardViews) => Promise<T>): Promise<T> {
     const worker = this.worker;
     if (worker) {
       try {
-        return await new Promise<string>((resolve, reject) => {
+        // The worker answers a `whole` with text, an `update` with text or bytes: what `inThread` would give.
+        return (await new Promise<string | Buffer>((resolve, reject) => {
           const timer = setTimeout(() => {
             this.opts.log.warn({ timeoutMs: this.timeout }, 'dashboard views worker did not answer in time: ending it');
             void worker.terminate();
           }, this.timeout);
           this.pending.set(req.id, { resolve, reject, timer });
           worker.postMessage(req);
-        });
+        })) as T;
       } catch (err) {
         if (!(err instanceof WorkerGone)) throw err;
       }
@@ -156,7 +158,7 @@ export class ViewsHost implements DashboardViews {
     if (!p) return;
     this.pending.delete(m.id);
     clearTimeout(p.timer);
-    if (m.type === 'answer') p.resolve(m.json);
+    if (m.type === 'answer') p.resolve(typeof m.json === 'string' ? m.json : Buffer.from(m.json.buffer, m.json.byteOffset, m.json.byteLength));
     else p.reject(new Error(m.message));
   }
 

@@ -62,7 +62,13 @@ export class CheckedJson<R extends Schema> {
   /** The schema it was checked against (types only: a route sends only what its own schema checked). */
   declare readonly checkedBy?: R;
 
-  private constructor(readonly json: string) {}
+  /** What is sent: JSON text, or its UTF-8 bytes (one Buffer written to every dashboard asking the same: no copy each). */
+  private constructor(readonly body: string | Buffer) {}
+
+  /** The JSON text. */
+  get json(): string {
+    return typeof this.body === 'string' ? this.body : this.body.toString('utf8');
+  }
 
   /** Checks `value` against `schema` (throws naming the first issue) and serialises what the check returns. */
   static of<R extends Schema>(schema: R, value: z.input<R>): CheckedJson<R> {
@@ -74,7 +80,7 @@ export class CheckedJson<R extends Schema> {
    * row by row: dashboard/view-revisions.ts), in the shape `schema` describes; the route sends it as is. Its test
    * parses such answers with the schema (dashboard/views.test.ts).
    */
-  static joined<R extends Schema>(_schema: R, json: string): CheckedJson<R> {
+  static joined<R extends Schema>(_schema: R, json: string | Buffer): CheckedJson<R> {
     return new CheckedJson<R>(json);
   }
 }
@@ -124,7 +130,7 @@ export function route<P extends Schema | undefined, Q extends Schema | undefined
       const result = await def.handler(ctx);
       // A status the handler set itself (e.g. /health's 503) wins over the route's success status.
       const status = reply.statusCode !== 200 ? reply.statusCode : (def.status ?? 200);
-      if (result instanceof CheckedJson) return reply.code(status).type('application/json; charset=utf-8').send(result.json);
+      if (result instanceof CheckedJson) return reply.code(status).type('application/json; charset=utf-8').send(result.body);
       const checked = def.response.safeParse(result);
       if (!checked.success) {
         request.log.error({ issues: checked.error.issues, url: def.url }, 'response failed its schema');

@@ -42,7 +42,7 @@ const env = z
 const STATIONS = 200;
 const log = (m: string) => {
   // runLoadPhase's line as its stations start pushing: the phase's CPU is counted from here (phase() below).
-  if (/^load: .* 1 event\/s per station/.test(m) && serverPid > 0) loadStarted = cpuMark(serverPid);
+  if (/^load: .* 1 event\/s per station/.test(m) && marking) loadStarted = cpuMark(marking.pid, marking.database);
   console.error(`[bench:dashboard] ${m}`);
 };
 
@@ -121,18 +121,19 @@ async function firstRender(floor: LoadFloor): Promise<number> {
   return Math.max(...times);
 }
 
-/** CPU time (ms) of PostgreSQL so far: its processes (named postgres) and the backends that ended (the postmaster's
- * children's time); Linux /proc, else undefined. */
-function postgresCpuMs(): number | undefined {
+/**
+ * CPU time (ms) of PostgreSQL's backends on `database` so far (those alive now: the server's pool and the bench's keep
+ * theirs for the whole phase), from /proc (Linux; else undefined). Other databases' backends (other tests on the same
+ * PostgreSQL) are not counted.
+ */
+function postgresCpuMs(database: string): number | undefined {
   try {
     let sum = 0;
     for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
       try {
         if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        // utime, stime, cutime, cstime: the 14th to 17th fields (12th to 15th after the command name).
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 15).map(Number);
-        sum += f.reduce((a, b) => a + b, 0) * 10;
+        if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(` ${database} `)) continue;
+        sum += processCpuMs(Number(pid)) ?? 0;
       } catch {
         // gone meanwhile
       }
@@ -149,10 +150,10 @@ interface CpuMark {
   postgres: number | undefined;
   bench: NodeJS.CpuUsage;
 }
-const cpuMark = (pid: number): CpuMark => ({ at: performance.now(), server: processCpuMs(pid), postgres: postgresCpuMs(), bench: process.cpuUsage() });
+const cpuMark = (pid: number, database: string): CpuMark => ({ at: performance.now(), server: processCpuMs(pid), postgres: postgresCpuMs(database), bench: process.cpuUsage() });
 /** Set by the load phase's own log line as its stations start pushing (runLoadPhase logs it). */
 let loadStarted: CpuMark | null = null;
-let serverPid = -1;
+let marking: { pid: number; database: string } | null = null;
 
 /**
  * A load phase, with the CPU each side used from its first push to its last logged (the set-up before, logins and
@@ -160,11 +161,11 @@ let serverPid = -1;
  */
 async function phase(floor: LoadFloor, name: string, run: () => Promise<FloorLoadFigures>): Promise<FloorLoadFigures> {
   const { server } = floor;
-  serverPid = server.pid;
+  marking = { pid: server.pid, database: floor.bdb.name };
   if (env.DASH_BENCH_PROFILE_DIR) await server.profile(join(env.DASH_BENCH_PROFILE_DIR, `${name}.cpuprofile`));
   loadStarted = null;
   const figures = await run();
-  const end = cpuMark(server.pid);
+  const end = cpuMark(server.pid, floor.bdb.name);
   const start = loadStarted as CpuMark | null;
   if (start) {
     const wall = (end.at - start.at) / 1000;
@@ -176,7 +177,7 @@ async function phase(floor: LoadFloor, name: string, run: () => Promise<FloorLoa
     };
     const sum = parts.server + parts.postgres + parts.bench;
     log(
-      `${name} phase, CPU over its ${wall.toFixed(1)} s of pushes: server ${parts.server.toFixed(1)} s, PostgreSQL ${parts.postgres.toFixed(1)} s, ` +
+      `${name} phase, CPU over its ${wall.toFixed(1)} s of pushes: server ${parts.server.toFixed(1)} s, PostgreSQL (its backends) ${parts.postgres.toFixed(1)} s, ` +
         `bench (stations + dashboards) ${parts.bench.toFixed(1)} s; together ${sum.toFixed(1)} s = ${((sum / wall / 2) * 100).toFixed(0)} % of 2 cores; ` +
         `push-ack p50 ${percentile(figures.latencies, 50).toFixed(1)} ms, p99 ${percentile(figures.latencies, 99).toFixed(1)} ms`,
     );
