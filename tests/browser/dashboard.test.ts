@@ -8,8 +8,8 @@
  * sides, resolve it with a note and find it under "resolved"; switch language; axe finds no serious or critical
  * violation on any view.
  * PPIC creates an MO, is refused bad input on the page, approves it and sees its SPK reach the cutting station; imports a
- * roster CSV with one bad row (nothing imported, the row named), then good files; adds an article on the form (a bad
- * field refused per field, nothing added), edits its bill and picks it for a new MO. An admin creates an account with
+ * roster CSV with one bad row (nothing imported, the row named), then good files; adds an article on the form with its
+ * WIP codes (a bad field refused per field, nothing added), edits its bill and WIP codes and picks it for a new MO. An admin creates an account with
  * a generated password (shown once) and sees it marked until its owner changes it; enrolls a station on the Fleet
  * view (code shown once), sees its heartbeat health and revokes it. On
  * PostgreSQL a second server instance on the same database serves a second dashboard, which sees the same push live.
@@ -451,7 +451,7 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     await page.context().close();
   });
 
-  it('PPIC adds an article on the form (a bad field refused per field in both languages, nothing added), edits its bill, and picks it when creating an MO', { timeout: 90_000 }, async () => {
+  it('PPIC adds an article on the form with its WIP codes (a bad field refused per field in both languages, nothing added), edits its bill and WIP codes, and picks it when creating an MO', { timeout: 90_000 }, async () => {
     const articles = async () => (await db.db.query<{ n: number }>('SELECT count(*)::int AS n FROM articles'))[0]?.n;
     const before = await articles();
     const page = await loggedIn(base, 'pipit');
@@ -477,9 +477,22 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
 
     await form.getByTestId('article-code').fill('lion-35');
     await form.getByTestId('article-part-qty-1').fill('2');
+    // The WIP codes (issue 14): typed in lower case, kept in upper; the sewing code may not be the article's own.
+    await form.getByTestId('article-wip-cutting').fill('lion-35-c');
+    await form.getByTestId('article-wip-sewing').fill('lion-35');
+    await form.getByTestId('article-save').click();
+    await expect.poll(() => page.getByTestId('issue-wipCodes').textContent()).toMatch(/^WIP codes: 3–32 of A–Z/);
+    expect(await page.getByTestId('issue-wipCodes').textContent()).toContain('LION-35');
+    expect(await articles()).toBe(before);
+    await page.getByTestId('lang').click(); // Bahasa Indonesia
+    await expect.poll(() => page.getByTestId('issue-wipCodes').textContent()).toMatch(/^Kode WIP: 3–32 huruf/);
+    expect(await form.getByTestId('article-wip').textContent()).toContain('Kode WIP sewing');
+    await page.getByTestId('lang').click(); // English
+    await form.getByTestId('article-wip-sewing').fill('lion-35-s');
     await form.getByTestId('article-save').click();
     await expect.poll(() => page.getByTestId('notice').textContent()).toBe('Article LION-35 added.');
     expect(await page.getByTestId('article-LION-35').textContent()).toContain('body × 1, mane × 2');
+    expect(await page.getByTestId('article-wip-line-LION-35').textContent()).toBe('LION-35-C → LION-35-S → LION-35');
     expect(await articles()).toBe(before! + 1);
 
     // Edited: the code stays, the name and the bill change.
@@ -489,9 +502,14 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     await form.getByTestId('article-part-qty-1').fill('3');
     await form.getByTestId('article-add-part').click();
     await form.getByTestId('article-part-2').fill('tail');
+    // Its WIP codes come back on the form; an embroidery code is added (the lion gets embroidered eyes: Route 1).
+    expect(await form.getByTestId('article-wip-cutting').inputValue()).toBe('LION-35-C');
+    expect(await form.getByTestId('article-wip-sewing').inputValue()).toBe('LION-35-S');
+    await form.getByTestId('article-wip-embroidery').fill('LION-35-E');
     await form.getByTestId('article-save').click();
     await expect.poll(() => page.getByTestId('notice').textContent()).toBe('Article LION-35 saved: orders made before keep their bill.');
     expect(await page.getByTestId('article-LION-35').textContent()).toContain('body × 1, mane × 3, tail × 1');
+    expect(await page.getByTestId('article-wip-line-LION-35').textContent()).toBe('LION-35-C → LION-35-E → LION-35-S → LION-35');
     await expectAccessible(page);
     await screenshot(page, 'articles-form');
     const steps = await db.db.query<{ action: string; account_id: string }>("SELECT action, account_id FROM dashboard_audit WHERE target = 'LION-35' ORDER BY id");
@@ -508,13 +526,18 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     await orderForm.getByTestId('order-articleCode').fill('LION-35');
     expect(await orderForm.getByTestId('order-part-2').inputValue()).toBe('tail');
     expect(await orderForm.getByTestId('order-part-qty-1').inputValue()).toBe('3');
+    expect(await orderForm.getByTestId('order-wip-codes').textContent()).toBe('WIP codes: LION-35-C → LION-35-E → LION-35-S → LION-35');
     await orderForm.getByTestId('order-quantity').fill(String(order.quantity));
     await orderForm.getByTestId('order-destination').fill(order.destination);
     await orderForm.getByTestId('order-shipWeek').fill(order.shipWeek);
     await orderForm.getByTestId('order-create').click();
     await expect.poll(() => page.getByTestId('notice').textContent()).toBe(`Draft ${order.id} created: approve it to release its SPKs.`);
     const [draft] = await db.db.query<{ body: { articleCode: string; cutParts: unknown } }>('SELECT body FROM dashboard_order_drafts WHERE id = $1', [order.id]);
-    expect(draft?.body).toMatchObject({ articleCode: 'LION-35', cutParts: [{ part: 'body', qtyPerSet: 1 }, { part: 'mane', qtyPerSet: 3 }, { part: 'tail', qtyPerSet: 1 }] });
+    expect(draft?.body).toMatchObject({
+      articleCode: 'LION-35',
+      cutParts: [{ part: 'body', qtyPerSet: 1 }, { part: 'mane', qtyPerSet: 3 }, { part: 'tail', qtyPerSet: 1 }],
+      wipCodes: { cutting: 'LION-35-C', embroidery: 'LION-35-E', sewing: 'LION-35-S' },
+    });
     await page.context().close();
   });
 
