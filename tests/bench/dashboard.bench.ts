@@ -122,32 +122,39 @@ async function firstRender(floor: LoadFloor): Promise<number> {
 }
 
 /**
- * CPU time (ms) of PostgreSQL's backends on `database` so far (those alive now: the server's pool and the bench's keep
- * theirs for the whole phase), from /proc (Linux; else undefined). Other databases' backends (other tests on the same
- * PostgreSQL) are not counted.
+ * CPU time (ms) each PostgreSQL backend on `database` has used so far, by pid, from /proc (Linux; else undefined).
+ * Other databases' backends (other tests on the same PostgreSQL) are not counted.
  */
-function postgresCpuMs(database: string): number | undefined {
+function postgresCpuMs(database: string): Map<number, number> | undefined {
   try {
-    let sum = 0;
+    const out = new Map<number, number>();
     for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
       try {
         if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
         if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(` ${database} `)) continue;
-        sum += processCpuMs(Number(pid)) ?? 0;
+        out.set(Number(pid), processCpuMs(Number(pid)) ?? 0);
       } catch {
         // gone meanwhile
       }
     }
-    return sum;
+    return out;
   } catch {
     return undefined;
   }
 }
 
+/** What the backends alive at the end used since `start` (a backend that ended meanwhile is not counted). */
+function postgresUsed(start: Map<number, number> | undefined, end: Map<number, number> | undefined): number {
+  if (!start || !end) return NaN;
+  let ms = 0;
+  for (const [pid, cpu] of end) ms += cpu - (start.get(pid) ?? 0);
+  return ms / 1000;
+}
+
 interface CpuMark {
   at: number;
   server: number | undefined;
-  postgres: number | undefined;
+  postgres: Map<number, number> | undefined;
   bench: NodeJS.CpuUsage;
 }
 const cpuMark = (pid: number, database: string): CpuMark => ({ at: performance.now(), server: processCpuMs(pid), postgres: postgresCpuMs(database), bench: process.cpuUsage() });
@@ -172,12 +179,12 @@ async function phase(floor: LoadFloor, name: string, run: () => Promise<FloorLoa
     const s = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? NaN : (a - b) / 1000);
     const parts = {
       server: s(end.server, start.server),
-      postgres: s(end.postgres, start.postgres),
+      postgres: postgresUsed(start.postgres, end.postgres),
       bench: (end.bench.user + end.bench.system - start.bench.user - start.bench.system) / 1e6,
     };
     const sum = parts.server + parts.postgres + parts.bench;
     log(
-      `${name} phase, CPU over its ${wall.toFixed(1)} s of pushes: server ${parts.server.toFixed(1)} s, PostgreSQL (its backends) ${parts.postgres.toFixed(1)} s, ` +
+      `${name} phase, CPU over its ${wall.toFixed(1)} s of pushes: server ${parts.server.toFixed(1)} s, PostgreSQL (its backends alive at the end) ${parts.postgres.toFixed(1)} s, ` +
         `bench (stations + dashboards) ${parts.bench.toFixed(1)} s; together ${sum.toFixed(1)} s = ${((sum / wall / 2) * 100).toFixed(0)} % of 2 cores; ` +
         `push-ack p50 ${percentile(figures.latencies, 50).toFixed(1)} ms, p99 ${percentile(figures.latencies, 99).toFixed(1)} ms`,
     );
