@@ -30,8 +30,8 @@ export function factoryTimeZone(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * Charts are re-read by every open Reports view after every change on the floor: one computation per range serves
- * them all (view-cache.ts), at most one every 3 s (a computation reading 70,000 output and QC events took 1.5 s
- * on PostgreSQL here), and again when an hour starts (a new bucket) even if nothing moved.
+ * them all (view-cache.ts), at most one every 3 s (a week's charts over 83,000 output and QC events take ~0.4–0.5 s on
+ * PostgreSQL here: reports.ts, npm run bench:reports), and again when an hour starts (a new bucket) even if nothing moved.
  */
 const CHARTS_MIN_INTERVAL_MS = 3_000;
 

@@ -49,23 +49,23 @@ export function rangeStart(range: ChartRange, nowMs: number, tz: string): number
 
 /**
  * The charts' reads (issue 14: a week's charts read ~80,000 output and QC events whole, 0.9 s of which half was moving
- * and parsing them). Now PostgreSQL sums what can be summed and sends only the few columns the rest needs:
- * - output of embroidery, sewing (back loop), finishing (conversion) and packing: summed per SPK and hour in SQL;
- * - cutting's sets: each `cutting.output` of an SPK cut in the range, whole history, as (SPK, part, pieces, time) in
- *   server order, replayed against the SPK's bill (`setsCompleted`, shared with `outputRecords`);
- * - QC pass rate and first-pass yield: summed per SPK in SQL. `qcSummary`'s rule (a later record at an SPK's stage
- *   re-inspects what earlier reworks left waiting, the rest are first inspections) is a queue: waiting after a record
- *   is max(waiting before − qty, 0) + its rework; over a stage's records in server order that is Lindley's recursion,
- *   whose closed form (a running sum minus its running minimum) window functions compute.
+ * and parsing them). Now two passes, each sending only what the rest needs:
+ * - one over the range (BRIN on `hlc`): output of embroidery, sewing (back loop), finishing (conversion) and packing
+ *   summed per SPK and hour in SQL, and the SPKs cut or inspected in the range;
+ * - one over those SPKs' whole cutting and QC history (index `events_report_spk`), in server order, a few columns per
+ *   event (SPK, time, part or stage, result, pieces): cutting's sets replayed against the SPK's bill (`setsCompleted`,
+ *   as `outputRecords` does) and QC's pass rate and first-pass yield by the same `qcSummary` (a rework earlier makes a
+ *   later pass a re-inspection, so both need the history, not a sum).
  * Applied events were parsed by these same schemas when pushed (one that does not parse is stored refused), so the
  * SQL reads the fields it needs without parsing the rest; a field of the wrong type or range is left out, as a payload
  * the schema did not read was before. reports-equivalence.test.ts compares this with the computation it replaced
  * (reports-testing.ts `loadChartsReference`) on the same seeded floor, day and hour boundaries included.
- * Indexes (migration 0016): a BRIN on `hlc` (the range: events arrive roughly in time order, and a BRIN costs the push
- * path next to nothing) and one on the SPK of cutting and QC events (their history).
+ * Indexes (migration 0016): a BRIN on `hlc` (events arrive roughly in time order, and a BRIN costs the push path next to
+ * nothing) and one on the SPK of cutting and QC events (on a short history the planner still prefers a scan).
  */
 const OUTPUT_SUMMED = "'embroidery.output', 'sewing.stage', 'fg.converted', 'packing.carton'";
-const QC_TYPES = "'qc.inline', 'finishing.physicalQc'";
+/** Whose history the charts replay: cutting's sets and QC's re-inspections run across an SPK's whole life. */
+const HISTORY_TYPES = "'cutting.output', 'qc.inline', 'finishing.physicalQc'";
 
 /** A JSON number that is a whole number in [1, 1,000,000] (Quantity), else NULL (the cast only after the check). */
 const wholeIn = (field: string) => `CASE WHEN jsonb_typeof(${field}) = 'number' AND (${field})::text ~ '^([1-9][0-9]{0,5}|1000000)$' THEN (${field})::text::int END`;
@@ -75,37 +75,40 @@ const isQcResult = (r: string): r is QcRecord['result'] => QC_RESULTS.has(r);
 /** The stages a `qc.inline` may name (its schema: a sewing stage, a finishing step or `final`). */
 const QC_STAGES: ReadonlySet<string> = new Set([...SewingStage.options, ...FinishingStep.options, 'final']);
 
-type CutRow = { wo: string; at: number; part: string | null; qty: number | null };
-type QcRow = { wo: string; at: number; type: string; stage: string | null; result: string; qty: number | null };
+type HistoryRow = { wo: string; at: number; type: string; stage: string | null; result: string | null; part: string | null; qty: number | null };
 
 /** Output per hour and QC per department over the range, up to `nowMs`. */
 export async function loadCharts(q: Queryable, range: ChartRange, nowMs: number, tz: string): Promise<ChartsView> {
   const from = rangeStart(range, nowMs, tz);
   const [lo, hi, v] = [hlcFrom(from), hlcFrom(nowMs), EVENT_SCHEMA_VERSION];
-  // The SPKs cut or inspected in the range (BRIN on hlc), then their whole history (events_report_spk).
-  const history = async <T extends CutRow | QcRow>(types: string, columns: string): Promise<T[]> => {
-    const spks = await q.query<{ wo: string }>(`SELECT DISTINCT payload->>'workOrderId' AS wo FROM events WHERE status = 'applied' AND type IN (${types}) AND hlc >= $1`, [lo]);
-    if (spks.length === 0) return [];
-    return q.query<T>(
-      `SELECT payload->>'workOrderId' AS wo, left(hlc, 13)::bigint AS at, ${columns} FROM events
-        WHERE status = 'applied' AND type IN (${types}) AND (payload->>'workOrderId') = ANY($1::text[]) AND v = $2 ORDER BY server_seq`,
-      [spks.map((r) => r.wo), v],
-    );
-  };
-  const [summed, cut, qc] = await Promise.all([
-    q.query<{ wo: string; bucket: number; qty: number }>(
-      `SELECT wo, bucket, sum(qty)::bigint AS qty FROM (
-         SELECT payload->>'workOrderId' AS wo, (left(hlc, 13)::bigint - $3) / ${HOUR} AS bucket,
-                ${wholeIn("CASE WHEN type IN ('embroidery.output', 'sewing.stage') THEN payload->'goodQty' ELSE payload->'qty' END")} AS qty
-           FROM events
-          WHERE status = 'applied' AND v = $4 AND type IN (${OUTPUT_SUMMED}) AND hlc >= $1 AND hlc < $2
-            AND (type <> 'sewing.stage' OR payload->>'stage' = 'back_loop')) e
-        WHERE qty IS NOT NULL GROUP BY wo, bucket`,
-      [lo, hi, from, v],
-    ),
-    history<CutRow>("'cutting.output'", `CASE WHEN jsonb_typeof(payload->'part') = 'string' THEN payload->>'part' END AS part, ${wholeIn("payload->'goodQty'")} AS qty`),
-    history<QcRow>(QC_TYPES, `type, payload->>'stage' AS stage, payload->>'result' AS result, ${wholeIn("payload->'qty'")} AS qty`),
-  ]);
+  // One pass over the range (BRIN on hlc): output summed per SPK and hour, and the SPKs cut or inspected in it.
+  const inRange = await q.query<{ wo: string; bucket: number | null; qty: number | null }>(
+    `SELECT wo, bucket, sum(qty)::bigint AS qty FROM (
+       SELECT payload->>'workOrderId' AS wo,
+              CASE WHEN type IN (${OUTPUT_SUMMED}) THEN (left(hlc, 13)::bigint - $3) / ${HOUR} END AS bucket,
+              CASE WHEN type IN (${OUTPUT_SUMMED}) AND v = $4 AND hlc < $2 AND (type <> 'sewing.stage' OR payload->>'stage' = 'back_loop')
+                   THEN ${wholeIn("CASE WHEN type IN ('embroidery.output', 'sewing.stage') THEN payload->'goodQty' ELSE payload->'qty' END")} END AS qty
+         FROM events
+        WHERE status = 'applied' AND type IN (${OUTPUT_SUMMED}, ${HISTORY_TYPES}) AND hlc >= $1) e
+      WHERE bucket IS NULL OR qty IS NOT NULL GROUP BY wo, bucket`,
+    [lo, hi, from, v],
+  );
+  const summed = inRange.filter((r) => r.bucket !== null);
+  // Their whole cutting and QC history (events_report_spk), a few columns each, in server order.
+  const spks = inRange.filter((r) => r.bucket === null).map((r) => r.wo);
+  const history =
+    spks.length === 0
+      ? []
+      : await q.query<HistoryRow>(
+          `SELECT payload->>'workOrderId' AS wo, left(hlc, 13)::bigint AS at, type, payload->>'stage' AS stage, payload->>'result' AS result,
+                  CASE WHEN jsonb_typeof(payload->'part') = 'string' THEN payload->>'part' END AS part,
+                  ${wholeIn("CASE WHEN type = 'cutting.output' THEN payload->'goodQty' ELSE payload->'qty' END")} AS qty
+             FROM events
+            WHERE status = 'applied' AND type IN (${HISTORY_TYPES}) AND (payload->>'workOrderId') = ANY($1::text[]) AND v = $2 ORDER BY server_seq`,
+          [spks, v],
+        );
+  const cut = history.filter((r) => r.type === 'cutting.output');
+  const qc = history.filter((r) => r.type !== 'cutting.output');
 
   const starts: number[] = [];
   for (let t = from; t < nowMs; t += HOUR) starts.push(t);
@@ -124,9 +127,9 @@ export async function loadCharts(q: Queryable, range: ChartRange, nowMs: number,
     const at = Number(r.at);
     if (sets > 0 && at >= from && at < nowMs) records.push({ department, workOrderId: r.wo, atMs: at, qty: sets });
   }
-  const qcOf = (r: QcRow): QcRecord[] => {
+  const qcOf = (r: HistoryRow): QcRecord[] => {
     const department = placeOf(r.wo);
-    if (!department || r.qty === null || !isQcResult(r.result)) return [];
+    if (!department || r.qty === null || r.result === null || !isQcResult(r.result)) return [];
     if (r.type === 'qc.inline' && (r.stage === null || !QC_STAGES.has(r.stage))) return [];
     const stage = r.type === 'finishing.physicalQc' || r.stage === null ? 'metal_detected' : r.stage === 'final' ? (PIPELINE[department].at(-1) ?? 'final') : r.stage;
     return [{ department, workOrderId: r.wo, stage, result: r.result, qty: Number(r.qty), atMs: Number(r.at) }];
