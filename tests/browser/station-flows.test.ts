@@ -35,8 +35,8 @@ const SEW_WO = workOrderIdFor(SEWN.id, 'sewing');
 const TO_SORT = mo(42, { route: 'R2', quantity: 10 });
 const TO_COMPLETE = mo(43, { route: 'R2', quantity: 10 });
 const TO_SHORT_CLOSE = mo(44, { route: 'R2', quantity: 12 });
-/** Finishing: groomed pieces through the detector, physical QC and FG conversion. */
-const FINISHED = mo(45, { route: 'R2', quantity: 10 });
+/** Finishing: groomed pieces through the detector, physical QC and FG conversion (of the article's sewing WIP code). */
+const FINISHED = mo(45, { route: 'R2', quantity: 10, wipCodes: { cutting: 'BEAR-30-C', sewing: 'BEAR-30-S' } });
 const FIN_WO = workOrderIdFor(FINISHED.id, 'finishing');
 const pck = (order: { id: string }) => workOrderIdFor(order.id, 'packing');
 
@@ -267,6 +267,9 @@ describe('station flows', () => {
     await fin.getByTestId('form-physicalQc-qty').fill('3');
     await fin.getByTestId('form-physicalQc-submit').click();
     await fin.getByTestId('notice-form-physicalQc').getByText('Recorded').waitFor();
+    // Steps 440–450: the SPK and its conversion name the WIP code the goods came in under (from the article master).
+    expect(await fin.getByTestId('wo-wip').textContent()).toContain('WIP code BEAR-30-S');
+    expect(await fin.getByTestId('form-fgConversion-wip').textContent()).toBe('Converts WIP code BEAR-30-S to finished-good article BEAR-30');
     // Only pieces that passed the detector become finished goods: 4 is refused next to the form, 3 recorded.
     await fin.getByTestId('form-fgConversion-qty').fill('4');
     await fin.getByTestId('form-fgConversion-submit').click();
