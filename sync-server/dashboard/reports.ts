@@ -52,7 +52,7 @@ export function rangeStart(range: ChartRange, nowMs: number, tz: string): number
  * and parsing them). Now two passes, each sending only what the rest needs:
  * - one over the range (BRIN on `hlc`): output of embroidery, sewing (back loop), finishing (conversion) and packing
  *   summed per SPK and hour in SQL, and the SPKs cut or inspected in the range;
- * - one over those SPKs' whole cutting and QC history (index `events_report_spk`), in server order, a few columns per
+ * - one over those SPKs' whole cutting and QC history, in server order, a few columns per
  *   event (SPK, time, part or stage, result, pieces): cutting's sets replayed against the SPK's bill (`setsCompleted`,
  *   as `outputRecords` does) and QC's pass rate and first-pass yield by the same `qcSummary` (a rework earlier makes a
  *   later pass a re-inspection, so both need the history, not a sum).
@@ -60,8 +60,9 @@ export function rangeStart(range: ChartRange, nowMs: number, tz: string): number
  * SQL reads the fields it needs without parsing the rest; a field of the wrong type or range is left out, as a payload
  * the schema did not read was before. reports-equivalence.test.ts compares this with the computation it replaced
  * (reports-testing.ts `loadChartsReference`) on the same seeded floor, day and hour boundaries included.
- * Indexes (migration 0016): a BRIN on `hlc` (events arrive roughly in time order, and a BRIN costs the push path next to
- * nothing) and one on the SPK of cutting and QC events (on a short history the planner still prefers a scan).
+ * Index: a BRIN on `hlc` (migration 0016; events arrive roughly in time order, and a BRIN costs the push path next to
+ * nothing). The history pass still scans the table: an index on the events' SPK cost pushes more than the 10 % allowed
+ * (migration 0018 dropped it), so that pass grows with the table; a summary kept by the push path would end that.
  */
 const OUTPUT_SUMMED = "'embroidery.output', 'sewing.stage', 'fg.converted', 'packing.carton'";
 /** Whose history the charts replay: cutting's sets and QC's re-inspections run across an SPK's whole life. */
@@ -94,7 +95,7 @@ export async function loadCharts(q: Queryable, range: ChartRange, nowMs: number,
     [lo, hi, from, v],
   );
   const summed = inRange.filter((r) => r.bucket !== null);
-  // Their whole cutting and QC history (events_report_spk), a few columns each, in server order.
+  // Their whole cutting and QC history, a few columns each, in server order.
   const spks = inRange.filter((r) => r.bucket === null).map((r) => r.wo);
   const history =
     spks.length === 0
