@@ -61,7 +61,7 @@ export const api = {
   session: () => call(SessionInfo, 'GET', '/api/dashboard/session'),
   login: (username: string, password: string) => call(SessionInfo, 'POST', '/api/dashboard/login', { body: { username, password } }),
   logout: (csrf: string) => call(Ok, 'POST', '/api/dashboard/logout', { csrf }),
-  /** Floor, Alerts, Conflicts, Orders and Fleet in one answer: what changed since the revisions held (views-sync.ts). */
+  /** Floor, Alerts, Conflicts, Orders, Fleet, articles and (admins) accounts in one answer: what changed since the revisions held (views-sync.ts). */
   views: (held: HeldRevisions, show: ConflictsShow) => call(ViewsUpdate, 'GET', viewsPath(held, show)),
   floor: () => call(FloorView, 'GET', '/api/dashboard/floor'),
   alerts: () => call(AlertsView, 'GET', '/api/dashboard/alerts'),

@@ -1,6 +1,7 @@
 /**
- * The dashboard's state (zustand): the session, the language, which view is open, the last Floor, Alerts and Conflicts read from
- * the server and the live channel's state. Server state is only ever replaced by a fresh read (after a live `change`,
+ * The dashboard's state (zustand): the session, the language, which view is open, the last live views read from the
+ * server (Floor, Alerts, Conflicts, Orders, Fleet, the article master and, for an admin, the Accounts list) and the live
+ * channel's state. Server state is only ever replaced by a fresh read (after a live `change`,
  * a periodic refresh for stations going quiet, or an action), never edited here.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
@@ -8,7 +9,7 @@ import type { AccountList, AlertAction, AlertsView, ArticleList, ConflictReviewB
 import type { OwnPasswordInput } from '../../sync-server/dashboard/accounts-contract';
 import type { ArticleEditInput, NewArticleInput } from '../../sync-server/dashboard/articles-contract';
 import type { NewRosterOperatorInput, RosterView } from '../../sync-server/dashboard/roster-contract';
-import { ALERTS_LISTS, CONFLICTS_LISTS, FLEET_LISTS, FLOOR_LISTS, ORDERS_LISTS } from '../../sync-server/dashboard/contract';
+import { ACCOUNTS_LISTS, ALERTS_LISTS, ARTICLES_LISTS, CONFLICTS_LISTS, FLEET_LISTS, FLOOR_LISTS, ORDERS_LISTS } from '../../sync-server/dashboard/contract';
 import { applyDelta, DeltaMismatch, heldAfter, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
 import { api, ApiError, openLive } from './api';
 import { UI, type Lang, type UiKey } from './messages';
@@ -61,9 +62,9 @@ export interface DashboardState {
   fleet: FleetView | null;
   /** The last enrollment code issued here: shown once, gone when the view changes (the server keeps only its hash). */
   issuedCode: IssuedCode | null;
-  /** The article master (PPIC), read when Orders or Import opens and after an import. */
+  /** The article master, live (every refresh: what changed since the revision held). */
   articles: ArticleList | null;
-  /** Admins only, read when the Accounts view opens. */
+  /** Admins only, live as the article master (the server sends it to no other role). */
   accounts: AccountList | null;
   /** The floor roster (no PIN hash), read when the Roster view opens, while it is open and after each step. */
   roster: RosterView | null;
@@ -177,6 +178,8 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
               conflicts: !conflictsFit ? null : update.conflicts ? applyDelta(s.conflicts, held.conflicts, update.conflicts, CONFLICTS_LISTS) : s.conflicts,
               orders: update.orders ? applyDelta(s.orders, held.orders, update.orders, ORDERS_LISTS) : s.orders,
               fleet: update.fleet ? applyDelta(s.fleet, held.fleet, update.fleet, FLEET_LISTS) : s.fleet,
+              accounts: update.accounts ? applyDelta(s.accounts, held.accounts, update.accounts, ACCOUNTS_LISTS) : s.accounts,
+              articles: update.articles ? applyDelta(s.articles, held.articles, update.articles, ARTICLES_LISTS) : s.articles,
             });
             held = heldAfter(held, update);
             if (!conflictsFit) {
@@ -225,33 +228,14 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     opened(store.getState().view);
   };
 
-  const readArticles = async () => {
-    try {
-      store.setState({ articles: await api.articles() });
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) loggedOut({ tone: 'error', key: 'sessionEnded' });
-    }
-  };
-
   /** What a view reads when it opens (beyond the live views every refresh reads). */
   const opened = (view: View) => {
-    if (view === 'accounts') void readAccounts();
     if (view === 'roster') void readRoster();
-    if (view === 'orders' || view === 'import') void readArticles();
   };
 
   const readRoster = async () => {
     try {
       store.setState({ roster: await api.roster() });
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) loggedOut({ tone: 'error', key: 'sessionEnded' });
-    }
-  };
-
-  const readAccounts = async () => {
-    if (store.getState().session?.account.role !== 'admin') return;
-    try {
-      store.setState({ accounts: await api.accounts() });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) loggedOut({ tone: 'error', key: 'sessionEnded' });
     }
@@ -338,14 +322,14 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
       return write(async (csrf) => {
         const created = await api.createAccount(csrf, account);
         store.setState({ shownSecret: created.generatedPassword === null ? null : { kind: 'password', id: created.id, secret: created.generatedPassword, added: true } });
-        await readAccounts();
+        await refresh();
         return { tone: 'ok', key: 'created', vars: { id: created.id } };
       });
     },
     setAccountDisabled(id, disabled) {
       return write(async (csrf) => {
         await api.setAccountDisabled(csrf, id, disabled);
-        await readAccounts();
+        await refresh();
         return { tone: 'ok', key: disabled ? 'accountDisabled' : 'accountEnabled', vars: { id } };
       });
     },
@@ -354,7 +338,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
         const done = await api.resetPassword(csrf, id, password === undefined ? {} : { password });
         store.setState({ shownSecret: done.generatedPassword === null ? null : { kind: 'password', id, secret: done.generatedPassword } });
         // Now marked: its owner replaces it at the next login.
-        await readAccounts();
+        await refresh();
         return { tone: 'ok', key: 'passwordReset', vars: { id } };
       });
     },
@@ -398,21 +382,21 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     importCsv(what, csv) {
       return write(async (csrf) => {
         const done = await api.importCsv(csrf, what, csv);
-        if (what === 'articles') await readArticles();
+        if (what === 'articles') await refresh();
         return { tone: 'ok', key: what === 'articles' ? 'importedArticles' : 'importedOperators', vars: { n: done.imported, ids: done.ids.join(', ') } };
       });
     },
     createArticle(article) {
       return write(async (csrf) => {
         const saved = await api.createArticle(csrf, article);
-        await readArticles();
+        await refresh();
         return { tone: 'ok', key: 'articleAdded', vars: { code: saved.code } };
       }, ARTICLE_FIELDS);
     },
     editArticle(code, edit) {
       return write(async (csrf) => {
         const saved = await api.editArticle(csrf, code, edit);
-        await readArticles();
+        await refresh();
         return { tone: 'ok', key: 'articleSaved', vars: { code: saved.code } };
       }, ARTICLE_FIELDS);
     },

@@ -1,7 +1,8 @@
 /**
  * An admin's steps on dashboard accounts (list, create, disable, enable, reset the password) and everyone's own password change,
  * each a `dashboardRoute` (access.ts: session, role, CSRF) so the authorization test walks them, each audited in the
- * transaction that makes it. Passwords are hashed before the transaction (scrypt is slow) and never recorded.
+ * transaction that makes it and notified (audit.ts), so every admin's open Accounts list shows it (live-views.ts).
+ * Passwords are hashed before the transaction (scrypt is slow) and never recorded.
  */
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../http/route';
@@ -44,7 +45,7 @@ export function registerAccountRoutes(app: FastifyInstance, limits: LoginLimits 
         return await dashboardTx(app.db, async (q) => {
           // Its owner changes the admin's password at the first login.
           const created = await createAccount(q, { ...body, password: body.password ?? generated ?? '' }, by.id, true);
-          await audit(q, by, 'account.created', created.id, { role: created.role, department: created.department, generated: generated !== null });
+          await audit(q, by, 'account.created', created.id, { role: created.role, department: created.department, generated: generated !== null }, true);
           return { ...created, generatedPassword: generated };
         });
       } catch (err) {
@@ -64,7 +65,7 @@ export function registerAccountRoutes(app: FastifyInstance, limits: LoginLimits 
         const by = sessionOf(request).account;
         return dashboardTx(app.db, async (q) => {
           const { changed, endedSessions } = await setAccountDisabled(q, by.id, params.id, disabled);
-          if (changed) await audit(q, by, disabled ? 'account.disabled' : 'account.enabled', params.id, { endedSessions });
+          if (changed) await audit(q, by, disabled ? 'account.disabled' : 'account.enabled', params.id, { endedSessions }, true);
           return { id: params.id, disabled, endedSessions };
         })
           // Its sessions end here at once (every other instance forgets them on the notice: sessions.ts).
@@ -86,7 +87,7 @@ export function registerAccountRoutes(app: FastifyInstance, limits: LoginLimits 
       const hash = await hashPassword(body.password ?? generated ?? '');
       return dashboardTx(app.db, async (q) => {
         const { endedSessions } = await resetPassword(q, by.id, params.id, hash);
-        await audit(q, by, 'account.password_reset', params.id, { generated: generated !== null, endedSessions });
+        await audit(q, by, 'account.password_reset', params.id, { generated: generated !== null, endedSessions }, true);
         return { id: params.id, generatedPassword: generated, endedSessions };
       })
         .finally(() => app.dashboardSessions.forget(params.id))
@@ -117,7 +118,7 @@ export function registerAccountRoutes(app: FastifyInstance, limits: LoginLimits 
           if (!row) throw new HttpError(401, 'login_required', 'log in to the dashboard first');
           if (!(await verifyPassword(body.currentPassword, row.password_hash))) return false;
           const { endedSessions } = await changeOwnPassword(q, me.id, hash, session.tokenHash);
-          await audit(q, me, 'account.password_changed', me.id, { endedSessions, required: session.mustChangePassword });
+          await audit(q, me, 'account.password_changed', me.id, { endedSessions, required: session.mustChangePassword }, true);
           return true;
         });
         app.dashboardSessions.forget(me.id);

@@ -1,6 +1,6 @@
 /**
  * What people do on the dashboard, kept in `dashboard_audit` (insert only: a trigger refuses UPDATE and DELETE).
- * A step that changes what dashboards show (`notify`: an alert step) also queues `NOTIFY qsf_dashboard`, delivered
+ * A step that changes what dashboards show (`notify`: an alert step, an article's, an account's) also queues `NOTIFY qsf_dashboard`, delivered
  * at commit to every server instance on the database, so every open dashboard hears of it (live.ts); a login does not.
  */
 import type { Queryable } from '../db/types';

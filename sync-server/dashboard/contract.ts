@@ -340,7 +340,8 @@ export type IssuedCode = z.infer<typeof IssuedCode>;
 export const RevokedStation = z.object({ stationId: z.string(), revokedAt: z.string() });
 
 /**
- * `GET /api/dashboard/views`: everything the screen keeps live (Floor, Alerts, Conflicts, Orders, Fleet) in one
+ * `GET /api/dashboard/views`: everything the screen keeps live (Floor, Alerts, Conflicts, Orders, Fleet, the article
+ * master and, for an admin only, the Accounts list) in one
  * answer, each view as what changed since the revision the screen holds (view-revisions.ts; views-sync.ts applies
  * it). A view's keyed lists are sent row by row (the key property of each, below), its other fields whole.
  */
@@ -349,6 +350,8 @@ export const ALERTS_LISTS = { alerts: 'id' } as const;
 export const CONFLICTS_LISTS = { refused: 'eventId', flagged: 'eventId', conflicts: 'id' } as const;
 export const ORDERS_LISTS = { orders: 'id' } as const;
 export const FLEET_LISTS = { stations: 'id' } as const;
+export const ACCOUNTS_LISTS = { accounts: 'id' } as const;
+export const ARTICLES_LISTS = { articles: 'code' } as const;
 
 const Revision = z.number().int().nonnegative();
 /** A keyed list's changed rows, and its key order when that changed (the held rows not listed are gone). */
@@ -368,6 +371,8 @@ export const AlertsDelta = viewDelta(z.object({}), { alerts: listDelta(AlertRow)
 export const ConflictsDelta = viewDelta(z.object({}), { refused: listDelta(RecordedProblem), flagged: listDelta(RecordedProblem), conflicts: listDelta(ConflictRow) });
 export const OrdersDelta = viewDelta(z.object({}), { orders: listDelta(OrderRow) });
 export const FleetDelta = viewDelta(FleetView.pick({ pendingCodes: true }), { stations: listDelta(FleetStation) });
+export const AccountsDelta = viewDelta(z.object({}), { accounts: listDelta(AccountList.shape.accounts.element) });
+export const ArticlesDelta = viewDelta(z.object({}), { articles: listDelta(ArticleRow) });
 
 const HeldRevision = z.coerce.number().int().nonnegative().optional();
 /** The Conflicts filter, and what the screen holds: the instance that answered it and each view's revision. */
@@ -379,6 +384,8 @@ export const ViewsQuery = z.object({
   conflicts: HeldRevision,
   orders: HeldRevision,
   fleet: HeldRevision,
+  accounts: HeldRevision,
+  articles: HeldRevision,
 });
 
 /** Each view's delta, null when the screen holds its current revision; `conflictsShow` says which Conflicts list it is. */
@@ -390,10 +397,22 @@ export const ViewsUpdate = z.object({
   conflicts: ConflictsDelta.nullable(),
   orders: OrdersDelta.nullable(),
   fleet: FleetDelta.nullable(),
+  /** Admins only: always null for any other role (live-views.ts never computes it for them). */
+  accounts: AccountsDelta.nullable(),
+  articles: ArticlesDelta.nullable(),
 });
 export type ViewsUpdate = z.infer<typeof ViewsUpdate>;
 
 /** Just the revisions of a /views answer (what a client holds after it), for a reader that does not apply the views. */
 const RevisionOnly = z.object({ rev: Revision }).nullable();
-export const ViewsRevisions = z.object({ instance: z.string(), floor: RevisionOnly, alerts: RevisionOnly, conflicts: RevisionOnly, orders: RevisionOnly, fleet: RevisionOnly });
+export const ViewsRevisions = z.object({
+  instance: z.string(),
+  floor: RevisionOnly,
+  alerts: RevisionOnly,
+  conflicts: RevisionOnly,
+  orders: RevisionOnly,
+  fleet: RevisionOnly,
+  accounts: RevisionOnly,
+  articles: RevisionOnly,
+});
 export type ViewsRevisions = z.infer<typeof ViewsRevisions>;

@@ -39,7 +39,7 @@ try {
     await q.query("SELECT pg_advisory_xact_lock(hashtext('dashboard-first-admin'))");
     if (await adminExists(q)) return null;
     const account = await createAccount(q, parsed.data, null);
-    await audit(q, account, 'account.created', account.id, { role: 'admin', by: 'admin:create' });
+    await audit(q, account, 'account.created', account.id, { role: 'admin', by: 'admin:create' }, true);
     return account;
   });
   if (!created) stop('admin:create: an admin exists already; log in as that admin and create accounts on the dashboard');

@@ -1,9 +1,12 @@
 /**
- * The live views of every dashboard on one server instance: Floor, Alerts, Conflicts, Orders and Fleet, each computed
+ * The live views of every dashboard on one server instance: Floor, Alerts, Conflicts, Orders, Fleet, the article master
+ * (the Import view's list, the Orders form's choice) and the Accounts list (admins only), each computed
  * once for all the dashboards asking at about the same time and at most 4 times a second however busy the floor
  * (live-view-cache.ts; the load test and the dashboard benchmark measured why), and kept as revisions
  * (view-revisions.ts), so a dashboard is sent what changed since what it holds. Alerts and Conflicts say what each
- * viewer may do: worked out once per computation and viewer, not per request.
+ * viewer may do: worked out once per computation and viewer, not per request. The Accounts list is an admin's only, as
+ * its route is (`GET /api/dashboard/accounts`, ['admin']): it is read and answered for an admin's request and never for
+ * another role's, whatever revisions that request says it holds (its part of the answer is `null`).
  *
  * Everything here answers JSON text and reads only through the `Db` it is given, so it runs as well in the server's
  * own thread (`liveViews(app.db)`: PGlite, which one thread owns) as in a worker thread with its own PostgreSQL pool
@@ -13,9 +16,11 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { z } from 'zod';
 import type { Db } from '../db/types';
+import { listAccounts } from './accounts';
 import { alertsFor, loadAlerts, type LoadedAlert } from './alerts';
+import { listArticles } from './articles';
 import { conflictsFor, loadConflictsView } from './conflicts';
-import { ALERTS_LISTS, AlertsView, CONFLICTS_LISTS, ConflictsView, FLEET_LISTS, FleetView, FLOOR_LISTS, FloorView, ORDERS_LISTS, OrdersView, type Account as AccountType, type ConflictsShow, type ViewsQuery } from './contract';
+import { AccountList, ACCOUNTS_LISTS, ALERTS_LISTS, AlertsView, ArticleList, ARTICLES_LISTS, CONFLICTS_LISTS, ConflictsView, FLEET_LISTS, FleetView, FLOOR_LISTS, FloorView, ORDERS_LISTS, OrdersView, type Account as AccountType, type ConflictsShow, type ViewsQuery } from './contract';
 import { loadFleetView } from './fleet';
 import { FloorDocuments, loadFloorView } from './floor-view';
 import { FreshRead } from './fresh-read';
@@ -82,7 +87,8 @@ export function liveViews(db: Db): DashboardViews {
   };
   // Heartbeats move no change number: the view's age bound (5 s) is how fresh station health is, as on the Floor.
   const byHead = (k: ViewKeys) => String(k.head);
-  // Orders and alerts also change by dashboard steps (drafts, audited); refused events change nothing but the events
+  // Orders and alerts also change by dashboard steps (drafts, audited), and the article master and the accounts only by
+  // them (every step on either is audited, and notified: audit.ts); refused events change nothing but the events
   // table, and reviews only theirs: each is part of the key of what it changes.
   const byAudit = (k: ViewKeys) => `${k.head}:${k.audit}`;
   const byEvents = (k: ViewKeys) => `${k.head}:${k.events}:${k.reviews}`;
@@ -94,9 +100,13 @@ export function liveViews(db: Db): DashboardViews {
   const floorRevs = new ViewRevisions(FloorView, FLOOR_LISTS);
   const ordersRevs = new ViewRevisions(OrdersView, ORDERS_LISTS);
   const fleetRevs = new ViewRevisions(FleetView, FLEET_LISTS);
+  const articlesRevs = new ViewRevisions(ArticleList, ARTICLES_LISTS);
+  const accountsRevs = new ViewRevisions(AccountList, ACCOUNTS_LISTS);
   const floorCache = cache<typeof floorRevs>(byHead);
   const ordersCache = cache<typeof ordersRevs>(byAudit);
   const fleetCache = cache<typeof fleetRevs>(byHead);
+  const articlesCache = cache<typeof articlesRevs>(byAudit);
+  const accountsCache = cache<typeof accountsRevs>(byAudit);
   const alertsCache = cache<LoadedAlert[]>(byAudit);
   // One cache per filter: a cache computes one view (its waiting requests share that computation).
   const conflictsCaches = { open: cache<ConflictsView>(byEvents), resolved: cache<ConflictsView>(byEvents) };
@@ -135,6 +145,10 @@ export function liveViews(db: Db): DashboardViews {
   const floor = (a: Asked) => floorCache(a, async () => (floorRevs.update(await loadFloorView(db, floorDocs)), floorRevs));
   const orders = (a: Asked) => ordersCache(a, async () => (ordersRevs.update(await loadOrdersView(db, orderDocs)), ordersRevs));
   const fleet = (a: Asked) => fleetCache(a, async () => (fleetRevs.update(await loadFleetView(db)), fleetRevs));
+  const articles = (a: Asked) => articlesCache(a, async () => (articlesRevs.update({ articles: await listArticles(db) }), articlesRevs));
+  /** The Accounts list for an admin; null for anyone else (nothing read, nothing sent). */
+  const accounts = async (a: Asked, viewer: AccountType) =>
+    viewer.role === 'admin' ? accountsCache(a, async () => (accountsRevs.update({ accounts: await listAccounts(db) }), accountsRevs)) : null;
   const alerts = async (a: Asked, viewer: AccountType) => {
     const loaded = await alertsCache(a, async () => stableAlerts(await loadAlerts(db)));
     return alertsOf(viewer, loaded, () => alertsFor(viewer, loaded));
@@ -155,20 +169,21 @@ export function liveViews(db: Db): DashboardViews {
   /** The /views answer: each view's changes since what the screen holds (the whole view when it holds none from here). */
   async function update(viewer: AccountType, held: z.output<typeof ViewsQuery>): Promise<Buffer> {
     const k = await asked();
-    const [f, a, c, o, fl] = await Promise.all([floor(k), alerts(k, viewer), conflicts(k, held.show, viewer), orders(k), fleet(k)]);
+    const [f, a, c, o, fl, ar, ac] = await Promise.all([floor(k), alerts(k, viewer), conflicts(k, held.show, viewer), orders(k), fleet(k), articles(k), accounts(k, viewer)]);
     const since = (rev: number | undefined) => (held.instance === instance ? (rev ?? null) : null);
     const part = (revs: ViewRevisions<z.ZodObject>, rev: number | undefined) => revs.delta(since(rev)) ?? 'null';
-    const revisions = `${f.revision}:${o.revision}:${fl.revision}`;
+    const revisions = `${f.revision}:${o.revision}:${fl.revision}:${ar.revision}`;
     if (answers.revisions !== revisions) answers = { revisions, byKey: new Map() };
-    // Alerts and Conflicts are per viewer, mostly 'null' (nothing new) and short otherwise: keyed by their text.
-    const [alertsPart, conflictsPart] = [part(a, held.alerts), part(c, held.conflicts)];
-    const key = `${since(held.floor)}:${since(held.orders)}:${since(held.fleet)}:${held.show}:${alertsPart}:${conflictsPart}`;
+    // Alerts, Conflicts and Accounts are per viewer, mostly 'null' (nothing new, or not an admin) and short otherwise:
+    // keyed by their text, so an answer holding the Accounts list is only ever sent again where that text is the same.
+    const [alertsPart, conflictsPart, accountsPart] = [part(a, held.alerts), part(c, held.conflicts), ac ? part(ac, held.accounts) : 'null'];
+    const key = `${since(held.floor)}:${since(held.orders)}:${since(held.fleet)}:${since(held.articles)}:${held.show}:${alertsPart}:${conflictsPart}:${accountsPart}`;
     const known = answers.byKey.get(key);
     if (known) return known;
     const answer = Buffer.from(
       `{"instance":${JSON.stringify(instance)},"conflictsShow":${JSON.stringify(held.show)},` +
         `"floor":${part(f, held.floor)},"alerts":${alertsPart},"conflicts":${conflictsPart},` +
-        `"orders":${part(o, held.orders)},"fleet":${part(fl, held.fleet)}}`,
+        `"orders":${part(o, held.orders)},"fleet":${part(fl, held.fleet)},"accounts":${accountsPart},"articles":${part(ar, held.articles)}}`,
     );
     if (answers.byKey.size < MAX_KEPT_ANSWERS) answers.byKey.set(key, answer);
     return answer;

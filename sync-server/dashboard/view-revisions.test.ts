@@ -65,9 +65,11 @@ describe('ViewRevisions: a view sent as what changed since the revision a dashbo
 describe('views-sync: the query of what is held, and what is held after an answer', () => {
   it('nothing held asks for the whole views; an answer from another instance replaces every revision', () => {
     expect(viewsPath({ instance: null, floor: 3 }, 'open')).toBe('/api/dashboard/views?show=open');
-    const held = { instance: 'A', floor: 3, alerts: 1, conflicts: 2, orders: 4, fleet: 5 };
-    expect(viewsPath(held, 'resolved')).toBe('/api/dashboard/views?show=resolved&instance=A&floor=3&alerts=1&conflicts=2&orders=4&fleet=5');
-    const unchanged = { instance: 'A', floor: null, alerts: null, conflicts: null, orders: null, fleet: null };
+    const held = { instance: 'A', floor: 3, alerts: 1, conflicts: 2, orders: 4, fleet: 5, articles: 6 };
+    expect(viewsPath(held, 'resolved')).toBe('/api/dashboard/views?show=resolved&instance=A&floor=3&alerts=1&conflicts=2&orders=4&fleet=5&articles=6');
+    const unchanged = { instance: 'A', floor: null, alerts: null, conflicts: null, orders: null, fleet: null, accounts: null, articles: null };
+    // An answer without the Accounts list (not an admin's) leaves it unheld.
+    expect(heldAfter({ instance: 'A' }, { ...unchanged, articles: { rev: 2 } })).toEqual({ instance: 'A', articles: 2 });
     expect(heldAfter(held, { ...unchanged, floor: { rev: 9 } })).toEqual({ ...held, floor: 9 });
     expect(heldAfter(held, { ...unchanged, instance: 'B', floor: { rev: 1 } })).toEqual({ instance: 'B', floor: 1 });
   });

@@ -14,9 +14,12 @@ export interface HeldRevisions {
   conflicts?: number;
   orders?: number;
   fleet?: number;
+  /** Admins only: the server never sends the Accounts list to another role, so they never hold it. */
+  accounts?: number;
+  articles?: number;
 }
 
-export const VIEW_NAMES = ['floor', 'alerts', 'conflicts', 'orders', 'fleet'] as const;
+export const VIEW_NAMES = ['floor', 'alerts', 'conflicts', 'orders', 'fleet', 'accounts', 'articles'] as const;
 
 /** The request's path and query: the Conflicts filter and the revisions held (none held: the whole views). */
 export function viewsPath(held: HeldRevisions, show: ConflictsShow): string {
