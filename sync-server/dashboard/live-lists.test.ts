@@ -176,4 +176,24 @@ describe(`live Accounts and article lists (${isPg ? 'pg: a step through instance
     // The admin's answer for the same revisions still holds the list.
     expect((await refresh(admin, { ...admin.held, accounts: undefined })).accounts?.lists.accounts?.rows.map((r) => r.id)).toContain('omar');
   });
+
+  it.runIf(isPg)('a step that commits after one with a later audit id still reaches the open dashboards', async () => {
+    const screens = await Promise.all([logins.admin, logins.sari].map(openScreen));
+    let release = (): void => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let inserted = (): void => undefined;
+    const started = new Promise<void>((r) => (inserted = r));
+    // An article written and audited (the lower id), its commit held back until a later step committed and was seen.
+    const late = db.db.tx(async (q) => {
+      await q.query("INSERT INTO articles (code, name, cut_parts, updated_by) VALUES ('LATE-10', 'Late', $1::jsonb, 'pipit')", [JSON.stringify([{ part: 'body', qtyPerSet: 1 }])]);
+      await q.query("INSERT INTO dashboard_audit (account_id, role, action, target, detail) VALUES ('pipit', 'ppic', 'article.created', 'LATE-10', '{}'::jsonb)");
+      inserted();
+      await held;
+      await q.query("SELECT pg_notify('qsf_dashboard', 'late')");
+    });
+    await started;
+    await reaches(screens, () => post('/api/dashboard/articles', logins.ppic.write, { ...LION, code: 'EARLY-10' }), (s) => article(s, 'EARLY-10') !== undefined);
+    for (const s of screens) expect(article(s, 'LATE-10')).toBeUndefined();
+    await reaches(screens, async () => (release(), await late), (s) => article(s, 'LATE-10') !== undefined);
+  });
 });

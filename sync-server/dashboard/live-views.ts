@@ -30,6 +30,8 @@ import { loadOrdersView, OrderDocuments } from './orders';
 import { ViewRevisions } from './view-revisions';
 
 const VIEW_MAX_AGE_MS = 5_000;
+/** The last audit ids whose committed count is part of the audit's key (ViewKeys). */
+const AUDIT_WINDOW = 100;
 /** How long a view's computation waits for the rest of the dashboards that a `change` makes ask (live-view-cache.ts). */
 const VIEW_GATHER_MS = 20;
 
@@ -52,11 +54,16 @@ export interface DashboardViews {
   close(): Promise<void>;
 }
 
-/** What a view's freshness is judged by: the change counter, the events' counter, the audit's and reviews' last ids. */
+/**
+ * What a view's freshness is judged by: the change counter, the events' counter, the audit's and reviews' last ids.
+ * The audit's key is its last id and how many of the last AUDIT_WINDOW ids are committed: an id is taken at insert,
+ * so a step can commit after one with a higher id (two admins at once), and the last id alone would not move when it
+ * does (the views cached at that id would stay without it until their age bound and the next request).
+ */
 interface ViewKeys {
   head: number;
   events: number;
-  audit: number | null;
+  audit: string;
   reviews: number | null;
 }
 
@@ -71,10 +78,14 @@ export function liveViews(db: Db): DashboardViews {
   /** This instance's name in the screen's revisions: another instance's (or an earlier run's) revisions mean nothing here. */
   const instance = randomBytes(9).toString('base64url');
   const keys = new FreshRead(async (): Promise<ViewKeys> => {
-    const [row] = await db.query<{ head: number; events: number; audit: number | null; reviews: number | null }>(
-      'SELECT value AS head, event_seq AS events, (SELECT max(id) FROM dashboard_audit) AS audit, (SELECT max(id) FROM conflict_reviews) AS reviews FROM change_counter',
+    const [row] = await db.query<{ head: number; events: number; audit: number | null; recent: number; reviews: number | null }>(
+      `WITH a AS (SELECT max(id) AS last FROM dashboard_audit)
+       SELECT value AS head, event_seq AS events, a.last AS audit,
+         (SELECT count(*)::int FROM dashboard_audit WHERE id > a.last - ${AUDIT_WINDOW}) AS recent,
+         (SELECT max(id) FROM conflict_reviews) AS reviews
+       FROM change_counter, a`,
     );
-    return { head: Number(row?.head ?? 0), events: Number(row?.events ?? 0), audit: row?.audit ?? null, reviews: row?.reviews ?? null };
+    return { head: Number(row?.head ?? 0), events: Number(row?.events ?? 0), audit: `${row?.audit ?? ''}/${row?.recent ?? 0}`, reviews: row?.reviews ?? null };
   });
   const asked = async (): Promise<Asked> => {
     const arrived = performance.now();

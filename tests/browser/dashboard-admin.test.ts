@@ -11,6 +11,9 @@
  *   supervisor (generated, shown once) is the PIN the station takes after reactivation;
  * - a supervisor adds an operator on the Roster view's form (PIN generated, shown once): the station lets the new
  *   badge in after its next sync, and refuses it once the supervisor deactivates it on the form.
+ * - the Accounts list and the article list are live: with an admin's Accounts view and PPIC's Import view open, an
+ *   account and an article another session adds through the API appear on them without a reload (sooner than the
+ *   screen's 15 s refresh), and a supervisor's open dashboard is never sent an account.
  * Screenshots go to docs/screens/dashboard-roster.png, dashboard-roster-add.png, dashboard-accounts-admin.png and
  * dashboard-password-change-required.png.
  */
@@ -18,6 +21,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDashboardScreen } from '../../renderer/build';
+import { CSRF_HEADER, SessionInfo } from '../../sync-server/dashboard/contract';
 import { makeAccount, TEST_PASSWORD } from '../../sync-server/dashboard/testing';
 import { launchChromium, loginOnScreen, seriousA11yViolations, startFloorServer, startScreenStation, type FloorServer, type ScreenStation } from './testing';
 
@@ -58,6 +62,27 @@ async function dashboardAs(user: string, password = TEST_PASSWORD): Promise<Page
   await page.getByTestId('login').click();
   await page.getByTestId('who').waitFor();
   return page;
+}
+
+/** Another session, over HTTP only (no screen): its writes reach the open screens through the live channel alone. */
+async function apiSession(user: string): Promise<(path: string, body: unknown) => Promise<number>> {
+  const res = await fetch(`${server.base}/api/dashboard/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user, password: TEST_PASSWORD }) });
+  expect(res.status).toBe(200);
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const { csrfToken } = SessionInfo.parse(await res.json());
+  return async (path, body) => {
+    const r = await fetch(`${server.base}${path}`, { method: 'POST', headers: { cookie, [CSRF_HEADER]: csrfToken, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return r.status;
+  };
+}
+
+/** The page's /views answers as they arrive (their text). */
+function viewsAnswers(page: Page): string[] {
+  const texts: string[] = [];
+  page.on('response', (r) => {
+    if (r.url().includes('/api/dashboard/views')) void r.text().then((t) => texts.push(t), () => undefined);
+  });
+  return texts;
 }
 
 async function screenshot(page: Page, name: string): Promise<void> {
@@ -249,5 +274,52 @@ describe(`dashboard access and roster (${process.env.TEST_DATABASE_URL ? 'pg' : 
     expect(steps.map((s) => s.action)).toEqual(['operator.created', 'operator.deactivated']);
     await sari.context().close();
     await floor.close();
+  });
+
+  it('the Accounts list and the article list are live: what another session adds through the API appears on the open view without a reload; a supervisor is never sent an account', { timeout: 90_000 }, async () => {
+    await makeAccount(server.db, 'boss', 'admin');
+    await makeAccount(server.db, 'pia', 'ppic');
+    const office = await dashboardAs('office');
+    await office.getByTestId('lang').click(); // English
+    await office.getByTestId('tab-accounts').click();
+    await office.getByTestId('account-office').waitFor();
+    const pia = await dashboardAs('pia');
+    await pia.getByTestId('tab-import').click();
+    await pia.getByTestId('import-articles').waitFor();
+    const sari = await dashboardAs('sari');
+    const sariViews = viewsAnswers(sari);
+    await expect.poll(() => sari.getByTestId('live').textContent()).toMatch(/Langsung|Live/);
+    for (const page of [office, pia]) {
+      await expect.poll(() => page.getByTestId('live').textContent()).toMatch(/Langsung|Live/);
+      // Gone if the page were loaded again.
+      await page.evaluate(() => Object.assign(window, { qsfNotReloaded: true }));
+    }
+
+    // Another admin's session adds an account over HTTP: on the open Accounts view, live.
+    const boss = await apiSession('boss');
+    expect(await boss('/api/dashboard/accounts', { id: 'lina', name: 'Lina', role: 'supervisor', department: 'packing', password: 'lina starts with this' })).toBe(201);
+    const row = office.getByTestId('account-lina');
+    await row.waitFor({ timeout: LIVE_MS });
+    expect(await row.textContent()).toContain('Lina');
+    expect(await office.getByTestId('account-password-lina').textContent()).not.toBe('—');
+    // Disabled by that session: the row follows.
+    expect(await boss('/api/dashboard/accounts/lina/disable', {})).toBe(200);
+    await expect.poll(() => office.getByTestId('account-status-lina').textContent(), { timeout: LIVE_MS }).toBe('disabled');
+
+    // PPIC's other session adds an article over HTTP: on the open Import view's article list, live.
+    const ppic = await apiSession('pia');
+    expect(await ppic('/api/dashboard/articles', { code: 'TIGER-30', name: 'Tiger 30 cm', cutParts: [{ part: 'body', qtyPerSet: 1 }, { part: 'tail', qtyPerSet: 1 }] })).toBe(201);
+    const article = pia.getByTestId('article-TIGER-30');
+    await article.waitFor({ timeout: LIVE_MS });
+    expect(await article.textContent()).toContain('body × 1, tail × 1');
+    for (const page of [office, pia]) expect(await page.evaluate(() => 'qsfNotReloaded' in window)).toBe(true);
+
+    // The supervisor's dashboard heard the same changes (its views came again) but never an account.
+    await expect.poll(() => sariViews.some((t) => t.includes('TIGER-30')), { timeout: LIVE_MS }).toBe(true);
+    for (const text of sariViews) {
+      expect(text).toContain('"accounts":null');
+      expect(text).not.toContain('"lina"');
+    }
+    for (const page of [office, pia, sari]) await page.context().close();
   });
 });
