@@ -2,8 +2,8 @@
  * The Accounts list and the article master are live views like the Floor (live-views.ts): an account created, disabled,
  * enabled or given a new password, an article added, edited or imported, reaches every open dashboard's live channel
  * (`change`) and its next `/views` answer, as what changed since the revision it holds. On PostgreSQL the step is
- * taken through instance A and watched on instance B (its own pool: LISTEN/NOTIFY between them); on PGlite both are
- * one instance. The Accounts list reaches admins only: a supervisor, PPIC or QC hears the same `change` but no answer
+ * taken through instance A and watched on instance B (its own pool: LISTEN/NOTIFY between them; B computes its views
+ * in a worker thread); on PGlite both are one instance. The Accounts list reaches admins only: a supervisor, PPIC or QC hears the same `change` but no answer
  * of theirs ever holds an account, whatever revisions they say they hold, and an admin's answer bytes are never
  * shared with them.
  */
@@ -31,7 +31,8 @@ const streams: OpenLiveStream[] = [];
 beforeAll(async () => {
   db = await createTestDb();
   appA = await buildApp({ db: db.db, adminToken: TEST_ADMIN_TOKEN, dashboard: DASHBOARD });
-  appB = isPg ? await buildApp({ db: await db.openAnother(), adminToken: TEST_ADMIN_TOKEN, dashboard: DASHBOARD }) : appA;
+  // B computes its views in a worker thread (views-host.ts): the role check is the computation's own, wherever it runs.
+  appB = isPg ? await buildApp({ db: await db.openAnother(), adminToken: TEST_ADMIN_TOKEN, dashboard: { ...DASHBOARD, views: 'worker' } }) : appA;
   baseB = await appB.listen({ host: '127.0.0.1', port: 0 });
   await makeAccount(db.db, 'office', 'admin');
   await makeAccount(db.db, 'pipit', 'ppic');
