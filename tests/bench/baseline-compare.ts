@@ -2,13 +2,15 @@
  * bench:compare: a benchmark of this tree side by side with the same benchmark of an older commit, in one run, as
  * issue 11 asks ("no benchmark worse by more than 10 % than before the change"). The older commit is checked out in a
  * git worktree (in the system's temp folder, sharing this tree's node_modules), and the two trees' runs alternate, so
- * a busy minute on the machine falls on both. Each row: this tree's median ÷ the baseline's median, goal ≤ 1.1.
+ * a busy minute on the machine falls on both. Each row: how much worse this tree's median is than the baseline's
+ * (here ÷ then for a metric whose goal is "<" or "<=", such as a time; then ÷ here for a ">" goal, such as a
+ * throughput), goal ≤ 1.1.
  *
  *   COMPARE_BASELINE  commit to compare with (default 2058a67: the commit before issue 11's first change)
  *   COMPARE_BENCH     npm bench script to run in both trees (default bench:sync)
  *   COMPARE_ENV       extra environment for both runs, `A=1 B=2` (default SYNC_BENCH_ONLY=catchup)
  *   COMPARE_ROUNDS    alternations (default 3; at least 3 for a median worth reading)
- * Only rows whose metric names match in both trees' last JSON lines are compared (a smaller value is better: times).
+ * Only rows whose metric names match in both trees' last JSON lines are compared.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, symlinkSync } from 'node:fs';
@@ -29,7 +31,7 @@ const env = z
   .parse(process.env);
 const log = (m: string) => console.error(`[bench:compare] ${m}`);
 
-const BenchLine = z.object({ bench: z.string(), results: z.array(z.object({ metric: z.string(), value: z.number(), unit: z.string() })) });
+const BenchLine = z.object({ bench: z.string(), results: z.array(z.object({ metric: z.string(), value: z.number(), unit: z.string(), goal: z.string() })) });
 type BenchLine = z.infer<typeof BenchLine>;
 
 /** The baseline's worktree, made once per commit (reused by later runs), with this tree's node_modules. */
@@ -82,9 +84,13 @@ for (const r of runs.here[0]?.results ?? []) {
   const here = values(runs.here, r.metric);
   const then = values(runs.base, r.metric);
   if (then.length === 0) continue;
-  const ratio = median(here) / median(then);
+  // How much worse this tree is (1: the same, above 1: worse), by the metric's own goal: for a "≥" goal (throughput,
+  // a ratio to a reference that should stay high) more is better, so the baseline's median goes on top.
+  const higherIsBetter = r.goal.trim().startsWith('>');
+  const ratio = higherIsBetter ? median(then) / median(here) : median(here) / median(then);
+  const how = higherIsBetter ? `${env.COMPARE_BASELINE} ÷ this tree` : `this tree ÷ ${env.COMPARE_BASELINE}`;
   results.push({
-    metric: `${r.metric}: this tree ÷ ${env.COMPARE_BASELINE} (medians of ${here.length}: ${median(here)} / ${median(then)} ${r.unit}; runs here ${here.join(', ')}; then ${then.join(', ')})`,
+    metric: `${r.metric}: ${how} (worse above 1; medians of ${here.length}: here ${median(here)}, then ${median(then)} ${r.unit}; runs here ${here.join(', ')}; then ${then.join(', ')})`,
     value: Math.round(ratio * 1000) / 1000,
     unit: 'ratio',
     goal: '<= 1.1',
