@@ -10,7 +10,8 @@
  *   COMPARE_BENCH     npm bench script to run in both trees (default bench:sync)
  *   COMPARE_ENV       extra environment for both runs, `A=1 B=2` (default SYNC_BENCH_ONLY=catchup)
  *   COMPARE_ROUNDS    alternations (default 3; at least 3 for a median worth reading)
- * Only rows whose metric names match in both trees' last JSON lines are compared.
+ * Rows are matched by metric name with its figures left out (some benches write a run's figures into the name); a
+ * row only one tree has is left out.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, symlinkSync } from 'node:fs';
@@ -78,15 +79,19 @@ for (let round = 1; round <= env.COMPARE_ROUNDS; round++) {
   }
 }
 
-const values = (lines: readonly BenchLine[], metric: string): number[] => lines.flatMap((l) => l.results.filter((r) => r.metric === metric).map((r) => r.value));
+/** A metric's name without the figures some benches write into it (`p50 12.3 ms`, `57000 rows/s`), to match runs. */
+const nameOf = (metric: string): string => metric.replace(/\d+(?:\.\d+)?/g, '#');
+const values = (lines: readonly BenchLine[], metric: string): number[] =>
+  lines.flatMap((l) => l.results.filter((r) => nameOf(r.metric) === nameOf(metric)).map((r) => r.value));
 const results: BenchResult[] = [];
 for (const r of runs.here[0]?.results ?? []) {
   const here = values(runs.here, r.metric);
   const then = values(runs.base, r.metric);
   if (then.length === 0) continue;
-  // How much worse this tree is (1: the same, above 1: worse), by the metric's own goal: for a "≥" goal (throughput,
-  // a ratio to a reference that should stay high) more is better, so the baseline's median goes on top.
-  const higherIsBetter = r.goal.trim().startsWith('>');
+  // How much worse this tree is (1: the same, above 1: worse): a time is better lower; otherwise the metric's own goal
+  // says, and for a "≥" goal (a throughput, a ratio to a reference that should stay high) more is better, so the
+  // baseline's median goes on top.
+  const higherIsBetter = r.unit !== 'ms' && r.unit !== 's' && r.goal.trim().startsWith('>');
   const ratio = higherIsBetter ? median(then) / median(here) : median(here) / median(then);
   const how = higherIsBetter ? `${env.COMPARE_BASELINE} ÷ this tree` : `this tree ÷ ${env.COMPARE_BASELINE}`;
   results.push({
