@@ -8,7 +8,7 @@ import { ChartsView, ComplianceView, RosterBadges, type ChartRange } from '../..
 import { AccountCreated, AccountState, PasswordReset, type OwnPasswordInput, type PasswordResetInput } from '../../sync-server/dashboard/accounts-contract';
 import type { ArticleEditInput, NewArticleInput } from '../../sync-server/dashboard/articles-contract';
 import { OperatorAdded, OperatorState, PinReset, RosterView, type NewRosterOperatorInput, type PinResetInput } from '../../sync-server/dashboard/roster-contract';
-import { viewsPath, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
+import { livePath, viewsPath, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
 import { AccountList, AlertsView, ApprovedOrder, ArticleList, ArticleRow, ConflictsView, FleetView, ImportResult, IssuedCode, RevokedStation, CSRF_HEADER, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, ViewsUpdate, type AlertAction, type ConflictReviewBody, type ConflictsShow, type NewAccountInput, type NewOrderInput, type NewStationCodeInput } from '../../sync-server/dashboard/contract';
 
 /** The server's error answer (sync-server/http/route.ts), read leniently: a proxy's error page is no JSON at all. */
@@ -96,25 +96,47 @@ export const api = {
     call(Ok, 'POST', `/api/dashboard/alerts/${encodeURIComponent(alertId)}/${action}`, { body: { note }, csrf }),
 };
 
-/**
- * The live channel: `onChange` on every change the server hears of (any instance), `onState` as it connects/drops,
- * `onEnded` when the server says this session ended (account disabled, password reset): the screen logs out.
- */
-export function openLive(onChange: () => void, onState: (state: 'live' | 'connecting' | 'down') => void, onEnded: () => void): () => void {
-  const source = new EventSource('/api/dashboard/live');
-  source.onopen = () => onState('live');
-  source.onerror = () => onState(source.readyState === EventSource.CLOSED ? 'down' : 'connecting');
+export interface LiveHandlers {
+  /** What changed since what the screen held (the first after what it opened with). */
+  views(update: ViewsUpdate): void;
+  state(state: 'live' | 'connecting' | 'down'): void;
+  /** The channel dropped: it is closed here (the browser would reopen it with the revisions it opened with, now stale). */
+  lost(): void;
+  /** The server says this session ended (account disabled, password reset): the screen logs out. */
+  ended(): void;
+}
+
+/** The live channel (sync-server/dashboard/live.ts), opened from the revisions `held`: every change sent as it comes. */
+export function openLive(held: HeldRevisions, show: ConflictsShow, on: LiveHandlers): () => void {
+  const source = new EventSource(livePath(held, show));
+  source.onopen = () => on.state('live');
+  source.onerror = () => {
+    source.close();
+    on.lost();
+  };
   source.onmessage = (ev: MessageEvent<string>) => {
-    const msg = LiveMessage.safeParse(JSON.parse(ev.data));
-    if (!msg.success) return;
-    if (msg.data.type === 'ended') {
-      source.close();
-      onEnded();
+    let raw: unknown;
+    try {
+      raw = JSON.parse(ev.data);
+    } catch {
       return;
     }
-    onState('live');
-    // 'hello' too: whatever happened while the channel was down is read again.
-    onChange();
+    const msg = LiveMessage.safeParse(raw);
+    if (!msg.success) return;
+    switch (msg.data.type) {
+      case 'ended':
+        source.close();
+        on.ended();
+        return;
+      case 'failed':
+        on.state('down');
+        return;
+      case 'views':
+        on.views(msg.data.update);
+        return;
+      case 'hello':
+        on.state('live');
+    }
   };
   return () => source.close();
 }

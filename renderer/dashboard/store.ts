@@ -1,8 +1,8 @@
 /**
  * The dashboard's state (zustand): the session, the language, which view is open, the last live views read from the
  * server (Floor, Alerts, Conflicts, Orders, Fleet, the article master and, for an admin, the Accounts list) and the live
- * channel's state. Server state is only ever replaced by a fresh read (after a live `change`,
- * a periodic refresh for stations going quiet, or an action), never edited here.
+ * channel's state. Server state is only ever replaced by what the server sent (a read, or the live channel's `views`:
+ * what changed since what is held), never edited here.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AccountList, AlertAction, AlertsView, ArticleList, ConflictReviewBody, ConflictsShow, ConflictsView, FleetView, FloorView, IssuedCode, NewAccountInput, NewOrderInput, NewStationCodeInput, OrdersView, SessionInfo, ViewsUpdate } from '../../sync-server/dashboard/contract';
@@ -79,8 +79,9 @@ export interface DashboardState {
 /** The article form's fields as the hints name them (the code is the import's `article`). */
 const ARTICLE_FIELDS = { code: 'article', name: 'articleName' } as const;
 const LANG_KEY = 'qsf.dashboard.lang';
-/** Stations go offline by staying quiet, which notifies nobody: the Floor is re-read this often anyway. */
-const REFRESH_MS = 15_000;
+/** The live channel lost: read and open it again after this, doubling while it keeps failing, up to MAX_RETRY_MS. */
+const RETRY_MS = 2_000;
+const MAX_RETRY_MS = 15_000;
 
 export interface Dashboard {
   store: StoreApi<DashboardState>;
@@ -136,94 +137,128 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
     loginNotice: null,
   }));
   let stopLive: (() => void) | null = null;
-  let timer: ReturnType<typeof setInterval> | null = null;
+  let retry: ReturnType<typeof setTimeout> | null = null;
+  let retryMs = RETRY_MS;
   let reading: Promise<void> | null = null;
   let again = false;
-  /** The revisions of the live views in the store (views-sync.ts): a refresh is sent only what changed since. */
+  /** The revisions of the live views in the store (views-sync.ts): a read or the live channel sends only what changed since. */
   let held: HeldRevisions = { instance: null };
   /** The first views, asked together with the session at boot (the first render waits for both at once). */
   let prefetched: Promise<ViewsUpdate | null> | null = null;
 
-  const loggedOut = (notice: Notice | null) => {
+  const closeLive = () => {
     stopLive?.();
     stopLive = null;
-    if (timer) clearInterval(timer);
-    timer = null;
+    if (retry) clearTimeout(retry);
+    retry = null;
+  };
+
+  const loggedOut = (notice: Notice | null) => {
+    closeLive();
     held = { instance: null };
     prefetched = null;
     store.setState({ session: null, floor: null, alerts: null, conflicts: null, orders: null, fleet: null, issuedCode: null, articles: null, accounts: null, roster: null, shownSecret: null, loginNotice: notice });
   };
 
-  /** One read at a time; a change during a read reads once more after it. */
+  /**
+   * A /views answer (read, or sent by the live channel) applied to what the store holds. False when it did not fit:
+   * a delta from another revision than the one held (what is held is then forgotten), or a Conflicts list of the
+   * other filter (switched meanwhile): either way the views are read again.
+   */
+  const apply = (update: ViewsUpdate): boolean => {
+    const s = store.getState();
+    try {
+      const conflictsFit = update.conflictsShow === s.conflictsShow;
+      store.setState({
+        floor: update.floor ? applyDelta(s.floor, held.floor, update.floor, FLOOR_LISTS) : s.floor,
+        alerts: update.alerts ? applyDelta(s.alerts, held.alerts, update.alerts, ALERTS_LISTS) : s.alerts,
+        conflicts: !conflictsFit ? null : update.conflicts ? applyDelta(s.conflicts, held.conflicts, update.conflicts, CONFLICTS_LISTS) : s.conflicts,
+        orders: update.orders ? applyDelta(s.orders, held.orders, update.orders, ORDERS_LISTS) : s.orders,
+        fleet: update.fleet ? applyDelta(s.fleet, held.fleet, update.fleet, FLEET_LISTS) : s.fleet,
+        accounts: update.accounts ? applyDelta(s.accounts, held.accounts, update.accounts, ACCOUNTS_LISTS) : s.accounts,
+        articles: update.articles ? applyDelta(s.articles, held.articles, update.articles, ARTICLES_LISTS) : s.articles,
+      });
+      held = heldAfter(held, update);
+      if (!conflictsFit) delete held.conflicts;
+      return conflictsFit;
+    } catch (err) {
+      if (!(err instanceof DeltaMismatch)) throw err;
+      held = { instance: null };
+      return false;
+    }
+  };
+
+  /**
+   * The live views brought up to date: the live channel closed, one read of what changed since what is held, then the
+   * channel opened again from there (live.ts sends each change after what it was opened with). At boot, on every
+   * action (its outcome then on screen with the notice), when a live update does not fit, and after the channel was
+   * lost (again and again, waiting longer each time, while the server cannot be read). One at a time; asked during
+   * one: once more after it.
+   */
   const refresh = (): Promise<void> => {
     if (reading) {
       again = true;
       return reading;
     }
+    closeLive();
     reading = (async () => {
+      let failed = false;
       do {
         again = false;
+        failed = false;
         try {
           const show = store.getState().conflictsShow;
           const early = prefetched && held.instance === null ? await prefetched : null;
           prefetched = null;
-          const update = early && early.conflictsShow === show ? early : await api.views(held, show);
-          const s = store.getState();
-          try {
-            // A Conflicts list of the other filter (switched while this was read) is not kept: the next read sends the whole one.
-            const conflictsFit = update.conflictsShow === s.conflictsShow;
-            store.setState({
-              floor: update.floor ? applyDelta(s.floor, held.floor, update.floor, FLOOR_LISTS) : s.floor,
-              alerts: update.alerts ? applyDelta(s.alerts, held.alerts, update.alerts, ALERTS_LISTS) : s.alerts,
-              conflicts: !conflictsFit ? null : update.conflicts ? applyDelta(s.conflicts, held.conflicts, update.conflicts, CONFLICTS_LISTS) : s.conflicts,
-              orders: update.orders ? applyDelta(s.orders, held.orders, update.orders, ORDERS_LISTS) : s.orders,
-              fleet: update.fleet ? applyDelta(s.fleet, held.fleet, update.fleet, FLEET_LISTS) : s.fleet,
-              accounts: update.accounts ? applyDelta(s.accounts, held.accounts, update.accounts, ACCOUNTS_LISTS) : s.accounts,
-              articles: update.articles ? applyDelta(s.articles, held.articles, update.articles, ARTICLES_LISTS) : s.articles,
-            });
-            held = heldAfter(held, update);
-            if (!conflictsFit) {
-              delete held.conflicts;
-              again = true;
-            }
-          } catch (err) {
-            if (!(err instanceof DeltaMismatch)) throw err;
-            // What is held no longer fits what the server sends: read the whole views.
-            held = { instance: null };
-            again = true;
-          }
+          if (!apply(early && early.conflictsShow === show ? early : await api.views(held, show))) again = true;
           if (store.getState().view === 'roster') store.setState({ roster: await api.roster() });
         } catch (err) {
           if (err instanceof ApiError && err.status === 401) return loggedOut({ tone: 'error', key: 'sessionEnded' });
           store.setState({ live: 'down' });
+          failed = true;
         }
       } while (again);
+      if (!store.getState().session || store.getState().session?.mustChangePassword) return;
+      if (failed) return lost();
+      retryMs = RETRY_MS;
+      openChannel();
     })().finally(() => {
       reading = null;
     });
     return reading;
   };
 
+  /** The live channel lost (or the read before it failed): read and open again after a while, longer each time (to 15 s). */
+  const lost = () => {
+    closeLive();
+    retry = setTimeout(() => void refresh(), retryMs);
+    retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
+  };
+
+  const openChannel = () => {
+    stopLive = openLive(held, store.getState().conflictsShow, {
+      views: (update) => {
+        if (!apply(update)) return void refresh();
+        store.setState({ live: 'live' });
+      },
+      state: (live) => store.setState({ live }),
+      lost: () => {
+        store.setState({ live: 'connecting' });
+        lost();
+      },
+      ended: () => loggedOut({ tone: 'error', key: 'sessionEnded' }),
+    });
+  };
+
   const started = (session: SessionInfo) => {
     if (session.mustChangePassword) {
       // An admin set this password: nothing but My password (the server refuses the rest) until it is changed.
-      stopLive?.();
-      stopLive = null;
-      if (timer) clearInterval(timer);
-      timer = null;
+      closeLive();
       history.replaceState(null, '', '#password');
       store.setState({ session, view: 'password', loginNotice: null, notice: null });
       return;
     }
     store.setState({ session, loginNotice: null });
-    stopLive?.();
-    stopLive = openLive(
-      () => void refresh(),
-      (live) => store.setState({ live }),
-      () => loggedOut({ tone: 'error', key: 'sessionEnded' }),
-    );
-    if (timer) clearInterval(timer);
-    timer = setInterval(() => void refresh(), REFRESH_MS);
     void refresh();
     opened(store.getState().view);
   };
@@ -307,6 +342,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
       });
     },
     async showConflicts(show) {
+      // The live channel sends one filter's list (its query's): read, and opened again, with the other.
       delete held.conflicts;
       store.setState({ conflictsShow: show, conflicts: null });
       await refresh();

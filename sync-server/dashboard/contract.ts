@@ -179,9 +179,6 @@ export const AccountList = z.object({
 });
 export type AccountList = z.infer<typeof AccountList>;
 
-/** What the live channel (`GET /api/dashboard/live`, SSE) says: something changed, fetch again; or the session ended (log out). */
-export const LiveMessage = z.union([z.object({ type: z.literal('hello') }), z.object({ type: z.literal('change') }), z.object({ type: z.literal('ended') })]);
-export type LiveMessage = z.infer<typeof LiveMessage>;
 
 /** The answer of a write that has nothing else to say. */
 export const Ok = z.object({ ok: z.literal(true) });
@@ -403,8 +400,25 @@ export const ViewsUpdate = z.object({
 });
 export type ViewsUpdate = z.infer<typeof ViewsUpdate>;
 
-/** Just the revisions of a /views answer (what a client holds after it), for a reader that does not apply the views. */
-const RevisionOnly = z.object({ rev: Revision }).nullable();
+/**
+ * What the live channel (`GET /api/dashboard/live?<the /views query>`, SSE; live.ts) says: `hello` as it opens; `views`:
+ * what changed since what the screen held (a /views answer; `asOf`, epoch ms on the server's clock: it holds every
+ * change committed before); `failed`: the views could not be computed just now (shown as not live until the next
+ * `views`); `ended`: the session ended (log out).
+ */
+export const LiveMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello') }),
+  z.object({ type: z.literal('views'), asOf: z.number(), update: ViewsUpdate }),
+  z.object({ type: z.literal('failed') }),
+  z.object({ type: z.literal('ended') }),
+]);
+export type LiveMessage = z.infer<typeof LiveMessage>;
+
+/**
+ * Just the revisions of a /views answer (what a client holds after it) and the ones each delta starts from, for a
+ * reader that does not apply the views.
+ */
+const RevisionOnly = z.object({ rev: Revision, base: Revision.nullable() }).nullable();
 export const ViewsRevisions = z.object({
   instance: z.string(),
   floor: RevisionOnly,

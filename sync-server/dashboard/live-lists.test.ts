@@ -1,10 +1,10 @@
 /**
  * The Accounts list and the article master are live views like the Floor (live-views.ts): an account created, disabled,
  * enabled or given a new password, an article added, edited or imported, reaches every open dashboard's live channel
- * (`change`) and its next `/views` answer, as what changed since the revision it holds. On PostgreSQL the step is
+ * (its next `views`), as what changed since the revision it holds. On PostgreSQL the step is
  * taken through instance A and watched on instance B (its own pool: LISTEN/NOTIFY between them; B computes its views
- * in a worker thread); on PGlite both are one instance. The Accounts list reaches admins only: a supervisor, PPIC or QC hears the same `change` but no answer
- * of theirs ever holds an account, whatever revisions they say they hold, and an admin's answer bytes are never
+ * in a worker thread); on PGlite both are one instance. The Accounts list reaches admins only: a supervisor, PPIC or QC is sent the same change of the
+ * articles but no answer or live message of theirs ever holds an account, whatever revisions they say they hold, and an admin's answer bytes are never
  * shared with them.
  */
 import type { FastifyInstance } from 'fastify';
@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app';
 import { createTestDb, type TestDb } from '../db/testing';
 import { TEST_ADMIN_TOKEN } from '../testing';
-import { ACCOUNTS_LISTS, ARTICLES_LISTS, ViewsUpdate, type AccountList, type ArticleList } from './contract';
+import { ACCOUNTS_LISTS, ARTICLES_LISTS, LiveMessage, ViewsUpdate, type AccountList, type ArticleList } from './contract';
 import { loginAs, makeAccount, openLiveStream, type DashboardLogin, type OpenLiveStream } from './testing';
-import { applyDelta, heldAfter, viewsPath, type HeldRevisions } from './views-sync';
+import { applyDelta, heldAfter, livePath, viewsPath, type HeldRevisions } from './views-sync';
 
 const isPg = !!process.env.TEST_DATABASE_URL;
 // Heartbeats out of the way; the live channel's coalescing and the views' interval as the server runs them (250 ms).
@@ -61,16 +61,25 @@ interface Screen {
   accounts: AccountList | null;
   articles: ArticleList | null;
   live: OpenLiveStream;
-  /** Every /views answer's text, to look for what must never be in it. */
+  /** The live messages applied so far. */
+  applied: number;
+  /** Every /views answer's and live message's text, to look for what must never be in it. */
   texts: string[];
 }
 
+/** As the screen's store does: one read, then the live channel opened from the revisions it brought. */
 async function openScreen(login: DashboardLogin): Promise<Screen> {
-  const live = await openLiveStream(baseB, login.read);
-  streams.push(live);
-  const s: Screen = { login, held: { instance: null }, accounts: null, articles: null, live, texts: [] };
+  const s = { login, held: { instance: null }, accounts: null, articles: null, applied: 0, texts: [] } as Omit<Screen, 'live'> as Screen;
   await refresh(s);
+  s.live = await openLiveStream(baseB, login.read, livePath(s.held, 'open'));
+  streams.push(s.live);
   return s;
+}
+
+function apply(s: Screen, u: ViewsUpdate): void {
+  s.accounts = u.accounts ? applyDelta(s.accounts, s.held.accounts, u.accounts, ACCOUNTS_LISTS) : s.accounts;
+  s.articles = u.articles ? applyDelta(s.articles, s.held.articles, u.articles, ARTICLES_LISTS) : s.articles;
+  s.held = heldAfter(s.held, u);
 }
 
 async function refresh(s: Screen, held: HeldRevisions = s.held): Promise<ViewsUpdate> {
@@ -78,27 +87,32 @@ async function refresh(s: Screen, held: HeldRevisions = s.held): Promise<ViewsUp
   expect(res.statusCode, res.body).toBe(200);
   s.texts.push(res.body);
   const u = ViewsUpdate.parse(res.json());
-  s.accounts = u.accounts ? applyDelta(s.accounts, s.held.accounts, u.accounts, ACCOUNTS_LISTS) : s.accounts;
-  s.articles = u.articles ? applyDelta(s.articles, s.held.articles, u.articles, ARTICLES_LISTS) : s.articles;
-  s.held = heldAfter(s.held, u);
+  apply(s, u);
   return u;
 }
 
+/** The live messages received since the last call, applied (a delta that does not fit what is held throws). */
+function takeLive(s: Screen): void {
+  for (const text of s.live.messages.slice(s.applied)) {
+    s.applied++;
+    s.texts.push(text);
+    const msg = LiveMessage.parse(JSON.parse(text));
+    if (msg.type === 'views') apply(s, msg.update);
+  }
+}
+
 /**
- * Takes `step` through instance A, then waits for each screen's `change` on B and refreshes it until `seen` holds;
+ * Takes `step` through instance A, then applies what each screen's live channel on B sends until `seen` holds;
  * answers the time from the step's answer until the last screen saw it.
  */
 async function reaches(screens: readonly Screen[], step: () => Promise<void>, seen: (s: Screen) => boolean): Promise<number> {
-  const marks = screens.map((s) => s.live.messages.length);
+  for (const s of screens) takeLive(s);
   await step();
   const t0 = performance.now();
-  for (const [i, s] of screens.entries()) {
+  for (const s of screens) {
     for (;;) {
-      if (s.live.messages.slice(marks[i]).includes('{"type":"change"}')) {
-        await refresh(s);
-        if (seen(s)) break;
-        marks[i] = s.live.messages.length;
-      }
+      takeLive(s);
+      if (seen(s)) break;
       if (performance.now() - t0 > 5_000) throw new Error(`not seen within 5 s by ${JSON.stringify(s.held)}`);
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -129,9 +143,10 @@ describe(`live Accounts and article lists (${isPg ? 'pg: a step through instance
     const before = admin.held.accounts;
     await reaches([admin], () => post('/api/dashboard/accounts/nina/disable', logins.admin.write), (s) => account(s, 'nina')?.disabled === true);
     expect(admin.texts.at(-1)).toContain(`"accounts":{"rev":`);
-    const last = ViewsUpdate.parse(JSON.parse(admin.texts.at(-1) ?? ''));
-    expect(last.accounts?.base).toBe(before);
-    expect(last.accounts?.lists.accounts?.rows.map((r) => r.id)).toEqual(['nina']);
+    const last = LiveMessage.parse(JSON.parse(admin.texts.at(-1) ?? ''));
+    if (last.type !== 'views') throw new Error(`a views message, not ${last.type}`);
+    expect(last.update.accounts?.base).toBe(before);
+    expect(last.update.accounts?.lists.accounts?.rows.map((r) => r.id)).toEqual(['nina']);
     await reaches([admin], () => post('/api/dashboard/accounts/nina/enable', logins.admin.write), (s) => account(s, 'nina')?.disabled === false);
 
     // The owner replaces the password: the mark goes; an admin's reset brings it back.
@@ -155,11 +170,14 @@ describe(`live Accounts and article lists (${isPg ? 'pg: a step through instance
     for (const s of screens) expect(s.articles).toEqual(listed.json());
   });
 
-  it('a non-admin hears the change but never receives an account, whatever it says it holds', async () => {
+  it('a non-admin is sent the changes but never an account, live or asked, whatever it says it holds', async () => {
     const admin = await openScreen(logins.admin);
     const others = await Promise.all([logins.ppic, logins.sari, logins.quinn].map(openScreen));
     await reaches([admin, ...others], () => post('/api/dashboard/accounts', logins.admin.write, { id: 'omar', name: 'Omar', role: 'supervisor', department: 'cutting' }), (s) => s === admin ? account(s, 'omar') !== undefined : true);
+    // The admin's round was sent; the others' (of the same change) would have been by now.
+    await new Promise((r) => setTimeout(r, 600));
     for (const s of others) {
+      takeLive(s);
       // Holding exactly what the admin holds (the same answer bytes, were they shared), or saying it holds revision 0.
       for (const held of [{ ...admin.held }, { ...s.held, accounts: 0 }, { instance: null }]) {
         const u = await refresh(s, held);

@@ -28,6 +28,7 @@ import { VIEW_INTERVAL_MS } from './live';
 import { LiveViewCache } from './live-view-cache';
 import { loadOrdersView, OrderDocuments } from './orders';
 import { ViewRevisions } from './view-revisions';
+import type { HeldRevisions } from './views-sync';
 
 const VIEW_MAX_AGE_MS = 5_000;
 /** The last audit ids whose committed count is part of the audit's key (ViewKeys). */
@@ -42,13 +43,23 @@ const MAX_KEPT_ANSWERS = 64;
 export const WHOLE_VIEWS = ['floor', 'alerts', 'conflicts', 'orders', 'fleet'] as const;
 export type WholeView = (typeof WHOLE_VIEWS)[number];
 
+/**
+ * A /views answer: each view's changes since what the screen holds (the whole view when it holds none from here), as
+ * its UTF-8 bytes, and what the live channel (live.ts) needs to know of it without reading it back.
+ */
+export interface ViewsAnswer {
+  json: Buffer;
+  /** The revisions the screen holds once it applied this answer (views-sync.ts heldAfter of it). */
+  revisions: HeldRevisions;
+  /** False when it sends nothing: every view null, from the instance the screen holds. */
+  news: boolean;
+  /** Epoch milliseconds (this machine's clock): the answer holds every change committed before this. */
+  asOf: number;
+}
+
 /** The live views of one instance, as JSON text. */
 export interface DashboardViews {
-  /**
-   * The /views answer: each view's changes since what the screen holds (the whole view when it holds none from here),
-   * as JSON text or its UTF-8 bytes.
-   */
-  update(viewer: AccountType, held: z.output<typeof ViewsQuery>): Promise<string | Buffer>;
+  update(viewer: AccountType, held: z.output<typeof ViewsQuery>): Promise<ViewsAnswer>;
   /** One view whole, in its schema's shape (the per-view routes; `show` is the Conflicts filter). */
   whole(view: WholeView, viewer: AccountType, show: ConflictsShow): Promise<string>;
   close(): Promise<void>;
@@ -175,10 +186,10 @@ export function liveViews(db: Db): DashboardViews {
    * and encoded once, where each answer's tens of kilobytes were joined, flattened and encoded per request on the
    * push path's event loop (the dashboard benchmark's push-ack p99).
    */
-  let answers = { revisions: '', byKey: new Map<string, Buffer>() };
+  let answers = { revisions: '', byKey: new Map<string, Omit<ViewsAnswer, 'asOf'>>() };
 
   /** The /views answer: each view's changes since what the screen holds (the whole view when it holds none from here). */
-  async function update(viewer: AccountType, held: z.output<typeof ViewsQuery>): Promise<Buffer> {
+  async function update(viewer: AccountType, held: z.output<typeof ViewsQuery>): Promise<ViewsAnswer> {
     const k = await asked();
     const [f, a, c, o, fl, ar, ac] = await Promise.all([floor(k), alerts(k, viewer), conflicts(k, held.show, viewer), orders(k), fleet(k), articles(k), accounts(k, viewer)]);
     const since = (rev: number | undefined) => (held.instance === instance ? (rev ?? null) : null);
@@ -189,15 +200,21 @@ export function liveViews(db: Db): DashboardViews {
     // keyed by their text, so an answer holding the Accounts list is only ever sent again where that text is the same.
     const [alertsPart, conflictsPart, accountsPart] = [part(a, held.alerts), part(c, held.conflicts), ac ? part(ac, held.accounts) : 'null'];
     const key = `${since(held.floor)}:${since(held.orders)}:${since(held.fleet)}:${since(held.articles)}:${held.show}:${alertsPart}:${conflictsPart}:${accountsPart}`;
+    const asOf = performance.timeOrigin + k.arrived;
     const known = answers.byKey.get(key);
-    if (known) return known;
-    const answer = Buffer.from(
-      `{"instance":${JSON.stringify(instance)},"conflictsShow":${JSON.stringify(held.show)},` +
-        `"floor":${part(f, held.floor)},"alerts":${alertsPart},"conflicts":${conflictsPart},` +
-        `"orders":${part(o, held.orders)},"fleet":${part(fl, held.fleet)},"accounts":${accountsPart},"articles":${part(ar, held.articles)}}`,
-    );
+    if (known) return { ...known, asOf };
+    const parts = [part(f, held.floor), alertsPart, conflictsPart, part(o, held.orders), part(fl, held.fleet), accountsPart, part(ar, held.articles)] as const;
+    const answer = {
+      json: Buffer.from(
+        `{"instance":${JSON.stringify(instance)},"conflictsShow":${JSON.stringify(held.show)},` +
+          `"floor":${parts[0]},"alerts":${parts[1]},"conflicts":${parts[2]},"orders":${parts[3]},"fleet":${parts[4]},"accounts":${parts[5]},"articles":${parts[6]}}`,
+      ),
+      // Every view sent is brought to its current revision, and one not sent is held at it already.
+      revisions: { instance, floor: f.revision, alerts: a.revision, conflicts: c.revision, orders: o.revision, fleet: fl.revision, articles: ar.revision, ...(ac ? { accounts: ac.revision } : {}) },
+      news: held.instance !== instance || parts.some((p) => p !== 'null'),
+    };
     if (answers.byKey.size < MAX_KEPT_ANSWERS) answers.byKey.set(key, answer);
-    return answer;
+    return { ...answer, asOf };
   }
 
   async function whole(view: WholeView, viewer: AccountType, show: ConflictsShow): Promise<string> {

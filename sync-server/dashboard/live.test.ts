@@ -1,14 +1,20 @@
 /**
- * The live channel over a real socket: a change committed by the push path reaches an open dashboard stream; one
- * session holds at most `maxPerSession` streams (one more ends its oldest); a logout ends the session's streams.
+ * The live channel over a real socket: a change committed by the push path reaches an open dashboard stream as the
+ * views' delta from what the stream was opened with (nothing sent while nothing changed); a bad query is refused; a
+ * failed computation says `failed` and the next round sends what was missed; one session holds at most
+ * `maxPerSession` streams (one more ends its oldest); a logout ends the session's streams.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { EventFactory, cuttingOutput, mo } from '../../shared/testing/fixtures';
 import { buildApp } from '../app';
 import { createTestDb, type TestDb } from '../db/testing';
 import { enrollStation, pushAs, seedOperatorAndOrder, TEST_ADMIN_TOKEN } from '../testing';
+import { FLOOR_LISTS, LiveMessage, ViewsUpdate, type FloorView } from './contract';
+import { DashboardLive, DEFAULT_LIVE, type HeldViews, type LiveFeed } from './live';
+import type { Session } from './sessions';
 import { loginAs, makeAccount, openLiveStream, type DashboardLogin } from './testing';
+import { applyDelta, heldAfter, livePath, viewsPath } from './views-sync';
 
 let db: TestDb;
 let app: FastifyInstance;
@@ -39,17 +45,50 @@ const until = async (cond: () => boolean, what: string) => {
 };
 
 describe('the dashboard live channel', () => {
-  it('says hello, then change when a station push commits', async () => {
+  it('says hello, sends nothing while nothing changes, then what a station push changed, as a delta from what it held', async () => {
     const cutting = await enrollStation(app, 'ST-CUT-1', 'cutting');
     const order = mo(1);
     await seedOperatorAndOrder(app, { id: 'OP-CUT1', name: 'Cutter', roles: ['operator'], departments: ['cutting'], pin: '1357' }, order);
-    const stream = await openLive(sari.read);
+    // As the screen: one read, then the channel opened from the revisions it brought.
+    const read = await app.inject({ method: 'GET', url: viewsPath({ instance: null }, 'open'), headers: sari.read });
+    expect(read.statusCode, read.body).toBe(200);
+    const first = ViewsUpdate.parse(read.json());
+    const held = heldAfter({ instance: null }, first);
+    const stream = await openLiveStream(base, sari.read, livePath(held, 'open'));
     await until(() => stream.messages.includes('{"type":"hello"}'), 'hello');
-    const before = stream.messages.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(stream.messages).toEqual(['{"type":"hello"}']);
+
     const f = new EventFactory(() => Date.now());
+    const before = Date.now();
     await pushAs(app, cutting, [f.event('ST-CUT-1', 'OP-CUT1', cuttingOutput(`${order.id}-CUT`, 3))]);
-    await until(() => stream.messages.slice(before).includes('{"type":"change"}'), 'change after the push');
+    await until(() => stream.messages.length > 1, 'views after the push');
+    const msg = LiveMessage.parse(JSON.parse(stream.messages[1]!));
+    if (msg.type !== 'views') throw new Error(`views, not ${msg.type}`);
+    expect(msg.asOf).toBeGreaterThanOrEqual(before);
+    expect(msg.update.instance).toBe(first.instance);
+    expect(msg.update.floor?.base).toBe(held.floor);
+    const floor = applyDelta<FloorView>(applyDelta<FloorView>(null, undefined, first.floor!, FLOOR_LISTS), held.floor, msg.update.floor!, FLOOR_LISTS);
+    expect(floor.orders.find((o) => o.moId === order.id)?.places.find((p) => p.place === 'cutting')?.wip).toBeGreaterThan(0);
+    // The next change is sent from the revision this one brought the stream to.
+    await pushAs(app, cutting, [f.event('ST-CUT-1', 'OP-CUT1', cuttingOutput(`${order.id}-CUT`, 2))]);
+    await until(() => stream.messages.length > 2, 'views after the second push');
+    const next = LiveMessage.parse(JSON.parse(stream.messages[2]!));
+    expect(next.type === 'views' && next.update.floor?.base).toBe(msg.update.floor?.rev);
     stream.close();
+  });
+
+  it('a stream opened holding nothing is sent the whole views at once; a bad query is refused', async () => {
+    const stream = await openLiveStream(base, sari.read);
+    await until(() => stream.messages.length >= 2, 'hello and the views');
+    const msg = LiveMessage.parse(JSON.parse(stream.messages[1]!));
+    expect(msg.type === 'views' && msg.update.floor?.base).toBeNull();
+    stream.close();
+    for (const query of ['show=everything', 'show=open&floor=-1', 'show=open&floor=x']) {
+      const res = await fetch(`${base}/api/dashboard/live?${query}`, { headers: sari.read });
+      expect(res.status, query).toBe(400);
+      expect((await res.json()) as object).toMatchObject({ error: 'bad_request' });
+    }
   });
 
   it('a third stream of one session ends its oldest; another session is untouched; logout ends them all', async () => {
@@ -70,5 +109,44 @@ describe('the dashboard live channel', () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(xEnded).toBe(false);
     x.close();
+  });
+});
+
+describe('a live round', () => {
+  it('a failed computation says failed; a later round (here the refresh tick) sends what was missed, then only news', async () => {
+    let failing = true;
+    const asked: HeldViews[] = [];
+    const update = JSON.stringify({ instance: 'here', conflictsShow: 'open', floor: null, alerts: null, conflicts: null, orders: null, fleet: null, accounts: null, articles: null });
+    const feed: LiveFeed = async (_viewer, held) => {
+      asked.push(held);
+      if (failing) throw new Error('database unreachable');
+      return { json: Buffer.from(update), revisions: { instance: 'here', floor: 7 }, news: held.instance !== 'here', asOf: Date.now() };
+    };
+    const warned: string[] = [];
+    const live = new DashboardLive(db.db, feed, { warn: (_obj, msg) => warned.push(msg) }, { ...DEFAULT_LIVE, coalesceMs: 10, refreshMs: 150 });
+    await live.start();
+    const session: Session = { tokenHash: 'not-a-session', csrfToken: 'x', account: { id: 'sari', name: 'Sari', role: 'supervisor', department: 'cutting' }, mustChangePassword: false };
+    const tiny = Fastify();
+    tiny.get('/live', async (request, reply) => live.open(request, reply, session, { show: 'open' }));
+    const tinyBase = await tiny.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const stream = await openLiveStream(tinyBase, {}, '/live');
+      await until(() => stream.messages.length >= 2, 'hello and failed');
+      expect(stream.messages.slice(0, 2)).toEqual(['{"type":"hello"}', '{"type":"failed"}']);
+      expect(warned).toContain('dashboard live views failed');
+      failing = false;
+      await until(() => stream.messages.length >= 3, 'the views at the next round');
+      expect(LiveMessage.parse(JSON.parse(stream.messages[2]!))).toMatchObject({ type: 'views', update: { instance: 'here' } });
+      // Later rounds ask from what was sent, and nothing new is sent.
+      const n = asked.length;
+      await new Promise((r) => setTimeout(r, 400));
+      expect(asked.length).toBeGreaterThan(n);
+      expect(asked.at(-1)).toEqual({ show: 'open', instance: 'here', floor: 7 });
+      expect(stream.messages).toHaveLength(3);
+      stream.close();
+    } finally {
+      await live.stop();
+      await tiny.close();
+    }
   });
 });

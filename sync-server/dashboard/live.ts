@@ -1,32 +1,52 @@
 /**
- * Live dashboards over SSE. One LISTEN per server instance on the channels every writer already notifies:
- * `qsf_changes` (changes.ts: every commit of documents, from any instance's push path or office routes) and
- * `qsf_dashboard` (audit.ts: a dashboard action). So a station's push to instance A reaches a dashboard open on
- * instance B the same way it reaches B's stations. A dashboard sees the whole floor, so any change is relevant; bursts
- * are coalesced (one `change` per `coalesceMs`) and the screen re-reads its views. A lost LISTEN connection (gap)
- * also says `change`: the screen re-reads, nothing is missed.
+ * Live dashboards over SSE: the views themselves, pushed. One LISTEN per server instance on the channels every writer
+ * already notifies: `qsf_changes` (changes.ts: every commit of documents, from any instance's push path or office
+ * routes) and `qsf_dashboard` (audit.ts: a dashboard action). So a station's push to instance A reaches a dashboard
+ * open on instance B the same way it reaches B's stations. A dashboard sees the whole floor, so any change is relevant;
+ * bursts are coalesced (one round per `coalesceMs`), and each round sends every stream what changed since the revisions
+ * it was last sent (`views`: the /views answer, live-views.ts), computed once for all of them and written as the same
+ * bytes to each. A stream opens with the revisions its screen holds (the /views query); nothing new, nothing sent.
+ * Every `refreshMs` a round runs anyway: stations go offline by staying quiet, which notifies nobody. A lost LISTEN
+ * connection (gap) runs a round too: nothing is missed.
+ *
+ * Before, the stream said `change` and each screen asked `GET /api/dashboard/views`: with 50 dashboards open, 50
+ * requests routed, authorised, parsed and answered per change on the event loop that acknowledges the stations'
+ * pushes (the dashboard benchmark's push-ack p99). A stream whose socket is not taking its bytes (more than
+ * `maxBufferedBytes` waiting) is skipped and sent what it missed when it drains.
  *
  * Bounded: `maxPerSession` streams per session (one more closes that session's oldest: a reloaded tab's old stream
  * is usually dead and not yet noticed) and `maxStreams` per instance (503 + Retry-After beyond), so one session cannot
  * take every slot. A stream's session is re-checked at every heartbeat, so a logout or an expired session ends it
  * within `heartbeatMs`; an account's streams are re-checked at once when its sessions are ended (disabled, password
  * reset: `qsf_dashboard_sessions`, sessions.ts), on every instance. A stream whose session is gone says `ended` before
- * it closes, so the screen logs out instead of reconnecting.
+ * it closes, so the screen logs out instead of reconnecting. An account's role and department never change (accounts.ts
+ * has no such step), so the viewer the stream opened with is the one its views are computed for.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CHANGES_CHANNEL } from '../changes';
 import type { Db, Unsubscribe } from '../db/types';
 import { HttpError } from '../http/route';
 import { DASHBOARD_CHANNEL } from './audit';
-import type { LiveMessage } from './contract';
+import type { Account, ViewsQuery } from './contract';
+import type { ViewsAnswer } from './live-views';
 import { SESSIONS_CHANNEL, sessionAlive, type Session } from './sessions';
+import type { z } from 'zod';
 
 export interface LiveOptions {
   heartbeatMs: number;
   coalesceMs: number;
+  /** A round for every stream this often even when nothing was notified (station health ages without a notice). */
+  refreshMs: number;
   maxStreams: number;
   maxPerSession: number;
+  /** A stream with more than this waiting in its socket is skipped until it drains. */
+  maxBufferedBytes: number;
 }
+
+/** What a stream's screen holds: the /views query (its Conflicts filter, the instance and revisions). */
+export type HeldViews = z.output<typeof ViewsQuery>;
+/** The views for `viewer` since `held` (live-views.ts update). */
+export type LiveFeed = (viewer: Account, held: HeldViews) => Promise<ViewsAnswer>;
 
 /**
  * `coalesceMs` is the views' computation interval (routes.ts VIEW_MIN_INTERVAL_MS): on a busy floor a `change` goes out
@@ -34,11 +54,23 @@ export interface LiveOptions {
  * shorter coalescing they waited for the interval as well (the dashboard benchmark's push → dashboard latency).
  */
 export const VIEW_INTERVAL_MS = 250;
-export const DEFAULT_LIVE: LiveOptions = { heartbeatMs: 20_000, coalesceMs: VIEW_INTERVAL_MS, maxStreams: 500, maxPerSession: 4 };
+export const DEFAULT_LIVE: LiveOptions = { heartbeatMs: 20_000, coalesceMs: VIEW_INTERVAL_MS, refreshMs: 15_000, maxStreams: 500, maxPerSession: 4, maxBufferedBytes: 1 << 20 };
+
+/** The messages other than the views (contract.ts LiveMessage), as the screen reads them. */
+type Notice = { type: 'hello' } | { type: 'ended' } | { type: 'failed' };
 
 interface Stream {
   session: Session;
-  send(msg: LiveMessage): void;
+  /** What the screen holds: what it opened with, then what it was last sent. */
+  held: HeldViews;
+  /** A round for this stream is being computed or written; `again`: another is due after it. */
+  busy: boolean;
+  again: boolean;
+  send(msg: Notice): void;
+  /** Writes a views message; false when the socket is too far behind (nothing written, `drained` then). */
+  sendViews(answer: ViewsAnswer): boolean;
+  /** Calls `then` once the socket took what was waiting (a skipped stream). */
+  drained(then: () => void): void;
   close(): void;
 }
 
@@ -48,9 +80,12 @@ export class DashboardLive {
   private readonly perSession = new Map<string, Set<Stream>>();
   private unlisten: Unsubscribe[] = [];
   private pending: NodeJS.Timeout | null = null;
+  private ticker: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Db,
+    private readonly feed: LiveFeed,
+    private readonly log: { warn(obj: object, msg: string): void },
     private readonly opts: LiveOptions = DEFAULT_LIVE,
   ) {}
 
@@ -66,6 +101,8 @@ export class DashboardLive {
       // A lost notice: every stream re-checked (cheap: one indexed read each, and rare).
       await this.db.listen(SESSIONS_CHANNEL, { onPayload: (accountId) => this.recheck((s) => s.session.account.id === accountId), onGap: () => this.recheck(() => true) }),
     ];
+    this.ticker = setInterval(() => this.changed(), this.opts.refreshMs);
+    this.ticker.unref();
   }
 
   /** Ends the chosen streams whose session is no longer alive (`ended`, then closed). */
@@ -89,11 +126,40 @@ export class DashboardLive {
     if (this.pending || this.streams.size === 0) return;
     this.pending = setTimeout(() => {
       this.pending = null;
-      for (const s of this.streams) s.send({ type: 'change' });
+      for (const s of this.streams) this.round(s);
     }, this.opts.coalesceMs);
   }
 
-  open(request: FastifyRequest, reply: FastifyReply, session: Session): void {
+  /**
+   * Sends `s` what changed since what it was last sent. One round per stream at a time (a change meanwhile: one more
+   * after it). The streams of one round ask at once, so their views are computed once and answered with the same bytes
+   * (live-views.ts). A failed computation (the database unreachable) says `failed`: the screen shows its views as
+   * not live; the next round, at the next change or `refreshMs`, tries again.
+   */
+  private round(s: Stream): void {
+    if (s.busy) {
+      s.again = true;
+      return;
+    }
+    s.busy = true;
+    s.again = false;
+    void this.feed(s.session.account, s.held).then(
+      (answer) => {
+        if (!answer.news) return;
+        if (s.sendViews(answer)) s.held = { show: s.held.show, ...answer.revisions, instance: answer.revisions.instance ?? undefined };
+        else s.drained(() => this.round(s));
+      },
+      (err: unknown) => {
+        this.log.warn({ err }, 'dashboard live views failed');
+        s.send({ type: 'failed' });
+      },
+    ).finally(() => {
+      s.busy = false;
+      if (s.again) this.round(s);
+    });
+  }
+
+  open(request: FastifyRequest, reply: FastifyReply, session: Session, held: HeldViews): void {
     const own = this.perSession.get(session.tokenHash) ?? new Set<Stream>();
     for (const old of [...own].slice(0, Math.max(0, own.size - this.opts.maxPerSession + 1))) old.close();
     if (this.streams.size >= this.opts.maxStreams) {
@@ -113,7 +179,24 @@ export class DashboardLive {
     };
     const stream: Stream = {
       session,
+      held,
+      busy: false,
+      again: false,
       send: (msg) => write(`data: ${JSON.stringify(msg)}\n\n`),
+      sendViews: (answer) => {
+        if (closed) return true;
+        if (res.writableLength > this.opts.maxBufferedBytes) return false;
+        // The answer's bytes as they are (the same Buffer for every stream of the round), framed around them.
+        res.cork();
+        res.write(`data: {"type":"views","asOf":${Math.floor(answer.asOf)},"update":`);
+        res.write(answer.json);
+        res.write('}\n\n');
+        res.uncork();
+        return true;
+      },
+      drained: (then) => {
+        res.once('drain', then);
+      },
       close: () => {
         if (closed) return;
         closed = true;
@@ -142,11 +225,14 @@ export class DashboardLive {
     this.perSession.set(session.tokenHash, own);
     write('retry: 2000\n\n');
     stream.send({ type: 'hello' });
+    this.round(stream);
   }
 
   async stop(): Promise<void> {
     if (this.pending) clearTimeout(this.pending);
     this.pending = null;
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
     for (const s of [...this.streams]) s.close();
     for (const u of this.unlisten) await u();
     this.unlisten = [];

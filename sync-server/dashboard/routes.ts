@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { CheckedJson, HttpError, route } from '../http/route';
+import { CheckedJson, HttpError, parseOr400, route } from '../http/route';
 import { BEFORE_PASSWORD_CHANGE, declareAccess, dashboardRoute, sessionOf } from './access';
 import { findAccount } from './accounts';
 import { registerAccountRoutes } from './accounts-routes';
@@ -56,9 +56,9 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   const sessions = new SessionCache(opts.sessionCacheMs);
   app.decorate('dashboardSessions', sessions);
   const unlistenSessions = await app.db.listen(SESSIONS_CHANNEL, { onPayload: (accountId) => sessions.forget(accountId), onGap: () => sessions.clear() });
-  const live = new DashboardLive(app.db, { ...DEFAULT_LIVE, ...opts.live });
-  await live.start();
   const views = openDashboardViews(app.db, app.log, opts.views ?? viewsThreadFromEnv());
+  const live = new DashboardLive(app.db, (viewer, held) => views.update(viewer, held), app.log, { ...DEFAULT_LIVE, ...opts.live });
+  await live.start();
   // preClose: open streams would keep server.close() waiting.
   app.addHook('preClose', async () => {
     await live.stop();
@@ -130,7 +130,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     url: '/api/dashboard/views',
     querystring: ViewsQuery,
     response: ViewsUpdate,
-    handler: async ({ query, request }) => CheckedJson.joined(ViewsUpdate, await views.update(sessionOf(request).account, query)),
+    handler: async ({ query, request }) => CheckedJson.joined(ViewsUpdate, (await views.update(sessionOf(request).account, query)).json),
   });
 
   dashboardRoute(app, DASHBOARD_ROLES, {
@@ -248,8 +248,9 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
 
   const liveGuard = declareAccess(app, 'GET', '/api/dashboard/live', { roles: DASHBOARD_ROLES, write: false });
   // No HEAD twin (see replication/stream.ts: a HEAD answer never sends a hijacked stream's headers).
+  // Its query is the /views query: what the screen holds, so the stream sends what changed since.
   app.get('/api/dashboard/live', { preHandler: liveGuard, exposeHeadRoute: false }, async (request, reply) => {
-    live.open(request, reply, sessionOf(request));
+    live.open(request, reply, sessionOf(request), parseOr400(ViewsQuery, request.query, 'query'));
   });
 
   registerReportRoutes(app);

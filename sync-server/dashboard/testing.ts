@@ -41,19 +41,26 @@ export interface OpenLiveStream {
   close(): void;
 }
 
-/** A dashboard live stream (SSE) over a real socket, read as it arrives. Fails unless the server answers 200. */
-export async function openLiveStream(base: string, headers: Record<string, string>): Promise<OpenLiveStream> {
+/**
+ * A dashboard live stream (SSE) over a real socket, read as it arrives (`path`: the live channel with the /views
+ * query, views-sync.ts livePath; default: holding nothing). Fails unless the server answers 200.
+ */
+export async function openLiveStream(base: string, headers: Record<string, string>, path = '/api/dashboard/live'): Promise<OpenLiveStream> {
   const abort = new AbortController();
-  const res = await fetch(`${base}/api/dashboard/live`, { headers, signal: abort.signal });
+  const res = await fetch(`${base}${path}`, { headers, signal: abort.signal });
   if (res.status !== 200 || !res.body) throw new Error(`live stream: ${res.status}`);
   const messages: string[] = [];
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   const ended = (async () => {
+    // A message may come in several chunks (a whole view is tens of kilobytes): lines are taken whole.
+    let rest = '';
     try {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) return;
-        for (const line of value.split('\n')) if (line.startsWith('data: ')) messages.push(line.slice(6));
+        const lines = (rest + value).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) if (line.startsWith('data: ')) messages.push(line.slice(6));
       }
     } catch {
       // aborted by the caller

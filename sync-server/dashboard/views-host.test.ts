@@ -12,7 +12,7 @@ import { buildApp } from '../app';
 import { createTestDb, type TestDb } from '../db/testing';
 import { pushAs, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
 import { FLOOR_LISTS, FloorView, ViewsUpdate, type Account } from './contract';
-import { liveViews, WHOLE_VIEWS, type DashboardViews } from './live-views';
+import { liveViews, WHOLE_VIEWS, type DashboardViews, type ViewsAnswer } from './live-views';
 import { openDashboardViews, ViewsHost } from './views-host';
 import { loginAs, makeAccount, seedCuttingFloor } from './testing';
 import { applyDelta } from './views-sync';
@@ -44,13 +44,13 @@ async function push(action: Action): Promise<void> {
   expect(pushed.json<{ results: { status: string }[] }>().results[0]?.status, pushed.body).toBe('applied');
 }
 
-/** A /views answer (text or bytes), parsed with the contract. */
-const answer = (json: string | Buffer): ViewsUpdate => ViewsUpdate.parse(JSON.parse(json.toString()));
+/** A /views answer's bytes, parsed with the contract. */
+const answer = (a: ViewsAnswer): ViewsUpdate => ViewsUpdate.parse(JSON.parse(a.json.toString()));
 
-/** An answer without what differs by where and when it was computed: the instance name and the Floor's `at`. */
-function comparable(json: string | Buffer): unknown {
-  const u = answer(json);
-  return { ...u, instance: '', floor: u.floor && { ...u.floor, fields: { ...u.floor.fields, at: '' } } };
+/** An answer without what differs by where and when it was computed: the instance name, the Floor's `at`, `asOf`. */
+function comparable(a: ViewsAnswer): unknown {
+  const u = answer(a);
+  return { ...u, instance: '', floor: u.floor && { ...u.floor, fields: { ...u.floor.fields, at: '' } }, revisions: { ...a.revisions, instance: '' }, news: a.news };
 }
 
 interface Logged {
@@ -148,14 +148,23 @@ describe('dashboard views off the push path', () => {
     const here = liveViews(db.db);
     const first = await here.update(viewer, open);
     const another = await here.update({ ...viewer, id: 'office-2', name: 'Office 2' }, open);
-    expect(Buffer.isBuffer(first)).toBe(true);
-    expect(another).toBe(first);
+    expect(Buffer.isBuffer(first.json)).toBe(true);
+    expect(another.json).toBe(first.json);
     const u = answer(first);
-    const held = { show: 'open' as const, instance: u.instance, floor: u.floor?.rev, alerts: u.alerts?.rev, conflicts: u.conflicts?.rev, orders: u.orders?.rev, fleet: u.fleet?.rev };
+    const held = { show: 'open' as const, instance: u.instance, floor: u.floor?.rev, alerts: u.alerts?.rev, conflicts: u.conflicts?.rev, orders: u.orders?.rev, fleet: u.fleet?.rev, articles: u.articles?.rev, accounts: u.accounts?.rev };
+    // What the screen holds after it (the live channel keeps it per stream instead of reading the answer back).
+    expect(first.news).toBe(true);
+    expect(first.revisions).toEqual({ ...held, show: undefined });
+    const same = await here.update(viewer, held);
+    expect(same.news).toBe(false);
+    expect(Object.values(answer(same)).filter((v) => v !== null)).toEqual([u.instance, 'open']);
     await push(cut(1));
     const next = await here.update(viewer, held);
-    expect(next).not.toBe(first);
-    expect(await here.update({ ...viewer, id: 'office-2', name: 'Office 2' }, held)).toBe(next);
+    expect(next.json).not.toBe(first.json);
+    expect(next.news).toBe(true);
+    expect(next.revisions.floor).toBe(answer(next).floor?.rev);
+    expect(next.revisions.floor).toBeGreaterThan(held.floor!);
+    expect((await here.update({ ...viewer, id: 'office-2', name: 'Office 2' }, held)).json).toBe(next.json);
     expect(answer(next).floor?.lists.orders?.rows.map((o) => o.moId)).toEqual([mo(1).id]);
   });
 

@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import type { Db } from '../db/types';
 import { Account, ConflictsQuery, ViewsQuery } from './contract';
-import { liveViews, WHOLE_VIEWS, type DashboardViews, type WholeView } from './live-views';
+import { liveViews, WHOLE_VIEWS, type DashboardViews, type ViewsAnswer, type WholeView } from './live-views';
 
 /** Where the views are computed: `worker` (PostgreSQL only; PGlite computes in-thread whatever is asked). */
 export const VIEWS_THREADS = ['in-thread', 'worker'] as const;
@@ -31,9 +31,19 @@ export const ViewsRequest = z.discriminatedUnion('op', [
 ]);
 export type ViewsRequest = z.input<typeof ViewsRequest>;
 
+const Revision = z.number().int().nonnegative();
 export const ViewsReply = z.discriminatedUnion('type', [
-  // An answer's text, or its UTF-8 bytes (copied across; this thread sends them as they are).
-  z.object({ type: z.literal('answer'), id: z.number(), json: z.union([z.string(), z.custom<Uint8Array>((x) => x instanceof Uint8Array)]) }),
+  // A whole view's text.
+  z.object({ type: z.literal('answer'), id: z.number(), json: z.string() }),
+  // A /views answer (live-views.ts ViewsAnswer): its UTF-8 bytes (copied across; this thread sends them as they are).
+  z.object({
+    type: z.literal('update'),
+    id: z.number(),
+    json: z.custom<Uint8Array>((x) => x instanceof Uint8Array),
+    revisions: z.object({ instance: z.string().nullable(), floor: Revision.optional(), alerts: Revision.optional(), conflicts: Revision.optional(), orders: Revision.optional(), fleet: Revision.optional(), accounts: Revision.optional(), articles: Revision.optional() }),
+    news: z.boolean(),
+    asOf: z.number(),
+  }),
   z.object({ type: z.literal('failed'), id: z.number(), message: z.string() }),
   z.object({ type: z.literal('log'), msg: z.string(), err: z.string() }),
 ]);
@@ -68,7 +78,7 @@ class WorkerGone extends Error {}
 export class ViewsHost implements DashboardViews {
   private worker: Worker | null = null;
   private startedAt = 0;
-  private readonly pending = new Map<number, { resolve(json: string | Buffer): void; reject(err: Error): void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<number, { resolve(answer: string | ViewsAnswer): void; reject(err: Error): void; timer: NodeJS.Timeout }>();
   private nextId = 1;
   private closed = false;
   private restartTimer: NodeJS.Timeout | null = null;
@@ -87,7 +97,7 @@ export class ViewsHost implements DashboardViews {
     return this.worker?.threadId ?? null;
   }
 
-  update(viewer: Account, held: z.output<typeof ViewsQuery>): Promise<string | Buffer> {
+  update(viewer: Account, held: z.output<typeof ViewsQuery>): Promise<ViewsAnswer> {
     return this.ask({ op: 'update', id: this.nextId++, viewer, held }, (v) => v.update(viewer, held));
   }
 
@@ -108,12 +118,12 @@ export class ViewsHost implements DashboardViews {
     await this.fallback?.close();
   }
 
-  private async ask<T extends string | Buffer>(req: ViewsRequest, inThread: (views: DashboardViews) => Promise<T>): Promise<T> {
+  private async ask<T extends string | ViewsAnswer>(req: ViewsRequest, inThread: (views: DashboardViews) => Promise<T>): Promise<T> {
     const worker = this.worker;
     if (worker) {
       try {
-        // The worker answers a `whole` with text, an `update` with text or bytes: what `inThread` would give.
-        return (await new Promise<string | Buffer>((resolve, reject) => {
+        // The worker answers a `whole` with text, an `update` with its answer: what `inThread` would give.
+        return (await new Promise<string | ViewsAnswer>((resolve, reject) => {
           const timer = setTimeout(() => {
             this.opts.log.warn({ timeoutMs: this.timeout }, 'dashboard views worker did not answer in time: ending it');
             void worker.terminate();
@@ -158,7 +168,8 @@ export class ViewsHost implements DashboardViews {
     if (!p) return;
     this.pending.delete(m.id);
     clearTimeout(p.timer);
-    if (m.type === 'answer') p.resolve(typeof m.json === 'string' ? m.json : Buffer.from(m.json.buffer, m.json.byteOffset, m.json.byteLength));
+    if (m.type === 'answer') p.resolve(m.json);
+    else if (m.type === 'update') p.resolve({ json: Buffer.from(m.json.buffer, m.json.byteOffset, m.json.byteLength), revisions: m.revisions, news: m.news, asOf: m.asOf });
     else p.reject(new Error(m.message));
   }
 

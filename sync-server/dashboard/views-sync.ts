@@ -1,10 +1,11 @@
 /**
- * The screen's side of `GET /api/dashboard/views` (view-revisions.ts has the server's): which revisions the screen
- * holds, as the request's query, and a view brought up to date by the delta the server answered. Plain TypeScript, no
+ * The screen's side of `GET /api/dashboard/views` and of the live channel's `views` (view-revisions.ts has the
+ * server's): which revisions the screen holds, as the request's query, and a view brought up to date by the delta the
+ * server sent. Plain TypeScript, no
  * Node import: the dashboard screen bundles it, and the load test's simulated dashboards (tests/load/floor-load.ts)
  * ask with the same query as the screen does.
  */
-import type { ConflictsShow, ViewsRevisions } from './contract';
+import type { ConflictsShow } from './contract';
 
 /** What the screen holds: the server instance that answered and each view's revision (absent: not held). */
 export interface HeldRevisions {
@@ -21,8 +22,8 @@ export interface HeldRevisions {
 
 export const VIEW_NAMES = ['floor', 'alerts', 'conflicts', 'orders', 'fleet', 'accounts', 'articles'] as const;
 
-/** The request's path and query: the Conflicts filter and the revisions held (none held: the whole views). */
-export function viewsPath(held: HeldRevisions, show: ConflictsShow): string {
+/** The query saying what the screen holds: the Conflicts filter and the revisions held (none held: the whole views). */
+function heldQuery(held: HeldRevisions, show: ConflictsShow): string {
   const q = new URLSearchParams({ show });
   if (held.instance !== null) {
     q.set('instance', held.instance);
@@ -31,11 +32,24 @@ export function viewsPath(held: HeldRevisions, show: ConflictsShow): string {
       if (rev !== undefined) q.set(v, String(rev));
     }
   }
-  return `/api/dashboard/views?${q.toString()}`;
+  return q.toString();
 }
 
+/** The /views request's path and query. */
+export function viewsPath(held: HeldRevisions, show: ConflictsShow): string {
+  return `/api/dashboard/views?${heldQuery(held, show)}`;
+}
+
+/** The live channel's path and query: it sends what changed since what is held (live.ts). */
+export function livePath(held: HeldRevisions, show: ConflictsShow): string {
+  return `/api/dashboard/live?${heldQuery(held, show)}`;
+}
+
+/** What an answer says of its revisions (a /views answer, or contract.ts ViewsRevisions of one): each view sent, at its revision. */
+export type SentRevisions = { instance: string } & { readonly [V in (typeof VIEW_NAMES)[number]]?: { rev: number } | null };
+
 /** The revisions held after applying `update` (a view the server did not send is held as it was). */
-export function heldAfter(held: HeldRevisions, update: ViewsRevisions): HeldRevisions {
+export function heldAfter(held: HeldRevisions, update: SentRevisions): HeldRevisions {
   const out: HeldRevisions = { instance: update.instance };
   const same = held.instance === update.instance;
   for (const v of VIEW_NAMES) {

@@ -5,7 +5,7 @@
  * loop that answers the stations' pushes, not on it; that loop only hands the finished text to the dashboards.
  *
  * Messages in (`ViewsRequest`): a /views update or one whole view for a viewer; out (`ViewsReply`): the answer's JSON
- * or the error's message, by the request's id, and the pool's warnings as `log`.
+ * (with the revisions it brings the screen to) or the error's message, by the request's id, and the pool's warnings as `log`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
@@ -29,10 +29,8 @@ function errorText(x: unknown): string {
 
 port.on('message', (raw: unknown) => {
   const req = ViewsRequest.parse(raw);
-  const answer = req.op === 'update' ? views.update(req.viewer, req.held) : views.whole(req.view, req.viewer, req.show);
-  answer.then(
-    (json) => send({ type: 'answer', id: req.id, json }),
-    (err: unknown) => send({ type: 'failed', id: req.id, message: errorText(err) }),
-  );
+  const failed = (err: unknown) => send({ type: 'failed', id: req.id, message: errorText(err) });
+  if (req.op === 'update') views.update(req.viewer, req.held).then((a) => send({ type: 'update', id: req.id, ...a }), failed);
+  else views.whole(req.view, req.viewer, req.show).then((json) => send({ type: 'answer', id: req.id, json }), failed);
 });
 port.on('close', () => void db.close());

@@ -95,7 +95,9 @@ export async function createPgliteDb(dataDir?: string): Promise<Db> {
     },
     async listen(channel, handlers): Promise<Unsubscribe> {
       // One connection never drops, so there is no gap to report.
-      const unlisten = await exclusive(() => pglite.listen(assertChannel(channel), handlers.onPayload));
+      // PGlite calls the handler from the notifying transaction's commit, inside its async context: the handler (and
+      // what it schedules) runs outside it, so a listener may read the database as any other caller does.
+      const unlisten = await exclusive(() => pglite.listen(assertChannel(channel), (payload) => inTx.exit(() => handlers.onPayload(payload))));
       return () => exclusive(() => unlisten());
     },
     async notify(channel: string, payload: string): Promise<void> {

@@ -2,11 +2,14 @@
  * Sustained load on the sync server (issue 16, "Load"): `stations` enrolled stations (spread over the five
  * departments), each with its live stream (GET /api/stream, SSE) open for the whole run and pushing one event per
  * second on its own schedule (phases spread over the second), while `dashboards` supervisors have the dashboard open:
- * each holds the live channel (GET /api/dashboard/live) and re-reads floor, alerts, conflicts, orders and fleet on every `change`, as the screen
- * does (one request, GET /api/dashboard/views, sent what changed since the revisions it holds). The server runs in its own process (tests/bench/sync/server-process.ts) on a throw-away PostgreSQL database.
+ * each reads the views once (GET /api/dashboard/views) and holds the live channel opened from the revisions it brought
+ * (GET /api/dashboard/live?<those revisions>), which sends floor, alerts, conflicts, orders and fleet as what changed
+ * since, as the screen does (renderer/dashboard/store.ts). The server runs in its own process
+ * (tests/bench/sync/server-process.ts) on a throw-away PostgreSQL database.
  *
  * Measured: push acknowledgement latency (request sent → answer read), errors (non-200, network errors, events not
- * applied, streams that ended early, failed dashboard reads), the server's heap after a full GC and its RSS every
+ * applied, streams that ended early, failed dashboard reads, live updates that said `failed` or did not fit the
+ * revisions held), the server's heap after a full GC and its RSS every
  * `sampleEveryMs`, and the PostgreSQL connections the server holds (pg_stat_activity, by the server's
  * application_name). Afterwards the integrity check: per station, the events applied in PostgreSQL are exactly the
  * pushes it had acknowledged (none lost, none applied twice, nothing applied that was answered with an error).
@@ -16,12 +19,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { z } from 'zod';
 import type { Action } from '../../shared/events';
 import { workOrderIdFor, type Department } from '../../shared/master';
 import { EventFactory, mo } from '../../shared/testing/fixtures';
 import { PushResponse } from '../../shared/sync';
 import { CSRF_HEADER, SessionInfo, ViewsRevisions } from '../../sync-server/dashboard/contract';
-import { heldAfter, viewsPath, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
+import { heldAfter, livePath, VIEW_NAMES, viewsPath, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
 import { TEST_PASSWORD, makeAccount } from '../../sync-server/dashboard/testing';
 import type { BenchResult } from '../bench/bench-format';
 import {
@@ -45,7 +49,7 @@ import {
 export interface FloorLoadOptions {
   stations: number;
   seconds: number;
-  /** Open dashboards (live channel + a floor re-read per change). */
+  /** Open dashboards (a read, then the live channel's updates). */
   dashboards: number;
   /** Memory and connection samples every this many ms (and one at the start and the end of the load). */
   sampleEveryMs?: number;
@@ -72,12 +76,14 @@ export interface FloorLoadFigures {
   errorKinds: Record<string, number>;
   /** Change messages delivered on the stations' streams. */
   streamChanges: number;
-  /** Floor view re-reads by the open dashboards, and the `change` messages that caused them. */
-  dashboardReads: number;
-  dashboardChanges: number;
+  /** Live updates (`views`) the open dashboards received, each fitting the revisions they held. */
+  dashboardUpdates: number;
   samples: Sample[];
-  /** With `trace`: every acknowledged push (sent, acknowledged; performance.now()) and each dashboard's read log. */
-  trace?: { pushes: { sent: number; acked: number }[]; dashboards: { started: number; ended: number }[][] };
+  /**
+   * With `trace` (all times epoch ms, fractional): every acknowledged push (sent, acknowledged) and each dashboard's
+   * live updates (`asOf`, the server's: it holds every commit before; received).
+   */
+  trace?: { pushes: { sent: number; acked: number }[]; dashboards: { asOf: number; received: number }[][] };
   /** The server's pool size (its connection ceiling). */
   poolMax: number;
   /** Events applied in PostgreSQL during the phase, pushes acknowledged, and the sum over stations of |applied − acknowledged|. */
@@ -119,55 +125,76 @@ async function openSse(url: string, headers: Record<string, string>, onChange: (
 }
 
 export interface Dashboard {
-  reads: number;
-  failedReads: number;
-  /** Each completed refresh (all its reads): when its requests were sent and when the last answer was read (performance.now()). */
-  readLog: { started: number; ended: number }[];
-  stream: Stream;
+  /** Live updates received and fitting what was held. */
+  updates: number;
+  /** Failed: the first read, a `failed` message, or an update not fitting the revisions held. */
+  failed: number;
+  /** Each live update: the server's `asOf` and when it was read here (epoch ms). */
+  log: { asOf: number; received: number }[];
+  stream: { endedEarly: boolean; close(): void };
   close(): void;
 }
 
+/** Epoch milliseconds with performance.now()'s resolution (compared with the server's `asOf`, same machine). */
+const epochNow = () => performance.timeOrigin + performance.now();
 
-/** A supervisor's open dashboard: logged in, live channel open, re-reading what the screen reads after each change (one refresh in flight, as the screen's store does). */
+/** A live message as a load dashboard reads it: the views' revisions only (it does not keep the views). */
+const LiveRevisions = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('views'), asOf: z.number(), update: ViewsRevisions }),
+  z.object({ type: z.enum(['hello', 'failed', 'ended']) }),
+]);
+
+/**
+ * A supervisor's open dashboard, as the screen's store: logged in, one read of the views, then the live channel opened
+ * from the revisions it brought, each update checked to start from the revision held (as applyDelta does).
+ */
 export async function openDashboard(baseUrl: string, account: string): Promise<Dashboard> {
   const res = await fetch(`${baseUrl}/api/dashboard/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: account, password: TEST_PASSWORD }) });
   if (res.status !== 200) throw new Error(`dashboard login ${account}: ${res.status} ${await res.text()}`);
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   const { csrfToken } = SessionInfo.parse(await res.json());
   const headers = { cookie, [CSRF_HEADER]: csrfToken };
-  let reading = false;
-  let again = false;
-  let held: HeldRevisions = { instance: null };
-  const d: Dashboard = { reads: 0, failedReads: 0, readLog: [], stream: { changes: 0, endedEarly: false, close: () => undefined }, close: () => d.stream.close() };
-  const read = async (): Promise<void> => {
-    if (reading) {
-      again = true;
-      return;
-    }
-    reading = true;
-    try {
-      do {
-        again = false;
-        const started = performance.now();
-        // What the screen's store reads on every change (renderer/dashboard/store.ts refresh): floor, alerts,
-        // conflicts, orders and fleet in one request, each as what changed since the revisions it holds.
-        const res = await fetch(`${baseUrl}${viewsPath(held, 'open')}`, { headers });
-        const text = await res.text();
-        if (res.status === 200) {
-          held = heldAfter(held, ViewsRevisions.parse(JSON.parse(text)));
-          d.reads++;
-          d.readLog.push({ started, ended: performance.now() });
-        } else d.failedReads++;
-      } while (again);
-    } catch {
-      d.failedReads++;
-    } finally {
-      reading = false;
-    }
-  };
-  d.stream = await openSse(`${baseUrl}/api/dashboard/live`, headers, () => void read());
-  await read();
+  const read = await fetch(`${baseUrl}${viewsPath({ instance: null }, 'open')}`, { headers });
+  if (read.status !== 200) throw new Error(`dashboard views ${account}: ${read.status} ${await read.text()}`);
+  let held: HeldRevisions = heldAfter({ instance: null }, ViewsRevisions.parse(await read.json()));
+  const d: Dashboard = { updates: 0, failed: 0, log: [], stream: { endedEarly: false, close: () => undefined }, close: () => d.stream.close() };
+  const fits = (update: z.output<typeof LiveRevisions> & { type: 'views' }) =>
+    update.update.instance === held.instance && VIEW_NAMES.every((v) => { const u = update.update[v]; return u === null || u.base === null || u.base === held[v]; });
+  d.stream = await openSseLines(`${baseUrl}${livePath(held, 'open')}`, headers, (data) => {
+    const msg = LiveRevisions.parse(JSON.parse(data));
+    if (msg.type === 'failed') d.failed++;
+    if (msg.type !== 'views') return;
+    if (!fits(msg)) d.failed++;
+    else d.updates++;
+    held = heldAfter(held, msg.update);
+    d.log.push({ asOf: msg.asOf, received: epochNow() });
+  });
   return d;
+}
+
+/** Reads an SSE response line by line (a message may span chunks), calling `onData` with each `data:` line's text. */
+async function openSseLines(url: string, headers: Record<string, string>, onData: (data: string) => void): Promise<{ endedEarly: boolean; close(): void }> {
+  const abort = new AbortController();
+  const res = await fetch(url, { headers, signal: abort.signal });
+  if (res.status !== 200 || !res.body) throw new Error(`stream ${url}: ${res.status}`);
+  const st = { endedEarly: false, close: () => abort.abort() };
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  void (async () => {
+    let rest = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        const lines = (rest + value).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) if (line.startsWith('data: ')) onData(line.slice(6));
+      }
+      if (!abort.signal.aborted) st.endedEarly = true;
+    } catch {
+      if (!abort.signal.aborted) st.endedEarly = true;
+    }
+  })();
+  return st;
 }
 
 /** Connections held by the server process on `database` (by its application_name). */
@@ -234,7 +261,7 @@ export async function withLoadFloor<T>(setup: FloorSetup, run: (floor: LoadFloor
 
 export interface LoadPhase {
   seconds: number;
-  /** Open dashboards (live channel + a floor re-read per change). */
+  /** Open dashboards (a read, then the live channel's updates). */
   dashboards: number;
   /** Memory and connection samples every this many ms (and one at the end of the load). */
   sampleEveryMs?: number;
@@ -309,7 +336,7 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
             else if (PushResponse.parse(JSON.parse(res.text)).results[0]?.status !== 'applied') fail('not applied');
             else {
               acknowledged.set(s.id, (acknowledged.get(s.id) ?? 0) + 1);
-              if (phase.trace) pushTimes.push({ sent: t0, acked: performance.now() });
+              if (phase.trace) pushTimes.push({ sent: performance.timeOrigin + t0, acked: epochNow() });
             }
           } catch {
             latencies.push(performance.now() - t0);
@@ -324,7 +351,7 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
     for (const st of streams) if (st.endedEarly) fail('station stream ended');
     for (const d of dashboards) {
       if (d.stream.endedEarly) fail('dashboard stream ended');
-      if (d.failedReads > 0) fail('dashboard read failed');
+      for (let i = 0; i < d.failed; i++) fail('dashboard update failed');
     }
     latencies.sort((a, b) => a - b);
 
@@ -341,10 +368,9 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
       errors,
       errorKinds,
       streamChanges: streams.reduce((n, st) => n + st.changes, 0),
-      dashboardReads: dashboards.reduce((n, d) => n + d.reads, 0),
-      dashboardChanges: dashboards.reduce((n, d) => n + d.stream.changes, 0),
+      dashboardUpdates: dashboards.reduce((n, d) => n + d.updates, 0),
       samples,
-      ...(phase.trace ? { trace: { pushes: pushTimes, dashboards: dashboards.map((d) => d.readLog) } } : {}),
+      ...(phase.trace ? { trace: { pushes: pushTimes, dashboards: dashboards.map((d) => d.log) } } : {}),
       poolMax: POOL_MAX,
       integrity: {
         applied: stations.reduce((n, s) => n + applied(s.id), 0),
@@ -397,10 +423,10 @@ export function loadResults(x: FloorLoadFigures): BenchResult[] {
   return [
     result(`load (${head}): push ack p95 (p50 ${percentile(x.latencies, 50).toFixed(1)} ms, ${x.pushes} pushes)`, percentile(x.latencies, 95), 'ms', '< 200'),
     result(`load: push ack p99`, percentile(x.latencies, 99), 'ms', '< 200'),
-    result(`load: error rate (non-200, network, not applied, dropped streams, failed dashboard reads: ${JSON.stringify(x.errorKinds)})`, x.pushes === 0 ? 100 : (x.errors / x.pushes) * 100, '%', '< 0.5'),
+    result(`load: error rate (non-200, network, not applied, dropped streams, failed dashboard updates: ${JSON.stringify(x.errorKinds)})`, x.pushes === 0 ? 100 : (x.errors / x.pushes) * 100, '%', '< 0.5'),
     result(`load: acknowledged events not applied exactly once (${x.integrity.acknowledged} acknowledged, ${x.integrity.applied} applied in PostgreSQL)`, x.integrity.mismatched, 'count', '<= 0'),
     result(`load: station stream changes delivered (live)`, x.streamChanges, 'count', '>= 1'),
-    result(`load: dashboard refreshes after live changes (${x.dashboardChanges} change messages)`, x.dashboardReads, 'count', `>= ${x.dashboards}`),
+    result(`load: dashboard live updates received, each from the revisions held`, x.dashboardUpdates, 'count', `>= ${x.dashboards}`),
     result(`load: server heap after GC, ${refLabel} → end (${mb(ref.heapUsed).toFixed(1)} → ${mb(last.heapUsed).toFixed(1)} MB; trend ${perMinute((s) => s.heapUsed).toFixed(2)} MB/min)`, ((last.heapUsed - ref.heapUsed) / ref.heapUsed) * 100, '%', '< 20'),
     result(`load: server RSS, ${refLabel} → end (${mb(ref.rss).toFixed(1)} → ${mb(last.rss).toFixed(1)} MB; trend ${perMinute((s) => s.rss).toFixed(2)} MB/min)`, ((last.rss - ref.rss) / ref.rss) * 100, '%', '< 20'),
     result(`load: PostgreSQL connections held by the server, most seen in ${x.samples.length} samples (pool max ${x.poolMax} + the one LISTEN connection)`, maxConnections, 'count', `<= ${x.poolMax + 1}`),
