@@ -178,4 +178,29 @@ describe('the Conflicts view', () => {
     expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 409]);
     expect((await server.db.query("SELECT 1 FROM conflict_reviews WHERE event_id = $1::uuid", [ids.seq])).length).toBe(1);
   });
+
+  it.runIf(!!process.env.TEST_DATABASE_URL)('a review that commits after a later one still leaves the open list at once (not at the view’s 5 s age bound)', async () => {
+    skewMs = 0;
+    const [a, b] = [await pushOne(2, 'MO-2026-0997-CUT'), await pushOne(2, 'MO-2026-0998-CUT')];
+    const open = async () => (await view('qc-any')).refused.map((r) => r.eventId);
+    expect(await open()).toEqual(expect.arrayContaining([a.id, b.id]));
+    // A's review and its audit step written first (the lower ids), their commit held back until B's was seen.
+    let release = (): void => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let inserted = (): void => undefined;
+    const started = new Promise<void>((r) => (inserted = r));
+    const late = server.db.tx(async (q) => {
+      await q.query("INSERT INTO conflict_reviews (event_id, decision, account_id, role, note) VALUES ($1::uuid, 'dismissed', 'qc-any', 'qc', 'late')", [a.id]);
+      await q.query("INSERT INTO dashboard_audit (account_id, role, action, target, detail) VALUES ('qc-any', 'qc', 'conflict.review', $1, '{}'::jsonb)", [a.id]);
+      inserted();
+      await held;
+    });
+    await started;
+    expect((await review('qc-any', b.id, { decision: 'dismissed', note: 'the order was never released' })).statusCode).toBe(200);
+    await expect.poll(open, { timeout: 2_000, interval: 100 }).not.toContain(b.id);
+    expect(await open()).toContain(a.id);
+    release();
+    await late;
+    await expect.poll(open, { timeout: 1_500, interval: 100 }).not.toContain(a.id);
+  });
 });

@@ -66,7 +66,7 @@ export interface DashboardViews {
 }
 
 /**
- * What a view's freshness is judged by: the change counter, the events' counter, the audit's and reviews' last ids.
+ * What a view's freshness is judged by: the change counter, the events' counter and the audit's last ids.
  * The audit's key is its last id and how many of the last AUDIT_WINDOW ids are committed: an id is taken at insert,
  * so a step can commit after one with a higher id (two admins at once), and the last id alone would not move when it
  * does (the views cached at that id would stay without it until their age bound and the next request).
@@ -75,7 +75,6 @@ interface ViewKeys {
   head: number;
   events: number;
   audit: string;
-  reviews: number | null;
 }
 
 /** A request for views: when it arrived, and the change keys read after that. */
@@ -89,14 +88,13 @@ export function liveViews(db: Db): DashboardViews {
   /** This instance's name in the screen's revisions: another instance's (or an earlier run's) revisions mean nothing here. */
   const instance = randomBytes(9).toString('base64url');
   const keys = new FreshRead(async (): Promise<ViewKeys> => {
-    const [row] = await db.query<{ head: number; events: number; audit: number | null; recent: number; reviews: number | null }>(
+    const [row] = await db.query<{ head: number; events: number; audit: number | null; recent: number }>(
       `WITH a AS (SELECT max(id) AS last FROM dashboard_audit)
        SELECT value AS head, event_seq AS events, a.last AS audit,
-         (SELECT count(*)::int FROM dashboard_audit WHERE id > a.last - ${AUDIT_WINDOW}) AS recent,
-         (SELECT max(id) FROM conflict_reviews) AS reviews
+         (SELECT count(*)::int FROM dashboard_audit WHERE id > a.last - ${AUDIT_WINDOW}) AS recent
        FROM change_counter, a`,
     );
-    return { head: Number(row?.head ?? 0), events: Number(row?.events ?? 0), audit: `${row?.audit ?? ''}/${row?.recent ?? 0}`, reviews: row?.reviews ?? null };
+    return { head: Number(row?.head ?? 0), events: Number(row?.events ?? 0), audit: `${row?.audit ?? ''}/${row?.recent ?? 0}` };
   });
   const asked = async (): Promise<Asked> => {
     const arrived = performance.now();
@@ -111,9 +109,10 @@ export function liveViews(db: Db): DashboardViews {
   const byHead = (k: ViewKeys) => String(k.head);
   // Orders and alerts also change by dashboard steps (drafts, audited), and the article master and the accounts only by
   // them (every step on either is audited, and notified: audit.ts); refused events change nothing but the events
-  // table, and reviews only theirs: each is part of the key of what it changes.
+  // table, and a conflict's review is written with its audit step (conflicts.ts recordReview, one transaction): each is
+  // part of the key of what it changes. (The reviews' own last id would miss a review committing after a later one.)
   const byAudit = (k: ViewKeys) => `${k.head}:${k.audit}`;
-  const byEvents = (k: ViewKeys) => `${k.head}:${k.events}:${k.reviews}`;
+  const byEvents = (k: ViewKeys) => `${k.head}:${k.events}:${k.audit}`;
 
   // The floor's documents in memory, read since the last computation only (floor-view.ts).
   const floorDocs = new FloorDocuments();
