@@ -38,35 +38,41 @@ export interface OpenLiveStream {
   messages: string[];
   /** Settles when the server ends the stream (or `close` aborts it). */
   ended: Promise<void>;
+  /** The stream ended without `close` (the server ended it, or the connection failed). */
+  endedEarly: boolean;
   close(): void;
 }
 
 /**
  * A dashboard live stream (SSE) over a real socket, read as it arrives (`path`: the live channel with the /views
- * query, views-sync.ts livePath; default: holding nothing). Fails unless the server answers 200.
+ * query, views-sync.ts livePath; default: holding nothing): each `data:` line to `onData`, else kept in `messages`.
+ * Fails unless the server answers 200.
  */
-export async function openLiveStream(base: string, headers: Record<string, string>, path = '/api/dashboard/live'): Promise<OpenLiveStream> {
+export async function openLiveStream(base: string, headers: Record<string, string>, path = '/api/dashboard/live', onData?: (data: string) => void): Promise<OpenLiveStream> {
   const abort = new AbortController();
   const res = await fetch(`${base}${path}`, { headers, signal: abort.signal });
   if (res.status !== 200 || !res.body) throw new Error(`live stream: ${res.status}`);
   const messages: string[] = [];
+  const take = onData ?? ((data: string) => void messages.push(data));
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  const ended = (async () => {
+  const stream: OpenLiveStream = { messages, ended: Promise.resolve(), endedEarly: false, close: () => abort.abort() };
+  stream.ended = (async () => {
     // A message may come in several chunks (a whole view is tens of kilobytes): lines are taken whole.
     let rest = '';
     try {
       for (;;) {
         const { value, done } = await reader.read();
-        if (done) return;
+        if (done) break;
         const lines = (rest + value).split('\n');
         rest = lines.pop() ?? '';
-        for (const line of lines) if (line.startsWith('data: ')) messages.push(line.slice(6));
+        for (const line of lines) if (line.startsWith('data: ')) take(line.slice(6));
       }
     } catch {
-      // aborted by the caller
+      // aborted by the caller, or the connection failed
     }
+    if (!abort.signal.aborted) stream.endedEarly = true;
   })();
-  return { messages, ended, close: () => abort.abort() };
+  return stream;
 }
 
 /** A small floor for the views' tests: orders mo(1) and mo(2), cutters OP-CUT1 and OP-CUT2 (PIN 1357), cutting station ST-CUT-1. */

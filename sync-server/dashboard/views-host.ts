@@ -15,9 +15,10 @@
  * own instance name (live-views.ts), so a screen holding the other one's revisions is sent the whole views once.
  */
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import type { Db } from '../db/types';
+import { startModuleWorker } from '../worker-thread';
 import { Account, ConflictsQuery, ViewsQuery } from './contract';
 import { liveViews, WHOLE_VIEWS, type DashboardViews, type ViewsAnswer, type WholeView } from './live-views';
 
@@ -146,7 +147,7 @@ export class ViewsHost implements DashboardViews {
   }
 
   private spawn(): void {
-    const worker = startViewsWorker({ connectionString: this.opts.connectionString, poolMax: this.opts.poolMax ?? 4 });
+    const worker = startModuleWorker(import.meta.url, './views-worker', { connectionString: this.opts.connectionString, poolMax: this.opts.poolMax ?? 4 });
     // The server's own close ends it (close()); it must not keep a process alive that is done otherwise.
     worker.unref();
     this.worker = worker;
@@ -193,19 +194,6 @@ export class ViewsHost implements DashboardViews {
     }, delay);
     this.restartTimer.unref();
   }
-}
-
-/**
- * views-worker.ts in a worker thread. From TypeScript sources (tsx, vitest) the worker loads it through tsx's
- * loader (a worker does not inherit the parent's); a build of the server (.js) starts its views-worker.js itself.
- */
-function startViewsWorker(workerData: { connectionString: string; poolMax: number }): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./views-worker.js', here), { workerData });
-  const entry = new URL('./views-worker.ts', here).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
-  return new Worker(boot, { eval: true, workerData });
 }
 
 /** The live views for `db`: in a worker thread when `thread` says so and `db` is PostgreSQL, else in this thread. */

@@ -4,7 +4,8 @@
  * second on its own schedule (phases spread over the second), while `dashboards` supervisors have the dashboard open:
  * each reads the views once (GET /api/dashboard/views) and holds the live channel opened from the revisions it brought
  * (GET /api/dashboard/live?<those revisions>), which sends floor, alerts, conflicts, orders and fleet as what changed
- * since, as the screen does (renderer/dashboard/store.ts). The server runs in its own process
+ * since, as the screen does (renderer/dashboard/store.ts); the dashboards run in a worker thread of their own
+ * (load-dashboard.ts says why). The server runs in its own process
  * (tests/bench/sync/server-process.ts) on a throw-away PostgreSQL database.
  *
  * Measured: push acknowledgement latency (request sent → answer read), errors (non-200, network errors, events not
@@ -19,14 +20,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { z } from 'zod';
 import type { Action } from '../../shared/events';
 import { workOrderIdFor, type Department } from '../../shared/master';
 import { EventFactory, mo } from '../../shared/testing/fixtures';
 import { PushResponse } from '../../shared/sync';
-import { CSRF_HEADER, SessionInfo, ViewsRevisions } from '../../sync-server/dashboard/contract';
-import { heldAfter, livePath, VIEW_NAMES, viewsPath, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
-import { TEST_PASSWORD, makeAccount } from '../../sync-server/dashboard/testing';
+import { epochNow, openDashboards, type DashboardsFigures } from './load-dashboard';
+import { makeAccount } from '../../sync-server/dashboard/testing';
 import type { BenchResult } from '../bench/bench-format';
 import {
   BenchHttp,
@@ -124,79 +123,6 @@ async function openSse(url: string, headers: Record<string, string>, onChange: (
   return st;
 }
 
-export interface Dashboard {
-  /** Live updates received and fitting what was held. */
-  updates: number;
-  /** Failed: the first read, a `failed` message, or an update not fitting the revisions held. */
-  failed: number;
-  /** Each live update: the server's `asOf` and when it was read here (epoch ms). */
-  log: { asOf: number; received: number }[];
-  stream: { endedEarly: boolean; close(): void };
-  close(): void;
-}
-
-/** Epoch milliseconds with performance.now()'s resolution (compared with the server's `asOf`, same machine). */
-const epochNow = () => performance.timeOrigin + performance.now();
-
-/** A live message as a load dashboard reads it: the views' revisions only (it does not keep the views). */
-const LiveRevisions = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('views'), asOf: z.number(), update: ViewsRevisions }),
-  z.object({ type: z.enum(['hello', 'failed', 'ended']) }),
-]);
-
-/**
- * A supervisor's open dashboard, as the screen's store: logged in, one read of the views, then the live channel opened
- * from the revisions it brought, each update checked to start from the revision held (as applyDelta does).
- */
-export async function openDashboard(baseUrl: string, account: string): Promise<Dashboard> {
-  const res = await fetch(`${baseUrl}/api/dashboard/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: account, password: TEST_PASSWORD }) });
-  if (res.status !== 200) throw new Error(`dashboard login ${account}: ${res.status} ${await res.text()}`);
-  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  const { csrfToken } = SessionInfo.parse(await res.json());
-  const headers = { cookie, [CSRF_HEADER]: csrfToken };
-  const read = await fetch(`${baseUrl}${viewsPath({ instance: null }, 'open')}`, { headers });
-  if (read.status !== 200) throw new Error(`dashboard views ${account}: ${read.status} ${await read.text()}`);
-  let held: HeldRevisions = heldAfter({ instance: null }, ViewsRevisions.parse(await read.json()));
-  const d: Dashboard = { updates: 0, failed: 0, log: [], stream: { endedEarly: false, close: () => undefined }, close: () => d.stream.close() };
-  const fits = (update: z.output<typeof LiveRevisions> & { type: 'views' }) =>
-    update.update.instance === held.instance && VIEW_NAMES.every((v) => { const u = update.update[v]; return u === null || u.base === null || u.base === held[v]; });
-  d.stream = await openSseLines(`${baseUrl}${livePath(held, 'open')}`, headers, (data) => {
-    const msg = LiveRevisions.parse(JSON.parse(data));
-    if (msg.type === 'failed') d.failed++;
-    if (msg.type !== 'views') return;
-    if (!fits(msg)) d.failed++;
-    else d.updates++;
-    held = heldAfter(held, msg.update);
-    d.log.push({ asOf: msg.asOf, received: epochNow() });
-  });
-  return d;
-}
-
-/** Reads an SSE response line by line (a message may span chunks), calling `onData` with each `data:` line's text. */
-async function openSseLines(url: string, headers: Record<string, string>, onData: (data: string) => void): Promise<{ endedEarly: boolean; close(): void }> {
-  const abort = new AbortController();
-  const res = await fetch(url, { headers, signal: abort.signal });
-  if (res.status !== 200 || !res.body) throw new Error(`stream ${url}: ${res.status}`);
-  const st = { endedEarly: false, close: () => abort.abort() };
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  void (async () => {
-    let rest = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        const lines = (rest + value).split('\n');
-        rest = lines.pop() ?? '';
-        for (const line of lines) if (line.startsWith('data: ')) onData(line.slice(6));
-      }
-      if (!abort.signal.aborted) st.endedEarly = true;
-    } catch {
-      if (!abort.signal.aborted) st.endedEarly = true;
-    }
-  })();
-  return st;
-}
-
 /** Connections held by the server process on `database` (by its application_name). */
 async function serverConnections(admin: pg.Client, database: string): Promise<number> {
   const r = await admin.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [database, SERVER_APP_NAME]);
@@ -278,12 +204,12 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
   const { seconds, dashboards: nDashboards } = phase;
   const sampleEveryMs = phase.sampleEveryMs ?? 10_000;
   const streams: Stream[] = [];
-  const dashboards: Dashboard[] = [];
+  let dashboards: { close(): Promise<DashboardsFigures> } | null = null;
   try {
     streams.push(...(await mapLimit(stations, 20, (s) => openSse(`${baseUrl}/api/stream`, s.auth))));
     const names = Array.from({ length: nDashboards }, () => `load-supervisor-${++accounts}`);
     for (const a of names) await makeAccount(bdb.db, a, 'admin');
-    dashboards.push(...(await mapLimit(names, 4, (a) => openDashboard(baseUrl, a))));
+    if (names.length > 0) dashboards = await openDashboards(baseUrl, names, phase.trace ?? false);
     const appliedBefore = await appliedPerStation(bdb, stations);
 
     const f = floor.events;
@@ -349,10 +275,10 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
     await sampler;
     await sample();
     for (const st of streams) if (st.endedEarly) fail('station stream ended');
-    for (const d of dashboards) {
-      if (d.stream.endedEarly) fail('dashboard stream ended');
-      for (let i = 0; i < d.failed; i++) fail('dashboard update failed');
-    }
+    const d = dashboards ? await dashboards.close() : { updates: 0, failed: 0, endedEarly: 0, logs: [] };
+    dashboards = null;
+    for (let i = 0; i < d.endedEarly; i++) fail('dashboard stream ended');
+    for (let i = 0; i < d.failed; i++) fail('dashboard update failed');
     latencies.sort((a, b) => a - b);
 
     // Integrity: per station, the events applied during this phase are exactly the pushes it had acknowledged.
@@ -368,9 +294,9 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
       errors,
       errorKinds,
       streamChanges: streams.reduce((n, st) => n + st.changes, 0),
-      dashboardUpdates: dashboards.reduce((n, d) => n + d.updates, 0),
+      dashboardUpdates: d.updates,
       samples,
-      ...(phase.trace ? { trace: { pushes: pushTimes, dashboards: dashboards.map((d) => d.log) } } : {}),
+      ...(phase.trace ? { trace: { pushes: pushTimes, dashboards: d.logs } } : {}),
       poolMax: POOL_MAX,
       integrity: {
         applied: stations.reduce((n, s) => n + applied(s.id), 0),
@@ -380,7 +306,7 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
     };
   } finally {
     for (const st of streams) st.close();
-    for (const d of dashboards) d.close();
+    await dashboards?.close();
   }
 }
 
