@@ -17,6 +17,7 @@
  * The shape is `ViewDelta` (contract.ts); views-sync.ts applies it on the screen.
  */
 import { z } from 'zod';
+import { safeParseKeeping } from '../../shared/unchanged-parse';
 
 /** A row as last computed (the object, to know it unchanged when given again), its JSON, its checked JSON and revision. */
 /** Deltas kept per revision at most (a dashboard holds one of the last few revisions, or none). */
@@ -44,17 +45,23 @@ export class ViewRevisions<S extends z.ZodObject = z.ZodObject> {
     private readonly listKeys: Readonly<Record<string, string>> = {},
   ) {}
 
-  private partSchema(field: string, row: boolean): z.core.$ZodType {
-    const part = this.schema.shape[field];
-    if (!part) throw new Error(`view field ${field} is not in its schema`);
+  private partSchema(field: string, row: boolean): z.ZodType {
+    const part: unknown = this.schema.shape[field];
+    if (!(part instanceof z.ZodType)) throw new Error(`view field ${field} is not in its schema`);
     if (!row) return part;
     if (!(part instanceof z.ZodArray)) throw new Error(`view field ${field} is not a list in its schema`);
-    return part.element;
+    return part.element as z.ZodType;
   }
 
+  /**
+   * A changed part checked against its schema, as the JSON to send: `raw` itself when the check keeps the value as it
+   * is (shared/unchanged-parse.ts: no copy made, nothing serialised again; the most a busy floor's views make each
+   * second, and their garbage paused the event loop that acknowledges the stations' pushes).
+   */
   private checked(field: string, row: boolean, value: unknown, raw: string): string {
-    const parsed = z.safeParse(this.partSchema(field, row), value);
+    const parsed = safeParseKeeping(this.partSchema(field, row), value);
     if (!parsed.success) throw new Error(`view failed its schema at ${[field, ...parsed.error.issues[0]?.path.map(String) ?? []].join('.')}: ${parsed.error.issues[0]?.message ?? ''}`);
+    if (parsed.data === value) return raw;
     const json = JSON.stringify(parsed.data);
     return json === raw ? raw : json;
   }
@@ -94,7 +101,7 @@ export class ViewRevisions<S extends z.ZodObject = z.ZodObject> {
   }
 
   private updateList(field: string, keyProp: string, rows: readonly unknown[], next: number): boolean {
-    const list = this.lists.get(field) ?? { rows: new Map<string, Row>(), keys: [], keysJson: '', keysRev: next };
+    const list = this.lists.get(field) ?? { rows: new Map<string, Row>(), keys: [], keysJson: '[]', keysRev: next };
     this.lists.set(field, list);
     let changed = false;
     const keys: string[] = [];
@@ -115,10 +122,10 @@ export class ViewRevisions<S extends z.ZodObject = z.ZodObject> {
       } else had.value = row;
     }
     for (const key of list.rows.keys()) if (!seen.has(key)) list.rows.delete(key);
-    const keysJson = JSON.stringify(keys);
-    if (keysJson !== list.keysJson) {
+    // Compared key by key: serialised only when the order changed (thousands of keys, several times a second).
+    if (keys.length !== list.keys.length || keys.some((k, i) => k !== list.keys[i])) {
       list.keys = keys;
-      list.keysJson = keysJson;
+      list.keysJson = JSON.stringify(keys);
       list.keysRev = next;
       changed = true;
     }
