@@ -11,7 +11,8 @@
  *      holds the event): received − the push's send. p95 over those phases' pushes, goal < 500 ms.
  *   3. 50 open dashboards add < 10 % to push-ack p99, side by side: the 200 stations push 1 event/s each, with no
  *      dashboard open for DASH_BENCH_LOAD_SECONDS (60) in all and with DASH_BENCH_DASHBOARDS (50) open (each, as the
- *      screen, holding the live channel that sends what changed since the revisions it holds) as long. First a warm-up phase, not
+ *      screen, holding the live channel that sends what changed since the revisions it holds; in a worker thread of
+ *      this process, tests/load/load-dashboard.ts says why) as long. First a warm-up phase, not
  *      measured (DASH_BENCH_WARMUP_SECONDS, 15 s, dashboards open: straight after the seeding the database is busy
  *      with its own work, autovacuum and checkpoints, and caches are cold); then DASH_BENCH_ROUNDS (2) phases per
  *      side of DASH_BENCH_LOAD_SECONDS / DASH_BENCH_ROUNDS each, in counterbalanced order (none, dashboards,
