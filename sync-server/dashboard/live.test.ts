@@ -5,6 +5,7 @@
  * `maxPerSession` streams (one more ends its oldest); a logout ends the session's streams.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { get as httpGet, type IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { EventFactory, cuttingOutput, mo } from '../../shared/testing/fixtures';
 import { buildApp } from '../app';
@@ -144,6 +145,41 @@ describe('a live round', () => {
       expect(asked.at(-1)).toEqual({ show: 'open', instance: 'here', floor: 7 });
       expect(stream.messages).toHaveLength(3);
       stream.close();
+    } finally {
+      await live.stop();
+      await tiny.close();
+    }
+  });
+});
+
+describe('a stream not taking its bytes', () => {
+  it('is neither computed for nor written to until it drains, then sent what it missed', async () => {
+    let asked = 0;
+    // 1 MB answers, new at every round: a reader that stops reading fills the socket within a few.
+    const big = Buffer.from(JSON.stringify({ instance: 'here', pad: 'x'.repeat(1 << 20) }));
+    const feed: LiveFeed = async () => {
+      asked++;
+      return { json: big, revisions: { instance: 'here', floor: asked }, news: true, asOf: Date.now() };
+    };
+    const live = new DashboardLive(db.db, feed, { warn: () => undefined }, { ...DEFAULT_LIVE, coalesceMs: 5, refreshMs: 20, maxBufferedBytes: 1 << 20 });
+    await live.start();
+    const session: Session = { tokenHash: 'not-a-session', csrfToken: 'x', account: { id: 'sari', name: 'Sari', role: 'supervisor', department: 'cutting' }, mustChangePassword: false };
+    const tiny = Fastify();
+    tiny.get('/live', async (request, reply) => live.open(request, reply, session, { show: 'open' }));
+    const tinyBase = new URL(await tiny.listen({ host: '127.0.0.1', port: 0 }));
+    try {
+      let received = 0;
+      const res = await new Promise<IncomingMessage>((resolve) => httpGet({ host: tinyBase.hostname, port: tinyBase.port, path: '/live' }, resolve));
+      res.on('data', (chunk: Buffer) => (received += chunk.length));
+      res.pause();
+      // About 100 rounds go by while it does not read: only the few before its socket filled were computed.
+      await new Promise((r) => setTimeout(r, 2_000));
+      const whilePaused = asked;
+      expect(whilePaused).toBeLessThan(30);
+      res.resume();
+      await expect.poll(() => asked, { timeout: 5_000 }).toBeGreaterThan(whilePaused + 5);
+      expect(received).toBeGreaterThan(whilePaused * big.length);
+      res.destroy();
     } finally {
       await live.stop();
       await tiny.close();

@@ -49,9 +49,9 @@ export type HeldViews = z.output<typeof ViewsQuery>;
 export type LiveFeed = (viewer: Account, held: HeldViews) => Promise<ViewsAnswer>;
 
 /**
- * `coalesceMs` is the views' computation interval (routes.ts VIEW_MIN_INTERVAL_MS): on a busy floor a `change` goes out
- * once per interval, so the re-reads it causes find the interval passed and their views computed at once; with a
- * shorter coalescing they waited for the interval as well (the dashboard benchmark's push → dashboard latency).
+ * `coalesceMs` is the views' computation interval (live-views.ts): on a busy floor a round runs once per interval, so
+ * it finds the interval passed and its views computed at once; with a shorter coalescing a round waited for the
+ * interval as well (the dashboard benchmark's push → dashboard latency).
  */
 export const VIEW_INTERVAL_MS = 250;
 export const DEFAULT_LIVE: LiveOptions = { heartbeatMs: 20_000, coalesceMs: VIEW_INTERVAL_MS, refreshMs: 15_000, maxStreams: 500, maxPerSession: 4, maxBufferedBytes: 1 << 20 };
@@ -67,10 +67,12 @@ interface Stream {
   busy: boolean;
   again: boolean;
   send(msg: Notice): void;
-  /** Writes a views message; false when the socket is too far behind (nothing written, `drained` then). */
-  sendViews(answer: ViewsAnswer): boolean;
-  /** Calls `then` once the socket took what was waiting (a skipped stream). */
-  drained(then: () => void): void;
+  sendViews(answer: ViewsAnswer): void;
+  /**
+   * True when the socket has more than `maxBufferedBytes` waiting: `then` is called once it drained (once, however
+   * often asked meanwhile). False: the socket takes more now.
+   */
+  lagging(then: () => void): boolean;
   close(): void;
 }
 
@@ -81,6 +83,8 @@ export class DashboardLive {
   private unlisten: Unsubscribe[] = [];
   private pending: NodeJS.Timeout | null = null;
   private ticker: NodeJS.Timeout | null = null;
+  /** The last computation failed (its warning logged; the next is logged after one succeeded). */
+  private failing = false;
 
   constructor(
     private readonly db: Db,
@@ -141,16 +145,21 @@ export class DashboardLive {
       s.again = true;
       return;
     }
+    // A stream not taking its bytes is sent nothing (nor computed for) until it drains; then what it missed.
+    if (s.lagging(() => this.round(s))) return;
     s.busy = true;
     s.again = false;
     void this.feed(s.session.account, s.held).then(
       (answer) => {
+        this.failing = false;
         if (!answer.news) return;
-        if (s.sendViews(answer)) s.held = { show: s.held.show, ...answer.revisions, instance: answer.revisions.instance ?? undefined };
-        else s.drained(() => this.round(s));
+        s.sendViews(answer);
+        s.held = { show: s.held.show, ...answer.revisions, instance: answer.revisions.instance ?? undefined };
       },
       (err: unknown) => {
-        this.log.warn({ err }, 'dashboard live views failed');
+        // Once per outage, not once per stream and round.
+        if (!this.failing) this.log.warn({ err }, 'dashboard live views failed');
+        this.failing = true;
         s.send({ type: 'failed' });
       },
     ).finally(() => {
@@ -174,6 +183,7 @@ export class DashboardLive {
       'x-accel-buffering': 'no',
     });
     let closed = false;
+    let draining = false;
     const write = (chunk: string) => {
       if (!closed) res.write(chunk);
     };
@@ -184,18 +194,24 @@ export class DashboardLive {
       again: false,
       send: (msg) => write(`data: ${JSON.stringify(msg)}\n\n`),
       sendViews: (answer) => {
-        if (closed) return true;
-        if (res.writableLength > this.opts.maxBufferedBytes) return false;
+        if (closed) return;
         // The answer's bytes as they are (the same Buffer for every stream of the round), framed around them.
         res.cork();
         res.write(`data: {"type":"views","asOf":${Math.floor(answer.asOf)},"update":`);
         res.write(answer.json);
         res.write('}\n\n');
         res.uncork();
-        return true;
       },
-      drained: (then) => {
-        res.once('drain', then);
+      lagging: (then) => {
+        if (closed || res.writableLength <= this.opts.maxBufferedBytes) return false;
+        if (!draining) {
+          draining = true;
+          res.once('drain', () => {
+            draining = false;
+            then();
+          });
+        }
+        return true;
       },
       close: () => {
         if (closed) return;
