@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { hashCode } from '../enrollment/secrets';
 import { appForFile } from '../testing';
 import type { FleetView, IssuedCode } from './contract';
+import { fleetRows, loadFleetView } from './fleet';
 import { loginAs, makeAccount, type DashboardLogin } from './testing';
 
 const server = appForFile();
@@ -79,5 +80,24 @@ describe(`the Fleet view (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, 
     expect((await post('/api/dashboard/fleet/enrollment-codes', supervisor.write, { stationId: 'ST-SEW-9', department: 'sewing' })).statusCode).toBe(403);
     expect((await post('/api/dashboard/fleet/stations/ST-FIN-7/revoke', supervisor.write)).statusCode).toBe(403);
     expect([await count('SELECT count(*)::int AS n FROM enrollment_codes'), await count('SELECT count(*)::int AS n FROM dashboard_audit')]).toEqual(before);
+  });
+  it('kept between computations: a station whose row is the same comes back as the same row, a changed one is built again', async () => {
+    for (const id of ['ST-KEEP-1', 'ST-KEEP-2']) {
+      await server.db.query("INSERT INTO stations (id, name, department, token_hash, public_key) VALUES ($1, $1, 'sewing', $2, 'not-used')", [id, hashCode(`${id}-token`)]);
+    }
+    const kept = fleetRows();
+    const row = (v: FleetView, id: string) => v.stations.find((s) => s.id === id);
+    const first = await loadFleetView(server.db, kept);
+    const again = await loadFleetView(server.db, kept);
+    expect(row(again, 'ST-KEEP-1')).toBe(row(first, 'ST-KEEP-1'));
+    expect(row(again, 'ST-KEEP-2')).toBe(row(first, 'ST-KEEP-2'));
+    const devices = [{ deviceId: 'SC01', kind: 'scanner', connected: true, lastFrameAt: null, faults: 0, errors: 0, reconnects: 0, message: null }];
+    await server.db.query("UPDATE stations SET devices = $2::jsonb, backlog = 4 WHERE id = $1", ['ST-KEEP-2', JSON.stringify(devices)]);
+    const after = await loadFleetView(server.db, kept);
+    expect(row(after, 'ST-KEEP-1')).toBe(row(first, 'ST-KEEP-1'));
+    expect(row(after, 'ST-KEEP-2')).not.toBe(row(first, 'ST-KEEP-2'));
+    expect(row(after, 'ST-KEEP-2')).toMatchObject({ backlog: 4, devices: [{ deviceId: 'SC01', kind: 'scanner', connected: true, faults: 0, errors: 0, message: null }] });
+    // The same as a computation from nothing kept.
+    expect(after).toEqual(await loadFleetView(server.db));
   });
 });

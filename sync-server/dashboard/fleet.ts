@@ -16,6 +16,7 @@ import { audit } from './audit';
 import { dashboardTx } from './write-tx';
 import type { Account, FleetView, IssuedCode, NewStationCode } from './contract';
 import { ONLINE_WITHIN_SECONDS, stationStatus } from './floor-view';
+import { KeptRows, signature } from './kept-rows';
 
 const Devices = Heartbeat.shape.devices;
 
@@ -31,15 +32,53 @@ interface StationRowDb extends Record<string, unknown> {
   backlog: number | null;
   clock_skew_ms: number | null;
   app_version: string | null;
-  devices: unknown;
+  /** The last heartbeat's devices as stored (JSON text: read, and checked, only when they changed). */
+  devices: string | null;
 }
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
-export async function loadFleetView(q: Queryable): Promise<FleetView> {
+type FleetStation = FleetView['stations'][number];
+
+function fleetStation(s: StationRowDb): FleetStation {
+  const devices = Devices.safeParse(parseJson(s.devices) ?? []);
+  return {
+    ...stationStatus(s),
+    revokedAt: iso(s.revoked_at),
+    enrolledAt: iso(s.enrolled_at),
+    appVersion: s.app_version,
+    devices: devices.success ? devices.data.map((d) => ({ deviceId: d.deviceId, kind: d.kind, connected: d.connected, faults: d.faults, errors: d.errors, message: d.message })) : [],
+  };
+}
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+const time = (d: Date | null) => (d ? new Date(d).getTime() : null);
+
+/** The Fleet view's station rows, kept between computations while a station's row is the same (kept-rows.ts). */
+export const fleetRows = () =>
+  new KeptRows<StationRowDb, FleetStation>(
+    (s) => s.id,
+    (s) =>
+      signature([
+        s.name, s.department, s.line_id, time(s.revoked_at), time(s.enrolled_at), time(s.last_sync), s.online,
+        s.backlog, s.clock_skew_ms, s.app_version, s.devices,
+      ]),
+    fleetStation,
+  );
+
+/** The Fleet view now; `kept`: the last computation's rows (live-views.ts keeps one; a fresh one builds every row). */
+export async function loadFleetView(q: Queryable, kept = fleetRows()): Promise<FleetView> {
   const [stations, codes] = await Promise.all([
     q.query<StationRowDb>(
-      `SELECT id, name, department, line_id, revoked_at, enrolled_at, backlog, clock_skew_ms, app_version, devices,
+      `SELECT id, name, department, line_id, revoked_at, enrolled_at, backlog, clock_skew_ms, app_version, devices::text AS devices,
               greatest(last_push_at, last_seen_at) AS last_sync,
               coalesce(greatest(last_push_at, last_seen_at) > now() - make_interval(secs => $1), false) AND revoked_at IS NULL AS online
          FROM stations ORDER BY department, id`,
@@ -50,16 +89,7 @@ export async function loadFleetView(q: Queryable): Promise<FleetView> {
     ),
   ]);
   return {
-    stations: stations.map((s) => {
-      const devices = Devices.safeParse(s.devices ?? []);
-      return {
-        ...stationStatus(s),
-        revokedAt: iso(s.revoked_at),
-        enrolledAt: iso(s.enrolled_at),
-        appVersion: s.app_version,
-        devices: devices.success ? devices.data.map((d) => ({ deviceId: d.deviceId, kind: d.kind, connected: d.connected, faults: d.faults, errors: d.errors, message: d.message })) : [],
-      };
-    }),
+    stations: kept.rows(stations),
     pendingCodes: codes.map((c) => ({ stationId: c.station_id, department: c.department, issuedAt: iso(c.created_at) ?? '', expiresAt: iso(c.expires_at) ?? '' })),
   };
 }

@@ -12,6 +12,7 @@ import { piecesAt } from '../../shared/rules/pipeline';
 import { headVersion } from '../changes';
 import type { Queryable } from '../db/types';
 import type { FloorView, OrderWip, SpkLabour } from './contract';
+import { KeptRows, signature } from './kept-rows';
 
 /** A station that pushed or sent a heartbeat (every 15 s by default) within this many seconds is online. */
 export const ONLINE_WITHIN_SECONDS = 60;
@@ -88,6 +89,12 @@ export class FloorDocuments {
   private readonly clocked = new Map<string, WorkOrderDoc>();
   private readonly rows = new Map<string, OrderWip>();
   private readonly dirty = new Set<string>();
+  /** The stations' rows as last built, kept while a station's row in its table is the same (kept-rows.ts). */
+  readonly stationRows = new KeptRows<FloorStationRow, FloorView['stations'][number]>(
+    (s) => s.id,
+    (s) => signature([s.name, s.department, s.line_id, timeOf(s.revoked_at), timeOf(s.last_sync), s.online, s.backlog, s.clock_skew_ms, s.last_applied_seq]),
+    (s) => ({ ...stationStatus(s), lastAppliedSeq: s.last_applied_seq === null ? null : Number(s.last_applied_seq) }),
+  );
   private sortedMos: string[] | null = null;
   private refreshing: Promise<void> = Promise.resolve();
 
@@ -228,13 +235,18 @@ type FloorDocRow = {
   version: number | string;
 };
 
+const timeOf = (d: Date | null) => (d === null ? null : new Date(d).getTime());
+
+/** A `stations` row as the Floor view reads it (timestamps as pg's Dates; bigints as their text). */
+interface FloorStationRow extends Record<string, unknown> {
+  id: string; name: string; department: string; line_id: string | null; revoked_at: Date | null;
+  last_sync: Date | null; online: boolean; backlog: number | null; clock_skew_ms: number | null; last_applied_seq: number | string | null;
+}
+
 /** The Floor view now: the stations from their table, the documents from `docs` (a fresh FloorDocuments reads them all). */
 export async function loadFloorView(q: Queryable, docs: FloorDocuments = new FloorDocuments()): Promise<FloorView> {
   const [stations, { workOrders, transfers, lines, orders, departments }] = await Promise.all([
-    q.query<{
-      id: string; name: string; department: string; line_id: string | null; revoked_at: Date | null;
-      last_sync: Date | null; online: boolean; backlog: number | null; clock_skew_ms: number | null; last_applied_seq: number | null;
-    }>(
+    q.query<FloorStationRow>(
       `SELECT s.id, s.name, s.department, s.line_id, s.revoked_at, s.backlog, s.clock_skew_ms, p.last_applied_seq,
               greatest(s.last_push_at, s.last_seen_at) AS last_sync,
               coalesce(greatest(s.last_push_at, s.last_seen_at) > now() - make_interval(secs => $1), false) AND s.revoked_at IS NULL AS online
@@ -248,7 +260,7 @@ export async function loadFloorView(q: Queryable, docs: FloorDocuments = new Flo
   const nowMs = Date.now();
   return {
     at: new Date(nowMs).toISOString(),
-    stations: stations.map((s) => ({ ...stationStatus(s), lastAppliedSeq: s.last_applied_seq === null ? null : Number(s.last_applied_seq) })),
+    stations: docs.stationRows.rows(stations),
     departments,
     orders,
     transfersInTransit: transfers

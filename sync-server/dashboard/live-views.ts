@@ -21,7 +21,7 @@ import { alertsFor, loadAlerts, type LoadedAlert } from './alerts';
 import { listArticles } from './articles';
 import { conflictsFor, loadConflictsView } from './conflicts';
 import { AccountList, ACCOUNTS_LISTS, ALERTS_LISTS, AlertsView, ArticleList, ARTICLES_LISTS, CONFLICTS_LISTS, ConflictsView, FLEET_LISTS, FleetView, FLOOR_LISTS, FloorView, ORDERS_LISTS, OrdersView, type Account as AccountType, type ConflictsShow, type ViewsQuery } from './contract';
-import { loadFleetView } from './fleet';
+import { fleetRows, loadFleetView } from './fleet';
 import { FloorDocuments, loadFloorView } from './floor-view';
 import { FreshRead } from './fresh-read';
 import { VIEW_INTERVAL_MS } from './live';
@@ -112,6 +112,9 @@ export function liveViews(db: Db): DashboardViews {
   // table, and a conflict's review is written with its audit step (conflicts.ts recordReview, one transaction): each is
   // part of the key of what it changes. (The reviews' own last id would miss a review committing after a later one.)
   const byAudit = (k: ViewKeys) => `${k.head}:${k.audit}`;
+  // The article master and the accounts change by dashboard steps only: a station's push (the head) moves neither, and
+  // computing them again 4 times a second on a busy floor was work (and garbage) for nothing.
+  const byStepsOnly = (k: ViewKeys) => k.audit;
   const byEvents = (k: ViewKeys) => `${k.head}:${k.events}:${k.audit}`;
 
   // The floor's documents in memory, read since the last computation only (floor-view.ts).
@@ -126,8 +129,8 @@ export function liveViews(db: Db): DashboardViews {
   const floorCache = cache<typeof floorRevs>(byHead);
   const ordersCache = cache<typeof ordersRevs>(byAudit);
   const fleetCache = cache<typeof fleetRevs>(byHead);
-  const articlesCache = cache<typeof articlesRevs>(byAudit);
-  const accountsCache = cache<typeof accountsRevs>(byAudit);
+  const articlesCache = cache<typeof articlesRevs>(byStepsOnly);
+  const accountsCache = cache<typeof accountsRevs>(byStepsOnly);
   const alertsCache = cache<LoadedAlert[]>(byAudit);
   // One cache per filter: a cache computes one view (its waiting requests share that computation).
   const conflictsCaches = { open: cache<ConflictsView>(byEvents), resolved: cache<ConflictsView>(byEvents) };
@@ -165,7 +168,9 @@ export function liveViews(db: Db): DashboardViews {
 
   const floor = (a: Asked) => floorCache(a, async () => (floorRevs.update(await loadFloorView(db, floorDocs)), floorRevs));
   const orders = (a: Asked) => ordersCache(a, async () => (ordersRevs.update(await loadOrdersView(db, orderDocs)), ordersRevs));
-  const fleet = (a: Asked) => fleetCache(a, async () => (fleetRevs.update(await loadFleetView(db)), fleetRevs));
+  // The stations' Fleet rows kept while unchanged, as the Floor's are (floorDocs).
+  const fleetKept = fleetRows();
+  const fleet = (a: Asked) => fleetCache(a, async () => (fleetRevs.update(await loadFleetView(db, fleetKept)), fleetRevs));
   const articles = (a: Asked) => articlesCache(a, async () => (articlesRevs.update({ articles: await listArticles(db) }), articlesRevs));
   /** The Accounts list for an admin; null for anyone else (nothing read, nothing sent). */
   const accounts = async (a: Asked, viewer: AccountType) =>
