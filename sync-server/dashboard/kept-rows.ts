@@ -31,12 +31,8 @@ export class KeptRows<Source, Row> {
   }
 }
 
-/** A signature of raw column values: each with its type and length, so no two lists of values share one. */
-export const signature = (values: readonly (string | number | boolean | null | undefined)[]): string =>
-  values
-    .map((v) => {
-      if (v === null || v === undefined) return '-';
-      const text = String(v);
-      return `${typeof v === 'string' ? 's' : 'v'}${text.length}:${text}`;
-    })
-    .join('');
+/**
+ * A signature of raw column values: their JSON (one native call; null and the text 'null', a number and its text, and
+ * any split of texts stay apart).
+ */
+export const signature = (values: readonly (string | number | boolean | null | undefined)[]): string => JSON.stringify(values);

@@ -11,7 +11,8 @@
  *
  * Before, the stream said `change` and each screen asked `GET /api/dashboard/views`: with 50 dashboards open, 50
  * requests routed, authorised, parsed and answered per change on the event loop that acknowledges the stations'
- * pushes (the dashboard benchmark's push-ack p99). A stream whose socket is not taking its bytes (more than
+ * pushes (the dashboard benchmark's push-ack p99). A round's answers resolve at once; they are written a few streams per
+ * turn of the event loop (turns.ts), so a push arriving meanwhile is read between them. A stream whose socket is not taking its bytes (more than
  * `maxBufferedBytes` waiting) is skipped and sent what it missed when it drains.
  *
  * Bounded: `maxPerSession` streams per session (one more closes that session's oldest: a reloaded tab's old stream
@@ -30,6 +31,7 @@ import { DASHBOARD_CHANNEL } from './audit';
 import type { Account, ViewsQuery } from './contract';
 import type { ViewsAnswer } from './live-views';
 import { SESSIONS_CHANNEL, sessionAlive, type Session } from './sessions';
+import { Turns } from './turns';
 import type { z } from 'zod';
 
 export interface LiveOptions {
@@ -55,6 +57,9 @@ export type LiveFeed = (viewer: Account, held: HeldViews) => Promise<ViewsAnswer
  */
 export const VIEW_INTERVAL_MS = 250;
 export const DEFAULT_LIVE: LiveOptions = { heartbeatMs: 20_000, coalesceMs: VIEW_INTERVAL_MS, refreshMs: 15_000, maxStreams: 500, maxPerSession: 4, maxBufferedBytes: 1 << 20 };
+
+/** Streams written to per turn of the event loop (turns.ts): a push waits at most this many writes to be read. */
+const WRITES_PER_TURN = 4;
 
 /** The messages other than the views (contract.ts LiveMessage), as the screen reads them. */
 type Notice = { type: 'hello' } | { type: 'ended' } | { type: 'failed' };
@@ -85,6 +90,8 @@ export class DashboardLive {
   private ticker: NodeJS.Timeout | null = null;
   /** The last computation failed (its warning logged; the next is logged after one succeeded). */
   private failing = false;
+  /** The streams' writes, a few per turn of the event loop. */
+  private readonly turns = new Turns(WRITES_PER_TURN, (err) => this.log.warn({ err }, 'dashboard live write failed'));
 
   constructor(
     private readonly db: Db,
@@ -153,8 +160,17 @@ export class DashboardLive {
       (answer) => {
         this.failing = false;
         if (!answer.news) return;
-        s.sendViews(answer);
-        s.held = { show: s.held.show, ...answer.revisions, instance: answer.revisions.instance ?? undefined };
+        // Written in its turn (turns.ts): a round's answers all resolve at once; their writes are spread out.
+        return new Promise<void>((written) =>
+          this.turns.run(() => {
+            try {
+              s.sendViews(answer);
+              s.held = { show: s.held.show, ...answer.revisions, instance: answer.revisions.instance ?? undefined };
+            } finally {
+              written();
+            }
+          }),
+        );
       },
       (err: unknown) => {
         // Once per outage, not once per stream and round.
