@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { z } from 'zod';
+import { inLanes } from '../db/lanes';
 import type { Db } from '../db/types';
 import { listAccounts } from './accounts';
 import { alertsFor, loadAlerts, type LoadedAlert } from './alerts';
@@ -35,6 +36,9 @@ const VIEW_MAX_AGE_MS = 5_000;
 const AUDIT_WINDOW = 100;
 /** How long a view's computation waits for the rest of the dashboards that a `change` makes ask (live-view-cache.ts). */
 const VIEW_GATHER_MS = 20;
+
+/** The views' reads running at once at most (of the pool's 10 connections by default, which the pushes share). */
+const VIEW_LANES = 2;
 
 /** Answers kept per revision of Floor, Orders and Fleet at most (dashboards hold one of the last few, or none). */
 const MAX_KEPT_ANSWERS = 64;
@@ -84,7 +88,9 @@ interface Asked {
 }
 
 /** The live views read from `db` (this instance's own revisions: a new instance name each time). */
-export function liveViews(db: Db): DashboardViews {
+export function liveViews(pool: Db): DashboardViews {
+  // At most VIEW_LANES reads at once: the rest of the pool stays free for the stations' pushes (db/lanes.ts).
+  const db = inLanes(pool, VIEW_LANES);
   /** This instance's name in the screen's revisions: another instance's (or an earlier run's) revisions mean nothing here. */
   const instance = randomBytes(9).toString('base64url');
   const keys = new FreshRead(async (): Promise<ViewKeys> => {
