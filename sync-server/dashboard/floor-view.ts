@@ -9,6 +9,7 @@ import { FLOOR_DOC_SCHEMAS, type LineDoc, type TransferDoc, type WorkOrderDoc } 
 import { ROUTES, type RouteId } from '../../shared/master';
 import { labourWorked } from '../../shared/rules/labour';
 import { piecesAt } from '../../shared/rules/pipeline';
+import { safeParseKeeping } from '../../shared/unchanged-parse';
 import { headVersion } from '../changes';
 import type { Queryable } from '../db/types';
 import type { FloorView, OrderWip, SpkLabour } from './contract';
@@ -23,7 +24,8 @@ const DEPARTMENT_ORDER = ['cutting', 'embroidery', 'sewing', 'subcon', 'finishin
 function parsed<K extends 'workOrder' | 'transfer' | 'line'>(kind: K, rows: { body: unknown }[]) {
   const schema = FLOOR_DOC_SCHEMAS[kind];
   return rows.flatMap((r) => {
-    const p = schema.safeParse(r.body);
+    // Checked without a copy where the schema keeps the document as it is (every changed work order, each round).
+    const p = safeParseKeeping(schema, r.body);
     return p.success ? [p.data] : [];
   });
 }

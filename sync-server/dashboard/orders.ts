@@ -9,6 +9,7 @@ import { FLOOR_DOC_SCHEMAS, newWorkOrderDoc, type WorkOrderDoc } from '../../sha
 import { fanOut, ManufacturingOrder, ROUTES, type Place } from '../../shared/master';
 import { PIPELINE, piecesAt, stageCount } from '../../shared/rules/pipeline';
 import { floorDocScope } from '../../shared/sync';
+import { safeParseKeeping } from '../../shared/unchanged-parse';
 import { headVersion, writeDocuments } from '../changes';
 import type { Db, Queryable } from '../db/types';
 import { HttpError } from '../http/route';
@@ -83,7 +84,8 @@ type Progress = OrderRow['progress'][number];
 
 /** A work order as the Orders view shows its progress (null: not a work order the floor rules can read). */
 function progressOf(body: unknown): { moId: string; progress: Progress } | null {
-  const wo = FLOOR_DOC_SCHEMAS.workOrder.safeParse(body);
+  // Checked without a copy where the schema keeps the document as it is (shared/unchanged-parse.ts).
+  const wo = safeParseKeeping(FLOOR_DOC_SCHEMAS.workOrder, body);
   if (!wo.success) return null;
   const w = wo.data;
   return { moId: w.moId, progress: { place: w.place, workOrderId: w.id, status: w.status, planned: w.plannedQty, done: done(w), wip: Math.max(0, piecesAt(w)) } };
