@@ -38,7 +38,7 @@ import { TEST_PASSWORD, makeAccount } from '../../sync-server/dashboard/testing'
 import { launchChromium } from '../browser/testing';
 import { CODE, createOrder, mapLimit, percentile, processCpuMs, result, sleep } from './sync/harness';
 import { printBench, type BenchResult } from './bench-format';
-import { loadResults, runLoadPhase, withLoadFloor, type FloorLoadFigures, type LoadFloor } from '../load/floor-load';
+import { loadResults, runLoadPhase, withLoadFloor, type FloorLoadFigures, type LoadFloor, type LoadPhase } from '../load/floor-load';
 
 const env = z
   .object({
@@ -52,11 +52,7 @@ const env = z
   })
   .parse(process.env);
 const STATIONS = 200;
-const log = (m: string) => {
-  // runLoadPhase's line as its stations start pushing: the phase's CPU is counted from here (phase() below).
-  if (/^load: .* 1 event\/s per station/.test(m) && marking) loadStarted = cpuMark(marking.pid, marking.database);
-  console.error(`[bench:dashboard] ${m}`);
-};
+const log = (m: string) => console.error(`[bench:dashboard] ${m}`);
 
 /** The extra MOs and the historical events, straight into PostgreSQL (the events) and through the office API (MOs). */
 async function seed(floor: LoadFloor): Promise<void> {
@@ -170,29 +166,26 @@ interface CpuMark {
   bench: NodeJS.CpuUsage;
 }
 const cpuMark = (pid: number, database: string): CpuMark => ({ at: performance.now(), server: processCpuMs(pid), postgres: postgresCpuMs(database), bench: process.cpuUsage() });
-/** Set by the load phase's own log line as its stations start pushing (runLoadPhase logs it). */
-let loadStarted: CpuMark | null = null;
-let marking: { pid: number; database: string } | null = null;
-
 /**
- * A load phase, with the CPU each side used from its first push to its last logged (the set-up before, logins and
- * streams, left out), and the server's profile of the whole phase with DASH_BENCH_PROFILE_DIR.
+ * A load phase, with the CPU each side used from its first push to its last push's answer (the set-up before, logins
+ * and streams, and the checks after, left out: PostgreSQL backends the pool closes as idle after the pushes would take
+ * their CPU out of the count), and the server's profile of the whole phase with DASH_BENCH_PROFILE_DIR.
  */
-async function phase(floor: LoadFloor, name: string, run: () => Promise<FloorLoadFigures>): Promise<FloorLoadFigures> {
+async function phase(floor: LoadFloor, name: string, run: (pushing: LoadPhase['pushing']) => Promise<FloorLoadFigures>): Promise<FloorLoadFigures> {
   const { server } = floor;
-  marking = { pid: server.pid, database: floor.bdb.name };
   if (env.DASH_BENCH_PROFILE_DIR) await server.profile(join(env.DASH_BENCH_PROFILE_DIR, `${name}.cpuprofile`));
-  loadStarted = null;
-  const figures = await run();
-  const end = cpuMark(server.pid, floor.bdb.name);
-  const start = loadStarted as CpuMark | null;
-  if (start) {
-    const wall = (end.at - start.at) / 1000;
+  const marks: { started?: CpuMark; done?: CpuMark } = {};
+  const figures = await run((state) => {
+    marks[state] = cpuMark(server.pid, floor.bdb.name);
+  });
+  const { started: a, done: b } = marks;
+  if (a && b) {
+    const wall = (b.at - a.at) / 1000;
     const s = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? NaN : (a - b) / 1000);
     const parts = {
-      server: s(end.server, start.server),
-      postgres: postgresUsed(start.postgres, end.postgres),
-      bench: (end.bench.user + end.bench.system - start.bench.user - start.bench.system) / 1e6,
+      server: s(b.server, a.server),
+      postgres: postgresUsed(a.postgres, b.postgres),
+      bench: (b.bench.user + b.bench.system - a.bench.user - a.bench.system) / 1e6,
     };
     const sum = parts.server + parts.postgres + parts.bench;
     log(
@@ -252,7 +245,7 @@ const results: BenchResult[] = await withLoadFloor({ stations: STATIONS, seed, l
   const dashboards = env.DASH_BENCH_DASHBOARDS;
   if (env.DASH_BENCH_WARMUP_SECONDS > 0) {
     // Not measured: the seeding's aftermath (autovacuum, checkpoints, cold caches) and both paths' first runs.
-    await phase(floor, 'warm-up', () => runLoadPhase(floor, { seconds: env.DASH_BENCH_WARMUP_SECONDS, dashboards }));
+    await phase(floor, 'warm-up', (pushing) => runLoadPhase(floor, { seconds: env.DASH_BENCH_WARMUP_SECONDS, dashboards, pushing }));
   }
   const seconds = env.DASH_BENCH_LOAD_SECONDS / env.DASH_BENCH_ROUNDS;
   // Counterbalanced: none, dashboards | dashboards, none | none, dashboards | … (ABBA ABBA for an even number of rounds).
@@ -262,8 +255,8 @@ const results: BenchResult[] = await withLoadFloor({ stations: STATIONS, seed, l
   const count: Record<Side, number> = { quiet: 0, watched: 0 };
   for (const side of order) {
     const name = `${side}-${++count[side]}`;
-    const figures = await phase(floor, name, () =>
-      runLoadPhase(floor, side === 'quiet' ? { seconds, dashboards: 0 } : { seconds, dashboards, trace: true }),
+    const figures = await phase(floor, name, (pushing) =>
+      runLoadPhase(floor, side === 'quiet' ? { seconds, dashboards: 0, pushing } : { seconds, dashboards, trace: true, pushing }),
     );
     done.push({ name, figures });
   }

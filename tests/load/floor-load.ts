@@ -193,6 +193,8 @@ export interface LoadPhase {
   sampleEveryMs?: number;
   /** Keep each push's send and acknowledgement times and the dashboards' read logs (figures.trace). */
   trace?: boolean;
+  /** Called as the stations start pushing and as their last push is answered (before the phase's checks). */
+  pushing?: (state: 'started' | 'done') => void;
 }
 
 let accounts = 0;
@@ -245,6 +247,7 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
     })();
 
     log(`load: ${stations.length} station streams and ${nDashboards} dashboards open; 1 event/s per station for ${seconds} s`);
+    phase.pushing?.('started');
     await Promise.all(
       stations.map(async (s, i) => {
         const wo = floor.workOrderOf.get(s.id)!;
@@ -271,6 +274,7 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
         }
       }),
     );
+    phase.pushing?.('done');
     loadDone = true;
     await sampler;
     await sample();
