@@ -15,7 +15,7 @@ import { HttpError } from '../http/route';
 import { audit } from './audit';
 import { dashboardTx } from './write-tx';
 import type { Account, FleetView, IssuedCode, NewStationCode } from './contract';
-import { ONLINE_WITHIN_SECONDS, stationStatus } from './floor-view';
+import { ONLINE_WITHIN_SECONDS, stationStatus, statusValues, timeOf } from './floor-view';
 import { KeptRows, signature } from './kept-rows';
 
 const Devices = Heartbeat.shape.devices;
@@ -60,17 +60,11 @@ function parseJson(text: string | null): unknown {
   }
 }
 
-const time = (d: Date | null) => (d ? new Date(d).getTime() : null);
-
 /** The Fleet view's station rows, kept between computations while a station's row is the same (kept-rows.ts). */
 export const fleetRows = () =>
   new KeptRows<StationRowDb, FleetStation>(
     (s) => s.id,
-    (s) =>
-      signature([
-        s.name, s.department, s.line_id, time(s.revoked_at), time(s.enrolled_at), time(s.last_sync), s.online,
-        s.backlog, s.clock_skew_ms, s.app_version, s.devices,
-      ]),
+    (s) => signature([...statusValues(s), timeOf(s.enrolled_at), s.app_version, s.devices]),
     fleetStation,
   );
 

@@ -30,10 +30,19 @@ function parsed<K extends 'workOrder' | 'transfer' | 'line'>(kind: K, rows: { bo
   });
 }
 
-/** A `stations` row (with `last_sync` and `online` computed as below) as the dashboard shows its status. */
-export function stationStatus(s: {
+/** The `stations` columns (with `last_sync` and `online` computed as below) a station's status is made of. */
+interface StatusColumns {
   id: string; name: string; department: string; line_id: string | null; revoked_at: Date | null; last_sync: Date | null; online: boolean; backlog: number | null; clock_skew_ms: number | null;
-}) {
+}
+
+/** Epoch milliseconds of a timestamp column (null stays null). */
+export const timeOf = (d: Date | null) => (d === null ? null : new Date(d).getTime());
+
+/** What `stationStatus` is made of, as raw values: the start of a station row's signature (kept-rows.ts). */
+export const statusValues = (s: StatusColumns) => [s.name, s.department, s.line_id, timeOf(s.revoked_at), timeOf(s.last_sync), s.online, s.backlog, s.clock_skew_ms];
+
+/** A `stations` row (with `last_sync` and `online` computed as below) as the dashboard shows its status. */
+export function stationStatus(s: StatusColumns) {
   return {
     id: s.id,
     name: s.name,
@@ -94,7 +103,7 @@ export class FloorDocuments {
   /** The stations' rows as last built, kept while a station's row in its table is the same (kept-rows.ts). */
   readonly stationRows = new KeptRows<FloorStationRow, FloorView['stations'][number]>(
     (s) => s.id,
-    (s) => signature([s.name, s.department, s.line_id, timeOf(s.revoked_at), timeOf(s.last_sync), s.online, s.backlog, s.clock_skew_ms, s.last_applied_seq]),
+    (s) => signature([...statusValues(s), s.last_applied_seq]),
     (s) => ({ ...stationStatus(s), lastAppliedSeq: s.last_applied_seq === null ? null : Number(s.last_applied_seq) }),
   );
   private sortedMos: string[] | null = null;
@@ -236,8 +245,6 @@ type FloorDocRow = {
   deleted: boolean;
   version: number | string;
 };
-
-const timeOf = (d: Date | null) => (d === null ? null : new Date(d).getTime());
 
 /** A `stations` row as the Floor view reads it (timestamps as pg's Dates; bigints as their text). */
 interface FloorStationRow extends Record<string, unknown> {
