@@ -8,7 +8,7 @@ import { ChartsView, ComplianceView, RosterBadges, type ChartRange } from '../..
 import { AccountCreated, AccountState, PasswordReset, type OwnPasswordInput, type PasswordResetInput } from '../../sync-server/dashboard/accounts-contract';
 import type { ArticleEditInput, NewArticleInput } from '../../sync-server/dashboard/articles-contract';
 import { OperatorAdded, OperatorState, PinReset, RosterView, type NewRosterOperatorInput, type PinResetInput } from '../../sync-server/dashboard/roster-contract';
-import { livePath, viewsPath, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
+import { livePath, viewsPath, type HeldRevisions, type ViewName } from '../../sync-server/dashboard/views-sync';
 import { AccountList, AlertsView, ApprovedOrder, ArticleList, ArticleRow, ConflictsView, FleetView, ImportResult, IssuedCode, RevokedStation, CSRF_HEADER, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, ViewsUpdate, type AlertAction, type ConflictReviewBody, type ConflictsShow, type NewAccountInput, type NewOrderInput, type NewStationCodeInput } from '../../sync-server/dashboard/contract';
 
 /** The server's error answer (sync-server/http/route.ts), read leniently: a proxy's error page is no JSON at all. */
@@ -61,8 +61,8 @@ export const api = {
   session: () => call(SessionInfo, 'GET', '/api/dashboard/session'),
   login: (username: string, password: string) => call(SessionInfo, 'POST', '/api/dashboard/login', { body: { username, password } }),
   logout: (csrf: string) => call(Ok, 'POST', '/api/dashboard/logout', { csrf }),
-  /** Floor, Alerts, Conflicts, Orders, Fleet, articles and (admins) accounts in one answer: what changed since the revisions held (views-sync.ts). */
-  views: (held: HeldRevisions, show: ConflictsShow) => call(ViewsUpdate, 'GET', viewsPath(held, show)),
+  /** The views `live` (of Floor, Alerts, Conflicts, Orders, Fleet, articles, (admins) accounts) in one answer: what changed since the revisions held (views-sync.ts). */
+  views: (held: HeldRevisions, show: ConflictsShow, live: readonly ViewName[]) => call(ViewsUpdate, 'GET', viewsPath(held, show, live)),
   floor: () => call(FloorView, 'GET', '/api/dashboard/floor'),
   alerts: () => call(AlertsView, 'GET', '/api/dashboard/alerts'),
   conflicts: (show: ConflictsShow = 'open') => call(ConflictsView, 'GET', `/api/dashboard/conflicts?show=${show}`),
@@ -106,9 +106,9 @@ export interface LiveHandlers {
   ended(): void;
 }
 
-/** The live channel (sync-server/dashboard/live.ts), opened from the revisions `held`: every change sent as it comes. */
-export function openLive(held: HeldRevisions, show: ConflictsShow, on: LiveHandlers): () => void {
-  const source = new EventSource(livePath(held, show));
+/** The live channel (sync-server/dashboard/live.ts), opened from the revisions `held`: every change of the views `live` sent as it comes. */
+export function openLive(held: HeldRevisions, show: ConflictsShow, live: readonly ViewName[], on: LiveHandlers): () => void {
+  const source = new EventSource(livePath(held, show, live));
   source.onopen = () => on.state('live');
   source.onerror = () => {
     source.close();

@@ -10,13 +10,38 @@ import type { OwnPasswordInput } from '../../sync-server/dashboard/accounts-cont
 import type { ArticleEditInput, NewArticleInput } from '../../sync-server/dashboard/articles-contract';
 import type { NewRosterOperatorInput, RosterView } from '../../sync-server/dashboard/roster-contract';
 import { ACCOUNTS_LISTS, ALERTS_LISTS, ARTICLES_LISTS, CONFLICTS_LISTS, FLEET_LISTS, FLOOR_LISTS, ORDERS_LISTS } from '../../sync-server/dashboard/contract';
-import { applyDelta, DeltaMismatch, heldAfter, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
+import { applyDelta, DeltaMismatch, heldAfter, type HeldRevisions, type ViewName } from '../../sync-server/dashboard/views-sync';
 import { api, ApiError, openLive } from './api';
 import { UI, type Lang, type UiKey } from './messages';
 
 export type View = 'floor' | 'orders' | 'fleet' | 'alerts' | 'conflicts' | 'reports' | 'import' | 'accounts' | 'roster' | 'password';
 const VIEWS: readonly View[] = ['floor', 'orders', 'fleet', 'alerts', 'conflicts', 'reports', 'import', 'accounts', 'roster', 'password'];
 export type CsvKind = 'operators' | 'articles';
+
+/** Kept live whatever the screen: the Floor (the header's time), Alerts and Conflicts (the header's counts). */
+const ALWAYS_LIVE: readonly ViewName[] = ['floor', 'alerts', 'conflicts'];
+/** What each screen shows beyond them (the Orders form chooses an article; Reports choose an MO). */
+const SHOWN: Readonly<Record<View, readonly ViewName[]>> = {
+  floor: [],
+  orders: ['orders', 'articles'],
+  fleet: ['fleet'],
+  alerts: [],
+  conflicts: [],
+  reports: ['orders'],
+  import: ['articles'],
+  accounts: ['accounts'],
+  roster: [],
+  password: [],
+};
+
+/**
+ * The views the server computes and sends while `view` is on screen: a view nobody looks at costs the server work on
+ * every change of a busy floor (the dashboard benchmark's push-ack tail). The others stay as last read, and are
+ * brought up to date (what changed since) when a screen showing them opens.
+ */
+export function liveViewsOf(view: View): readonly ViewName[] {
+  return [...ALWAYS_LIVE, ...SHOWN[view]];
+}
 export interface Notice {
   tone: 'ok' | 'error';
   key: UiKey;
@@ -143,6 +168,8 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
   let again = false;
   /** The revisions of the live views in the store (views-sync.ts): a read or the live channel sends only what changed since. */
   let held: HeldRevisions = { instance: null };
+  /** The views the last read and the live channel asked for (liveViewsOf the screen then shown). */
+  let live: readonly ViewName[] = [];
   /** The first views, asked together with the session at boot (the first render waits for both at once). */
   let prefetched: Promise<ViewsUpdate | null> | null = null;
 
@@ -210,7 +237,10 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
           const show = store.getState().conflictsShow;
           const early = prefetched && held.instance === null ? await prefetched : null;
           prefetched = null;
-          if (!apply(early && early.conflictsShow === show ? early : await api.views(held, show))) again = true;
+          const wanted = liveViewsOf(store.getState().view);
+          const fits = early && early.conflictsShow === show && live.join() === wanted.join();
+          live = wanted;
+          if (!apply(fits ? early : await api.views(held, show, live))) again = true;
           if (store.getState().view === 'roster') store.setState({ roster: await api.roster() });
         } catch (err) {
           if (err instanceof ApiError && err.status === 401) return loggedOut({ tone: 'error', key: 'sessionEnded' });
@@ -236,7 +266,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
   };
 
   const openChannel = () => {
-    stopLive = openLive(held, store.getState().conflictsShow, {
+    stopLive = openLive(held, store.getState().conflictsShow, live, {
       views: (update) => {
         if (!apply(update)) return void refresh();
         store.setState({ live: 'live' });
@@ -296,7 +326,8 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
   return {
     store,
     async boot() {
-      prefetched = api.views(held, store.getState().conflictsShow).catch(() => null);
+      live = liveViewsOf(store.getState().view);
+      prefetched = api.views(held, store.getState().conflictsShow, live).catch(() => null);
       try {
         started(await api.session());
       } catch {
@@ -332,6 +363,8 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
       if (store.getState().session?.mustChangePassword) return;
       history.replaceState(null, '', `#${view}`);
       store.setState({ view, notice: null, issuedCode: null, shownSecret: null });
+      // Another set of live views: read what changed in those now shown, and the channel opened again for them.
+      if (liveViewsOf(view).join() !== live.join()) void refresh();
       opened(view);
     },
     act(alertId, action, note) {

@@ -41,7 +41,8 @@ export const LoginBody = z.object({
   password: z.string().min(1, 'enter the password').max(200),
 });
 
-export const StationRow = z.object({
+/** A station's status as the Fleet shows it: up or not, and its sync health. */
+export const StationStatus = z.object({
   id: z.string(),
   name: z.string(),
   department: z.string(),
@@ -52,9 +53,13 @@ export const StationRow = z.object({
   lastSyncAt: z.string().nullable(),
   backlog: z.number().nullable(),
   clockSkewMs: z.number().nullable(),
-  lastAppliedSeq: z.number().nullable(),
 });
-export type StationRow = z.infer<typeof StationRow>;
+/**
+ * A station on the Floor: which are up. Its sync health is the Fleet's (it changes with every push: on every open
+ * Floor, four times a second, it was most of what the live channel sent).
+ */
+export const FloorStation = StationStatus.pick({ id: true, name: true, department: true, lineId: true, online: true, revoked: true });
+export type FloorStation = z.infer<typeof FloorStation>;
 
 /** One work order (SPK) at one place: pieces there now (complete sets at cutting), of what was planned. */
 export const PlaceWip = z.object({ place: z.string(), workOrderId: z.string(), wip: z.number(), planned: z.number(), status: z.string() });
@@ -103,7 +108,7 @@ export type SpkLabour = z.infer<typeof SpkLabour>;
 
 export const FloorView = z.object({
   at: z.string(),
-  stations: z.array(StationRow),
+  stations: z.array(FloorStation),
   departments: z.array(DepartmentWip),
   orders: z.array(OrderWip),
   transfersInTransit: z.array(TransferRow),
@@ -303,8 +308,8 @@ export type ArticleRow = z.infer<typeof ArticleRow>;
 export const ArticleList = z.object({ articles: z.array(ArticleRow) });
 export type ArticleList = z.infer<typeof ArticleList>;
 
-/** A station as the Fleet view shows it: the Floor's status plus app version and device health from its heartbeat. */
-export const FleetStation = StationRow.omit({ lastAppliedSeq: true }).extend({
+/** A station as the Fleet view shows it: its status plus app version and device health from its heartbeat. */
+export const FleetStation = StationStatus.extend({
   revokedAt: z.string().nullable(),
   enrolledAt: z.string().nullable(),
   appVersion: z.string().nullable(),
@@ -358,7 +363,7 @@ const viewDelta = <F extends z.ZodRawShape, L extends z.ZodRawShape>(fields: z.Z
   z.object({ rev: Revision, base: Revision.nullable(), fields: fields.partial(), lists: z.object(lists) });
 
 export const FloorDelta = viewDelta(FloorView.pick({ at: true, departments: true }), {
-  stations: listDelta(StationRow),
+  stations: listDelta(FloorStation),
   orders: listDelta(OrderWip),
   transfersInTransit: listDelta(TransferRow),
   lines: listDelta(LineRow),
@@ -372,10 +377,27 @@ export const AccountsDelta = viewDelta(z.object({}), { accounts: listDelta(Accou
 export const ArticlesDelta = viewDelta(z.object({}), { articles: listDelta(ArticleRow) });
 
 const HeldRevision = z.coerce.number().int().nonnegative().optional();
-/** The Conflicts filter, and what the screen holds: the instance that answered it and each view's revision. */
+
+/** The live views, as a /views answer and the screen's revisions name them (views-sync.ts). */
+export const VIEW_NAMES = ['floor', 'alerts', 'conflicts', 'orders', 'fleet', 'accounts', 'articles'] as const;
+export type ViewName = (typeof VIEW_NAMES)[number];
+/**
+ * The views a screen keeps live: in the query comma-separated (`floor,alerts,conflicts`), parsed as their list (so a
+ * parsed query parses again as it is: views-host.ts hands it to its worker). Absent: every view.
+ */
+export const LiveViewNames = z.preprocess(
+  (v) => (typeof v === 'string' ? (v === '' ? [] : v.split(',')) : v),
+  z.array(z.enum(VIEW_NAMES)).max(VIEW_NAMES.length),
+);
+
+/**
+ * The Conflicts filter, and what the screen holds: the instance that answered it and each view's revision; `views`:
+ * the views it keeps live (only these are computed and sent; the others' revisions are held as they are).
+ */
 export const ViewsQuery = z.object({
   show: ConflictsQuery.shape.show,
   instance: z.string().max(64).optional(),
+  views: LiveViewNames.optional(),
   floor: HeldRevision,
   alerts: HeldRevision,
   conflicts: HeldRevision,

@@ -15,10 +15,13 @@ import { HttpError } from '../http/route';
 import { audit } from './audit';
 import { dashboardTx } from './write-tx';
 import type { Account, FleetView, IssuedCode, NewStationCode } from './contract';
-import { ONLINE_WITHIN_SECONDS, stationStatus, statusValues, timeOf } from './floor-view';
+import { ONLINE_WITHIN_SECONDS } from './floor-view';
 import { KeptRows, signature } from './kept-rows';
 
 const Devices = Heartbeat.shape.devices;
+
+/** Epoch milliseconds of a timestamp column (null stays null): a station row's signature (kept-rows.ts). */
+const timeOf = (d: Date | null) => (d === null ? null : new Date(d).getTime());
 
 interface StationRowDb extends Record<string, unknown> {
   id: string;
@@ -43,7 +46,15 @@ type FleetStation = FleetView['stations'][number];
 function fleetStation(s: StationRowDb): FleetStation {
   const devices = Devices.safeParse(parseJson(s.devices) ?? []);
   return {
-    ...stationStatus(s),
+    id: s.id,
+    name: s.name,
+    department: s.department,
+    lineId: s.line_id,
+    online: s.online,
+    revoked: s.revoked_at !== null,
+    lastSyncAt: iso(s.last_sync),
+    backlog: s.backlog,
+    clockSkewMs: s.clock_skew_ms === null ? null : Number(s.clock_skew_ms),
     revokedAt: iso(s.revoked_at),
     enrolledAt: iso(s.enrolled_at),
     appVersion: s.app_version,
@@ -64,7 +75,7 @@ function parseJson(text: string | null): unknown {
 export const fleetRows = () =>
   new KeptRows<StationRowDb, FleetStation>(
     (s) => s.id,
-    (s) => signature([...statusValues(s), timeOf(s.enrolled_at), s.app_version, s.devices]),
+    (s) => signature([s.name, s.department, s.line_id, timeOf(s.revoked_at), timeOf(s.last_sync), s.online, s.backlog, s.clock_skew_ms, timeOf(s.enrolled_at), s.app_version, s.devices]),
     fleetStation,
   );
 

@@ -1,6 +1,7 @@
 /**
- * The Floor view's read model, from the authoritative documents and the stations table: the fleet (online, last sync,
- * backlog, clock skew), WIP per department and per order along its route (pieces at each place now: complete sets at
+ * The Floor view's read model, from the authoritative documents and the stations table: which stations are up (online,
+ * offline or revoked; their last sync, backlog and clock skew are the Fleet's, fleet.ts: they change with every push,
+ * and sending them to every open Floor four times a second was most of its bytes), WIP per department and per order along its route (pieces at each place now: complete sets at
  * cutting, by the shared pipeline's `piecesAt`), transfers in transit, lines with their occupant, and labour time per
  * open SPK (the shared `labourWorked`, running clocks counted up to the view's `at`). Read-only: the
  * documents are written only by the push path (shared rules) and the office's master-data routes.
@@ -28,32 +29,6 @@ function parsed<K extends 'workOrder' | 'transfer' | 'line'>(kind: K, rows: { bo
     const p = safeParseKeeping(schema, r.body);
     return p.success ? [p.data] : [];
   });
-}
-
-/** The `stations` columns (with `last_sync` and `online` computed as below) a station's status is made of. */
-interface StatusColumns {
-  id: string; name: string; department: string; line_id: string | null; revoked_at: Date | null; last_sync: Date | null; online: boolean; backlog: number | null; clock_skew_ms: number | null;
-}
-
-/** Epoch milliseconds of a timestamp column (null stays null). */
-export const timeOf = (d: Date | null) => (d === null ? null : new Date(d).getTime());
-
-/** What `stationStatus` is made of, as raw values: the start of a station row's signature (kept-rows.ts). */
-export const statusValues = (s: StatusColumns) => [s.name, s.department, s.line_id, timeOf(s.revoked_at), timeOf(s.last_sync), s.online, s.backlog, s.clock_skew_ms];
-
-/** A `stations` row (with `last_sync` and `online` computed as below) as the dashboard shows its status. */
-export function stationStatus(s: StatusColumns) {
-  return {
-    id: s.id,
-    name: s.name,
-    department: s.department,
-    lineId: s.line_id,
-    online: s.online,
-    revoked: s.revoked_at !== null,
-    lastSyncAt: s.last_sync ? new Date(s.last_sync).toISOString() : null,
-    backlog: s.backlog,
-    clockSkewMs: s.clock_skew_ms === null ? null : Number(s.clock_skew_ms),
-  };
 }
 
 /** Labour per open SPK that someone clocked, in SPK order: per operator, and the total as of `nowMs`. */
@@ -100,11 +75,11 @@ export class FloorDocuments {
   private readonly clocked = new Map<string, WorkOrderDoc>();
   private readonly rows = new Map<string, OrderWip>();
   private readonly dirty = new Set<string>();
-  /** The stations' rows as last built, kept while a station's row in its table is the same (kept-rows.ts). */
+  /** The stations' rows as last built, kept while a station's status is the same (kept-rows.ts). */
   readonly stationRows = new KeptRows<FloorStationRow, FloorView['stations'][number]>(
     (s) => s.id,
-    (s) => signature([...statusValues(s), s.last_applied_seq]),
-    (s) => ({ ...stationStatus(s), lastAppliedSeq: s.last_applied_seq === null ? null : Number(s.last_applied_seq) }),
+    (s) => signature([s.name, s.department, s.line_id, s.revoked, s.online]),
+    (s) => ({ id: s.id, name: s.name, department: s.department, lineId: s.line_id, online: s.online, revoked: s.revoked }),
   );
   private sortedMos: string[] | null = null;
   private refreshing: Promise<void> = Promise.resolve();
@@ -246,21 +221,18 @@ type FloorDocRow = {
   version: number | string;
 };
 
-/** A `stations` row as the Floor view reads it (timestamps as pg's Dates; bigints as their text). */
+/** A `stations` row as the Floor view reads it: its status only. */
 interface FloorStationRow extends Record<string, unknown> {
-  id: string; name: string; department: string; line_id: string | null; revoked_at: Date | null;
-  last_sync: Date | null; online: boolean; backlog: number | null; clock_skew_ms: number | null; last_applied_seq: number | string | null;
+  id: string; name: string; department: string; line_id: string | null; revoked: boolean; online: boolean;
 }
 
 /** The Floor view now: the stations from their table, the documents from `docs` (a fresh FloorDocuments reads them all). */
 export async function loadFloorView(q: Queryable, docs: FloorDocuments = new FloorDocuments()): Promise<FloorView> {
   const [stations, { workOrders, transfers, lines, orders, departments }] = await Promise.all([
     q.query<FloorStationRow>(
-      `SELECT s.id, s.name, s.department, s.line_id, s.revoked_at, s.backlog, s.clock_skew_ms, p.last_applied_seq,
-              greatest(s.last_push_at, s.last_seen_at) AS last_sync,
-              coalesce(greatest(s.last_push_at, s.last_seen_at) > now() - make_interval(secs => $1), false) AND s.revoked_at IS NULL AS online
-         FROM stations s LEFT JOIN station_progress p ON p.station_id = s.id
-        ORDER BY s.department, s.id`,
+      `SELECT id, name, department, line_id, revoked_at IS NOT NULL AS revoked,
+              coalesce(greatest(last_push_at, last_seen_at) > now() - make_interval(secs => $1), false) AND revoked_at IS NULL AS online
+         FROM stations ORDER BY department, id`,
       [ONLINE_WITHIN_SECONDS],
     ),
     docs.read(q),

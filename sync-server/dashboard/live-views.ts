@@ -29,7 +29,7 @@ import { VIEW_INTERVAL_MS } from './live';
 import { LiveViewCache } from './live-view-cache';
 import { loadOrdersView, OrderDocuments } from './orders';
 import { ViewRevisions } from './view-revisions';
-import type { HeldRevisions } from './views-sync';
+import { VIEW_NAMES, type HeldRevisions, type ViewName } from './views-sync';
 
 const VIEW_MAX_AGE_MS = 5_000;
 /** The last audit ids whose committed count is part of the audit's key (ViewKeys). */
@@ -198,29 +198,55 @@ export function liveViews(pool: Db): DashboardViews {
    */
   let answers = { revisions: '', byKey: new Map<string, Omit<ViewsAnswer, 'asOf'>>() };
 
-  /** The /views answer: each view's changes since what the screen holds (the whole view when it holds none from here). */
+  /**
+   * The /views answer: each view's changes since what the screen holds (the whole view when it holds none from here),
+   * for the views it keeps live (`held.views`; all when absent). A view it does not keep live is neither computed nor
+   * sent: its part is null and its revision stays as held (dropped when held from another instance).
+   */
   async function update(viewer: AccountType, held: z.output<typeof ViewsQuery>): Promise<ViewsAnswer> {
+    const live = new Set<ViewName>(held.views ?? VIEW_NAMES);
+    const when = <T>(view: ViewName, compute: () => Promise<T>): Promise<T | null> => (live.has(view) ? compute() : Promise.resolve(null));
     const k = await asked();
-    const [f, a, c, o, fl, ar, ac] = await Promise.all([floor(k), alerts(k, viewer), conflicts(k, held.show, viewer), orders(k), fleet(k), articles(k), accounts(k, viewer)]);
+    const [f, a, c, o, fl, ar, ac] = await Promise.all([
+      when('floor', () => floor(k)),
+      when('alerts', () => alerts(k, viewer)),
+      when('conflicts', () => conflicts(k, held.show, viewer)),
+      when('orders', () => orders(k)),
+      when('fleet', () => fleet(k)),
+      when('articles', () => articles(k)),
+      when('accounts', () => accounts(k, viewer)),
+    ]);
     const since = (rev: number | undefined) => (held.instance === instance ? (rev ?? null) : null);
-    const part = (revs: ViewRevisions<z.ZodObject>, rev: number | undefined) => revs.delta(since(rev)) ?? 'null';
-    const revisions = `${f.revision}:${o.revision}:${fl.revision}:${ar.revision}`;
+    const part = (revs: ViewRevisions<z.ZodObject> | null, rev: number | undefined) => revs?.delta(since(rev)) ?? 'null';
+    /** A view's revision once the screen applied the answer: the one sent, or the one held when not computed. */
+    const after = (revs: ViewRevisions<z.ZodObject> | null, rev: number | undefined) => (revs ? revs.revision : (since(rev) ?? undefined));
+    // The shared views' revisions now (also of those this screen does not keep live: screens keeping other views
+    // live share the kept answers while nothing changed).
+    const revisions = `${floorRevs.revision}:${ordersRevs.revision}:${fleetRevs.revision}:${articlesRevs.revision}`;
     if (answers.revisions !== revisions) answers = { revisions, byKey: new Map() };
     // Alerts, Conflicts and Accounts are per viewer, mostly 'null' (nothing new, or not an admin) and short otherwise:
     // keyed by their text, so an answer holding the Accounts list is only ever sent again where that text is the same.
-    const [alertsPart, conflictsPart, accountsPart] = [part(a, held.alerts), part(c, held.conflicts), ac ? part(ac, held.accounts) : 'null'];
-    const key = `${since(held.floor)}:${since(held.orders)}:${since(held.fleet)}:${since(held.articles)}:${held.show}:${alertsPart}:${conflictsPart}:${accountsPart}`;
+    // Every revision held is part of the key too: the answer's revisions say them back for the views it leaves alone.
+    const [alertsPart, conflictsPart, accountsPart] = [part(a, held.alerts), part(c, held.conflicts), part(ac, held.accounts)];
+    const key = `${[...live].join(',')}:${VIEW_NAMES.map((v) => since(held[v])).join(':')}:${held.show}:${alertsPart}:${conflictsPart}:${accountsPart}`;
     const asOf = performance.timeOrigin + k.arrived;
     const known = answers.byKey.get(key);
     if (known) return { ...known, asOf };
     const parts = [part(f, held.floor), alertsPart, conflictsPart, part(o, held.orders), part(fl, held.fleet), accountsPart, part(ar, held.articles)] as const;
+    // Every view sent is brought to its current revision, one computed and not sent is held at it already, and one
+    // not computed stays as held (absent: not held).
+    const revisionsAfter: HeldRevisions = { instance };
+    const computed = { floor: f, alerts: a, conflicts: c, orders: o, fleet: fl, articles: ar, accounts: ac } satisfies Record<ViewName, ViewRevisions<z.ZodObject> | null>;
+    for (const v of VIEW_NAMES) {
+      const rev = after(computed[v], held[v]);
+      if (rev !== undefined) revisionsAfter[v] = rev;
+    }
     const answer = {
       json: Buffer.from(
         `{"instance":${JSON.stringify(instance)},"conflictsShow":${JSON.stringify(held.show)},` +
           `"floor":${parts[0]},"alerts":${parts[1]},"conflicts":${parts[2]},"orders":${parts[3]},"fleet":${parts[4]},"accounts":${parts[5]},"articles":${parts[6]}}`,
       ),
-      // Every view sent is brought to its current revision, and one not sent is held at it already.
-      revisions: { instance, floor: f.revision, alerts: a.revision, conflicts: c.revision, orders: o.revision, fleet: fl.revision, articles: ar.revision, ...(ac ? { accounts: ac.revision } : {}) },
+      revisions: revisionsAfter,
       news: held.instance !== instance || parts.some((p) => p !== 'null'),
     };
     if (answers.byKey.size < MAX_KEPT_ANSWERS) answers.byKey.set(key, answer);

@@ -79,13 +79,45 @@ describe('the dashboard live channel', () => {
     stream.close();
   });
 
+  it('a stream keeping some views live is sent only those, round after round; the others stay as held', async () => {
+    const cutting = await enrollStation(app, 'ST-CUT-2', 'cutting');
+    const order = mo(2);
+    await seedOperatorAndOrder(app, { id: 'OP-CUT2', name: 'Cutter 2', roles: ['operator'], departments: ['cutting'], pin: '2468' }, order);
+    const read = await app.inject({ method: 'GET', url: viewsPath({ instance: null }, 'open'), headers: sari.read });
+    const first = ViewsUpdate.parse(read.json());
+    const held = heldAfter({ instance: null }, first);
+    const stream = await openLiveStream(base, sari.read, livePath(held, 'open', ['floor', 'alerts']));
+    await until(() => stream.messages.includes('{"type":"hello"}'), 'hello');
+    const f = new EventFactory(() => Date.now());
+    let floorRev = held.floor;
+    for (const [i, n] of [3, 2].entries()) {
+      // A push changes the Floor (its time; the station's status on the first: online) and the station's Fleet row
+      // (its last sync): only the Floor is sent, from the revision last sent.
+      await pushAs(app, cutting, [f.event('ST-CUT-2', 'OP-CUT2', cuttingOutput(`${order.id}-CUT`, n))]);
+      await until(() => stream.messages.length > i + 1, `views after push ${i + 1}`);
+      const msg = LiveMessage.parse(JSON.parse(stream.messages[i + 1]!));
+      if (msg.type !== 'views') throw new Error(`views, not ${msg.type}`);
+      expect(msg.update.floor?.base).toBe(floorRev);
+      expect(msg.update.floor?.lists.stations?.rows.map((r) => [r.id, r.online])).toEqual(i === 0 ? [['ST-CUT-2', true]] : undefined);
+      expect([msg.update.orders, msg.update.fleet, msg.update.conflicts, msg.update.articles]).toEqual([null, null, null, null]);
+      floorRev = msg.update.floor?.rev;
+    }
+    stream.close();
+    // The Fleet the screen held is behind now: asked for, it comes as a delta from the revision held.
+    const fleet = await app.inject({ method: 'GET', url: viewsPath(held, 'open', ['fleet']), headers: sari.read });
+    const update = ViewsUpdate.parse(fleet.json());
+    expect(update.fleet?.base).toBe(held.fleet);
+    expect(update.fleet?.lists.stations?.rows.map((r) => r.id)).toEqual(['ST-CUT-2']);
+    expect(update.floor).toBeNull();
+  });
+
   it('a stream opened holding nothing is sent the whole views at once; a bad query is refused', async () => {
     const stream = await openLiveStream(base, sari.read);
     await until(() => stream.messages.length >= 2, 'hello and the views');
     const msg = LiveMessage.parse(JSON.parse(stream.messages[1]!));
     expect(msg.type === 'views' && msg.update.floor?.base).toBeNull();
     stream.close();
-    for (const query of ['show=everything', 'show=open&floor=-1', 'show=open&floor=x']) {
+    for (const query of ['show=everything', 'show=open&floor=-1', 'show=open&floor=x', 'show=open&views=floor,nothing']) {
       const res = await fetch(`${base}/api/dashboard/live?${query}`, { headers: sari.read });
       expect(res.status, query).toBe(400);
       expect((await res.json()) as object).toMatchObject({ error: 'bad_request' });

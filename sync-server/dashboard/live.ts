@@ -45,7 +45,7 @@ export interface LiveOptions {
   maxBufferedBytes: number;
 }
 
-/** What a stream's screen holds: the /views query (its Conflicts filter, the instance and revisions). */
+/** What a stream's screen holds: the /views query (its Conflicts filter, the views it keeps live, the instance and revisions). */
 export type HeldViews = z.output<typeof ViewsQuery>;
 /** The views for `viewer` since `held` (live-views.ts update). */
 export type LiveFeed = (viewer: Account, held: HeldViews) => Promise<ViewsAnswer>;
@@ -165,7 +165,7 @@ export class DashboardLive {
           this.turns.run(() => {
             try {
               s.sendViews(answer);
-              s.held = { show: s.held.show, ...answer.revisions, instance: answer.revisions.instance ?? undefined };
+              s.held = { show: s.held.show, views: s.held.views, ...answer.revisions, instance: answer.revisions.instance ?? undefined };
             } finally {
               written();
             }

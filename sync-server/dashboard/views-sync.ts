@@ -5,7 +5,9 @@
  * Node import: the dashboard screen bundles it, and the load test's simulated dashboards (tests/load/floor-load.ts)
  * ask with the same query as the screen does.
  */
-import type { ConflictsShow } from './contract';
+import { VIEW_NAMES, type ConflictsShow, type ViewName } from './contract';
+
+export { VIEW_NAMES, type ViewName };
 
 /** What the screen holds: the server instance that answered and each view's revision (absent: not held). */
 export interface HeldRevisions {
@@ -20,11 +22,13 @@ export interface HeldRevisions {
   articles?: number;
 }
 
-export const VIEW_NAMES = ['floor', 'alerts', 'conflicts', 'orders', 'fleet', 'accounts', 'articles'] as const;
-
-/** The query saying what the screen holds: the Conflicts filter and the revisions held (none held: the whole views). */
-function heldQuery(held: HeldRevisions, show: ConflictsShow): string {
+/**
+ * The query saying what the screen holds: the Conflicts filter and the revisions held (none held: the whole views),
+ * and the views it keeps live (`live`; undefined: every view).
+ */
+function heldQuery(held: HeldRevisions, show: ConflictsShow, live: readonly ViewName[] | undefined): string {
   const q = new URLSearchParams({ show });
+  if (live) q.set('views', live.join(','));
   if (held.instance !== null) {
     q.set('instance', held.instance);
     for (const v of VIEW_NAMES) {
@@ -36,13 +40,13 @@ function heldQuery(held: HeldRevisions, show: ConflictsShow): string {
 }
 
 /** The /views request's path and query. */
-export function viewsPath(held: HeldRevisions, show: ConflictsShow): string {
-  return `/api/dashboard/views?${heldQuery(held, show)}`;
+export function viewsPath(held: HeldRevisions, show: ConflictsShow, live?: readonly ViewName[]): string {
+  return `/api/dashboard/views?${heldQuery(held, show, live)}`;
 }
 
 /** The live channel's path and query: it sends what changed since what is held (live.ts). */
-export function livePath(held: HeldRevisions, show: ConflictsShow): string {
-  return `/api/dashboard/live?${heldQuery(held, show)}`;
+export function livePath(held: HeldRevisions, show: ConflictsShow, live?: readonly ViewName[]): string {
+  return `/api/dashboard/live?${heldQuery(held, show, live)}`;
 }
 
 /** What an answer says of its revisions (a /views answer, or contract.ts ViewsRevisions of one): each view sent, at its revision. */

@@ -291,6 +291,8 @@ describe(`dashboard access and roster (${process.env.TEST_DATABASE_URL ? 'pg' : 
     await pia.getByTestId('import-articles').waitFor();
     const sari = await dashboardAs('sari');
     const sariViews = await viewsAnswers(sari);
+    // On the Orders view, whose form chooses among the articles: the article master is live there.
+    await sari.getByTestId('tab-orders').click();
     await expect.poll(() => sari.getByTestId('live').textContent()).toMatch(/Langsung|Live/);
     for (const page of [office, pia]) {
       await expect.poll(() => page.getByTestId('live').textContent()).toMatch(/Langsung|Live/);
@@ -317,7 +319,7 @@ describe(`dashboard access and roster (${process.env.TEST_DATABASE_URL ? 'pg' : 
     expect(await article.textContent()).toContain('body × 1, tail × 1');
     for (const page of [office, pia]) expect(await page.evaluate(() => 'qsfNotReloaded' in window)).toBe(true);
 
-    // The supervisor's dashboard heard the same changes (its views came again) but never an account.
+    // The supervisor's Orders view heard the same article (its views came again) but never an account.
     await expect.poll(() => sariViews.some((t) => t.includes('TIGER-30')), { timeout: LIVE_MS }).toBe(true);
     for (const text of sariViews.filter((t) => t.includes('"instance"'))) {
       expect(text).toContain('"accounts":null');

@@ -406,6 +406,13 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     await page.getByTestId('lang').click();
     await expect.poll(() => cut.textContent()).toBe('Potong 25/60');
     expect(await page.getByTestId(`status-${order.id}`).textContent()).toContain('dirilis');
+    // On the Floor the Orders view is not kept live (the server computes only what a screen shows); shown again, it is
+    // brought up to date at once.
+    await page.getByTestId('tab-floor').click();
+    await push(cutting, 'OP-CUT1', cuttingOutput(`${order.id}-CUT`, 10));
+    await expect.poll(() => page.getByTestId(`wip-${order.id}-CUT`).textContent(), { timeout: LIVE_MS }).toContain('Potong 35');
+    await page.getByTestId('tab-orders').click();
+    await expect.poll(() => cut.textContent(), { timeout: LIVE_MS }).toBe('Potong 35/60');
     await expectAccessible(page);
     await screenshot(page, 'orders');
     await page.context().close();

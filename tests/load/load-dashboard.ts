@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { CSRF_HEADER, SessionInfo, ViewsRevisions } from '../../sync-server/dashboard/contract';
 import { openLiveStream, TEST_PASSWORD } from '../../sync-server/dashboard/testing';
 import { heldAfter, livePath, VIEW_NAMES, viewsPath, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
+import { liveViewsOf } from '../../renderer/dashboard/store';
 import { startModuleWorker } from '../../sync-server/worker-thread';
 
 export interface Dashboard {
@@ -45,9 +46,12 @@ function readLive(data: string): z.output<typeof LiveRevisions> {
   return lastRead.msg;
 }
 
+/** The views a landed screen keeps live: the Floor's (the screen opens on it), as the store asks for them. */
+const LANDED = liveViewsOf('floor');
+
 /**
- * A supervisor's open dashboard, as the screen's store: logged in, one read of the views, then the live channel opened
- * from the revisions it brought, each update checked to start from the revision held (as applyDelta does).
+ * A supervisor's open dashboard, as the screen's store on the Floor: logged in, one read of the views, then the live
+ * channel opened from the revisions it brought, each update checked to start from the revision held (as applyDelta does).
  */
 export async function openDashboard(baseUrl: string, account: string): Promise<Dashboard> {
   const res = await fetch(`${baseUrl}/api/dashboard/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: account, password: TEST_PASSWORD }) });
@@ -55,13 +59,13 @@ export async function openDashboard(baseUrl: string, account: string): Promise<D
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   const { csrfToken } = SessionInfo.parse(await res.json());
   const headers = { cookie, [CSRF_HEADER]: csrfToken };
-  const read = await fetch(`${baseUrl}${viewsPath({ instance: null }, 'open')}`, { headers });
+  const read = await fetch(`${baseUrl}${viewsPath({ instance: null }, 'open', LANDED)}`, { headers });
   if (read.status !== 200) throw new Error(`dashboard views ${account}: ${read.status} ${await read.text()}`);
   let held: HeldRevisions = heldAfter({ instance: null }, ViewsRevisions.parse(await read.json()));
   const d: Dashboard = { updates: 0, failed: 0, log: [], stream: { endedEarly: false, close: () => undefined }, close: () => d.stream.close() };
   const fits = (update: z.output<typeof LiveRevisions> & { type: 'views' }) =>
     update.update.instance === held.instance && VIEW_NAMES.every((v) => { const u = update.update[v]; return u === null || u.base === null || u.base === held[v]; });
-  d.stream = await openLiveStream(baseUrl, headers, livePath(held, 'open'), (data) => {
+  d.stream = await openLiveStream(baseUrl, headers, livePath(held, 'open', LANDED), (data) => {
     const msg = readLive(data);
     if (msg.type === 'failed') d.failed++;
     if (msg.type !== 'views') return;

@@ -9,14 +9,15 @@ const NONE: readonly never[] = [];
 
 function Stations() {
   const stations = useDash((s) => s.floor?.stations ?? NONE);
-  const { t, lang } = useT();
+  // Up or not: their last sync, backlog and clock skew are on the Fleet view.
+  const { t } = useT();
   const place = usePlace();
   return (
     <TableCard
       testId="stations"
       title="stations"
       empty="noStations"
-      columns={['station', 'department', 'status', 'lastSync', 'backlog', 'clockSkew']}
+      columns={['station', 'department', 'line', 'status']}
       rows={stations}
       rowKey={(s) => s.id}
       rowTestId={(s) => `station-${s.id}`}
@@ -24,12 +25,10 @@ function Stations() {
         <>
           <RowHead main={s.id} sub={s.name} />
           <td>{place(s.department)}</td>
+          <td>{s.lineId ?? '—'}</td>
           <td>
             <span className={`pill ${s.revoked ? 'pill-muted' : s.online ? 'pill-ok' : 'pill-bad'}`}>{t(s.revoked ? 'revoked' : s.online ? 'online' : 'offline')}</span>
           </td>
-          <td>{s.lastSyncAt ? when(s.lastSyncAt, lang) : t('never')}</td>
-          <td className="num">{s.backlog ?? '—'}</td>
-          <td className="num">{s.clockSkewMs === null ? '—' : `${(s.clockSkewMs / 1000).toFixed(1)} s`}</td>
         </>
       )}
     />

@@ -1,0 +1,81 @@
+/**
+ * The live views a screen keeps (live-views.ts `held.views`): only those are computed and sent; the others' revisions
+ * are said back as the screen held them (so the live channel, live.ts, goes on from there), dropped when held from
+ * another instance; and an answer shared between screens is shared only between screens holding the same revisions.
+ */
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../app';
+import { createTestDb, type TestDb } from '../db/testing';
+import type { Db } from '../db/types';
+import { TEST_ADMIN_TOKEN } from '../testing';
+import { ViewsUpdate, type Account, type ViewsQuery } from './contract';
+import { liveViews, type DashboardViews } from './live-views';
+import { seedCuttingFloor } from './testing';
+import type { z } from 'zod';
+
+let db: TestDb;
+let app: FastifyInstance;
+let views: DashboardViews;
+/** Every statement the views ran. */
+const ran: string[] = [];
+const admin: Account = { id: 'office', name: 'Office', role: 'admin', department: null };
+
+beforeAll(async () => {
+  db = await createTestDb();
+  app = await buildApp({ db: db.db, adminToken: TEST_ADMIN_TOKEN });
+  await seedCuttingFloor(app);
+  // The views over the test's database, each statement noted.
+  const counted: Db = Object.assign(Object.create(db.db) as Db, {
+    query: (sql: string, params?: readonly unknown[]) => {
+      ran.push(sql);
+      return db.db.query(sql, params);
+    },
+  });
+  views = liveViews(counted);
+});
+
+afterAll(async () => {
+  await views?.close();
+  await app?.close();
+  await db?.cleanup();
+});
+
+const ask = async (held: z.input<typeof ViewsQuery>) => {
+  const answer = await views.update(admin, { show: 'open', ...held });
+  return { ...answer, update: ViewsUpdate.parse(JSON.parse(answer.json.toString('utf8'))) };
+};
+
+describe(`live views a screen keeps (${process.env.TEST_DATABASE_URL ? 'pg' : 'pglite'})`, () => {
+  it('computes and sends only the views asked for; says back the others as held', async () => {
+    const all = await ask({});
+    expect(Object.keys(all.revisions).sort()).toEqual(['accounts', 'alerts', 'articles', 'conflicts', 'fleet', 'floor', 'instance', 'orders']);
+
+    ran.length = 0;
+    const fresh = await ask({ views: ['floor'] });
+    expect([fresh.update.floor?.base, fresh.update.alerts, fresh.update.orders, fresh.update.fleet, fresh.update.conflicts, fresh.update.articles, fresh.update.accounts]).toEqual([null, null, null, null, null, null, null]);
+    expect(fresh.revisions).toEqual({ instance: all.revisions.instance, floor: all.revisions.floor });
+    // Nothing read for the others: no enrollment codes (Fleet), no accounts, no articles, no alerts, no events (Conflicts).
+    expect(ran.filter((sql) => /enrollment_codes|dashboard_accounts|FROM articles|kind = 'alert'|FROM events/.test(sql))).toEqual([]);
+
+    const { instance, ...revs } = all.revisions;
+    const held = { instance: instance ?? undefined, ...revs };
+    const floorOnly = await ask({ ...held, views: ['floor'] });
+    expect(floorOnly.news).toBe(false);
+    expect(floorOnly.revisions).toEqual(all.revisions);
+    // Another instance's revisions: the Floor comes whole, the views not kept live are no longer held.
+    const elsewhere = await ask({ ...held, instance: 'another-instance', views: ['floor'] });
+    expect(elsewhere.update.floor?.base).toBeNull();
+    expect(elsewhere.revisions).toEqual({ instance: all.revisions.instance, floor: all.revisions.floor });
+  });
+
+  it('an answer shared between screens only where they hold the same revisions', async () => {
+    const all = await ask({});
+    const { instance, ...revs } = all.revisions;
+    const held = { instance: instance ?? undefined, ...revs, views: ['floor' as const] };
+    // Two screens alike but for the Orders revision they hold (one behind): each is told back its own.
+    const [a, b] = await Promise.all([ask(held), ask({ ...held, orders: Math.max(0, (revs.orders ?? 1) - 1) })]);
+    expect(a.revisions.orders).toBe(revs.orders);
+    expect(b.revisions.orders).toBe(Math.max(0, (revs.orders ?? 1) - 1));
+  });
+});
