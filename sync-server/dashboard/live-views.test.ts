@@ -41,7 +41,7 @@ afterAll(async () => {
   await db?.cleanup();
 });
 
-const ask = async (held: z.input<typeof ViewsQuery>) => {
+const ask = async (held: Omit<z.output<typeof ViewsQuery>, 'show'>) => {
   const answer = await views.update(admin, { show: 'open', ...held });
   return { ...answer, update: ViewsUpdate.parse(JSON.parse(answer.json.toString('utf8'))) };
 };
