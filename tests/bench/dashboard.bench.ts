@@ -245,7 +245,7 @@ const results: BenchResult[] = await withLoadFloor({ stations: STATIONS, seed, l
   const dashboards = env.DASH_BENCH_DASHBOARDS;
   if (env.DASH_BENCH_WARMUP_SECONDS > 0) {
     // Not measured: the seeding's aftermath (autovacuum, checkpoints, cold caches) and both paths' first runs.
-    await phase(floor, 'warm-up', (pushing) => runLoadPhase(floor, { seconds: env.DASH_BENCH_WARMUP_SECONDS, dashboards, pushing }));
+    await phase(floor, 'warm-up', (pushing) => runLoadPhase(floor, { seconds: env.DASH_BENCH_WARMUP_SECONDS, dashboards, pushing, sampleDuringLoad: false }));
   }
   const seconds = env.DASH_BENCH_LOAD_SECONDS / env.DASH_BENCH_ROUNDS;
   // Counterbalanced: none, dashboards | dashboards, none | none, dashboards | … (ABBA ABBA for an even number of rounds).
@@ -255,8 +255,10 @@ const results: BenchResult[] = await withLoadFloor({ stations: STATIONS, seed, l
   const count: Record<Side, number> = { quiet: 0, watched: 0 };
   for (const side of order) {
     const name = `${side}-${++count[side]}`;
+    // No memory samples during the pushes (none is reported here): each one's full garbage collection stopped the
+    // server for 10–25 ms every 10 s, on both sides, and the p99s measured those stops as much as the dashboards.
     const figures = await phase(floor, name, (pushing) =>
-      runLoadPhase(floor, side === 'quiet' ? { seconds, dashboards: 0, pushing } : { seconds, dashboards, trace: true, pushing }),
+      runLoadPhase(floor, side === 'quiet' ? { seconds, dashboards: 0, pushing, sampleDuringLoad: false } : { seconds, dashboards, trace: true, pushing, sampleDuringLoad: false }),
     );
     done.push({ name, figures });
   }

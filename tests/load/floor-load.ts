@@ -191,6 +191,11 @@ export interface LoadPhase {
   dashboards: number;
   /** Memory and connection samples every this many ms (and one at the end of the load). */
   sampleEveryMs?: number;
+  /**
+   * False: no samples while the stations push, only the one after. A memory sample runs a full garbage collection in
+   * the server first (server-process.ts), which stops its event loop for 10–25 ms: pushes arriving meanwhile wait.
+   */
+  sampleDuringLoad?: boolean;
   /** Keep each push's send and acknowledgement times and the dashboards' read logs (figures.trace). */
   trace?: boolean;
   /** Called as the stations start pushing and as their last push is answered (before the phase's checks). */
@@ -239,6 +244,7 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
     const sample = async () => samples.push({ at: performance.now() - start, ...(await server.mem()), connections: await serverConnections(admin, bdb.name) });
     let loadDone = false;
     const sampler = (async () => {
+      if (phase.sampleDuringLoad === false) return;
       for (let k = 0; !loadDone; k++) {
         await sleep(Math.max(0, start + k * sampleEveryMs - performance.now()));
         if (loadDone) return;
