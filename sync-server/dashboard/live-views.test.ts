@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app';
 import { createTestDb, type TestDb } from '../db/testing';
 import type { Db } from '../db/types';
-import { TEST_ADMIN_TOKEN } from '../testing';
+import { cuttingOutput, EventFactory, mo } from '../../shared/testing/fixtures';
+import { pushAs, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
 import { ViewsUpdate, type Account, type ViewsQuery } from './contract';
 import { liveViews, type DashboardViews } from './live-views';
 import { seedCuttingFloor } from './testing';
@@ -17,6 +18,7 @@ import type { z } from 'zod';
 let db: TestDb;
 let app: FastifyInstance;
 let views: DashboardViews;
+let cutting: EnrolledStation;
 /** Every statement the views ran. */
 const ran: string[] = [];
 const admin: Account = { id: 'office', name: 'Office', role: 'admin', department: null };
@@ -24,7 +26,7 @@ const admin: Account = { id: 'office', name: 'Office', role: 'admin', department
 beforeAll(async () => {
   db = await createTestDb();
   app = await buildApp({ db: db.db, adminToken: TEST_ADMIN_TOKEN });
-  await seedCuttingFloor(app);
+  cutting = await seedCuttingFloor(app);
   // The views over the test's database, each statement noted.
   const counted: Db = Object.assign(Object.create(db.db) as Db, {
     query: (sql: string, params?: readonly unknown[]) => {
@@ -55,8 +57,8 @@ describe(`live views a screen keeps (${process.env.TEST_DATABASE_URL ? 'pg' : 'p
     const fresh = await ask({ views: ['floor'] });
     expect([fresh.update.floor?.base, fresh.update.alerts, fresh.update.orders, fresh.update.fleet, fresh.update.conflicts, fresh.update.articles, fresh.update.accounts]).toEqual([null, null, null, null, null, null, null]);
     expect(fresh.revisions).toEqual({ instance: all.revisions.instance, floor: all.revisions.floor });
-    // Nothing read for the others: no enrollment codes (Fleet), no accounts, no articles, no alerts, no events (Conflicts).
-    expect(ran.filter((sql) => /enrollment_codes|dashboard_accounts|FROM articles|kind = 'alert'|FROM events/.test(sql))).toEqual([]);
+    // Nothing read for the others: no enrollment codes (Fleet), no accounts, no articles, no alerts, no problems (Conflicts).
+    expect(ran.filter((sql) => /enrollment_codes|dashboard_accounts|FROM articles|kind = 'alert'|FROM events e /.test(sql))).toEqual([]);
 
     const { instance, ...revs } = all.revisions;
     const held = { instance: instance ?? undefined, ...revs };
@@ -77,5 +79,34 @@ describe(`live views a screen keeps (${process.env.TEST_DATABASE_URL ? 'pg' : 'p
     const [a, b] = await Promise.all([ask(held), ask({ ...held, orders: Math.max(0, (revs.orders ?? 1) - 1) })]);
     expect(a.revisions.orders).toBe(revs.orders);
     expect(b.revisions.orders).toBe(Math.max(0, (revs.orders ?? 1) - 1));
+  });
+
+  it('the Conflicts are read again for a new problem, not for every push', async () => {
+    const f = new EventFactory(() => Date.now());
+    const push = async (workOrderId: string) => {
+      const res = await pushAs(app, cutting, [f.event('ST-CUT-1', 'OP-CUT1', cuttingOutput(workOrderId, 2))]);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<{ results: { status: string }[] }>().results[0]?.status;
+    };
+    const first = await ask({ views: ['conflicts'] });
+    const { instance, ...revs } = first.revisions;
+    const held = { instance: instance ?? undefined, ...revs, views: ['conflicts' as const] };
+    const problemsRead = () => ran.filter((sql) => sql.includes('FROM events e ')).length;
+    // Past the views' interval (250 ms), so a change would be computed.
+    const pause = () => new Promise((r) => setTimeout(r, 300));
+
+    expect(await push(`${mo(1).id}-CUT`)).toBe('applied');
+    await pause();
+    ran.length = 0;
+    const quiet = await ask(held);
+    expect(problemsRead()).toBe(0);
+    expect(quiet.update.conflicts).toBeNull();
+
+    expect(await push('MO-2026-0999-CUT')).toBe('refused');
+    await pause();
+    ran.length = 0;
+    const news = await ask(held);
+    expect(problemsRead()).toBeGreaterThan(0);
+    expect(news.update.conflicts?.lists.refused?.rows.map((r) => r.code)).toContain('unknown_work_order');
   });
 });
