@@ -169,7 +169,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
   /** The revisions of the live views in the store (views-sync.ts): a read or the live channel sends only what changed since. */
   let held: HeldRevisions = { instance: null };
   /** The views the last read and the live channel asked for (liveViewsOf the screen then shown). */
-  let live: readonly ViewName[] = [];
+  let keptLive: readonly ViewName[] = [];
   /** The first views, asked together with the session at boot (the first render waits for both at once). */
   let prefetched: Promise<ViewsUpdate | null> | null = null;
 
@@ -238,9 +238,9 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
           const early = prefetched && held.instance === null ? await prefetched : null;
           prefetched = null;
           const wanted = liveViewsOf(store.getState().view);
-          const fits = early && early.conflictsShow === show && live.join() === wanted.join();
-          live = wanted;
-          if (!apply(fits ? early : await api.views(held, show, live))) again = true;
+          const fits = early && early.conflictsShow === show && keptLive.join() === wanted.join();
+          keptLive = wanted;
+          if (!apply(fits ? early : await api.views(held, show, keptLive))) again = true;
           if (store.getState().view === 'roster') store.setState({ roster: await api.roster() });
         } catch (err) {
           if (err instanceof ApiError && err.status === 401) return loggedOut({ tone: 'error', key: 'sessionEnded' });
@@ -266,7 +266,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
   };
 
   const openChannel = () => {
-    stopLive = openLive(held, store.getState().conflictsShow, live, {
+    stopLive = openLive(held, store.getState().conflictsShow, keptLive, {
       views: (update) => {
         if (!apply(update)) return void refresh();
         store.setState({ live: 'live' });
@@ -326,8 +326,8 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
   return {
     store,
     async boot() {
-      live = liveViewsOf(store.getState().view);
-      prefetched = api.views(held, store.getState().conflictsShow, live).catch(() => null);
+      keptLive = liveViewsOf(store.getState().view);
+      prefetched = api.views(held, store.getState().conflictsShow, keptLive).catch(() => null);
       try {
         started(await api.session());
       } catch {
@@ -364,7 +364,7 @@ export function createDashboard(storage: Pick<Storage, 'getItem' | 'setItem'>): 
       history.replaceState(null, '', `#${view}`);
       store.setState({ view, notice: null, issuedCode: null, shownSecret: null });
       // Another set of live views: read what changed in those now shown, and the channel opened again for them.
-      if (liveViewsOf(view).join() !== live.join()) void refresh();
+      if (liveViewsOf(view).join() !== keptLive.join()) void refresh();
       opened(view);
     },
     act(alertId, action, note) {
