@@ -9,7 +9,8 @@ import type { AlertDoc, LineDoc } from '../../shared/docs';
 import type { PulledDocument, PushResponse } from '../../shared/sync';
 import { EventFactory, lineOf } from '../../shared/testing/fixtures';
 import { appForFile, enrollStation, pushAs, seedOperatorAndOrder, storedBody, type EnrolledStation } from '../testing';
-import type { AlertsView } from './contract';
+import { alertsFor, loadAlerts } from './alerts';
+import type { Account, AlertsView } from './contract';
 import { loginAs, makeAccount, type DashboardLogin } from './testing';
 import { mo } from '../../shared/testing/fixtures';
 
@@ -129,5 +130,23 @@ describe('dashboard steps on an alert', () => {
     const answers = await Promise.all([act('fin-sup', 'acknowledge', '', event), act('qc-any', 'acknowledge', '', event)]);
     expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 409]);
     expect((await storedBody<AlertDoc>(server.db, 'alert', event))?.steps).toHaveLength(1);
+  });
+  it('what a person may do depends on the role and department only: two accounts alike are offered the same steps', async () => {
+    // An alert fin-sup acknowledged and one fin-sup is investigating, beside the closed, raised and acknowledged ones above.
+    const acked = await push(null, { type: 'md.fault', payload: { lineId: LINE, deviceId: 'MD01', bits: 8, description: 'belt slips' } });
+    expect((await act('fin-sup', 'acknowledge', '', acked)).statusCode).toBe(200);
+    const taken = await push(null, { type: 'md.fault', payload: { lineId: LINE, deviceId: 'MD01', bits: 16, description: 'reject bin full' } });
+    expect((await act('fin-sup', 'investigate', 'emptying the bin', taken)).statusCode).toBe(200);
+    const loaded = await loadAlerts(server.db);
+    expect(loaded.length).toBeGreaterThanOrEqual(5);
+    const steps = (who: Account) => alertsFor(who, loaded).alerts.map((a) => [a.id, a.actions]);
+    for (const [role, department] of [['supervisor', 'finishing'], ['qc', null], ['admin', null]] as const) {
+      const [one, other] = [`${role}-one`, `${role}-other`].map((id): Account => ({ id, name: id, role, department }));
+      expect(steps(one!), role).toEqual(steps(other!));
+    }
+    // The one who acknowledged is offered what anyone of the role is: the rules do not ask who took the earlier step.
+    const finSup: Account = { id: 'fin-sup', name: 'fin-sup', role: 'supervisor', department: 'finishing' };
+    expect(steps(finSup)).toEqual(steps({ ...finSup, id: 'someone-else' }));
+    expect(steps(finSup).find(([id]) => id === acked)?.[1]).toEqual(['investigate', 'close']);
   });
 });

@@ -109,4 +109,20 @@ describe(`live views a screen keeps (${process.env.TEST_DATABASE_URL ? 'pg' : 'p
     expect(problemsRead()).toBeGreaterThan(0);
     expect(news.update.conflicts?.lists.refused?.rows.map((r) => r.code)).toContain('unknown_work_order');
   });
+
+  it('asked in one turn, accounts of one role and department holding the same revisions get one answer; another role its own', async () => {
+    const other: Account = { ...admin, id: 'office-2', name: 'Office 2' };
+    const supervisor: Account = { id: 'sari', name: 'Sari', role: 'supervisor', department: 'cutting' };
+    const held = { show: 'open' as const, views: ['floor' as const, 'alerts' as const] };
+    const [a, b, c] = [views.update(admin, held), views.update(other, held), views.update(supervisor, held)];
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+    const [answerA, answerC] = await Promise.all([a, c]);
+    // The same views either way (nothing here depends on the account), but asked apart.
+    expect(answerC.json.equals(answerA.json)).toBe(true);
+    // A later turn asks again.
+    const later = views.update(admin, held);
+    expect(later).not.toBe(a);
+    await later;
+  });
 });

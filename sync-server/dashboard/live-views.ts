@@ -89,6 +89,13 @@ interface Asked {
   keys: ViewKeys;
 }
 
+/**
+ * What the views worked out per viewer depend on: the role and the department (alerts.ts alertsFor: which steps the
+ * office rules allow, decided for a signer of that role and department; conflicts.ts conflictsFor: mayAct). The account
+ * itself only names the signer of a step actually taken; alerts.test.ts checks two accounts alike are offered the same.
+ */
+const viewerClass = (viewer: AccountType) => `${viewer.role}\u0000${viewer.department ?? ''}`;
+
 /** The live views read from `db` (this instance's own revisions: a new instance name each time). */
 export function liveViews(pool: Db): DashboardViews {
   // At most VIEW_LANES reads at once: the rest of the pool stays free for the stations' pushes (db/lanes.ts).
@@ -164,11 +171,11 @@ export function liveViews(pool: Db): DashboardViews {
   };
   const stableAlerts = sameAsBefore<LoadedAlert[]>();
   const stableConflicts: Record<ConflictsShow, (v: ConflictsView) => ConflictsView> = { open: sameAsBefore(), resolved: sameAsBefore() };
-  /** Per viewer (id, role and department: what alertsFor and conflictsFor read) and what it was worked out from. */
+  /** Per class of viewer (viewerClass) and what it was worked out from. */
   const perViewer = <From, S extends z.ZodObject>(schema: S, lists: Readonly<Record<string, string>>) => {
     const byViewer = new Map<string, { from: From; revs: ViewRevisions<S> }>();
     return (viewer: AccountType, from: From, make: () => z.input<S>): ViewRevisions<S> => {
-      const id = `${viewer.id}\u0000${viewer.role}\u0000${viewer.department ?? ''}`;
+      const id = viewerClass(viewer);
       let e = byViewer.get(id);
       if (!e) {
         e = { from, revs: new ViewRevisions(schema, lists) };
@@ -211,11 +218,34 @@ export function liveViews(pool: Db): DashboardViews {
   let answers = { revisions: '', byKey: new Map<string, Omit<ViewsAnswer, 'asOf'>>() };
 
   /**
+   * The answers asked for in this turn of the event loop, by class of viewer and what they hold: a live round asks for
+   * every open stream at once (live.ts), and the streams of one role and department holding the same revisions (after
+   * the first round, nearly all of them) are one question. Asked in the same turn, the later ones arrived no later
+   * than the computation they join starts, so the answer is as fresh for them (live-view-cache.ts).
+   */
+  let thisTurn: Map<string, Promise<ViewsAnswer>> | null = null;
+  function update(viewer: AccountType, held: z.output<typeof ViewsQuery>): Promise<ViewsAnswer> {
+    const key = `${viewerClass(viewer)}\u0000${JSON.stringify(held)}`;
+    if (!thisTurn) {
+      const turn = new Map<string, Promise<ViewsAnswer>>();
+      thisTurn = turn;
+      setImmediate(() => {
+        if (thisTurn === turn) thisTurn = null;
+      });
+    }
+    const known = thisTurn.get(key);
+    if (known) return known;
+    const answer = answerFor(viewer, held);
+    thisTurn.set(key, answer);
+    return answer;
+  }
+
+  /**
    * The /views answer: each view's changes since what the screen holds (the whole view when it holds none from here),
    * for the views it keeps live (`held.views`; all when absent). A view it does not keep live is neither computed nor
    * sent: its part is null and its revision stays as held (dropped when held from another instance).
    */
-  async function update(viewer: AccountType, held: z.output<typeof ViewsQuery>): Promise<ViewsAnswer> {
+  async function answerFor(viewer: AccountType, held: z.output<typeof ViewsQuery>): Promise<ViewsAnswer> {
     const live = new Set<ViewName>(held.views ?? VIEW_NAMES);
     const when = <T>(view: ViewName, compute: () => Promise<T>): Promise<T | null> => (live.has(view) ? compute() : Promise.resolve(null));
     const k = await asked();
