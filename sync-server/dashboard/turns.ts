@@ -24,11 +24,6 @@ export class Turns {
     setImmediate(() => this.drain());
   }
 
-  /** Jobs queued and not yet run. */
-  get pending(): number {
-    return this.waiting.length;
-  }
-
   private drain(): void {
     for (const job of this.waiting.splice(0, this.perTurn)) {
       try {
