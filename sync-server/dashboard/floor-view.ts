@@ -1,10 +1,11 @@
 /**
  * The Floor view's read model, from the authoritative documents and the stations table: which stations are up (online,
  * offline or revoked; their last sync, backlog and clock skew are the Fleet's, fleet.ts: they change with every push,
- * and sending them to every open Floor four times a second was most of its bytes), WIP per department and per order along its route (pieces at each place now: complete sets at
- * cutting, by the shared pipeline's `piecesAt`), transfers in transit, lines with their occupant, and labour time per
- * open SPK (the shared `labourWorked`, running clocks counted up to the view's `at`). Read-only: the
- * documents are written only by the push path (shared rules) and the office's master-data routes.
+ * and sending them to every open Floor four times a second was most of its bytes), WIP per department and per order
+ * along its route (pieces at each place now: complete sets at cutting, by the shared pipeline's `piecesAt`), transfers
+ * in transit, lines with their occupant, and labour time per open SPK (the shared `labourWorked`, running clocks
+ * counted up to the view's `at`). Read-only: the documents are written only by the push path (shared rules) and the
+ * office's master-data routes.
  */
 import { FLOOR_DOC_SCHEMAS, type LineDoc, type TransferDoc, type WorkOrderDoc } from '../../shared/docs';
 import { ROUTES, type RouteId } from '../../shared/master';

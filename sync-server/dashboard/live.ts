@@ -11,9 +11,9 @@
  *
  * Before, the stream said `change` and each screen asked `GET /api/dashboard/views`: with 50 dashboards open, 50
  * requests routed, authorised, parsed and answered per change on the event loop that acknowledges the stations'
- * pushes (the dashboard benchmark's push-ack p99). A round's answers resolve at once; they are written a few streams per
- * turn of the event loop (turns.ts), so a push arriving meanwhile is read between them. A stream whose socket is not taking its bytes (more than
- * `maxBufferedBytes` waiting) is skipped and sent what it missed when it drains.
+ * pushes (the dashboard benchmark's push-ack p99). A round's answers resolve at once; they are written a few streams
+ * per turn of the event loop (turns.ts), so a push arriving meanwhile is read between them. A stream whose socket is
+ * not taking its bytes (more than `maxBufferedBytes` waiting) is skipped and sent what it missed when it drains.
  *
  * Bounded: `maxPerSession` streams per session (one more closes that session's oldest: a reloaded tab's old stream
  * is usually dead and not yet noticed) and `maxStreams` per instance (503 + Retry-After beyond), so one session cannot
