@@ -88,7 +88,37 @@ describe('dashboard views off the push path', () => {
       const floor = applyDelta<FloorView>(applyDelta<FloorView>(null, undefined, u1.floor!, FLOOR_LISTS), u1.floor?.rev, u2.floor!, FLOOR_LISTS);
       const wip = floor.orders.find((o) => o.moId === mo(1).id)?.places.find((p) => p.place === 'cutting');
       expect(wip?.wip).toBeGreaterThan(0);
-      expect(host.counts).toEqual({ stopped: 0, answeredInThread: 0 });
+      expect(host.counts).toMatchObject({ stopped: 0, answeredInThread: 0 });
+      expect(logged).toEqual([]);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it.skipIf(!pg)('updates asked in one turn go to the worker as one message, each answered as asked; alike ones share one answer', async () => {
+    const logged: Logged[] = [];
+    const host = hostOn(logged);
+    const here = liveViews(db.db);
+    try {
+      const u = answer(await host.update(viewer, open));
+      const held = { show: 'open' as const, instance: u.instance, floor: u.floor?.rev, alerts: u.alerts?.rev, conflicts: u.conflicts?.rev, orders: u.orders?.rev, fleet: u.fleet?.rev, articles: u.articles?.rev, accounts: u.accounts?.rev };
+      const qc: Account = { id: 'qc-1', name: 'QC', role: 'qc', department: null };
+      const batches = host.counts.batches;
+      // As a live round asks: every stream in one synchronous loop.
+      const asked = [...Array.from({ length: 10 }, (_, i) => host.update({ ...viewer, id: `office-${i}` }, open)), host.update(viewer, held), host.update(qc, open)];
+      const got = await Promise.all(asked);
+      expect(host.counts.batches).toBe(batches + 1);
+      // Ten alike (same role and department, holding nothing): one answer, its bytes copied across once.
+      expect(new Set(got.slice(0, 10)).size).toBe(1);
+      expect(answer(got[0]!).floor?.base).toBeNull();
+      // The one holding the current revisions: nothing new, still at them.
+      expect(got[10]!.news).toBe(false);
+      expect(got[10]!.revisions).toEqual({ ...held, show: undefined });
+      // QC's own answer (its Accounts part null: not an admin), as the server thread computes it.
+      expect(answer(got[11]!).accounts).toBeNull();
+      expect(answer(got[0]!).accounts).not.toBeNull();
+      expect(comparable(got[11]!)).toEqual(comparable(await here.update(qc, open)));
+      expect(host.counts.answeredInThread).toBe(0);
       expect(logged).toEqual([]);
     } finally {
       await host.close();

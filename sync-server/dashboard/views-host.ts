@@ -27,23 +27,32 @@ export const VIEWS_THREADS = ['in-thread', 'worker'] as const;
 export type ViewsThread = (typeof VIEWS_THREADS)[number];
 
 export const ViewsRequest = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('update'), id: z.number(), viewer: Account, held: ViewsQuery }),
+  // The /views updates asked for in one turn of this thread's event loop (a live round asks for every stream at once).
+  z.object({ op: z.literal('updates'), id: z.number(), asks: z.array(z.object({ viewer: Account, held: ViewsQuery })) }),
   z.object({ op: z.literal('whole'), id: z.number(), view: z.enum(WHOLE_VIEWS), viewer: Account, show: ConflictsQuery.shape.show }),
 ]);
 export type ViewsRequest = z.input<typeof ViewsRequest>;
 
 const Revision = z.number().int().nonnegative();
+/** A /views answer (live-views.ts ViewsAnswer) but for its bytes: their index in the reply's `bytes`. */
+const UpdateAnswer = z.object({
+  bytes: z.number().int().nonnegative(),
+  revisions: z.object({ instance: z.string().nullable(), floor: Revision.optional(), alerts: Revision.optional(), conflicts: Revision.optional(), orders: Revision.optional(), fleet: Revision.optional(), accounts: Revision.optional(), articles: Revision.optional() }),
+  news: z.boolean(),
+  asOf: z.number(),
+});
 export const ViewsReply = z.discriminatedUnion('type', [
   // A whole view's text.
   z.object({ type: z.literal('answer'), id: z.number(), json: z.string() }),
-  // A /views answer (live-views.ts ViewsAnswer): its UTF-8 bytes (copied across; this thread sends them as they are).
+  // The answers to an `updates`, each distinct answer and each distinct text once (most streams of a round hold the
+  // same revisions and are sent the same bytes): the UTF-8 texts (copied across; this thread sends them as they
+  // are), the answers, and per ask, in order, its answer's index or why it failed.
   z.object({
-    type: z.literal('update'),
+    type: z.literal('updates'),
     id: z.number(),
-    json: z.custom<Uint8Array>((x) => x instanceof Uint8Array),
-    revisions: z.object({ instance: z.string().nullable(), floor: Revision.optional(), alerts: Revision.optional(), conflicts: Revision.optional(), orders: Revision.optional(), fleet: Revision.optional(), accounts: Revision.optional(), articles: Revision.optional() }),
-    news: z.boolean(),
-    asOf: z.number(),
+    bytes: z.array(z.custom<Uint8Array>((x) => x instanceof Uint8Array)),
+    answers: z.array(UpdateAnswer),
+    results: z.array(z.union([z.object({ answer: z.number().int().nonnegative() }), z.object({ failed: z.string() })])),
   }),
   z.object({ type: z.literal('failed'), id: z.number(), message: z.string() }),
   z.object({ type: z.literal('log'), msg: z.string(), err: z.string() }),
@@ -69,24 +78,43 @@ export interface ViewsHostOptions {
 }
 
 const MAX_RESTART_MS = 30_000;
+/**
+ * The worker thread's nice value (Linux; worker-thread.ts lowerThreadPriority): on a busy machine the event loop that
+ * acknowledges the stations' pushes, and everything else at the default 0, runs before the views are computed. A
+ * dashboard shown a change a little later costs nobody; a station's acknowledgement held up holds up the operator.
+ */
+export const VIEWS_NICE = 10;
 /** A worker that ran this long before it stopped is restarted after the first delay again. */
 const STABLE_MS = 60_000;
 
 /** The worker stopped while a request waited: that request is answered in this thread. */
 class WorkerGone extends Error {}
 
+/** A worker's reply to a request. */
+type WorkerAnswer = Extract<ViewsReply, { type: 'answer' | 'updates' }>;
+
+/** An update asked for, waiting for its turn's message to the worker. */
+interface Ask {
+  viewer: Account;
+  held: z.output<typeof ViewsQuery>;
+  resolve(answer: ViewsAnswer): void;
+  reject(err: unknown): void;
+}
+
 /** The views computed in a worker thread, this thread answering while it is down. */
 export class ViewsHost implements DashboardViews {
   private worker: Worker | null = null;
   private startedAt = 0;
-  private readonly pending = new Map<number, { resolve(answer: string | ViewsAnswer): void; reject(err: Error): void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<number, { resolve(reply: WorkerAnswer): void; reject(err: Error): void; timer: NodeJS.Timeout }>();
   private nextId = 1;
+  /** The updates asked for in this turn, sent to the worker together at its end. */
+  private asks: Ask[] | null = null;
   private closed = false;
   private restartTimer: NodeJS.Timeout | null = null;
   private restartMs: number;
   private fallback: DashboardViews | null = null;
-  /** How often the worker stopped; requests answered in this thread meanwhile (tests, logs). */
-  readonly counts = { stopped: 0, answeredInThread: 0 };
+  /** How often the worker stopped; requests answered in this thread meanwhile (tests, logs); updates sent to it. */
+  readonly counts = { stopped: 0, answeredInThread: 0, batches: 0 };
 
   constructor(private readonly opts: ViewsHostOptions) {
     this.restartMs = opts.restartMs ?? 1_000;
@@ -98,12 +126,29 @@ export class ViewsHost implements DashboardViews {
     return this.worker?.threadId ?? null;
   }
 
+  /**
+   * Asked in one turn of the event loop, updates go to the worker as one message and come back as one: a live round
+   * (live.ts) asks for each of its 50 streams at once, and 50 messages each way, each answer's bytes copied again,
+   * were work on the event loop that answers the stations' pushes.
+   */
   update(viewer: Account, held: z.output<typeof ViewsQuery>): Promise<ViewsAnswer> {
-    return this.ask({ op: 'update', id: this.nextId++, viewer, held }, (v) => v.update(viewer, held));
+    return new Promise<ViewsAnswer>((resolve, reject) => {
+      if (!this.asks) {
+        this.asks = [];
+        queueMicrotask(() => this.sendAsks());
+      }
+      this.asks.push({ viewer, held, resolve, reject });
+    });
   }
 
   whole(view: WholeView, viewer: Account, show: z.output<typeof ConflictsQuery>['show']): Promise<string> {
-    return this.ask<string>({ op: 'whole', id: this.nextId++, view, viewer, show }, (v) => v.whole(view, viewer, show));
+    return this.ask({ op: 'whole', id: this.nextId++, view, viewer, show }).then(
+      (reply) => {
+        if (reply.type !== 'answer') throw new Error(`dashboard views worker answered a whole view with ${reply.type}`);
+        return reply.json;
+      },
+      (err: unknown) => this.orInThread(err, (v) => v.whole(view, viewer, show)),
+    );
   }
 
   /** Ends the worker as a crash would (tests): it is logged and started again, requests meanwhile answered here. */
@@ -119,24 +164,48 @@ export class ViewsHost implements DashboardViews {
     await this.fallback?.close();
   }
 
-  private async ask<T extends string | ViewsAnswer>(req: ViewsRequest, inThread: (views: DashboardViews) => Promise<T>): Promise<T> {
-    const worker = this.worker;
-    if (worker) {
-      try {
-        // The worker answers a `whole` with text, an `update` with its answer: what `inThread` would give.
-        return (await new Promise<string | ViewsAnswer>((resolve, reject) => {
-          const timer = setTimeout(() => {
-            this.opts.log.warn({ timeoutMs: this.timeout }, 'dashboard views worker did not answer in time: ending it');
-            void worker.terminate();
-          }, this.timeout);
-          this.pending.set(req.id, { resolve, reject, timer });
-          worker.postMessage(req);
-        })) as T;
-      } catch (err) {
-        if (!(err instanceof WorkerGone)) throw err;
+  private sendAsks(): void {
+    const asks = this.asks ?? [];
+    this.asks = null;
+    this.counts.batches++;
+    const answerHere = (err: unknown) => {
+      for (const a of asks) this.orInThread(err, (v) => v.update(a.viewer, a.held)).then(a.resolve, a.reject);
+    };
+    this.ask({ op: 'updates', id: this.nextId++, asks: asks.map(({ viewer, held }) => ({ viewer, held })) }).then((reply) => {
+      if (reply.type !== 'updates' || reply.results.length !== asks.length) {
+        answerHere(new Error(`dashboard views worker answered ${asks.length} updates with ${reply.type}`));
+        return;
       }
-    }
-    if (this.closed) throw new Error('dashboard views closed');
+      // The same bytes and the same answer for every stream given the same (live.ts writes them as they are).
+      const bytes = reply.bytes.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+      const answers = reply.answers.map((a): ViewsAnswer => ({ json: bytes[a.bytes] ?? Buffer.alloc(0), revisions: a.revisions, news: a.news, asOf: a.asOf }));
+      reply.results.forEach((r, i) => {
+        const a = asks[i]!;
+        if ('failed' in r) a.reject(new Error(r.failed));
+        else if (answers[r.answer]) a.resolve(answers[r.answer]!);
+        else a.reject(new Error(`dashboard views worker answered with no answer ${r.answer}`));
+      });
+    }, answerHere);
+  }
+
+  /** `req` answered by the worker; WorkerGone when there is none or it stopped first, an Error when it failed. */
+  private ask(req: ViewsRequest): Promise<WorkerAnswer> {
+    const worker = this.worker;
+    if (!worker) return Promise.reject(new WorkerGone());
+    return new Promise<WorkerAnswer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.opts.log.warn({ timeoutMs: this.timeout }, 'dashboard views worker did not answer in time: ending it');
+        void worker.terminate();
+      }, this.timeout);
+      this.pending.set(req.id, { resolve, reject, timer });
+      worker.postMessage(req);
+    });
+  }
+
+  /** After the worker could not answer (WorkerGone): computed in this thread; any other error stands. */
+  private orInThread<T>(err: unknown, inThread: (views: DashboardViews) => Promise<T>): Promise<T> {
+    if (!(err instanceof WorkerGone)) return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    if (this.closed) return Promise.reject(new Error('dashboard views closed'));
     this.counts.answeredInThread++;
     this.fallback ??= this.opts.inThread();
     return inThread(this.fallback);
@@ -147,7 +216,7 @@ export class ViewsHost implements DashboardViews {
   }
 
   private spawn(): void {
-    const worker = startModuleWorker(import.meta.url, './views-worker', { connectionString: this.opts.connectionString, poolMax: this.opts.poolMax ?? 4 });
+    const worker = startModuleWorker(import.meta.url, './views-worker', { connectionString: this.opts.connectionString, poolMax: this.opts.poolMax ?? 4, nice: VIEWS_NICE });
     // The server's own close ends it (close()); it must not keep a process alive that is done otherwise.
     worker.unref();
     this.worker = worker;
@@ -169,9 +238,8 @@ export class ViewsHost implements DashboardViews {
     if (!p) return;
     this.pending.delete(m.id);
     clearTimeout(p.timer);
-    if (m.type === 'answer') p.resolve(m.json);
-    else if (m.type === 'update') p.resolve({ json: Buffer.from(m.json.buffer, m.json.byteOffset, m.json.byteLength), revisions: m.revisions, news: m.news, asOf: m.asOf });
-    else p.reject(new Error(m.message));
+    if (m.type === 'failed') p.reject(new Error(m.message));
+    else p.resolve(m);
   }
 
   private exited(worker: Worker, code: number): void {
