@@ -16,6 +16,7 @@ import { headVersion } from '../changes';
 import type { Queryable } from '../db/types';
 import type { FloorView, OrderWip, SpkLabour } from './contract';
 import { KeptRows, signature } from './kept-rows';
+import { nextTurn } from './turns';
 
 /** A station that pushed or sent a heartbeat (every 15 s by default) within this many seconds is online. */
 export const ONLINE_WITHIN_SECONDS = 60;
@@ -90,6 +91,8 @@ export class FloorDocuments {
     const run = this.refreshing.then(() => this.refresh(q));
     this.refreshing = run.catch(() => undefined);
     await run;
+    // The orders' rows rebuilt in a turn of their own, after the documents' (the dashboards' live views: turns.ts).
+    await nextTurn();
     return {
       workOrders: [...this.clocked.values()],
       transfers: [...this.transfers.values()],

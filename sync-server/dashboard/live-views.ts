@@ -28,6 +28,7 @@ import { FreshRead } from './fresh-read';
 import { VIEW_INTERVAL_MS } from './live';
 import { LiveViewCache } from './live-view-cache';
 import { loadOrdersView, OrderDocuments } from './orders';
+import { nextTurn } from './turns';
 import { ViewRevisions } from './view-revisions';
 import { VIEW_NAMES, type HeldRevisions, type ViewName } from './views-sync';
 
@@ -191,7 +192,16 @@ export function liveViews(pool: Db): DashboardViews {
   const alertsOf = perViewer<LoadedAlert[], typeof AlertsView>(AlertsView, ALERTS_LISTS);
   const conflictsOf = { open: perViewer<ConflictsView, typeof ConflictsView>(ConflictsView, CONFLICTS_LISTS), resolved: perViewer<ConflictsView, typeof ConflictsView>(ConflictsView, CONFLICTS_LISTS) };
 
-  const floor = (a: Asked) => floorCache(a, async () => (floorRevs.update(await loadFloorView(db, floorDocs)), floorRevs));
+  // In turns (turns.ts nextTurn): the documents brought up to date, the view built, its rows compared (view-revisions.ts),
+  // each a millisecond or so on a big floor, each in a turn of its own, so a push waits for one of them at most.
+  const floor = (a: Asked) =>
+    floorCache(a, async () => {
+      const view = await loadFloorView(db, floorDocs);
+      await nextTurn();
+      floorRevs.update(view);
+      await nextTurn();
+      return floorRevs;
+    });
   const orders = (a: Asked) => ordersCache(a, async () => (ordersRevs.update(await loadOrdersView(db, orderDocs)), ordersRevs));
   // The stations' Fleet rows kept while unchanged, as the Floor's are (floorDocs).
   const fleetKept = fleetRows();

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Turns } from './turns';
-
-const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+import { nextTurn, Turns } from './turns';
 
 describe('Turns', () => {
   it('runs every job in order, at most perTurn per turn of the event loop, with the loop free between turns', async () => {
@@ -39,5 +37,14 @@ describe('Turns', () => {
     expect(ran).toEqual(['a', 'c']);
     expect(errors).toHaveLength(1);
     expect(() => new Turns(0, () => undefined)).toThrow(/positive/);
+  });
+
+  it('nextTurn resolves in a later turn, after what the loop had queued before it (a socket read, here an immediate)', async () => {
+    const order: string[] = [];
+    setImmediate(() => order.push('queued before'));
+    const next = nextTurn().then(() => order.push('next turn'));
+    order.push('this turn');
+    await next;
+    expect(order).toEqual(['this turn', 'queued before', 'next turn']);
   });
 });

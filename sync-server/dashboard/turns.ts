@@ -36,3 +36,12 @@ export class Turns {
     else this.scheduled = false;
   }
 }
+
+/**
+ * Resolves in a later turn of the event loop, after the sockets were read: a computation that awaits it between its
+ * steps lets a push arriving meanwhile be read (and its database round trips answered) between them, instead of after
+ * all of them (live-views.ts: the Floor's few milliseconds after each of its reads).
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
