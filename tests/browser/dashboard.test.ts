@@ -141,12 +141,16 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     await push(cutting, 'OP-CUT1', cuttingOutput(CUT_WO, 40));
     await expect.poll(() => wip.textContent(), { timeout: LIVE_MS }).toContain('Potong 40');
     await expect.poll(() => page.getByTestId('wip-cutting').textContent(), { timeout: LIVE_MS }).toContain('40');
-    await expect.poll(() => page.getByTestId('station-ST-CUT-1').textContent(), { timeout: LIVE_MS }).toContain('Daring');
+    // Online now: counted, no longer listed among the stations to look at.
+    await expect.poll(() => page.getByTestId('station-ST-CUT-1').count(), { timeout: LIVE_MS }).toBe(0);
+    await expect.poll(() => page.getByTestId('stations-online').textContent()).toMatch(/^Daring [1-9]/);
 
     await expectAccessible(page);
-    // English too.
+    // English too; "show all" lists every station, this one online.
     await page.getByTestId('lang').click();
+    await page.getByTestId('stations-show-all').click();
     await expect.poll(() => page.getByTestId('station-ST-CUT-1').textContent()).toContain('Online');
+    await expect.poll(() => page.getByTestId('stations-online').textContent()).toMatch(/^Online [1-9]/);
     await expect.poll(() => wip.textContent()).toContain('Cutting 40');
     // A big floor's orders are found by search: one that matches nothing hides the order, clearing it shows it again.
     await page.getByTestId('order-search').fill('no such order');

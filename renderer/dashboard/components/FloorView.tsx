@@ -7,18 +7,46 @@ import { RowHead, TableCard } from './TableCard';
 /** One empty list for every selector (a new [] per call would re-render forever). */
 const NONE: readonly never[] = [];
 
+type StationState = 'online' | 'offline' | 'revoked';
+const STATION_STATES: readonly StationState[] = ['online', 'offline', 'revoked'];
+const PILL: Record<StationState, string> = { online: 'pill-ok', offline: 'pill-bad', revoked: 'pill-muted' };
+
+/**
+ * The stations at a glance: how many are online, offline and revoked, and the ones not online listed (what a
+ * supervisor acts on); every station on "show all" (and on the Fleet view, with its last sync, backlog and clock
+ * skew). Two hundred green rows listed by default hid the few that matter and were most of the Floor's first render.
+ */
 function Stations() {
   const stations = useDash((s) => s.floor?.stations ?? NONE);
-  // Up or not: their last sync, backlog and clock skew are on the Fleet view.
   const { t } = useT();
   const place = usePlace();
+  const [showAll, setShowAll] = useState(false);
+  const stateOf = (s: (typeof stations)[number]): StationState => (s.revoked ? 'revoked' : s.online ? 'online' : 'offline');
+  const shown = showAll ? stations : stations.filter((s) => stateOf(s) !== 'online');
+  const toolbar = (
+    <div className="toolbar">
+      <span className="counts" data-testid="stations-counts">
+        {STATION_STATES.map((state) => (
+          <span key={state} className={`pill ${PILL[state]}`} data-testid={`stations-${state}`}>
+            {t(state)} {stations.filter((s) => stateOf(s) === state).length}
+          </span>
+        ))}
+      </span>
+      {shown.length < stations.length ? (
+        <button type="button" onClick={() => setShowAll(true)} data-testid="stations-show-all">
+          {t('showAll', { n: stations.length })}
+        </button>
+      ) : null}
+    </div>
+  );
   return (
     <TableCard
       testId="stations"
       title="stations"
-      empty="noStations"
+      empty={stations.length === 0 ? 'noStations' : 'allStationsOnline'}
+      toolbar={stations.length > 0 ? toolbar : null}
       columns={['station', 'department', 'line', 'status']}
-      rows={stations}
+      rows={shown}
       rowKey={(s) => s.id}
       rowTestId={(s) => `station-${s.id}`}
       cells={(s) => (
@@ -27,7 +55,7 @@ function Stations() {
           <td>{place(s.department)}</td>
           <td>{s.lineId ?? '—'}</td>
           <td>
-            <span className={`pill ${s.revoked ? 'pill-muted' : s.online ? 'pill-ok' : 'pill-bad'}`}>{t(s.revoked ? 'revoked' : s.online ? 'online' : 'offline')}</span>
+            <span className={`pill ${PILL[stateOf(s)]}`}>{t(stateOf(s))}</span>
           </td>
         </>
       )}
@@ -80,7 +108,7 @@ function OrderWip() {
       </span>
       {orders.length < matching.length ? (
         <button type="button" onClick={() => setShowAll(true)} data-testid="orders-show-all">
-          {t('showAllOrders', { n: matching.length })}
+          {t('showAll', { n: matching.length })}
         </button>
       ) : null}
     </div>
