@@ -124,8 +124,20 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     await page.getByTestId('login').click();
     await expect.poll(() => page.getByTestId('login-error').textContent()).toMatch(/salah|wrong/i);
     await page.getByTestId('password').fill(TEST_PASSWORD);
+    // The first read of the views held back (a slow network): the Floor says it is loading, not that there is nothing.
+    let release = () => undefined as void;
+    const held = new Promise<void>((done) => (release = done));
+    await page.route((url) => url.pathname === '/api/dashboard/views', async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.getByTestId('login').click();
     await expect.poll(() => page.getByTestId('who').textContent()).toContain('sari');
+    await expect.poll(() => page.getByTestId('view-loading').textContent()).toMatch(/Memuat/);
+    expect(await page.getByTestId('stations').count()).toBe(0);
+    release();
+    await page.getByTestId('wip-departments').waitFor();
+    expect(await page.getByTestId('view-loading').count()).toBe(0);
     // The session cookie is out of the page's reach.
     expect(await page.evaluate(() => document.cookie)).toBe('');
     await context.close();

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { AlertRow } from '../../../sync-server/dashboard/contract';
 import { CLOSE_REASON, type UiKey } from '../messages';
+import { ViewLoading } from './ViewLoading';
 import { useDash, useDashboard, useT, when } from '../context';
 import { Notice } from './Notice';
 
@@ -79,10 +80,12 @@ function AlertCard({ alert }: { alert: AlertRow }) {
  */
 export function AlertsView() {
   const alerts = useDash((s) => s.alerts?.alerts ?? NONE);
+  const read = useDash((s) => s.alerts !== null);
   const { t } = useT();
   const [severity, setSeverity] = useState<string | null>(null);
   const [showClosed, setShowClosed] = useState(false);
   const shown = alerts.filter((a) => (severity === null || a.severity === severity) && (showClosed || a.status !== 'closed'));
+  if (!read) return <ViewLoading label={t('view.alerts')} />;
   return (
     <main className="main" aria-label={t('view.alerts')}>
       <div className="toolbar" role="group" aria-label={t('severity')}>

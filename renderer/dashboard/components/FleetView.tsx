@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { FleetStation, NewStationCodeInput } from '../../../sync-server/dashboard/contract';
 import type { Department } from '../../../shared/master';
+import { ViewLoading } from './ViewLoading';
 import { useDash, useDashboard, useT, when } from '../context';
 import { Notice } from './Notice';
 import { usePlace } from './place';
@@ -88,9 +89,11 @@ function RevokeButton({ station }: { station: FleetStation }) {
 /** Every station with its health from the heartbeat; admins enroll and revoke. */
 export function FleetView() {
   const stations = useDash((s) => s.fleet?.stations ?? NONE);
+  const read = useDash((s) => s.fleet !== null);
   const admin = useDash((s) => s.session?.account.role === 'admin');
   const { t, lang } = useT();
   const place = usePlace();
+  if (!read) return <ViewLoading label={t('view.fleet')} />;
   return (
     <main className="main" aria-label={t('view.fleet')}>
       <Notice />

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { SpkLabour } from '../../../sync-server/dashboard/contract';
+import { ViewLoading } from './ViewLoading';
 import { useDash, useT, when } from '../context';
 import { usePlace } from './place';
 import { RowHead, TableCard } from './TableCard';
@@ -260,6 +261,8 @@ function Labour() {
 /** The whole floor at a glance: fleet, WIP (per department, per order along its route), transfers, lines, labour per SPK. */
 export function FloorView() {
   const { t } = useT();
+  const read = useDash((s) => s.floor !== null);
+  if (!read) return <ViewLoading label={t('view.floor')} />;
   return (
     <main className="main" aria-label={t('view.floor')}>
       <div className="grid">
