@@ -83,7 +83,7 @@ const MAX_RESTART_MS = 30_000;
  * acknowledges the stations' pushes, and everything else at the default 0, runs before the views are computed. A
  * dashboard shown a change a little later costs nobody; a station's acknowledgement held up holds up the operator.
  */
-export const VIEWS_NICE = 10;
+const VIEWS_NICE = 10;
 /** A worker that ran this long before it stopped is restarted after the first delay again. */
 const STABLE_MS = 60_000;
 

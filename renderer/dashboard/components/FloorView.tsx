@@ -8,6 +8,17 @@ import { RowHead, TableCard } from './TableCard';
 /** One empty list for every selector (a new [] per call would re-render forever). */
 const NONE: readonly never[] = [];
 
+/** "Show all N" while a list shows fewer than all of its rows. */
+function ShowAll(props: { shown: number; all: number; onShow: () => void; testId: string }) {
+  const { t } = useT();
+  if (props.shown >= props.all) return null;
+  return (
+    <button type="button" onClick={props.onShow} data-testid={props.testId}>
+      {t('showAll', { n: props.all })}
+    </button>
+  );
+}
+
 type StationState = 'online' | 'offline' | 'revoked';
 const STATION_STATES: readonly StationState[] = ['online', 'offline', 'revoked'];
 const PILL: Record<StationState, string> = { online: 'pill-ok', offline: 'pill-bad', revoked: 'pill-muted' };
@@ -33,11 +44,7 @@ function Stations() {
           </span>
         ))}
       </span>
-      {shown.length < stations.length ? (
-        <button type="button" onClick={() => setShowAll(true)} data-testid="stations-show-all">
-          {t('showAll', { n: stations.length })}
-        </button>
-      ) : null}
+      <ShowAll shown={shown.length} all={stations.length} onShow={() => setShowAll(true)} testId="stations-show-all" />
     </div>
   );
   return (
@@ -107,11 +114,7 @@ function OrderWip() {
       <span className="small" data-testid="orders-shown">
         {t('ordersShown', { shown: orders.length, all: matching.length })}
       </span>
-      {orders.length < matching.length ? (
-        <button type="button" onClick={() => setShowAll(true)} data-testid="orders-show-all">
-          {t('showAll', { n: matching.length })}
-        </button>
-      ) : null}
+      <ShowAll shown={orders.length} all={matching.length} onShow={() => setShowAll(true)} testId="orders-show-all" />
     </div>
   );
   return (
