@@ -9,7 +9,7 @@ import { AccountCreated, AccountState, PasswordReset, type OwnPasswordInput, typ
 import type { ArticleEditInput, NewArticleInput } from '../../sync-server/dashboard/articles-contract';
 import { OperatorAdded, OperatorState, PinReset, RosterView, type NewRosterOperatorInput, type PinResetInput } from '../../sync-server/dashboard/roster-contract';
 import { livePath, viewsPath, type HeldRevisions, type ViewName } from '../../sync-server/dashboard/views-sync';
-import { AccountList, AlertsView, ApprovedOrder, ArticleList, ArticleRow, ConflictsView, FleetView, ImportResult, IssuedCode, RevokedStation, CSRF_HEADER, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, ViewsUpdate, type AlertAction, type ConflictReviewBody, type ConflictsShow, type NewAccountInput, type NewOrderInput, type NewStationCodeInput } from '../../sync-server/dashboard/contract';
+import { AccountList, AlertsView, ApprovedOrder, ArticleList, ArticleRow, ConflictsView, FleetView, ImportResult, IssuedCode, RevokedStation, CSRF_HEADER, FloorOrders, FloorView, LiveMessage, Ok, OrdersView, SessionInfo, ViewsUpdate, type AlertAction, type ConflictReviewBody, type ConflictsShow, type NewAccountInput, type NewOrderInput, type NewStationCodeInput } from '../../sync-server/dashboard/contract';
 
 /** The server's error answer (sync-server/http/route.ts), read leniently: a proxy's error page is no JSON at all. */
 const ErrorAnswer = z.object({
@@ -64,6 +64,8 @@ export const api = {
   /** The views `live` (of Floor, Alerts, Conflicts, Orders, Fleet, articles, (admins) accounts) in one answer: what changed since the revisions held (views-sync.ts). */
   views: (held: HeldRevisions, show: ConflictsShow, live: readonly ViewName[]) => call(ViewsUpdate, 'GET', viewsPath(held, show, live)),
   floor: () => call(FloorView, 'GET', '/api/dashboard/floor'),
+  /** The Floor's open orders whose MO, article or destination holds `find`, the first `limit` (the live Floor lists the first few only). */
+  floorOrders: (find: string, limit: number) => call(FloorOrders, 'GET', `/api/dashboard/floor/orders?${new URLSearchParams({ find, limit: String(limit) }).toString()}`),
   alerts: () => call(AlertsView, 'GET', '/api/dashboard/alerts'),
   conflicts: (show: ConflictsShow = 'open') => call(ConflictsView, 'GET', `/api/dashboard/conflicts?show=${show}`),
   reviewConflict: (csrf: string, eventId: string, body: ConflictReviewBody) =>

@@ -88,6 +88,7 @@ export const UI = {
   findOrder: { en: 'Find an order (MO, article, destination)', id: 'Cari pesanan (MO, artikel, tujuan)' },
   ordersShown: { en: '{shown} of {all} orders shown', id: '{shown} dari {all} pesanan ditampilkan' },
   showAll: { en: 'Show all {n}', id: 'Tampilkan semua {n}' },
+  ordersSearchFailed: { en: 'Could not search the orders ({code}): shown as last found.', id: 'Pesanan tidak dapat dicari ({code}): ditampilkan hasil terakhir.' },
   transfersInTransit: { en: 'Transfers in transit', id: 'Serah terima dalam perjalanan' },
   noTransfers: { en: 'Nothing in transit.', id: 'Tidak ada yang dalam perjalanan.' },
   quantity: { en: 'Quantity', id: 'Jumlah' },

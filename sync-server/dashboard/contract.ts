@@ -106,16 +106,40 @@ export const SpkLabour = z.object({
 });
 export type SpkLabour = z.infer<typeof SpkLabour>;
 
+/**
+ * Open orders the Floor lists, the first by MO id; the rest are found by search (`GET /api/dashboard/floor/orders`).
+ * Every open order sent to every screen (2,000 on a big floor: 1.25 MB, its parse and its layout) was most of the
+ * Floor's first render, for a list nobody reads past its first screens.
+ */
+export const FLOOR_ORDERS_LISTED = 100;
+/** The most orders one search answers ("show all" on a floor of up to this many open orders). */
+export const FLOOR_ORDERS_MAX = 20_000;
+
 export const FloorView = z.object({
   at: z.string(),
   stations: z.array(FloorStation),
   departments: z.array(DepartmentWip),
+  /** The first FLOOR_ORDERS_LISTED open orders by MO id, and how many are open in all. */
   orders: z.array(OrderWip),
+  ordersOpen: z.number().int().nonnegative(),
   transfersInTransit: z.array(TransferRow),
   lines: z.array(LineRow),
   labour: z.array(SpkLabour),
 });
 export type FloorView = z.infer<typeof FloorView>;
+
+/**
+ * `GET /api/dashboard/floor/orders`: the open orders whose MO id, article or destination holds `find` (any case; all
+ * when empty), the first `limit` of them by MO id, from the same computation as the live Floor.
+ */
+export const FloorOrdersQuery = z.object({
+  find: z.string().trim().max(80).default(''),
+  limit: z.coerce.number().int().min(1).max(FLOOR_ORDERS_MAX).default(FLOOR_ORDERS_LISTED),
+});
+export type FloorOrdersQuery = z.output<typeof FloorOrdersQuery>;
+/** The orders found, and how many match in all (more than listed when `limit` cut them). */
+export const FloorOrders = z.object({ orders: z.array(OrderWip), matching: z.number().int().nonnegative() });
+export type FloorOrders = z.infer<typeof FloorOrders>;
 
 /** A dashboard step on an alert, decided by the floor's rules (shared/rules/office-alerts.ts). */
 export const AlertAction = z.enum(['acknowledge', 'investigate', 'close']);
@@ -362,7 +386,7 @@ const listDelta = <R extends z.ZodType>(row: R) => z.object({ keys: z.array(z.st
 const viewDelta = <F extends z.ZodRawShape, L extends z.ZodRawShape>(fields: z.ZodObject<F>, lists: L) =>
   z.object({ rev: Revision, base: Revision.nullable(), fields: fields.partial(), lists: z.object(lists) });
 
-export const FloorDelta = viewDelta(FloorView.pick({ at: true, departments: true }), {
+export const FloorDelta = viewDelta(FloorView.pick({ at: true, departments: true, ordersOpen: true }), {
   stations: listDelta(FloorStation),
   orders: listDelta(OrderWip),
   transfersInTransit: listDelta(TransferRow),

@@ -1,7 +1,8 @@
 /**
  * The Floor view's documents kept in memory and read incrementally (floor-view.ts FloorDocuments): after any mix of
  * writes, closes, status changes and deletions, the view computed from them equals the view computed from a full
- * read; a database that went back (head below what was seen) is read in full again.
+ * read; a database that went back (head below what was seen) is read in full again. The view lists the first
+ * FLOOR_ORDERS_LISTED open orders and counts them all; the others are found by search (`findOrders`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newLineDoc, newWorkOrderDoc, type WorkOrderDoc } from '../../shared/docs';
@@ -10,6 +11,7 @@ import { mo } from '../../shared/testing/fixtures';
 import { writeDocuments, writeTx } from '../changes';
 import { migrate } from '../db/migrate';
 import { createTestDb, type TestDb } from '../db/testing';
+import { FLOOR_ORDERS_LISTED, FLOOR_ORDERS_MAX } from './contract';
 import { FloorDocuments, loadFloorView } from './floor-view';
 
 let t: TestDb;
@@ -64,5 +66,39 @@ describe('FloorDocuments: the floor read since the last computation only', () =>
     const after = await comparable(docs);
     expect(after).toEqual(await comparable());
     expect(after.orders.flatMap((o) => o.places).some((p) => p.workOrderId === extra[0]!.id)).toBe(false);
+  });
+
+  it('lists the first orders by MO id and counts every open one; search finds the others by MO, article or destination, any case', async () => {
+    const docs = new FloorDocuments();
+    const before = await loadFloorView(t.db, docs);
+    const many = Array.from({ length: FLOOR_ORDERS_LISTED + 5 }, (_, i) => mo(2000 + i, { quantity: 10, destination: i === 3 ? 'JP-OSAKA' : 'DE-DC1', articleCode: i === 7 ? 'RABBIT-20' : 'BEAR-30' }));
+    await write(many.flatMap((m) => fanOut(m).map((w) => wo(newWorkOrderDoc(w)))));
+    const v = await loadFloorView(t.db, docs);
+    expect(v.ordersOpen).toBe(before.ordersOpen + many.length);
+    expect(v.orders).toHaveLength(FLOOR_ORDERS_LISTED);
+    const all = docs.findOrders({ find: '', limit: FLOOR_ORDERS_MAX });
+    expect(all.matching).toBe(v.ordersOpen);
+    expect(all.orders.map((o) => o.moId)).toEqual([...all.orders.map((o) => o.moId)].sort());
+    expect(v.orders).toEqual(all.orders.slice(0, FLOOR_ORDERS_LISTED));
+
+    // The last one created is past the listed ones: found by its MO id (any case), with its places.
+    const last = many.at(-1)!;
+    expect(v.orders.some((o) => o.moId === last.id)).toBe(false);
+    const found = docs.findOrders({ find: last.id.toLowerCase(), limit: FLOOR_ORDERS_LISTED });
+    expect(found.matching).toBe(1);
+    expect(found.orders[0]).toMatchObject({ moId: last.id, places: expect.arrayContaining([expect.objectContaining({ place: 'cutting', planned: 10 })]) });
+    expect(docs.findOrders({ find: 'osaka', limit: 10 }).orders.map((o) => o.moId)).toEqual([many[3]!.id]);
+    expect(docs.findOrders({ find: 'Rabbit', limit: 10 }).orders.map((o) => o.moId)).toEqual([many[7]!.id]);
+    expect(docs.findOrders({ find: 'no such order', limit: 10 })).toEqual({ orders: [], matching: 0 });
+    // `limit` cuts what is sent, not what is counted.
+    const cut = docs.findOrders({ find: 'MO-2026-2', limit: 3 });
+    expect(cut.orders).toHaveLength(3);
+    expect(cut.matching).toBe(many.length);
+
+    // A closed order is gone from the search as from the view.
+    await write(fanOut(many[3]!).map((w) => wo({ ...newWorkOrderDoc(w), status: 'closed' })));
+    const after = await loadFloorView(t.db, docs);
+    expect(after.ordersOpen).toBe(v.ordersOpen - 1);
+    expect(docs.findOrders({ find: 'osaka', limit: 10 }).matching).toBe(0);
   });
 });

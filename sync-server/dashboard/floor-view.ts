@@ -2,7 +2,8 @@
  * The Floor view's read model, from the authoritative documents and the stations table: which stations are up (online,
  * offline or revoked; their last sync, backlog and clock skew are the Fleet's, fleet.ts: they change with every push,
  * and sending them to every open Floor four times a second was most of its bytes), WIP per department and per order
- * along its route (pieces at each place now: complete sets at cutting, by the shared pipeline's `piecesAt`), transfers
+ * along its route (pieces at each place now: complete sets at cutting, by the shared pipeline's `piecesAt`; the first
+ * FLOOR_ORDERS_LISTED orders, the others by `findOrders`), transfers
  * in transit, lines with their occupant, and labour time per open SPK (the shared `labourWorked`, running clocks
  * counted up to the view's `at`). Read-only: the documents are written only by the push path (shared rules) and the
  * office's master-data routes.
@@ -14,7 +15,7 @@ import { piecesAt } from '../../shared/rules/pipeline';
 import { safeParseKeeping } from '../../shared/unchanged-parse';
 import { headVersion } from '../changes';
 import type { Queryable } from '../db/types';
-import type { FloorView, OrderWip, SpkLabour } from './contract';
+import { FLOOR_ORDERS_LISTED, type FloorOrders, type FloorOrdersQuery, type FloorView, type OrderWip, type SpkLabour } from './contract';
 import { KeptRows, signature } from './kept-rows';
 import { nextTurn } from './turns';
 
@@ -100,6 +101,17 @@ export class FloorDocuments {
       orders: this.orderRows(),
       departments: this.departments(),
     };
+  }
+
+  /**
+   * The open orders whose MO id, article or destination holds `find` (any case; every order when empty), the first
+   * `limit` by MO id, as of the last read (the Floor's search and "show all": the live view lists the first few only).
+   */
+  findOrders({ find, limit }: FloorOrdersQuery): FloorOrders {
+    const needle = find.toLowerCase();
+    const all = this.orderRows();
+    const matching = needle === '' ? all : all.filter((o) => [o.moId, o.articleCode, o.destination].some((x) => x.toLowerCase().includes(needle)));
+    return { orders: matching.slice(0, limit), matching: matching.length };
   }
 
   private async refresh(q: Queryable): Promise<void> {
@@ -247,7 +259,8 @@ export async function loadFloorView(q: Queryable, docs: FloorDocuments = new Flo
     at: new Date(nowMs).toISOString(),
     stations: docs.stationRows.rows(stations),
     departments,
-    orders,
+    orders: orders.slice(0, FLOOR_ORDERS_LISTED),
+    ordersOpen: orders.length,
     transfersInTransit: transfers
       .map((t) => ({ id: t.id, moId: t.moId, articleCode: t.articleCode, quantity: t.quantity, from: t.from, to: t.to, status: t.status, createdAt: t.createdAt }))
       .sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '')),

@@ -21,7 +21,7 @@ import { listAccounts } from './accounts';
 import { alertsFor, loadAlerts, type LoadedAlert } from './alerts';
 import { listArticles } from './articles';
 import { conflictsFor, loadConflictsView } from './conflicts';
-import { AccountList, ACCOUNTS_LISTS, ALERTS_LISTS, AlertsView, ArticleList, ARTICLES_LISTS, CONFLICTS_LISTS, ConflictsView, FLEET_LISTS, FleetView, FLOOR_LISTS, FloorView, ORDERS_LISTS, OrdersView, type Account as AccountType, type ConflictsShow, type ViewsQuery } from './contract';
+import { AccountList, ACCOUNTS_LISTS, ALERTS_LISTS, AlertsView, ArticleList, ARTICLES_LISTS, CONFLICTS_LISTS, ConflictsView, FLEET_LISTS, FleetView, FLOOR_LISTS, FloorView, ORDERS_LISTS, type FloorOrdersQuery, OrdersView, type Account as AccountType, type ConflictsShow, type ViewsQuery } from './contract';
 import { fleetRows, loadFleetView } from './fleet';
 import { FloorDocuments, loadFloorView } from './floor-view';
 import { FreshRead } from './fresh-read';
@@ -67,6 +67,8 @@ export interface DashboardViews {
   update(viewer: AccountType, held: z.output<typeof ViewsQuery>): Promise<ViewsAnswer>;
   /** One view whole, in its schema's shape (the per-view routes; `show` is the Conflicts filter). */
   whole(view: WholeView, viewer: AccountType, show: ConflictsShow): Promise<string>;
+  /** The Floor's open orders found (FloorOrders' shape), as fresh as the Floor a request now would be sent. */
+  floorOrders(query: FloorOrdersQuery): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -321,6 +323,12 @@ export function liveViews(pool: Db): DashboardViews {
     }
   }
 
+  async function floorOrders(query: FloorOrdersQuery): Promise<string> {
+    // The documents brought up to date (or a computation as fresh as this request joined); then found among them.
+    await floor(await asked());
+    return JSON.stringify(floorDocs.findOrders(query));
+  }
+
   // Nothing of its own to close: it reads through `db`, which its owner closes.
-  return { update, whole, close: async () => undefined };
+  return { update, whole, floorOrders, close: async () => undefined };
 }

@@ -11,7 +11,7 @@ import { findAccount } from './accounts';
 import { registerAccountRoutes } from './accounts-routes';
 import { recordAlertAction } from './alerts';
 import { audit } from './audit';
-import { AlertAction, AlertActionBody, AlertsView, ApprovedOrder, ConflictReviewBody, ConflictsQuery, ConflictsView, CsvImportBody, FleetView, ImportResult, IssuedCode, NewStationCode, RevokedStation, DASHBOARD_ROLES, FloorView, LoginBody, NewOrderBody, Ok, OrdersView, SessionInfo, ViewsQuery, ViewsUpdate } from './contract';
+import { AlertAction, AlertActionBody, AlertsView, ApprovedOrder, ConflictReviewBody, ConflictsQuery, ConflictsView, CsvImportBody, FleetView, ImportResult, IssuedCode, NewStationCode, RevokedStation, DASHBOARD_ROLES, FloorOrders, FloorOrdersQuery, FloorView, LoginBody, NewOrderBody, Ok, OrdersView, SessionInfo, ViewsQuery, ViewsUpdate } from './contract';
 import { MoId } from '../../shared/master';
 import { approveDraft, createDraft } from './orders';
 import { importArticles } from './articles';
@@ -138,6 +138,14 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     url: '/api/dashboard/floor',
     response: FloorView,
     handler: async ({ request }) => CheckedJson.joined(FloorView, await views.whole('floor', sessionOf(request).account, 'open')),
+  });
+
+  dashboardRoute(app, DASHBOARD_ROLES, {
+    method: 'GET',
+    url: '/api/dashboard/floor/orders',
+    querystring: FloorOrdersQuery,
+    response: FloorOrders,
+    handler: async ({ query }) => CheckedJson.joined(FloorOrders, await views.floorOrders(query)),
   });
 
   dashboardRoute(app, DASHBOARD_ROLES, {

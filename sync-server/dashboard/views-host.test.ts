@@ -11,7 +11,7 @@ import { EventFactory, lineOf, mo } from '../../shared/testing/fixtures';
 import { buildApp } from '../app';
 import { createTestDb, type TestDb } from '../db/testing';
 import { pushAs, TEST_ADMIN_TOKEN, type EnrolledStation } from '../testing';
-import { FLOOR_LISTS, FloorView, ViewsUpdate, type Account } from './contract';
+import { FLOOR_LISTS, FloorOrders, FloorView, ViewsUpdate, type Account } from './contract';
 import { liveViews, WHOLE_VIEWS, type DashboardViews, type ViewsAnswer } from './live-views';
 import { openDashboardViews, ViewsHost } from './views-host';
 import { loginAs, makeAccount, seedCuttingFloor } from './testing';
@@ -77,6 +77,9 @@ describe('dashboard views off the push path', () => {
         const [a, b] = [JSON.parse(await host.whole(view, viewer, 'open')) as object, JSON.parse(await here.whole(view, viewer, 'open')) as object];
         expect(view === 'floor' ? { ...a, at: '' } : a, view).toEqual(view === 'floor' ? { ...b, at: '' } : b);
       }
+      const found = FloorOrders.parse(JSON.parse(await host.floorOrders({ find: mo(1).id, limit: 5 })));
+      expect(found).toEqual(FloorOrders.parse(JSON.parse(await here.floorOrders({ find: mo(1).id, limit: 5 }))));
+      expect(found.orders.map((o) => o.moId)).toEqual([mo(1).id]);
 
       // A live update: the push after the answer is in the next one, as a delta from the revision held.
       const u1 = answer(first);
@@ -135,6 +138,7 @@ describe('dashboard views off the push path', () => {
       const inFlight = host.update(viewer, open);
       await host.crash();
       const whileDown = answer(await host.update(viewer, open));
+      expect(FloorOrders.parse(JSON.parse(await host.floorOrders({ find: '', limit: 1 }))).orders).toHaveLength(1);
       expect(answer(await inFlight).floor?.base).toBeNull();
       // Another computation place: its own instance name, so a screen is sent the whole views once.
       expect(whileDown.instance).not.toBe(before.instance);
@@ -169,6 +173,10 @@ describe('dashboard views off the push path', () => {
       expect(ViewsUpdate.parse(next.json()).floor?.lists.orders?.rows.map((o) => o.moId)).toEqual([mo(1).id]);
       const floor = await served.inject({ method: 'GET', url: '/api/dashboard/floor', headers: read });
       expect(FloorView.parse(floor.json()).orders.map((o) => o.moId)).toEqual([mo(1).id, mo(2).id]);
+      const found = await served.inject({ method: 'GET', url: `/api/dashboard/floor/orders?find=${mo(2).id}`, headers: read });
+      expect(FloorOrders.parse(found.json())).toMatchObject({ orders: [{ moId: mo(2).id }], matching: 1 });
+      const refused = await served.inject({ method: 'GET', url: '/api/dashboard/floor/orders?limit=0', headers: read });
+      expect(refused.statusCode).toBe(400);
     } finally {
       await served.close();
     }

@@ -19,7 +19,7 @@ import type { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import type { Db } from '../db/types';
 import { startModuleWorker } from '../worker-thread';
-import { Account, ConflictsQuery, ViewsQuery } from './contract';
+import { Account, ConflictsQuery, FloorOrdersQuery, ViewsQuery } from './contract';
 import { liveViews, WHOLE_VIEWS, type DashboardViews, type ViewsAnswer, type WholeView } from './live-views';
 
 /** Where the views are computed: `worker` (PostgreSQL only; PGlite computes in-thread whatever is asked). */
@@ -30,6 +30,7 @@ export const ViewsRequest = z.discriminatedUnion('op', [
   // The /views updates asked for in one turn of this thread's event loop (a live round asks for every stream at once).
   z.object({ op: z.literal('updates'), id: z.number(), asks: z.array(z.object({ viewer: Account, held: ViewsQuery })) }),
   z.object({ op: z.literal('whole'), id: z.number(), view: z.enum(WHOLE_VIEWS), viewer: Account, show: ConflictsQuery.shape.show }),
+  z.object({ op: z.literal('floorOrders'), id: z.number(), query: FloorOrdersQuery }),
 ]);
 export type ViewsRequest = z.input<typeof ViewsRequest>;
 
@@ -148,6 +149,16 @@ export class ViewsHost implements DashboardViews {
         return reply.json;
       },
       (err: unknown) => this.orInThread(err, (v) => v.whole(view, viewer, show)),
+    );
+  }
+
+  floorOrders(query: FloorOrdersQuery): Promise<string> {
+    return this.ask({ op: 'floorOrders', id: this.nextId++, query }).then(
+      (reply) => {
+        if (reply.type !== 'answer') throw new Error(`dashboard views worker answered the Floor's orders with ${reply.type}`);
+        return reply.json;
+      },
+      (err: unknown) => this.orInThread(err, (v) => v.floorOrders(query)),
     );
   }
 

@@ -4,7 +4,8 @@
  * reads, their recomputation, the deltas' serialisation and the garbage all that makes happen run beside the event
  * loop that answers the stations' pushes, not on it; that loop only hands the finished text to the dashboards.
  *
- * Messages in (`ViewsRequest`): the /views updates of one turn of the server's event loop, or one whole view for a viewer;
+ * Messages in (`ViewsRequest`): the /views updates of one turn of the server's event loop, one whole view for a viewer,
+ * or the Floor's orders found;
  * out (`ViewsReply`): the answers' JSON (with the revisions each brings its screen to) or the error's message, by the
  * request's id, and the pool's warnings as `log`.
  */
@@ -34,8 +35,10 @@ function errorText(x: unknown): string {
 port.on('message', (raw: unknown) => {
   const req = ViewsRequest.parse(raw);
   const failed = (err: unknown) => send({ type: 'failed', id: req.id, message: errorText(err) });
+  const answer = (json: string) => send({ type: 'answer', id: req.id, json });
   if (req.op === 'updates') answerUpdates(req.id, req.asks).catch(failed);
-  else views.whole(req.view, req.viewer, req.show).then((json) => send({ type: 'answer', id: req.id, json }), failed);
+  else if (req.op === 'whole') views.whole(req.view, req.viewer, req.show).then(answer, failed);
+  else views.floorOrders(req.query).then(answer, failed);
 });
 
 /**

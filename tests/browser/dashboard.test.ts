@@ -13,6 +13,7 @@
  * a generated password (shown once) and sees it marked until its owner changes it; enrolls a station on the Fleet
  * view (code shown once), sees its heartbeat health and revokes it. On
  * PostgreSQL a second server instance on the same database serves a second dashboard, which sees the same push live.
+ * On a floor with more open orders than the Floor lists, a search finds one past them and follows it live.
  * Screenshots go to docs/screens/dashboard-*.png.
  */
 import { generateKeyPairSync } from 'node:crypto';
@@ -23,9 +24,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../../shared/events';
 import type { PushResponse } from '../../shared/sync';
+import { newWorkOrderDoc } from '../../shared/docs';
+import { fanOut } from '../../shared/master';
 import { EventFactory, cuttingOutput, lineOf, mo } from '../../shared/testing/fixtures';
 import { ensureDashboardScreen } from '../../renderer/build';
 import { buildApp } from '../../sync-server/app';
+import { writeDocuments, writeTx } from '../../sync-server/changes';
+import { FLOOR_ORDERS_LISTED } from '../../sync-server/dashboard/contract';
 import { loginAs, makeAccount, TEST_PASSWORD } from '../../sync-server/dashboard/testing';
 import { createTestDb, type TestDb } from '../../sync-server/db/testing';
 import { enrollStation, pushAs, seedOperatorAndOrder, TEST_ADMIN_TOKEN, type EnrolledStation } from '../../sync-server/testing';
@@ -635,5 +640,36 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
       other.server.closeAllConnections();
       await closing;
     }
+  });
+
+  it('a big floor: the Floor lists the first orders and counts them all; a search finds one past them and follows it live; show all lists every one', { timeout: 90_000 }, async () => {
+    // More open orders than the Floor lists, all before the test's order by MO id (it is then not listed).
+    const earlier = Array.from({ length: FLOOR_ORDERS_LISTED }, (_, i) => mo(i + 1, { id: `MO-2025-${String(i + 1).padStart(4, '0')}`, quantity: 10 }));
+    await writeTx(db.db, (q) => writeDocuments(q, earlier.flatMap((m) => fanOut(m).map((w) => ({ kind: 'workOrder', id: w.id, body: newWorkOrderDoc(w), scope: ['all'] })))));
+    const page = await loggedIn(base);
+    const shown = page.getByTestId('orders-shown');
+    await expect.poll(() => shown.textContent()).toMatch(new RegExp(`^${FLOOR_ORDERS_LISTED} dari \\d+ pesanan`));
+    const open = Number(/dari (\d+)/.exec((await shown.textContent()) ?? '')?.[1]);
+    expect(open).toBeGreaterThan(FLOOR_ORDERS_LISTED);
+    const wip = page.getByTestId(`wip-${CUT_WO}`);
+    expect(await wip.count()).toBe(0);
+
+    await page.getByTestId('order-search').fill(ORDER.id.toLowerCase());
+    await expect.poll(() => shown.textContent()).toMatch(/^1 dari 1 pesanan/);
+    const cut = Number(/Potong (\d+)/.exec((await wip.textContent()) ?? '')?.[1]);
+    expect(cut).toBeGreaterThan(0);
+    // Found by search, and live: a station's output shows in the search's answer.
+    await push(cutting, 'OP-CUT1', cuttingOutput(CUT_WO, 5));
+    await expect.poll(() => wip.textContent(), { timeout: LIVE_MS }).toContain(`Potong ${cut + 5}`);
+
+    await page.getByTestId('lang').click();
+    await page.getByTestId('order-search').fill('');
+    await expect.poll(() => shown.textContent()).toBe(`${FLOOR_ORDERS_LISTED} of ${open} orders shown`);
+    await page.getByTestId('orders-show-all').click();
+    await expect.poll(() => shown.textContent()).toBe(`${open} of ${open} orders shown`);
+    await expect.poll(() => wip.textContent()).toContain(`Cutting ${cut + 5}`);
+    expect(await page.getByTestId('orders-show-all').count()).toBe(0);
+    await expectAccessible(page);
+    await page.context().close();
   });
 });

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { SpkLabour } from '../../../sync-server/dashboard/contract';
+import { FLOOR_ORDERS_LISTED, FLOOR_ORDERS_MAX, type SpkLabour } from '../../../sync-server/dashboard/contract';
+import { useOrderSearch } from '../order-search-hook';
 import { ViewLoading } from './ViewLoading';
 import { useDash, useT, when } from '../context';
 import { usePlace } from './place';
@@ -93,28 +94,44 @@ function DepartmentWip() {
   );
 }
 
-/** Orders listed at once: a floor of 2,000 open orders is found by search, not by scrolling (and renders in time). */
-const ORDERS_SHOWN = 100;
-
+/**
+ * The orders' WIP along their routes. The live Floor lists the first FLOOR_ORDERS_LISTED open orders (and counts them
+ * all); a search, or "show all", is answered by the server and follows the Floor as it changes (order-search.ts).
+ */
 function OrderWip() {
-  const all = useDash((s) => s.floor?.orders ?? NONE);
+  const listed = useDash((s) => s.floor?.orders ?? NONE);
+  const open = useDash((s) => s.floor?.ordersOpen ?? 0);
+  const at = useDash((s) => s.floor?.at ?? null);
   const place = usePlace();
   const { t } = useT();
   const [query, setQuery] = useState('');
   const [showAll, setShowAll] = useState(false);
-  const q = query.trim().toLowerCase();
-  const matching = q ? all.filter((o) => [o.moId, o.articleCode, o.destination].some((x) => x.toLowerCase().includes(q))) : all;
-  const orders = showAll ? matching : matching.slice(0, ORDERS_SHOWN);
+  const find = query.trim();
+  const search = useOrderSearch(find !== '' || showAll ? { find, limit: showAll ? FLOOR_ORDERS_MAX : FLOOR_ORDERS_LISTED } : null, at);
+  // Searching: what the server found (the last answer while the next is read); else the live Floor's first orders.
+  const orders = search.ask ? (search.found?.orders ?? NONE) : listed;
+  const all = search.ask ? (search.found?.matching ?? 0) : open;
   const toolbar = (
     <div className="toolbar">
       <label className="field field-inline">
         {t('findOrder')}
         <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="order-search" />
       </label>
-      <span className="small" data-testid="orders-shown">
-        {t('ordersShown', { shown: orders.length, all: matching.length })}
-      </span>
-      <ShowAll shown={orders.length} all={matching.length} onShow={() => setShowAll(true)} testId="orders-show-all" />
+      {search.ask && search.found === null ? (
+        <span className="small" aria-busy="true" data-testid="orders-searching">
+          {t('loading')}
+        </span>
+      ) : (
+        <span className="small" data-testid="orders-shown" aria-busy={search.busy}>
+          {t('ordersShown', { shown: orders.length, all })}
+        </span>
+      )}
+      {search.failed ? (
+        <span className="small bad-text" role="alert" data-testid="orders-search-failed">
+          {t('ordersSearchFailed', { code: search.failed })}
+        </span>
+      ) : null}
+      <ShowAll shown={orders.length} all={all} onShow={() => setShowAll(true)} testId="orders-show-all" />
     </div>
   );
   return (
@@ -122,7 +139,7 @@ function OrderWip() {
       testId="wip-orders"
       title="wipByOrder"
       empty="noOrders"
-      toolbar={all.length > 0 ? toolbar : null}
+      toolbar={open > 0 ? toolbar : null}
       columns={['order', 'article', 'route', 'wip', 'inTransit']}
       rows={orders}
       rowKey={(o) => o.moId}
