@@ -5,6 +5,8 @@ import type { Bilingual } from '../../shared/api';
 import { UI, format, type Lang, type UiKey } from './messages';
 import type { Dashboard, DashboardState } from './store';
 
+export { when } from './when';
+
 export const DashboardContext = createContext<Dashboard | null>(null);
 
 export function useDashboard(): Dashboard {
@@ -20,10 +22,4 @@ export function useDash<T>(select: (s: DashboardState) => T): T {
 export function useT(): { t: (key: UiKey, vars?: Record<string, string | number>) => string; tb: (b: Bilingual) => string; lang: Lang } {
   const lang = useDash((s) => s.lang);
   return { lang, t: (key, vars) => format(UI[key][lang], vars), tb: (b) => b[lang] };
-}
-
-/** Date and time in the reader's language and the browser's time zone (the factory's, on the factory's PCs). */
-export function when(iso: string | null, lang: Lang): string {
-  if (!iso) return '—';
-  return new Date(iso).toLocaleString(lang === 'id' ? 'id-ID' : 'en-GB', { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }

@@ -111,7 +111,12 @@ export type SpkLabour = z.infer<typeof SpkLabour>;
  * Every open order sent to every screen (2,000 on a big floor: 1.25 MB, its parse and its layout) was most of the
  * Floor's first render, for a list nobody reads past its first screens.
  */
-export const FLOOR_ORDERS_LISTED = 100;
+export const FLOOR_ORDERS_LISTED = 25;
+/**
+ * Rows each of the Floor screen's other lists (stations not online, lines, transfers, labour) shows before its "show
+ * all": a big floor's 200 stations and 200 lines, with their cells, were most of its first render (layout alone ~120 ms).
+ */
+export const FLOOR_ROWS_SHOWN = 20;
 /** The most orders one search answers ("show all" on a floor of up to this many open orders). */
 export const FLOOR_ORDERS_MAX = 20_000;
 

@@ -13,7 +13,8 @@
  * a generated password (shown once) and sees it marked until its owner changes it; enrolls a station on the Fleet
  * view (code shown once), sees its heartbeat health and revokes it. On
  * PostgreSQL a second server instance on the same database serves a second dashboard, which sees the same push live.
- * On a floor with more open orders than the Floor lists, a search finds one past them and follows it live.
+ * On a floor with more open orders and lines than the Floor lists, the line needing attention is listed first, and a
+ * search finds an order past those listed and follows it live.
  * Screenshots go to docs/screens/dashboard-*.png.
  */
 import { generateKeyPairSync } from 'node:crypto';
@@ -24,13 +25,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../../shared/events';
 import type { PushResponse } from '../../shared/sync';
-import { newWorkOrderDoc } from '../../shared/docs';
+import { newLineDoc, newWorkOrderDoc } from '../../shared/docs';
 import { fanOut } from '../../shared/master';
 import { EventFactory, cuttingOutput, lineOf, mo } from '../../shared/testing/fixtures';
 import { ensureDashboardScreen } from '../../renderer/build';
 import { buildApp } from '../../sync-server/app';
 import { writeDocuments, writeTx } from '../../sync-server/changes';
-import { FLOOR_ORDERS_LISTED } from '../../sync-server/dashboard/contract';
+import { FLOOR_ORDERS_LISTED, FLOOR_ROWS_SHOWN } from '../../sync-server/dashboard/contract';
 import { loginAs, makeAccount, TEST_PASSWORD } from '../../sync-server/dashboard/testing';
 import { createTestDb, type TestDb } from '../../sync-server/db/testing';
 import { enrollStation, pushAs, seedOperatorAndOrder, TEST_ADMIN_TOKEN, type EnrolledStation } from '../../sync-server/testing';
@@ -642,11 +643,21 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     }
   });
 
-  it('a big floor: the Floor lists the first orders and counts them all; a search finds one past them and follows it live; show all lists every one', { timeout: 90_000 }, async () => {
+  it('a big floor: the Floor lists the lines needing attention first and the first orders, counting them all; a search finds one past them and follows it live; show all lists every one', { timeout: 90_000 }, async () => {
     // More open orders than the Floor lists, all before the test's order by MO id (it is then not listed).
     const earlier = Array.from({ length: FLOOR_ORDERS_LISTED }, (_, i) => mo(i + 1, { id: `MO-2025-${String(i + 1).padStart(4, '0')}`, quantity: 10 }));
     await writeTx(db.db, (q) => writeDocuments(q, earlier.flatMap((m) => fanOut(m).map((w) => ({ kind: 'workOrder', id: w.id, body: newWorkOrderDoc(w), scope: ['all'] })))));
+    // More lines than the Floor lists; the one whose detector check failed sorts last by id, and is listed first.
+    const lines = Array.from({ length: FLOOR_ROWS_SHOWN + 5 }, (_, i) => newLineDoc(`LN-SEW-${String(i + 10).padStart(2, '0')}`, 'sewing'));
+    const failed = { ...lines.at(-1)!, verification: { status: 'failed' as const, lastPassAt: null, lastPassEventId: null } };
+    await writeTx(db.db, (q) => writeDocuments(q, [...lines.slice(0, -1), failed].map((l) => ({ kind: 'line', id: l.id, body: l, scope: ['all'] }))));
     const page = await loggedIn(base);
+    const lineRows = page.getByTestId('lines').locator('tbody tr');
+    await expect.poll(() => lineRows.count()).toBe(FLOOR_ROWS_SHOWN);
+    expect(await lineRows.first().getAttribute('data-testid')).toBe(`line-${failed.id}`);
+    await page.getByTestId('lines-show-all').click();
+    await expect.poll(() => lineRows.count()).toBeGreaterThan(lines.length);
+    expect(await page.getByTestId('lines-show-all').count()).toBe(0);
     const shown = page.getByTestId('orders-shown');
     await expect.poll(() => shown.textContent()).toMatch(new RegExp(`^${FLOOR_ORDERS_LISTED} dari \\d+ pesanan`));
     const open = Number(/dari (\d+)/.exec((await shown.textContent()) ?? '')?.[1]);

@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'react';
-import { FLOOR_ORDERS_LISTED, FLOOR_ORDERS_MAX, type SpkLabour } from '../../../sync-server/dashboard/contract';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { FLOOR_ORDERS_LISTED, FLOOR_ORDERS_MAX, FLOOR_ROWS_SHOWN, type SpkLabour } from '../../../sync-server/dashboard/contract';
 import { useOrderSearch } from '../order-search-hook';
 import { ViewLoading } from './ViewLoading';
 import { useDash, useT, when } from '../context';
+import type { DashboardState } from '../store';
 import { usePlace } from './place';
 import { RowHead, TableCard } from './TableCard';
 
@@ -20,14 +21,22 @@ function ShowAll(props: { shown: number; all: number; onShow: () => void; testId
   );
 }
 
+/** The first FLOOR_ROWS_SHOWN of `rows` until "show all" (the button, null when every row is shown) is pressed. */
+function useFirstRows<T>(rows: readonly T[], testId: string): { shown: readonly T[]; showAll: ReactNode } {
+  const [all, setAll] = useState(false);
+  const shown = all ? rows : rows.slice(0, FLOOR_ROWS_SHOWN);
+  return { shown, showAll: <ShowAll shown={shown.length} all={rows.length} onShow={() => setAll(true)} testId={testId} /> };
+}
+
 type StationState = 'online' | 'offline' | 'revoked';
 const STATION_STATES: readonly StationState[] = ['online', 'offline', 'revoked'];
 const PILL: Record<StationState, string> = { online: 'pill-ok', offline: 'pill-bad', revoked: 'pill-muted' };
 
 /**
  * The stations at a glance: how many are online, offline and revoked, and the ones not online listed (what a
- * supervisor acts on); every station on "show all" (and on the Fleet view, with its last sync, backlog and clock
- * skew). Two hundred green rows listed by default hid the few that matter and were most of the Floor's first render.
+ * supervisor acts on; the first FLOOR_ROWS_SHOWN); every station on "show all" (and on the Fleet view, with its last
+ * sync, backlog and clock skew). Two hundred green rows listed by default hid the few that matter and were most of
+ * the Floor's first render.
  */
 function Stations() {
   const stations = useDash((s) => s.floor?.stations ?? NONE);
@@ -35,13 +44,16 @@ function Stations() {
   const place = usePlace();
   const [showAll, setShowAll] = useState(false);
   const stateOf = (s: (typeof stations)[number]): StationState => (s.revoked ? 'revoked' : s.online ? 'online' : 'offline');
-  const shown = showAll ? stations : stations.filter((s) => stateOf(s) !== 'online');
+  const counts = { online: 0, offline: 0, revoked: 0 };
+  for (const s of stations) counts[stateOf(s)]++;
+  const notOnline = stations.filter((s) => stateOf(s) !== 'online');
+  const shown = showAll ? stations : notOnline.slice(0, FLOOR_ROWS_SHOWN);
   const toolbar = (
     <div className="toolbar">
       <span className="counts" data-testid="stations-counts">
         {STATION_STATES.map((state) => (
           <span key={state} className={`pill ${PILL[state]}`} data-testid={`stations-${state}`}>
-            {t(state)} {stations.filter((s) => stateOf(s) === state).length}
+            {t(state)} {counts[state]}
           </span>
         ))}
       </span>
@@ -166,17 +178,20 @@ function OrderWip() {
   );
 }
 
+/** Transfers in transit, the longest waiting first. */
 function Transfers() {
   const transfers = useDash((s) => s.floor?.transfersInTransit ?? NONE);
   const { lang } = useT();
   const place = usePlace();
+  const { shown, showAll } = useFirstRows(transfers, 'transfers-show-all');
   return (
     <TableCard
       testId="transfers"
       title="transfersInTransit"
       empty="noTransfers"
+      toolbar={showAll}
       columns={['order', 'fromTo', 'quantity', 'status', 'since']}
-      rows={transfers}
+      rows={shown}
       rowKey={(x) => x.id}
       cells={(x) => (
         <>
@@ -193,17 +208,25 @@ function Transfers() {
   );
 }
 
+type FloorLine = NonNullable<DashboardState['floor']>['lines'][number];
+/** What a supervisor looks at first: a halted line, a failed detector check, open alerts, a check due; then the rest. */
+const attention = (l: FloorLine) => (l.halted ? 0 : l.verification === 'failed' ? 1 : l.openAlerts > 0 ? 2 : l.verification === 'due' ? 3 : 4);
+
+/** The lines, those needing attention first (then by id). */
 function Lines() {
   const lines = useDash((s) => s.floor?.lines ?? NONE);
   const { t } = useT();
   const place = usePlace();
+  const byAttention = useMemo(() => [...lines].sort((a, b) => attention(a) - attention(b) || a.id.localeCompare(b.id)), [lines]);
+  const { shown, showAll } = useFirstRows(byAttention, 'lines-show-all');
   return (
     <TableCard
       testId="lines"
       title="lines"
       empty="noLines"
+      toolbar={showAll}
       columns={['line', 'occupant', 'status', 'verification', 'openAlerts']}
-      rows={lines}
+      rows={shown}
       rowKey={(l) => l.id}
       rowTestId={(l) => `line-${l.id}`}
       cells={(l) => (
@@ -247,13 +270,15 @@ function Labour() {
   const { t } = useT();
   const place = usePlace();
   const total = (l: SpkLabour) => l.operators.reduce((sum, o) => sum + workedNow(o.workedMs, o.state === 'running', at, now), 0);
+  const { shown, showAll } = useFirstRows(labour, 'labour-show-all');
   return (
     <TableCard
       testId="labour"
       title="labour.title"
       empty="labour.none"
+      toolbar={showAll}
       columns={['spk', 'labour.worked', 'labour.operators']}
-      rows={labour}
+      rows={shown}
       rowKey={(l) => l.workOrderId}
       rowTestId={(l) => `labour-${l.workOrderId}`}
       cells={(l) => (
