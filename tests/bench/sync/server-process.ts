@@ -29,7 +29,8 @@ const Request = z.discriminatedUnion('type', [
 ]);
 
 const db = createPgDb({ connectionString: env.BENCH_DATABASE_URL, max: env.BENCH_POOL_MAX });
-const app = await buildApp({ db, adminToken: env.BENCH_ADMIN_TOKEN, heartbeatMs: env.BENCH_HEARTBEAT_MS });
+// As main.ts: the dashboard's Floor computed once at start.
+const app = await buildApp({ db, adminToken: env.BENCH_ADMIN_TOKEN, heartbeatMs: env.BENCH_HEARTBEAT_MS, dashboard: { warmViews: true } });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const addr = app.server.address();
 if (addr === null || typeof addr === 'string') throw new Error('server has no port');
