@@ -11,7 +11,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
-import { createPgDb } from '../db/pg';
+import { createPgDb, SERVER_POOL_MIN } from '../db/pg';
 import { lowerThreadPriority } from '../worker-thread';
 import { liveViews, type ViewsAnswer } from './live-views';
 import { ViewsRequest, type ViewsReply } from './views-host';
@@ -23,7 +23,7 @@ const { connectionString, poolMax, nice } = z.object({ connectionString: z.strin
 lowerThreadPriority(nice);
 
 const send = (reply: ViewsReply) => port.postMessage(reply);
-const db = createPgDb({ connectionString, max: poolMax, log: { warn: (obj, msg) => send({ type: 'log', msg, err: errorText(obj) }) } });
+const db = createPgDb({ connectionString, max: poolMax, min: SERVER_POOL_MIN, log: { warn: (obj, msg) => send({ type: 'log', msg, err: errorText(obj) }) } });
 const views = liveViews(db);
 
 function errorText(x: unknown): string {

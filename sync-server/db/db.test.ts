@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPgDb } from './pg';
 import { createTestDb, type TestDb } from './testing';
 
 let t: TestDb;
@@ -127,5 +128,25 @@ describe.runIf(process.env.TEST_DATABASE_URL)('pg LISTEN connection', () => {
     await t.db.notify('qsf_test_reconnect', 'after');
     await expect.poll(() => got).toEqual(['before', 'after']);
     await stop();
+  });
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)('keeps `min` connections open however long idle, and closes the others after `idleMs`', async () => {
+    const count = async (name: string) =>
+      Number((await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [name]))[0]?.n);
+    for (const min of [2, 0]) {
+      const name = `qsf-pool-min-${min}`;
+      const url = new URL(t.db.connectionString!);
+      url.searchParams.set('application_name', name);
+      const pool = createPgDb({ connectionString: url.toString(), max: 5, min, idleMs: 100 });
+      try {
+        await Promise.all(Array.from({ length: 5 }, () => pool.query('SELECT pg_sleep(0.05)')));
+        expect(await count(name)).toBe(5);
+        await expect.poll(() => count(name), { timeout: 5_000, interval: 100 }).toBe(min);
+        await new Promise((r) => setTimeout(r, 400));
+        expect(await count(name), `min ${min}`).toBe(min);
+      } finally {
+        await pool.close();
+      }
+    }
   });
 });

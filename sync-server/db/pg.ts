@@ -199,16 +199,28 @@ class PgListener {
   }
 }
 
+/** Connections the server's pool keeps open while idle (`min`): a dashboard or station after a quiet spell meets a warm backend. */
+export const SERVER_POOL_MIN = 2;
+
 export interface PgDbOptions {
   connectionString: string;
   /** Pool size; the default suits a few dozen stations per instance. */
   max?: number;
+  /**
+   * Connections kept open however long idle (default 0; the server's pool keeps SERVER_POOL_MIN): a new
+   * backend's first statements cost 50–130 ms on the bench machine (catalog caches cold), which a dashboard opened
+   * after a quiet spell paid on its first read.
+   */
+  min?: number;
+  /** How long a connection above `min` may sit idle before it is closed (default 10 s, pg-pool's). */
+  idleMs?: number;
   log?: DbLog;
 }
 
 export function createPgDb(opts: PgDbOptions): Db {
   // pipeline: a query is written to the connection at once, not after the previous one's answer (see txQueryable).
-  const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.max ?? 10, types, pipeline: true });
+  const max = opts.max ?? 10;
+  const pool = new pg.Pool({ connectionString: opts.connectionString, max, min: Math.min(opts.min ?? 0, max), idleTimeoutMillis: opts.idleMs ?? 10_000, types, pipeline: true });
   // An idle client dying (server restart) must not crash the process; the pool replaces it on next use.
   pool.on('error', (err) => opts.log?.warn({ err }, 'idle PostgreSQL client error'));
   // A client in use dying (PostgreSQL restarted under load: EPIPE on a pipelined write) emits 'error' on the client

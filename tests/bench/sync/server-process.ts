@@ -11,7 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { z } from 'zod';
 import { buildApp } from '../../../sync-server/app';
-import { createPgDb } from '../../../sync-server/db/pg';
+import { createPgDb, SERVER_POOL_MIN } from '../../../sync-server/db/pg';
 
 const env = z
   .object({
@@ -28,7 +28,8 @@ const Request = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stop') }),
 ]);
 
-const db = createPgDb({ connectionString: env.BENCH_DATABASE_URL, max: env.BENCH_POOL_MAX });
+// As main.ts's (db/index.ts openDb): SERVER_POOL_MIN connections kept open while idle.
+const db = createPgDb({ connectionString: env.BENCH_DATABASE_URL, max: env.BENCH_POOL_MAX, min: SERVER_POOL_MIN });
 // As main.ts: the dashboard's Floor computed once at start.
 const app = await buildApp({ db, adminToken: env.BENCH_ADMIN_TOKEN, heartbeatMs: env.BENCH_HEARTBEAT_MS, dashboard: { warmViews: true } });
 await app.listen({ host: '127.0.0.1', port: 0 });
