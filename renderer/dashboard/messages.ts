@@ -85,6 +85,7 @@ export const UI = {
   shipWeek: { en: 'Ship week', id: 'Minggu kirim' },
   inTransit: { en: 'In transit', id: 'Dalam perjalanan' },
   noOrders: { en: 'No open order.', id: 'Tidak ada pesanan terbuka.' },
+  noOrderFound: { en: 'No open order matches.', id: 'Tidak ada pesanan terbuka yang cocok.' },
   findOrder: { en: 'Find an order (MO, article, destination)', id: 'Cari pesanan (MO, artikel, tujuan)' },
   ordersShown: { en: '{shown} of {all} orders shown', id: '{shown} dari {all} pesanan ditampilkan' },
   showAll: { en: 'Show all {n}', id: 'Tampilkan semua {n}' },

@@ -174,6 +174,7 @@ describe(`the supervisors' dashboard (${process.env.TEST_DATABASE_URL ? 'pg' : '
     await page.getByTestId('order-search').fill('no such order');
     await expect.poll(() => page.getByTestId('orders-shown').textContent()).toMatch(/^0 of 0 orders/);
     expect(await wip.count()).toBe(0);
+    expect(await page.getByTestId('wip-orders').textContent()).toContain('No open order matches.');
     await page.getByTestId('order-search').fill('');
     await expect.poll(() => wip.count()).toBe(1);
     await screenshot(page, 'floor');

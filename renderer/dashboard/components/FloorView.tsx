@@ -150,7 +150,7 @@ function OrderWip() {
     <TableCard
       testId="wip-orders"
       title="wipByOrder"
-      empty="noOrders"
+      empty={search.ask && find !== '' ? 'noOrderFound' : 'noOrders'}
       toolbar={open > 0 ? toolbar : null}
       columns={['order', 'article', 'route', 'wip', 'inTransit']}
       rows={orders}
