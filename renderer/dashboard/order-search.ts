@@ -3,9 +3,10 @@
  * "show all", is answered by the server (`GET /api/dashboard/floor/orders`) and read again as the Floor changes, so
  * what it found stays live too. Typing is waited out (`settleMs`) before the server is asked; one read at a time, and
  * after a read at least `minGapMs` before the next one a change of the Floor brings (on a busy floor it changes four
- * times a second, and "show all" of 2,000 orders is a megabyte a read).
+ * times a second), `bigGapMs` after a read of more than FLOOR_ORDERS_LISTED ("show all" of 2,000 orders is a megabyte
+ * a read, written out by the server's event loop, which the stations' pushes share).
  */
-import type { FloorOrders } from '../../sync-server/dashboard/contract';
+import { FLOOR_ORDERS_LISTED, type FloorOrders } from '../../sync-server/dashboard/contract';
 
 export interface OrderAsk {
   find: string;
@@ -33,6 +34,8 @@ export class OrderSearch {
   private at: string | null = null;
   private read: { key: string; at: string | null } | null = null;
   private running = false;
+  /** When the last read ended (epoch ms; 0: none yet). */
+  private readEnded = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
 
@@ -40,7 +43,7 @@ export class OrderSearch {
     private readonly fetchOrders: (ask: OrderAsk) => Promise<FloorOrders>,
     private readonly changed: (state: OrderSearchState) => void,
     private readonly errorCode: (err: unknown) => string,
-    private readonly timing = { settleMs: 250, minGapMs: 500 },
+    private readonly timing = { settleMs: 250, minGapMs: 500, bigGapMs: 5_000 },
   ) {}
 
   get current(): OrderSearchState {
@@ -62,12 +65,22 @@ export class OrderSearch {
       this.schedule(this.timing.settleMs);
       return;
     }
-    if (this.read?.at !== at && this.timer === null) this.pump();
+    if (this.read?.at !== at && this.timer === null && !this.running) this.schedule(Math.max(0, this.readEnded + this.gap() - Date.now()));
   }
 
   close(): void {
     this.closed = true;
     this.clearTimer();
+  }
+
+  /**
+   * How long after a read the Floor's next change is read: a new ask soon whatever it is, the same ask again after
+   * `minGapMs`, or `bigGapMs` when it asks for more than the Floor lists ("show all").
+   */
+  private gap(): number {
+    const ask = this.state.ask;
+    if (ask === null || this.read?.key !== keyOf(ask)) return this.timing.minGapMs;
+    return ask.limit > FLOOR_ORDERS_LISTED ? this.timing.bigGapMs : this.timing.minGapMs;
   }
 
   private schedule(ms: number): void {
@@ -104,9 +117,10 @@ export class OrderSearch {
     ).finally(() => {
       this.running = false;
       if (this.closed) return;
+      this.readEnded = Date.now();
       this.put({ ...this.state, busy: false });
       // Asked something else meanwhile, or the Floor changed: read again (a new ask's own timer reads it).
-      if (this.state.ask !== null && this.timer === null && (this.read?.key !== keyOf(this.state.ask) || this.read.at !== this.at)) this.schedule(this.timing.minGapMs);
+      if (this.state.ask !== null && this.timer === null && (this.read?.key !== keyOf(this.state.ask) || this.read.at !== this.at)) this.schedule(this.gap());
     });
   }
 
