@@ -143,22 +143,21 @@ export class ViewsHost implements DashboardViews {
   }
 
   whole(view: WholeView, viewer: Account, show: z.output<typeof ConflictsQuery>['show']): Promise<string> {
-    return this.ask({ op: 'whole', id: this.nextId++, view, viewer, show }).then(
-      (reply) => {
-        if (reply.type !== 'answer') throw new Error(`dashboard views worker answered a whole view with ${reply.type}`);
-        return reply.json;
-      },
-      (err: unknown) => this.orInThread(err, (v) => v.whole(view, viewer, show)),
-    );
+    return this.text({ op: 'whole', id: this.nextId++, view, viewer, show }, (v) => v.whole(view, viewer, show));
   }
 
   floorOrders(query: FloorOrdersQuery): Promise<string> {
-    return this.ask({ op: 'floorOrders', id: this.nextId++, query }).then(
+    return this.text({ op: 'floorOrders', id: this.nextId++, query }, (v) => v.floorOrders(query));
+  }
+
+  /** A request answered with one JSON text: the worker's, or computed here when it is down. */
+  private text(req: Extract<ViewsRequest, { op: 'whole' | 'floorOrders' }>, inThread: (views: DashboardViews) => Promise<string>): Promise<string> {
+    return this.ask(req).then(
       (reply) => {
-        if (reply.type !== 'answer') throw new Error(`dashboard views worker answered the Floor's orders with ${reply.type}`);
+        if (reply.type !== 'answer') throw new Error(`dashboard views worker answered ${req.op} with ${reply.type}`);
         return reply.json;
       },
-      (err: unknown) => this.orInThread(err, (v) => v.floorOrders(query)),
+      (err: unknown) => this.orInThread(err, inThread),
     );
   }
 
