@@ -51,6 +51,7 @@ const env = z
     DASH_BENCH_ROUNDS: z.coerce.number().int().min(1).max(60).default(6),
     DASH_BENCH_DASHBOARDS: z.coerce.number().int().min(1).max(500).default(50),
     DASH_BENCH_PROFILE_DIR: z.string().optional(),
+    DASH_BENCH_DASHBOARD_INSTANCE: z.enum(['own', 'shared']).default('own'),
   })
   .parse(process.env);
 const STATIONS = 200;
@@ -105,7 +106,7 @@ const PageTimes = z.object({ html: z.number(), scripts: z.number(), session: z.n
 
 /** Worst of three cold loads of the dashboard in Chromium, logged in, until the floor's WIP is on screen (ms). */
 async function firstRender(floor: LoadFloor): Promise<number> {
-  const { baseUrl } = floor.server;
+  const { baseUrl } = floor.dashboardServer;
   await makeAccount(floor.bdb.db, 'bench-render', 'admin');
   const res = await fetch(`${baseUrl}/api/dashboard/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench-render', password: TEST_PASSWORD }) });
   if (res.status !== 200) throw new Error(`login: ${res.status}`);
@@ -212,10 +213,18 @@ function postgresUsed(start: Map<number, number> | undefined, end: Map<number, n
 interface CpuMark {
   at: number;
   server: number | undefined;
+  /** The dashboards' own server instance (DASH_BENCH_DASHBOARD_INSTANCE=own), else undefined. */
+  dashboard: number | undefined;
   postgres: Map<number, number> | undefined;
   bench: NodeJS.CpuUsage;
 }
-const cpuMark = (pid: number, database: string): CpuMark => ({ at: performance.now(), server: processCpuMs(pid), postgres: postgresCpuMs(database), bench: process.cpuUsage() });
+const cpuMark = (floor: LoadFloor): CpuMark => ({
+  at: performance.now(),
+  server: processCpuMs(floor.server.pid),
+  dashboard: floor.dashboardServer === floor.server ? undefined : processCpuMs(floor.dashboardServer.pid),
+  postgres: postgresCpuMs(floor.bdb.name),
+  bench: process.cpuUsage(),
+});
 /**
  * What a production PostgreSQL's autovacuum does, before each phase: every push rewrites its work order's documents
  * (never a HOT update: their change number is indexed), so without vacuum their dead versions pile up (here 115,000
@@ -241,7 +250,7 @@ async function phase(floor: LoadFloor, name: string, run: (pushing: LoadPhase['p
   if (env.DASH_BENCH_PROFILE_DIR) await server.profile(join(env.DASH_BENCH_PROFILE_DIR, `${name}.cpuprofile`));
   const marks: { started?: CpuMark; done?: CpuMark } = {};
   const figures = await run((state) => {
-    marks[state] = cpuMark(server.pid, floor.bdb.name);
+    marks[state] = cpuMark(floor);
   });
   const { started: a, done: b } = marks;
   if (a && b) {
@@ -249,12 +258,13 @@ async function phase(floor: LoadFloor, name: string, run: (pushing: LoadPhase['p
     const s = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? NaN : (a - b) / 1000);
     const parts = {
       server: s(b.server, a.server),
+      dashboard: floor.dashboardServer === server ? 0 : s(b.dashboard, a.dashboard),
       postgres: postgresUsed(a.postgres, b.postgres),
       bench: (b.bench.user + b.bench.system - a.bench.user - a.bench.system) / 1e6,
     };
-    const sum = parts.server + parts.postgres + parts.bench;
+    const sum = parts.server + parts.dashboard + parts.postgres + parts.bench;
     log(
-      `${name} phase, CPU over its ${wall.toFixed(1)} s of pushes: server ${parts.server.toFixed(1)} s, PostgreSQL (its backends alive at the end) ${parts.postgres.toFixed(1)} s, ` +
+      `${name} phase, CPU over its ${wall.toFixed(1)} s of pushes: server ${parts.server.toFixed(1)} s, ${floor.dashboardServer === server ? '' : `the dashboards' instance ${parts.dashboard.toFixed(1)} s, `}PostgreSQL (its backends alive at the end) ${parts.postgres.toFixed(1)} s, ` +
         `bench (stations + dashboards) ${parts.bench.toFixed(1)} s; together ${sum.toFixed(1)} s = ${((sum / wall / 2) * 100).toFixed(0)} % of 2 cores; ` +
         `push-ack p50 ${percentile(figures.latencies, 50).toFixed(1)} ms, p99 ${percentile(figures.latencies, 99).toFixed(1)} ms`,
     );
@@ -305,7 +315,7 @@ function pooled(xs: readonly FloorLoadFigures[]): FloorLoadFigures {
 }
 
 await ensureDashboardScreen(log);
-const results: BenchResult[] = await withLoadFloor({ stations: STATIONS, seed, log }, async (floor) => {
+const results: BenchResult[] = await withLoadFloor({ stations: STATIONS, seed, log, dashboardInstance: env.DASH_BENCH_DASHBOARD_INSTANCE }, async (floor) => {
   const render = await firstRender(floor);
   const dashboards = env.DASH_BENCH_DASHBOARDS;
   if (env.DASH_BENCH_WARMUP_SECONDS > 0) {
@@ -339,7 +349,8 @@ const results: BenchResult[] = await withLoadFloor({ stations: STATIONS, seed, l
     result(`dashboard (${size}): floor view first render in Chromium, worst of 3 cold loads`, render, 'ms', '< 1000'),
     result(`dashboard: push → open dashboard p95 (p50 ${percentile(reach, 50).toFixed(0)} ms, ${reach.length} pushes, ${dashboards} dashboards open under load)`, percentile(reach, 95), 'ms', '< 500'),
     result(
-      `dashboard: push-ack p99 with ${dashboards} dashboards open ÷ with none, side by side, ${env.DASH_BENCH_ROUNDS} × ${seconds} s per side interleaved ` +
+      `dashboard: push-ack p99 with ${dashboards} dashboards open ÷ with none, side by side, ${env.DASH_BENCH_ROUNDS} × ${seconds} s per side interleaved, ` +
+        `${env.DASH_BENCH_DASHBOARD_INSTANCE === 'own' ? "the dashboards on their own server instance" : "the dashboards on the stations' server"} ` +
         `(pooled ${p99(watched).toFixed(1)} / ${p99(quiet).toFixed(1)} ms; per phase ${perPhase} ms)`,
       p99(watched) / p99(quiet),
       'ratio',

@@ -91,6 +91,7 @@ export interface FloorLoadFigures {
 
 const DEPARTMENTS: readonly Department[] = ['cutting', 'embroidery', 'sewing', 'finishing', 'packing'];
 const SERVER_APP_NAME = 'qsf-load-server';
+const DASHBOARD_APP_NAME = 'qsf-load-dashboard';
 const POOL_MAX = 10;
 
 interface Stream {
@@ -132,7 +133,13 @@ async function serverConnections(admin: pg.Client, database: string): Promise<nu
 /** A floor under load: the server process on its database, enrolled stations (each with its MO) and their streams. */
 export interface LoadFloor {
   bdb: BenchDatabase;
+  /** The server the stations push to and stream from. */
   server: ServerProcess;
+  /**
+   * The server the dashboards open: `server` itself, or (FloorSetup.dashboardInstance 'own') a second instance of the
+   * same server on the same database, as a floor deploys the office's dashboard apart from the stations' server.
+   */
+  dashboardServer: ServerProcess;
   admin: pg.Client;
   stations: BenchStation[];
   /** Each station's work order (its MO's SPK for the station's department). */
@@ -147,6 +154,11 @@ export interface LoadFloor {
 
 export interface FloorSetup {
   stations: number;
+  /**
+   * 'shared' (default): the dashboards open the stations' server. 'own': a second server process on the same database
+   * serves them (its live views fed by the same LISTEN/NOTIFY as every instance's).
+   */
+  dashboardInstance?: 'shared' | 'own';
   /** Called with the floor before the streams open (bulk data for the dashboard benchmark). */
   seed?: (floor: LoadFloor) => Promise<void>;
   log?: (msg: string) => void;
@@ -158,12 +170,17 @@ export async function withLoadFloor<T>(setup: FloorSetup, run: (floor: LoadFloor
   const bdb = await createBenchDatabase();
   const admin = new pg.Client({ connectionString: pgBaseUrl() });
   await admin.connect();
-  const url = new URL(bdb.url);
-  url.searchParams.set('application_name', SERVER_APP_NAME);
+  const urlAs = (applicationName: string) => {
+    const url = new URL(bdb.url);
+    url.searchParams.set('application_name', applicationName);
+    return url.toString();
+  };
   try {
-    const server = await startServerProcess(url.toString(), { poolMax: POOL_MAX });
+    const server = await startServerProcess(urlAs(SERVER_APP_NAME), { poolMax: POOL_MAX });
     const http = new BenchHttp(server.baseUrl, setup.stations);
+    let dashboardServer = server;
     try {
+      if (setup.dashboardInstance === 'own') dashboardServer = await startServerProcess(urlAs(DASHBOARD_APP_NAME), { poolMax: POOL_MAX });
       const { baseUrl } = server;
       await createOperators(baseUrl, DEPARTMENTS);
       const slots = Array.from({ length: setup.stations }, (_, i) => ({ department: DEPARTMENTS[i % DEPARTMENTS.length] as Department, n: Math.floor(i / DEPARTMENTS.length) + 1 }));
@@ -172,11 +189,12 @@ export async function withLoadFloor<T>(setup: FloorSetup, run: (floor: LoadFloor
       const orders = stations.map((_, i) => mo(3000 + i, { route: 'R1', quantity: 1_000_000 }));
       await mapLimit(orders, 8, (m) => createOrder(baseUrl, m));
       const workOrderOf = new Map(stations.map((s, i) => [s.id, workOrderIdFor((orders[i] ?? orders[0])!.id, s.department)]));
-      const floor: LoadFloor = { bdb, server, admin, stations, workOrderOf, received: new Set(), http, events: new EventFactory(() => Date.now()), log };
+      const floor: LoadFloor = { bdb, server, dashboardServer, admin, stations, workOrderOf, received: new Set(), http, events: new EventFactory(() => Date.now()), log };
       await setup.seed?.(floor);
       return await run(floor);
     } finally {
       http.close();
+      if (dashboardServer !== server) await dashboardServer.stop();
       await server.stop();
     }
   } finally {
@@ -216,7 +234,7 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
     streams.push(...(await mapLimit(stations, 20, (s) => openSse(`${baseUrl}/api/stream`, s.auth))));
     const names = Array.from({ length: nDashboards }, () => `load-supervisor-${++accounts}`);
     for (const a of names) await makeAccount(bdb.db, a, 'admin');
-    if (names.length > 0) dashboards = await openDashboards(baseUrl, names, phase.trace ?? false);
+    if (names.length > 0) dashboards = await openDashboards(floor.dashboardServer.baseUrl, names, phase.trace ?? false);
     const appliedBefore = await appliedPerStation(bdb, stations);
 
     const f = floor.events;
