@@ -159,6 +159,8 @@ export interface FloorSetup {
    * serves them (its live views fed by the same LISTEN/NOTIFY as every instance's).
    */
   dashboardInstance?: 'shared' | 'own';
+  /** With dashboardInstance 'own': that instance's CPU priority (nice, 0–19), as a deployment's systemd Nice= sets it. */
+  dashboardNice?: number;
   /** Called with the floor before the streams open (bulk data for the dashboard benchmark). */
   seed?: (floor: LoadFloor) => Promise<void>;
   log?: (msg: string) => void;
@@ -180,7 +182,7 @@ export async function withLoadFloor<T>(setup: FloorSetup, run: (floor: LoadFloor
     const http = new BenchHttp(server.baseUrl, setup.stations);
     let dashboardServer = server;
     try {
-      if (setup.dashboardInstance === 'own') dashboardServer = await startServerProcess(urlAs(DASHBOARD_APP_NAME), { poolMax: POOL_MAX });
+      if (setup.dashboardInstance === 'own') dashboardServer = await startServerProcess(urlAs(DASHBOARD_APP_NAME), { poolMax: POOL_MAX, nice: setup.dashboardNice });
       const { baseUrl } = server;
       await createOperators(baseUrl, DEPARTMENTS);
       const slots = Array.from({ length: setup.stations }, (_, i) => ({ department: DEPARTMENTS[i % DEPARTMENTS.length] as Department, n: Math.floor(i / DEPARTMENTS.length) + 1 }));
