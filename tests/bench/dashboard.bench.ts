@@ -12,8 +12,9 @@
  *      holds the event): received − the push's send. p95 over those phases' pushes, goal < 500 ms.
  *   3. 50 open dashboards add < 10 % to push-ack p99, side by side: the 200 stations push 1 event/s each, with no
  *      dashboard open for DASH_BENCH_LOAD_SECONDS (90) in all and with DASH_BENCH_DASHBOARDS (50) open (each, as the
- *      screen, holding the live channel that sends what changed since the revisions it holds; in a worker thread of
- *      this process, tests/load/load-dashboard.ts says why) as long. First a warm-up phase, not
+ *      screen, holding the live channel that sends what changed since the revisions it holds; in a process of their
+ *      own at nice 19, tests/load/load-dashboard.ts says why; on a server instance of their own at nice 10 unless
+ *      DASH_BENCH_DASHBOARD_INSTANCE=shared, as README's "Deploying the dashboard" says) as long. First a warm-up phase, not
  *      measured (DASH_BENCH_WARMUP_SECONDS, 15 s, dashboards open: straight after the seeding the database is busy
  *      with its own work, autovacuum and checkpoints, and caches are cold); then DASH_BENCH_ROUNDS (6) phases per
  *      side of DASH_BENCH_LOAD_SECONDS / DASH_BENCH_ROUNDS each (15 s), in counterbalanced order (none, dashboards,
@@ -23,9 +24,11 @@
  *      (phases of one side 35–75 ms apart in one run), and each starts vacuumed (`vacuum`). The ratio is p99 of the pooled latencies with dashboards ÷ p99 of the pooled ones without;
  *      each phase's p99 is logged and named in the row, so the drift shows.
  * Needs PostgreSQL (TEST_DATABASE_URL or SYNC_BENCH_DATABASE_URL) and Chromium (CHROMIUM_PATH or /usr/bin/chromium).
- * Each load phase logs the CPU time the server process (all its threads), PostgreSQL and this process (the stations
- * and the dashboards) used while its stations pushed: on 2 shared cores the push-ack ratio alone does not say where
+ * Each load phase logs the CPU time the server process (all its threads), the dashboards' instance, PostgreSQL, this
+ * process (the stations) and the simulated dashboards' process used while its stations pushed: on 2 shared cores the push-ack ratio alone does not say where
  * the time went.
+ * DASH_BENCH_TRACE_DIR: each load phase's pushes (sent, acknowledged; epoch ms) and, with dashboards, the first
+ * dashboard's live updates (the server's asOf, received) as <phase>.json there, to see when the slow pushes fell.
  * DASH_BENCH_PROFILE_DIR: the server's CPU profile of each load phase (warm-up.cpuprofile, quiet-1.cpuprofile,
  * watched-1.cpuprofile, …) there, and the page's of each cold load (first-render-1.cpuprofile, …).
  */
@@ -51,6 +54,7 @@ const env = z
     DASH_BENCH_ROUNDS: z.coerce.number().int().min(1).max(60).default(6),
     DASH_BENCH_DASHBOARDS: z.coerce.number().int().min(1).max(500).default(50),
     DASH_BENCH_PROFILE_DIR: z.string().optional(),
+    DASH_BENCH_TRACE_DIR: z.string().optional(),
     DASH_BENCH_DASHBOARD_INSTANCE: z.enum(['own', 'shared']).default('own'),
     DASH_BENCH_DASHBOARD_NICE: z.coerce.number().int().min(0).max(19).default(10),
   })
@@ -216,13 +220,16 @@ interface CpuMark {
   server: number | undefined;
   /** The dashboards' own server instance (DASH_BENCH_DASHBOARD_INSTANCE=own), else undefined. */
   dashboard: number | undefined;
+  /** The simulated dashboards' process (tests/load/dashboards-process.ts), while dashboards are open. */
+  dashboards: number | undefined;
   postgres: Map<number, number> | undefined;
   bench: NodeJS.CpuUsage;
 }
-const cpuMark = (floor: LoadFloor): CpuMark => ({
+const cpuMark = (floor: LoadFloor, dashboardsPid: number | null): CpuMark => ({
   at: performance.now(),
   server: processCpuMs(floor.server.pid),
   dashboard: floor.dashboardServer === floor.server ? undefined : processCpuMs(floor.dashboardServer.pid),
+  dashboards: dashboardsPid === null ? undefined : processCpuMs(dashboardsPid),
   postgres: postgresCpuMs(floor.bdb.name),
   bench: process.cpuUsage(),
 });
@@ -250,8 +257,8 @@ async function phase(floor: LoadFloor, name: string, run: (pushing: LoadPhase['p
   await vacuum(floor, name);
   if (env.DASH_BENCH_PROFILE_DIR) await server.profile(join(env.DASH_BENCH_PROFILE_DIR, `${name}.cpuprofile`));
   const marks: { started?: CpuMark; done?: CpuMark } = {};
-  const figures = await run((state) => {
-    marks[state] = cpuMark(floor);
+  const figures = await run((state, dashboardsPid) => {
+    marks[state] = cpuMark(floor, dashboardsPid);
   });
   const { started: a, done: b } = marks;
   if (a && b) {
@@ -262,11 +269,12 @@ async function phase(floor: LoadFloor, name: string, run: (pushing: LoadPhase['p
       dashboard: floor.dashboardServer === server ? 0 : s(b.dashboard, a.dashboard),
       postgres: postgresUsed(a.postgres, b.postgres),
       bench: (b.bench.user + b.bench.system - a.bench.user - a.bench.system) / 1e6,
+      dashboards: a.dashboards === undefined ? 0 : s(b.dashboards, a.dashboards),
     };
-    const sum = parts.server + parts.dashboard + parts.postgres + parts.bench;
+    const sum = parts.server + parts.dashboard + parts.postgres + parts.bench + parts.dashboards;
     log(
       `${name} phase, CPU over its ${wall.toFixed(1)} s of pushes: server ${parts.server.toFixed(1)} s, ${floor.dashboardServer === server ? '' : `the dashboards' instance ${parts.dashboard.toFixed(1)} s, `}PostgreSQL (its backends alive at the end) ${parts.postgres.toFixed(1)} s, ` +
-        `bench (stations + dashboards) ${parts.bench.toFixed(1)} s; together ${sum.toFixed(1)} s = ${((sum / wall / 2) * 100).toFixed(0)} % of 2 cores; ` +
+        `bench (stations) ${parts.bench.toFixed(1)} s, the simulated dashboards ${parts.dashboards.toFixed(1)} s; together ${sum.toFixed(1)} s = ${((sum / wall / 2) * 100).toFixed(0)} % of 2 cores; ` +
         `push-ack p50 ${percentile(figures.latencies, 50).toFixed(1)} ms, p99 ${percentile(figures.latencies, 99).toFixed(1)} ms`,
     );
   }
@@ -334,8 +342,11 @@ const results: BenchResult[] = await withLoadFloor({ stations: STATIONS, seed, l
     // No memory samples during the pushes (none is reported here): each one's full garbage collection stopped the
     // server for 10–25 ms every 10 s, on both sides, and the p99s measured those stops as much as the dashboards.
     const figures = await phase(floor, name, (pushing) =>
-      runLoadPhase(floor, side === 'quiet' ? { seconds, dashboards: 0, pushing, sampleDuringLoad: false } : { seconds, dashboards, trace: true, pushing, sampleDuringLoad: false }),
+      runLoadPhase(floor, { seconds, dashboards: side === 'quiet' ? 0 : dashboards, trace: true, pushing, sampleDuringLoad: false }),
     );
+    if (env.DASH_BENCH_TRACE_DIR) {
+      writeFileSync(join(env.DASH_BENCH_TRACE_DIR, `${name}.json`), JSON.stringify({ pushes: figures.trace?.pushes ?? [], updates: figures.trace?.dashboards[0] ?? [] }));
+    }
     done.push({ name, figures });
   }
   const p99 = (x: FloorLoadFigures) => percentile(x.latencies, 99);

@@ -4,7 +4,7 @@
  * second on its own schedule (phases spread over the second), while `dashboards` supervisors have the dashboard open:
  * each reads the views once (GET /api/dashboard/views) and holds the live channel opened from the revisions it brought
  * (GET /api/dashboard/live?<those revisions>), which sends floor, alerts, conflicts, orders and fleet as what changed
- * since, as the screen does (renderer/dashboard/store.ts); the dashboards run in a worker thread of their own
+ * since, as the screen does (renderer/dashboard/store.ts); the dashboards run in a process of their own
  * (load-dashboard.ts says why). The server runs in its own process
  * (tests/bench/sync/server-process.ts) on a throw-away PostgreSQL database.
  *
@@ -24,7 +24,7 @@ import type { Action } from '../../shared/events';
 import { workOrderIdFor, type Department } from '../../shared/master';
 import { EventFactory, mo } from '../../shared/testing/fixtures';
 import { PushResponse } from '../../shared/sync';
-import { epochNow, openDashboards, type DashboardsFigures } from './load-dashboard';
+import { epochNow, openDashboards, type OpenDashboards } from './load-dashboard';
 import { makeAccount } from '../../sync-server/dashboard/testing';
 import type { BenchResult } from '../bench/bench-format';
 import {
@@ -218,8 +218,11 @@ export interface LoadPhase {
   sampleDuringLoad?: boolean;
   /** Keep each push's send and acknowledgement times and the dashboards' read logs (figures.trace). */
   trace?: boolean;
-  /** Called as the stations start pushing and as their last push is answered (before the phase's checks). */
-  pushing?: (state: 'started' | 'done') => void;
+  /**
+   * Called as the stations start pushing and as their last push is answered (before the phase's checks), with the
+   * simulated dashboards' process id (null without dashboards).
+   */
+  pushing?: (state: 'started' | 'done', dashboardsPid: number | null) => void;
 }
 
 let accounts = 0;
@@ -231,7 +234,7 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
   const { seconds, dashboards: nDashboards } = phase;
   const sampleEveryMs = phase.sampleEveryMs ?? 10_000;
   const streams: Stream[] = [];
-  let dashboards: { close(): Promise<DashboardsFigures> } | null = null;
+  let dashboards: OpenDashboards | null = null;
   try {
     streams.push(...(await mapLimit(stations, 20, (s) => openSse(`${baseUrl}/api/stream`, s.auth))));
     const names = Array.from({ length: nDashboards }, () => `load-supervisor-${++accounts}`);
@@ -273,7 +276,7 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
     })();
 
     log(`load: ${stations.length} station streams and ${nDashboards} dashboards open; 1 event/s per station for ${seconds} s`);
-    phase.pushing?.('started');
+    phase.pushing?.('started', dashboards?.pid ?? null);
     await Promise.all(
       stations.map(async (s, i) => {
         const wo = floor.workOrderOf.get(s.id)!;
@@ -300,7 +303,7 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
         }
       }),
     );
-    phase.pushing?.('done');
+    phase.pushing?.('done', dashboards?.pid ?? null);
     loadDone = true;
     await sampler;
     await sample();

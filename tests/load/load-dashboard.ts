@@ -1,18 +1,19 @@
 /**
  * The load test's and dashboard benchmark's simulated dashboards (tests/load/floor-load.ts): each as the screen's store
- * (renderer/dashboard/store.ts) keeps up, logged in, one read of the views, then the live channel. They run in a worker
- * thread of their own (dashboards-worker.ts, `openDashboards`): on real floors dashboards are browsers on other PCs,
- * and here, in the thread that also times the stations' pushes, reading 50 dashboards' updates (each round's 50
- * messages parsed back to back) held up the reading of push acknowledgements and lengthened the push-ack tail the
- * benchmark measures. The thread still shares the machine's cores with the server.
+ * (renderer/dashboard/store.ts) keeps up, logged in, one read of the views, then the live channel. They run in a process
+ * of their own at the lowest CPU priority (dashboards-process.ts, `openDashboards`): on real floors dashboards are
+ * browsers on other PCs, and here, in the thread that also times the stations' pushes, reading 50 dashboards'
+ * updates (each round's 50 messages parsed back to back) held up the reading of push acknowledgements and lengthened
+ * the push-ack tail the benchmark measures. The process still shares the machine's cores with the server.
  */
+import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CSRF_HEADER, SessionInfo, ViewsRevisions } from '../../sync-server/dashboard/contract';
 import { openLiveStream, TEST_PASSWORD } from '../../sync-server/dashboard/testing';
 import { heldAfter, livePath, VIEW_NAMES, viewsPath, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
 import { liveViewsOf } from '../../renderer/dashboard/store';
-import { startModuleWorker } from '../../sync-server/worker-thread';
 
 export interface Dashboard {
   /** Live updates received and fitting what was held. */
@@ -92,31 +93,51 @@ export const DashboardsMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('figures'), updates: z.number(), failed: z.number(), endedEarly: z.number(), logs: z.array(z.array(z.object({ asOf: z.number(), received: z.number() }))) }),
 ]);
 
-/** `accounts`' dashboards opened in a worker thread (dashboards-worker.ts); `close` ends them and answers their figures. */
-export async function openDashboards(baseUrl: string, accounts: readonly string[], trace: boolean): Promise<{ close(): Promise<DashboardsFigures> }> {
-  const worker = startModuleWorker(import.meta.url, './dashboards-worker', { baseUrl, accounts, trace });
+/** The simulated dashboards' process, open. */
+export interface OpenDashboards {
+  /** The process's id (its CPU time: processCpuMs). */
+  pid: number;
+  close(): Promise<DashboardsFigures>;
+}
+
+/** `accounts`' dashboards opened in a process of their own at nice 19 (dashboards-process.ts); `close` ends them and answers their figures. */
+export async function openDashboards(baseUrl: string, accounts: readonly string[], trace: boolean): Promise<OpenDashboards> {
+  const entry = fileURLToPath(new URL('./dashboards-process.ts', import.meta.url));
+  const child = fork(entry, [JSON.stringify({ baseUrl, accounts, trace })], {
+    execPath: 'nice',
+    execArgv: ['-n', '19', process.execPath, '--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const next = () =>
     new Promise<z.output<typeof DashboardsMessage>>((resolve, reject) => {
-      const onExit = (code: number) => reject(new Error(`dashboards worker exited (${code})`));
-      worker.once('exit', onExit);
-      worker.once('error', reject);
-      worker.once('message', (m: unknown) => {
-        worker.off('exit', onExit);
-        worker.off('error', reject);
+      const onExit = (code: number | null) => reject(new Error(`dashboards process exited (${code})`));
+      child.once('exit', onExit);
+      child.once('error', reject);
+      child.once('message', (m: unknown) => {
+        child.off('exit', onExit);
+        child.off('error', reject);
         resolve(DashboardsMessage.parse(m));
       });
     });
-  const opened = await next();
+  const end = async () => {
+    child.kill();
+    await exited;
+  };
+  const opened = await next().catch(async (err: unknown) => {
+    await end();
+    throw err;
+  });
   if (opened.type !== 'open') {
-    await worker.terminate();
+    await end();
     throw new Error(`dashboards: ${opened.type === 'error' ? opened.message : opened.type}`);
   }
   return {
+    pid: child.pid ?? -1,
     async close() {
       const answer = next();
-      worker.postMessage('close');
-      const m = await answer;
-      await worker.terminate();
+      child.send('close');
+      const m = await answer.finally(end);
       if (m.type !== 'figures') throw new Error(`dashboards: ${m.type === 'error' ? m.message : m.type}`);
       return m;
     },
