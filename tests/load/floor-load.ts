@@ -68,8 +68,10 @@ export interface FloorLoadFigures {
   stations: number;
   seconds: number;
   dashboards: number;
-  /** Push acknowledgement latencies in ms, sorted. */
+  /** Push acknowledgement latencies in ms, sorted (the pushes sent after the phase's lead-in). */
   latencies: number[];
+  /** The lead-in's (LoadPhase.leadInSeconds), sorted: the phase's opening, kept apart. */
+  leadInLatencies: number[];
   pushes: number;
   errors: number;
   errorKinds: Record<string, number>;
@@ -219,6 +221,12 @@ export interface LoadPhase {
   /** Keep each push's send and acknowledgement times and the dashboards' read logs (figures.trace). */
   trace?: boolean;
   /**
+   * Seconds of pushes before `seconds` of measured ones (default 0): their latencies go to `leadInLatencies`. The
+   * phase's opening (the stations' streams and the dashboards just opened, the dashboards' first live round catching up
+   * with every change made while none was open) is not what it holds open.
+   */
+  leadInSeconds?: number;
+  /**
    * Called as the stations start pushing and as their last push is answered (before the phase's checks), with the
    * simulated dashboards' process id (null without dashboards).
    */
@@ -263,7 +271,9 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
     const pushTimes: { sent: number; acked: number }[] = [];
     const samples: Sample[] = [];
     const start = performance.now() + 200;
-    const end = start + seconds * 1000;
+    const measuredFrom = start + (phase.leadInSeconds ?? 0) * 1000;
+    const end = measuredFrom + seconds * 1000;
+    const leadInLatencies: number[] = [];
     const sample = async () => samples.push({ at: performance.now() - start, ...(await server.mem()), connections: await serverConnections(admin, bdb.name) });
     let loadDone = false;
     const sampler = (async () => {
@@ -287,9 +297,10 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
           await sleep(Math.max(0, due - performance.now()));
           const body = JSON.stringify({ events: [f.event(s.id, `OP-${CODE[s.department]}1`, actionFor(s, wo))] });
           const t0 = performance.now();
+          const into = t0 < measuredFrom ? leadInLatencies : latencies;
           try {
             const res = await floor.http.post('/api/push', s.auth, body);
-            latencies.push(performance.now() - t0);
+            into.push(performance.now() - t0);
             if (res.status !== 200) fail(`http ${res.status}`);
             else if (PushResponse.parse(JSON.parse(res.text)).results[0]?.status !== 'applied') fail('not applied');
             else {
@@ -297,7 +308,7 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
               if (phase.trace) pushTimes.push({ sent: performance.timeOrigin + t0, acked: epochNow() });
             }
           } catch {
-            latencies.push(performance.now() - t0);
+            into.push(performance.now() - t0);
             fail('network');
           }
         }
@@ -313,6 +324,7 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
     for (let i = 0; i < d.endedEarly; i++) fail('dashboard stream ended');
     for (let i = 0; i < d.failed; i++) fail('dashboard update failed');
     latencies.sort((a, b) => a - b);
+    leadInLatencies.sort((a, b) => a - b);
 
     // Integrity: per station, the events applied during this phase are exactly the pushes it had acknowledged.
     const appliedAfter = await appliedPerStation(bdb, stations);
@@ -323,7 +335,8 @@ export async function runLoadPhase(floor: LoadFloor, phase: LoadPhase): Promise<
       seconds,
       dashboards: nDashboards,
       latencies,
-      pushes: latencies.length,
+      leadInLatencies,
+      pushes: latencies.length + leadInLatencies.length,
       errors,
       errorKinds,
       streamChanges: streams.reduce((n, st) => n + st.changes, 0),
