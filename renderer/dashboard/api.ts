@@ -4,6 +4,7 @@
  * session's CSRF token; the session itself is the httpOnly cookie (same origin), never seen by this code.
  */
 import { z } from 'zod';
+import { takeEarlyRead } from './early-reads';
 import { ChartsView, ComplianceView, RosterBadges, type ChartRange } from '../../sync-server/dashboard/reports-contract';
 import { AccountCreated, AccountState, PasswordReset, type OwnPasswordInput, type PasswordResetInput } from '../../sync-server/dashboard/accounts-contract';
 import type { ArticleEditInput, NewArticleInput } from '../../sync-server/dashboard/articles-contract';
@@ -38,7 +39,8 @@ async function call<S extends z.ZodType>(schema: S, method: string, path: string
   if (opts.csrf) headers[CSRF_HEADER] = opts.csrf;
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, credentials: 'same-origin', body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+    const early = method === 'GET' && opts.body === undefined && opts.csrf === undefined ? takeEarlyRead(path) : undefined;
+    res = await (early ?? fetch(path, { method, headers, credentials: 'same-origin', body: opts.body === undefined ? undefined : JSON.stringify(opts.body) }));
   } catch {
     throw new ApiError(0, 'unreachable', 'the server is not reachable');
   }

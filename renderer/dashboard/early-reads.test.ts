@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { viewsPath } from '../../sync-server/dashboard/views-sync';
+import { api } from './api';
+import { FIRST_VIEWS_PATH, GET_INIT, startEarlyReads, takeEarlyRead } from './early-reads';
 import { createDashboard, liveViewsOf } from './store';
 
 afterEach(() => {
@@ -30,5 +32,40 @@ describe('the read index.html starts early', () => {
     expect(preloads).toEqual(['/api/dashboard/session']);
     // The Floor's views are asked at the same time (not preloaded: see index.html).
     expect([...asked].sort()).toEqual([...preloads, viewsPath({ instance: null }, 'open', liveViewsOf('floor'))].sort());
+  });
+});
+
+describe('the views read started as the bundle begins to run (early-reads.ts)', () => {
+  const floorViews = viewsPath({ instance: null }, 'open', liveViewsOf('floor'));
+
+  it('is the path boot() asks for on a plain visit', () => {
+    expect(FIRST_VIEWS_PATH).toBe(floorViews);
+  });
+
+  it('answers boot()’s first views read, once; a later read of the same path asks the server again', async () => {
+    vi.stubGlobal('location', { hash: '' });
+    const asked: string[] = [];
+    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+      expect(init).toMatchObject(GET_INIT);
+      asked.push(url);
+      return new Response(JSON.stringify({ error: 'no_session' }), { status: 401 });
+    });
+    startEarlyReads('');
+    expect(asked).toEqual([floorViews]);
+    const dashboard = createDashboard({ getItem: () => null, setItem: () => undefined });
+    await dashboard.boot();
+    // boot() asked the session only: its views read was the one already on its way.
+    expect(asked).toEqual([floorViews, '/api/dashboard/session']);
+    expect(takeEarlyRead(floorViews)).toBeUndefined();
+    await expect(api.views({ instance: null }, 'open', liveViewsOf('floor'))).rejects.toMatchObject({ status: 401 });
+    expect(asked).toEqual([floorViews, '/api/dashboard/session', floorViews]);
+  });
+
+  it('starts nothing when the address names a view (its first read is another)', () => {
+    const fetched = vi.fn();
+    vi.stubGlobal('fetch', fetched);
+    startEarlyReads('#orders');
+    expect(fetched).not.toHaveBeenCalled();
+    expect(takeEarlyRead(floorViews)).toBeUndefined();
   });
 });

@@ -1,4 +1,6 @@
 /** The dashboard's entry: served by the sync server at `/`, it speaks only to that server (same origin). */
+// First: it starts the first views read before the rest of the bundle is evaluated (early-reads.ts).
+import './early-start';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
