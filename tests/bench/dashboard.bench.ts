@@ -226,17 +226,17 @@ interface CpuMark {
   at: number;
   server: number | undefined;
   /** The dashboards' own server instance (DASH_BENCH_DASHBOARD_INSTANCE=own), else undefined. */
-  dashboard: number | undefined;
+  dashboardInstance: number | undefined;
   /** The simulated dashboards' process (tests/load/dashboards-process.ts), while dashboards are open. */
-  dashboards: number | undefined;
+  simulatedDashboards: number | undefined;
   postgres: Map<number, number> | undefined;
   bench: NodeJS.CpuUsage;
 }
 const cpuMark = (floor: LoadFloor, dashboardsPid: number | null): CpuMark => ({
   at: performance.now(),
   server: processCpuMs(floor.server.pid),
-  dashboard: floor.dashboardServer === floor.server ? undefined : processCpuMs(floor.dashboardServer.pid),
-  dashboards: dashboardsPid === null ? undefined : processCpuMs(dashboardsPid),
+  dashboardInstance: floor.dashboardServer === floor.server ? undefined : processCpuMs(floor.dashboardServer.pid),
+  simulatedDashboards: dashboardsPid === null ? undefined : processCpuMs(dashboardsPid),
   postgres: postgresCpuMs(floor.bdb.name),
   bench: process.cpuUsage(),
 });
@@ -273,15 +273,15 @@ async function phase(floor: LoadFloor, name: string, run: (pushing: LoadPhase['p
     const s = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? NaN : (a - b) / 1000);
     const parts = {
       server: s(b.server, a.server),
-      dashboard: floor.dashboardServer === server ? 0 : s(b.dashboard, a.dashboard),
+      dashboardInstance: floor.dashboardServer === server ? 0 : s(b.dashboardInstance, a.dashboardInstance),
       postgres: postgresUsed(a.postgres, b.postgres),
       bench: (b.bench.user + b.bench.system - a.bench.user - a.bench.system) / 1e6,
-      dashboards: a.dashboards === undefined ? 0 : s(b.dashboards, a.dashboards),
+      simulatedDashboards: a.simulatedDashboards === undefined ? 0 : s(b.simulatedDashboards, a.simulatedDashboards),
     };
-    const sum = parts.server + parts.dashboard + parts.postgres + parts.bench + parts.dashboards;
+    const sum = parts.server + parts.dashboardInstance + parts.postgres + parts.bench + parts.simulatedDashboards;
     log(
-      `${name} phase, CPU over its ${wall.toFixed(1)} s of pushes: server ${parts.server.toFixed(1)} s, ${floor.dashboardServer === server ? '' : `the dashboards' instance ${parts.dashboard.toFixed(1)} s, `}PostgreSQL (its backends alive at the end) ${parts.postgres.toFixed(1)} s, ` +
-        `bench (stations) ${parts.bench.toFixed(1)} s, the simulated dashboards ${parts.dashboards.toFixed(1)} s; together ${sum.toFixed(1)} s = ${((sum / wall / 2) * 100).toFixed(0)} % of 2 cores; ` +
+      `${name} phase, CPU over its ${wall.toFixed(1)} s of pushes: server ${parts.server.toFixed(1)} s, ${floor.dashboardServer === server ? '' : `the dashboards' instance ${parts.dashboardInstance.toFixed(1)} s, `}PostgreSQL (its backends alive at the end) ${parts.postgres.toFixed(1)} s, ` +
+        `bench (stations) ${parts.bench.toFixed(1)} s, the simulated dashboards ${parts.simulatedDashboards.toFixed(1)} s; together ${sum.toFixed(1)} s = ${((sum / wall / 2) * 100).toFixed(0)} % of 2 cores; ` +
         `push-ack p50 ${percentile(figures.latencies, 50).toFixed(1)} ms, p99 ${percentile(figures.latencies, 99).toFixed(1)} ms`,
     );
   }

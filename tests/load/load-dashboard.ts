@@ -14,6 +14,7 @@ import { CSRF_HEADER, SessionInfo, ViewsRevisions } from '../../sync-server/dash
 import { openLiveStream, TEST_PASSWORD } from '../../sync-server/dashboard/testing';
 import { heldAfter, livePath, VIEW_NAMES, viewsPath, type HeldRevisions } from '../../sync-server/dashboard/views-sync';
 import { liveViewsOf } from '../../renderer/dashboard/store';
+import { nodeProcess } from '../bench/sync/harness';
 
 export interface Dashboard {
   /** Live updates received and fitting what was held. */
@@ -104,8 +105,7 @@ export interface OpenDashboards {
 export async function openDashboards(baseUrl: string, accounts: readonly string[], trace: boolean): Promise<OpenDashboards> {
   const entry = fileURLToPath(new URL('./dashboards-process.ts', import.meta.url));
   const child = fork(entry, [JSON.stringify({ baseUrl, accounts, trace })], {
-    execPath: 'nice',
-    execArgv: ['-n', '19', process.execPath, '--import', 'tsx'],
+    ...nodeProcess(['--import', 'tsx'], 19),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -108,15 +108,21 @@ const FromChild = z.discriminatedUnion('type', [
   z.object({ type: z.literal('profiled'), id: z.number() }),
 ]);
 
+/**
+ * fork()'s options for a Node.js child with `nodeArgs`; with `nice`, the whole process (every thread it starts) at
+ * that CPU priority, started through nice(1) as systemd's Nice= starts a service.
+ */
+export function nodeProcess(nodeArgs: readonly string[], nice?: number): { execPath?: string; execArgv: string[] } {
+  return nice === undefined ? { execArgv: [...nodeArgs] } : { execPath: 'nice', execArgv: ['-n', String(nice), process.execPath, ...nodeArgs] };
+}
+
 /** Forks tests/bench/sync/server-process.ts on `databaseUrl` and waits until it listens (it migrates first). */
 export async function startServerProcess(databaseUrl: string, opts: { poolMax?: number; heartbeatMs?: number; nice?: number } = {}): Promise<ServerProcess> {
   const entry = fileURLToPath(new URL('./server-process.ts', import.meta.url));
   // SYNC_BENCH_SERVER_NODE_ARGS: extra node flags for the server (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
   const nodeArgs = ['--import', 'tsx', '--expose-gc', ...(process.env.SYNC_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  // `nice`: the whole process (every thread it starts) at that CPU priority, as systemd's Nice= starts a service.
-  const niced = opts.nice === undefined ? null : { execPath: 'nice', execArgv: ['-n', String(opts.nice), process.execPath, ...nodeArgs] };
   const child: ChildProcess = fork(entry, [], {
-    ...(niced ?? { execArgv: nodeArgs }),
+    ...nodeProcess(nodeArgs, opts.nice),
     env: {
       ...process.env,
       BENCH_DATABASE_URL: databaseUrl,
