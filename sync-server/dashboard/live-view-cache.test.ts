@@ -19,6 +19,8 @@ function floor(opts: { minIntervalMs: number; gatherMs: number; maxAgeMs?: numbe
     get computed() {
       return computed;
     },
+    /** As a request, with a tighter age bound (live-views.ts keep). */
+    keep: async (maxAgeMs: number) => cache.get(performance.now(), String(head), compute, maxAgeMs),
     /** A request as the routes make it: arrived now, then reads the key (a moment later), then asks. */
     async ask() {
       const arrived = performance.now();
@@ -74,6 +76,27 @@ describe('LiveViewCache: one computation for the dashboards a change makes ask, 
     await sleep(60);
     expect((await f.ask()).view).not.toBe(first.view);
     expect(f.computed).toBe(2);
+  });
+
+  it('a tighter age bound for one request: computed again sooner for it, and its view then answers the others', async () => {
+    const f = floor({ minIntervalMs: 0, gatherMs: 0, maxAgeMs: 200 });
+    const first = await f.ask();
+    await sleep(30);
+    // Younger than the tighter bound: the last view, nothing computed.
+    expect(await f.keep(100)).toBe(first.view);
+    expect(f.computed).toBe(1);
+    await sleep(80);
+    // Older than the tighter bound (not the cache's own): computed after it was asked.
+    const asked = performance.now();
+    const kept = await f.keep(100);
+    expect(kept).not.toBe(first.view);
+    expect(kept.startedAt).toBeGreaterThanOrEqual(asked);
+    expect(f.computed).toBe(2);
+    // A request with the cache's own bound is answered with the kept view; a looser bound than the cache's is not used.
+    expect((await f.ask()).view).toBe(kept);
+    await sleep(210);
+    expect(await f.keep(60_000)).not.toBe(kept);
+    expect(f.computed).toBe(3);
   });
 
   it('a failed computation is not kept, and the next request computes again', async () => {

@@ -26,10 +26,13 @@ export class LiveViewCache<T> {
     private readonly readKey: () => Promise<string>,
   ) {}
 
-  /** The view for a request that arrived at `arrived` (performance.now()) and then read the change key `key`. */
-  async get(arrived: number, key: string, compute: () => Promise<T>): Promise<T> {
+  /**
+   * The view for a request that arrived at `arrived` (performance.now()) and then read the change key `key`; `maxAgeMs`
+   * a tighter age bound than the cache's own for this request (live-views.ts keep: computed again before the bound).
+   */
+  async get(arrived: number, key: string, compute: () => Promise<T>, maxAgeMs = this.opts.maxAgeMs): Promise<T> {
     const done = this.done;
-    if (done && done.key === key && performance.now() - done.at < this.opts.maxAgeMs) return done.value;
+    if (done && done.key === key && performance.now() - done.at < Math.min(maxAgeMs, this.opts.maxAgeMs)) return done.value;
     if (this.running && this.running.startedAt >= arrived) return this.running.promise;
     if (this.next) return this.next;
     const next = (async () => {

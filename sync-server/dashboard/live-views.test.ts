@@ -110,6 +110,32 @@ describe(`live views a screen keeps (${process.env.TEST_DATABASE_URL ? 'pg' : 'p
     expect(news.update.conflicts?.lists.refused?.rows.map((r) => r.code)).toContain('unknown_work_order');
   });
 
+  it('keep: the first views computed after a change, so a screen opening next reads the change keys and nothing else', async () => {
+    const f = new EventFactory(() => Date.now());
+    const first = ['floor' as const, 'alerts' as const, 'conflicts' as const];
+    const pushThenPause = async () => {
+      const res = await pushAs(app, cutting, [f.event('ST-CUT-1', 'OP-CUT1', cuttingOutput(`${mo(1).id}-CUT`, 1))]);
+      expect(res.statusCode, res.body).toBe(200);
+      // Past the views' interval (250 ms), so the change would be computed.
+      await new Promise((r) => setTimeout(r, 300));
+    };
+    await ask({ views: first });
+    // Not kept: a screen opening after a change waits for the views' reads.
+    await pushThenPause();
+    ran.length = 0;
+    await ask({ views: first });
+    expect(ran.length).toBeGreaterThan(1);
+    // Kept after the change: only the change keys are read for it, and it is sent the kept views whole.
+    await pushThenPause();
+    await views.keep(false);
+    ran.length = 0;
+    const opened = await ask({ views: first });
+    expect(ran).toHaveLength(1);
+    expect(ran[0]).toContain('FROM change_counter');
+    expect(opened.update.floor?.base).toBeNull();
+    expect(opened.update.alerts).not.toBeNull();
+  });
+
   it('asked in one turn, accounts of one role and department holding the same revisions get one answer; another role its own', async () => {
     const other: Account = { ...admin, id: 'office-2', name: 'Office 2' };
     const supervisor: Account = { id: 'sari', name: 'Sari', role: 'supervisor', department: 'cutting' };

@@ -25,14 +25,13 @@ import { AccountList, ACCOUNTS_LISTS, ALERTS_LISTS, AlertsView, ArticleList, ART
 import { fleetRows, loadFleetView } from './fleet';
 import { FloorDocuments, loadFloorView } from './floor-view';
 import { FreshRead } from './fresh-read';
-import { VIEW_INTERVAL_MS } from './live';
+import { VIEW_INTERVAL_MS, VIEW_MAX_AGE_MS } from './live';
 import { LiveViewCache } from './live-view-cache';
 import { loadOrdersView, OrderDocuments } from './orders';
 import { nextTurn } from './turns';
 import { ViewRevisions } from './view-revisions';
 import { VIEW_NAMES, type HeldRevisions, type ViewName } from './views-sync';
 
-const VIEW_MAX_AGE_MS = 5_000;
 /** The last audit ids whose committed count is part of the audit's key (ViewKeys). */
 const AUDIT_WINDOW = 100;
 /** How long a view's computation waits for the rest of the dashboards that a `change` makes ask (live-view-cache.ts). */
@@ -69,6 +68,14 @@ export interface DashboardViews {
   whole(view: WholeView, viewer: AccountType, show: ConflictsShow): Promise<string>;
   /** The Floor's open orders found (FloorOrders' shape), as fresh as the Floor a request now would be sent. */
   floorOrders(query: FloorOrdersQuery): Promise<string>;
+  /**
+   * The views a plain visit reads first (the Floor, Alerts, Conflicts open: early-reads.ts) brought up to date, as a
+   * request now would have them; `aging`: also computed again when past half their age bound. live.ts calls it after
+   * every change and (aging) every `keepMs` while no dashboard is open, so a dashboard opened on a quiet floor is
+   * answered at once, not after the views were computed for it (the dashboard benchmark's first render). What is
+   * worked out per viewer is left for a viewer's request.
+   */
+  keep(aging: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -86,11 +93,18 @@ interface ViewKeys {
   audit: string;
 }
 
-/** A request for views: when it arrived, and the change keys read after that. */
+/** A request for views: when it arrived, the change keys read after that, and a tighter age bound for it (keep). */
 interface Asked {
   arrived: number;
   keys: ViewKeys;
+  maxAgeMs?: number;
 }
+
+/**
+ * The age bound of an aging keep (live.ts, no dashboard open, every `keepMs`: 1.5 s): half the views' own, so a view
+ * is computed again before a screen opening would find it past VIEW_MAX_AGE_MS and wait for its computation.
+ */
+const KEPT_MAX_AGE_MS = VIEW_MAX_AGE_MS / 2;
 
 /**
  * What the views worked out per viewer depend on: the role and the department (alerts.ts alertsFor: which steps the
@@ -128,7 +142,7 @@ export function liveViews(pool: Db): DashboardViews {
   /** A view's cache, keyed by what it is computed from. */
   const cache = <T>(keyOf: (k: ViewKeys) => string) => {
     const c = new LiveViewCache<T>({ maxAgeMs: VIEW_MAX_AGE_MS, minIntervalMs: VIEW_INTERVAL_MS, gatherMs: VIEW_GATHER_MS }, async () => keyOf(await keys.get()));
-    return (a: Asked, compute: () => Promise<T>) => c.get(a.arrived, keyOf(a.keys), compute);
+    return (a: Asked, compute: () => Promise<T>) => c.get(a.arrived, keyOf(a.keys), compute, a.maxAgeMs);
   };
   // Heartbeats move no change number: the view's age bound (5 s) is how fresh station health is, as on the Floor.
   const byHead = (k: ViewKeys) => String(k.head);
@@ -212,12 +226,14 @@ export function liveViews(pool: Db): DashboardViews {
   /** The Accounts list for an admin; null for anyone else (nothing read, nothing sent). */
   const accounts = async (a: Asked, viewer: AccountType) =>
     viewer.role === 'admin' ? accountsCache(a, async () => (accountsRevs.update({ accounts: await listAccounts(db) }), accountsRevs)) : null;
+  const loadedAlerts = (a: Asked) => alertsCache(a, async () => stableAlerts(await loadAlerts(db)));
   const alerts = async (a: Asked, viewer: AccountType) => {
-    const loaded = await alertsCache(a, async () => stableAlerts(await loadAlerts(db)));
+    const loaded = await loadedAlerts(a);
     return alertsOf(viewer, loaded, () => alertsFor(viewer, loaded));
   };
+  const loadedConflicts = (a: Asked, show: ConflictsShow) => conflictsCaches[show](a, async () => stableConflicts[show](await loadConflictsView(db, show)));
   const conflicts = async (a: Asked, show: ConflictsShow, viewer: AccountType) => {
-    const view = await conflictsCaches[show](a, async () => stableConflicts[show](await loadConflictsView(db, show)));
+    const view = await loadedConflicts(a, show);
     return conflictsOf[show](viewer, view, () => conflictsFor(viewer, view));
   };
 
@@ -329,6 +345,11 @@ export function liveViews(pool: Db): DashboardViews {
     return JSON.stringify(floorDocs.findOrders(query));
   }
 
+  async function keep(aging: boolean): Promise<void> {
+    const k: Asked = { ...(await asked()), maxAgeMs: aging ? KEPT_MAX_AGE_MS : undefined };
+    await Promise.all([floor(k), loadedAlerts(k), loadedConflicts(k, 'open')]);
+  }
+
   // Nothing of its own to close: it reads through `db`, which its owner closes.
-  return { update, whole, floorOrders, close: async () => undefined };
+  return { update, whole, floorOrders, keep, close: async () => undefined };
 }

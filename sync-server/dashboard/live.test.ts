@@ -9,6 +9,7 @@ import { get as httpGet, type IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { EventFactory, cuttingOutput, mo } from '../../shared/testing/fixtures';
 import { buildApp } from '../app';
+import { CHANGES_CHANNEL } from '../changes';
 import { createTestDb, type TestDb } from '../db/testing';
 import { enrollStation, pushAs, seedOperatorAndOrder, TEST_ADMIN_TOKEN } from '../testing';
 import { FLOOR_LISTS, LiveMessage, ViewsUpdate, type FloorView } from './contract';
@@ -212,6 +213,82 @@ describe('a stream not taking its bytes', () => {
       await expect.poll(() => asked, { timeout: 5_000 }).toBeGreaterThan(whilePaused + 5);
       expect(received).toBeGreaterThan(whilePaused * big.length);
       res.destroy();
+    } finally {
+      await live.stop();
+      await tiny.close();
+    }
+  });
+});
+
+describe('with no dashboard open: the first views kept current (keep)', () => {
+  it('after every change and every keepMs while none is open, not while one is; failures logged once; stop waits for it', async () => {
+    let kept = 0;
+    let failing = false;
+    let slow = 0;
+    let finished = 0;
+    const aging: boolean[] = [];
+    const keep = async (a: boolean) => {
+      kept++;
+      aging.push(a);
+      if (slow) await new Promise((r) => setTimeout(r, slow));
+      finished = kept;
+      if (failing) throw new Error('database unreachable');
+    };
+    const feed: LiveFeed = async () => ({ json: Buffer.from('{}'), revisions: { instance: 'here' }, news: false, asOf: Date.now() });
+    const warned: string[] = [];
+    const live = new DashboardLive(db.db, feed, { warn: (_obj, msg) => warned.push(msg) }, { ...DEFAULT_LIVE, coalesceMs: 10, refreshMs: 60_000, keepMs: 150 }, keep);
+    const session: Session = { tokenHash: 'not-a-session', csrfToken: 'x', account: { id: 'sari', name: 'Sari', role: 'supervisor', department: 'cutting' }, mustChangePassword: false };
+    const tiny = Fastify();
+    tiny.get('/live', async (request, reply) => live.open(request, reply, session, { show: 'open' }));
+    const tinyBase = await tiny.listen({ host: '127.0.0.1', port: 0 });
+    const notify = () => db.db.query(`SELECT pg_notify('${CHANGES_CHANNEL}', '1')`);
+    try {
+      // A change: kept (here with keepMs a minute away, so the change did it).
+      const changeOnly = new DashboardLive(db.db, feed, { warn: () => undefined }, { ...DEFAULT_LIVE, coalesceMs: 10, keepMs: 60_000 }, keep);
+      await changeOnly.start();
+      const beforeChange = kept;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(kept).toBe(beforeChange);
+      await notify();
+      await until(() => kept > beforeChange, 'kept after a change');
+      await changeOnly.stop();
+      // After a change: brought up to date, not aged (a view computed again for its age alone is a new revision).
+      expect(aging).toEqual([false]);
+      // No change: kept again every keepMs, aging.
+      await live.start();
+      const idle = kept;
+      await new Promise((r) => setTimeout(r, 500));
+      expect(kept - idle).toBeGreaterThanOrEqual(2);
+      expect(kept - idle).toBeLessThanOrEqual(5);
+      expect(aging.slice(idle)).not.toContain(false);
+      // A dashboard open: its rounds keep the views; keep is not called, changes or not.
+      const stream = await openLiveStream(tinyBase, {}, '/live');
+      await until(() => stream.messages.length >= 1, 'hello');
+      const whileOpen = kept;
+      for (let i = 0; i < 3; i++) {
+        await notify();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(kept).toBe(whileOpen);
+      stream.close();
+      await until(() => kept > whileOpen, 'kept again once none is open');
+      // Failing: logged once however often it fails.
+      failing = true;
+      const failedFrom = kept;
+      await until(() => kept >= failedFrom + 3, 'three failed keeps');
+      expect(warned.filter((m) => m === 'dashboard views could not be kept current')).toHaveLength(1);
+      failing = false;
+      // stop() waits for a computation under way (it reads through a pool closed next).
+      slow = 300;
+      const slowFrom = kept;
+      await notify();
+      await until(() => kept > slowFrom, 'a slow keep started');
+      await live.stop();
+      expect(finished).toBe(kept);
+      const afterStop = kept;
+      await notify();
+      await new Promise((r) => setTimeout(r, 400));
+      expect(kept).toBe(afterStop);
     } finally {
       await live.stop();
       await tiny.close();

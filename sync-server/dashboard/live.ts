@@ -43,6 +43,8 @@ export interface LiveOptions {
   maxPerSession: number;
   /** A stream with more than this waiting in its socket is skipped until it drains. */
   maxBufferedBytes: number;
+  /** With no dashboard open, `keep` is called this often besides after each change. */
+  keepMs: number;
 }
 
 /** What a stream's screen holds: the /views query (its Conflicts filter, the views it keeps live, the instance and revisions). */
@@ -56,7 +58,21 @@ export type LiveFeed = (viewer: Account, held: HeldViews) => Promise<ViewsAnswer
  * interval as well (the dashboard benchmark's push → dashboard latency).
  */
 export const VIEW_INTERVAL_MS = 250;
-export const DEFAULT_LIVE: LiveOptions = { heartbeatMs: 20_000, coalesceMs: VIEW_INTERVAL_MS, refreshMs: 15_000, maxStreams: 500, maxPerSession: 4, maxBufferedBytes: 1 << 20 };
+/**
+ * A view computed longer ago than this is computed again for a request even when no change key moved: station health
+ * ages without one (a station going quiet turns offline).
+ */
+export const VIEW_MAX_AGE_MS = 5_000;
+export const DEFAULT_LIVE: LiveOptions = {
+  heartbeatMs: 20_000,
+  coalesceMs: VIEW_INTERVAL_MS,
+  refreshMs: 15_000,
+  maxStreams: 500,
+  maxPerSession: 4,
+  maxBufferedBytes: 1 << 20,
+  // Under half the views' age bound, which keep computes them again past (live-views.ts KEPT_MAX_AGE_MS).
+  keepMs: 1_500,
+};
 
 /** Streams written to per turn of the event loop (turns.ts): a push waits at most this many writes to be read. */
 const WRITES_PER_TURN = 4;
@@ -88,6 +104,15 @@ export class DashboardLive {
   private unlisten: Unsubscribe[] = [];
   private pending: NodeJS.Timeout | null = null;
   private ticker: NodeJS.Timeout | null = null;
+  private keepTicker: NodeJS.Timeout | null = null;
+  /**
+   * The kept views being computed (one computation at a time); `keepAgain`: called meanwhile, one more after it (aging
+   * if any call meanwhile was).
+   */
+  private keeping: Promise<void> | null = null;
+  private keepAgain: { aging: boolean } | null = null;
+  /** The last kept views' computation failed (logged once until one succeeds). */
+  private keepFailing = false;
   /** The last computation failed (its warning logged; the next is logged after one succeeded). */
   private failing = false;
   /** The streams' writes, a few per turn of the event loop. */
@@ -98,6 +123,12 @@ export class DashboardLive {
     private readonly feed: LiveFeed,
     private readonly log: { warn(obj: object, msg: string): void },
     private readonly opts: LiveOptions = DEFAULT_LIVE,
+    /**
+     * While no dashboard is open, called after every (coalesced) change and (aging) every `keepMs`: brings the views
+     * a dashboard opening reads first up to date (live-views.ts keep), so it is answered at once. Open dashboards'
+     * rounds keep those views current themselves (each keeps the Floor, Alerts and Conflicts live: store.ts ALWAYS_LIVE).
+     */
+    private readonly keep?: (aging: boolean) => Promise<void>,
   ) {}
 
   get size(): number {
@@ -114,6 +145,12 @@ export class DashboardLive {
     ];
     this.ticker = setInterval(() => this.changed(), this.opts.refreshMs);
     this.ticker.unref();
+    if (this.keep) {
+      this.keepTicker = setInterval(() => {
+        if (this.streams.size === 0) this.keepViews(true);
+      }, this.opts.keepMs);
+      this.keepTicker.unref();
+    }
   }
 
   /** Ends the chosen streams whose session is no longer alive (`ended`, then closed). */
@@ -134,11 +171,36 @@ export class DashboardLive {
   }
 
   private changed(): void {
-    if (this.pending || this.streams.size === 0) return;
+    if (this.pending || (this.streams.size === 0 && !this.keep)) return;
     this.pending = setTimeout(() => {
       this.pending = null;
+      if (this.streams.size === 0) this.keepViews(false);
       for (const s of this.streams) this.round(s);
     }, this.opts.coalesceMs);
+  }
+
+  /** The kept views computed (`keep`), one computation at a time; a failure is logged once per outage. */
+  private keepViews(aging: boolean): void {
+    if (!this.keep || !this.ticker) return;
+    if (this.keeping) {
+      this.keepAgain = { aging: aging || (this.keepAgain?.aging ?? false) };
+      return;
+    }
+    this.keepAgain = null;
+    this.keeping = this.keep(aging)
+      .then(
+        () => {
+          this.keepFailing = false;
+        },
+        (err: unknown) => {
+          if (!this.keepFailing) this.log.warn({ err }, 'dashboard views could not be kept current');
+          this.keepFailing = true;
+        },
+      )
+      .finally(() => {
+        this.keeping = null;
+        if (this.keepAgain) this.keepViews(this.keepAgain.aging);
+      });
   }
 
   /**
@@ -265,6 +327,10 @@ export class DashboardLive {
     this.pending = null;
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
+    if (this.keepTicker) clearInterval(this.keepTicker);
+    this.keepTicker = null;
+    // A computation under way reads through the pool its owner closes next: waited for (no new one starts: ticker null).
+    await this.keeping;
     for (const s of [...this.streams]) s.close();
     for (const u of this.unlisten) await u();
     this.unlisten = [];

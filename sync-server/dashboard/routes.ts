@@ -63,7 +63,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   app.decorate('dashboardSessions', sessions);
   const unlistenSessions = await app.db.listen(SESSIONS_CHANNEL, { onPayload: (accountId) => sessions.forget(accountId), onGap: () => sessions.clear() });
   const views = openDashboardViews(app.db, app.log, opts.views ?? viewsThreadFromEnv());
-  const live = new DashboardLive(app.db, (viewer, held) => views.update(viewer, held), app.log, { ...DEFAULT_LIVE, ...opts.live });
+  const live = new DashboardLive(app.db, (viewer, held) => views.update(viewer, held), app.log, { ...DEFAULT_LIVE, ...opts.live }, (aging) => views.keep(aging));
   await live.start();
   if (opts.warmViews) {
     // In the background: the server answers meanwhile (a screen asking now joins this computation).

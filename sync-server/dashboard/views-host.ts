@@ -31,6 +31,8 @@ export const ViewsRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('updates'), id: z.number(), asks: z.array(z.object({ viewer: Account, held: ViewsQuery })) }),
   z.object({ op: z.literal('whole'), id: z.number(), view: z.enum(WHOLE_VIEWS), viewer: Account, show: ConflictsQuery.shape.show }),
   z.object({ op: z.literal('floorOrders'), id: z.number(), query: FloorOrdersQuery }),
+  // The first views kept current (live-views.ts keep): answered with an empty text once done.
+  z.object({ op: z.literal('keep'), id: z.number(), aging: z.boolean() }),
 ]);
 export type ViewsRequest = z.input<typeof ViewsRequest>;
 
@@ -150,8 +152,12 @@ export class ViewsHost implements DashboardViews {
     return this.text({ op: 'floorOrders', id: this.nextId++, query }, (v) => v.floorOrders(query));
   }
 
+  async keep(aging: boolean): Promise<void> {
+    await this.text({ op: 'keep', id: this.nextId++, aging }, async (v) => (await v.keep(aging), ''));
+  }
+
   /** A request answered with one JSON text: the worker's, or computed here when it is down. */
-  private text(req: Extract<ViewsRequest, { op: 'whole' | 'floorOrders' }>, inThread: (views: DashboardViews) => Promise<string>): Promise<string> {
+  private text(req: Extract<ViewsRequest, { op: 'whole' | 'floorOrders' | 'keep' }>, inThread: (views: DashboardViews) => Promise<string>): Promise<string> {
     return this.ask(req).then(
       (reply) => {
         if (reply.type !== 'answer') throw new Error(`dashboard views worker answered ${req.op} with ${reply.type}`);

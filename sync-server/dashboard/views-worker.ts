@@ -5,7 +5,7 @@
  * loop that answers the stations' pushes, not on it; that loop only hands the finished text to the dashboards.
  *
  * Messages in (`ViewsRequest`): the /views updates of one turn of the server's event loop, one whole view for a viewer,
- * or the Floor's orders found;
+ * the Floor's orders found, or the first views kept current (`keep`);
  * out (`ViewsReply`): the answers' JSON (with the revisions each brings its screen to) or the error's message, by the
  * request's id, and the pool's warnings as `log`.
  */
@@ -38,7 +38,8 @@ port.on('message', (raw: unknown) => {
   const answer = (json: string) => send({ type: 'answer', id: req.id, json });
   if (req.op === 'updates') answerUpdates(req.id, req.asks).catch(failed);
   else if (req.op === 'whole') views.whole(req.view, req.viewer, req.show).then(answer, failed);
-  else views.floorOrders(req.query).then(answer, failed);
+  else if (req.op === 'floorOrders') views.floorOrders(req.query).then(answer, failed);
+  else views.keep(req.aging).then(() => answer(''), failed);
 });
 
 /**

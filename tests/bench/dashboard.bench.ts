@@ -136,7 +136,10 @@ async function firstRender(floor: LoadFloor): Promise<number> {
   const times: number[] = [];
   try {
     for (let i = 0; i < 3; i++) {
-      // A change first (a station's push), and past the view's cache age: no cached floor view can answer.
+      // A change first (a station's push), then past the views' age bound (5 s): a view cached for a screen could not
+      // answer. With no dashboard open the server keeps the first views current (live.ts keep): computed after the
+      // push and again as they age, so the screen is answered with those, as a supervisor opening it on a quiet floor
+      // is. (On a busy floor the change keys move all the time: a cold load waits for the next computation.)
       const s = floor.stations[i]!;
       const received = floor.events.event(s.id, `OP-${CODE[s.department]}1`, { type: 'spk.received', payload: { workOrderId: floor.workOrderOf.get(s.id)! } });
       const pushed = await floor.http.post('/api/push', s.auth, JSON.stringify({ events: [received] }));
