@@ -38,7 +38,7 @@
  * DASH_BENCH_PROFILE_DIR: the server's CPU profile of each load phase (warm-up.cpuprofile, quiet-1.cpuprofile,
  * watched-1.cpuprofile, …) there, and the page's of each cold load (first-render-1.cpuprofile, …).
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
@@ -66,6 +66,8 @@ const env = z
     DASH_BENCH_DASHBOARD_NICE: z.coerce.number().int().min(0).max(19).default(10),
   })
   .parse(process.env);
+// Made here, so a trace or profile is not lost after minutes of seeding for want of its folder.
+for (const dir of [env.DASH_BENCH_PROFILE_DIR, env.DASH_BENCH_TRACE_DIR]) if (dir) mkdirSync(dir, { recursive: true });
 const STATIONS = 200;
 const log = (m: string) => console.error(`[bench:dashboard] ${m}`);
 
@@ -114,7 +116,23 @@ async function seed(floor: LoadFloor): Promise<void> {
 }
 
 /** A cold load's moments by the page's clock, ms from the navigation's start (-1: not found). */
-const PageTimes = z.object({ html: z.number(), scripts: z.number(), session: z.number(), views: z.number(), seen: z.number() });
+const PageTimes = z.object({ html: z.number(), scripts: z.number(), session: z.number(), views: z.number(), inDom: z.number(), painted: z.number(), seen: z.number() });
+
+/**
+ * Installed in the page before its own scripts: notes (page clock) when the cutting WIP number first appears in the
+ * document, and the frame after (its first paint), so the log can tell the screen's own time from the harness's
+ * (Playwright's goto and its polling for the element).
+ */
+const WATCH_FLOOR = `(() => {
+  const w = (window.__floorShown = { inDom: -1, painted: -1 });
+  const seen = () => document.querySelector('[data-testid="wip-departments"] [data-testid="wip-cutting"]');
+  new MutationObserver((_, obs) => {
+    if (w.inDom >= 0 || !seen()) return;
+    w.inDom = performance.now();
+    obs.disconnect();
+    requestAnimationFrame(() => setTimeout(() => (w.painted = performance.now()), 0));
+  }).observe(document, { childList: true, subtree: true });
+})()`;
 
 /** Worst of three cold loads of the dashboard in Chromium, logged in, until the floor's WIP is on screen (ms). */
 async function firstRender(floor: LoadFloor): Promise<number> {
@@ -148,6 +166,7 @@ async function firstRender(floor: LoadFloor): Promise<number> {
       await sleep(5_100);
       const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
       await context.addCookies([{ name: name!, value: value!, url: baseUrl }]);
+      await context.addInitScript(WATCH_FLOOR);
       const page = await context.newPage();
       const slow: string[] = [];
       const e0 = Date.now();
@@ -178,13 +197,14 @@ async function firstRender(floor: LoadFloor): Promise<number> {
         await page.evaluate(`(() => {
           const nav = performance.getEntriesByType('navigation')[0];
           const end = (path) => performance.getEntriesByType('resource').find((r) => new URL(r.name).pathname === path)?.responseEnd ?? -1;
-          return { html: nav ? nav.responseEnd : -1, scripts: nav ? nav.domContentLoadedEventEnd : -1, session: end('/api/dashboard/session'), views: end('/api/dashboard/views'), seen: performance.now() };
+          return { html: nav ? nav.responseEnd : -1, scripts: nav ? nav.domContentLoadedEventEnd : -1, session: end('/api/dashboard/session'), views: end('/api/dashboard/views'), ...window.__floorShown, seen: performance.now() };
         })()`),
       );
       const ms = (x: number) => `${x.toFixed(0)} ms`;
       log(
         `cold load ${i + 1}: ${times[i]!.toFixed(0)} ms; in the page: HTML ${ms(at.html)}, scripts run ${ms(at.scripts)}, session answered ${ms(at.session)}, ` +
-          `views answered ${ms(at.views)}, floor seen by ${ms(at.seen)}; requests over 100 ms: ${slow.join(', ') || 'none'}`,
+          `views answered ${ms(at.views)}, WIP in the document ${ms(at.inDom)}, painted ${ms(at.painted)}, seen by the harness by ${ms(at.seen)}; ` +
+          `requests over 100 ms: ${slow.join(', ') || 'none'}`,
       );
       await context.close();
     }
