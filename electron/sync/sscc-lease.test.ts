@@ -12,7 +12,7 @@ import { Sscc } from '../../shared/barcode/gs1';
 import { SsccLease, ssccParts } from '../../shared/barcode/sscc';
 import { STATION_TEXT } from '../../shared/messages/station';
 import { buildApp } from '../../sync-server/app';
-import { createTestDb, type TestDb } from '../../sync-server/db/testing';
+import { createTestDb, namedIfSlow, type TestDb } from '../../sync-server/db/testing';
 import { TEST_ADMIN_TOKEN } from '../../sync-server/testing';
 import { CommandFailure, StationCore } from '../core/station-core';
 import { TEST_PIN, badgeOf, openTestStation, rosterDocuments, stationConfig, tempDir } from '../core/testing';
@@ -125,7 +125,8 @@ describe('two packing stations offline', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
+    // Each step named on stderr if slow: this hook timed out once (60 s) in a full run, and passes alone in seconds.
+    await namedIfSlow('closing the server', async () => app?.close());
     await db?.cleanup();
     for (const d of dirs) d.cleanup();
   });

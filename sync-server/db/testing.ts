@@ -47,8 +47,8 @@ export async function createTestDb(env: { TEST_DATABASE_URL?: string } = process
     url: scratch.url,
     openAnother: open,
     async cleanup() {
-      await Promise.all(opened.map((d) => d.close().catch(() => undefined)));
-      await scratch.drop();
+      await namedIfSlow(`closing the pools of ${scratch.name}`, () => Promise.all(opened.map((d) => d.close().catch(() => undefined))));
+      await namedIfSlow(`dropping ${scratch.name}`, () => scratch.drop());
     },
   };
 }
@@ -61,6 +61,24 @@ export interface ScratchDatabase {
   url: string;
   /** Drops it, connections still open included (FORCE). */
   drop(): Promise<void>;
+}
+
+/** A clean-up step still running after this long is named on stderr. */
+const SLOW_STEP_MS = 5_000;
+
+/**
+ * Runs `step`, saying on stderr which one it is when it is still running after SLOW_STEP_MS: a test hook that times
+ * out (an afterAll seen hanging once in a full run, electron/sync/sscc-lease.test.ts) then names the step that hung.
+ */
+export async function namedIfSlow<T>(what: string, step: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  const timer = setTimeout(() => console.warn(`[test clean-up] ${what}: still running after ${SLOW_STEP_MS} ms`), SLOW_STEP_MS);
+  try {
+    return await step();
+  } finally {
+    clearTimeout(timer);
+    if (Date.now() - t0 >= SLOW_STEP_MS) console.warn(`[test clean-up] ${what}: took ${Date.now() - t0} ms`);
+  }
 }
 
 /** `CREATE DATABASE <prefix>_<random>` on the server at `base` (a URL to any database on it). */
