@@ -2,13 +2,17 @@
  * The sync server under benchmark, in its own process (so the load generator does not share its event loop, and its
  * memory can be sampled on its own). Started by `startServerProcess` with `fork` (tsx loader, `--expose-gc`).
  *
- * Env: BENCH_DATABASE_URL, BENCH_ADMIN_TOKEN, BENCH_POOL_MAX (default 10, the server's own default), BENCH_HEARTBEAT_MS.
+ * Env: BENCH_DATABASE_URL, BENCH_ADMIN_TOKEN, BENCH_POOL_MAX (default 10, the server's own default), BENCH_HEARTBEAT_MS,
+ * BENCH_STALL_TRACE_FILE (optional: each event-loop stall over 10 ms and each garbage collection over 5 ms appended
+ * there as a JSON line {kind, at (epoch ms), ms}, to tell a stall of the server from one of PostgreSQL's).
  * IPC: sends {type:'listening', port}; answers {type:'mem', id} with {type:'mem', id, heapUsed, rss} after a full GC;
  * {type:'profile', id, file} ends the CPU profile being taken (written to its file) and, with `file`, starts one
  * (node:inspector; a benchmark's phase profiled on its own), answered {type:'profiled', id}.
  */
+import { appendFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { z } from 'zod';
 import { buildApp } from '../../../sync-server/app';
 import { createPgDb, SERVER_POOL_MIN } from '../../../sync-server/db/pg';
@@ -19,6 +23,7 @@ const env = z
     BENCH_ADMIN_TOKEN: z.string().min(16),
     BENCH_POOL_MAX: z.coerce.number().int().positive().default(10),
     BENCH_HEARTBEAT_MS: z.coerce.number().int().positive().default(25_000),
+    BENCH_STALL_TRACE_FILE: z.string().optional(),
   })
   .parse(process.env);
 
@@ -37,6 +42,22 @@ const addr = app.server.address();
 if (addr === null || typeof addr === 'string') throw new Error('server has no port');
 
 const gc = (globalThis as { gc?: () => void }).gc;
+
+if (env.BENCH_STALL_TRACE_FILE) {
+  const file = env.BENCH_STALL_TRACE_FILE;
+  const note = (kind: string, startedAt: number, ms: number) => appendFileSync(file, `${JSON.stringify({ kind, at: performance.timeOrigin + startedAt, ms })}\n`);
+  // A 5 ms tick: how much later than due it ran is how long the event loop was held.
+  const TICK_MS = 5;
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    if (now - last - TICK_MS > 10) note('loop', last + TICK_MS, now - last - TICK_MS);
+    last = now;
+  }, TICK_MS).unref();
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (e.duration > 5) note('gc', e.startTime, e.duration);
+  }).observe({ entryTypes: ['gc'] });
+}
 
 let profiling: { session: Session; file: string } | null = null;
 async function profile(file: string | null): Promise<void> {
