@@ -11,18 +11,20 @@
  *      server computed after the push's acknowledgement was read here (its `asOf`, the same machine's clock: so it
  *      holds the event): received − the push's send. p95 over those phases' pushes, goal < 500 ms.
  *   3. 50 open dashboards add < 10 % to push-ack p99, side by side: the 200 stations push 1 event/s each, with no
- *      dashboard open for DASH_BENCH_LOAD_SECONDS (90) in all and with DASH_BENCH_DASHBOARDS (50) open (each, as the
+ *      dashboard open for DASH_BENCH_LOAD_SECONDS (180) in all and with DASH_BENCH_DASHBOARDS (50) open (each, as the
  *      screen, holding the live channel that sends what changed since the revisions it holds; in a process of their
  *      own at nice 19, tests/load/load-dashboard.ts says why; on the stations' server, or with
  *      DASH_BENCH_DASHBOARD_INSTANCE=own on a server instance of their own at nice 10, README's "Deploying the
  *      dashboard") as long. First a warm-up phase, not
  *      measured (DASH_BENCH_WARMUP_SECONDS, 15 s, dashboards open: straight after the seeding the database is busy
- *      with its own work, autovacuum and checkpoints, and caches are cold); then DASH_BENCH_ROUNDS (6) phases per
+ *      with its own work, autovacuum and checkpoints, and caches are cold); then DASH_BENCH_ROUNDS (12) phases per
  *      side of DASH_BENCH_LOAD_SECONDS / DASH_BENCH_ROUNDS each (15 s), in counterbalanced order (none, dashboards,
  *      dashboards, none; then the same again), so a drift of the shared machine's load over the run falls on both
  *      sides alike (a steady drift cancels exactly; in plain alternation the no-dashboard phases run on average one
  *      phase earlier); many short phases rather than a few long ones, as the machine's pace wanders by the minute
- *      (phases of one side 35–75 ms apart in one run), and each starts vacuumed (`vacuum`). The ratio is p99 of the pooled latencies with dashboards ÷ p99 of the pooled ones without;
+ *      (phases of one side 35–75 ms apart in one run), and each starts vacuumed (`vacuum`). Twelve per side since the
+ *      slow pushes were traced to stalls of PostgreSQL's (not of the server's event loop: BENCH_STALL_TRACE_FILE) that
+ *      fall a few per phase on either side: the p99 of six phases per side swung the ratio 0.82–1.24 in one afternoon. The ratio is p99 of the pooled latencies with dashboards ÷ p99 of the pooled ones without;
  *      each phase's p99 is logged and named in the row, so the drift shows. Every push of a phase counts, its opening
  *      included. (DASH_BENCH_LEAD_IN_SECONDS > 0 leaves each phase's first seconds out on both sides, their p99 logged
  *      and named in the row apart. It was 2 s while opening 50 dashboards under load held the pushes up for a second:
@@ -55,9 +57,9 @@ const env = z
   .object({
     DASH_BENCH_ORDERS: z.coerce.number().int().min(200).max(20_000).default(2_000),
     DASH_BENCH_EVENTS: z.coerce.number().int().min(0).max(10_000_000).default(1_000_000),
-    DASH_BENCH_LOAD_SECONDS: z.coerce.number().int().min(5).max(3600).default(90),
+    DASH_BENCH_LOAD_SECONDS: z.coerce.number().int().min(5).max(3600).default(180),
     DASH_BENCH_WARMUP_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
-    DASH_BENCH_ROUNDS: z.coerce.number().int().min(1).max(60).default(6),
+    DASH_BENCH_ROUNDS: z.coerce.number().int().min(1).max(60).default(12),
     DASH_BENCH_DASHBOARDS: z.coerce.number().int().min(1).max(500).default(50),
     DASH_BENCH_PROFILE_DIR: z.string().optional(),
     DASH_BENCH_TRACE_DIR: z.string().optional(),
