@@ -23,7 +23,7 @@
  *      sides alike (a steady drift cancels exactly; in plain alternation the no-dashboard phases run on average one
  *      phase earlier); many short phases rather than a few long ones, as the machine's pace wanders by the minute
  *      (phases of one side 35–75 ms apart in one run), and each starts vacuumed (`vacuum`). Twelve per side since the
- *      slow pushes were traced to stalls of PostgreSQL's (not of the server's event loop: BENCH_STALL_TRACE_FILE) that
+ *      slow pushes were traced to stalls outside the server's event loop (PostgreSQL's or the disk's: BENCH_STALL_TRACE_FILE) that
  *      fall a few per phase on either side: the p99 of six phases per side swung the ratio 0.82–1.24 in one afternoon. The ratio is p99 of the pooled latencies with dashboards ÷ p99 of the pooled ones without;
  *      each phase's p99 is logged and named in the row, so the drift shows. Every push of a phase counts, its opening
  *      included. (DASH_BENCH_LEAD_IN_SECONDS > 0 leaves each phase's first seconds out on both sides, their p99 logged
