@@ -7,7 +7,8 @@
  * it was last sent (`views`: the /views answer, live-views.ts), computed once for all of them and written as the same
  * bytes to each. A stream opens with the revisions its screen holds (the /views query); nothing new, nothing sent.
  * Every `refreshMs` a round runs anyway: stations go offline by staying quiet, which notifies nobody. A lost LISTEN
- * connection (gap) runs a round too: nothing is missed.
+ * connection (gap) runs a round too: nothing is missed. With no stream open, the same notices (and every `keepMs`)
+ * keep the views a dashboard opening reads first current instead (`keep`), so it is answered without waiting for them.
  *
  * Before, the stream said `change` and each screen asked `GET /api/dashboard/views`: with 50 dashboards open, 50
  * requests routed, authorised, parsed and answered per change on the event loop that acknowledges the stations'
