@@ -200,7 +200,8 @@ export class DashboardLive {
       )
       .finally(() => {
         this.keeping = null;
-        if (this.keepAgain) this.keepViews(this.keepAgain.aging);
+        // Not once a stream opened meanwhile: its rounds keep the views from there.
+        if (this.keepAgain && this.streams.size === 0) this.keepViews(this.keepAgain.aging);
       });
   }
 
