@@ -95,7 +95,6 @@ const app = await buildApp({
     ...(env.STREAM_MAX_PER_STATION ? { maxPerStation: env.STREAM_MAX_PER_STATION } : {}),
     ...(env.STREAM_MAX_TOTAL ? { maxTotal: env.STREAM_MAX_TOTAL } : {}),
   },
-  dashboard: { warmViews: true },
 }).catch((err: unknown) => {
   // e.g. a migration that does not apply: the log has the details, the line says what failed.
   log.error({ err }, 'start failed');

@@ -42,12 +42,6 @@ export interface DashboardOptions {
    * worker thread (PostgreSQL). Default: env QSF_DASHBOARD_VIEWS (`in-thread` | `worker`), else `in-thread`.
    */
   views?: ViewsThread;
-  /**
-   * Compute the Floor once as the server starts (main.ts): the first screen after a restart is then sent what changed
-   * since, not the floor's documents read whole first (~0.2 s at 10,000 open work orders on a quiet machine, 0.8 s
-   * beside a loading browser). Default false (a test's server reads nothing it was not asked for).
-   */
-  warmViews?: boolean;
 }
 
 const ALERT_ACTORS = ['admin', 'supervisor', 'qc'] as const;
@@ -65,12 +59,6 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   const views = openDashboardViews(app.db, app.log, opts.views ?? viewsThreadFromEnv());
   const live = new DashboardLive(app.db, (viewer, held) => views.update(viewer, held), app.log, { ...DEFAULT_LIVE, ...opts.live }, (aging) => views.keep(aging));
   await live.start();
-  if (opts.warmViews) {
-    // In the background: the server answers meanwhile (a screen asking now joins this computation).
-    app.addHook('onReady', async () => {
-      views.floorOrders({ find: '', limit: 1 }).catch((err: unknown) => app.log.warn({ err }, 'dashboard views: the Floor could not be computed at start'));
-    });
-  }
   // preClose: open streams would keep server.close() waiting.
   app.addHook('preClose', async () => {
     await live.stop();

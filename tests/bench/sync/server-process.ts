@@ -35,8 +35,7 @@ const Request = z.discriminatedUnion('type', [
 
 // As main.ts's (db/index.ts openDb): SERVER_POOL_MIN connections kept open while idle.
 const db = createPgDb({ connectionString: env.BENCH_DATABASE_URL, max: env.BENCH_POOL_MAX, min: SERVER_POOL_MIN });
-// As main.ts: the dashboard's Floor computed once at start.
-const app = await buildApp({ db, adminToken: env.BENCH_ADMIN_TOKEN, heartbeatMs: env.BENCH_HEARTBEAT_MS, dashboard: { warmViews: true } });
+const app = await buildApp({ db, adminToken: env.BENCH_ADMIN_TOKEN, heartbeatMs: env.BENCH_HEARTBEAT_MS });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const addr = app.server.address();
 if (addr === null || typeof addr === 'string') throw new Error('server has no port');
